@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: every flowdex benchmark, each measured against a peer in the
+# same run, printing figures and ratios. Later benchmarks add themselves here.
+# usage: bench/run.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+
+echo "### Parsing: flowdex parse --count vs libdeflate-gunzip -c (whole process)"
+"$here/parse_bench.sh" "$build"
+echo
+echo "### Parse path micro-benchmarks (Google Benchmark)"
+"$build/parse_benchmark" --benchmark_min_time=0.5

@@ -1,0 +1,45 @@
+// flowdex: one binary, several commands (see README.md).
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"flowdex: search and analyse AWS VPC Flow Logs", "flowdex"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "flowdex 0.1.0");
+
+  flowdex::ParseCommandOptions parse;
+  CLI::App* parse_cmd = app.add_subcommand(
+      "parse", "Print each flow-log record as its ECS JSON document (NDJSON); bad lines and a summary go to stderr");
+  parse_cmd->add_option("inputs", parse.inputs, "Files or folders (.log, .log.gz, recursively); - for stdin");
+  parse_cmd->add_option("--format", parse.format,
+                        "Layout of files without a header line: field names (\"version account-id ...\") or "
+                        "v2|v3|v4|v5|v7|v8|tgw");
+  parse_cmd->add_flag("--original", parse.original, "Add event.original (the line as read)");
+  parse_cmd->add_flag("--count", parse.count_only, "Parse without printing documents (for timing the parser)");
+  parse_cmd->add_option("--max-errors", parse.max_errors, "Print at most this many bad lines (all are counted)");
+
+  flowdex::GenCommandOptions gen;
+  CLI::App* gen_cmd = app.add_subcommand("gen", "Write deterministic, realistic synthetic flow logs as AWS delivers them");
+  gen_cmd->add_option("--records", gen.records, "Total records")->capture_default_str();
+  gen_cmd->add_option("--files", gen.files, "Number of files (each covers 5 minutes)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
+  gen_cmd->add_option("--out", gen.out_dir, "Output folder (the AWSLogs/ tree is made below it)")->required();
+  gen_cmd->add_option("--seed", gen.seed, "Random seed: the same seed gives the same files")->capture_default_str();
+  gen_cmd->add_option("--start", gen.start,
+                      "Start of the first file's window: 2026-11-01T00:00Z, Unix seconds or now-24h "
+                      "(default 2027-01-01T00:00Z)");
+  gen_cmd->add_option("--fields", gen.fields, "v2, v5, v8, or a list of field names")->capture_default_str();
+  gen_cmd->add_option("--level", gen.level, "gzip level")->capture_default_str()->check(CLI::Range(1, 12));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*parse_cmd) return flowdex::RunParseCommand(parse);
+  if (*gen_cmd) return flowdex::RunGenCommand(gen);
+  return 2;
+}

@@ -1,0 +1,346 @@
+#include "flowlog/ecs_writer.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "flowlog/community_id.h"
+#include "util/time_util.h"
+
+namespace flowdex {
+
+namespace {
+
+using F = FlowField;
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// What goes under aws.vpcflow, in key order (as Elastic's documents list it).
+enum class Kind : uint8_t { kText, kLong, kSublocation, kTcpFlagsArray };
+struct VpcflowKey {
+  std::string_view key;
+  FlowField field;
+  Kind kind;
+};
+constexpr VpcflowKey kVpcflowKeys[] = {
+    {"account_id", F::kAccountId, Kind::kText},
+    {"action", F::kAction, Kind::kText},
+    {"asg_tag", F::kAsgTag, Kind::kText},
+    {"asg_tag_2", F::kAsgTag2, Kind::kText},
+    {"ecs_container_id", F::kEcsContainerId, Kind::kText},
+    {"ecs_second_container_id", F::kEcsSecondContainerId, Kind::kText},
+    {"ecs_task_arn", F::kEcsTaskArn, Kind::kText},
+    {"ecs_task_definition_arn", F::kEcsTaskDefinitionArn, Kind::kText},
+    {"ecs_task_id", F::kEcsTaskId, Kind::kText},
+    {"encryption_status", F::kEncryptionStatus, Kind::kText},
+    {"instance_id", F::kInstanceId, Kind::kText},
+    {"instance_tag", F::kInstanceTag, Kind::kText},
+    {"instance_tag_2", F::kInstanceTag2, Kind::kText},
+    {"interface_id", F::kInterfaceId, Kind::kText},
+    {"interface_tag", F::kInterfaceTag, Kind::kText},
+    {"interface_tag_2", F::kInterfaceTag2, Kind::kText},
+    {"interface_type", F::kInterfaceType, Kind::kText},
+    {"log_status", F::kLogStatus, Kind::kText},
+    {"next_hop_az_id", F::kNextHopAzId, Kind::kText},
+    {"next_hop_interface_id", F::kNextHopInterfaceId, Kind::kText},
+    {"next_hop_interface_type", F::kNextHopInterfaceType, Kind::kText},
+    {"next_hop_subnet_id", F::kNextHopSubnetId, Kind::kText},
+    {"next_hop_vpc_id", F::kNextHopVpcId, Kind::kText},
+    {"packets_lost_blackhole", F::kPacketsLostBlackhole, Kind::kLong},
+    {"packets_lost_mtu_exceeded", F::kPacketsLostMtuExceeded, Kind::kLong},
+    {"packets_lost_no_route", F::kPacketsLostNoRoute, Kind::kLong},
+    {"packets_lost_ttl_expired", F::kPacketsLostTtlExpired, Kind::kLong},
+    {"pkt_dst_service", F::kPktDstAwsService, Kind::kText},
+    {"pkt_dstaddr", F::kPktDstAddr, Kind::kText},
+    {"pkt_src_service", F::kPktSrcAwsService, Kind::kText},
+    {"pkt_srcaddr", F::kPktSrcAddr, Kind::kText},
+    {"resource_id", F::kResourceId, Kind::kText},
+    {"resource_type", F::kResourceType, Kind::kText},
+    {"sublocation", F::kSublocationType, Kind::kSublocation},
+    {"subnet_id", F::kSubnetId, Kind::kText},
+    {"tcp_flags", F::kTcpFlags, Kind::kText},
+    {"tcp_flags_array", F::kTcpFlags, Kind::kTcpFlagsArray},
+    {"tgw_attachment_id", F::kTgwAttachmentId, Kind::kText},
+    {"tgw_dst_az_id", F::kTgwDstAzId, Kind::kText},
+    {"tgw_dst_eni", F::kTgwDstEni, Kind::kText},
+    {"tgw_dst_subnet_id", F::kTgwDstSubnetId, Kind::kText},
+    {"tgw_dst_vpc_account_id", F::kTgwDstVpcAccountId, Kind::kText},
+    {"tgw_dst_vpc_id", F::kTgwDstVpcId, Kind::kText},
+    {"tgw_id", F::kTgwId, Kind::kText},
+    {"tgw_pair_attachment_id", F::kTgwPairAttachmentId, Kind::kText},
+    {"tgw_src_az_id", F::kTgwSrcAzId, Kind::kText},
+    {"tgw_src_eni", F::kTgwSrcEni, Kind::kText},
+    {"tgw_src_subnet_id", F::kTgwSrcSubnetId, Kind::kText},
+    {"tgw_src_vpc_account_id", F::kTgwSrcVpcAccountId, Kind::kText},
+    {"tgw_src_vpc_id", F::kTgwSrcVpcId, Kind::kText},
+    {"traffic_path", F::kTrafficPath, Kind::kText},
+    {"type", F::kType, Kind::kText},
+    {"version", F::kVersion, Kind::kText},
+    {"vpc_id", F::kVpcId, Kind::kText},
+};
+
+void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void Str(JsonWriter& w, std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
+void KeyStr(JsonWriter& w, std::string_view k, std::string_view v) {
+  Key(w, k);
+  Str(w, v);
+}
+
+bool AnyOf(const FlowRecord& r, std::initializer_list<FlowField> fields) {
+  for (FlowField f : fields) {
+    if (r.has(f)) return true;
+  }
+  return false;
+}
+
+// Protocols whose community ID includes ports (ICMP's are type and code).
+bool UsesPorts(uint8_t protocol) {
+  return protocol == 1 || protocol == 6 || protocol == 17 || protocol == 58 || protocol == 132;
+}
+
+void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
+  char buf[kIso8601MillisLength];
+  FormatIso8601Millis(seconds * 1000, buf);
+  Key(w, key);
+  w.String(buf, kIso8601MillisLength);
+}
+
+}  // namespace
+
+std::string_view TransportName(uint8_t protocol) {
+  switch (protocol) {
+    case 0: return "hopopt";
+    case 1: return "icmp";
+    case 2: return "igmp";
+    case 6: return "tcp";
+    case 8: return "egp";
+    case 17: return "udp";
+    case 47: return "gre";
+    case 50: return "esp";
+    case 58: return "ipv6-icmp";
+    case 112: return "vrrp";
+    case 132: return "sctp";
+    default: return "";
+  }
+}
+
+struct EcsDocumentWriter::Impl {
+  Options options;
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer;
+  CommunityIdHasher community_id;
+  Impl(Options o) : options(o), writer(buffer) {}
+
+  void WriteAwsVpcflow(const FlowRecord& r) {
+    JsonWriter& w = writer;
+    Key(w, "aws");
+    w.StartObject();
+    Key(w, "vpcflow");
+    w.StartObject();
+    for (const VpcflowKey& k : kVpcflowKeys) {
+      switch (k.kind) {
+        case Kind::kText:
+          if (r.has(k.field)) KeyStr(w, k.key, r.text(k.field));
+          break;
+        case Kind::kLong:
+          if (r.has(k.field)) {
+            Key(w, k.key);
+            w.Uint64(r.number(k.field));
+          }
+          break;
+        case Kind::kSublocation:
+          if (AnyOf(r, {F::kSublocationId, F::kSublocationType})) {
+            Key(w, k.key);
+            w.StartObject();
+            if (r.has(F::kSublocationId)) KeyStr(w, "id", r.text(F::kSublocationId));
+            if (r.has(F::kSublocationType)) KeyStr(w, "type", r.text(F::kSublocationType));
+            w.EndObject();
+          }
+          break;
+        case Kind::kTcpFlagsArray:
+          if (r.has(F::kTcpFlags)) {
+            // Elastic always creates the list, so 0 gives [].
+            Key(w, k.key);
+            w.StartArray();
+            ForEachTcpFlag(r.number(F::kTcpFlags), [&](std::string_view name) { Str(w, name); });
+            w.EndArray();
+          }
+          break;
+      }
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+
+  void WriteEndpoint(const FlowRecord& r, std::string_view key, FlowField addr, FlowField port, bool counters) {
+    JsonWriter& w = writer;
+    const bool has_counters = counters && AnyOf(r, {F::kBytes, F::kPackets});
+    if (!r.has(addr) && !r.has(port) && !has_counters) return;
+    Key(w, key);
+    w.StartObject();
+    if (r.has(addr)) {
+      KeyStr(w, "address", r.text(addr));
+      if (counters && r.has(F::kBytes)) {
+        Key(w, "bytes");
+        w.Uint64(r.bytes());
+      }
+      KeyStr(w, "ip", r.text(addr));
+    } else if (counters && r.has(F::kBytes)) {
+      Key(w, "bytes");
+      w.Uint64(r.bytes());
+    }
+    if (counters && r.has(F::kPackets)) {
+      Key(w, "packets");
+      w.Uint64(r.packets());
+    }
+    if (r.has(port)) {
+      Key(w, "port");
+      w.Uint64(r.number(port));
+    }
+    w.EndObject();
+  }
+
+  void Write(const FlowRecord& r, std::string_view original) {
+    JsonWriter& w = writer;
+    buffer.Clear();
+    w.Reset(buffer);
+    w.StartObject();
+
+    if (r.has(F::kEnd)) {
+      Timestamp(w, "@timestamp", r.end());
+    } else if (r.has(F::kStart)) {
+      Timestamp(w, "@timestamp", r.start());
+    }
+
+    WriteAwsVpcflow(r);
+
+    // cloud
+    Key(w, "cloud");
+    w.StartObject();
+    if (r.has(F::kAccountId)) {
+      Key(w, "account");
+      w.StartObject();
+      KeyStr(w, "id", r.text(F::kAccountId));
+      w.EndObject();
+    }
+    if (r.has(F::kAzId)) KeyStr(w, "availability_zone", r.text(F::kAzId));
+    if (r.has(F::kInstanceId)) {
+      Key(w, "instance");
+      w.StartObject();
+      KeyStr(w, "id", r.text(F::kInstanceId));
+      w.EndObject();
+    }
+    KeyStr(w, "provider", "aws");
+    if (r.has(F::kRegion)) KeyStr(w, "region", r.text(F::kRegion));
+    w.EndObject();
+
+    WriteEndpoint(r, "destination", F::kDstAddr, F::kDstPort, false);
+
+    Key(w, "ecs");
+    w.StartObject();
+    KeyStr(w, "version", kEcsVersion);
+    w.EndObject();
+
+    // event
+    Key(w, "event");
+    w.StartObject();
+    const bool has_action = r.has(F::kAction);
+    const bool accepted = has_action && r.action() == FlowAction::kAccept;
+    if (has_action) KeyStr(w, "action", r.text(F::kAction));
+    Key(w, "category");
+    w.StartArray();
+    Str(w, "network");
+    w.EndArray();
+    if (r.has(F::kEnd)) Timestamp(w, "end", r.end());
+    KeyStr(w, "kind", "event");
+    if (options.include_original) KeyStr(w, "original", original);
+    if (has_action) KeyStr(w, "outcome", accepted ? "success" : "failure");
+    if (r.has(F::kRejectReason)) KeyStr(w, "reason", r.text(F::kRejectReason));
+    if (r.has(F::kStart)) Timestamp(w, "start", r.start());
+    Key(w, "type");
+    w.StartArray();
+    Str(w, "connection");
+    if (has_action) Str(w, accepted ? "allowed" : "denied");
+    w.EndArray();
+    w.EndObject();
+
+    // network
+    char cid[kCommunityIdLength];
+    const bool has_cid = r.has(F::kProtocol) && r.has(F::kSrcAddr) && r.has(F::kDstAddr) &&
+                         (!UsesPorts(r.protocol()) || (r.has(F::kSrcPort) && r.has(F::kDstPort))) &&
+                         community_id.Compute(r.src_addr(), r.dst_addr(), r.src_port(), r.dst_port(),
+                                              r.protocol(), cid);
+    const std::string_view transport = r.has(F::kProtocol) ? TransportName(r.protocol()) : std::string_view();
+    if (AnyOf(r, {F::kBytes, F::kPackets, F::kProtocol, F::kFlowDirection, F::kSrcAddr}) || has_cid) {
+      Key(w, "network");
+      w.StartObject();
+      if (r.has(F::kBytes)) {
+        Key(w, "bytes");
+        w.Uint64(r.bytes());
+      }
+      if (has_cid) {
+        Key(w, "community_id");
+        w.String(cid, kCommunityIdLength);
+      }
+      if (r.has(F::kFlowDirection)) KeyStr(w, "direction", r.text(F::kFlowDirection));
+      if (r.has(F::kProtocol)) KeyStr(w, "iana_number", r.text(F::kProtocol));
+      if (r.has(F::kPackets)) {
+        Key(w, "packets");
+        w.Uint64(r.packets());
+      }
+      if (!transport.empty()) KeyStr(w, "transport", transport);
+      if (r.has(F::kSrcAddr)) KeyStr(w, "type", r.src_addr().is_v4() ? "ipv4" : "ipv6");
+      w.EndObject();
+    }
+
+    // orchestrator and service (ECS tasks, v7)
+    if (AnyOf(r, {F::kEcsClusterArn, F::kEcsClusterName, F::kEcsContainerInstanceArn, F::kEcsContainerInstanceId})) {
+      Key(w, "orchestrator");
+      w.StartObject();
+      if (AnyOf(r, {F::kEcsClusterArn, F::kEcsClusterName})) {
+        Key(w, "cluster");
+        w.StartObject();
+        if (r.has(F::kEcsClusterArn)) KeyStr(w, "id", r.text(F::kEcsClusterArn));
+        if (r.has(F::kEcsClusterName)) KeyStr(w, "name", r.text(F::kEcsClusterName));
+        w.EndObject();
+      }
+      if (AnyOf(r, {F::kEcsContainerInstanceArn, F::kEcsContainerInstanceId})) {
+        Key(w, "resource");
+        w.StartObject();
+        if (r.has(F::kEcsContainerInstanceId)) KeyStr(w, "id", r.text(F::kEcsContainerInstanceId));
+        if (r.has(F::kEcsContainerInstanceArn)) KeyStr(w, "name", r.text(F::kEcsContainerInstanceArn));
+        w.EndObject();
+      }
+      w.EndObject();
+    }
+
+    if (AnyOf(r, {F::kSrcAddr, F::kDstAddr})) {
+      Key(w, "related");
+      w.StartObject();
+      Key(w, "ip");
+      w.StartArray();
+      if (r.has(F::kSrcAddr)) Str(w, r.text(F::kSrcAddr));
+      if (r.has(F::kDstAddr)) Str(w, r.text(F::kDstAddr));
+      w.EndArray();
+      w.EndObject();
+    }
+
+    if (r.has(F::kEcsServiceName)) {
+      Key(w, "service");
+      w.StartObject();
+      KeyStr(w, "name", r.text(F::kEcsServiceName));
+      w.EndObject();
+    }
+
+    WriteEndpoint(r, "source", F::kSrcAddr, F::kSrcPort, true);
+    w.EndObject();
+  }
+};
+
+EcsDocumentWriter::EcsDocumentWriter(Options options) : impl_(std::make_unique<Impl>(options)) {}
+EcsDocumentWriter::~EcsDocumentWriter() = default;
+
+std::string_view EcsDocumentWriter::Write(const FlowRecord& record, std::string_view original) {
+  impl_->Write(record, original);
+  return std::string_view(impl_->buffer.GetString(), impl_->buffer.GetSize());
+}
+
+}  // namespace flowdex

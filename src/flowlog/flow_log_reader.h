@@ -1,0 +1,90 @@
+// FlowLogReader: reads a flow-log stream (plain or gzip, any size, with
+// bounded memory), picks each line's layout, and hands every record and every
+// bad line to a FlowRecordSink.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flowlog/flow_format.h"
+#include "flowlog/flow_record.h"
+#include "flowlog/line_parser.h"
+#include "io/byte_source.h"
+#include "util/status.h"
+
+namespace flowdex {
+
+// Where a line came from. Views are valid only during the sink call.
+struct LineContext {
+  std::string_view source;   // file name as given, or "<stdin>"
+  uint64_t line_number = 0;  // 1-based, header lines included
+  uint64_t offset = 0;       // byte offset of the line in the decompressed stream
+  std::string_view line;     // the line without its '\n' and trailing '\r'
+};
+
+class FlowRecordSink {
+ public:
+  virtual ~FlowRecordSink() = default;
+  // A record parsed from ctx.line. `record` is reused after the call returns.
+  virtual void OnRecord(const FlowRecord& record, const LineContext& ctx) = 0;
+  // A line that could not be parsed; `reason` says why in one line.
+  virtual void OnBadLine(const LineContext& ctx, const Status& reason) = 0;
+};
+
+struct FlowReadOptions {
+  // The layout of files without a header line (nullptr: default v2 format,
+  // then Elastic's token-count rule).
+  const FlowFormat* user_format = nullptr;
+  // Longer lines are reported as bad and skipped; memory stays bounded.
+  size_t max_line_bytes = 64 * 1024;
+};
+
+struct FlowReadStats {
+  uint64_t records = 0;
+  uint64_t bad_lines = 0;
+  uint64_t header_lines = 0;
+  uint64_t blank_lines = 0;
+  uint64_t bytes_read = 0;     // from the medium (compressed size for gzip)
+  uint64_t bytes_decoded = 0;  // of text
+  bool gzip = false;
+
+  void Add(const FlowReadStats& o);
+};
+
+class FlowLogReader {
+ public:
+  explicit FlowLogReader(FlowReadOptions options = {});
+  ~FlowLogReader();
+  FlowLogReader(const FlowLogReader&) = delete;
+  FlowLogReader& operator=(const FlowLogReader&) = delete;
+
+  // Reads `source` to its end. gzip is recognised by its magic number, not by
+  // the name. Stats are added to *stats. Returns OK when the whole stream was
+  // read, bad lines notwithstanding; otherwise the I/O or corruption error
+  // that stopped it, after every complete line before it was delivered (a
+  // line cut off by the damage is reported as bad).
+  Status Read(ByteSource* source, std::string_view name, FlowRecordSink* sink, FlowReadStats* stats);
+
+  // Opens `path` ("-" for standard input) and reads it.
+  Status ReadFile(const std::string& path, FlowRecordSink* sink, FlowReadStats* stats);
+
+ private:
+  void ProcessLine(std::string_view line);
+  void ReportBad(const Status& reason);
+
+  FlowReadOptions options_;
+  std::vector<char> buffer_;
+  FlowRecord record_;
+  std::string_view tokens_[kMaxLineTokens];
+  FlowFormat header_format_;
+
+  // Per-stream state.
+  FlowRecordSink* sink_ = nullptr;
+  FlowReadStats* stats_ = nullptr;
+  LineContext ctx_;
+  bool has_header_ = false;
+};
+
+}  // namespace flowdex

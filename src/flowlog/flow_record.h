@@ -1,0 +1,58 @@
+// FlowRecord: one parsed flow-log line, typed, without heap allocation.
+//
+// A record is filled in place by FlowLineParser and reused for the next line.
+// Text values are views into the line buffer: they are valid only until the
+// reader moves on, so a consumer that keeps a record must copy what it needs.
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <string_view>
+
+#include "flowlog/flow_field.h"
+#include "flowlog/ip_address.h"
+
+namespace flowdex {
+
+class FlowRecord {
+ public:
+  // True when the line had a value (not "-") for the field.
+  bool has(FlowField f) const { return present_[static_cast<int>(f)]; }
+  // The field's text as it appeared on the line ("" when absent).
+  std::string_view text(FlowField f) const { return has(f) ? text_[static_cast<int>(f)] : std::string_view(); }
+  // The value of an integer field (0 when absent).
+  uint64_t number(FlowField f) const { return has(f) ? number_[static_cast<int>(f)] : 0; }
+  // The value of an address field (family kNone when absent).
+  const IpAddress& ip(FlowField f) const;
+
+  // Typed shortcuts for the fields everyone uses.
+  uint16_t src_port() const { return static_cast<uint16_t>(number(FlowField::kSrcPort)); }
+  uint16_t dst_port() const { return static_cast<uint16_t>(number(FlowField::kDstPort)); }
+  uint8_t protocol() const { return static_cast<uint8_t>(number(FlowField::kProtocol)); }
+  uint64_t packets() const { return number(FlowField::kPackets); }
+  uint64_t bytes() const { return number(FlowField::kBytes); }
+  int64_t start() const { return static_cast<int64_t>(number(FlowField::kStart)); }  // Unix seconds
+  int64_t end() const { return static_cast<int64_t>(number(FlowField::kEnd)); }      // Unix seconds
+  FlowAction action() const { return static_cast<FlowAction>(number(FlowField::kAction)); }
+  LogStatus log_status() const { return static_cast<LogStatus>(number(FlowField::kLogStatus)); }
+  const IpAddress& src_addr() const { return ip(FlowField::kSrcAddr); }
+  const IpAddress& dst_addr() const { return ip(FlowField::kDstAddr); }
+
+  // Forgets every value (cheap: only the presence bits are cleared).
+  void Clear() { present_.reset(); }
+  // Used by the parser.
+  void SetText(FlowField f, std::string_view v) {
+    present_.set(static_cast<int>(f));
+    text_[static_cast<int>(f)] = v;
+  }
+  void SetNumber(FlowField f, uint64_t v) { number_[static_cast<int>(f)] = v; }
+  IpAddress* mutable_ip(int slot) { return &ips_[slot]; }
+
+ private:
+  std::bitset<kFlowFieldCount> present_;
+  std::string_view text_[kFlowFieldCount];
+  uint64_t number_[kFlowFieldCount];
+  IpAddress ips_[kIpFieldCount];
+};
+
+}  // namespace flowdex

@@ -1,0 +1,629 @@
+#include "gen/flow_generator.h"
+
+#include <libdeflate.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "flowlog/ip_address.h"
+#include "util/time_util.h"
+
+namespace flowdex {
+
+namespace {
+
+using F = FlowField;
+
+// xoshiro256** seeded through splitmix64: fast, and identical on every
+// platform (the standard library's distributions are not).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    for (auto& s : s_) s = SplitMix(seed);
+  }
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+  uint64_t Below(uint64_t n) { return n == 0 ? 0 : Next() % n; }
+  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  bool Chance(double p) { return Uniform() < p; }
+  // Pareto-distributed value >= scale: heavy-tailed, like flow sizes.
+  double Pareto(double scale, double alpha) { return scale / std::pow(1.0 - Uniform(), 1.0 / alpha); }
+
+  static uint64_t SplitMix(uint64_t& x) {
+    uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+};
+
+// Samples indexes 0..n-1 with probability proportional to 1/(i+1)^s.
+class Zipf {
+ public:
+  Zipf(size_t n, double s) : cdf_(n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), s));
+    for (double& c : cdf_) c /= sum;
+  }
+  size_t Sample(Rng& rng) const {
+    const double u = rng.Uniform();
+    return std::min<size_t>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin(), cdf_.size() - 1);
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+std::string HexId(Rng& rng, std::string_view prefix, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(prefix);
+  for (int i = 0; i < digits; ++i) s += kHex[rng.Below(16)];
+  return s;
+}
+
+enum class Role : uint8_t { kWeb, kApp, kDatabase, kCache, kBastion, kNatGateway, kWorker, kLoadBalancer };
+
+struct Subnet {
+  std::string id;
+  int vpc;
+  uint32_t base;  // a /24
+  std::string az;
+};
+
+struct EcsTask {
+  std::string cluster_arn, cluster_name, container_instance_arn, container_instance_id, container_id, service_name,
+      task_definition_arn, task_arn, task_id;
+};
+
+struct Interface {
+  std::string eni;
+  std::string instance;  // "" for requester-managed interfaces
+  int subnet;
+  IpAddress ip4;
+  IpAddress ip6;  // family kNone when the interface has no IPv6 address
+  Role role;
+  int ecs_task = -1;
+};
+
+struct External {
+  IpAddress ip;
+  const char* aws_service;  // nullptr when not an AWS range
+};
+
+}  // namespace
+
+class FlowWorld {
+ public:
+  explicit FlowWorld(uint64_t seed);
+
+  std::string account;
+  std::string region = "us-east-1";
+  std::string flow_log_id;
+  std::vector<std::string> vpcs;
+  std::vector<Subnet> subnets;
+  std::vector<Interface> interfaces;
+  std::vector<EcsTask> ecs_tasks;
+  std::vector<External> externals;
+  std::vector<IpAddress> scanners;
+  std::vector<int> servers;  // indexes of interfaces that accept connections
+  std::vector<int> web;      // internet-facing interfaces
+  Zipf interface_zipf{1, 1.0};
+  Zipf server_zipf{1, 1.0};
+  Zipf external_zipf{1, 1.0};
+  Zipf scanner_zipf{1, 1.0};
+};
+
+FlowWorld::FlowWorld(uint64_t seed) {
+  Rng rng(seed * 0x9E3779B97F4A7C15ULL + 7);
+  account = fmt::format("{:012}", 100000000000ULL + rng.Below(899999999999ULL));
+  flow_log_id = HexId(rng, "fl-", 17);
+  static const char* kAzs[] = {"use1-az1", "use1-az2", "use1-az4", "use1-az6"};
+  const uint32_t kVpcBases[] = {0x0A000000 /*10.0/16*/, 0x0A010000 /*10.1/16*/, 0xAC1F0000 /*172.31/16*/};
+  for (int v = 0; v < 3; ++v) {
+    vpcs.push_back(HexId(rng, "vpc-", 17));
+    for (int s = 0; s < 4; ++s) {
+      subnets.push_back(Subnet{HexId(rng, "subnet-", 17), v, kVpcBases[v] | (static_cast<uint32_t>(s * 16 + 1) << 8),
+                               kAzs[(s + v) % 4]});
+    }
+  }
+  const int kClusters = 3;
+  static const char* kServices[] = {"checkout", "catalog", "auth", "search", "payments", "ingest"};
+  for (int t = 0; t < 40; ++t) {
+    EcsTask task;
+    const int c = t % kClusters;
+    task.cluster_name = fmt::format("prod-cluster-{}", c + 1);
+    task.cluster_arn = fmt::format("arn:aws:ecs:{}:{}:cluster/{}", region, account, task.cluster_name);
+    task.container_instance_id = HexId(rng, "", 32);
+    task.container_instance_arn =
+        fmt::format("arn:aws:ecs:{}:{}:container-instance/{}/{}", region, account, task.cluster_name,
+                    task.container_instance_id);
+    task.container_id = HexId(rng, "", 64);
+    task.service_name = kServices[t % 6];
+    task.task_definition_arn =
+        fmt::format("arn:aws:ecs:{}:{}:task-definition/{}:{}", region, account, task.service_name, 1 + t % 4);
+    task.task_id = HexId(rng, "", 32);
+    task.task_arn = fmt::format("arn:aws:ecs:{}:{}:task/{}/{}", region, account, task.cluster_name, task.task_id);
+    ecs_tasks.push_back(std::move(task));
+  }
+  // Hundreds of interfaces with a mix of roles.
+  static const Role kRoles[] = {Role::kWeb,    Role::kApp,     Role::kApp,        Role::kApp,
+                                Role::kWorker, Role::kWorker,  Role::kDatabase,   Role::kCache,
+                                Role::kWorker, Role::kBastion, Role::kLoadBalancer, Role::kNatGateway};
+  uint32_t host_counter[12] = {};
+  for (int i = 0; i < 320; ++i) {
+    Interface itf;
+    itf.eni = HexId(rng, "eni-", 17);
+    itf.role = kRoles[rng.Below(std::size(kRoles))];
+    itf.subnet = static_cast<int>(rng.Below(subnets.size()));
+    const bool requester_managed = itf.role == Role::kNatGateway || itf.role == Role::kLoadBalancer;
+    if (!requester_managed) itf.instance = HexId(rng, "i-", 17);
+    const uint32_t host = 10 + host_counter[itf.subnet]++;
+    itf.ip4 = IpAddress::FromV4(subnets[itf.subnet].base + host);
+    if (rng.Chance(0.2)) {
+      itf.ip6.family = IpAddress::Family::kV6;
+      const uint8_t prefix[] = {0x26, 0x00, 0x1f, 0x18, 0x4a, 0x3c, static_cast<uint8_t>(itf.subnet), 0x00};
+      std::copy(std::begin(prefix), std::end(prefix), itf.ip6.bytes.begin());
+      for (int b = 8; b < 16; ++b) itf.ip6.bytes[b] = static_cast<uint8_t>(rng.Below(256));
+    }
+    if (!requester_managed && (itf.role == Role::kApp || itf.role == Role::kWorker) && rng.Chance(0.3)) {
+      itf.ecs_task = static_cast<int>(rng.Below(ecs_tasks.size()));
+    }
+    interfaces.push_back(std::move(itf));
+  }
+  for (size_t i = 0; i < interfaces.size(); ++i) {
+    Role r = interfaces[i].role;
+    if (r != Role::kWorker && r != Role::kNatGateway) servers.push_back(static_cast<int>(i));
+    if (r == Role::kWeb || r == Role::kLoadBalancer || r == Role::kBastion) web.push_back(static_cast<int>(i));
+  }
+  // Public endpoints: a few thousand, some in AWS service ranges.
+  static const uint8_t kFirstOctets[] = {3, 13, 18, 23, 31, 34, 35, 44, 52, 54, 64, 104, 140, 142, 151, 157, 172, 185, 199, 216};
+  static const char* kAwsServices[] = {"AMAZON", "S3", "EC2", "DYNAMODB", "CLOUDFRONT", "ROUTE53"};
+  for (int i = 0; i < 4000; ++i) {
+    uint8_t first = kFirstOctets[rng.Below(std::size(kFirstOctets))];
+    uint32_t v = (uint32_t{first} << 24) | static_cast<uint32_t>(rng.Below(1u << 24));
+    if (first == 172) v = (v & 0xFF00FFFF) | (uint32_t{217} << 16);  // 172.217/16, never the private 172.16/12
+    const bool aws = first == 3 || first == 52 || first == 54;
+    externals.push_back(External{IpAddress::FromV4(v), aws ? kAwsServices[rng.Below(std::size(kAwsServices))] : nullptr});
+  }
+  for (int i = 0; i < 300; ++i) {
+    static const uint8_t kScanOctets[] = {45, 61, 80, 89, 92, 103, 141, 162, 179, 185, 193, 194, 195, 222};
+    scanners.push_back(IpAddress::FromV4((uint32_t{kScanOctets[rng.Below(std::size(kScanOctets))]} << 24) |
+                                         static_cast<uint32_t>(rng.Below(1u << 24))));
+  }
+  interface_zipf = Zipf(interfaces.size(), 1.05);
+  server_zipf = Zipf(servers.size(), 1.1);
+  external_zipf = Zipf(externals.size(), 1.2);
+  scanner_zipf = Zipf(scanners.size(), 0.9);
+}
+
+namespace {
+
+// One flow-log row before formatting.
+struct Row {
+  const Interface* itf = nullptr;
+  bool ipv6 = false;
+  IpAddress src, dst, pkt_src, pkt_dst;
+  uint16_t sport = 0, dport = 0;
+  uint8_t protocol = 6;
+  uint64_t packets = 0, bytes = 0;
+  int64_t start = 0, end = 0;
+  bool reject = false;
+  LogStatus status = LogStatus::kOk;
+  int tcp_flags = -1;
+  bool egress = true;
+  int traffic_path = -1;
+  const char* src_service = nullptr;
+  const char* dst_service = nullptr;
+  bool block_public_access = false;
+};
+
+uint16_t ServerPort(Role role, Rng& rng) {
+  switch (role) {
+    case Role::kWeb: return rng.Chance(0.85) ? 443 : 80;
+    case Role::kLoadBalancer: return rng.Chance(0.9) ? 443 : 80;
+    case Role::kApp: return rng.Chance(0.7) ? 8080 : 8443;
+    case Role::kDatabase: return rng.Chance(0.6) ? 5432 : 3306;
+    case Role::kCache: return rng.Chance(0.8) ? 6379 : 11211;
+    case Role::kBastion: return 22;
+    default: return 443;
+  }
+}
+
+uint16_t EphemeralPort(Rng& rng) { return static_cast<uint16_t>(32768 + rng.Below(60999 - 32768 + 1)); }
+
+class FileWriter {
+ public:
+  FileWriter(const FlowWorld& w, const FlowFormat& format, Rng& rng, int64_t window_start, int64_t interval,
+             std::string* out)
+      : w_(w), format_(format), rng_(rng), window_start_(window_start), interval_(interval), out_(out) {
+    // The version field holds the highest version among the chosen fields.
+    int version = 2;
+    for (FlowField f : format_.fields()) version = std::max<int>(version, GetFlowFieldInfo(f).version);
+    version_ = std::to_string(version);
+  }
+
+  // Emits one conversation (1 or 2 rows, never more than `budget`).
+  uint64_t EmitConversation(uint64_t budget) {
+    const double p = rng_.Uniform();
+    if (p < 0.005) return EmitNoData();
+    // Rejects are single rows and the rest mostly pairs: 14% of conversations
+    // makes about 7.5% of records REJECT.
+    if (p < 0.12) return EmitScan();
+    if (p < 0.14) return EmitInternalReject();
+    if (p < 0.16) return EmitPing(budget);
+    if (p < 0.45) return EmitEastWest(budget);
+    if (p < 0.75) return EmitOutbound(budget);
+    return EmitInbound(budget);
+  }
+
+ private:
+  const Interface& PickInterface() { return w_.interfaces[w_.interface_zipf.Sample(rng_)]; }
+  const Interface& PickServer() { return w_.interfaces[w_.servers[w_.server_zipf.Sample(rng_)]]; }
+
+  void Times(Row* r) {
+    r->end = window_start_ + static_cast<int64_t>(rng_.Below(static_cast<uint64_t>(interval_)));
+    r->start = r->end - static_cast<int64_t>(rng_.Below(60));
+  }
+
+  void Sizes(Row* r, double scale, double alpha) {
+    const double bytes = std::min(rng_.Pareto(scale, alpha), 4e10);
+    r->bytes = static_cast<uint64_t>(bytes);
+    const double mss = bytes < 2000 ? 60 + rng_.Below(200) : 400 + rng_.Below(1060);
+    r->packets = std::max<uint64_t>(1, static_cast<uint64_t>(bytes / mss));
+  }
+
+  // A request row on `itf` and, budget permitting, the reply row on the same interface.
+  uint64_t EmitPair(const Interface& itf, bool ipv6, const IpAddress& client, uint16_t cport, const IpAddress& server,
+                    uint16_t sport, uint8_t protocol, bool itf_is_client, int traffic_path,
+                    const char* remote_service, uint64_t budget) {
+    Row req;
+    req.itf = &itf;
+    req.ipv6 = ipv6;
+    req.src = req.pkt_src = client;
+    req.dst = req.pkt_dst = server;
+    req.sport = cport;
+    req.dport = sport;
+    req.protocol = protocol;
+    req.egress = itf_is_client;
+    Times(&req);
+    Sizes(&req, 60, 1.6);
+    req.tcp_flags = 0;  // AWS reports 0 when no flag applies
+    if (protocol == 6) {
+      static const int kClientFlags[] = {3, 3, 3, 2, 1, 0, 19, 4};
+      req.tcp_flags = kClientFlags[rng_.Below(std::size(kClientFlags))];
+    }
+    if (req.egress) {
+      req.traffic_path = traffic_path;
+      req.dst_service = remote_service;
+    } else {
+      req.src_service = remote_service;
+    }
+    Write(req);
+    if (budget < 2) return 1;
+    Row rep = req;
+    std::swap(rep.src, rep.dst);
+    rep.pkt_src = rep.src;
+    rep.pkt_dst = rep.dst;
+    std::swap(rep.sport, rep.dport);
+    std::swap(rep.src_service, rep.dst_service);
+    rep.egress = !req.egress;
+    rep.traffic_path = rep.egress ? traffic_path : -1;
+    rep.end = std::min<int64_t>(req.end + static_cast<int64_t>(rng_.Below(3)), window_start_ + interval_ - 1);
+    rep.start = std::min(req.start + static_cast<int64_t>(rng_.Below(2)), rep.end);
+    Sizes(&rep, 250, 1.0);
+    if (protocol == 6) {
+      static const int kServerFlags[] = {19, 19, 18, 1, 0, 19};
+      rep.tcp_flags = kServerFlags[rng_.Below(std::size(kServerFlags))];
+    }
+    Write(rep);
+    return 2;
+  }
+
+  uint64_t EmitEastWest(uint64_t budget) {
+    const Interface& client = PickInterface();
+    const Interface& server = PickServer();
+    const bool v6 = client.ip6.is_v6() && server.ip6.is_v6() && rng_.Chance(0.5);
+    const uint8_t proto = rng_.Chance(0.93) ? 6 : 17;
+    const uint16_t sport = proto == 17 ? 53 : ServerPort(server.role, rng_);
+    const IpAddress& c = v6 ? client.ip6 : client.ip4;
+    const IpAddress& s = v6 ? server.ip6 : server.ip4;
+    const bool on_client = rng_.Chance(0.5);
+    return EmitPair(on_client ? client : server, v6, c, EphemeralPort(rng_), s, sport, proto, on_client, 1, nullptr,
+                    budget);
+  }
+
+  uint64_t EmitOutbound(uint64_t budget) {
+    const Interface& itf = PickInterface();
+    const External& ext = w_.externals[w_.external_zipf.Sample(rng_)];
+    uint8_t proto = 6;
+    uint16_t port = rng_.Chance(0.8) ? 443 : 80;
+    if (rng_.Chance(0.08)) {
+      proto = 17;
+      port = rng_.Chance(0.5) ? 123 : 443;  // NTP, QUIC
+    }
+    return EmitPair(itf, false, itf.ip4, EphemeralPort(rng_), ext.ip, port, proto, true, rng_.Chance(0.9) ? 8 : 2,
+                    ext.aws_service, budget);
+  }
+
+  uint64_t EmitInbound(uint64_t budget) {
+    const Interface& itf = w_.interfaces[w_.web[rng_.Below(w_.web.size())]];
+    const External& ext = w_.externals[w_.external_zipf.Sample(rng_)];
+    const uint16_t port = ServerPort(itf.role, rng_);
+    return EmitPair(itf, false, ext.ip, EphemeralPort(rng_), itf.ip4, port, 6, false, 8, ext.aws_service, budget);
+  }
+
+  uint64_t EmitPing(uint64_t budget) {
+    const Interface& itf = PickInterface();
+    const External& ext = w_.externals[w_.external_zipf.Sample(rng_)];
+    const uint64_t n = EmitPair(itf, false, itf.ip4, 0, ext.ip, 0, 1, true, 8, ext.aws_service, budget);
+    return n;
+  }
+
+  uint64_t EmitScan() {
+    static const uint16_t kScanPorts[] = {22, 22, 22, 3389, 3389, 23, 445, 1433, 3306, 5900, 8080, 6379, 9200, 2375};
+    const Interface& itf = PickInterface();
+    Row r;
+    r.itf = &itf;
+    r.src = r.pkt_src = w_.scanners[w_.scanner_zipf.Sample(rng_)];
+    r.dst = r.pkt_dst = itf.ip4;
+    r.sport = EphemeralPort(rng_);
+    r.dport = kScanPorts[rng_.Below(std::size(kScanPorts))];
+    r.protocol = 6;
+    r.egress = false;
+    r.reject = true;
+    r.block_public_access = rng_.Chance(0.05);
+    Times(&r);
+    r.packets = 1 + rng_.Below(3);
+    r.bytes = r.packets * (40 + rng_.Below(24));
+    r.tcp_flags = 2;
+    Write(r);
+    return 1;
+  }
+
+  uint64_t EmitInternalReject() {
+    const Interface& client = PickInterface();
+    const Interface& server = PickServer();
+    Row r;
+    r.itf = &server;
+    r.src = r.pkt_src = client.ip4;
+    r.dst = r.pkt_dst = server.ip4;
+    r.sport = EphemeralPort(rng_);
+    r.dport = rng_.Chance(0.5) ? 5432 : ServerPort(server.role, rng_);
+    r.protocol = 6;
+    r.egress = false;
+    r.reject = true;
+    Times(&r);
+    r.packets = 1 + rng_.Below(6);
+    r.bytes = r.packets * (52 + rng_.Below(12));
+    r.tcp_flags = 2;
+    Write(r);
+    return 1;
+  }
+
+  uint64_t EmitNoData() {
+    Row r;
+    r.itf = &PickInterface();
+    r.status = rng_.Chance(0.8) ? LogStatus::kNoData : LogStatus::kSkipData;
+    Times(&r);
+    Write(r);
+    return 1;
+  }
+
+  // --- formatting ----------------------------------------------------------
+  std::string_view Num(uint64_t v) {
+    char* p = scratch_ + scratch_used_;
+    auto [end, ec] = std::to_chars(p, scratch_ + sizeof(scratch_), v);
+    (void)ec;
+    const size_t n = static_cast<size_t>(end - p);
+    scratch_used_ += n;
+    return std::string_view(p, n);
+  }
+  std::string_view Ip(const IpAddress& ip) {
+    char* p = scratch_ + scratch_used_;
+    const size_t n = FormatIpAddress(ip, p);
+    scratch_used_ += n;
+    return std::string_view(p, n);
+  }
+
+  void Write(const Row& r) {
+    scratch_used_ = 0;
+    std::array<std::string_view, kFlowFieldCount> v{};
+    const Interface& itf = *r.itf;
+    const Subnet& subnet = w_.subnets[itf.subnet];
+    const bool ok = r.status == LogStatus::kOk;
+    v[int(F::kAccountId)] = w_.account;
+    v[int(F::kInterfaceId)] = itf.eni;
+    v[int(F::kStart)] = Num(static_cast<uint64_t>(r.start));
+    v[int(F::kEnd)] = Num(static_cast<uint64_t>(r.end));
+    v[int(F::kLogStatus)] = ok ? "OK" : r.status == LogStatus::kNoData ? "NODATA" : "SKIPDATA";
+    v[int(F::kVpcId)] = w_.vpcs[subnet.vpc];
+    v[int(F::kSubnetId)] = subnet.id;
+    if (!itf.instance.empty()) v[int(F::kInstanceId)] = itf.instance;
+    v[int(F::kRegion)] = w_.region;
+    v[int(F::kAzId)] = subnet.az;
+    if (ok) {
+      v[int(F::kSrcAddr)] = Ip(r.src);
+      v[int(F::kDstAddr)] = Ip(r.dst);
+      v[int(F::kSrcPort)] = Num(r.sport);
+      v[int(F::kDstPort)] = Num(r.dport);
+      v[int(F::kProtocol)] = Num(r.protocol);
+      v[int(F::kPackets)] = Num(r.packets);
+      v[int(F::kBytes)] = Num(r.bytes);
+      v[int(F::kAction)] = r.reject ? "REJECT" : "ACCEPT";
+      if (r.tcp_flags >= 0) v[int(F::kTcpFlags)] = Num(static_cast<uint64_t>(r.tcp_flags));
+      v[int(F::kType)] = r.ipv6 ? "IPv6" : "IPv4";
+      v[int(F::kPktSrcAddr)] = Ip(r.pkt_src);
+      v[int(F::kPktDstAddr)] = Ip(r.pkt_dst);
+      if (r.src_service) v[int(F::kPktSrcAwsService)] = r.src_service;
+      if (r.dst_service) v[int(F::kPktDstAwsService)] = r.dst_service;
+      v[int(F::kFlowDirection)] = r.egress ? "egress" : "ingress";
+      if (r.egress && r.traffic_path > 0) v[int(F::kTrafficPath)] = Num(static_cast<uint64_t>(r.traffic_path));
+      if (r.reject && r.block_public_access) v[int(F::kRejectReason)] = "BPA";
+      v[int(F::kEncryptionStatus)] = r.traffic_path == 1 ? "1" : "0";
+      v[int(F::kInterfaceType)] = itf.role == Role::kNatGateway     ? "nat_gateway"
+                                  : itf.role == Role::kLoadBalancer ? "network_load_balancer"
+                                                                    : "interface";
+    }
+    if (itf.ecs_task >= 0) {
+      const EcsTask& t = w_.ecs_tasks[itf.ecs_task];
+      v[int(F::kEcsClusterArn)] = t.cluster_arn;
+      v[int(F::kEcsClusterName)] = t.cluster_name;
+      v[int(F::kEcsContainerInstanceArn)] = t.container_instance_arn;
+      v[int(F::kEcsContainerInstanceId)] = t.container_instance_id;
+      v[int(F::kEcsContainerId)] = t.container_id;
+      v[int(F::kEcsServiceName)] = t.service_name;
+      v[int(F::kEcsTaskDefinitionArn)] = t.task_definition_arn;
+      v[int(F::kEcsTaskArn)] = t.task_arn;
+      v[int(F::kEcsTaskId)] = t.task_id;
+    }
+    v[int(F::kVersion)] = version_;
+
+    bool first = true;
+    for (FlowField f : format_.fields()) {
+      if (!first) out_->push_back(' ');
+      first = false;
+      std::string_view t = v[int(f)];
+      if (t.empty()) {
+        out_->push_back('-');
+      } else {
+        out_->append(t);
+      }
+    }
+    out_->push_back('\n');
+  }
+
+  const FlowWorld& w_;
+  const FlowFormat& format_;
+  Rng& rng_;
+  int64_t window_start_;
+  int64_t interval_;
+  std::string* out_;
+  std::string version_;
+  char scratch_[512];
+  size_t scratch_used_ = 0;
+};
+
+}  // namespace
+
+FlowGenerator::FlowGenerator(const FlowGenOptions& options)
+    : options_(options), world_(std::make_unique<FlowWorld>(options.seed)) {
+  if (options_.files == 0) options_.files = 1;
+  if (options_.file_interval <= 0) options_.file_interval = 300;
+}
+
+FlowGenerator::~FlowGenerator() = default;
+
+uint64_t FlowGenerator::RecordsInFile(uint32_t index) const {
+  const uint64_t base = options_.records / options_.files;
+  const uint64_t extra = options_.records % options_.files;
+  return base + (index < extra ? 1 : 0);
+}
+
+void FlowGenerator::FileText(uint32_t index, std::string* text) const {
+  uint64_t mix = options_.seed ^ (0xD1B54A32D192ED03ULL * (index + 1));
+  Rng rng(Rng::SplitMix(mix));
+  text->append(options_.format.ToString());
+  text->push_back('\n');
+  const int64_t window = options_.start + static_cast<int64_t>(index) * options_.file_interval;
+  FileWriter writer(*world_, options_.format, rng, window, options_.file_interval, text);
+  uint64_t left = RecordsInFile(index);
+  while (left > 0) left -= writer.EmitConversation(left);
+}
+
+std::string FlowGenerator::FileKey(uint32_t index) const {
+  const int64_t window = options_.start + static_cast<int64_t>(index) * options_.file_interval;
+  const CivilTime t = CivilFromSeconds(window);
+  uint64_t mix = options_.seed * 31 + index;
+  const uint32_t hash = static_cast<uint32_t>(Rng::SplitMix(mix));
+  const FlowWorld& w = *world_;
+  return fmt::format("AWSLogs/{0}/vpcflowlogs/{1}/{2:04}/{3:02}/{4:02}/{0}_vpcflowlogs_{1}_{5}_{2:04}{3:02}{4:02}T{6:02}{7:02}Z_{8:08x}.log.gz",
+                     w.account, w.region, t.year, t.month, t.day, w.flow_log_id, t.hour, t.minute, hash);
+}
+
+Status FlowGenerator::WriteAll(FlowGenResult* result) const {
+  namespace fs = std::filesystem;
+  const uint32_t n = options_.files;
+  std::vector<std::string> paths(n);
+  std::vector<uint64_t> text_sizes(n), gzip_sizes(n);
+  std::atomic<uint32_t> next{0};
+  std::mutex error_mu;
+  Status error;
+  auto work = [&] {
+    libdeflate_compressor* compressor = libdeflate_alloc_compressor(options_.compression_level);
+    std::string text;
+    std::vector<uint8_t> gz;
+    for (uint32_t i = next++; i < n; i = next++) {
+      {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (!error.ok()) break;
+      }
+      text.clear();
+      FileText(i, &text);
+      gz.resize(libdeflate_gzip_compress_bound(compressor, text.size()));
+      const size_t gz_size = libdeflate_gzip_compress(compressor, text.data(), text.size(), gz.data(), gz.size());
+      const fs::path path = fs::path(options_.out_dir) / FileKey(i);
+      const fs::path tmp = fs::path(path).concat(".tmp");
+      std::error_code ec;
+      fs::create_directories(path.parent_path(), ec);
+      Status s;
+      if (ec) {
+        s = Status::IoError(path.parent_path().string() + ": " + ec.message());
+      } else {
+        std::FILE* f = std::fopen(tmp.c_str(), "wb");
+        if (f == nullptr || std::fwrite(gz.data(), 1, gz_size, f) != gz_size || std::fclose(f) != 0) {
+          s = Status::FromErrno(tmp.string(), errno);
+        } else if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+          s = Status::FromErrno(path.string(), errno);
+        }
+      }
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (error.ok()) error = s;
+        break;
+      }
+      paths[i] = path.string();
+      text_sizes[i] = text.size();
+      gzip_sizes[i] = gz_size;
+    }
+    libdeflate_free_compressor(compressor);
+  };
+  int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::clamp<int>(threads, 1, static_cast<int>(n));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (!error.ok()) return error;
+  for (uint32_t i = 0; i < n; ++i) {
+    result->paths.push_back(paths[i]);
+    result->records += RecordsInFile(i);
+    result->text_bytes += text_sizes[i];
+    result->gzip_bytes += gzip_sizes[i];
+  }
+  return Status::OK();
+}
+
+}  // namespace flowdex

@@ -1,0 +1,22 @@
+// Expands command-line paths into the flow-log files to read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace flowdex {
+
+// True for names flowdex treats as flow-log files inside folders:
+// "*.log" and "*.log.gz" (the names AWS uses for S3 delivery).
+bool IsFlowLogFileName(const std::string& name);
+
+// Appends to *files each path in `paths`: a file as given (whatever its name),
+// "-" as given (standard input), and a folder as every flow-log file below it,
+// recursively, in lexicographic order so results are reproducible.
+// A path that does not exist or cannot be listed makes the result an error
+// (the first such); every other path is still expanded.
+Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::string>* files);
+
+}  // namespace flowdex
