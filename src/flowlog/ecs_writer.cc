@@ -1,5 +1,8 @@
 #include "flowlog/ecs_writer.h"
 
+#if defined(__SSE2__)
+#define RAPIDJSON_SSE2  // vectorised string escaping
+#endif
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 

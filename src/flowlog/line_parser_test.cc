@@ -264,6 +264,43 @@ TEST(ParseFlowTokens, RejectsBadValuesWithClearReasons) {
   }
 }
 
+TEST(ParseFlowTokens, EveryFieldParsesWithItsType) {
+  // One line holding every known field (v2-v11 and Transit Gateway), each with
+  // a value of its type; every value must come back typed.
+  std::vector<FlowField> all;
+  std::string line;
+  for (int i = 0; i < kFlowFieldCount; ++i) {
+    const FlowFieldInfo& info = GetFlowFieldInfo(static_cast<FlowField>(i));
+    all.push_back(info.field);
+    if (!line.empty()) line += ' ';
+    switch (info.type) {
+      case FlowFieldType::kInteger: line += std::to_string(std::min<uint64_t>(info.max_value, 100 + i)); break;
+      case FlowFieldType::kIp: line += info.ip_slot % 2 ? "2001:db8::" + std::to_string(i) : "10.0.0." + std::to_string(i); break;
+      case FlowFieldType::kAction: line += "REJECT"; break;
+      case FlowFieldType::kLogStatus: line += "SKIPDATA"; break;
+      case FlowFieldType::kString: line += "v-" + std::string(info.token); break;
+    }
+  }
+  FlowFormat format(all, "every field");
+  FlowRecord r;
+  ASSERT_TRUE(Parse(line, format, &r).ok()) << line;
+  for (int i = 0; i < kFlowFieldCount; ++i) {
+    const FlowFieldInfo& info = GetFlowFieldInfo(static_cast<FlowField>(i));
+    ASSERT_TRUE(r.has(info.field)) << info.token;
+    switch (info.type) {
+      case FlowFieldType::kInteger:
+        EXPECT_EQ(r.number(info.field), std::min<uint64_t>(info.max_value, 100 + i)) << info.token;
+        break;
+      case FlowFieldType::kIp:
+        EXPECT_EQ(r.ip(info.field).is_v6(), info.ip_slot % 2 == 1) << info.token;
+        break;
+      case FlowFieldType::kAction: EXPECT_EQ(r.action(), FlowAction::kReject); break;
+      case FlowFieldType::kLogStatus: EXPECT_EQ(r.log_status(), LogStatus::kSkipData); break;
+      case FlowFieldType::kString: EXPECT_EQ(r.text(info.field), "v-" + std::string(info.token)); break;
+    }
+  }
+}
+
 TEST(ParseFlowTokens, DashWorksInEveryField) {
   // Any field may be "-", numeric ones included.
   FlowFormat all = FlowFormat::AllFieldsUpTo(8);
