@@ -34,4 +34,26 @@ struct GenCommandOptions {
 // Writes synthetic flow logs below out_dir; prints a summary on stderr.
 int RunGenCommand(const GenCommandOptions& options);
 
+struct IngestCommandOptions {
+  std::vector<std::string> inputs;  // files and folders
+  std::string data_dir;             // --data, FLOWDEX_DATA, ./flowdex-data
+  std::string index = "logs-aws.vpcflow-default";
+  std::string format;
+  int workers = 0;
+  uint64_t batch_rows = 2'000'000;  // commit when a worker holds this many rows
+};
+
+// Loads flow-log files into the data directory with a progress display and a
+// summary. Returns 0 when every input was ingested (or was already there), 1
+// when one failed, 130 when interrupted (what was committed stays).
+int RunIngestCommand(const IngestCommandOptions& options);
+
+struct CheckCommandOptions {
+  std::string data_dir;
+};
+
+// Reads and verifies every block of every segment, and that each ingested
+// source is stored exactly once. Returns 0 when sound, 1 otherwise.
+int RunCheckCommand(const CheckCommandOptions& options);
+
 }  // namespace flowdex

@@ -1,4 +1,6 @@
 // flowdex: one binary, several commands (see README.md).
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -33,6 +35,27 @@ int main(int argc, char** argv) {
   gen_cmd->add_option("--fields", gen.fields, "v2, v5, v8, or a list of field names")->capture_default_str();
   gen_cmd->add_option("--level", gen.level, "gzip level")->capture_default_str()->check(CLI::Range(1, 12));
 
+  flowdex::IngestCommandOptions ingest;
+  const char* env_data = std::getenv("FLOWDEX_DATA");
+  ingest.data_dir = env_data && *env_data ? env_data : "flowdex-data";
+  CLI::App* ingest_cmd = app.add_subcommand(
+      "ingest", "Load flow-log files and folders (.log, .log.gz) into the data directory, each file once");
+  ingest_cmd->add_option("inputs", ingest.inputs, "Files or folders")->required();
+  ingest_cmd->add_option("--data", ingest.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  ingest_cmd->add_option("--index", ingest.index, "Index to load into")->capture_default_str();
+  ingest_cmd->add_option("--format", ingest.format, "Layout of files without a header line (as for parse)");
+  ingest_cmd->add_option("--workers", ingest.workers, "Files parsed at once (default: one per core)");
+
+  ingest_cmd->add_option("--batch-rows", ingest.batch_rows, "Rows a worker collects before it commits")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+
+  flowdex::CheckCommandOptions check;
+  check.data_dir = ingest.data_dir;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Verify a data directory: every block's checksum, and every ingested source stored exactly once");
+  check_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,5 +64,7 @@ int main(int argc, char** argv) {
   }
   if (*parse_cmd) return flowdex::RunParseCommand(parse);
   if (*gen_cmd) return flowdex::RunGenCommand(gen);
+  if (*ingest_cmd) return flowdex::RunIngestCommand(ingest);
+  if (*check_cmd) return flowdex::RunCheckCommand(check);
   return 2;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/human.h"
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
 #include "io/path_walker.h"
@@ -51,17 +52,6 @@ class NdjsonSink final : public FlowRecordSink {
   uint64_t errors_printed_ = 0;
   std::string out_;
 };
-
-std::string HumanBytes(uint64_t n) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
-}
 
 }  // namespace
 

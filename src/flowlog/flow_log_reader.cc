@@ -151,6 +151,11 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
   uint64_t base = 0;        // stream offset of buf[0]
   bool skipping = false;    // discarding the rest of an over-long line
   while (status.ok()) {
+    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+      status = Status::Cancelled(std::string(name) + ": stopped");
+      break;
+    }
+    if (options_.on_progress) options_.on_progress(source->bytes_consumed());
     size_t n = 0;
     status = text->Read(reinterpret_cast<uint8_t*>(buf + filled), cap - filled, &n);
     if (!status.ok()) break;
@@ -197,7 +202,7 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
     std::memmove(buf, p, tail);
     filled = tail;
   }
-  if (!status.ok() && filled > 0 && !skipping) {
+  if (!status.ok() && !status.IsCancelled() && filled > 0 && !skipping) {
     // The damage cut this line short: it is not data, but it is counted.
     ++ctx_.line_number;
     ctx_.offset = base;

@@ -3,6 +3,8 @@
 // bad line to a FlowRecordSink.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,6 +41,12 @@ struct FlowReadOptions {
   const FlowFormat* user_format = nullptr;
   // Longer lines are reported as bad and skipped; memory stays bounded.
   size_t max_line_bytes = 64 * 1024;
+  // When set and true, reading stops at the next buffer with a Cancelled
+  // status (lines already delivered stay delivered).
+  const std::atomic<bool>* cancel = nullptr;
+  // Called after each buffer of text (about 1 MiB) with the bytes consumed
+  // from the medium so far in this stream, for progress reports.
+  std::function<void(uint64_t)> on_progress;
 };
 
 struct FlowReadStats {

@@ -20,6 +20,7 @@ std::string Status::ToString() const {
     case Code::kInvalidArgument: name = "invalid argument"; break;
     case Code::kCorruption: name = "corruption"; break;
     case Code::kIoError: name = "I/O error"; break;
+    case Code::kCancelled: name = "cancelled"; break;
   }
   return std::string(name) + ": " + std::string(message());
 }

@@ -17,6 +17,7 @@ class Status {
     kInvalidArgument,  // the caller's input is wrong (bad flag, bad format)
     kCorruption,       // stored or received bytes are damaged (bad gzip)
     kIoError,          // the operating system refused (open, read, write)
+    kCancelled,        // stopped on request (Ctrl-C, shutdown)
   };
 
   Status() = default;
@@ -25,6 +26,7 @@ class Status {
   static Status InvalidArgument(std::string_view msg) { return Status(Code::kInvalidArgument, msg); }
   static Status Corruption(std::string_view msg) { return Status(Code::kCorruption, msg); }
   static Status IoError(std::string_view msg) { return Status(Code::kIoError, msg); }
+  static Status Cancelled(std::string_view msg) { return Status(Code::kCancelled, msg); }
   // An IoError whose message ends with strerror(err).
   static Status FromErrno(std::string_view context, int err);
 
@@ -34,6 +36,7 @@ class Status {
   bool IsInvalidArgument() const { return code() == Code::kInvalidArgument; }
   bool IsCorruption() const { return code() == Code::kCorruption; }
   bool IsIoError() const { return code() == Code::kIoError; }
+  bool IsCancelled() const { return code() == Code::kCancelled; }
 
   // The message alone ("" when OK).
   std::string_view message() const { return state_ ? std::string_view(state_->msg) : std::string_view(); }

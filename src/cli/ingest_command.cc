@@ -1,0 +1,127 @@
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/human.h"
+#include "ingest/flow_ingester.h"
+#include "io/path_walker.h"
+#include "store/store.h"
+
+namespace flowdex {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
+
+// Redraws one status line on a terminal, or prints a line every few seconds
+// otherwise, until `done` is set.
+void ReportProgress(const IngestProgress& p, const std::atomic<bool>& done, bool tty) {
+  const auto start = std::chrono::steady_clock::now();
+  auto last_line = start;
+  while (!done.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(tty ? 200 : 250));
+    const auto now = std::chrono::steady_clock::now();
+    const double secs = std::chrono::duration<double>(now - start).count();
+    const uint64_t records = p.records.load(), read = p.bytes_read.load(), total = p.total_bytes.load();
+    const double rate = secs > 0 ? static_cast<double>(records) / secs : 0;
+    const double fraction = total > 0 ? std::min(1.0, static_cast<double>(read) / static_cast<double>(total)) : 0;
+    const double eta = fraction > 0.01 ? secs / fraction - secs : 0;
+    if (tty) {
+      constexpr int kWidth = 24;
+      const int filled = static_cast<int>(fraction * kWidth);
+      fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3.0f}%  {} records  {}  {}/s  ETA {}   ", "", filled, "",
+                 kWidth - filled, fraction * 100, HumanCount(records), HumanBytes(read),
+                 HumanCount(static_cast<uint64_t>(rate)), HumanDuration(eta));
+    } else if (now - last_line >= std::chrono::seconds(5)) {
+      last_line = now;
+      fmt::print(stderr, "ingest: {:.0f}% {} records {} read {}/s\n", fraction * 100, records, HumanBytes(read),
+                 HumanCount(static_cast<uint64_t>(rate)));
+    }
+  }
+  if (tty) fmt::print(stderr, "\r{:<100}\r", "");
+}
+
+}  // namespace
+
+int RunIngestCommand(const IngestCommandOptions& options) {
+  FlowFormat user_format;
+  IngestOptions ingest;
+  ingest.index = options.index;
+  ingest.workers = options.workers;
+  ingest.batch_rows = options.batch_rows;
+  if (!options.format.empty()) {
+    Status s = FlowFormat::Parse(options.format, &user_format);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: --format: {}\n", s.message());
+      return 2;
+    }
+    ingest.user_format = &user_format;
+  }
+  std::vector<std::string> files;
+  int exit_code = 0;
+  Status s = ExpandInputPaths(options.inputs, &files);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+    exit_code = 1;
+  }
+  std::unique_ptr<Store> store;
+  s = Store::Open(options.data_dir, &store);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+    return 1;
+  }
+
+  struct sigaction sa = {};
+  sa.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  ingest.cancel = &g_interrupted;
+
+  IngestProgress progress;
+  IngestSummary summary;
+  std::atomic<bool> done{false};
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::thread reporter([&] { ReportProgress(progress, done, tty); });
+  const auto t0 = std::chrono::steady_clock::now();
+  s = IngestFlowFiles(store.get(), files, ingest, &progress, &summary);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  done = true;
+  reporter.join();
+
+  for (const std::string& e : summary.errors) fmt::print(stderr, "flowdex ingest: {}\n", e);
+  if (summary.bad_lines > 0) {
+    fmt::print(stderr, "bad lines: {} (first {}):\n", summary.bad_lines, summary.bad_line_samples.size());
+    for (const std::string& b : summary.bad_line_samples) fmt::print(stderr, "  {}\n", b);
+  }
+  const auto version = store->Current();
+  fmt::print(stderr,
+             "flowdex ingest: {} records indexed from {} files into {} ({} segments); {} duplicate records skipped "
+             "({} files already ingested); {} bad lines; read {} ({} of text), {} on disk ({:.2f}x the input); "
+             "{:.2f} s, {}/s\n",
+             summary.records, summary.files, ingest.index, summary.segments, summary.duplicate_records,
+             summary.files_skipped, summary.bad_lines, HumanBytes(summary.bytes_read),
+             HumanBytes(summary.bytes_decoded), HumanBytes(summary.bytes_on_disk),
+             summary.bytes_read > 0 ? static_cast<double>(summary.bytes_on_disk) / summary.bytes_read : 0.0, secs,
+             HumanCount(secs > 0 ? static_cast<uint64_t>(summary.records / secs) : 0));
+  fmt::print(stderr, "flowdex ingest: {} now holds {} records in {} ({})\n", store->dir(),
+             version->Rows(), HumanBytes(version->Bytes()), ingest.index);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+    return 1;
+  }
+  if (summary.cancelled) {
+    fmt::print(stderr, "flowdex ingest: interrupted; everything reported above as indexed is stored\n");
+    return 130;
+  }
+  return summary.files_failed > 0 ? 1 : exit_code;
+}
+
+}  // namespace flowdex

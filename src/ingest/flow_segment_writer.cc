@@ -1,0 +1,120 @@
+#include "ingest/flow_segment_writer.h"
+
+#include <fmt/format.h>
+
+#include "ingest/flow_columns.h"
+#include "util/time_util.h"
+
+namespace flowdex {
+
+struct FlowSegmentWriter::Partition {
+  SegmentRef ref;
+  std::unique_ptr<SegmentBuilder> builder;
+  int field_column[kFlowFieldCount];  // -1 until the field first has a value
+  int timestamp_column = -1, source_column = -1, offset_column = -1;
+};
+
+std::string PartitionName(int64_t day) {
+  const CivilTime c = CivilFromSeconds(day * 86400);
+  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
+}
+
+FlowSegmentWriter::FlowSegmentWriter(Store* store, Options options, BadLineFn on_bad_line)
+    : store_(store), options_(std::move(options)), on_bad_line_(std::move(on_bad_line)) {}
+
+FlowSegmentWriter::~FlowSegmentWriter() { Abandon(); }
+
+FlowSegmentWriter::Partition* FlowSegmentWriter::PartitionFor(int64_t day) {
+  if (day == last_day_) return last_;
+  auto it = partitions_.find(day);
+  if (it == partitions_.end()) {
+    auto p = std::make_unique<Partition>();
+    std::string path;
+    Status s = store_->NewSegment(options_.index, PartitionName(day), &p->ref, &path);
+    SegmentBuilder::Options bo;
+    bo.zstd_level = options_.zstd_level;
+    bo.time_column = std::string(kTimestampColumn);
+    if (s.ok()) s = SegmentBuilder::Create(path, bo, &p->builder);
+    if (!s.ok()) {
+      if (status_.ok()) status_ = s;
+      return nullptr;
+    }
+    std::fill(std::begin(p->field_column), std::end(p->field_column), -1);
+    p->timestamp_column = p->builder->AddColumn(kTimestampColumn, ColumnType::kTimestamp);
+    p->source_column = p->builder->AddColumn(kSourceKeyColumn, ColumnType::kKeyword);
+    p->offset_column = p->builder->AddColumn(kLineOffsetColumn, ColumnType::kUInt64);
+    it = partitions_.emplace(day, std::move(p)).first;
+  }
+  last_day_ = day;
+  last_ = it->second.get();
+  return last_;
+}
+
+void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
+  if (!status_.ok()) return;
+  int64_t ts = options_.ingest_time_ms;
+  if (r.has(FlowField::kEnd)) {
+    ts = r.end() * 1000;
+  } else if (r.has(FlowField::kStart)) {
+    ts = r.start() * 1000;
+  }
+  int64_t day = ts / 86400000;
+  if (ts < 0 && ts % 86400000 != 0) --day;
+  Partition* p = PartitionFor(day);
+  if (p == nullptr) return;
+  SegmentBuilder& b = *p->builder;
+  b.SetInteger(p->timestamp_column, static_cast<uint64_t>(ts));
+  b.SetKeyword(p->source_column, source_key_);
+  b.SetInteger(p->offset_column, ctx.offset);
+  for (int i = 0; i < kFlowFieldCount; ++i) {
+    const FlowField f = static_cast<FlowField>(i);
+    if (!r.has(f) || f == FlowField::kEnd) continue;
+    const FlowColumn& col = FlowColumnFor(f);
+    int& c = p->field_column[i];
+    if (c < 0) c = b.AddColumn(col.name, col.type);
+    switch (col.type) {
+      case ColumnType::kIp: b.SetIp(c, r.ip(f)); break;
+      case ColumnType::kKeyword: b.SetKeyword(c, r.text(f)); break;
+      case ColumnType::kTimestamp: b.SetInteger(c, r.number(f) * 1000); break;
+      default: b.SetInteger(c, r.number(f)); break;
+    }
+  }
+  Status s = b.FinishRow();
+  if (!s.ok() && status_.ok()) status_ = s;
+  ++rows_;
+}
+
+void FlowSegmentWriter::OnBadLine(const LineContext& ctx, const Status& reason) {
+  if (on_bad_line_) on_bad_line_(ctx, reason);
+}
+
+Status FlowSegmentWriter::Finish(CommitBatch* batch) {
+  if (!status_.ok()) return status_;
+  for (auto& [day, p] : partitions_) {
+    SegmentMeta meta;
+    Status s = p->builder->Finish(&meta);
+    if (!s.ok()) {
+      status_ = s;
+      return s;
+    }
+    p->ref.rows = meta.rows;
+    p->ref.bytes = p->builder->file_bytes();
+    p->ref.min_time = meta.min_time;
+    p->ref.max_time = meta.max_time;
+    batch->segments.push_back(p->ref);
+  }
+  partitions_.clear();
+  last_ = nullptr;
+  last_day_ = INT64_MIN;
+  rows_ = 0;
+  return Status::OK();
+}
+
+void FlowSegmentWriter::Abandon() {
+  partitions_.clear();  // unfinished builders delete their files
+  last_ = nullptr;
+  last_day_ = INT64_MIN;
+  rows_ = 0;
+}
+
+}  // namespace flowdex

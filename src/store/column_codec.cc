@@ -1,0 +1,285 @@
+#include "store/column_codec.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "store/byte_io.h"
+
+namespace flowdex {
+
+namespace {
+
+enum Kind : uint8_t { kAllNull = 0, kConstant = 1, kFrameOfReference = 2, kDelta = 3, kIpv4 = 4, kIpMixed = 5 };
+constexpr uint8_t kHasPresence = 1;
+
+int BytesFor(uint64_t v) {
+  int n = 1;
+  while (n < 8 && (v >> (8 * n)) != 0) ++n;
+  return n;
+}
+
+// Writes the low `width` bytes of each value as byte planes (all first bytes,
+// then all second bytes, ...).
+void PutPlanes(const uint64_t* v, size_t n, int width, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + n * static_cast<size_t>(width));
+  char* dst = out->data() + start;
+  for (int b = 0; b < width; ++b) {
+    const int shift = 8 * b;
+    char* plane = dst + static_cast<size_t>(b) * n;
+    for (size_t i = 0; i < n; ++i) plane[i] = static_cast<char>(v[i] >> shift);
+  }
+}
+
+bool GetPlanes(ByteReader* in, size_t n, int width, uint64_t* v) {
+  std::string_view bytes;
+  if (!in->GetBytes(n * static_cast<size_t>(width), &bytes)) return false;
+  const auto* src = reinterpret_cast<const uint8_t*>(bytes.data());
+  std::fill(v, v + n, 0);
+  for (int b = 0; b < width; ++b) {
+    const uint8_t* plane = src + static_cast<size_t>(b) * n;
+    const int shift = 8 * b;
+    for (size_t i = 0; i < n; ++i) v[i] |= static_cast<uint64_t>(plane[i]) << shift;
+  }
+  return true;
+}
+
+Status Malformed(ColumnType type) {
+  return Status::Corruption("malformed " + std::string(ColumnTypeName(type)) + " column block");
+}
+
+bool Less(ColumnType type, uint64_t a, uint64_t b) {
+  return IsSigned(type) ? static_cast<int64_t>(a) < static_cast<int64_t>(b) : a < b;
+}
+
+void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
+                    std::string* out, BlockStats* stats) {
+  ByteWriter w(out);
+  const bool all_present = presence.empty();
+  bool any = false;
+  uint64_t min = 0, max = 0;
+  bool non_decreasing = all_present;
+  for (uint32_t i = 0; i < rows; ++i) {
+    if (!all_present && !IsPresent(presence, i)) continue;
+    const uint64_t v = values[i];
+    if (!any) {
+      min = max = v;
+      any = true;
+    } else {
+      if (Less(type, v, min)) min = v;
+      if (Less(type, max, v)) max = v;
+      if (non_decreasing && Less(type, v, values[i - 1])) non_decreasing = false;
+    }
+  }
+  const uint8_t presence_flag = all_present ? 0 : kHasPresence;
+  if (!any) {
+    w.PutU8(static_cast<uint8_t>(kAllNull << 1));
+    return;
+  }
+  stats->min = min;
+  stats->max = max;
+  auto put_presence = [&] {
+    if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
+  };
+  if (min == max) {
+    w.PutU8(static_cast<uint8_t>(kConstant << 1 | presence_flag));
+    put_presence();
+    w.PutVarint(min);
+    return;
+  }
+  // Timestamps in whole seconds: store seconds.
+  std::vector<uint64_t> deltas(rows);
+  uint64_t divisor = 1;
+  if (type == ColumnType::kTimestamp) {
+    divisor = 1000;
+    for (uint32_t i = 0; i < rows && divisor != 1; ++i) {
+      if ((all_present || IsPresent(presence, i)) && (values[i] - min) % 1000 != 0) divisor = 1;
+    }
+  }
+  if (non_decreasing && rows > 1) {
+    uint64_t max_step = 0;
+    for (uint32_t i = 1; i < rows; ++i) {
+      deltas[i - 1] = (values[i] - values[i - 1]) / divisor;
+      max_step = std::max(max_step, deltas[i - 1]);
+    }
+    const int width = BytesFor(max_step);
+    w.PutU8(static_cast<uint8_t>(kDelta << 1));
+    w.PutVarint(values[0]);
+    w.PutVarint(divisor);
+    w.PutU8(static_cast<uint8_t>(width));
+    PutPlanes(deltas.data(), rows - 1, width, out);
+    return;
+  }
+  for (uint32_t i = 0; i < rows; ++i) {
+    deltas[i] = (all_present || IsPresent(presence, i)) ? (values[i] - min) / divisor : 0;
+  }
+  const int width = BytesFor((max - min) / divisor);
+  w.PutU8(static_cast<uint8_t>(kFrameOfReference << 1 | presence_flag));
+  put_presence();
+  w.PutVarint(min);
+  w.PutVarint(divisor);
+  w.PutU8(static_cast<uint8_t>(width));
+  PutPlanes(deltas.data(), rows, width, out);
+}
+
+void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips, std::string* out,
+               BlockStats* stats) {
+  ByteWriter w(out);
+  const bool all_present = presence.empty();
+  bool any = false, all_v4 = true;
+  std::array<uint8_t, 16> min{}, max{};
+  for (uint32_t i = 0; i < rows; ++i) {
+    if (!all_present && !IsPresent(presence, i)) continue;
+    const auto key = IpSortKey(ips[i]);
+    if (!any || key < min) min = key;
+    if (!any || max < key) max = key;
+    any = true;
+    if (!ips[i].is_v4()) all_v4 = false;
+  }
+  const uint8_t presence_flag = all_present ? 0 : kHasPresence;
+  if (!any) {
+    w.PutU8(static_cast<uint8_t>(kAllNull << 1));
+    return;
+  }
+  stats->min_ip = min;
+  stats->max_ip = max;
+  w.PutU8(static_cast<uint8_t>((all_v4 ? kIpv4 : kIpMixed) << 1 | presence_flag));
+  if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
+  const int width = all_v4 ? 4 : 16;
+  if (!all_v4) {
+    std::string families((rows + 7) / 8, '\0');
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (ips[i].is_v4()) families[i >> 3] = static_cast<char>(families[i >> 3] | (1 << (i & 7)));
+    }
+    out->append(families);
+  }
+  // Byte planes, most significant byte first, so planes of a subnet repeat.
+  const size_t start = out->size();
+  out->resize(start + static_cast<size_t>(rows) * width);
+  char* dst = out->data() + start;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const bool present = all_present || IsPresent(presence, i);
+    std::array<uint8_t, 16> bytes{};
+    if (present) bytes = all_v4 ? ips[i].bytes : IpSortKey(ips[i]);
+    for (int b = 0; b < width; ++b) dst[static_cast<size_t>(b) * rows + i] = static_cast<char>(bytes[b]);
+  }
+}
+
+}  // namespace
+
+std::array<uint8_t, 16> IpSortKey(const IpAddress& ip) {
+  if (!ip.is_v4()) return ip.bytes;
+  std::array<uint8_t, 16> k{};
+  k[10] = k[11] = 0xff;
+  std::memcpy(k.data() + 12, ip.bytes.data(), 4);
+  return k;
+}
+
+void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
+                       const IpAddress* ips, std::string* out, BlockStats* stats) {
+  *stats = BlockStats{};
+  stats->rows = rows;
+  if (!presence.empty()) {
+    uint32_t present = 0;
+    for (uint32_t i = 0; i < rows; ++i) present += IsPresent(presence, i);
+    stats->nulls = rows - present;
+  }
+  const PresenceBits kAll;
+  const PresenceBits& p = stats->nulls == 0 ? kAll : presence;
+  if (type == ColumnType::kIp) {
+    EncodeIps(rows, p, ips, out, stats);
+  } else {
+    EncodeIntegers(type, rows, p, values, out, stats);
+  }
+}
+
+Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out) {
+  ByteReader in(encoded);
+  out->type = type;
+  out->rows = rows;
+  out->presence.clear();
+  out->values.clear();
+  out->ips.clear();
+  uint8_t head;
+  if (!in.GetU8(&head) || rows > kRowsPerBlock) return Malformed(type);
+  const uint8_t kind = head >> 1;
+  const size_t bitmap_bytes = (rows + 7) / 8;
+  if (kind == kAllNull) {
+    out->presence.assign((rows + 63) / 64, 0);
+  } else if (head & kHasPresence) {
+    std::string_view bits;
+    if (!in.GetBytes(bitmap_bytes, &bits)) return Malformed(type);
+    out->presence.assign((rows + 63) / 64, 0);
+    std::memcpy(out->presence.data(), bits.data(), bitmap_bytes);
+  }
+  if (type == ColumnType::kIp) {
+    out->ips.assign(rows, IpAddress{});
+    if (kind == kAllNull) return in.remaining() == 0 ? Status::OK() : Malformed(type);
+    if (kind != kIpv4 && kind != kIpMixed) return Malformed(type);
+    std::string_view families;
+    if (kind == kIpMixed && !in.GetBytes(bitmap_bytes, &families)) return Malformed(type);
+    const int width = kind == kIpv4 ? 4 : 16;
+    std::string_view planes;
+    if (!in.GetBytes(static_cast<size_t>(rows) * width, &planes) || in.remaining() != 0) return Malformed(type);
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (!out->present(i)) continue;
+      IpAddress& ip = out->ips[i];
+      for (int b = 0; b < width; ++b) ip.bytes[b] = static_cast<uint8_t>(planes[static_cast<size_t>(b) * rows + i]);
+      const bool v4 = kind == kIpv4 || ((static_cast<uint8_t>(families[i >> 3]) >> (i & 7)) & 1);
+      if (v4 && width == 16) {
+        std::memmove(ip.bytes.data(), ip.bytes.data() + 12, 4);
+        std::memset(ip.bytes.data() + 4, 0, 12);
+      }
+      ip.family = v4 ? IpAddress::Family::kV4 : IpAddress::Family::kV6;
+    }
+    return Status::OK();
+  }
+  out->values.assign(rows, 0);
+  switch (kind) {
+    case kAllNull:
+      break;
+    case kConstant: {
+      uint64_t v;
+      if (!in.GetVarint(&v)) return Malformed(type);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (out->present(i)) out->values[i] = v;
+      }
+      break;
+    }
+    case kFrameOfReference: {
+      uint64_t base, divisor;
+      uint8_t width;
+      if (!in.GetVarint(&base) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 || width > 8 ||
+          divisor == 0 || !GetPlanes(&in, rows, width, out->values.data())) {
+        return Malformed(type);
+      }
+      for (uint32_t i = 0; i < rows; ++i) {
+        out->values[i] = out->present(i) ? base + out->values[i] * divisor : 0;
+      }
+      break;
+    }
+    case kDelta: {
+      uint64_t first, divisor;
+      uint8_t width;
+      if (rows == 0 || !in.GetVarint(&first) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 ||
+          width > 8 || divisor == 0 || !GetPlanes(&in, rows - 1, width, out->values.data() + 1)) {
+        return Malformed(type);
+      }
+      out->values[0] = first;
+      for (uint32_t i = 1; i < rows; ++i) out->values[i] = out->values[i - 1] + out->values[i] * divisor;
+      break;
+    }
+    default:
+      return Malformed(type);
+  }
+  if (in.remaining() != 0) return Malformed(type);
+  if (type != ColumnType::kDouble && type != ColumnType::kInt64 && type != ColumnType::kTimestamp) {
+    const uint64_t max = MaxValue(type);
+    for (uint64_t v : out->values) {
+      if (v > max) return Malformed(type);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace flowdex

@@ -1,0 +1,64 @@
+// Encoding of one column's values for one block of rows (up to
+// kRowsPerBlock), before compression. docs/format.md describes the bytes.
+//
+// Integers (and keyword codes, booleans, doubles' bit patterns) are stored as
+// a constant, or frame-of-reference deltas from the block minimum (divided by
+// 1000 when every timestamp is whole seconds), or, for non-decreasing runs,
+// deltas from the previous value; each at the narrowest byte width, split into
+// byte planes so the compressor sees runs of similar bytes. Addresses are
+// 4-byte IPv4 when the whole block is IPv4, else 16 bytes plus a family map.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flowlog/ip_address.h"
+#include "store/column_type.h"
+#include "util/status.h"
+
+namespace flowdex {
+
+inline constexpr uint32_t kRowsPerBlock = 65536;
+
+// Presence of values: bit i of word i/64 is set when row i has a value.
+using PresenceBits = std::vector<uint64_t>;
+inline bool IsPresent(const PresenceBits& bits, size_t row) { return (bits[row >> 6] >> (row & 63)) & 1; }
+
+// Statistics of a block, kept in the segment directory for skipping.
+struct BlockStats {
+  uint32_t rows = 0;
+  uint32_t nulls = 0;
+  // Integer-like types: min and max of the present values as stored bit
+  // patterns (compare as signed when IsSigned(type)). Unset when all null.
+  uint64_t min = 0, max = 0;
+  // kIp: min and max in 16-byte (IPv4-mapped) order.
+  std::array<uint8_t, 16> min_ip{}, max_ip{};
+  bool has_values() const { return nulls < rows; }
+};
+
+// One column's values for a block, decoded.
+struct ColumnBlock {
+  ColumnType type = ColumnType::kUInt64;
+  uint32_t rows = 0;
+  PresenceBits presence;           // empty when every row has a value
+  std::vector<uint64_t> values;    // integer-like types and doubles' bits; 0 for absent rows
+  std::vector<IpAddress> ips;      // kIp; family kNone for absent rows
+  bool present(size_t row) const { return presence.empty() || IsPresent(presence, row); }
+};
+
+// Encodes rows [0, rows) of a column. `values` holds one uint64 per row (bit
+// patterns; ignored for absent rows) unless type is kIp, when `ips` does.
+// `presence` may be empty when every row has a value. Fills *stats.
+void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
+                       const IpAddress* ips, std::string* out, BlockStats* stats);
+
+// Decodes what EncodeColumnBlock wrote. Returns Corruption on malformed input.
+Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out);
+
+// The 16-byte form used for address order: IPv4 as ::ffff:a.b.c.d.
+std::array<uint8_t, 16> IpSortKey(const IpAddress& ip);
+
+}  // namespace flowdex

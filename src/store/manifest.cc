@@ -1,0 +1,137 @@
+#include "store/manifest.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <fmt/format.h>
+
+#include "store/checksum.h"
+
+namespace flowdex {
+
+namespace {
+constexpr int kManifestFormat = 1;
+constexpr std::string_view kCrcPrefix = "#crc32c:";
+}  // namespace
+
+std::string SegmentRef::RelativePath() const { return fmt::format("indices/{}/{}/{:08}.seg", index, partition, id); }
+
+std::string Manifest::Serialize() const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&](std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); };
+  w.StartObject();
+  w.Key("format");
+  w.Int(kManifestFormat);
+  w.Key("generation");
+  w.Uint64(generation);
+  w.Key("next_segment_id");
+  w.Uint64(next_segment_id);
+  w.Key("segments");
+  w.StartArray();
+  for (const SegmentRef& s : segments) {
+    w.StartObject();
+    w.Key("id");
+    w.Uint64(s.id);
+    w.Key("index");
+    str(s.index);
+    w.Key("partition");
+    str(s.partition);
+    w.Key("rows");
+    w.Uint64(s.rows);
+    w.Key("bytes");
+    w.Uint64(s.bytes);
+    w.Key("min_time");
+    w.Int64(s.min_time);
+    w.Key("max_time");
+    w.Int64(s.max_time);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("sources");
+  w.StartArray();
+  for (const auto& [key, src] : sources) {
+    w.StartObject();
+    w.Key("key");
+    str(key);
+    w.Key("size");
+    w.Uint64(src.size);
+    w.Key("records");
+    w.Uint64(src.records);
+    w.Key("bad_lines");
+    w.Uint64(src.bad_lines);
+    w.Key("index");
+    str(src.index);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  std::string text(buf.GetString(), buf.GetSize());
+  text += '\n';
+  text += fmt::format("{}{:08x}\n", kCrcPrefix, Crc32c(text));
+  return text;
+}
+
+Status Manifest::Parse(std::string_view text, const std::string& name, Manifest* out) {
+  const size_t crc_at = text.rfind(kCrcPrefix);
+  if (crc_at == std::string_view::npos || text.size() != crc_at + kCrcPrefix.size() + 9 || text.back() != '\n') {
+    return Status::Corruption(name + ": no checksum line (truncated manifest)");
+  }
+  const std::string_view body = text.substr(0, crc_at);
+  const std::string hex(text.substr(crc_at + kCrcPrefix.size(), 8));
+  char* end = nullptr;
+  const unsigned long want = std::strtoul(hex.c_str(), &end, 16);
+  if (end != hex.c_str() + 8 || Crc32c(body) != want) {
+    return Status::Corruption(fmt::format("{}: checksum mismatch (expected {}, computed {:08x})", name, hex,
+                                          Crc32c(body)));
+  }
+  rapidjson::Document d;
+  d.Parse(body.data(), body.size());
+  auto bad = [&](std::string_view what) { return Status::Corruption(name + ": " + std::string(what)); };
+  if (d.HasParseError() || !d.IsObject()) return bad("not a JSON object");
+  if (!d.HasMember("format") || !d["format"].IsInt() || d["format"].GetInt() != kManifestFormat) {
+    return bad("unsupported manifest format");
+  }
+  auto u64 = [](const rapidjson::Value& o, const char* k, uint64_t* v) {
+    if (!o.HasMember(k) || !o[k].IsUint64()) return false;
+    *v = o[k].GetUint64();
+    return true;
+  };
+  auto i64 = [](const rapidjson::Value& o, const char* k, int64_t* v) {
+    if (!o.HasMember(k) || !o[k].IsInt64()) return false;
+    *v = o[k].GetInt64();
+    return true;
+  };
+  auto s = [](const rapidjson::Value& o, const char* k, std::string* v) {
+    if (!o.HasMember(k) || !o[k].IsString()) return false;
+    v->assign(o[k].GetString(), o[k].GetStringLength());
+    return true;
+  };
+  Manifest m;
+  if (!u64(d, "generation", &m.generation) || !u64(d, "next_segment_id", &m.next_segment_id) ||
+      !d.HasMember("segments") || !d["segments"].IsArray() || !d.HasMember("sources") || !d["sources"].IsArray()) {
+    return bad("missing fields");
+  }
+  for (const auto& v : d["segments"].GetArray()) {
+    SegmentRef r;
+    if (!v.IsObject() || !u64(v, "id", &r.id) || !s(v, "index", &r.index) || !s(v, "partition", &r.partition) ||
+        !u64(v, "rows", &r.rows) || !u64(v, "bytes", &r.bytes) || !i64(v, "min_time", &r.min_time) ||
+        !i64(v, "max_time", &r.max_time)) {
+      return bad("malformed segment entry");
+    }
+    m.segments.push_back(std::move(r));
+  }
+  for (const auto& v : d["sources"].GetArray()) {
+    SourceRecord r;
+    if (!v.IsObject() || !s(v, "key", &r.key) || !u64(v, "size", &r.size) || !u64(v, "records", &r.records) ||
+        !u64(v, "bad_lines", &r.bad_lines) || !s(v, "index", &r.index)) {
+      return bad("malformed source entry");
+    }
+    m.sources.emplace(r.key, std::move(r));
+  }
+  *out = std::move(m);
+  return Status::OK();
+}
+
+}  // namespace flowdex

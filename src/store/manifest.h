@@ -1,0 +1,50 @@
+// Manifest: the list of live segments and of ingested sources, i.e. the
+// committed state of a data directory. Each commit writes a new
+// MANIFEST-<generation> file and then points CURRENT at it with an atomic
+// rename; whatever is not named by the current manifest does not exist.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace flowdex {
+
+struct SegmentRef {
+  uint64_t id = 0;
+  std::string index;      // Elasticsearch-style index name
+  std::string partition;  // "YYYY-MM-DD" of its @timestamp values
+  uint64_t rows = 0;
+  uint64_t bytes = 0;     // file size
+  int64_t min_time = 0;   // ms
+  int64_t max_time = 0;
+  // The file, relative to the data directory.
+  std::string RelativePath() const;
+};
+
+// A flow-log file or object that was ingested, so that ingesting it again
+// adds nothing.
+struct SourceRecord {
+  std::string key;      // canonical path, or s3://bucket/key
+  uint64_t size = 0;    // bytes of the source
+  uint64_t records = 0;
+  uint64_t bad_lines = 0;
+  std::string index;
+};
+
+struct Manifest {
+  uint64_t generation = 0;
+  uint64_t next_segment_id = 1;
+  std::vector<SegmentRef> segments;
+  std::map<std::string, SourceRecord> sources;
+
+  // JSON text followed by a checksum line ("#crc32c:xxxxxxxx").
+  std::string Serialize() const;
+  // Parses and verifies what Serialize wrote; `name` is used in errors.
+  static Status Parse(std::string_view text, const std::string& name, Manifest* out);
+};
+
+}  // namespace flowdex

@@ -1,0 +1,179 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/checksum.h"
+#include "store/segment_builder.h"
+#include "store/segment_reader.h"
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SegmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("flowdex_segment_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    path_ = (dir_ / "test.seg").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Writes `rows` rows: ts, port, ip, keyword, and a column added halfway.
+  SegmentMeta Build(uint64_t rows) {
+    std::unique_ptr<SegmentBuilder> b;
+    EXPECT_TRUE(SegmentBuilder::Create(path_, {}, &b).ok());
+    const int ts = b->AddColumn("@timestamp", ColumnType::kTimestamp);
+    const int port = b->AddColumn("source.port", ColumnType::kUInt16);
+    const int ip = b->AddColumn("source.ip", ColumnType::kIp);
+    const int kw = b->AddColumn("event.action", ColumnType::kKeyword);
+    int late = -1;
+    for (uint64_t i = 0; i < rows; ++i) {
+      if (i == rows / 2) late = b->AddColumn("late", ColumnType::kUInt64);
+      b->SetInteger(ts, 1700000000000ULL + i * 1000);
+      if (i % 10 != 3) b->SetInteger(port, i % 65536);
+      b->SetIp(ip, IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>(i % 5000)));
+      b->SetKeyword(kw, i % 13 == 0 ? "REJECT" : "ACCEPT");
+      if (late >= 0) b->SetInteger(late, i);
+      EXPECT_TRUE(b->FinishRow().ok());
+    }
+    SegmentMeta meta;
+    Status s = b->Finish(&meta);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return meta;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(SegmentTest, RoundTripAcrossBlocks) {
+  const uint64_t rows = 2 * kRowsPerBlock + 1234;
+  SegmentMeta written = Build(rows);
+  EXPECT_EQ(written.rows, rows);
+  EXPECT_EQ(written.min_time, 1700000000000LL);
+  EXPECT_EQ(written.max_time, static_cast<int64_t>(1700000000000ULL + (rows - 1) * 1000));
+
+  std::unique_ptr<SegmentReader> r;
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok());
+  EXPECT_EQ(r->rows(), rows);
+  EXPECT_EQ(r->block_count(), 3u);
+  const int port = r->FindColumn("source.port"), ip = r->FindColumn("source.ip");
+  const int kw = r->FindColumn("event.action"), late = r->FindColumn("late");
+  ASSERT_GE(port, 0);
+  ASSERT_GE(late, 0);
+  EXPECT_EQ(r->FindColumn("nope"), -1);
+  const std::vector<std::string>* dict = nullptr;
+  ASSERT_TRUE(r->Dictionary(kw, &dict).ok());
+  ASSERT_EQ(dict->size(), 2u);
+  uint64_t row = 0;
+  for (size_t b = 0; b < r->block_count(); ++b) {
+    ColumnBlock pb, ib, kb, lb;
+    ASSERT_TRUE(r->ReadBlock(port, b, &pb).ok());
+    ASSERT_TRUE(r->ReadBlock(ip, b, &ib).ok());
+    ASSERT_TRUE(r->ReadBlock(kw, b, &kb).ok());
+    ASSERT_TRUE(r->ReadBlock(late, b, &lb).ok());
+    for (uint32_t i = 0; i < pb.rows; ++i, ++row) {
+      ASSERT_EQ(pb.present(i), row % 10 != 3) << row;
+      if (pb.present(i)) {
+        ASSERT_EQ(pb.values[i], row % 65536);
+      }
+      ASSERT_EQ(ib.ips[i].v4(), 0x0A000000u + row % 5000);
+      ASSERT_EQ((*dict)[kb.values[i]], row % 13 == 0 ? "REJECT" : "ACCEPT");
+      ASSERT_EQ(lb.present(i), row >= rows / 2) << row;
+      if (lb.present(i)) {
+        ASSERT_EQ(lb.values[i], row);
+      }
+    }
+  }
+  EXPECT_EQ(row, rows);
+  // Block statistics allow skipping.
+  const ColumnMeta& late_meta = r->meta().columns[late];
+  EXPECT_FALSE(late_meta.blocks[0].stats.has_values());
+  EXPECT_EQ(late_meta.blocks[2].stats.max, rows - 1);
+}
+
+TEST_F(SegmentTest, EmptySegment) {
+  Build(0);
+  std::unique_ptr<SegmentReader> r;
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok());
+  EXPECT_EQ(r->rows(), 0u);
+  EXPECT_EQ(r->block_count(), 0u);
+}
+
+TEST_F(SegmentTest, UnfinishedBuilderLeavesNoFile) {
+  {
+    std::unique_ptr<SegmentBuilder> b;
+    ASSERT_TRUE(SegmentBuilder::Create(path_, {}, &b).ok());
+    b->AddColumn("x", ColumnType::kUInt8);
+    b->SetInteger(0, 1);
+    ASSERT_TRUE(b->FinishRow().ok());
+  }
+  EXPECT_FALSE(fs::exists(path_));
+}
+
+// Flips one byte at `offset` of the file.
+void FlipByte(const std::string& path, uint64_t offset) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(offset));
+  char c;
+  f.get(c);
+  f.seekp(static_cast<std::streamoff>(offset));
+  f.put(static_cast<char>(c ^ 0x20));
+}
+
+TEST_F(SegmentTest, FlippedByteInABlockIsReportedWithFileAndOffset) {
+  Build(100000);
+  std::unique_ptr<SegmentReader> r;
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok());
+  const int ip = r->FindColumn("source.ip");
+  const Extent e = r->meta().columns[ip].blocks[1].extent;
+  r.reset();
+  FlipByte(path_, e.offset + e.size / 2);
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok()) << "the directory is intact";
+  ColumnBlock out;
+  EXPECT_TRUE(r->ReadBlock(ip, 0, &out).ok()) << "other blocks still read";
+  Status s = r->ReadBlock(ip, 1, &out);
+  ASSERT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("checksum mismatch in block 1 of column source.ip at offset " + std::to_string(e.offset)),
+            std::string::npos)
+      << s.message();
+}
+
+TEST_F(SegmentTest, DamagedDirectoryOrFooterOrTruncationFailsOpen) {
+  Build(70000);
+  const uint64_t size = fs::file_size(path_);
+  std::string copy = path_ + ".orig";
+  fs::copy_file(path_, copy);
+
+  FlipByte(path_, size - 30);  // inside the directory
+  std::unique_ptr<SegmentReader> r;
+  Status s = SegmentReader::Open(path_, &r);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find("directory"), std::string::npos) << s.message();
+
+  fs::copy_file(copy, path_, fs::copy_options::overwrite_existing);
+  fs::resize_file(path_, size - 5);
+  s = SegmentReader::Open(path_, &r);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+
+  fs::copy_file(copy, path_, fs::copy_options::overwrite_existing);
+  FlipByte(path_, 2);  // the magic number
+  s = SegmentReader::Open(path_, &r);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find("not a flowdex segment"), std::string::npos);
+
+  std::ofstream(path_, std::ios::trunc) << "tiny";
+  EXPECT_TRUE(SegmentReader::Open(path_, &r).IsCorruption());
+}
+
+TEST(Crc32c, StandardCheckValue) {
+  EXPECT_EQ(Crc32c("123456789"), 0xE3069283u);
+  EXPECT_EQ(Crc32c(""), 0u);
+}
+
+}  // namespace
+}  // namespace flowdex

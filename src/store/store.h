@@ -1,0 +1,94 @@
+// Store: a data directory of indices made of immutable segments, with
+// atomic, durable commits (LevelDB's CURRENT + MANIFEST scheme).
+//
+//   DIR/LOCK                      held (flock) by the one process writing
+//   DIR/CURRENT                   names the live manifest
+//   DIR/MANIFEST-<generation>     segments and sources (store/manifest.h)
+//   DIR/indices/<index>/<YYYY-MM-DD>/<id>.seg   segment files
+//
+// Writers build segment files under names from NewSegment, then Commit them
+// together with the sources they came from. A commit is durable when it
+// returns: segment files were fsynced by their builder, the new manifest is
+// fsynced and renamed into place. Segment files no commit names (left by a
+// crash or an abandoned batch) are deleted when the store is opened.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/manifest.h"
+#include "util/status.h"
+
+namespace flowdex {
+
+class SegmentReader;
+
+// An immutable view of the store at one commit; readers keep it as long as
+// they need a consistent picture, whatever commits happen meanwhile.
+struct StoreVersion {
+  uint64_t generation = 0;
+  std::vector<SegmentRef> segments;
+  // Total rows and bytes of the segments of `index` ("" for all indices).
+  uint64_t Rows(std::string_view index = "") const;
+  uint64_t Bytes(std::string_view index = "") const;
+};
+
+struct CommitBatch {
+  std::vector<SegmentRef> segments;  // files already written and fsynced
+  std::vector<SourceRecord> sources;
+};
+
+class Store {
+ public:
+  // Opens the data directory at `dir`, creating it if needed. Fails if
+  // another process holds it, or if the manifest is damaged.
+  static Status Open(const std::string& dir, std::unique_ptr<Store>* out);
+  ~Store();
+
+  const std::string& dir() const { return dir_; }
+
+  // Reserves a segment id for `index` and `partition`, creates its folder,
+  // and returns the file's absolute path in *path.
+  Status NewSegment(const std::string& index, const std::string& partition, SegmentRef* ref, std::string* path);
+
+  // Makes the batch part of the store, atomically and durably. A source
+  // already present is an error (the caller checks HasSource first).
+  Status Commit(const CommitBatch& batch);
+
+  // True, filling *record, when the source was committed before.
+  bool HasSource(const std::string& key, SourceRecord* record = nullptr) const;
+
+  // Every committed source.
+  std::vector<SourceRecord> Sources() const;
+
+  // The current version (a snapshot).
+  std::shared_ptr<const StoreVersion> Current() const;
+
+  // Opens (or returns the cached reader of) a committed segment.
+  Status OpenSegment(const SegmentRef& ref, std::shared_ptr<SegmentReader>* out) const;
+
+  // Absolute path of a segment file.
+  std::string SegmentPath(const SegmentRef& ref) const { return dir_ + "/" + ref.RelativePath(); }
+
+ private:
+  Store(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+  Status Load();
+  Status RemoveOrphans();
+
+  const std::string dir_;
+  int lock_fd_;
+  mutable std::mutex mu_;
+  Manifest manifest_;                              // guarded by mu_
+  std::shared_ptr<const StoreVersion> current_;    // guarded by mu_
+  mutable std::vector<std::pair<uint64_t, std::weak_ptr<SegmentReader>>> readers_;  // guarded by mu_
+};
+
+// Checks an index name against Elasticsearch's rules (lowercase, no
+// \ / * ? " < > | , # : or space, not starting with - _ +, not . or ..,
+// at most 255 bytes).
+Status ValidateIndexName(std::string_view name);
+
+}  // namespace flowdex

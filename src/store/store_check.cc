@@ -1,0 +1,63 @@
+#include "store/store_check.h"
+
+#include <fmt/format.h>
+
+#include "store/segment_reader.h"
+
+namespace flowdex {
+
+void CheckStore(const Store& store, std::string_view source_column, StoreCheckReport* report) {
+  const auto version = store.Current();
+  for (const SegmentRef& ref : version->segments) {
+    ++report->segments;
+    report->bytes += ref.bytes;
+    std::shared_ptr<SegmentReader> reader;
+    Status s = store.OpenSegment(ref, &reader);
+    if (!s.ok()) {
+      report->problems.push_back(std::string(s.message()));
+      continue;
+    }
+    if (reader->rows() != ref.rows) {
+      report->problems.push_back(fmt::format("{}: {} rows, the manifest says {}", reader->path(), reader->rows(),
+                                             ref.rows));
+    }
+    report->rows += reader->rows();
+    const int src = reader->FindColumn(source_column);
+    const std::vector<std::string>* dict = nullptr;
+    if (src >= 0) {
+      s = reader->Dictionary(src, &dict);
+      if (!s.ok()) report->problems.push_back(std::string(s.message()));
+    }
+    for (size_t c = 0; c < reader->meta().columns.size(); ++c) {
+      for (size_t b = 0; b < reader->block_count(); ++b) {
+        ColumnBlock block;
+        ++report->blocks;
+        s = reader->ReadBlock(static_cast<int>(c), b, &block);
+        if (!s.ok()) {
+          report->problems.push_back(std::string(s.message()));
+          continue;
+        }
+        if (static_cast<int>(c) == src && dict != nullptr) {
+          for (uint32_t i = 0; i < block.rows; ++i) {
+            if (block.present(i)) ++report->rows_per_source[(*dict)[block.values[i]]];
+          }
+        }
+      }
+    }
+  }
+  for (const SourceRecord& src : store.Sources()) {
+    const auto it = report->rows_per_source.find(src.key);
+    const uint64_t stored = it == report->rows_per_source.end() ? 0 : it->second;
+    if (stored != src.records) {
+      report->problems.push_back(
+          fmt::format("source {}: {} records committed, {} rows stored", src.key, src.records, stored));
+    }
+  }
+  for (const auto& [key, rows] : report->rows_per_source) {
+    bool known = false;
+    for (const SourceRecord& src : store.Sources()) known = known || src.key == key;
+    if (!known) report->problems.push_back(fmt::format("{} rows from {}, which no commit names", rows, key));
+  }
+}
+
+}  // namespace flowdex

@@ -1,0 +1,27 @@
+// Checking a whole data directory (`flowdex check`): every block of every
+// live segment is read, checksummed and decoded, and the rows stored for each
+// source are counted against the manifest's record of that source, so a
+// source is present exactly once or the check fails.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace flowdex {
+
+struct StoreCheckReport {
+  uint64_t segments = 0;
+  uint64_t rows = 0;
+  uint64_t blocks = 0;
+  uint64_t bytes = 0;
+  std::map<std::string, uint64_t> rows_per_source;
+  std::vector<std::string> problems;  // empty when the store is sound
+};
+
+// `source_column` is the keyword column naming each row's source.
+void CheckStore(const Store& store, std::string_view source_column, StoreCheckReport* report);
+
+}  // namespace flowdex

@@ -1,0 +1,184 @@
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/segment_builder.h"
+#include "store/segment_reader.h"
+#include "store/store_check.h"
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() / ("flowdex_store_test_" + std::to_string(::getpid()))).string();
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Writes a one-column segment of `rows` rows from `source`.
+  SegmentRef WriteSegment(Store* store, const std::string& source, uint64_t rows, bool finish = true) {
+    SegmentRef ref;
+    std::string path;
+    EXPECT_TRUE(store->NewSegment("logs-test", "2026-11-27", &ref, &path).ok());
+    std::unique_ptr<SegmentBuilder> b;
+    EXPECT_TRUE(SegmentBuilder::Create(path, {}, &b).ok());
+    const int ts = b->AddColumn("@timestamp", ColumnType::kTimestamp);
+    const int src = b->AddColumn("_src", ColumnType::kKeyword);
+    for (uint64_t i = 0; i < rows; ++i) {
+      b->SetInteger(ts, 1790000000000 + i);
+      b->SetKeyword(src, source);
+      EXPECT_TRUE(b->FinishRow().ok());
+    }
+    if (!finish) {
+      b.release();  // as if the process died: the file stays, unfinished
+      return ref;
+    }
+    SegmentMeta meta;
+    EXPECT_TRUE(b->Finish(&meta).ok());
+    ref.rows = meta.rows;
+    ref.bytes = b->file_bytes();
+    ref.min_time = meta.min_time;
+    ref.max_time = meta.max_time;
+    return ref;
+  }
+
+  CommitBatch Batch(const SegmentRef& ref, const std::string& source) {
+    CommitBatch batch;
+    batch.segments.push_back(ref);
+    SourceRecord s;
+    s.key = source;
+    s.records = ref.rows;
+    s.index = ref.index;
+    batch.sources.push_back(s);
+    return batch;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(StoreTest, CommitIsVisibleAndSurvivesReopen) {
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(dir_, &store).ok());
+    EXPECT_EQ(store->Current()->segments.size(), 0u);
+    SegmentRef ref = WriteSegment(store.get(), "a.log", 1000);
+    ASSERT_TRUE(store->Commit(Batch(ref, "a.log")).ok());
+    EXPECT_EQ(store->Current()->Rows(), 1000u);
+    EXPECT_TRUE(store->HasSource("a.log"));
+    EXPECT_FALSE(store->HasSource("b.log"));
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  EXPECT_EQ(store->Current()->Rows(), 1000u);
+  EXPECT_EQ(store->Current()->Rows("logs-test"), 1000u);
+  EXPECT_EQ(store->Current()->Rows("other"), 0u);
+  SourceRecord rec;
+  ASSERT_TRUE(store->HasSource("a.log", &rec));
+  EXPECT_EQ(rec.records, 1000u);
+  StoreCheckReport report;
+  CheckStore(*store, "_src", &report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  EXPECT_EQ(report.rows_per_source["a.log"], 1000u);
+}
+
+TEST_F(StoreTest, SnapshotsDoNotChange) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "a", 10), "a")).ok());
+  auto before = store->Current();
+  ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "b", 20), "b")).ok());
+  EXPECT_EQ(before->Rows(), 10u);
+  EXPECT_EQ(store->Current()->Rows(), 30u);
+  EXPECT_GT(store->Current()->generation, before->generation);
+}
+
+TEST_F(StoreTest, UncommittedSegmentsAreRemovedOnOpen) {
+  std::string orphan;
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(dir_, &store).ok());
+    ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "a", 10), "a")).ok());
+    SegmentRef finished = WriteSegment(store.get(), "b", 10);  // written, never committed
+    orphan = store->SegmentPath(finished);
+    WriteSegment(store.get(), "c", 10, /*finish=*/false);      // half written
+    ASSERT_TRUE(fs::exists(orphan));
+  }
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  EXPECT_FALSE(fs::exists(orphan));
+  size_t files = 0;
+  for (auto& e : fs::recursive_directory_iterator(fs::path(dir_) / "indices")) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u);
+  EXPECT_EQ(store->Current()->Rows(), 10u);
+  // New segments never reuse a committed id.
+  SegmentRef ref = WriteSegment(store.get(), "d", 1);
+  EXPECT_GT(ref.id, store->Current()->segments[0].id);
+}
+
+TEST_F(StoreTest, OneProcessAtATime) {
+  std::unique_ptr<Store> a, b;
+  ASSERT_TRUE(Store::Open(dir_, &a).ok());
+  Status s = Store::Open(dir_, &b);
+  EXPECT_TRUE(s.IsIoError());
+  EXPECT_NE(s.message().find("in use"), std::string::npos);
+  a.reset();
+  EXPECT_TRUE(Store::Open(dir_, &b).ok());
+}
+
+TEST_F(StoreTest, SourcesAreCommittedOnce) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "a", 5), "a")).ok());
+  EXPECT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "a", 5), "a")).IsInvalidArgument());
+  EXPECT_EQ(store->Current()->Rows(), 5u);
+}
+
+TEST_F(StoreTest, DamagedManifestIsReportedNotIgnored) {
+  {
+    std::unique_ptr<Store> store;
+    ASSERT_TRUE(Store::Open(dir_, &store).ok());
+    ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "a", 5), "a")).ok());
+  }
+  std::string current;
+  std::ifstream(dir_ + "/CURRENT") >> current;
+  const std::string manifest = dir_ + "/" + current;
+  fs::resize_file(manifest, fs::file_size(manifest) - 3);
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(dir_, &store);
+  EXPECT_TRUE(s.IsCorruption());
+  EXPECT_NE(s.message().find(current), std::string::npos) << s.message();
+}
+
+TEST_F(StoreTest, CheckFindsDamagedBlocks) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  SegmentRef ref = WriteSegment(store.get(), "a", 100000);
+  ASSERT_TRUE(store->Commit(Batch(ref, "a")).ok());
+  {
+    std::fstream f(store->SegmentPath(ref), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  StoreCheckReport report;
+  CheckStore(*store, "_src", &report);
+  ASSERT_FALSE(report.problems.empty());
+  EXPECT_NE(report.problems[0].find("checksum mismatch"), std::string::npos) << report.problems[0];
+}
+
+TEST(IndexNames, FollowElasticsearchRules) {
+  EXPECT_TRUE(ValidateIndexName("logs-aws.vpcflow-default").ok());
+  for (const char* bad : {"", "Logs", "_x", "-x", "+x", ".", "..", "a/b", "a b", "a*", "a,b", "a#", "a:b"}) {
+    EXPECT_TRUE(ValidateIndexName(bad).IsInvalidArgument()) << bad;
+  }
+  EXPECT_TRUE(ValidateIndexName(std::string(256, 'a')).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace flowdex

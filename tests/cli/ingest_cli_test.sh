@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# flowdex ingest and check, end to end.
+FLOWDEX=${1:?usage: ingest_cli_test.sh path/to/flowdex}
+source "$(dirname "$0")/lib.sh"
+
+"$FLOWDEX" gen --records 50000 --files 5 --seed 4 --out "$WORK/logs" 2>/dev/null
+gz_bytes=$(find "$WORK/logs" -name '*.gz' -exec cat {} + | wc -c)
+
+"$FLOWDEX" ingest --data "$WORK/data" "$WORK/logs" 2>"$WORK/out.txt"; rc=$?
+check "ingest exits 0" test "$rc" -eq 0
+check "summary: records indexed" grep -q '50000 records indexed from 5 files' "$WORK/out.txt"
+check "summary: not a terminal, no progress bar escape codes" test -z "$(grep -c $'\r' "$WORK/out.txt" | grep -v '^0$')"
+"$FLOWDEX" check --data "$WORK/data" >"$WORK/check.txt" 2>&1; rc=$?
+check "check passes" test "$rc" -eq 0
+check "check counts the rows" grep -q '50000 rows' "$WORK/check.txt"
+disk=$(find "$WORK/data/indices" -name '*.seg' -exec cat {} + | wc -c)
+check "stored in less than the gzip input ($disk < $gz_bytes bytes)" test "$disk" -lt "$gz_bytes"
+
+FLOWDEX_DATA="$WORK/data" "$FLOWDEX" ingest "$WORK/logs" 2>"$WORK/again.txt"; rc=$?
+check "FLOWDEX_DATA names the data directory; a second ingest exits 0" test "$rc" -eq 0
+check "a second ingest adds nothing" grep -q '0 records indexed from 0 files' "$WORK/again.txt"
+check "and says what it skipped" grep -q '50000 duplicate records skipped (5 files already ingested)' "$WORK/again.txt"
+
+# Bad input: bad lines are summarised, a missing path fails the run.
+printf '%s\n' 'version srcaddr dstaddr action' '2 10.0.0.1 10.0.0.2 ACCEPT' '2 10.0.0.1 nope ACCEPT' >"$WORK/bad.log"
+"$FLOWDEX" ingest --data "$WORK/data" "$WORK/bad.log" "$WORK/nothing-here" 2>"$WORK/bad.txt"; rc=$?
+check "a missing path exits 1" test "$rc" -eq 1
+check "bad lines are listed as file:line: reason" grep -q "bad.log:3: bad dstaddr 'nope'" "$WORK/bad.txt"
+check "the good line is indexed" grep -q '1 records indexed from 1 files' "$WORK/bad.txt"
+
+finish
