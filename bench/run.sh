@@ -9,5 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 echo "### Parsing: flowdex parse --count vs libdeflate-gunzip -c (whole process)"
 "$here/parse_bench.sh" "$build"
 echo
+echo "### Ingest: flowdex ingest vs DuckDB read_csv into a table (whole process)"
+"$here/ingest_bench.sh" "$build"
+echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5

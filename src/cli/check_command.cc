@@ -18,6 +18,14 @@ int RunCheckCommand(const CheckCommandOptions& options) {
   StoreCheckReport report;
   CheckStore(*store, kSourceKeyColumn, &report);
   for (const std::string& p : report.problems) fmt::print(stderr, "flowdex check: {}\n", p);
+  if (options.columns) {
+    fmt::print("{:<40} {:<10} {:>12} {:>12} {:>12} {:>10}\n", "column", "type", "data", "dictionary", "postings",
+               "values");
+    for (const auto& [name, u] : report.columns) {
+      fmt::print("{:<40} {:<10} {:>12} {:>12} {:>12} {:>10}\n", name, u.type, HumanBytes(u.data_bytes),
+                 HumanBytes(u.dictionary_bytes), HumanBytes(u.postings_bytes), u.postings_entries);
+    }
+  }
   fmt::print("{}: {} segments, {} rows, {} blocks read, {}; {} sources, each stored {}\n", store->dir(),
              report.segments, report.rows, report.blocks, HumanBytes(report.bytes), store->Sources().size(),
              report.problems.empty() ? "exactly once: OK" : "with PROBLEMS");

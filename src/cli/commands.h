@@ -50,6 +50,7 @@ int RunIngestCommand(const IngestCommandOptions& options);
 
 struct CheckCommandOptions {
   std::string data_dir;
+  bool columns = false;  // --columns: print where each column's bytes go
 };
 
 // Reads and verifies every block of every segment, and that each ingested

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand(
       "check", "Verify a data directory: every block's checksum, and every ingested source stored exactly once");
   check_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  check_cmd->add_flag("--columns", check.columns, "Also print the bytes each column takes");
 
   try {
     app.parse(argc, argv);

@@ -5,7 +5,6 @@
 // reader moves on, so a consumer that keeps a record must copy what it needs.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <string_view>
 
@@ -17,7 +16,19 @@ namespace flowdex {
 class FlowRecord {
  public:
   // True when the line had a value (not "-") for the field.
-  bool has(FlowField f) const { return present_[static_cast<int>(f)]; }
+  bool has(FlowField f) const {
+    const int i = static_cast<int>(f);
+    return (present_[i >> 6] >> (i & 63)) & 1;
+  }
+  // Calls fn(field) for every field with a value, in FlowField order.
+  template <typename Fn>
+  void ForEachPresent(Fn&& fn) const {
+    for (int w = 0; w < kPresenceWords; ++w) {
+      for (uint64_t bits = present_[w]; bits != 0; bits &= bits - 1) {
+        fn(static_cast<FlowField>(w * 64 + __builtin_ctzll(bits)));
+      }
+    }
+  }
   // The field's text as it appeared on the line ("" when absent).
   std::string_view text(FlowField f) const { return has(f) ? text_[static_cast<int>(f)] : std::string_view(); }
   // The value of an integer field (0 when absent).
@@ -39,17 +50,21 @@ class FlowRecord {
   const IpAddress& dst_addr() const { return ip(FlowField::kDstAddr); }
 
   // Forgets every value (cheap: only the presence bits are cleared).
-  void Clear() { present_.reset(); }
+  void Clear() {
+    for (uint64_t& w : present_) w = 0;
+  }
   // Used by the parser.
   void SetText(FlowField f, std::string_view v) {
-    present_.set(static_cast<int>(f));
-    text_[static_cast<int>(f)] = v;
+    const int i = static_cast<int>(f);
+    present_[i >> 6] |= uint64_t{1} << (i & 63);
+    text_[i] = v;
   }
   void SetNumber(FlowField f, uint64_t v) { number_[static_cast<int>(f)] = v; }
   IpAddress* mutable_ip(int slot) { return &ips_[slot]; }
 
  private:
-  std::bitset<kFlowFieldCount> present_;
+  static constexpr int kPresenceWords = (kFlowFieldCount + 63) / 64;
+  uint64_t present_[kPresenceWords] = {};
   std::string_view text_[kFlowFieldCount];
   uint64_t number_[kFlowFieldCount];
   IpAddress ips_[kIpFieldCount];

@@ -9,12 +9,10 @@ namespace {
 using F = FlowField;
 using T = ColumnType;
 
-struct Entry {
-  FlowField field;
-  FlowColumn column;
-};
+}  // namespace
 
-constexpr Entry kEntries[] = {
+namespace internal {
+constexpr FlowColumnEntry kFlowColumnEntries[kFlowFieldCount] = {
     {F::kVersion, {"aws.vpcflow.version", T::kUInt8}},
     {F::kAccountId, {"cloud.account.id", T::kKeyword}},
     {F::kInterfaceId, {"aws.vpcflow.interface_id", T::kKeyword}},
@@ -88,18 +86,18 @@ constexpr Entry kEntries[] = {
     {F::kPacketsLostMtuExceeded, {"aws.vpcflow.packets_lost_mtu_exceeded", T::kUInt64}},
     {F::kPacketsLostTtlExpired, {"aws.vpcflow.packets_lost_ttl_expired", T::kUInt64}},
 };
-static_assert(std::size(kEntries) == kFlowFieldCount, "every flow-log field needs a column");
+}  // namespace internal
+
+namespace {
 
 constexpr bool InEnumOrder() {
   for (int i = 0; i < kFlowFieldCount; ++i) {
-    if (static_cast<int>(kEntries[i].field) != i) return false;
+    if (static_cast<int>(internal::kFlowColumnEntries[i].field) != i) return false;
   }
   return true;
 }
-static_assert(InEnumOrder(), "kEntries must follow FlowField order");
+static_assert(InEnumOrder(), "kFlowColumnEntries must follow FlowField order");
 
 }  // namespace
-
-const FlowColumn& FlowColumnFor(FlowField f) { return kEntries[static_cast<int>(f)].column; }
 
 }  // namespace flowdex

@@ -25,7 +25,18 @@ struct FlowColumn {
   ColumnType type;
 };
 
+namespace internal {
+struct FlowColumnEntry {
+  FlowField field;
+  FlowColumn column;
+};
+// Indexed by FlowField (flow_columns.cc checks the order at compile time).
+extern const FlowColumnEntry kFlowColumnEntries[kFlowFieldCount];
+}  // namespace internal
+
 // The column of a flow-log field.
-const FlowColumn& FlowColumnFor(FlowField f);
+inline const FlowColumn& FlowColumnFor(FlowField f) {
+  return internal::kFlowColumnEntries[static_cast<int>(f)].column;
+}
 
 }  // namespace flowdex

@@ -66,11 +66,10 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
   b.SetInteger(p->timestamp_column, static_cast<uint64_t>(ts));
   b.SetKeyword(p->source_column, source_key_);
   b.SetInteger(p->offset_column, ctx.offset);
-  for (int i = 0; i < kFlowFieldCount; ++i) {
-    const FlowField f = static_cast<FlowField>(i);
-    if (!r.has(f) || f == FlowField::kEnd) continue;
+  r.ForEachPresent([&](FlowField f) {
+    if (f == FlowField::kEnd) return;  // stored as @timestamp
     const FlowColumn& col = FlowColumnFor(f);
-    int& c = p->field_column[i];
+    int& c = p->field_column[static_cast<int>(f)];
     if (c < 0) c = b.AddColumn(col.name, col.type);
     switch (col.type) {
       case ColumnType::kIp: b.SetIp(c, r.ip(f)); break;
@@ -78,7 +77,7 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
       case ColumnType::kTimestamp: b.SetInteger(c, r.number(f) * 1000); break;
       default: b.SetInteger(c, r.number(f)); break;
     }
-  }
+  });
   Status s = b.FinishRow();
   if (!s.ok() && status_.ok()) status_ = s;
   ++rows_;

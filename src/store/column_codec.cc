@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "store/byte_io.h"
 
@@ -48,34 +49,56 @@ Status Malformed(ColumnType type) {
   return Status::Corruption("malformed " + std::string(ColumnTypeName(type)) + " column block");
 }
 
-bool Less(ColumnType type, uint64_t a, uint64_t b) {
-  return IsSigned(type) ? static_cast<int64_t>(a) < static_cast<int64_t>(b) : a < b;
+// Min, max and whether values never decrease, over the present rows.
+struct Range {
+  bool any = false;
+  uint64_t min = 0, max = 0;
+  bool non_decreasing = true;
+};
+
+template <bool kSigned, bool kAllPresent>
+Range ScanRange(uint32_t rows, const PresenceBits& presence, const uint64_t* values) {
+  using V = std::conditional_t<kSigned, int64_t, uint64_t>;
+  Range r;
+  V lo = 0, hi = 0, prev = 0;
+  bool any = false, non_decreasing = kAllPresent;
+  for (uint32_t i = 0; i < rows; ++i) {
+    if constexpr (!kAllPresent) {
+      if (!IsPresent(presence, i)) continue;
+    }
+    const V v = static_cast<V>(values[i]);
+    if (!any) {
+      lo = hi = v;
+      any = true;
+    } else {
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
+      non_decreasing &= v >= prev;
+    }
+    prev = v;
+  }
+  r.any = any;
+  r.min = static_cast<uint64_t>(lo);
+  r.max = static_cast<uint64_t>(hi);
+  r.non_decreasing = non_decreasing;
+  return r;
 }
 
 void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
                     std::string* out, BlockStats* stats) {
   ByteWriter w(out);
   const bool all_present = presence.empty();
-  bool any = false;
-  uint64_t min = 0, max = 0;
-  bool non_decreasing = all_present;
-  for (uint32_t i = 0; i < rows; ++i) {
-    if (!all_present && !IsPresent(presence, i)) continue;
-    const uint64_t v = values[i];
-    if (!any) {
-      min = max = v;
-      any = true;
-    } else {
-      if (Less(type, v, min)) min = v;
-      if (Less(type, max, v)) max = v;
-      if (non_decreasing && Less(type, v, values[i - 1])) non_decreasing = false;
-    }
-  }
+  const Range range = IsSigned(type)
+                          ? (all_present ? ScanRange<true, true>(rows, presence, values)
+                                         : ScanRange<true, false>(rows, presence, values))
+                          : (all_present ? ScanRange<false, true>(rows, presence, values)
+                                         : ScanRange<false, false>(rows, presence, values));
   const uint8_t presence_flag = all_present ? 0 : kHasPresence;
-  if (!any) {
+  if (!range.any) {
     w.PutU8(static_cast<uint8_t>(kAllNull << 1));
     return;
   }
+  const uint64_t min = range.min, max = range.max;
   stats->min = min;
   stats->max = max;
   auto put_presence = [&] {
@@ -88,15 +111,18 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
     return;
   }
   // Timestamps in whole seconds: store seconds.
-  std::vector<uint64_t> deltas(rows);
   uint64_t divisor = 1;
   if (type == ColumnType::kTimestamp) {
     divisor = 1000;
-    for (uint32_t i = 0; i < rows && divisor != 1; ++i) {
-      if ((all_present || IsPresent(presence, i)) && (values[i] - min) % 1000 != 0) divisor = 1;
+    for (uint32_t i = 0; i < rows; ++i) {
+      if ((values[i] - min) % 1000 != 0 && (all_present || IsPresent(presence, i))) {
+        divisor = 1;
+        break;
+      }
     }
   }
-  if (non_decreasing && rows > 1) {
+  std::vector<uint64_t> deltas(rows);
+  if (range.non_decreasing && all_present && rows > 1) {
     uint64_t max_step = 0;
     for (uint32_t i = 1; i < rows; ++i) {
       deltas[i - 1] = (values[i] - values[i - 1]) / divisor;
@@ -110,8 +136,14 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
     PutPlanes(deltas.data(), rows - 1, width, out);
     return;
   }
-  for (uint32_t i = 0; i < rows; ++i) {
-    deltas[i] = (all_present || IsPresent(presence, i)) ? (values[i] - min) / divisor : 0;
+  if (all_present) {
+    if (divisor == 1) {
+      for (uint32_t i = 0; i < rows; ++i) deltas[i] = values[i] - min;
+    } else {
+      for (uint32_t i = 0; i < rows; ++i) deltas[i] = (values[i] - min) / divisor;
+    }
+  } else {
+    for (uint32_t i = 0; i < rows; ++i) deltas[i] = IsPresent(presence, i) ? (values[i] - min) / divisor : 0;
   }
   const int width = BytesFor((max - min) / divisor);
   w.PutU8(static_cast<uint8_t>(kFrameOfReference << 1 | presence_flag));
@@ -181,7 +213,10 @@ void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& prese
   stats->rows = rows;
   if (!presence.empty()) {
     uint32_t present = 0;
-    for (uint32_t i = 0; i < rows; ++i) present += IsPresent(presence, i);
+    for (uint32_t w = 0; w < rows / 64; ++w) present += static_cast<uint32_t>(__builtin_popcountll(presence[w]));
+    if (rows % 64) {
+      present += static_cast<uint32_t>(__builtin_popcountll(presence[rows / 64] & ((uint64_t{1} << (rows % 64)) - 1)));
+    }
     stats->nulls = rows - present;
   }
   const PresenceBits kAll;

@@ -1,5 +1,6 @@
 #include "store/segment_builder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -8,11 +9,48 @@
 
 #include <fmt/format.h>
 
+#include "store/bitmap.h"
 #include "store/byte_io.h"
 #include "store/checksum.h"
 #include "util/file_util.h"
 
 namespace flowdex {
+
+namespace {
+
+// The pages a value appears on, in order (rows arrive in order). A plain
+// vector while building; a roaring bitmap once written.
+struct PageSet {
+  std::vector<uint32_t> pages;
+  // Returns true when the page is new for this value.
+  bool Add(uint32_t page) {
+    if (!pages.empty() && pages.back() == page) return false;
+    pages.push_back(page);
+    return true;
+  }
+};
+
+struct IpKeyHash {
+  size_t operator()(const std::array<uint8_t, 16>& k) const {
+    uint64_t a, b;
+    std::memcpy(&a, k.data(), 8);
+    std::memcpy(&b, k.data() + 8, 8);
+    return static_cast<size_t>((a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ (b >> 29));
+  }
+};
+
+// Appends one value's entry: its pages as a portable roaring bitmap.
+void PutPages(ByteWriter& w, std::string* out, const PageSet& set) {
+  Bitmap pages(roaring_bitmap_of_ptr(set.pages.size(), set.pages.data()));
+  roaring_bitmap_run_optimize(pages.get());
+  const size_t n = roaring_bitmap_portable_size_in_bytes(pages.get());
+  w.PutVarint(n);
+  const size_t at = out->size();
+  out->resize(at + n);
+  roaring_bitmap_portable_serialize(pages.get(), out->data() + at);
+}
+
+}  // namespace
 
 struct SegmentBuilder::Column {
   ColumnMeta meta;
@@ -24,6 +62,15 @@ struct SegmentBuilder::Column {
   std::deque<std::string> dict;
   std::unordered_map<std::string_view, uint32_t> codes;
   size_t dict_bytes = 0;
+  // Page postings (HasPagePostings types): by value for integers and codes,
+  // by 16-byte key for addresses.
+  std::vector<PageSet> value_pages;
+  std::unordered_map<uint32_t, PageSet> ip4_pages;
+  std::unordered_map<std::array<uint8_t, 16>, PageSet, IpKeyHash> ip6_pages;
+  uint64_t page_entries = 0;  // (value, page) pairs, for memory accounting
+  // The last value set, so runs of one value skip the hash lookup.
+  std::string_view last_value;
+  uint32_t last_code = UINT32_MAX;
 
   void ResetBlock() { std::fill(presence.begin(), presence.end(), 0); }
   void Mark(uint32_t row) { presence[row >> 6] |= uint64_t{1} << (row & 63); }
@@ -86,8 +133,13 @@ void SegmentBuilder::SetIp(int column, const IpAddress& ip) {
 
 void SegmentBuilder::SetKeyword(int column, std::string_view value) {
   Column& c = *columns_[column];
-  auto it = c.codes.find(value);
   uint32_t code;
+  if (c.last_code != UINT32_MAX && value == c.last_value) {
+    c.values[row_in_block_] = c.last_code;
+    c.Mark(row_in_block_);
+    return;
+  }
+  auto it = c.codes.find(value);
   if (it != c.codes.end()) {
     code = it->second;
   } else {
@@ -96,6 +148,8 @@ void SegmentBuilder::SetKeyword(int column, std::string_view value) {
     c.codes.emplace(c.dict.back(), code);
     c.dict_bytes += value.size() + 48;
   }
+  c.last_value = c.dict[code];
+  c.last_code = code;
   c.values[row_in_block_] = code;
   c.Mark(row_in_block_);
 }
@@ -106,18 +160,80 @@ Status SegmentBuilder::FinishRow() {
   return Status::OK();
 }
 
-Status SegmentBuilder::WriteCompressed(std::string_view raw, Extent* extent) {
+Status SegmentBuilder::Compress(std::string_view raw) {
   compressed_.resize(ZSTD_compressBound(raw.size()));
   const size_t n = ZSTD_compressCCtx(cctx_, compressed_.data(), compressed_.size(), raw.data(), raw.size(),
                                      options_.zstd_level);
   if (ZSTD_isError(n)) return Status::IoError(fmt::format("{}: zstd: {}", path_, ZSTD_getErrorName(n)));
+  compressed_.resize(n);
+  return Status::OK();
+}
+
+Status SegmentBuilder::WriteCompressedBuffer(uint64_t raw_size, Extent* extent) {
   extent->offset = offset_;
-  extent->size = n;
-  extent->raw_size = raw.size();
-  extent->crc = Crc32c(compressed_.data(), n);
-  Status s = WriteFully(fd_, std::string_view(compressed_.data(), n), path_);
-  if (s.ok()) offset_ += n;
+  extent->size = compressed_.size();
+  extent->raw_size = raw_size;
+  extent->crc = Crc32c(compressed_);
+  Status s = WriteFully(fd_, compressed_, path_);
+  if (s.ok()) offset_ += compressed_.size();
   return s;
+}
+
+Status SegmentBuilder::WriteCompressed(std::string_view raw, Extent* extent) {
+  Status s = Compress(raw);
+  return s.ok() ? WriteCompressedBuffer(raw.size(), extent) : s;
+}
+
+void SegmentBuilder::AddPostings(Column& c) {
+  const uint64_t first_row = blocks_written_ * kRowsPerBlock;
+  for (uint32_t i = 0; i < row_in_block_; ++i) {
+    if (!IsPresent(c.presence, i)) continue;
+    const uint32_t page = static_cast<uint32_t>((first_row + i) / kRowsPerPage);
+    if (c.meta.type == ColumnType::kIp) {
+      const IpAddress& ip = c.ips[i];
+      c.page_entries += ip.is_v4() ? c.ip4_pages[ip.v4()].Add(page) : c.ip6_pages[ip.bytes].Add(page);
+    } else {
+      const uint64_t v = c.values[i];
+      if (v >= c.value_pages.size()) c.value_pages.resize(v + 1);
+      c.page_entries += c.value_pages[v].Add(page);
+    }
+  }
+}
+
+Status SegmentBuilder::WritePostings(Column& c) {
+  scratch_.clear();
+  ByteWriter w(&scratch_);
+  uint64_t entries = 0;
+  if (c.meta.type == ColumnType::kIp) {
+    std::vector<std::pair<std::array<uint8_t, 16>, const PageSet*>> keys;
+    for (const auto& [v4, pages] : c.ip4_pages) keys.emplace_back(IpSortKey(IpAddress::FromV4(v4)), &pages);
+    for (const auto& [v6, pages] : c.ip6_pages) keys.emplace_back(v6, &pages);
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, pages] : keys) {
+      w.PutBytes(key.data(), 16);
+      PutPages(w, &scratch_, *pages);
+      ++entries;
+    }
+  } else {
+    for (size_t v = 0; v < c.value_pages.size(); ++v) {
+      if (c.value_pages[v].pages.empty()) continue;
+      w.PutVarint(v);
+      PutPages(w, &scratch_, c.value_pages[v]);
+      ++entries;
+    }
+  }
+  c.meta.postings_entries = 0;
+  if (entries == 0) return Status::OK();
+  // Postings that cost more than a quarter of the column's own data (values
+  // that change from row to row, such as ephemeral ports) would rarely let a
+  // query skip anything: such a column is filtered by scanning instead.
+  Status s = Compress(scratch_);
+  if (!s.ok()) return s;
+  uint64_t data_bytes = 0;
+  for (const BlockMeta& b : c.meta.blocks) data_bytes += b.extent.size;
+  if (compressed_.size() * 4 > data_bytes && compressed_.size() > 4096) return Status::OK();
+  c.meta.postings_entries = entries;
+  return WriteCompressedBuffer(scratch_.size(), &c.meta.postings);
 }
 
 Status SegmentBuilder::FlushBlock() {
@@ -132,6 +248,7 @@ Status SegmentBuilder::FlushBlock() {
       if (!s.ok()) return s;
     }
     c.meta.blocks.push_back(bm);
+    if (HasPagePostings(c.meta.type) && bm.stats.has_values()) AddPostings(c);
     c.ResetBlock();
   }
   ++blocks_written_;
@@ -153,6 +270,7 @@ Status SegmentBuilder::Finish(SegmentMeta* meta) {
       c.meta.dictionary_entries = c.dict.size();
       s = WriteCompressed(scratch_, &c.meta.dictionary);
     }
+    if (s.ok() && HasPagePostings(c.meta.type)) s = WritePostings(c);
     if (time_column_ >= 0 && &c == columns_[time_column_].get()) {
       bool any = false;
       for (const BlockMeta& b : c.meta.blocks) {
@@ -188,7 +306,8 @@ size_t SegmentBuilder::memory_usage() const {
   size_t n = 0;
   for (const auto& c : columns_) {
     n += c->values.capacity() * sizeof(uint64_t) + c->ips.capacity() * sizeof(IpAddress) + c->dict_bytes +
-         c->presence.capacity() * 8;
+         c->presence.capacity() * 8 + c->value_pages.capacity() * sizeof(PageSet) +
+         (c->ip4_pages.size() + c->ip6_pages.size()) * 96 + c->page_entries * sizeof(uint32_t);
   }
   return n + scratch_.capacity() + compressed_.capacity();
 }

@@ -63,6 +63,12 @@ class SegmentBuilder {
   struct Column;
   SegmentBuilder(int fd, std::string path, Options options);
   Status FlushBlock();
+  void AddPostings(Column& c);
+  Status WritePostings(Column& c);
+  // Compresses `raw` into compressed_.
+  Status Compress(std::string_view raw);
+  // Appends compressed_ to the file and describes it in *extent.
+  Status WriteCompressedBuffer(uint64_t raw_size, Extent* extent);
   Status WriteCompressed(std::string_view raw, Extent* extent);
 
   int fd_;

@@ -48,6 +48,8 @@ std::string EncodeSegmentDirectory(const SegmentMeta& meta) {
       PutExtent(w, c.dictionary);
       w.PutVarint(c.dictionary_entries);
     }
+    w.PutVarint(c.postings_entries);
+    if (c.postings_entries > 0) PutExtent(w, c.postings);
   }
   return out;
 }
@@ -98,6 +100,8 @@ bool DecodeSegmentDirectory(std::string_view in, SegmentMeta* meta) {
     if (c.type == ColumnType::kKeyword && (!GetExtent(r, &c.dictionary) || !r.GetVarint(&c.dictionary_entries))) {
       return false;
     }
+    if (!r.GetVarint(&c.postings_entries)) return false;
+    if (c.postings_entries > 0 && (!HasPagePostings(c.type) || !GetExtent(r, &c.postings))) return false;
   }
   return r.remaining() == 0;
 }

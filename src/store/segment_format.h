@@ -15,6 +15,16 @@ inline constexpr char kSegmentMagic[8] = {'F', 'L', 'X', 'S', 'E', 'G', '1', '\n
 inline constexpr char kSegmentFooterMagic[8] = {'F', 'L', 'X', 'S', 'E', 'G', 'f', 't'};
 inline constexpr size_t kSegmentFooterSize = 24;
 
+// Postings point at pages of this many rows (a block holds 16 pages): enough
+// to skip what a selective filter does not need, small enough to store.
+inline constexpr uint32_t kRowsPerPage = 4096;
+
+// True for column types that get page postings.
+inline bool HasPagePostings(ColumnType t) {
+  return t == ColumnType::kKeyword || t == ColumnType::kIp || t == ColumnType::kUInt8 || t == ColumnType::kUInt16 ||
+         t == ColumnType::kBool;
+}
+
 // Where a compressed piece of the file is, and how to check it.
 struct Extent {
   uint64_t offset = 0;    // from the start of the file
@@ -34,6 +44,10 @@ struct ColumnMeta {
   std::vector<BlockMeta> blocks;  // one per row group, in row order
   Extent dictionary;              // kKeyword only
   uint64_t dictionary_entries = 0;
+  // Page postings: for each distinct value, the pages holding it. Absent
+  // (postings_entries == 0) for column types without them.
+  Extent postings;
+  uint64_t postings_entries = 0;
 };
 
 struct SegmentMeta {

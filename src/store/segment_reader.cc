@@ -1,5 +1,6 @@
 #include "store/segment_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -14,6 +15,18 @@
 #include "util/file_util.h"
 
 namespace flowdex {
+
+// A column's postings: the decompressed blob and, sorted by key, where each
+// value's bitmap lies in it. Keys are 16-byte addresses, or varint-encoded
+// integers re-encoded as 8 big-endian bytes so both sort as strings.
+struct SegmentReader::PostingsIndex {
+  std::string blob;
+  struct Entry {
+    std::string key;
+    size_t offset, size;
+  };
+  std::vector<Entry> entries;
+};
 
 Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReader>* out) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -60,9 +73,13 @@ Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReade
     }
   }
   r->dictionaries_.resize(r->meta_.columns.size());
+  r->keyword_codes_.resize(r->meta_.columns.size());
+  r->postings_.resize(r->meta_.columns.size());
   *out = std::move(r);
   return Status::OK();
 }
+
+SegmentReader::SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
 
 SegmentReader::~SegmentReader() { ::close(fd_); }
 
@@ -146,6 +163,112 @@ Status SegmentReader::Dictionary(int column, const std::vector<std::string>** ou
   *out = dict.get();
   dictionaries_[column] = std::move(dict);
   return Status::OK();
+}
+
+}  // namespace flowdex
+
+namespace flowdex {
+
+namespace {
+std::string IntKey(uint64_t v) {
+  std::string k(8, '\0');
+  for (int i = 0; i < 8; ++i) k[i] = static_cast<char>(v >> (56 - 8 * i));
+  return k;
+}
+}  // namespace
+
+Status SegmentReader::FindKeyword(int column, std::string_view value, int64_t* code) const {
+  const std::vector<std::string>* dict = nullptr;
+  Status s = Dictionary(column, &dict);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& codes = keyword_codes_[column];
+  if (!codes) {
+    codes = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
+    for (size_t i = 0; i < dict->size(); ++i) codes->emplace((*dict)[i], static_cast<uint32_t>(i));
+  }
+  auto it = codes->find(value);
+  *code = it == codes->end() ? -1 : static_cast<int64_t>(it->second);
+  return Status::OK();
+}
+
+Status SegmentReader::LoadPostings(int column, const PostingsIndex** out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (postings_[column]) {
+    *out = postings_[column].get();
+    return Status::OK();
+  }
+  const ColumnMeta& c = meta_.columns[column];
+  const std::string what = "postings of column " + c.name;
+  auto index = std::make_unique<PostingsIndex>();
+  Status s = ReadExtent(c.postings, what, &index->blob);
+  if (!s.ok()) return s;
+  ByteReader r(index->blob);
+  for (uint64_t i = 0; i < c.postings_entries; ++i) {
+    PostingsIndex::Entry e;
+    uint64_t v = 0, size = 0;
+    std::string_view key;
+    bool ok = c.type == ColumnType::kIp ? r.GetBytes(16, &key) : r.GetVarint(&v);
+    ok = ok && r.GetVarint(&size) && size <= r.remaining();
+    if (!ok) return Status::Corruption(fmt::format("{}: malformed {} at offset {}", path_, what, c.postings.offset));
+    e.key = c.type == ColumnType::kIp ? std::string(key) : IntKey(v);
+    e.offset = r.position();
+    e.size = size;
+    std::string_view skip;
+    r.GetBytes(size, &skip);
+    index->entries.push_back(std::move(e));
+  }
+  if (!std::is_sorted(index->entries.begin(), index->entries.end(),
+                      [](const auto& a, const auto& b) { return a.key < b.key; })) {
+    return Status::Corruption(fmt::format("{}: unsorted {} at offset {}", path_, what, c.postings.offset));
+  }
+  *out = index.get();
+  postings_[column] = std::move(index);
+  return Status::OK();
+}
+
+Status SegmentReader::Lookup(int column, std::string_view key, Bitmap* pages) const {
+  *pages = NewBitmap();
+  if (!HasPostings(column)) return Status::OK();
+  const PostingsIndex* index = nullptr;
+  Status s = LoadPostings(column, &index);
+  if (!s.ok()) return s;
+  auto it = std::lower_bound(index->entries.begin(), index->entries.end(), key,
+                             [](const PostingsIndex::Entry& e, std::string_view k) { return e.key < k; });
+  if (it == index->entries.end() || it->key != key) return Status::OK();
+  roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(index->blob.data() + it->offset, it->size);
+  if (b == nullptr) {
+    return Status::Corruption(fmt::format("{}: malformed postings bitmap of column {}", path_,
+                                          meta_.columns[column].name));
+  }
+  pages->reset(b);
+  return Status::OK();
+}
+
+Status SegmentReader::VerifyPostings(int column) const {
+  if (!HasPostings(column)) return Status::OK();
+  const PostingsIndex* index = nullptr;
+  Status s = LoadPostings(column, &index);
+  if (!s.ok()) return s;
+  const uint64_t pages = (meta_.rows + kRowsPerPage - 1) / kRowsPerPage;
+  for (const PostingsIndex::Entry& e : index->entries) {
+    Bitmap b(roaring_bitmap_portable_deserialize_safe(index->blob.data() + e.offset, e.size));
+    uint32_t max = 0;
+    if (!b || (roaring_bitmap_get_cardinality(b.get()) > 0 && (max = roaring_bitmap_maximum(b.get())) >= pages)) {
+      return Status::Corruption(fmt::format("{}: malformed postings of column {} (page {} of {})", path_,
+                                            meta_.columns[column].name, max, pages));
+    }
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::PagePostings(int column, uint64_t value, Bitmap* pages) const {
+  return Lookup(column, IntKey(value), pages);
+}
+
+Status SegmentReader::PagePostings(int column, const IpAddress& ip, Bitmap* pages) const {
+  const auto key = IpSortKey(ip);
+  return Lookup(column, std::string_view(reinterpret_cast<const char*>(key.data()), 16), pages);
 }
 
 }  // namespace flowdex

@@ -8,8 +8,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "store/bitmap.h"
 #include "store/segment_format.h"
 #include "util/status.h"
 
@@ -36,16 +38,33 @@ class SegmentReader {
 
   // The dictionary of a keyword column (loaded once, then cached). Thread-safe.
   Status Dictionary(int column, const std::vector<std::string>** out) const;
+  // The code of `value` in a keyword column's dictionary, or -1.
+  Status FindKeyword(int column, std::string_view value, int64_t* code) const;
+
+  // True when the column has page postings.
+  bool HasPostings(int column) const { return meta_.columns[column].postings_entries > 0; }
+  // The pages (kRowsPerPage rows each, numbered from the segment's start) on
+  // which the column holds `value` (a keyword code or an integer), or the
+  // address `ip`; empty when none. Thread-safe.
+  Status PagePostings(int column, uint64_t value, Bitmap* pages) const;
+  Status PagePostings(int column, const IpAddress& ip, Bitmap* pages) const;
+  // Reads and checks every postings bitmap of the column (for `flowdex check`).
+  Status VerifyPostings(int column) const;
 
  private:
-  SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  SegmentReader(int fd, std::string path);
   Status ReadExtent(const Extent& e, std::string_view what, std::string* out) const;
+  struct PostingsIndex;
+  Status LoadPostings(int column, const PostingsIndex** out) const;
+  Status Lookup(int column, std::string_view key, Bitmap* pages) const;
 
   int fd_;
   std::string path_;
   SegmentMeta meta_;
   mutable std::mutex mu_;
   mutable std::vector<std::unique_ptr<std::vector<std::string>>> dictionaries_;
+  mutable std::vector<std::unique_ptr<std::unordered_map<std::string_view, uint32_t>>> keyword_codes_;
+  mutable std::vector<std::unique_ptr<PostingsIndex>> postings_;
 };
 
 }  // namespace flowdex

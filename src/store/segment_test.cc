@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "store/checksum.h"
 #include "store/segment_builder.h"
@@ -34,7 +35,7 @@ class SegmentTest : public ::testing::Test {
       if (i == rows / 2) late = b->AddColumn("late", ColumnType::kUInt64);
       b->SetInteger(ts, 1700000000000ULL + i * 1000);
       if (i % 10 != 3) b->SetInteger(port, i % 65536);
-      b->SetIp(ip, IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>(i % 5000)));
+      b->SetIp(ip, IpAddress::FromV4(0x0A000000u + static_cast<uint32_t>((i / 1000) % 300)));
       b->SetKeyword(kw, i % 13 == 0 ? "REJECT" : "ACCEPT");
       if (late >= 0) b->SetInteger(late, i);
       EXPECT_TRUE(b->FinishRow().ok());
@@ -80,7 +81,7 @@ TEST_F(SegmentTest, RoundTripAcrossBlocks) {
       if (pb.present(i)) {
         ASSERT_EQ(pb.values[i], row % 65536);
       }
-      ASSERT_EQ(ib.ips[i].v4(), 0x0A000000u + row % 5000);
+      ASSERT_EQ(ib.ips[i].v4(), 0x0A000000u + (row / 1000) % 300);
       ASSERT_EQ((*dict)[kb.values[i]], row % 13 == 0 ? "REJECT" : "ACCEPT");
       ASSERT_EQ(lb.present(i), row >= rows / 2) << row;
       if (lb.present(i)) {
@@ -93,6 +94,42 @@ TEST_F(SegmentTest, RoundTripAcrossBlocks) {
   const ColumnMeta& late_meta = r->meta().columns[late];
   EXPECT_FALSE(late_meta.blocks[0].stats.has_values());
   EXPECT_EQ(late_meta.blocks[2].stats.max, rows - 1);
+}
+
+TEST_F(SegmentTest, PagePostingsNameEveryPageHoldingAValue) {
+  const uint64_t rows = kRowsPerBlock + 30000;
+  Build(rows);
+  std::unique_ptr<SegmentReader> r;
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok());
+  const int kw = r->FindColumn("event.action"), ip = r->FindColumn("source.ip");
+  const int port = r->FindColumn("source.port"), late = r->FindColumn("late");
+  ASSERT_TRUE(r->HasPostings(kw));
+  ASSERT_TRUE(r->HasPostings(ip));
+  EXPECT_FALSE(r->HasPostings(late)) << "uint64 columns have none";
+  int64_t reject = -1, missing = -1;
+  ASSERT_TRUE(r->FindKeyword(kw, "REJECT", &reject).ok());
+  ASSERT_TRUE(r->FindKeyword(kw, "NOPE", &missing).ok());
+  ASSERT_GE(reject, 0);
+  EXPECT_EQ(missing, -1);
+  // Rows with source.ip 10.0.0.42 ((i / 1000) % 300 == 42) sit on known pages.
+  Bitmap pages;
+  ASSERT_TRUE(r->PagePostings(ip, IpAddress::FromV4(0x0A00002Au), &pages).ok());
+  std::set<uint32_t> expected;
+  for (uint64_t i = 0; i < rows; ++i) {
+    if ((i / 1000) % 300 == 42) expected.insert(static_cast<uint32_t>(i / kRowsPerPage));
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), expected.size());
+  for (uint32_t p : expected) EXPECT_TRUE(roaring_bitmap_contains(pages.get(), p)) << p;
+  // An address that is not there has no pages.
+  ASSERT_TRUE(r->PagePostings(ip, IpAddress::FromV4(0x0B000000u), &pages).ok());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), 0u);
+  // REJECT (every 13th row) is on every page.
+  ASSERT_TRUE(r->PagePostings(kw, static_cast<uint64_t>(reject), &pages).ok());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), (rows + kRowsPerPage - 1) / kRowsPerPage);
+  // Ports here vary row by row: their postings would cost more than they save.
+  EXPECT_FALSE(r->HasPostings(port));
+  EXPECT_TRUE(r->VerifyPostings(ip).ok());
 }
 
 TEST_F(SegmentTest, EmptySegment) {

@@ -22,6 +22,14 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
                                              ref.rows));
     }
     report->rows += reader->rows();
+    for (const ColumnMeta& c : reader->meta().columns) {
+      ColumnUsage& u = report->columns[c.name];
+      u.type = std::string(ColumnTypeName(c.type));
+      for (const BlockMeta& b : c.blocks) u.data_bytes += b.extent.size;
+      u.dictionary_bytes += c.dictionary.size;
+      u.postings_bytes += c.postings_entries > 0 ? c.postings.size : 0;
+      u.postings_entries += c.postings_entries;
+    }
     const int src = reader->FindColumn(source_column);
     const std::vector<std::string>* dict = nullptr;
     if (src >= 0) {
@@ -29,6 +37,13 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       if (!s.ok()) report->problems.push_back(std::string(s.message()));
     }
     for (size_t c = 0; c < reader->meta().columns.size(); ++c) {
+      const std::vector<std::string>* column_dict = nullptr;
+      if (reader->meta().columns[c].type == ColumnType::kKeyword) {
+        s = reader->Dictionary(static_cast<int>(c), &column_dict);
+        if (!s.ok()) report->problems.push_back(std::string(s.message()));
+      }
+      s = reader->VerifyPostings(static_cast<int>(c));
+      if (!s.ok()) report->problems.push_back(std::string(s.message()));
       for (size_t b = 0; b < reader->block_count(); ++b) {
         ColumnBlock block;
         ++report->blocks;

@@ -12,7 +12,14 @@
 
 namespace flowdex {
 
+// Where the bytes of one column go, summed over segments.
+struct ColumnUsage {
+  std::string type;
+  uint64_t data_bytes = 0, dictionary_bytes = 0, postings_bytes = 0, postings_entries = 0;
+};
+
 struct StoreCheckReport {
+  std::map<std::string, ColumnUsage> columns;
   uint64_t segments = 0;
   uint64_t rows = 0;
   uint64_t blocks = 0;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Ingest of gzip v2 flow logs into durable storage: `flowdex ingest` against
+# DuckDB loading the same files with read_csv into a typed table, in the same
+# run. Prints rate, bytes on disk against the gzip input, and peak memory.
+# usage: bench/ingest_bench.sh BUILD_DIR   (env: RECORDS, FILES)
+set -euo pipefail
+build=${1:-build}
+records=${RECORDS:-10000000}
+files=${FILES:-100}
+here=$(cd "$(dirname "$0")" && pwd)
+flowdex="$build/flowdex"
+data="$build/bench-data/v2-$records-$files"
+work="$build/bench-work"
+
+if [[ ! -f "$data/.done" ]]; then
+  rm -rf "$data"
+  "$flowdex" gen --records "$records" --files "$files" --seed 1 --fields v2 --out "$data"
+  touch "$data/.done"
+fi
+if [[ ! -d "$here/peers/node_modules/@duckdb/node-api" ]]; then
+  (cd "$here/peers" && npm ci --no-audit --no-fund --silent)
+fi
+gz_bytes=$(find "$data" -name '*.log.gz' -exec cat {} + | wc -c)
+timing=$(mktemp)
+trap 'rm -f "$timing"' EXIT
+
+rm -rf "$work" && mkdir -p "$work"
+sync
+/usr/bin/time -o "$timing" -f '%e %M' "$flowdex" ingest --data "$work/flowdex" "$data" 2>"$work/flowdex.log"
+read -r fx_secs fx_rss_kb <"$timing"
+fx_disk=$(du -sb "$work/flowdex" | cut -f1)
+
+sync
+/usr/bin/time -o "$timing" -f '%e %M' node "$here/peers/duckdb_load.mjs" "$data/**/*.log.gz" "$work/duck.db" \
+  >"$work/duckdb.json"
+read -r dk_secs dk_rss_kb <"$timing"
+dk_disk=$(du -sb "$work/duck.db" | cut -f1)
+dk_rows=$(sed -E 's/.*"rows":([0-9]+).*/\1/' "$work/duckdb.json")
+fx_rows=$(grep -oE '^flowdex ingest: [0-9]+ records indexed' "$work/flowdex.log" | grep -oE '[0-9]+' | head -1)
+
+printf '%d records of v2 flow logs in %d gzip files (%s MB), 2 cores\n' "$records" "$files" \
+  "$(awk "BEGIN{printf \"%.1f\", $gz_bytes / 1e6}")"
+printf '%-34s %12s %9s %14s %12s %14s %10s\n' "ingest (durable)" "rows" "seconds" "records/s" "disk MB" "disk / gzip" "peak MB"
+row() {
+  printf '%-34s %12s %9.2f %14s %12.1f %13.2fx %10d\n' "$1" "$2" "$3" \
+    "$(awk "BEGIN{printf \"%.2f M\", $2 / $3 / 1e6}")" "$(awk "BEGIN{print $4 / 1e6}")" \
+    "$(awk "BEGIN{print $4 / $gz_bytes}")" "$(($5 / 1024))"
+}
+row "flowdex ingest" "$fx_rows" "$fx_secs" "$fx_disk" "$fx_rss_kb"
+row "DuckDB read_csv -> table" "$dk_rows" "$dk_secs" "$dk_disk" "$dk_rss_kb"
+printf 'flowdex / DuckDB: %.2fx the rate, %.2fx the bytes on disk\n' \
+  "$(awk "BEGIN{print $dk_secs / $fx_secs}")" "$(awk "BEGIN{print $fx_disk / $dk_disk}")"
+echo "goals: >= 3x DuckDB's rate, disk <= 0.80x the gzip input, peak memory within the 512 MB budget"
