@@ -41,6 +41,7 @@ struct IngestCommandOptions {
   std::string format;
   int workers = 0;
   uint64_t batch_rows = 2'000'000;  // commit when a worker holds this many rows
+  std::string retention;            // "30d": drop partitions (and skip records) older than this
 };
 
 // Loads flow-log files into the data directory with a progress display and a

@@ -12,6 +12,7 @@
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
 #include "store/store.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -72,8 +73,18 @@ int RunIngestCommand(const IngestCommandOptions& options) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     exit_code = 1;
   }
+  StoreOptions store_options;
+  store_options.background_work = true;  // merges small segments while ingest runs
+  if (!options.retention.empty()) {
+    s = ParseDuration(options.retention, &store_options.retention_ms);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: --retention: {}\n", s.message());
+      return 2;
+    }
+    ingest.retention_ms = store_options.retention_ms;
+  }
   std::unique_ptr<Store> store;
-  s = Store::Open(options.data_dir, &store);
+  s = Store::Open(options.data_dir, store_options, &store);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     return 1;
@@ -104,10 +115,13 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   const auto version = store->Current();
   fmt::print(stderr,
              "flowdex ingest: {} records indexed from {} files into {} ({} segments); {} duplicate records skipped "
-             "({} files already ingested); {} bad lines; read {} ({} of text), {} on disk ({:.2f}x the input); "
+             "({} files already ingested); {}{} bad lines; read {} ({} of text), {} on disk ({:.2f}x the input); "
              "{:.2f} s, {}/s\n",
              summary.records, summary.files, ingest.index, summary.segments, summary.duplicate_records,
-             summary.files_skipped, summary.bad_lines, HumanBytes(summary.bytes_read),
+             summary.files_skipped,
+             summary.expired_records ? fmt::format("{} records older than --retention skipped; ", summary.expired_records)
+                                     : std::string(),
+             summary.bad_lines, HumanBytes(summary.bytes_read),
              HumanBytes(summary.bytes_decoded), HumanBytes(summary.bytes_on_disk),
              summary.bytes_read > 0 ? static_cast<double>(summary.bytes_on_disk) / summary.bytes_read : 0.0, secs,
              HumanCount(secs > 0 ? static_cast<uint64_t>(summary.records / secs) : 0));

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
 
+  ingest_cmd->add_option("--retention", ingest.retention,
+                         "Keep this much history (30d, 12h): older partitions are dropped, older records skipped");
+
   flowdex::CheckCommandOptions check;
   check.data_dir = ingest.data_dir;
   CLI::App* check_cmd = app.add_subcommand(

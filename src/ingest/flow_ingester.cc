@@ -58,6 +58,7 @@ class Worker {
   void Ingest(const std::string& path, const std::string& key) {
     writer_.BeginSource(key);
     FlowReadStats stats;
+    const uint64_t expired_before = writer_.expired();
     reported_bytes_ = 0;
     bad_in_file_ = 0;
     Status s = reader_->ReadFile(path, &writer_, &stats);
@@ -84,7 +85,7 @@ class Worker {
     SourceRecord src;
     src.key = key;
     src.size = stats.bytes_read;
-    src.records = stats.records;
+    src.records = stats.records - (writer_.expired() - expired_before);  // rows stored
     src.bad_lines = stats.bad_lines;
     src.index = shared_->options->index;
     pending_sources_.push_back(std::move(src));
@@ -98,6 +99,7 @@ class Worker {
     if (pending_sources_.empty()) return;
     CommitBatch batch;
     const uint64_t rows = writer_.rows();
+    const uint64_t expired = writer_.expired() - expired_reported_;
     Status s = writer_.Finish(&batch);
     batch.sources = std::move(pending_sources_);
     pending_sources_.clear();
@@ -107,8 +109,10 @@ class Worker {
       return;
     }
     committed_rows_ += rows;
+    expired_reported_ += expired;
     std::lock_guard<std::mutex> lock(shared_->mu);
     IngestSummary& sum = *shared_->summary;
+    sum.expired_records += expired;
     sum.files += pending_files_;
     pending_files_ = 0;
     sum.records += rows;
@@ -129,6 +133,7 @@ class Worker {
     w.ingest_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
+    if (o.retention_ms > 0) w.min_time_ms = w.ingest_time_ms - o.retention_ms;
     return w;
   }
 
@@ -153,7 +158,7 @@ class Worker {
   std::unique_ptr<FlowLogReader> reader_;
   std::vector<SourceRecord> pending_sources_;
   uint64_t pending_files_ = 0;
-  uint64_t reported_bytes_ = 0, reported_rows_ = 0, committed_rows_ = 0;
+  uint64_t reported_bytes_ = 0, reported_rows_ = 0, committed_rows_ = 0, expired_reported_ = 0;
   size_t bad_in_file_ = 0;
 };
 

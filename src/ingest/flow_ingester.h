@@ -25,6 +25,7 @@ struct IngestOptions {
   uint64_t batch_rows = 2'000'000;          // commit once a worker holds this many rows
   int zstd_level = 1;
   size_t bad_lines_kept = 10;               // the first few bad lines, for the summary
+  int64_t retention_ms = 0;                 // records older than now - retention are not stored
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -43,6 +44,7 @@ struct IngestSummary {
   uint64_t files_failed = 0;        // missing, unreadable or damaged
   uint64_t records = 0;             // records committed
   uint64_t duplicate_records = 0;   // records of skipped files
+  uint64_t expired_records = 0;     // older than the retention period, not stored
   uint64_t bad_lines = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_decoded = 0;

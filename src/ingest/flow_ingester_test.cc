@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <ctime>
 #include <fstream>
 
 #include "flowlog/flow_log_reader.h"
@@ -196,6 +197,33 @@ TEST_F(FlowIngesterTest, CancelledIngestCommitsNothingPartial) {
     for (auto& e : fs::recursive_directory_iterator(root_ / "data" / "indices")) files += e.is_regular_file();
   }
   EXPECT_EQ(files, 0u);
+}
+
+TEST_F(FlowIngesterTest, RetentionSkipsOldRecords) {
+  // One file from ten days ago and one from an hour ago, with 7 days kept.
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::vector<std::string> paths;
+  for (int64_t start : {now - 10 * 86400, now - 3600}) {
+    FlowGenOptions g;
+    g.records = 2000;
+    g.start = start - start % 300;
+    g.out_dir = (root_ / ("ret" + std::to_string(start))).string();
+    FlowGenResult result;
+    ASSERT_TRUE(FlowGenerator(g).WriteAll(&result).ok());
+    paths.push_back(result.paths[0]);
+  }
+  IngestOptions o;
+  o.retention_ms = 7LL * 86400 * 1000;
+  IngestSummary s = Ingest(paths, o);
+  EXPECT_EQ(s.records, 2000u);
+  EXPECT_EQ(s.expired_records, 2000u);
+  EXPECT_EQ(store_->Current()->Rows(), 2000u);
+  StoreCheckReport report;
+  CheckStore(*store_, kSourceKeyColumn, &report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  // The old file counts as ingested: it is not read again.
+  s = Ingest(paths, o);
+  EXPECT_EQ(s.files_skipped, 2u);
 }
 
 TEST_F(FlowIngesterTest, PartitionsByDay) {

@@ -58,6 +58,10 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
   } else if (r.has(FlowField::kStart)) {
     ts = r.start() * 1000;
   }
+  if (ts < options_.min_time_ms) {
+    ++expired_;
+    return;
+  }
   int64_t day = ts / 86400000;
   if (ts < 0 && ts % 86400000 != 0) --day;
   Partition* p = PartitionFor(day);

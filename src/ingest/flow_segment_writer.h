@@ -20,6 +20,7 @@ class FlowSegmentWriter final : public FlowRecordSink {
     std::string index = "logs-aws.vpcflow-default";
     int zstd_level = 1;
     int64_t ingest_time_ms = 0;  // @timestamp of records with neither start nor end
+    int64_t min_time_ms = INT64_MIN;  // records older than this are dropped (retention)
   };
   using BadLineFn = std::function<void(const LineContext&, const Status&)>;
 
@@ -40,6 +41,8 @@ class FlowSegmentWriter final : public FlowRecordSink {
 
   // Rows in open segments.
   uint64_t rows() const { return rows_; }
+  // Records dropped because they are older than min_time_ms.
+  uint64_t expired() const { return expired_; }
   // The first error met while writing (OnRecord cannot return one).
   const Status& status() const { return status_; }
 
@@ -55,6 +58,7 @@ class FlowSegmentWriter final : public FlowRecordSink {
   Partition* last_ = nullptr;
   int64_t last_day_ = INT64_MIN;
   uint64_t rows_ = 0;
+  uint64_t expired_ = 0;
   Status status_;
 };
 

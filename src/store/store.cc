@@ -5,12 +5,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "store/segment_merger.h"
 #include "store/segment_reader.h"
+#include "util/time_util.h"
 #include "util/file_util.h"
 
 namespace flowdex {
@@ -33,6 +37,13 @@ uint64_t StoreVersion::Bytes(std::string_view index) const {
   return n;
 }
 
+bool ParsePartitionDay(std::string_view name, int64_t* start_ms) {
+  int64_t t = 0;
+  if (name.size() != 10 || !ParseTimeArg(name, 0, &t).ok()) return false;
+  *start_ms = t * 1000;
+  return true;
+}
+
 Status ValidateIndexName(std::string_view name) {
   auto bad = [&](std::string_view why) {
     return Status::InvalidArgument(fmt::format("invalid index name [{}], {}", name, why));
@@ -50,7 +61,12 @@ Status ValidateIndexName(std::string_view name) {
   return Status::OK();
 }
 
-Status Store::Open(const std::string& dir, std::unique_ptr<Store>* out) {
+Status Store::Open(const std::string& dir, std::unique_ptr<Store>* out) { return Open(dir, StoreOptions{}, out); }
+
+Store::Store(std::string dir, int lock_fd, StoreOptions options)
+    : dir_(std::move(dir)), lock_fd_(lock_fd), options_(options) {}
+
+Status Store::Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError("create " + dir + ": " + ec.message());
@@ -62,15 +78,56 @@ Status Store::Open(const std::string& dir, std::unique_ptr<Store>* out) {
     ::close(fd);
     return Status::IoError(abs + " is in use by another flowdex process (" + lock_path + " is locked)");
   }
-  std::unique_ptr<Store> store(new Store(abs, fd));
+  std::unique_ptr<Store> store(new Store(abs, fd, options));
   Status s = store->Load();
   if (s.ok()) s = store->RemoveOrphans();
   if (!s.ok()) return s;
+  if (options.background_work) store->background_ = std::thread([p = store.get()] { p->BackgroundLoop(); });
   *out = std::move(store);
   return Status::OK();
 }
 
-Store::~Store() { ::close(lock_fd_); }
+Store::~Store() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (background_.joinable()) background_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_.reset();
+    versions_.clear();
+    PurgeObsoleteFiles();
+  }
+  ::close(lock_fd_);
+}
+
+void Store::BackgroundLoop() {
+  MergePolicy policy;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    if (options_.retention_ms > 0) {
+      size_t dropped = 0;
+      const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      ApplyRetention(now, options_.retention_ms, &dropped);
+    }
+    bool merged = true;
+    while (merged) {
+      {
+        std::lock_guard<std::mutex> check(mu_);
+        if (stopping_) break;
+      }
+      if (!MergeOnce(policy, &merged).ok()) break;
+    }
+    lock.lock();
+    if (stopping_) break;
+    wake_.wait_for(lock, std::chrono::seconds(60));
+  }
+}
 
 Status Store::Load() {
   std::string current;
@@ -157,17 +214,121 @@ Status Store::Commit(const CommitBatch& batch) {
     if (s.ok()) s = SyncDirectory(fs::path(d).parent_path().parent_path().string());
     if (!s.ok()) return s;
   }
+  Status s = Install(std::move(next));
+  if (s.ok()) wake_.notify_all();
+  return s;
+}
+
+Status Store::Install(Manifest next) {
   const std::string name = fmt::format("MANIFEST-{:06}", next.generation);
   Status s = WriteFileAtomically(dir_ + "/" + name, next.Serialize());
   if (s.ok()) s = WriteFileAtomically(dir_ + "/CURRENT", name + "\n");
   if (!s.ok()) return s;
   ::unlink(fmt::format("{}/MANIFEST-{:06}", dir_, manifest_.generation).c_str());
+  // Files of segments that left the manifest wait for older snapshots to go.
+  std::set<uint64_t> still;
+  for (const SegmentRef& r : next.segments) still.insert(r.id);
+  for (const SegmentRef& r : manifest_.segments) {
+    if (!still.count(r.id)) obsolete_.emplace_back(next.generation, SegmentPath(r));
+  }
   manifest_ = std::move(next);
   auto v = std::make_shared<StoreVersion>();
   v->generation = manifest_.generation;
   v->segments = manifest_.segments;
   current_ = v;
+  PurgeObsoleteFiles();
   return Status::OK();
+}
+
+void Store::PurgeObsoleteFiles() {
+  if (obsolete_.empty()) return;
+  uint64_t oldest = UINT64_MAX;
+  std::erase_if(versions_, [](const auto& w) { return w.expired(); });
+  for (const auto& w : versions_) {
+    if (auto v = w.lock()) oldest = std::min(oldest, v->generation);
+  }
+  if (current_) oldest = std::min(oldest, current_->generation);
+  // A file removed by generation G is needed by versions older than G.
+  std::erase_if(obsolete_, [&](const auto& entry) {
+    if (entry.first > oldest) return false;
+    ::unlink(entry.second.c_str());
+    return true;
+  });
+}
+
+Status Store::ReplaceSegments(const std::vector<uint64_t>& removed, const std::vector<SegmentRef>& added) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  for (uint64_t id : removed) {
+    auto it = std::find_if(next.segments.begin(), next.segments.end(), [&](const SegmentRef& r) { return r.id == id; });
+    if (it == next.segments.end()) {
+      return Status::InvalidArgument(fmt::format("segment {} is no longer live", id));
+    }
+    next.segments.erase(it);
+  }
+  std::set<std::string> dirs;
+  for (const SegmentRef& r : added) {
+    next.segments.push_back(r);
+    dirs.insert(fs::path(SegmentPath(r)).parent_path().string());
+  }
+  for (const std::string& d : dirs) {
+    Status s = SyncDirectory(d);
+    if (!s.ok()) return s;
+  }
+  return Install(std::move(next));
+}
+
+Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
+  *merged = false;
+  std::lock_guard<std::mutex> one_at_a_time(merge_mu_);
+  const auto version = Current();
+  const std::vector<SegmentRef> inputs = PickMerge(*version, policy);
+  if (inputs.empty()) return Status::OK();
+  std::vector<std::shared_ptr<SegmentReader>> readers;
+  std::vector<uint64_t> ids;
+  for (const SegmentRef& r : inputs) {
+    std::shared_ptr<SegmentReader> reader;
+    Status s = OpenSegment(r, &reader);
+    if (!s.ok()) return s;
+    readers.push_back(std::move(reader));
+    ids.push_back(r.id);
+  }
+  SegmentRef out;
+  std::string path;
+  Status s = NewSegment(inputs[0].index, inputs[0].partition, &out, &path);
+  if (!s.ok()) return s;
+  SegmentMeta meta;
+  s = MergeSegments(readers, path, options_.zstd_level, &meta, &out.bytes);
+  if (s.ok()) {
+    out.rows = meta.rows;
+    out.min_time = meta.min_time;
+    out.max_time = meta.max_time;
+    s = ReplaceSegments(ids, {out});
+  }
+  if (!s.ok()) {
+    ::unlink(path.c_str());
+    return s;
+  }
+  *merged = true;
+  return Status::OK();
+}
+
+Status Store::ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped) {
+  *dropped = 0;
+  if (retention_ms <= 0) return Status::OK();
+  std::lock_guard<std::mutex> one_at_a_time(merge_mu_);
+  const int64_t cutoff = now_ms - retention_ms;
+  std::vector<uint64_t> ids;
+  for (const SegmentRef& r : Current()->segments) {
+    int64_t start = 0;
+    if (!ParsePartitionDay(r.partition, &start)) continue;
+    if (start + 86400000 <= cutoff) ids.push_back(r.id);
+  }
+  if (ids.empty()) return Status::OK();
+  Status s = ReplaceSegments(ids, {});
+  if (s.ok()) *dropped = ids.size();
+  return s;
 }
 
 bool Store::HasSource(const std::string& key, SourceRecord* record) const {
@@ -187,6 +348,7 @@ std::vector<SourceRecord> Store::Sources() const {
 
 std::shared_ptr<const StoreVersion> Store::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
+  if (versions_.empty() || versions_.back().lock() != current_) versions_.push_back(current_);
   return current_;
 }
 

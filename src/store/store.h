@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@
 namespace flowdex {
 
 class SegmentReader;
+
+struct MergePolicy;
 
 // An immutable view of the store at one commit; readers keep it as long as
 // they need a consistent picture, whatever commits happen meanwhile.
@@ -41,11 +45,22 @@ struct CommitBatch {
   std::vector<SourceRecord> sources;
 };
 
+struct StoreOptions {
+  // Merge small segments and apply retention in a background thread.
+  bool background_work = false;
+  // Drop whole day partitions that ended more than this long ago (0: keep all).
+  int64_t retention_ms = 0;
+  int zstd_level = 1;
+};
+
 class Store {
  public:
   // Opens the data directory at `dir`, creating it if needed. Fails if
   // another process holds it, or if the manifest is damaged.
   static Status Open(const std::string& dir, std::unique_ptr<Store>* out);
+  static Status Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out);
+  // Stops background work (an unfinished merge is abandoned, never half
+  // committed) and releases the directory.
   ~Store();
 
   const std::string& dir() const { return dir_; }
@@ -57,6 +72,19 @@ class Store {
   // Makes the batch part of the store, atomically and durably. A source
   // already present is an error (the caller checks HasSource first).
   Status Commit(const CommitBatch& batch);
+
+  // Atomically removes the segments with ids `removed` and adds `added`
+  // (merges, retention). Fails, changing nothing, if a removed segment is no
+  // longer live. Removed files are deleted once no snapshot needs them.
+  Status ReplaceSegments(const std::vector<uint64_t>& removed, const std::vector<SegmentRef>& added);
+
+  // Merges one group of small segments if the policy finds one; *merged
+  // says whether it did.
+  Status MergeOnce(const MergePolicy& policy, bool* merged);
+
+  // Drops the partitions that ended before now_ms - retention_ms; *dropped
+  // counts the segments removed.
+  Status ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped);
 
   // True, filling *record, when the source was committed before.
   bool HasSource(const std::string& key, SourceRecord* record = nullptr) const;
@@ -74,9 +102,14 @@ class Store {
   std::string SegmentPath(const SegmentRef& ref) const { return dir_ + "/" + ref.RelativePath(); }
 
  private:
-  Store(std::string dir, int lock_fd) : dir_(std::move(dir)), lock_fd_(lock_fd) {}
+  Store(std::string dir, int lock_fd, StoreOptions options);
   Status Load();
   Status RemoveOrphans();
+  // Installs `m` as the committed manifest (mu_ held).
+  Status Install(Manifest m);
+  // Deletes removed segment files no live snapshot refers to (mu_ held).
+  void PurgeObsoleteFiles();
+  void BackgroundLoop();
 
   const std::string dir_;
   int lock_fd_;
@@ -84,7 +117,20 @@ class Store {
   Manifest manifest_;                              // guarded by mu_
   std::shared_ptr<const StoreVersion> current_;    // guarded by mu_
   mutable std::vector<std::pair<uint64_t, std::weak_ptr<SegmentReader>>> readers_;  // guarded by mu_
+  // Every version handed out that may still be alive, and the files removed
+  // by commits, with the generation that removed them (guarded by mu_).
+  mutable std::vector<std::weak_ptr<const StoreVersion>> versions_;
+  std::vector<std::pair<uint64_t, std::string>> obsolete_;
+
+  StoreOptions options_;
+  std::mutex merge_mu_;  // one merge at a time
+  std::condition_variable wake_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread background_;
 };
+
+// The start (ms) of a "YYYY-MM-DD" partition; false for other names.
+bool ParsePartitionDay(std::string_view name, int64_t* start_ms);
 
 // Checks an index name against Elasticsearch's rules (lowercase, no
 // \ / * ? " < > | , # : or space, not starting with - _ +, not . or ..,

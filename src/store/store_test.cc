@@ -4,8 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/segment_builder.h"
+#include "store/segment_merger.h"
 #include "store/segment_reader.h"
 #include "store/store_check.h"
 
@@ -170,6 +172,93 @@ TEST_F(StoreTest, CheckFindsDamagedBlocks) {
   CheckStore(*store, "_src", &report);
   ASSERT_FALSE(report.problems.empty());
   EXPECT_NE(report.problems[0].find("checksum mismatch"), std::string::npos) << report.problems[0];
+}
+
+TEST_F(StoreTest, MergesSmallSegmentsKeepingEveryRow) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  std::vector<std::string> old_files;
+  for (int i = 0; i < 6; ++i) {
+    const std::string src = std::string("file") + std::to_string(i);
+    SegmentRef ref = WriteSegment(store.get(), src, 30000 + i * 1000);
+    old_files.push_back(store->SegmentPath(ref));
+    ASSERT_TRUE(store->Commit(Batch(ref, src)).ok());
+  }
+  const uint64_t rows = store->Current()->Rows();
+  auto before = store->Current();  // a reader's snapshot, taken before the merge
+  MergePolicy policy;
+  policy.min_inputs = 4;
+  bool merged = false;
+  ASSERT_TRUE(store->MergeOnce(policy, &merged).ok());
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(store->Current()->segments.size(), 1u);
+  EXPECT_EQ(store->Current()->Rows(), rows);
+  StoreCheckReport report;
+  CheckStore(*store, "_src", &report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  EXPECT_EQ(report.rows_per_source["file5"], 35000u);
+  // The old snapshot still reads: its files stay until it is released.
+  for (const std::string& f : old_files) EXPECT_TRUE(fs::exists(f)) << f;
+  std::shared_ptr<SegmentReader> reader;
+  ASSERT_TRUE(store->OpenSegment(before->segments[0], &reader).ok());
+  before.reset();
+  ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), "late", 10), "late")).ok());
+  for (const std::string& f : old_files) EXPECT_FALSE(fs::exists(f)) << f;
+  // Nothing left to merge.
+  ASSERT_TRUE(store->MergeOnce(policy, &merged).ok());
+  EXPECT_FALSE(merged);
+  // And it all survives a reopen.
+  store.reset();
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  EXPECT_EQ(store->Current()->Rows(), rows + 10);
+}
+
+TEST_F(StoreTest, BackgroundWorkMergesAfterCommits) {
+  StoreOptions options;
+  options.background_work = true;
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, options, &store).ok());
+  for (int i = 0; i < 5; ++i) {
+    const std::string src = std::string("f") + std::to_string(i);
+    ASSERT_TRUE(store->Commit(Batch(WriteSegment(store.get(), src, 1000), src)).ok());
+  }
+  for (int wait = 0; wait < 200 && store->Current()->segments.size() > 2; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE(store->Current()->segments.size(), 2u);
+  EXPECT_EQ(store->Current()->Rows(), 5000u);
+}
+
+TEST_F(StoreTest, RetentionDropsWholeOldPartitions) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  auto write = [&](const std::string& partition, const std::string& src) {
+    SegmentRef ref;
+    std::string path;
+    EXPECT_TRUE(store->NewSegment("logs-test", partition, &ref, &path).ok());
+    std::unique_ptr<SegmentBuilder> b;
+    EXPECT_TRUE(SegmentBuilder::Create(path, {}, &b).ok());
+    b->AddColumn("_src", ColumnType::kKeyword);
+    b->SetKeyword(0, src);
+    EXPECT_TRUE(b->FinishRow().ok());
+    SegmentMeta meta;
+    EXPECT_TRUE(b->Finish(&meta).ok());
+    ref.rows = 1;
+    EXPECT_TRUE(store->Commit(Batch(ref, src)).ok());
+  };
+  write("2026-10-01", "a");
+  write("2026-10-20", "b");
+  write("2026-10-27", "c");
+  int64_t now = 0;
+  ASSERT_TRUE(ParsePartitionDay("2026-10-28", &now));
+  now += 12 * 3600 * 1000;  // noon
+  size_t dropped = 0;
+  ASSERT_TRUE(store->ApplyRetention(now, 7LL * 86400 * 1000, &dropped).ok());
+  EXPECT_EQ(dropped, 2u);  // 10-01 and 10-20 ended more than 7 days ago; 10-27 did not
+  ASSERT_EQ(store->Current()->segments.size(), 1u);
+  EXPECT_EQ(store->Current()->segments[0].partition, "2026-10-27");
+  ASSERT_TRUE(store->ApplyRetention(now, 0, &dropped).ok());
+  EXPECT_EQ(dropped, 0u) << "no retention configured";
 }
 
 TEST(IndexNames, FollowElasticsearchRules) {

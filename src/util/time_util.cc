@@ -160,4 +160,24 @@ Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_s
   return Status::OK();
 }
 
+Status ParseDuration(std::string_view text, int64_t* ms) {
+  int64_t amount = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), amount);
+  if (ec != std::errc() || p == text.data() || p + 1 != text.data() + text.size() || amount < 0) {
+    return Status::InvalidArgument("cannot read duration '" + std::string(text) + "': use 30d, 12h, 90m, 45s or 2w");
+  }
+  int64_t unit = 0;
+  switch (*p) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60 * 1000; break;
+    case 'h': unit = 3600 * 1000; break;
+    case 'd': unit = 86400 * 1000; break;
+    case 'w': unit = 7 * 86400 * 1000LL; break;
+    default:
+      return Status::InvalidArgument("cannot read duration '" + std::string(text) + "': use 30d, 12h, 90m, 45s or 2w");
+  }
+  *ms = amount * unit;
+  return Status::OK();
+}
+
 }  // namespace flowdex

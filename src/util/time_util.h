@@ -35,4 +35,8 @@ void FormatIso8601Millis(int64_t epoch_ms, char* out);
 // or relative to now_seconds ("now", "now-24h", "now-30m", "now-7d", "now-90s").
 Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_seconds);
 
+// Parses a duration such as "30d", "12h", "90m", "45s" or "2w" into
+// milliseconds.
+Status ParseDuration(std::string_view text, int64_t* ms);
+
 }  // namespace flowdex

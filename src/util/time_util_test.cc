@@ -57,5 +57,18 @@ TEST(TimeUtil, RejectsBadTimeArguments) {
   }
 }
 
+TEST(TimeUtil, ParsesDurations) {
+  int64_t ms = 0;
+  ASSERT_TRUE(ParseDuration("30d", &ms).ok());
+  EXPECT_EQ(ms, 30LL * 86400 * 1000);
+  ASSERT_TRUE(ParseDuration("12h", &ms).ok());
+  EXPECT_EQ(ms, 12LL * 3600 * 1000);
+  ASSERT_TRUE(ParseDuration("2w", &ms).ok());
+  EXPECT_EQ(ms, 14LL * 86400 * 1000);
+  ASSERT_TRUE(ParseDuration("45s", &ms).ok());
+  EXPECT_EQ(ms, 45000);
+  for (const char* bad : {"", "d", "30", "30x", "-5d", "1.5h", "30dd"}) EXPECT_FALSE(ParseDuration(bad, &ms).ok()) << bad;
+}
+
 }  // namespace
 }  // namespace flowdex

@@ -1,0 +1,33 @@
+// Merging segments: rewrites several segments of one partition as one, so
+// the many small segments that frequent commits leave behind do not slow
+// queries down. Rows are copied in order (inputs by time, then row order);
+// keyword codes are remapped through the output's dictionary.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/segment_builder.h"
+#include "store/segment_reader.h"
+#include "store/store.h"
+
+namespace flowdex {
+
+// Writes the rows of `inputs`, in order, into a new segment file at `path`.
+// Fills *meta with the result. The output is complete and fsynced on OK.
+Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path,
+                     int zstd_level, SegmentMeta* meta, uint64_t* file_bytes);
+
+struct MergePolicy {
+  uint64_t small_rows = 4'000'000;   // segments below this are merge candidates
+  size_t min_inputs = 4;             // merge when a partition has this many small segments
+  size_t max_inputs = 16;
+  uint64_t max_output_rows = 16'000'000;
+};
+
+// The segments of one index and partition worth merging now, oldest first;
+// empty when none.
+std::vector<SegmentRef> PickMerge(const StoreVersion& version, const MergePolicy& policy);
+
+}  // namespace flowdex
