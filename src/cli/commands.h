@@ -42,6 +42,7 @@ struct IngestCommandOptions {
   int workers = 0;
   uint64_t batch_rows = 2'000'000;  // commit when a worker holds this many rows
   std::string retention;            // "30d": drop partitions (and skip records) older than this
+  uint64_t memory_mb = 512;         // memory budget
 };
 
 // Loads flow-log files into the data directory with a progress display and a

@@ -58,6 +58,7 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   ingest.index = options.index;
   ingest.workers = options.workers;
   ingest.batch_rows = options.batch_rows;
+  ingest.memory_budget = static_cast<size_t>(options.memory_mb) << 20;
   if (!options.format.empty()) {
     Status s = FlowFormat::Parse(options.format, &user_format);
     if (!s.ok()) {

@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--retention", ingest.retention,
                          "Keep this much history (30d, 12h): older partitions are dropped, older records skipped");
 
+  ingest_cmd->add_option("--memory-budget", ingest.memory_mb, "Memory budget in MB")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{32}, uint64_t{1} << 20));
+
   flowdex::CheckCommandOptions check;
   check.data_dir = ingest.data_dir;
   CLI::App* check_cmd = app.add_subcommand(

@@ -91,7 +91,9 @@ class Worker {
     pending_sources_.push_back(std::move(src));
     pending_files_ += s.ok() ? 1 : 0;
     shared_->progress->files_done.fetch_add(1);
-    if (writer_.rows() >= shared_->options->batch_rows) Commit();
+    // Segment buffers grow with distinct values and postings, and with the
+    // number of day partitions a batch spans: commit before the budget.
+    if (writer_.rows() >= shared_->options->batch_rows || writer_.memory_usage() >= memory_share_) Commit();
   }
 
   // Commits the open batch.
@@ -124,6 +126,8 @@ class Worker {
     writer_.Abandon();
     pending_sources_.clear();
   }
+
+  void set_memory_share(size_t bytes) { memory_share_ = bytes; }
 
  private:
   static FlowSegmentWriter::Options WriterOptions(const IngestOptions& o) {
@@ -160,6 +164,7 @@ class Worker {
   uint64_t pending_files_ = 0;
   uint64_t reported_bytes_ = 0, reported_rows_ = 0, committed_rows_ = 0, expired_reported_ = 0;
   size_t bad_in_file_ = 0;
+  size_t memory_share_ = SIZE_MAX;  // this worker's part of the memory budget
 };
 
 }  // namespace
@@ -191,8 +196,13 @@ Status IngestFlowFiles(Store* store, const std::vector<std::string>& files, cons
   shared.progress = progress;
   shared.summary = summary;
   std::atomic<size_t> next{0};
+  int workers = options.workers > 0 ? options.workers : static_cast<int>(std::thread::hardware_concurrency());
+  workers = std::max(1, std::min<int>(workers, static_cast<int>(todo.size())));
   auto run = [&] {
     Worker worker(&shared);
+    // Half the budget for segment buffers, the rest for reading, merging
+    // and the allocator's slack.
+    worker.set_memory_share(options.memory_budget / 2 / static_cast<size_t>(workers));
     for (size_t i = next++; i < todo.size(); i = next++) {
       if (shared.stop || (options.cancel && options.cancel->load())) break;
       worker.Ingest(todo[i].first, todo[i].second);
@@ -214,8 +224,6 @@ Status IngestFlowFiles(Store* store, const std::vector<std::string>& files, cons
       }
     });
   }
-  int workers = options.workers > 0 ? options.workers : static_cast<int>(std::thread::hardware_concurrency());
-  workers = std::max(1, std::min<int>(workers, static_cast<int>(todo.size())));
   std::vector<std::thread> pool;
   for (int i = 1; i < workers; ++i) pool.emplace_back(run);
   run();

@@ -23,6 +23,7 @@ struct IngestOptions {
   const FlowFormat* user_format = nullptr;  // layout of files without a header
   int workers = 0;                          // 0: one per core
   uint64_t batch_rows = 2'000'000;          // commit once a worker holds this many rows
+  size_t memory_budget = 512u << 20;        // all workers' segment buffers stay within this
   int zstd_level = 1;
   size_t bad_lines_kept = 10;               // the first few bad lines, for the summary
   int64_t retention_ms = 0;                 // records older than now - retention are not stored

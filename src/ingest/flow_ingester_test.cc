@@ -124,6 +124,18 @@ TEST_F(FlowIngesterTest, StoresEveryRecordExactlyOnce) {
   EXPECT_LT(store_->Current()->Bytes(), gz);
 }
 
+TEST_F(FlowIngesterTest, MemoryBudgetBoundsWhatABatchHolds) {
+  IngestOptions o;
+  o.workers = 1;
+  o.memory_budget = 1;  // smaller than one file's buffers: commit after every file
+  IngestSummary s = Ingest(files_, o);
+  EXPECT_EQ(s.segments, files_.size());
+  EXPECT_EQ(store_->Current()->Rows(), 150000u);
+  StoreCheckReport report;
+  CheckStore(*store_, kSourceKeyColumn, &report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+}
+
 TEST_F(FlowIngesterTest, IngestingAgainAddsNothing) {
   Ingest({files_[0], files_[1]});
   const uint64_t rows = store_->Current()->Rows();

@@ -113,6 +113,12 @@ Status FlowSegmentWriter::Finish(CommitBatch* batch) {
   return Status::OK();
 }
 
+size_t FlowSegmentWriter::memory_usage() const {
+  size_t n = 0;
+  for (const auto& [day, p] : partitions_) n += p->builder->memory_usage();
+  return n;
+}
+
 void FlowSegmentWriter::Abandon() {
   partitions_.clear();  // unfinished builders delete their files
   last_ = nullptr;

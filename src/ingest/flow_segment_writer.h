@@ -41,6 +41,8 @@ class FlowSegmentWriter final : public FlowRecordSink {
 
   // Rows in open segments.
   uint64_t rows() const { return rows_; }
+  // Memory held by the open segments' builders.
+  size_t memory_usage() const;
   // Records dropped because they are older than min_time_ms.
   uint64_t expired() const { return expired_; }
   // The first error met while writing (OnRecord cannot return one).
