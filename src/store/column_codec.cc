@@ -10,7 +10,18 @@ namespace flowdex {
 
 namespace {
 
-enum Kind : uint8_t { kAllNull = 0, kConstant = 1, kFrameOfReference = 2, kDelta = 3, kIpv4 = 4, kIpMixed = 5 };
+enum Kind : uint8_t {
+  kAllNull = 0,
+  kConstant = 1,
+  kFrameOfReference = 2,
+  kDelta = 3,
+  kIpv4 = 4,
+  kIpMixed = 5,
+  kMulti = 6,  // counts per row, then the values of all rows
+  kBlob = 7,   // lengths per row, then the bytes
+};
+// Most values one multi-valued block may hold (a guard against damaged counts).
+constexpr uint64_t kMaxBlockValues = uint64_t{1} << 26;
 constexpr uint8_t kHasPresence = 1;
 
 int BytesFor(uint64_t v) {
@@ -207,18 +218,22 @@ std::array<uint8_t, 16> IpSortKey(const IpAddress& ip) {
   return k;
 }
 
-void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
-                       const IpAddress* ips, std::string* out, BlockStats* stats) {
-  *stats = BlockStats{};
-  stats->rows = rows;
-  if (!presence.empty()) {
-    uint32_t present = 0;
-    for (uint32_t w = 0; w < rows / 64; ++w) present += static_cast<uint32_t>(__builtin_popcountll(presence[w]));
-    if (rows % 64) {
-      present += static_cast<uint32_t>(__builtin_popcountll(presence[rows / 64] & ((uint64_t{1} << (rows % 64)) - 1)));
-    }
-    stats->nulls = rows - present;
+namespace {
+
+uint32_t CountNulls(uint32_t rows, const PresenceBits& presence) {
+  if (presence.empty()) return 0;
+  uint32_t present = 0;
+  for (uint32_t w = 0; w < rows / 64; ++w) present += static_cast<uint32_t>(__builtin_popcountll(presence[w]));
+  if (rows % 64) {
+    present += static_cast<uint32_t>(__builtin_popcountll(presence[rows / 64] & ((uint64_t{1} << (rows % 64)) - 1)));
   }
+  return rows - present;
+}
+
+// Encodes values that are one per row (rows may exceed a block for the inner
+// part of a multi-valued block).
+void EncodeSingle(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
+                  const IpAddress* ips, std::string* out, BlockStats* stats) {
   const PresenceBits kAll;
   const PresenceBits& p = stats->nulls == 0 ? kAll : presence;
   if (type == ColumnType::kIp) {
@@ -228,17 +243,79 @@ void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& prese
   }
 }
 
-Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out) {
+// A length-prefixed block of per-row counts or lengths.
+void PutCounts(const uint32_t* counts, uint32_t rows, std::string* out) {
+  std::vector<uint64_t> wide(counts, counts + rows);
+  std::string enc;
+  BlockStats ignored;
+  ignored.rows = rows;
+  EncodeIntegers(ColumnType::kUInt32, rows, PresenceBits(), wide.data(), &enc, &ignored);
+  ByteWriter(out).PutString(enc);
+}
+
+}  // namespace
+
+void EncodeColumnBlock(const BlockInput& in, std::string* out, BlockStats* stats) {
+  *stats = BlockStats{};
+  stats->rows = in.rows;
+  const PresenceBits kAll;
+  const PresenceBits& presence = in.presence ? *in.presence : kAll;
+  if (in.type == ColumnType::kBlob) {
+    stats->nulls = CountNulls(in.rows, presence);
+    ByteWriter w(out);
+    const bool has_presence = stats->nulls > 0;
+    w.PutU8(static_cast<uint8_t>(kBlob << 1 | (has_presence ? kHasPresence : 0)));
+    if (has_presence) w.PutBytes(presence.data(), (in.rows + 7) / 8);
+    PutCounts(in.blob_lengths, in.rows, out);
+    out->append(in.blob_bytes);
+    return;
+  }
+  if (in.counts != nullptr) {
+    uint32_t empty = 0;
+    for (uint32_t i = 0; i < in.rows; ++i) empty += in.counts[i] == 0;
+    stats->nulls = empty;
+    if (empty == in.rows) {
+      out->push_back(static_cast<char>(kAllNull << 1));
+      return;
+    }
+    ByteWriter(out).PutU8(static_cast<uint8_t>(kMulti << 1));
+    PutCounts(in.counts, in.rows, out);
+    BlockStats inner;
+    inner.rows = static_cast<uint32_t>(in.total);
+    EncodeSingle(in.type, static_cast<uint32_t>(in.total), kAll, in.values, in.ips, out, &inner);
+    stats->min = inner.min;
+    stats->max = inner.max;
+    stats->min_ip = inner.min_ip;
+    stats->max_ip = inner.max_ip;
+    return;
+  }
+  stats->nulls = CountNulls(in.rows, presence);
+  EncodeSingle(in.type, in.rows, presence, in.values, in.ips, out, stats);
+}
+
+void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
+                       const IpAddress* ips, std::string* out, BlockStats* stats) {
+  BlockInput in;
+  in.type = type;
+  in.rows = rows;
+  in.presence = &presence;
+  in.values = values;
+  in.ips = ips;
+  EncodeColumnBlock(in, out, stats);
+}
+
+namespace {
+
+// Decodes a block of one value per row from `in`, consuming all of it.
+Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out) {
   ByteReader in(encoded);
-  out->type = type;
-  out->rows = rows;
   out->presence.clear();
   out->values.clear();
   out->ips.clear();
   uint8_t head;
-  if (!in.GetU8(&head) || rows > kRowsPerBlock) return Malformed(type);
+  if (!in.GetU8(&head)) return Malformed(type);
   const uint8_t kind = head >> 1;
-  const size_t bitmap_bytes = (rows + 7) / 8;
+  const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
   if (kind == kAllNull) {
     out->presence.assign((rows + 63) / 64, 0);
   } else if (head & kHasPresence) {
@@ -315,6 +392,80 @@ Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
     }
   }
   return Status::OK();
+}
+
+// Reads a length-prefixed counts block into offsets (rows + 1 entries).
+bool GetCounts(ByteReader* in, uint32_t rows, std::vector<uint32_t>* offsets) {
+  std::string_view enc;
+  if (!in->GetString(&enc)) return false;
+  ColumnBlock counts;
+  if (!DecodeSingle(ColumnType::kUInt32, rows, enc, &counts).ok() || !counts.presence.empty()) return false;
+  offsets->assign(rows + 1, 0);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    total += counts.values[i];
+    if (total > kMaxBlockValues) return false;
+    (*offsets)[i + 1] = static_cast<uint32_t>(total);
+  }
+  return true;
+}
+
+}  // namespace
+
+Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out) {
+  out->type = type;
+  out->rows = rows;
+  out->offsets.clear();
+  out->blob.clear();
+  if (rows > kRowsPerBlock || encoded.empty()) return Malformed(type);
+  const uint8_t kind = static_cast<uint8_t>(encoded[0]) >> 1;
+  if (kind == kBlob) {
+    if (type != ColumnType::kBlob) return Malformed(type);
+    ByteReader in(encoded);
+    uint8_t head;
+    in.GetU8(&head);
+    out->presence.clear();
+    out->values.clear();
+    out->ips.clear();
+    if (head & kHasPresence) {
+      std::string_view bits;
+      const size_t bitmap_bytes = (rows + 7) / 8;
+      if (!in.GetBytes(bitmap_bytes, &bits)) return Malformed(type);
+      out->presence.assign((rows + 63) / 64, 0);
+      std::memcpy(out->presence.data(), bits.data(), bitmap_bytes);
+    }
+    std::string_view bytes;
+    if (!GetCounts(&in, rows, &out->offsets) || !in.GetBytes(in.remaining(), &bytes) ||
+        bytes.size() != out->offsets.back()) {
+      return Malformed(type);
+    }
+    out->blob.assign(bytes);
+    return Status::OK();
+  }
+  if (type == ColumnType::kBlob) {
+    if (kind != kAllNull) return Malformed(type);
+    out->presence.assign((rows + 63) / 64, 0);
+    out->offsets.assign(rows + 1, 0);
+    return Status::OK();
+  }
+  if (kind == kMulti) {
+    ByteReader in(encoded);
+    uint8_t head;
+    in.GetU8(&head);
+    std::vector<uint32_t> offsets;
+    std::string_view values;
+    if (!GetCounts(&in, rows, &offsets) || !in.GetBytes(in.remaining(), &values)) return Malformed(type);
+    Status s = DecodeSingle(type, offsets.back(), values, out);
+    if (!s.ok() || !out->presence.empty()) return Malformed(type);
+    out->rows = rows;
+    out->offsets = std::move(offsets);
+    out->presence.assign((rows + 63) / 64, 0);
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (out->offsets[i + 1] > out->offsets[i]) out->presence[i >> 6] |= uint64_t{1} << (i & 63);
+    }
+    return Status::OK();
+  }
+  return DecodeSingle(type, rows, encoded, out);
 }
 
 }  // namespace flowdex

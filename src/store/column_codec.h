@@ -40,18 +40,45 @@ struct BlockStats {
 };
 
 // One column's values for a block, decoded.
+//
+// Single-valued blocks hold one entry per row in `values` (or `ips`).
+// Multi-valued blocks (arrays) and blobs set `offsets`: row i's values are
+// entries [offsets[i], offsets[i+1]) of `values`/`ips`, or bytes of `blob`.
 struct ColumnBlock {
   ColumnType type = ColumnType::kUInt64;
   uint32_t rows = 0;
   PresenceBits presence;           // empty when every row has a value
   std::vector<uint64_t> values;    // integer-like types and doubles' bits; 0 for absent rows
   std::vector<IpAddress> ips;      // kIp; family kNone for absent rows
+  std::vector<uint32_t> offsets;   // rows + 1 entries for multi-valued blocks and blobs, else empty
+  std::string blob;                // kBlob: every row's bytes, back to back
   bool present(size_t row) const { return presence.empty() || IsPresent(presence, row); }
+  bool multi() const { return !offsets.empty() && type != ColumnType::kBlob; }
+  std::string_view blob_at(size_t row) const {
+    return std::string_view(blob).substr(offsets[row], offsets[row + 1] - offsets[row]);
+  }
 };
 
-// Encodes rows [0, rows) of a column. `values` holds one uint64 per row (bit
-// patterns; ignored for absent rows) unless type is kIp, when `ips` does.
-// `presence` may be empty when every row has a value. Fills *stats.
+// What to encode for one column and one block.
+struct BlockInput {
+  ColumnType type = ColumnType::kUInt64;
+  uint32_t rows = 0;
+  const PresenceBits* presence = nullptr;  // nullptr or empty: every row has a value
+  // One entry per row (bit patterns; ignored for absent rows), or, when
+  // `counts` is set, every value of every row in row order.
+  const uint64_t* values = nullptr;
+  const IpAddress* ips = nullptr;          // instead of values, for kIp
+  const uint32_t* counts = nullptr;        // multi-valued: values per row (0: absent)
+  uint64_t total = 0;                      // multi-valued: sum of counts
+  const uint32_t* blob_lengths = nullptr;  // kBlob: bytes per row
+  std::string_view blob_bytes;             // kBlob: all rows' bytes
+};
+
+// Encodes one column's block; fills *stats (min and max over all values).
+void EncodeColumnBlock(const BlockInput& in, std::string* out, BlockStats* stats);
+
+// Shorthand for single-valued blocks: `values` holds one uint64 per row
+// unless type is kIp, when `ips` does. `presence` may be empty.
 void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& presence, const uint64_t* values,
                        const IpAddress* ips, std::string* out, BlockStats* stats);
 

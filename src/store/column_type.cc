@@ -16,6 +16,8 @@ std::string_view ColumnTypeName(ColumnType t) {
     case ColumnType::kKeyword: return "keyword";
     case ColumnType::kBool: return "bool";
     case ColumnType::kDouble: return "double";
+    case ColumnType::kBlob: return "blob";
+    case ColumnType::kText: return "text";
   }
   return "?";
 }
@@ -30,6 +32,6 @@ uint64_t MaxValue(ColumnType t) {
   }
 }
 
-bool IsValidColumnType(uint8_t v) { return v >= 1 && v <= 10; }
+bool IsValidColumnType(uint8_t v) { return v >= 1 && v <= 12; }
 
 }  // namespace flowdex

@@ -12,6 +12,7 @@
 #include "store/bitmap.h"
 #include "store/byte_io.h"
 #include "store/checksum.h"
+#include "store/tokenizer.h"
 #include "util/file_util.h"
 
 namespace flowdex {
@@ -68,11 +69,29 @@ struct SegmentBuilder::Column {
   std::unordered_map<uint32_t, PageSet> ip4_pages;
   std::unordered_map<std::array<uint8_t, 16>, PageSet, IpKeyHash> ip6_pages;
   uint64_t page_entries = 0;  // (value, page) pairs, for memory accounting
+  // Text columns: tokens of each dictionary entry, and each token's pages.
+  std::vector<std::vector<uint32_t>> code_tokens;
+  std::unordered_map<std::string, uint32_t> token_ids;
+  std::vector<std::string_view> tokens;  // by id (views into token_ids' keys)
   // The last value set, so runs of one value skip the hash lookup.
   std::string_view last_value;
   uint32_t last_code = UINT32_MAX;
+  // Values beyond the first of a row (arrays), current block, in row order.
+  std::vector<uint32_t> extra_rows;
+  std::vector<uint64_t> extra_values;
+  std::vector<IpAddress> extra_ips;
+  // kBlob, current block.
+  std::vector<uint32_t> blob_lengths;
+  std::string blob_bytes;
 
-  void ResetBlock() { std::fill(presence.begin(), presence.end(), 0); }
+  void ResetBlock() {
+    std::fill(presence.begin(), presence.end(), 0);
+    extra_rows.clear();
+    extra_values.clear();
+    extra_ips.clear();
+    if (!blob_lengths.empty()) std::fill(blob_lengths.begin(), blob_lengths.end(), 0);
+    blob_bytes.clear();
+  }
   void Mark(uint32_t row) { presence[row >> 6] |= uint64_t{1} << (row & 63); }
 };
 
@@ -102,6 +121,8 @@ int SegmentBuilder::AddColumn(std::string_view name, ColumnType type) {
   c->meta.type = type;
   if (type == ColumnType::kIp) {
     c->ips.resize(kRowsPerBlock);
+  } else if (type == ColumnType::kBlob) {
+    c->blob_lengths.assign(kRowsPerBlock, 0);
   } else {
     c->values.resize(kRowsPerBlock);
   }
@@ -131,14 +152,9 @@ void SegmentBuilder::SetIp(int column, const IpAddress& ip) {
   c.Mark(row_in_block_);
 }
 
-void SegmentBuilder::SetKeyword(int column, std::string_view value) {
-  Column& c = *columns_[column];
+uint32_t SegmentBuilder::Intern(Column& c, std::string_view value) {
+  if (c.last_code != UINT32_MAX && value == c.last_value) return c.last_code;
   uint32_t code;
-  if (c.last_code != UINT32_MAX && value == c.last_value) {
-    c.values[row_in_block_] = c.last_code;
-    c.Mark(row_in_block_);
-    return;
-  }
   auto it = c.codes.find(value);
   if (it != c.codes.end()) {
     code = it->second;
@@ -150,8 +166,42 @@ void SegmentBuilder::SetKeyword(int column, std::string_view value) {
   }
   c.last_value = c.dict[code];
   c.last_code = code;
-  c.values[row_in_block_] = code;
+  return code;
+}
+
+void SegmentBuilder::SetKeyword(int column, std::string_view value) {
+  Column& c = *columns_[column];
+  c.values[row_in_block_] = Intern(c, value);
   c.Mark(row_in_block_);
+}
+
+void SegmentBuilder::SetBlob(int column, std::string_view bytes) {
+  Column& c = *columns_[column];
+  if (IsPresent(c.presence, row_in_block_)) return;  // one blob per row
+  c.blob_lengths[row_in_block_] = static_cast<uint32_t>(bytes.size());
+  c.blob_bytes.append(bytes);
+  c.Mark(row_in_block_);
+}
+
+void SegmentBuilder::AddInteger(int column, uint64_t value) {
+  Column& c = *columns_[column];
+  if (!IsPresent(c.presence, row_in_block_)) return SetInteger(column, value);
+  c.extra_rows.push_back(row_in_block_);
+  c.extra_values.push_back(value);
+}
+
+void SegmentBuilder::AddIp(int column, const IpAddress& ip) {
+  Column& c = *columns_[column];
+  if (!IsPresent(c.presence, row_in_block_)) return SetIp(column, ip);
+  c.extra_rows.push_back(row_in_block_);
+  c.extra_ips.push_back(ip);
+}
+
+void SegmentBuilder::AddKeyword(int column, std::string_view value) {
+  Column& c = *columns_[column];
+  if (!IsPresent(c.presence, row_in_block_)) return SetKeyword(column, value);
+  c.extra_rows.push_back(row_in_block_);
+  c.extra_values.push_back(Intern(c, value));
 }
 
 Status SegmentBuilder::FinishRow() {
@@ -184,16 +234,31 @@ Status SegmentBuilder::WriteCompressed(std::string_view raw, Extent* extent) {
   return s.ok() ? WriteCompressedBuffer(raw.size(), extent) : s;
 }
 
-void SegmentBuilder::AddPostings(Column& c) {
+void SegmentBuilder::AddPostings(Column& c, const uint32_t* rows, const uint64_t* values, const IpAddress* ips,
+                                 size_t n) {
   const uint64_t first_row = blocks_written_ * kRowsPerBlock;
-  for (uint32_t i = 0; i < row_in_block_; ++i) {
-    if (!IsPresent(c.presence, i)) continue;
-    const uint32_t page = static_cast<uint32_t>((first_row + i) / kRowsPerPage);
+  for (size_t k = 0; k < n; ++k) {
+    const uint32_t page = static_cast<uint32_t>((first_row + rows[k]) / kRowsPerPage);
     if (c.meta.type == ColumnType::kIp) {
-      const IpAddress& ip = c.ips[i];
+      const IpAddress& ip = ips[k];
       c.page_entries += ip.is_v4() ? c.ip4_pages[ip.v4()].Add(page) : c.ip6_pages[ip.bytes].Add(page);
+    } else if (c.meta.type == ColumnType::kText) {
+      const uint64_t code = values[k];
+      if (code >= c.code_tokens.size()) c.code_tokens.resize(code + 1);
+      std::vector<uint32_t>& ids = c.code_tokens[code];
+      if (ids.empty()) {
+        ForEachToken(c.dict[code], [&](std::string_view token) {
+          auto [it, added] = c.token_ids.try_emplace(std::string(token), static_cast<uint32_t>(c.tokens.size()));
+          if (added) c.tokens.push_back(it->first);
+          ids.push_back(it->second);
+        });
+      }
+      for (uint32_t t : ids) {
+        if (t >= c.value_pages.size()) c.value_pages.resize(t + 1);
+        c.page_entries += c.value_pages[t].Add(page);
+      }
     } else {
-      const uint64_t v = c.values[i];
+      const uint64_t v = values[k];
       if (v >= c.value_pages.size()) c.value_pages.resize(v + 1);
       c.page_entries += c.value_pages[v].Add(page);
     }
@@ -212,6 +277,17 @@ Status SegmentBuilder::WritePostings(Column& c) {
     for (const auto& [key, pages] : keys) {
       w.PutBytes(key.data(), 16);
       PutPages(w, &scratch_, *pages);
+      ++entries;
+    }
+  } else if (c.meta.type == ColumnType::kText) {
+    std::vector<uint32_t> order;
+    for (uint32_t t = 0; t < c.value_pages.size(); ++t) {
+      if (!c.value_pages[t].pages.empty()) order.push_back(t);
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return c.tokens[a] < c.tokens[b]; });
+    for (uint32_t t : order) {
+      w.PutString(c.tokens[t]);
+      PutPages(w, &scratch_, c.value_pages[t]);
       ++entries;
     }
   } else {
@@ -238,17 +314,82 @@ Status SegmentBuilder::WritePostings(Column& c) {
 
 Status SegmentBuilder::FlushBlock() {
   if (row_in_block_ == 0) return Status::OK();
+  std::vector<uint32_t> rows, counts;
+  std::vector<uint64_t> flat_values;
+  std::vector<IpAddress> flat_ips;
   for (auto& cp : columns_) {
     Column& c = *cp;
     scratch_.clear();
     BlockMeta bm;
-    EncodeColumnBlock(c.meta.type, row_in_block_, c.presence, c.values.data(), c.ips.data(), &scratch_, &bm.stats);
+    BlockInput in;
+    in.type = c.meta.type;
+    in.rows = row_in_block_;
+    in.presence = &c.presence;
+    in.values = c.values.data();
+    in.ips = c.ips.data();
+    // (row, value) pairs for the postings.
+    rows.clear();
+    if (c.meta.type == ColumnType::kBlob) {
+      in.blob_lengths = c.blob_lengths.data();
+      in.blob_bytes = c.blob_bytes;
+    } else if (!c.extra_rows.empty()) {
+      // Arrays in this block: interleave each row's first value and extras.
+      counts.assign(row_in_block_, 0);
+      flat_values.clear();
+      flat_ips.clear();
+      const bool ip = c.meta.type == ColumnType::kIp;
+      size_t k = 0;
+      for (uint32_t i = 0; i < row_in_block_; ++i) {
+        if (!IsPresent(c.presence, i)) continue;
+        ++counts[i];
+        rows.push_back(i);
+        if (ip) {
+          flat_ips.push_back(c.ips[i]);
+        } else {
+          flat_values.push_back(c.values[i]);
+        }
+        for (; k < c.extra_rows.size() && c.extra_rows[k] == i; ++k) {
+          ++counts[i];
+          rows.push_back(i);
+          if (ip) {
+            flat_ips.push_back(c.extra_ips[k]);
+          } else {
+            flat_values.push_back(c.extra_values[k]);
+          }
+        }
+      }
+      in.counts = counts.data();
+      in.total = rows.size();
+      in.values = flat_values.data();
+      in.ips = flat_ips.data();
+    } else {
+      for (uint32_t i = 0; i < row_in_block_; ++i) {
+        if (IsPresent(c.presence, i)) rows.push_back(i);
+      }
+    }
+    EncodeColumnBlock(in, &scratch_, &bm.stats);
     if (bm.stats.has_values()) {
       Status s = WriteCompressed(scratch_, &bm.extent);
       if (!s.ok()) return s;
     }
     c.meta.blocks.push_back(bm);
-    if (HasPagePostings(c.meta.type) && bm.stats.has_values()) AddPostings(c);
+    if (HasPagePostings(c.meta.type) && bm.stats.has_values()) {
+      if (in.counts != nullptr) {
+        AddPostings(c, rows.data(), in.values, in.ips, rows.size());
+      } else {
+        // Single-valued: values are indexed by row.
+        std::vector<uint64_t> vals;
+        std::vector<IpAddress> ips;
+        for (uint32_t r : rows) {
+          if (c.meta.type == ColumnType::kIp) {
+            ips.push_back(c.ips[r]);
+          } else {
+            vals.push_back(c.values[r]);
+          }
+        }
+        AddPostings(c, rows.data(), vals.data(), ips.data(), rows.size());
+      }
+    }
     c.ResetBlock();
   }
   ++blocks_written_;
@@ -263,7 +404,7 @@ Status SegmentBuilder::Finish(SegmentMeta* meta) {
   for (auto& cp : columns_) {
     Column& c = *cp;
     if (!s.ok()) break;
-    if (c.meta.type == ColumnType::kKeyword) {
+    if (HasDictionary(c.meta.type)) {
       scratch_.clear();
       ByteWriter w(&scratch_);
       for (const std::string& v : c.dict) w.PutString(v);

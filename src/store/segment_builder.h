@@ -46,7 +46,13 @@ class SegmentBuilder {
   // kTimestamp are int64 bit patterns, doubles their IEEE bits).
   void SetInteger(int column, uint64_t value);
   void SetIp(int column, const IpAddress& ip);
-  void SetKeyword(int column, std::string_view value);
+  void SetKeyword(int column, std::string_view value);  // kKeyword and kText
+  void SetBlob(int column, std::string_view bytes);
+  // Arrays: each Add appends one more value to the current row (the first
+  // Add is the same as a Set).
+  void AddInteger(int column, uint64_t value);
+  void AddIp(int column, const IpAddress& ip);
+  void AddKeyword(int column, std::string_view value);
   // Ends the current row; flushes a block to the file when one is full.
   Status FinishRow();
 
@@ -63,7 +69,8 @@ class SegmentBuilder {
   struct Column;
   SegmentBuilder(int fd, std::string path, Options options);
   Status FlushBlock();
-  void AddPostings(Column& c);
+  void AddPostings(Column& c, const uint32_t* rows, const uint64_t* values, const IpAddress* ips, size_t n);
+  uint32_t Intern(Column& c, std::string_view value);
   Status WritePostings(Column& c);
   // Compresses `raw` into compressed_.
   Status Compress(std::string_view raw);

@@ -35,7 +35,9 @@ std::string EncodeSegmentDirectory(const SegmentMeta& meta) {
       w.PutVarint(b.stats.rows);
       w.PutVarint(b.stats.nulls);
       if (b.stats.has_values()) {
-        if (c.type == ColumnType::kIp) {
+        if (c.type == ColumnType::kBlob) {
+          // no min or max
+        } else if (c.type == ColumnType::kIp) {
           w.PutBytes(b.stats.min_ip.data(), 16);
           w.PutBytes(b.stats.max_ip.data(), 16);
         } else {
@@ -44,7 +46,7 @@ std::string EncodeSegmentDirectory(const SegmentMeta& meta) {
         }
       }
     }
-    if (c.type == ColumnType::kKeyword) {
+    if (HasDictionary(c.type)) {
       PutExtent(w, c.dictionary);
       w.PutVarint(c.dictionary_entries);
     }
@@ -87,7 +89,9 @@ bool DecodeSegmentDirectory(std::string_view in, SegmentMeta* meta) {
       b.stats.rows = static_cast<uint32_t>(rows);
       b.stats.nulls = static_cast<uint32_t>(nulls);
       if (b.stats.has_values()) {
-        if (c.type == ColumnType::kIp) {
+        if (c.type == ColumnType::kBlob) {
+          // no min or max
+        } else if (c.type == ColumnType::kIp) {
           std::string_view lo, hi;
           if (!r.GetBytes(16, &lo) || !r.GetBytes(16, &hi)) return false;
           std::copy(lo.begin(), lo.end(), b.stats.min_ip.begin());
@@ -97,7 +101,7 @@ bool DecodeSegmentDirectory(std::string_view in, SegmentMeta* meta) {
         }
       }
     }
-    if (c.type == ColumnType::kKeyword && (!GetExtent(r, &c.dictionary) || !r.GetVarint(&c.dictionary_entries))) {
+    if (HasDictionary(c.type) && (!GetExtent(r, &c.dictionary) || !r.GetVarint(&c.dictionary_entries))) {
       return false;
     }
     if (!r.GetVarint(&c.postings_entries)) return false;

@@ -21,8 +21,8 @@ inline constexpr uint32_t kRowsPerPage = 4096;
 
 // True for column types that get page postings.
 inline bool HasPagePostings(ColumnType t) {
-  return t == ColumnType::kKeyword || t == ColumnType::kIp || t == ColumnType::kUInt8 || t == ColumnType::kUInt16 ||
-         t == ColumnType::kBool;
+  return t == ColumnType::kKeyword || t == ColumnType::kText || t == ColumnType::kIp || t == ColumnType::kUInt8 ||
+         t == ColumnType::kUInt16 || t == ColumnType::kBool;
 }
 
 // Where a compressed piece of the file is, and how to check it.
@@ -42,7 +42,7 @@ struct ColumnMeta {
   std::string name;
   ColumnType type = ColumnType::kUInt64;
   std::vector<BlockMeta> blocks;  // one per row group, in row order
-  Extent dictionary;              // kKeyword only
+  Extent dictionary;              // kKeyword and kText only
   uint64_t dictionary_entries = 0;
   // Page postings: for each distinct value, the pages holding it. Absent
   // (postings_entries == 0) for column types without them.

@@ -24,7 +24,7 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
         it = out_columns.emplace(columns[c].name, out->AddColumn(columns[c].name, columns[c].type)).first;
       }
       target[c] = it->second;
-      if (columns[c].type == ColumnType::kKeyword) {
+      if (HasDictionary(columns[c].type)) {
         s = in->Dictionary(static_cast<int>(c), &dicts[c]);
         if (!s.ok()) return s;
       }
@@ -40,10 +40,20 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
         for (size_t c = 0; c < columns.size(); ++c) {
           const ColumnBlock& blk = blocks[c];
           if (!blk.present(i)) continue;
-          switch (blk.type) {
-            case ColumnType::kIp: out->SetIp(target[c], blk.ips[i]); break;
-            case ColumnType::kKeyword: out->SetKeyword(target[c], (*dicts[c])[blk.values[i]]); break;
-            default: out->SetInteger(target[c], blk.values[i]); break;
+          if (blk.type == ColumnType::kBlob) {
+            out->SetBlob(target[c], blk.blob_at(i));
+            continue;
+          }
+          // Every value of the row: one, or an array's.
+          const size_t from = blk.multi() ? blk.offsets[i] : i;
+          const size_t to = blk.multi() ? blk.offsets[i + 1] : i + 1;
+          for (size_t k = from; k < to; ++k) {
+            switch (blk.type) {
+              case ColumnType::kIp: out->AddIp(target[c], blk.ips[k]); break;
+              case ColumnType::kKeyword:
+              case ColumnType::kText: out->AddKeyword(target[c], (*dicts[c])[blk.values[k]]); break;
+              default: out->AddInteger(target[c], blk.values[k]); break;
+            }
           }
         }
         s = out->FinishRow();

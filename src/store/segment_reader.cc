@@ -124,7 +124,7 @@ Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) cons
   Status s = ReadExtent(b.extent, what, &raw);
   if (!s.ok()) return s;
   s = DecodeColumnBlock(c.type, b.stats.rows, raw, out);
-  if (s.ok() && c.type == ColumnType::kKeyword) {
+  if (s.ok() && HasDictionary(c.type)) {
     for (uint64_t code : out->values) {
       if (code >= c.dictionary_entries) {
         s = Status::Corruption("keyword code past the dictionary");
@@ -145,7 +145,7 @@ Status SegmentReader::Dictionary(int column, const std::vector<std::string>** ou
     return Status::OK();
   }
   const ColumnMeta& c = meta_.columns[column];
-  if (c.type != ColumnType::kKeyword) return Status::InvalidArgument(c.name + " is not a keyword column");
+  if (!HasDictionary(c.type)) return Status::InvalidArgument(c.name + " is not a keyword column");
   const std::string what = "dictionary of column " + c.name;
   std::string raw;
   Status s = ReadExtent(c.dictionary, what, &raw);
@@ -208,10 +208,12 @@ Status SegmentReader::LoadPostings(int column, const PostingsIndex** out) const 
     PostingsIndex::Entry e;
     uint64_t v = 0, size = 0;
     std::string_view key;
-    bool ok = c.type == ColumnType::kIp ? r.GetBytes(16, &key) : r.GetVarint(&v);
+    const bool int_key = c.type != ColumnType::kIp && c.type != ColumnType::kText;
+    bool ok = c.type == ColumnType::kIp ? r.GetBytes(16, &key) : c.type == ColumnType::kText ? r.GetString(&key)
+                                                                                          : r.GetVarint(&v);
     ok = ok && r.GetVarint(&size) && size <= r.remaining();
     if (!ok) return Status::Corruption(fmt::format("{}: malformed {} at offset {}", path_, what, c.postings.offset));
-    e.key = c.type == ColumnType::kIp ? std::string(key) : IntKey(v);
+    e.key = int_key ? IntKey(v) : std::string(key);
     e.offset = r.position();
     e.size = size;
     std::string_view skip;
@@ -264,6 +266,10 @@ Status SegmentReader::VerifyPostings(int column) const {
 
 Status SegmentReader::PagePostings(int column, uint64_t value, Bitmap* pages) const {
   return Lookup(column, IntKey(value), pages);
+}
+
+Status SegmentReader::TokenPostings(int column, std::string_view token, Bitmap* pages) const {
+  return Lookup(column, token, pages);
 }
 
 Status SegmentReader::PagePostings(int column, const IpAddress& ip, Bitmap* pages) const {

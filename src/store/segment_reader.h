@@ -48,6 +48,8 @@ class SegmentReader {
   // address `ip`; empty when none. Thread-safe.
   Status PagePostings(int column, uint64_t value, Bitmap* pages) const;
   Status PagePostings(int column, const IpAddress& ip, Bitmap* pages) const;
+  // For a text column: the pages holding `token` (as ForEachToken gives it).
+  Status TokenPostings(int column, std::string_view token, Bitmap* pages) const;
   // Reads and checks every postings bitmap of the column (for `flowdex check`).
   Status VerifyPostings(int column) const;
 

@@ -7,6 +7,7 @@
 #include "store/checksum.h"
 #include "store/segment_builder.h"
 #include "store/segment_reader.h"
+#include "store/tokenizer.h"
 
 namespace flowdex {
 namespace {
@@ -130,6 +131,90 @@ TEST_F(SegmentTest, PagePostingsNameEveryPageHoldingAValue) {
   // Ports here vary row by row: their postings would cost more than they save.
   EXPECT_FALSE(r->HasPostings(port));
   EXPECT_TRUE(r->VerifyPostings(ip).ok());
+}
+
+TEST_F(SegmentTest, ArraysBlobsAndTextAcrossBlocks) {
+  const uint64_t rows = kRowsPerBlock + 5000;
+  {
+    std::unique_ptr<SegmentBuilder> b;
+    ASSERT_TRUE(SegmentBuilder::Create(path_, {}, &b).ok());
+    const int tags = b->AddColumn("tags", ColumnType::kKeyword);
+    const int ips = b->AddColumn("related.ip", ColumnType::kIp);
+    const int nums = b->AddColumn("codes", ColumnType::kInt64);
+    const int src = b->AddColumn("_source", ColumnType::kBlob);
+    const int msg = b->AddColumn("message", ColumnType::kText);
+    for (uint64_t i = 0; i < rows; ++i) {
+      // Row i has i % 4 tags (none when 0), always two addresses, -i and i.
+      for (uint64_t t = 0; t < i % 4; ++t) b->AddKeyword(tags, std::string("t") + std::to_string(t));
+      b->AddIp(ips, IpAddress::FromV4(static_cast<uint32_t>(i)));
+      b->AddIp(ips, IpAddress::FromV4(static_cast<uint32_t>(i + 1)));
+      b->AddInteger(nums, static_cast<uint64_t>(-static_cast<int64_t>(i)));
+      b->AddInteger(nums, i);
+      if (i % 3 != 0) b->SetBlob(src, std::string("{\"n\":") + std::to_string(i) + "}");
+      b->SetKeyword(msg, i % 1000 == 7 ? "Connection REFUSED by host-7" : "all good");
+      ASSERT_TRUE(b->FinishRow().ok());
+    }
+    SegmentMeta meta;
+    ASSERT_TRUE(b->Finish(&meta).ok());
+  }
+  std::unique_ptr<SegmentReader> r;
+  ASSERT_TRUE(SegmentReader::Open(path_, &r).ok());
+  const int tags = r->FindColumn("tags"), ips = r->FindColumn("related.ip"), nums = r->FindColumn("codes");
+  const int src = r->FindColumn("_source"), msg = r->FindColumn("message");
+  const std::vector<std::string>* dict = nullptr;
+  ASSERT_TRUE(r->Dictionary(tags, &dict).ok());
+  uint64_t row = 0;
+  for (size_t blk = 0; blk < r->block_count(); ++blk) {
+    ColumnBlock tb, ib, nb, sb;
+    ASSERT_TRUE(r->ReadBlock(tags, blk, &tb).ok());
+    ASSERT_TRUE(r->ReadBlock(ips, blk, &ib).ok());
+    ASSERT_TRUE(r->ReadBlock(nums, blk, &nb).ok());
+    ASSERT_TRUE(r->ReadBlock(src, blk, &sb).ok());
+    ASSERT_TRUE(tb.multi());
+    for (uint32_t i = 0; i < tb.rows; ++i, ++row) {
+      ASSERT_EQ(tb.present(i), row % 4 != 0);
+      ASSERT_EQ(tb.offsets[i + 1] - tb.offsets[i], row % 4) << row;
+      for (uint32_t k = tb.offsets[i]; k < tb.offsets[i + 1]; ++k) {
+        ASSERT_EQ((*dict)[tb.values[k]], std::string("t") + std::to_string(k - tb.offsets[i]));
+      }
+      ASSERT_EQ(ib.offsets[i + 1] - ib.offsets[i], 2u);
+      ASSERT_EQ(ib.ips[ib.offsets[i]].v4(), static_cast<uint32_t>(row));
+      ASSERT_EQ(ib.ips[ib.offsets[i] + 1].v4(), static_cast<uint32_t>(row + 1));
+      ASSERT_EQ(static_cast<int64_t>(nb.values[nb.offsets[i]]), -static_cast<int64_t>(row));
+      ASSERT_EQ(sb.present(i), row % 3 != 0);
+      if (sb.present(i)) {
+        ASSERT_EQ(sb.blob_at(i), std::string("{\"n\":") + std::to_string(row) + "}");
+      }
+    }
+  }
+  EXPECT_EQ(row, rows);
+  // Min and max cover every value of the arrays.
+  EXPECT_EQ(static_cast<int64_t>(r->meta().columns[nums].blocks[1].stats.min), -static_cast<int64_t>(rows - 1));
+  // Text postings are by token, lowercased.
+  Bitmap pages;
+  ASSERT_TRUE(r->TokenPostings(msg, "refused", &pages).ok());
+  std::set<uint32_t> expected;
+  for (uint64_t i = 7; i < rows; i += 1000) expected.insert(static_cast<uint32_t>(i / kRowsPerPage));
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), expected.size());
+  ASSERT_TRUE(r->TokenPostings(msg, "REFUSED", &pages).ok());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), 0u) << "tokens are stored lowercased";
+  ASSERT_TRUE(r->TokenPostings(msg, "host", &pages).ok());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), expected.size());
+  // The tags' postings: t2 is on every page.
+  int64_t t2 = -1;
+  ASSERT_TRUE(r->FindKeyword(tags, "t2", &t2).ok());
+  ASSERT_TRUE(r->PagePostings(tags, static_cast<uint64_t>(t2), &pages).ok());
+  EXPECT_EQ(roaring_bitmap_get_cardinality(pages.get()), (rows + kRowsPerPage - 1) / kRowsPerPage);
+}
+
+TEST(Tokenizer, SplitsLowercasesAndKeepsUtf8Words) {
+  std::vector<std::string> got;
+  ForEachToken("Connection REFUSED: host-7.example, café 10.0.0.1", [&](std::string_view t) { got.emplace_back(t); });
+  EXPECT_EQ(got, (std::vector<std::string>{"connection", "refused", "host", "7", "example", "café", "10", "0", "0", "1"}));
+  got.clear();
+  ForEachToken(std::string(300, 'a'), [&](std::string_view t) { got.emplace_back(t); });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].size(), kMaxTokenLength);
 }
 
 TEST_F(SegmentTest, EmptySegment) {

@@ -38,7 +38,7 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
     }
     for (size_t c = 0; c < reader->meta().columns.size(); ++c) {
       const std::vector<std::string>* column_dict = nullptr;
-      if (reader->meta().columns[c].type == ColumnType::kKeyword) {
+      if (HasDictionary(reader->meta().columns[c].type)) {
         s = reader->Dictionary(static_cast<int>(c), &column_dict);
         if (!s.ok()) report->problems.push_back(std::string(s.message()));
       }
