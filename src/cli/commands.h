@@ -37,12 +37,13 @@ int RunGenCommand(const GenCommandOptions& options);
 struct IngestCommandOptions {
   std::vector<std::string> inputs;  // files and folders
   std::string data_dir;             // --data, FLOWDEX_DATA, ./flowdex-data
-  std::string index = "logs-aws.vpcflow-default";
+  std::string index;                // default: logs-aws.vpcflow-default for flow logs
   std::string format;
   int workers = 0;
   uint64_t batch_rows = 2'000'000;  // commit when a worker holds this many rows
   std::string retention;            // "30d": drop partitions (and skip records) older than this
   uint64_t memory_mb = 512;         // memory budget
+  bool documents = false;           // files hold JSON documents (NDJSON), not flow logs
 };
 
 // Loads flow-log files into the data directory with a progress display and a

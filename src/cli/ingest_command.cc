@@ -9,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "cli/human.h"
+#include "ingest/document_ingester.h"
+#include "ingest/flow_columns.h"
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
 #include "store/store.h"
@@ -55,7 +57,11 @@ void ReportProgress(const IngestProgress& p, const std::atomic<bool>& done, bool
 int RunIngestCommand(const IngestCommandOptions& options) {
   FlowFormat user_format;
   IngestOptions ingest;
-  ingest.index = options.index;
+  ingest.index = options.index.empty() ? std::string(kFlowIndex) : options.index;
+  if (options.documents && options.index.empty()) {
+    fmt::print(stderr, "flowdex ingest: --documents needs --index NAME (the index the documents go to)\n");
+    return 2;
+  }
   ingest.workers = options.workers;
   ingest.batch_rows = options.batch_rows;
   ingest.memory_budget = static_cast<size_t>(options.memory_mb) << 20;
@@ -69,7 +75,8 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   }
   std::vector<std::string> files;
   int exit_code = 0;
-  Status s = ExpandInputPaths(options.inputs, &files);
+  Status s = options.documents ? ExpandInputPaths(options.inputs, DocumentFileSuffixes(), &files)
+                               : ExpandInputPaths(options.inputs, &files);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     exit_code = 1;
@@ -103,7 +110,8 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   std::thread reporter([&] { ReportProgress(progress, done, tty); });
   const auto t0 = std::chrono::steady_clock::now();
-  s = IngestFlowFiles(store.get(), files, ingest, &progress, &summary);
+  s = options.documents ? IngestDocumentFiles(store.get(), files, ingest, &progress, &summary)
+                        : IngestFlowFiles(store.get(), files, ingest, &progress, &summary);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   done = true;
   reporter.join();

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
       "ingest", "Load flow-log files and folders (.log, .log.gz) into the data directory, each file once");
   ingest_cmd->add_option("inputs", ingest.inputs, "Files or folders")->required();
   ingest_cmd->add_option("--data", ingest.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
-  ingest_cmd->add_option("--index", ingest.index, "Index to load into")->capture_default_str();
+  ingest_cmd->add_option("--index", ingest.index,
+                         "Index to load into (flow logs: logs-aws.vpcflow-default; required with --documents)");
   ingest_cmd->add_option("--format", ingest.format, "Layout of files without a header line (as for parse)");
   ingest_cmd->add_option("--workers", ingest.workers, "Files parsed at once (default: one per core)");
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--retention", ingest.retention,
                          "Keep this much history (30d, 12h): older partitions are dropped, older records skipped");
 
+  ingest_cmd->add_flag("--documents", ingest.documents,
+                       "The files hold JSON documents, one per line (NDJSON, plain or gzip), for --index");
   ingest_cmd->add_option("--memory-budget", ingest.memory_mb, "Memory budget in MB")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{32}, uint64_t{1} << 20));

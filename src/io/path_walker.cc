@@ -16,6 +16,26 @@ bool IsFlowLogFileName(const std::string& name) {
 }
 
 Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::string>* files) {
+  static const std::vector<std::string> kFlowSuffixes = {".log", ".log.gz"};
+  return ExpandInputPaths(paths, kFlowSuffixes, files);
+}
+
+const std::vector<std::string>& DocumentFileSuffixes() {
+  static const std::vector<std::string> kSuffixes = {".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".json",
+                                                     ".json.gz"};
+  return kSuffixes;
+}
+
+Status ExpandInputPaths(const std::vector<std::string>& paths, const std::vector<std::string>& suffixes,
+                        std::vector<std::string>* files) {
+  auto wanted = [&](const std::string& name) {
+    for (const std::string& suffix : suffixes) {
+      if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
   Status first_error;
   for (const std::string& path : paths) {
     if (path == "-") {
@@ -35,7 +55,7 @@ Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::
     std::vector<std::string> found;
     fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
     for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file(ec) && IsFlowLogFileName(it->path().filename().string())) {
+      if (it->is_regular_file(ec) && wanted(it->path().filename().string())) {
         found.push_back(it->path().string());
       }
     }

@@ -19,4 +19,11 @@ bool IsFlowLogFileName(const std::string& name);
 // (the first such); every other path is still expanded.
 Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::string>* files);
 
+// The same, taking from folders the files whose names end with one of `suffixes`.
+Status ExpandInputPaths(const std::vector<std::string>& paths, const std::vector<std::string>& suffixes,
+                        std::vector<std::string>* files);
+
+// Names of document files in folders: .ndjson, .jsonl and .json, plain or gzip.
+const std::vector<std::string>& DocumentFileSuffixes();
+
 }  // namespace flowdex

@@ -66,6 +66,13 @@ std::string Manifest::Serialize() const {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("mappings");
+  w.StartObject();
+  for (const auto& [index, json] : mappings) {
+    str(index);
+    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
   w.EndObject();
   std::string text(buf.GetString(), buf.GetSize());
   text += '\n';
@@ -129,6 +136,17 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
       return bad("malformed source entry");
     }
     m.sources.emplace(r.key, std::move(r));
+  }
+  if (d.HasMember("mappings")) {
+    if (!d["mappings"].IsObject()) return bad("malformed mappings");
+    for (const auto& v : d["mappings"].GetObject()) {
+      if (!v.value.IsObject()) return bad("malformed mapping");
+      rapidjson::StringBuffer json;
+      rapidjson::Writer<rapidjson::StringBuffer> w(json);
+      v.value.Accept(w);
+      m.mappings.emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
+                         std::string(json.GetString(), json.GetSize()));
+    }
   }
   *out = std::move(m);
   return Status::OK();

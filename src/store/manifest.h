@@ -40,6 +40,8 @@ struct Manifest {
   uint64_t next_segment_id = 1;
   std::vector<SegmentRef> segments;
   std::map<std::string, SourceRecord> sources;
+  // Each index's mapping, as the JSON "mappings" object (store/mapping.h).
+  std::map<std::string, std::string> mappings;
 
   // JSON text followed by a checksum line ("#crc32c:xxxxxxxx").
   std::string Serialize() const;

@@ -202,6 +202,7 @@ Status Store::Commit(const CommitBatch& batch) {
     if (next.sources.count(src.key)) return Status::InvalidArgument("source already ingested: " + src.key);
     next.sources.emplace(src.key, src);
   }
+  for (const auto& [index, json] : batch.mappings) next.mappings[index] = json;
   // New segment directories must be durable before the manifest names them.
   std::set<std::string> dirs;
   for (const SegmentRef& r : batch.segments) {
@@ -337,6 +338,12 @@ bool Store::HasSource(const std::string& key, SourceRecord* record) const {
   if (it == manifest_.sources.end()) return false;
   if (record) *record = it->second;
   return true;
+}
+
+std::string Store::Mapping(const std::string& index) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = manifest_.mappings.find(index);
+  return it == manifest_.mappings.end() ? std::string() : it->second;
 }
 
 std::vector<SourceRecord> Store::Sources() const {

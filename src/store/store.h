@@ -43,6 +43,7 @@ struct StoreVersion {
 struct CommitBatch {
   std::vector<SegmentRef> segments;  // files already written and fsynced
   std::vector<SourceRecord> sources;
+  std::map<std::string, std::string> mappings;  // index -> its new mapping (JSON)
 };
 
 struct StoreOptions {
@@ -88,6 +89,9 @@ class Store {
 
   // True, filling *record, when the source was committed before.
   bool HasSource(const std::string& key, SourceRecord* record = nullptr) const;
+
+  // The committed mapping of `index` (JSON "mappings" object), or "" when it has none.
+  std::string Mapping(const std::string& index) const;
 
   // Every committed source.
   std::vector<SourceRecord> Sources() const;

@@ -160,6 +160,70 @@ Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_s
   return Status::OK();
 }
 
+bool ParseIsoDate(std::string_view text, int64_t* epoch_ms) {
+  size_t pos = 0;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!ReadDigits(text, &pos, 4, &year)) return false;
+  const char sep = pos < text.size() ? text[pos] : '\0';
+  if (sep != '-' && sep != '/') return false;
+  ++pos;
+  if (!ReadDigits(text, &pos, 2, &month) || !Expect(text, &pos, sep) || !ReadDigits(text, &pos, 2, &day)) return false;
+  int64_t millis = 0;
+  int offset_minutes = 0;
+  if (pos < text.size()) {
+    const char t = text[pos];
+    if ((sep == '-' && t != 'T') || (sep == '/' && t != ' ')) return false;
+    ++pos;
+    if (!ReadDigits(text, &pos, 2, &hour) || !Expect(text, &pos, ':') || !ReadDigits(text, &pos, 2, &minute)) {
+      return false;
+    }
+    if (Expect(text, &pos, ':')) {
+      if (!ReadDigits(text, &pos, 2, &second)) return false;
+      if (sep == '-' && (Expect(text, &pos, '.') || Expect(text, &pos, ','))) {
+        int digits = 0;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+          if (digits < 3) millis = millis * 10 + (text[pos] - '0');
+          ++digits;
+          ++pos;
+        }
+        if (digits == 0 || digits > 9) return false;
+        for (int d = digits; d < 3; ++d) millis *= 10;
+      }
+    } else if (sep == '/') {
+      return false;
+    }
+    if (pos < text.size()) {
+      if (sep == '/' && !Expect(text, &pos, ' ')) return false;
+      if (Expect(text, &pos, 'Z')) {
+        // UTC
+      } else if (text[pos] == '+' || text[pos] == '-') {
+        const int sign = text[pos] == '-' ? -1 : 1;
+        ++pos;
+        int oh = 0, om = 0;
+        if (!ReadDigits(text, &pos, 2, &oh)) return false;
+        if (Expect(text, &pos, ':')) {
+          if (!ReadDigits(text, &pos, 2, &om)) return false;
+        } else if (pos < text.size() && !ReadDigits(text, &pos, 2, &om)) {
+          return false;
+        }
+        if (oh > 18 || om > 59) return false;
+        offset_minutes = sign * (oh * 60 + om);
+      } else {
+        return false;
+      }
+    }
+    if (pos != text.size()) return false;
+  }
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] || (month == 2 && day == 29 && !leap)) return false;
+  const int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+                       static_cast<int64_t>(offset_minutes) * 60;
+  *epoch_ms = secs * 1000 + millis;
+  return true;
+}
+
 Status ParseDuration(std::string_view text, int64_t* ms) {
   int64_t amount = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), amount);

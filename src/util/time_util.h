@@ -35,6 +35,12 @@ void FormatIso8601Millis(int64_t epoch_ms, char* out);
 // or relative to now_seconds ("now", "now-24h", "now-30m", "now-7d", "now-90s").
 Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_seconds);
 
+// Parses a date as Elasticsearch's strict_date_optional_time does: yyyy-MM-dd
+// with optional 'T'HH:mm[:ss[.fraction]] and an optional zone (Z, +HH:mm,
+// +HHmm, +HH), UTC when none; also yyyy/MM/dd [HH:mm:ss] (the other default
+// dynamic date format). Returns false when `text` is not such a date.
+bool ParseIsoDate(std::string_view text, int64_t* epoch_ms);
+
 // Parses a duration such as "30d", "12h", "90m", "45s" or "2w" into
 // milliseconds.
 Status ParseDuration(std::string_view text, int64_t* ms);

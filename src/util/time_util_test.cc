@@ -57,6 +57,31 @@ TEST(TimeUtil, RejectsBadTimeArguments) {
   }
 }
 
+TEST(TimeUtil, ParsesElasticsearchDates) {
+  int64_t ms = 0;
+  ASSERT_TRUE(ParseIsoDate("2019-08-26T19:48:53.000Z", &ms));
+  EXPECT_EQ(ms, 1566848933000);
+  ASSERT_TRUE(ParseIsoDate("2019-08-26T19:48:53Z", &ms));
+  EXPECT_EQ(ms, 1566848933000);
+  ASSERT_TRUE(ParseIsoDate("2019-08-26T21:48:53.5+02:00", &ms));
+  EXPECT_EQ(ms, 1566848933500);
+  ASSERT_TRUE(ParseIsoDate("2019-08-26T14:48:53.123456789-0500", &ms));
+  EXPECT_EQ(ms, 1566848933123);
+  ASSERT_TRUE(ParseIsoDate("2019-08-26T19:48", &ms));
+  EXPECT_EQ(ms, 1566848880000);
+  ASSERT_TRUE(ParseIsoDate("2019-08-26", &ms));
+  EXPECT_EQ(ms, 1566777600000);
+  ASSERT_TRUE(ParseIsoDate("2015/09/02", &ms));
+  ASSERT_TRUE(ParseIsoDate("2015/09/02 10:00:00", &ms));
+  EXPECT_EQ(ms, 1441188000000);
+  ASSERT_TRUE(ParseIsoDate("2024-02-29", &ms));
+  for (const char* bad : {"", "2019", "2019-8-26", "2019-08-26T", "2019-08-26 19:48", "2019-13-01", "2019-02-29",
+                          "2019-08-26T19:48:53.Z", "hello", "10.0.0.1", "2019-08-26T19:48:53+25:00", "2015/09/02T10:00",
+                          "2019-08-26Tx"}) {
+    EXPECT_FALSE(ParseIsoDate(bad, &ms)) << bad;
+  }
+}
+
 TEST(TimeUtil, ParsesDurations) {
   int64_t ms = 0;
   ASSERT_TRUE(ParseDuration("30d", &ms).ok());

@@ -28,4 +28,22 @@ check "a missing path exits 1" test "$rc" -eq 1
 check "bad lines are listed as file:line: reason" grep -q "bad.log:3: bad dstaddr 'nope'" "$WORK/bad.txt"
 check "the good line is indexed" grep -q '1 records indexed from 1 files' "$WORK/bad.txt"
 
+# JSON documents (NDJSON, plain and gzip) into their own index.
+mkdir -p "$WORK/docs"
+cat >"$WORK/docs/app.ndjson" <<'DOCS'
+{"@timestamp":"2026-11-27T10:00:00Z","message":"user alice logged in","user":{"name":"alice","id":1}}
+{"@timestamp":"2026-11-27T10:01:00Z","message":"user bob failed","user":{"name":"bob","id":"not a number"}}
+{"@timestamp":"2026-11-27T10:02:00Z","message":"user carol logged in","user":{"name":"carol","id":3},"tags":["a","b"]}
+DOCS
+gzip -c "$WORK/docs/app.ndjson" >"$WORK/docs/more.ndjson.gz"
+"$FLOWDEX" ingest --data "$WORK/data" --documents "$WORK/docs" 2>"$WORK/nodx.txt"; rc=$?
+check "--documents without --index is a usage error" test "$rc" -eq 2
+"$FLOWDEX" ingest --data "$WORK/data" --documents --index app-logs "$WORK/docs" 2>"$WORK/docs.txt"; rc=$?
+check "documents ingest exits 0" test "$rc" -eq 0
+check "good documents are indexed" grep -q '4 records indexed from 2 files into app-logs' "$WORK/docs.txt"
+check "a document that does not fit the mapping is reported the Elasticsearch way" \
+  grep -q "app.ndjson:2: mapper_parsing_exception: failed to parse field \[user.id\] of type \[long\]" "$WORK/docs.txt"
+check "the mapping is committed" grep -q '"app-logs":{"properties"' "$WORK/data"/MANIFEST-*
+"$FLOWDEX" check --data "$WORK/data" >"$WORK/check2.txt" 2>&1
+check "flows and documents together check out" grep -q 'exactly once: OK' "$WORK/check2.txt"
 finish
