@@ -22,14 +22,20 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Until `flowdex serve` exists: make a realistic sample of flow logs (two hours
-# up to now, as AWS lays them out in S3) and show how flowdex reads them.
+# up to now, as AWS lays them out in S3), show how flowdex reads them, load
+# them into the store in ./flowdex-data and verify it.
+DATA ?= flowdex-data
 run: build
 	rm -rf $(SAMPLE)
-	$(BUILD)/flowdex gen --records 200000 --files 24 --start now-2h --fields v5 --out $(SAMPLE)
+	$(BUILD)/flowdex gen --records 1000000 --files 24 --start now-2h --fields v5 --out $(SAMPLE)
 	@echo; echo "== the first records of one file, as ECS documents =="
 	@$(BUILD)/flowdex parse $$(find $(SAMPLE) -name '*.log.gz' | sort | head -1) 2>/dev/null | head -n 3
 	@echo; echo "== every file, parsed (flowdex parse --count) =="
 	$(BUILD)/flowdex parse --count $(SAMPLE)
+	@echo; echo "== loaded into the store in $(DATA) (flowdex ingest; a second run adds nothing) =="
+	$(BUILD)/flowdex ingest --data $(DATA) $(SAMPLE)
+	@echo; echo "== verified (flowdex check) =="
+	$(BUILD)/flowdex check --data $(DATA) --columns
 
 test: build fuzz test-unit
 

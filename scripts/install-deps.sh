@@ -14,6 +14,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
 )
 
+# Node.js runs the benchmark peers (bench/peers) and, later, the API and UI
+# tests; the machine image may carry its own, else Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -19,25 +19,30 @@ namespace {
 
 // Fast path for the common case; flow logs are mostly IPv4.
 bool ParseV4(std::string_view s, IpAddress* out) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
   if (s.size() < 7 || s.size() > 15) return false;
   uint8_t parts[4];
-  size_t i = 0;
   for (int part = 0; part < 4; ++part) {
-    if (part > 0) {
-      if (i >= s.size() || s[i] != '.') return false;
-      ++i;
+    if (p == end) return false;
+    unsigned v = static_cast<unsigned char>(*p) - '0';
+    if (v > 9) return false;
+    ++p;
+    if (p != end && static_cast<unsigned>(static_cast<unsigned char>(*p) - '0') <= 9) {
+      if (v == 0) return false;  // no leading zeros
+      v = v * 10 + (static_cast<unsigned char>(*p++) - '0');
+      if (p != end && static_cast<unsigned>(static_cast<unsigned char>(*p) - '0') <= 9) {
+        v = v * 10 + (static_cast<unsigned char>(*p++) - '0');
+        if (v > 255) return false;
+      }
     }
-    size_t start = i;
-    unsigned v = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) {
-      v = v * 10 + static_cast<unsigned>(s[i] - '0');
-      ++i;
-    }
-    const size_t len = i - start;
-    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
     parts[part] = static_cast<uint8_t>(v);
+    if (part < 3) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
   }
-  if (i != s.size()) return false;
+  if (p != end) return false;
   out->family = IpAddress::Family::kV4;
   out->bytes = {};
   std::memcpy(out->bytes.data(), parts, 4);

@@ -30,11 +30,19 @@ std::string Quote(std::string_view v) {
 inline bool ParseUnsigned(std::string_view s, uint64_t max, uint64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   uint64_t v = 0;
-  for (char ch : s) {
-    unsigned d = static_cast<unsigned char>(ch) - '0';
-    if (d > 9) return false;
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
+  if (s.size() <= 19) {
+    // 19 digits cannot overflow 64 bits: no check per digit.
+    for (char ch : s) {
+      const unsigned d = static_cast<unsigned char>(ch) - '0';
+      if (d > 9) return false;
+      v = v * 10 + d;
+    }
+  } else {
+    for (char ch : s) {
+      const unsigned d = static_cast<unsigned char>(ch) - '0';
+      if (d > 9 || v > (UINT64_MAX - d) / 10) return false;
+      v = v * 10 + d;
+    }
   }
   if (v > max) return false;
   *out = v;

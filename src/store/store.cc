@@ -300,7 +300,7 @@ Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
   Status s = NewSegment(inputs[0].index, inputs[0].partition, &out, &path);
   if (!s.ok()) return s;
   SegmentMeta meta;
-  s = MergeSegments(readers, path, options_.zstd_level, &meta, &out.bytes);
+  s = MergeSegments(readers, path, options_.zstd_level, &meta, &out.bytes, &stopping_);
   if (s.ok()) {
     out.rows = meta.rows;
     out.min_time = meta.min_time;

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -129,7 +130,7 @@ class Store {
   StoreOptions options_;
   std::mutex merge_mu_;  // one merge at a time
   std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
   std::thread background_;
 };
 
