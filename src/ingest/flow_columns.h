@@ -19,6 +19,9 @@ inline constexpr std::string_view kFlowIndex = "logs-aws.vpcflow-default";
 inline constexpr std::string_view kTimestampColumn = "@timestamp";  // end, else start, else ingest time
 inline constexpr std::string_view kSourceKeyColumn = "_flowdex.source";  // the file or object key
 inline constexpr std::string_view kLineOffsetColumn = "_flowdex.offset";  // byte offset of the line in it
+// Set (true) only on rows whose line had no end time, so that @timestamp is
+// known to be the start time or the time of ingest there.
+inline constexpr std::string_view kNoEndColumn = "_flowdex.no_end";
 
 struct FlowColumn {
   std::string_view name;  // "" when the field has no column of its own (end: it is @timestamp)

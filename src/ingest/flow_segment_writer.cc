@@ -11,7 +11,7 @@ struct FlowSegmentWriter::Partition {
   SegmentRef ref;
   std::unique_ptr<SegmentBuilder> builder;
   int field_column[kFlowFieldCount];  // -1 until the field first has a value
-  int timestamp_column = -1, source_column = -1, offset_column = -1;
+  int timestamp_column = -1, source_column = -1, offset_column = -1, no_end_column = -1;
 };
 
 std::string PartitionName(int64_t day) {
@@ -70,6 +70,10 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
   b.SetInteger(p->timestamp_column, static_cast<uint64_t>(ts));
   b.SetKeyword(p->source_column, source_key_);
   b.SetInteger(p->offset_column, ctx.offset);
+  if (!r.has(FlowField::kEnd)) {
+    if (p->no_end_column < 0) p->no_end_column = b.AddColumn(kNoEndColumn, ColumnType::kBool);
+    b.SetInteger(p->no_end_column, 1);
+  }
   r.ForEachPresent([&](FlowField f) {
     if (f == FlowField::kEnd) return;  // stored as @timestamp
     const FlowColumn& col = FlowColumnFor(f);

@@ -31,6 +31,19 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 check "at least half the rounds killed a running ingest" test "$kills" -ge $((ROUNDS / 2))
 
+# Ctrl-C (SIGINT) stops cleanly: exit 130, and what was committed is sound.
+rm -rf "$WORK/int"
+"$FLOWDEX" ingest --data "$WORK/int" --workers 1 --batch-rows 20000 "$WORK/logs" >/dev/null 2>"$WORK/int.txt" &
+pid=$!
+sleep 0.3
+kill -INT "$pid" 2>/dev/null
+wait "$pid"; rc=$?
+check "SIGINT ends ingest with status 130 (or it had finished: 0)" test "$rc" -eq 130 -o "$rc" -eq 0
+if [[ $rc -eq 130 ]]; then
+  check "and says so" grep -q 'interrupted' "$WORK/int.txt"
+fi
+check "an interrupted store is sound" sh -c "\"$FLOWDEX\" check --data \"$WORK/int\" >/dev/null"
+
 # Finishing the job afterwards gives exactly every record, once.
 "$FLOWDEX" ingest --data "$DATA" "$WORK/logs" >/dev/null 2>&1
 "$FLOWDEX" check --data "$DATA" >"$WORK/check.txt" 2>&1
