@@ -12,11 +12,8 @@ flowdex="$build/flowdex"
 data="$build/bench-data/v2-$records-$files"
 work="$build/bench-work"
 
-if [[ ! -f "$data/.done" ]]; then
-  rm -rf "$data"
-  "$flowdex" gen --records "$records" --files "$files" --seed 1 --fields v2 --out "$data"
-  touch "$data/.done"
-fi
+source "$(dirname "$0")/lib.sh"
+ensure_data "$flowdex" "$data" "$records" "$files"
 if [[ ! -d "$here/peers/node_modules/@duckdb/node-api" ]]; then
   (cd "$here/peers" && npm ci --no-audit --no-fund --silent)
 fi

@@ -11,11 +11,8 @@ runs=${RUNS:-3}
 flowdex="$build/flowdex"
 data="$build/bench-data/v2-$records-$files"
 
-if [[ ! -f "$data/.done" ]]; then
-  rm -rf "$data"
-  "$flowdex" gen --records "$records" --files "$files" --seed 1 --fields v2 --out "$data"
-  touch "$data/.done"
-fi
+source "$(dirname "$0")/lib.sh"
+ensure_data "$flowdex" "$data" "$records" "$files"
 mapfile -t gz < <(find "$data" -name '*.log.gz' | sort)
 gz_bytes=$(cat "${gz[@]}" | wc -c)
 text_bytes=$(libdeflate-gunzip -c "${gz[@]}" | wc -c)

@@ -1,30 +1,13 @@
 // libFuzzer target: arbitrary bytes as a plain-text flow-log stream, through
 // line splitting, header detection, parsing and the ECS writer.
-#include <algorithm>
-#include <cstring>
+
+#include <memory>
 
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
+#include "span_source.h"
 
 namespace {
-
-class SpanSource final : public flowdex::ByteSource {
- public:
-  SpanSource(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  flowdex::Status Read(uint8_t* buf, size_t cap, size_t* n) override {
-    // Small, uneven reads exercise the line buffer's boundaries.
-    *n = std::min({cap, size_ - pos_, size_t{1 + pos_ % 251}});
-    std::memcpy(buf, data_ + pos_, *n);
-    pos_ += *n;
-    return flowdex::Status::OK();
-  }
-  uint64_t bytes_consumed() const override { return pos_; }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
 
 class EcsSink final : public flowdex::FlowRecordSink {
  public:
@@ -54,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     readers[which] = std::make_unique<flowdex::FlowLogReader>(options);
   }
   flowdex::FlowLogReader& reader = *readers[which];
-  SpanSource source(data, size);
+  flowdex::fuzz::SpanSource source(data, size, 251);
   EcsSink sink;
   flowdex::FlowReadStats stats;
   flowdex::Status s = reader.Read(&source, "fuzz", &sink, &stats);

@@ -1,30 +1,12 @@
 // libFuzzer target: arbitrary bytes as a gzip stream. Decoding must end in
 // data or a Corruption status, never a crash, a hang or an unbounded buffer.
-#include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "flowlog/flow_log_reader.h"
 #include "io/gzip_source.h"
+#include "span_source.h"
 
 namespace {
-
-class SpanSource final : public flowdex::ByteSource {
- public:
-  SpanSource(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  flowdex::Status Read(uint8_t* buf, size_t cap, size_t* n) override {
-    *n = std::min({cap, size_ - pos_, size_t{1 + pos_ % 509}});
-    std::memcpy(buf, data_ + pos_, *n);
-    pos_ += *n;
-    return flowdex::Status::OK();
-  }
-  uint64_t bytes_consumed() const override { return pos_; }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
 
 class NullSink final : public flowdex::FlowRecordSink {
  public:
@@ -37,7 +19,7 @@ class NullSink final : public flowdex::FlowRecordSink {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // 1. The decoder alone, with a small output buffer.
   {
-    SpanSource source(data, size);
+    flowdex::fuzz::SpanSource source(data, size, 509);
     flowdex::GzipSource gz(&source, "fuzz.gz");
     std::vector<uint8_t> out(977);
     size_t total = 0;
@@ -55,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // 2. The whole reader, which sniffs gzip by its magic number.
   {
-    SpanSource source(data, size);
+    flowdex::fuzz::SpanSource source(data, size, 509);
     static flowdex::FlowLogReader reader;
     NullSink sink;
     flowdex::FlowReadStats stats;

@@ -356,13 +356,8 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
 Status DocumentWriter::Finish(CommitBatch* batch) {
   if (!status_.ok()) return status_;
   for (auto& [name, p] : partitions_) {
-    SegmentMeta meta;
-    Status s = p->builder->Finish(&meta);
+    Status s = FinishSegment(p->builder.get(), &p->ref);
     if (!s.ok()) return status_ = s;
-    p->ref.rows = meta.rows;
-    p->ref.bytes = p->builder->file_bytes();
-    p->ref.min_time = meta.min_time;
-    p->ref.max_time = meta.max_time;
     batch->segments.push_back(p->ref);
   }
   partitions_.clear();

@@ -98,16 +98,8 @@ void FlowSegmentWriter::OnBadLine(const LineContext& ctx, const Status& reason) 
 Status FlowSegmentWriter::Finish(CommitBatch* batch) {
   if (!status_.ok()) return status_;
   for (auto& [day, p] : partitions_) {
-    SegmentMeta meta;
-    Status s = p->builder->Finish(&meta);
-    if (!s.ok()) {
-      status_ = s;
-      return s;
-    }
-    p->ref.rows = meta.rows;
-    p->ref.bytes = p->builder->file_bytes();
-    p->ref.min_time = meta.min_time;
-    p->ref.max_time = meta.max_time;
+    Status s = FinishSegment(p->builder.get(), &p->ref);
+    if (!s.ok()) return status_ = s;
     batch->segments.push_back(p->ref);
   }
   partitions_.clear();

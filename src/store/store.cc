@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "store/segment_builder.h"
 #include "store/segment_merger.h"
 #include "store/segment_reader.h"
 #include "util/time_util.h"
@@ -20,6 +21,22 @@
 namespace flowdex {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+std::shared_ptr<const StoreVersion> MakeVersion(const Manifest& m) {
+  auto v = std::make_shared<StoreVersion>();
+  v->generation = m.generation;
+  v->segments = m.segments;
+  std::sort(v->segments.begin(), v->segments.end(), [](const SegmentRef& a, const SegmentRef& b) {
+    if (a.index != b.index) return a.index < b.index;
+    if (a.min_time != b.min_time) return a.min_time < b.min_time;
+    return a.id < b.id;
+  });
+  return v;
+}
+
+}  // namespace
 
 uint64_t StoreVersion::Rows(std::string_view index) const {
   uint64_t n = 0;
@@ -35,6 +52,17 @@ uint64_t StoreVersion::Bytes(std::string_view index) const {
     if (index.empty() || s.index == index) n += s.bytes;
   }
   return n;
+}
+
+Status FinishSegment(SegmentBuilder* builder, SegmentRef* ref) {
+  SegmentMeta meta;
+  Status s = builder->Finish(&meta);
+  if (!s.ok()) return s;
+  ref->rows = meta.rows;
+  ref->bytes = builder->file_bytes();
+  ref->min_time = meta.min_time;
+  ref->max_time = meta.max_time;
+  return Status::OK();
 }
 
 bool ParsePartitionDay(std::string_view name, int64_t* start_ms) {
@@ -147,10 +175,7 @@ Status Store::Load() {
     s = Manifest::Parse(text, dir_ + "/" + current, &manifest_);
     if (!s.ok()) return s;
   }
-  auto v = std::make_shared<StoreVersion>();
-  v->generation = manifest_.generation;
-  v->segments = manifest_.segments;
-  current_ = v;
+  current_ = MakeVersion(manifest_);
   return Status::OK();
 }
 
@@ -233,10 +258,7 @@ Status Store::Install(Manifest next) {
     if (!still.count(r.id)) obsolete_.emplace_back(next.generation, SegmentPath(r));
   }
   manifest_ = std::move(next);
-  auto v = std::make_shared<StoreVersion>();
-  v->generation = manifest_.generation;
-  v->segments = manifest_.segments;
-  current_ = v;
+  current_ = MakeVersion(manifest_);
   PurgeObsoleteFiles();
   return Status::OK();
 }

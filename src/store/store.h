@@ -35,7 +35,7 @@ struct MergePolicy;
 // they need a consistent picture, whatever commits happen meanwhile.
 struct StoreVersion {
   uint64_t generation = 0;
-  std::vector<SegmentRef> segments;
+  std::vector<SegmentRef> segments;  // by index, then by time (min_time), then id
   // Total rows and bytes of the segments of `index` ("" for all indices).
   uint64_t Rows(std::string_view index = "") const;
   uint64_t Bytes(std::string_view index = "") const;
@@ -133,6 +133,12 @@ class Store {
   std::atomic<bool> stopping_{false};
   std::thread background_;
 };
+
+class SegmentBuilder;
+
+// Completes `builder`'s file and records its rows, size and time range in
+// *ref (whose id, index and partition came from Store::NewSegment).
+Status FinishSegment(SegmentBuilder* builder, SegmentRef* ref);
 
 // The start (ms) of a "YYYY-MM-DD" partition; false for other names.
 bool ParsePartitionDay(std::string_view name, int64_t* start_ms);
