@@ -100,6 +100,7 @@ Status IngestDocumentFiles(Store* store, const std::vector<std::string>& files, 
   DocumentWriter::Options wo;
   wo.index = options.index;
   wo.zstd_level = options.zstd_level;
+  wo.max_open_bytes = options.memory_budget / 2;
   DocumentWriter writer(store, wo, mapping);
   CommitBatch pending;
   uint64_t pending_records = 0, pending_files = 0;
@@ -153,7 +154,9 @@ Status IngestDocumentFiles(Store* store, const std::vector<std::string>& files, 
     pending.sources.push_back(src);
     pending_records += result.records;
     pending_files += r.ok() ? 1 : 0;
-    if (writer.rows() >= options.batch_rows) {
+    // Documents with many distinct fields make many columns: commit before
+    // their buffers outgrow half the memory budget.
+    if (writer.rows() >= options.batch_rows || writer.memory_usage() >= options.memory_budget / 2) {
       s = commit();
       if (!s.ok()) return s;
     }

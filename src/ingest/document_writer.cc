@@ -350,17 +350,35 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
   Status s = b.FinishRow();
   if (!s.ok() && status_.ok()) status_ = s;
   ++rows_;
+  if ((rows_ & 1023) == 0 && memory_usage() > options_.max_open_bytes) {
+    s = SealAll();
+    if (!s.ok() && status_.ok()) status_ = s;
+  }
   return true;
+}
+
+Status DocumentWriter::SealAll() {
+  for (auto& [name, p] : partitions_) {
+    Status s = FinishSegment(p->builder.get(), &p->ref);
+    if (!s.ok()) return s;
+    sealed_.push_back(p->ref);
+  }
+  partitions_.clear();
+  return Status::OK();
+}
+
+size_t DocumentWriter::memory_usage() const {
+  size_t n = 0;
+  for (const auto& [name, p] : partitions_) n += p->builder->memory_usage();
+  return n;
 }
 
 Status DocumentWriter::Finish(CommitBatch* batch) {
   if (!status_.ok()) return status_;
-  for (auto& [name, p] : partitions_) {
-    Status s = FinishSegment(p->builder.get(), &p->ref);
-    if (!s.ok()) return status_ = s;
-    batch->segments.push_back(p->ref);
-  }
-  partitions_.clear();
+  Status s = SealAll();
+  if (!s.ok()) return status_ = s;
+  batch->segments.insert(batch->segments.end(), sealed_.begin(), sealed_.end());
+  sealed_.clear();
   batch->mappings[options_.index] = mapping_.ToJson();
   rows_ = 0;
   return Status::OK();

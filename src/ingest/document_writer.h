@@ -31,6 +31,9 @@ class DocumentWriter {
     // Field whose date places a document in a day partition; documents
     // without it go to the partition "undated".
     std::string time_field = "@timestamp";
+    // When the open segments' buffers (dictionaries mostly) outgrow this, they
+    // are completed and new ones begun, so one huge file stays within budget.
+    size_t max_open_bytes = 256u << 20;
   };
 
   // `mapping` is the index's current mapping; the writer extends a copy.
@@ -55,6 +58,8 @@ class DocumentWriter {
   // The mapping with every field added so far.
   const IndexMapping& mapping() const { return mapping_; }
   uint64_t rows() const { return rows_; }
+  // Memory held by the open segments' builders.
+  size_t memory_usage() const;
   // The first store error met (Add cannot return one).
   const Status& status() const { return status_; }
 
@@ -66,6 +71,8 @@ class DocumentWriter {
   Options options_;
   IndexMapping mapping_;
   std::map<std::string, std::unique_ptr<Partition>> partitions_;
+  std::vector<SegmentRef> sealed_;  // completed for memory's sake, not yet committed
+  Status SealAll();
   uint64_t rows_ = 0;
   uint64_t id_counter_ = 0;
   std::string id_prefix_;

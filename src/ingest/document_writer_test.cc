@@ -161,6 +161,22 @@ TEST_F(DocumentWriterTest, ConflictsWithinAndAcrossDocuments) {
   EXPECT_TRUE(w.Add(R"({"a.b":2})", "", &err)) << err.reason;
 }
 
+TEST_F(DocumentWriterTest, HugeDictionariesRollOverToNewSegments) {
+  DocumentWriter::Options o;
+  o.index = "app-logs";
+  o.max_open_bytes = 1 << 20;  // unique messages fill 1 MB of dictionary quickly
+  DocumentWriter w(store_.get(), o, {});
+  MappingError err;
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(w.Add(R"({"message":"unique message number )" + std::to_string(i) + R"("})", "", &err));
+  }
+  CommitBatch batch;
+  ASSERT_TRUE(w.Finish(&batch).ok());
+  EXPECT_GT(batch.segments.size(), 2u);
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(store_->Current()->Rows(), 20000u);
+}
+
 TEST_F(DocumentWriterTest, GeneratedIdsAreUnique) {
   DocumentWriter w = Writer();
   MappingError err;
