@@ -1,0 +1,43 @@
+// SegmentMatcher: runs a query tree over one segment and returns the rows
+// that match, as a bitmap of row numbers within the segment.
+//
+// Leaves read as little as they can: a term on a column with page postings
+// reads only the pages that hold the value; other leaves skip the blocks whose
+// min/max cannot match; the remaining blocks are decoded and tested row by
+// row (any value of an array matches). Fields the index does not have match
+// nothing, as in Elasticsearch; a value that cannot be read for its field's
+// type (a word for a port) is an InvalidArgument error.
+#pragma once
+
+#include <vector>
+
+#include "query/field_catalog.h"
+#include "query/query.h"
+#include "store/bitmap.h"
+#include "store/segment_reader.h"
+
+namespace flowdex {
+
+class SegmentMatcher {
+ public:
+  SegmentMatcher(const SegmentReader* segment, const FieldCatalog* catalog);
+
+  Status Match(const Query& query, Bitmap* rows);
+
+  // Blocks decoded so far (for tests and profiles: postings and min/max
+  // pruning keep this low).
+  uint64_t blocks_read() const { return blocks_read_; }
+
+ private:
+  struct Leaf;
+  Status MatchBool(const Query& query, Bitmap* rows);
+  Status MatchLeaf(const Query& query, Bitmap* rows);
+  Status MatchColumn(const Query& query, int column, const ResolvedField& field, Bitmap* rows);
+  Bitmap AllRows() const;
+
+  const SegmentReader* segment_;
+  const FieldCatalog* catalog_;
+  uint64_t blocks_read_ = 0;
+};
+
+}  // namespace flowdex

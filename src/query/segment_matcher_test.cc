@@ -1,0 +1,309 @@
+#include "query/segment_matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "flowlog/ecs_writer.h"
+#include "flowlog/flow_log_reader.h"
+#include "gen/flow_generator.h"
+#include "ingest/document_id.h"
+#include "ingest/document_writer.h"
+#include "ingest/flow_ingester.h"
+#include "util/time_util.h"
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A parsed record, kept for brute-force expectations.
+struct Flow {
+  std::string src, dst, action, key;
+  uint64_t sport = 0, dport = 0, bytes = 0, proto = 0, flags = 0, offset = 0;
+  int64_t end = 0;
+  bool has_flags = false, has_action = false, src_v6 = false, has_src = false;
+};
+
+class Collect final : public FlowRecordSink {
+ public:
+  void OnRecord(const FlowRecord& r, const LineContext& ctx) override {
+    Flow f;
+    f.src = std::string(r.text(FlowField::kSrcAddr));
+    f.dst = std::string(r.text(FlowField::kDstAddr));
+    f.has_src = r.has(FlowField::kSrcAddr);
+    f.src_v6 = r.src_addr().is_v6();
+    f.action = std::string(r.text(FlowField::kAction));
+    f.has_action = r.has(FlowField::kAction);
+    f.sport = r.src_port();
+    f.dport = r.dst_port();
+    f.bytes = r.bytes();
+    f.proto = r.has(FlowField::kProtocol) ? r.protocol() : 999;
+    f.flags = r.number(FlowField::kTcpFlags);
+    f.has_flags = r.has(FlowField::kTcpFlags);
+    f.end = r.end();
+    f.key = key;
+    f.offset = ctx.offset;
+    flows.push_back(f);
+  }
+  void OnBadLine(const LineContext&, const Status&) override {}
+  std::string key;
+  std::vector<Flow> flows;
+};
+
+class SegmentMatcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("flowdex_matcher_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    FlowGenOptions g;
+    g.records = 200000;  // several blocks
+    g.files = 2;
+    g.seed = 11;
+    g.out_dir = (root_ / "logs").string();
+    ASSERT_TRUE(FlowFormat::Parse("v5", &g.format).ok());
+    FlowGenResult result;
+    ASSERT_TRUE(FlowGenerator(g).WriteAll(&result).ok());
+    collect_ = new Collect;
+    FlowLogReader reader;
+    for (const std::string& f : result.paths) {
+      collect_->key = SourceKeyForPath(f);
+      FlowReadStats stats;
+      ASSERT_TRUE(reader.ReadFile(f, collect_, &stats).ok());
+    }
+    ASSERT_TRUE(Store::Open((root_ / "data").string(), &store_).ok());
+    IngestOptions o;
+    o.workers = 1;  // one segment
+    IngestProgress progress;
+    IngestSummary summary;
+    ASSERT_TRUE(IngestFlowFiles(store_.get(), result.paths, o, &progress, &summary).ok());
+    ASSERT_EQ(store_->Current()->segments.size(), 1u);
+    ASSERT_TRUE(store_->OpenSegment(store_->Current()->segments[0], &segment_).ok());
+  }
+  static void TearDownTestSuite() {
+    segment_.reset();
+    store_.reset();
+    delete collect_;
+    fs::remove_all(root_);
+  }
+
+  // Rows matching `q`, and the count the brute-force predicate expects.
+  void Expect(const Query& q, const std::function<bool(const Flow&)>& want, uint64_t* blocks = nullptr) {
+    FieldCatalog catalog(true);
+    SegmentMatcher m(segment_.get(), &catalog);
+    Bitmap rows;
+    Status s = m.Match(q, &rows);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    uint64_t expected = 0;
+    for (const Flow& f : collect_->flows) expected += want(f);
+    EXPECT_EQ(roaring_bitmap_get_cardinality(rows.get()), expected) << q.field;
+    if (blocks) *blocks = m.blocks_read();
+  }
+
+  static fs::path root_;
+  static Collect* collect_;
+  static std::unique_ptr<Store> store_;
+  static std::shared_ptr<SegmentReader> segment_;
+};
+
+fs::path SegmentMatcherTest::root_;
+Collect* SegmentMatcherTest::collect_ = nullptr;
+std::unique_ptr<Store> SegmentMatcherTest::store_;
+std::shared_ptr<SegmentReader> SegmentMatcherTest::segment_;
+
+Query Terms(std::string field, std::vector<QueryValue> values) {
+  Query q;
+  q.kind = Query::Kind::kTerms;
+  q.field = std::move(field);
+  q.values = std::move(values);
+  return q;
+}
+
+TEST_F(SegmentMatcherTest, TermsOnEveryKindOfColumn) {
+  // A rare external address: postings keep the blocks read low.
+  std::map<std::string, int> counts;
+  for (const Flow& f : collect_->flows) ++counts[f.src];
+  std::string rare;
+  for (const auto& [ip, n] : counts) {
+    if (n == 3 && ip.find(':') == std::string::npos && ip.rfind("10.", 0) != 0) rare = ip;
+  }
+  ASSERT_FALSE(rare.empty());
+  uint64_t blocks = 0;
+  Expect(Query::Term("source.ip", QueryValue::String(rare)), [&](const Flow& f) { return f.src == rare; }, &blocks);
+  EXPECT_LE(blocks, 3u) << "postings: only blocks holding the address are read";
+  Expect(Query::Term("destination.port", QueryValue::Integer(22)), [](const Flow& f) { return f.dport == 22; });
+  Expect(Query::Term("destination.port", QueryValue::String("22")), [](const Flow& f) { return f.dport == 22; });
+  Expect(Query::Term("destination.port", QueryValue::Double(22.5)), [](const Flow&) { return false; });
+  Expect(Query::Term("event.action", QueryValue::String("REJECT")), [](const Flow& f) { return f.action == "REJECT"; });
+  Expect(Terms("destination.port", {QueryValue::Integer(22), QueryValue::Integer(3389)}),
+         [](const Flow& f) { return f.dport == 22 || f.dport == 3389; });
+  Expect(Query::Term("network.iana_number", QueryValue::String("17")), [](const Flow& f) { return f.proto == 17; });
+}
+
+TEST_F(SegmentMatcherTest, RangesAndCidrs) {
+  Query bytes = Query::Range("source.bytes");
+  bytes.gte = QueryValue::Integer(1000);
+  bytes.lt = QueryValue::Integer(5000);
+  Expect(bytes, [](const Flow& f) { return f.bytes >= 1000 && f.bytes < 5000; });
+  Query network_bytes = bytes;
+  network_bytes.field = "network.bytes";  // an alias
+  Expect(network_bytes, [](const Flow& f) { return f.bytes >= 1000 && f.bytes < 5000; });
+  const int64_t mid = collect_->flows[collect_->flows.size() / 2].end;
+  Query time = Query::Range("@timestamp");
+  time.gt = QueryValue::Integer(mid * 1000);
+  Expect(time, [&](const Flow& f) { return f.end > mid; });
+  char iso[kIso8601MillisLength];
+  FormatIso8601Millis(mid * 1000, iso);
+  time.gt.reset();
+  time.lte = QueryValue::String(std::string(iso, kIso8601MillisLength));
+  Expect(time, [&](const Flow& f) { return f.end <= mid; });
+  Expect(Query::Term("source.ip", QueryValue::String("10.0.0.0/8")),
+         [](const Flow& f) { return f.src.rfind("10.", 0) == 0; });
+  Expect(Query::Term("destination.ip", QueryValue::String("172.31.0.0/16")),
+         [](const Flow& f) { return f.dst.rfind("172.31.", 0) == 0; });
+  Query ips = Query::Range("source.ip");
+  ips.gte = QueryValue::String("10.1.0.0");
+  ips.lte = QueryValue::String("10.1.255.255");
+  Expect(ips, [](const Flow& f) { return f.src.rfind("10.1.", 0) == 0; });
+}
+
+TEST_F(SegmentMatcherTest, DerivedAndConstantFields) {
+  Expect(Query::Term("event.outcome", QueryValue::String("failure")), [](const Flow& f) { return f.action == "REJECT"; });
+  Expect(Query::Term("event.type", QueryValue::String("allowed")), [](const Flow& f) { return f.action == "ACCEPT"; });
+  Expect(Query::Term("event.type", QueryValue::String("connection")), [](const Flow&) { return true; });
+  Expect(Query::Term("network.transport", QueryValue::String("udp")), [](const Flow& f) { return f.proto == 17; });
+  Expect(Query::Term("network.type", QueryValue::String("ipv6")), [](const Flow& f) { return f.has_src && f.src_v6; });
+  Expect(Query::Term("aws.vpcflow.tcp_flags_array", QueryValue::String("syn")),
+         [](const Flow& f) { return f.has_flags && (f.flags & 2); });
+  Expect(Query::Exists("aws.vpcflow.tcp_flags_array"), [](const Flow& f) { return f.has_flags && (f.flags & 0x3f); });
+  Expect(Query::Term("cloud.provider", QueryValue::String("aws")), [](const Flow&) { return true; });
+  Expect(Query::Term("cloud.provider", QueryValue::String("gcp")), [](const Flow&) { return false; });
+  const std::string some = collect_->flows[5].dst;
+  Expect(Query::Term("related.ip", QueryValue::String(some)),
+         [&](const Flow& f) { return f.src == some || f.dst == some; });
+  Expect(Query::Exists("source.ip"), [](const Flow& f) { return f.has_src; });
+  Expect(Query::Term("no.such.field", QueryValue::String("x")), [](const Flow&) { return false; });
+}
+
+TEST_F(SegmentMatcherTest, BoolLogic) {
+  Query q;
+  q.kind = Query::Kind::kBool;
+  q.filter.push_back(Query::Term("source.ip", QueryValue::String("10.0.0.0/8")));
+  q.must_not.push_back(Query::Term("destination.port", QueryValue::Integer(443)));
+  Expect(q, [](const Flow& f) { return f.src.rfind("10.", 0) == 0 && f.dport != 443; });
+  // should alone: at least one must match.
+  Query s;
+  s.kind = Query::Kind::kBool;
+  s.should.push_back(Query::Term("destination.port", QueryValue::Integer(22)));
+  s.should.push_back(Query::Term("event.action", QueryValue::String("REJECT")));
+  Expect(s, [](const Flow& f) { return f.dport == 22 || f.action == "REJECT"; });
+  s.minimum_should_match = 2;
+  Expect(s, [](const Flow& f) { return f.dport == 22 && f.action == "REJECT"; });
+  // should beside a filter only scores: it does not restrict.
+  Query b = s;
+  b.minimum_should_match = -1;
+  b.filter.push_back(Query::Term("network.transport", QueryValue::String("tcp")));
+  Expect(b, [](const Flow& f) { return f.proto == 6; });
+  // Only must_not: everything else.
+  Query neg;
+  neg.kind = Query::Kind::kBool;
+  neg.must_not.push_back(Query::Term("event.action", QueryValue::String("ACCEPT")));
+  Expect(neg, [](const Flow& f) { return f.action != "ACCEPT"; });
+  Query empty;
+  empty.kind = Query::Kind::kBool;
+  Expect(empty, [](const Flow&) { return true; });
+}
+
+TEST_F(SegmentMatcherTest, IdsAndErrors) {
+  const Flow& f = collect_->flows[1234];
+  Query ids;
+  ids.kind = Query::Kind::kIds;
+  ids.values.push_back(QueryValue::String(DocumentIdFor(f.key, f.offset)));
+  Expect(ids, [&](const Flow& g) { return g.key == f.key && g.offset == f.offset; });
+  FieldCatalog catalog(true);
+  SegmentMatcher m(segment_.get(), &catalog);
+  Bitmap rows;
+  Status s = m.Match(Query::Term("destination.port", QueryValue::String("http")), &rows);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("[http] is not a valid number for field [destination.port]"), std::string::npos);
+  s = m.Match(Query::Term("source.ip", QueryValue::String("10.0.0/8x")), &rows);
+  EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+TEST(SegmentMatcherDocuments, TextKeywordNumbersDatesAndBooleans) {
+  const fs::path dir = fs::temp_directory_path() / ("flowdex_matcher_docs_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir.string(), &store).ok());
+  DocumentWriter::Options o;
+  o.index = "app";
+  DocumentWriter w(store.get(), o, {});
+  MappingError err;
+  const char* docs[] = {
+      R"({"@timestamp":"2026-11-27T10:00:00Z","message":"Connection refused by host","user":"alice","n":5,"ok":true,"tags":["x","y"]})",
+      R"({"@timestamp":"2026-11-27T11:00:00Z","message":"connection accepted","user":"bob","n":15,"ok":false,"tags":["y"]})",
+      R"({"@timestamp":"2026-11-27T12:00:00Z","message":"all quiet","user":"Alicia","n":25})",
+  };
+  for (const char* d : docs) ASSERT_TRUE(w.Add(d, "", &err)) << err.reason;
+  CommitBatch batch;
+  ASSERT_TRUE(w.Finish(&batch).ok());
+  ASSERT_TRUE(store->Commit(batch).ok());
+  std::shared_ptr<SegmentReader> seg;
+  ASSERT_TRUE(store->OpenSegment(store->Current()->segments[0], &seg).ok());
+  FieldCatalog catalog(false);
+  auto count = [&](const Query& q) {
+    SegmentMatcher m(seg.get(), &catalog);
+    Bitmap rows;
+    Status s = m.Match(q, &rows);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return roaring_bitmap_get_cardinality(rows.get());
+  };
+  Query match;
+  match.kind = Query::Kind::kMatch;
+  match.field = "message";
+  match.values.push_back(QueryValue::String("CONNECTION refused"));
+  EXPECT_EQ(count(match), 2u);  // any token
+  match.match_all_tokens = true;
+  EXPECT_EQ(count(match), 1u);  // every token
+  EXPECT_EQ(count(Query::Term("message", QueryValue::String("connection"))), 2u) << "a term is one token";
+  EXPECT_EQ(count(Query::Term("message", QueryValue::String("Connection"))), 0u) << "tokens are lowercase";
+  EXPECT_EQ(count(Query::Term("user.keyword", QueryValue::String("alice"))), 1u);
+  Query ci = Query::Term("user.keyword", QueryValue::String("ALICE"));
+  ci.case_insensitive = true;
+  EXPECT_EQ(count(ci), 1u);
+  Query prefix;
+  prefix.kind = Query::Kind::kPrefix;
+  prefix.field = "user.keyword";
+  prefix.values.push_back(QueryValue::String("Ali"));
+  EXPECT_EQ(count(prefix), 1u);
+  prefix.case_insensitive = true;
+  EXPECT_EQ(count(prefix), 2u);
+  Query wildcard;
+  wildcard.kind = Query::Kind::kWildcard;
+  wildcard.field = "user.keyword";
+  wildcard.values.push_back(QueryValue::String("*o?"));
+  EXPECT_EQ(count(wildcard), 1u);  // bob
+  Query n = Query::Range("n");
+  n.gt = QueryValue::Integer(5);
+  n.lte = QueryValue::Double(15.5);
+  EXPECT_EQ(count(n), 1u);
+  Query t = Query::Range("@timestamp");
+  t.gte = QueryValue::String("2026-11-27T10:30:00Z");
+  EXPECT_EQ(count(t), 2u);
+  EXPECT_EQ(count(Query::Term("ok", QueryValue::Bool(false))), 1u);
+  EXPECT_EQ(count(Query::Term("tags.keyword", QueryValue::String("y"))), 2u) << "any value of an array";
+  EXPECT_EQ(count(Query::Exists("ok")), 2u);
+  Query ids;
+  ids.kind = Query::Kind::kIds;
+  const std::vector<std::string>* id_dict = nullptr;
+  ASSERT_TRUE(seg->Dictionary(seg->FindColumn("_id"), &id_dict).ok());
+  ids.values.push_back(QueryValue::String((*id_dict)[1]));
+  EXPECT_EQ(count(ids), 1u);
+  seg.reset();
+  store.reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace flowdex
