@@ -1,0 +1,169 @@
+#include "query/searcher.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <filesystem>
+#include <set>
+
+#include "gen/flow_generator.h"
+#include "ingest/document_writer.h"
+#include "ingest/flow_ingester.h"
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SearcherTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = fs::temp_directory_path() / ("flowdex_searcher_test_" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    FlowGenOptions g;
+    g.records = 30000;
+    g.files = 3;
+    g.out_dir = (root_ / "logs").string();
+    FlowGenResult result;
+    ASSERT_TRUE(FlowGenerator(g).WriteAll(&result).ok());
+    ASSERT_TRUE(Store::Open((root_ / "data").string(), &store_).ok());
+    IngestOptions o;
+    o.batch_rows = 10000;  // a segment per file
+    IngestProgress progress;
+    IngestSummary summary;
+    ASSERT_TRUE(IngestFlowFiles(store_.get(), result.paths, o, &progress, &summary).ok());
+    DocumentWriter::Options d;
+    d.index = "app";
+    DocumentWriter w(store_.get(), d, {});
+    MappingError err;
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_TRUE(w.Add(R"({"n":)" + std::to_string(i) + R"(,"msg":"hello"})", "doc" + std::to_string(i), &err));
+    }
+    CommitBatch batch;
+    ASSERT_TRUE(w.Finish(&batch).ok());
+    ASSERT_TRUE(store_->Commit(batch).ok());
+  }
+  static void TearDownTestSuite() {
+    store_.reset();
+    fs::remove_all(root_);
+  }
+  static SearchResponse Run(const SearchRequest& r) {
+    SearchResponse resp;
+    Status s = Search(*store_, r, &resp);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return resp;
+  }
+  static fs::path root_;
+  static std::unique_ptr<Store> store_;
+};
+fs::path SearcherTest::root_;
+std::unique_ptr<Store> SearcherTest::store_;
+
+TEST_F(SearcherTest, MatchAllPagesInIndexOrderWithSources) {
+  SearchRequest r;
+  r.indices = {"logs-*"};
+  r.size = 5;
+  r.track_total_hits = -1;
+  SearchResponse resp = Run(r);
+  EXPECT_EQ(resp.total, 30000u);
+  EXPECT_TRUE(resp.total_is_exact);
+  ASSERT_EQ(resp.hits.size(), 5u);
+  std::set<std::string> ids;
+  for (const SearchHit& h : resp.hits) {
+    EXPECT_EQ(h.index, "logs-aws.vpcflow-default");
+    ids.insert(h.id);
+    rapidjson::Document d;
+    d.Parse(h.source.c_str());
+    ASSERT_FALSE(d.HasParseError()) << h.source;
+    EXPECT_TRUE(d.HasMember("@timestamp"));
+    EXPECT_EQ(std::string(d["ecs"]["version"].GetString()), "8.11.0");
+  }
+  EXPECT_EQ(ids.size(), 5u);
+  // The next page starts where this one ended.
+  r.from = 4;
+  r.size = 2;
+  SearchResponse next = Run(r);
+  ASSERT_EQ(next.hits.size(), 2u);
+  EXPECT_EQ(next.hits[0].id, resp.hits[4].id);
+}
+
+TEST_F(SearcherTest, TotalsCountUpToTheTrackingLimit) {
+  SearchRequest r;
+  r.indices = {"logs-*"};
+  r.size = 0;
+  SearchResponse resp = Run(r);
+  EXPECT_EQ(resp.total, 10000u);
+  EXPECT_FALSE(resp.total_is_exact) << "default: exact up to 10,000";
+  EXPECT_TRUE(resp.hits.empty());
+}
+
+TEST_F(SearcherTest, SortsByFieldsBothWays) {
+  SearchRequest r;
+  r.indices = {"logs-aws.vpcflow-default"};
+  r.size = 20;
+  r.sort = {{"source.bytes", true}};
+  SearchResponse desc = Run(r);
+  ASSERT_EQ(desc.hits.size(), 20u);
+  for (size_t i = 1; i < desc.hits.size(); ++i) {
+    EXPECT_GE(desc.hits[i - 1].sort[0].integer, desc.hits[i].sort[0].integer);
+  }
+  // The largest flow is found whatever segment holds it.
+  SearchRequest all = r;
+  all.size = 30000;
+  SearchResponse everything = Run(all);
+  int64_t max = 0;
+  for (const SearchHit& h : everything.hits) max = std::max(max, h.sort[0].integer);
+  EXPECT_EQ(desc.hits[0].sort[0].integer, max);
+  r.sort = {{"@timestamp", false}, {"destination.port", true}};
+  SearchResponse asc = Run(r);
+  for (size_t i = 1; i < asc.hits.size(); ++i) {
+    const auto& a = asc.hits[i - 1].sort;
+    const auto& b = asc.hits[i].sort;
+    EXPECT_TRUE(a[0].integer < b[0].integer || (a[0].integer == b[0].integer && a[1].integer >= b[1].integer));
+  }
+  r.sort = {{"source.ip", false}};
+  SearchResponse ips = Run(r);
+  EXPECT_EQ(ips.hits[0].sort[0].kind, SortValue::Kind::kString);
+}
+
+TEST_F(SearcherTest, TimeRangesSkipWholeSegments) {
+  SearchRequest r;
+  r.indices = {"logs-*"};
+  r.query = Query::Range("@timestamp");
+  r.query.lt = QueryValue::String("2020-01-01T00:00:00Z");
+  SearchResponse resp = Run(r);
+  EXPECT_EQ(resp.total, 0u);
+  EXPECT_EQ(resp.segments_searched, 0u);
+  EXPECT_GT(resp.segments_skipped, 0u);
+}
+
+TEST_F(SearcherTest, IndexPatternsAndIds) {
+  SearchRequest r;
+  r.indices = {"app"};
+  r.size = 100;
+  SearchResponse docs = Run(r);
+  EXPECT_EQ(docs.total, 50u);
+  EXPECT_EQ(docs.hits[7].id, "doc7");
+  EXPECT_EQ(docs.hits[7].source, R"({"n":7,"msg":"hello"})");
+  r.indices = {"*"};
+  r.size = 0;
+  r.track_total_hits = -1;
+  EXPECT_EQ(Run(r).total, 30050u);
+  r.indices = {"nothing-*"};
+  EXPECT_EQ(Run(r).total, 0u);
+  // An id from a hit finds that hit again.
+  r.indices = {"logs-*"};
+  r.size = 1;
+  r.from = 12345;
+  const SearchHit hit = Run(r).hits.at(0);
+  SearchRequest by_id;
+  by_id.indices = {"logs-*"};
+  by_id.query.kind = Query::Kind::kIds;
+  by_id.query.values.push_back(QueryValue::String(hit.id));
+  SearchResponse found = Run(by_id);
+  ASSERT_EQ(found.total, 1u);
+  EXPECT_EQ(found.hits[0].source, hit.source);
+}
+
+}  // namespace
+}  // namespace flowdex
