@@ -60,4 +60,14 @@ struct CheckCommandOptions {
 // source is stored exactly once. Returns 0 when sound, 1 otherwise.
 int RunCheckCommand(const CheckCommandOptions& options);
 
+struct QueryCommandOptions {
+  std::string data_dir;
+  std::string index = "*";  // comma list of names and patterns
+  std::string body;         // an _search body, or @file
+};
+
+// Runs an _search body against the store and prints Elasticsearch's response
+// (or its error, exit 1).
+int RunQueryCommand(const QueryCommandOptions& options);
+
 }  // namespace flowdex

@@ -67,6 +67,14 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   check_cmd->add_flag("--columns", check.columns, "Also print the bytes each column takes");
 
+  flowdex::QueryCommandOptions query;
+  query.data_dir = ingest.data_dir;
+  CLI::App* query_cmd = app.add_subcommand(
+      "query", "Run an Elasticsearch _search body (Query DSL) against the store and print the response");
+  query_cmd->add_option("body", query.body, "The request body (JSON), or @file; empty: match_all");
+  query_cmd->add_option("--data", query.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  query_cmd->add_option("--index", query.index, "Indices: names and patterns, comma-separated")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,5 +85,6 @@ int main(int argc, char** argv) {
   if (*gen_cmd) return flowdex::RunGenCommand(gen);
   if (*ingest_cmd) return flowdex::RunIngestCommand(ingest);
   if (*check_cmd) return flowdex::RunCheckCommand(check);
+  if (*query_cmd) return flowdex::RunQueryCommand(query);
   return 2;
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# flowdex query, end to end: Elasticsearch-shaped responses and errors.
+FLOWDEX=${1:?usage: query_cli_test.sh path/to/flowdex}
+source "$(dirname "$0")/lib.sh"
+
+"$FLOWDEX" gen --records 20000 --files 2 --seed 8 --out "$WORK/logs" 2>/dev/null
+"$FLOWDEX" ingest --data "$WORK/data" "$WORK/logs" 2>/dev/null
+expected=$("$FLOWDEX" parse "$WORK/logs" 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for l in sys.stdin if json.loads(l).get("event", {}).get("action") == "REJECT"))')
+
+"$FLOWDEX" query --data "$WORK/data" '{"query":{"term":{"event.action":"REJECT"}},"track_total_hits":true,"size":3}' \
+  >"$WORK/rejects.json"; rc=$?
+check "query exits 0" test "$rc" -eq 0
+check "the total matches the REJECT lines parse finds ($expected)" python3 - "$WORK/rejects.json" "$expected" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["hits"]["total"] == {"value": int(sys.argv[2]), "relation": "eq"}, r["hits"]["total"]
+assert len(r["hits"]["hits"]) == 3
+for h in r["hits"]["hits"]:
+    assert h["_index"] == "logs-aws.vpcflow-default"
+    assert h["_source"]["event"]["action"] == "REJECT"
+    assert h["_source"]["event"]["outcome"] == "failure"
+PY
+"$FLOWDEX" query --data "$WORK/data" --index 'logs-*' \
+  '{"query":{"bool":{"filter":[{"term":{"source.ip":"10.0.0.0/8"}}],"must_not":{"term":{"destination.port":443}}}},"sort":[{"source.bytes":"desc"}],"size":5}' \
+  >"$WORK/sorted.json"
+check "sorted hits carry sort values in order" python3 - "$WORK/sorted.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+vals = [h["sort"][0] for h in r["hits"]["hits"]]
+assert vals == sorted(vals, reverse=True) and len(vals) == 5, vals
+assert r["hits"]["max_score"] is None
+for h in r["hits"]["hits"]:
+    assert h["_source"]["source"]["ip"].startswith("10.")
+    assert h["_source"]["destination"]["port"] != 443
+PY
+"$FLOWDEX" query --data "$WORK/data" '{"query": {"match": {"destination_ip": {"exists": true}}}}' >"$WORK/err.json"; rc=$?
+check "the seed's bad body exits 1" test "$rc" -eq 1
+check "with Elasticsearch's parsing_exception" python3 - "$WORK/err.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["status"] == 400
+assert e["error"]["type"] == "parsing_exception"
+assert e["error"]["reason"] == "[match] query does not support [exists]"
+assert e["error"]["root_cause"][0]["line"] == 1
+PY
+"$FLOWDEX" query --data "$WORK/data" '{"query":{"term":{"destination.port":"ssh"}}}' >"$WORK/bad.json"; rc=$?
+check "an unreadable value is a 400 error, not a crash" python3 -c "
+import json; e = json.load(open('$WORK/bad.json')); assert e['status'] == 400 and 'ssh' in e['error']['reason'], e"
+finish
