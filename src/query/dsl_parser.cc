@@ -1,5 +1,7 @@
 #include "query/dsl_parser.h"
 
+#include "query/kql_parser.h"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -73,6 +75,12 @@ class Parser {
     if (type == "bool") return ParseBool(body, q);
     if (type == "term" || type == "prefix" || type == "wildcard") return ParseSingleField(type, body, q);
     if (type == "match") return ParseMatch(body, q);
+    if (type == "match_phrase") {
+      if (!ParseMatch(body, q, "match_phrase")) return false;
+      q->kind = Query::Kind::kMatchPhrase;
+      return true;
+    }
+    if (type == "kql") return ParseKqlQuery(body, q);
     if (type == "terms") return ParseTerms(body, q);
     if (type == "range") return ParseRange(body, q);
     if (type == "exists") return ParseFieldOnly(type, body, q);
@@ -192,14 +200,36 @@ class Parser {
     return true;
   }
 
-  bool ParseMatch(const Value& body, Query* q) {
-    if (!ExpectObject("match", body)) return false;
+  bool ParseKqlQuery(const Value& body, Query* q) {
+    if (!ExpectObject("kql", body)) return false;
+    std::string text;
+    bool ci = false;
+    for (const auto& m : body.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "query" && m.value.IsString()) {
+        text = m.value.GetString();
+      } else if (key == "case_insensitive" && m.value.IsBool()) {
+        ci = m.value.GetBool();
+      } else if (key != "boost" && key != "_name" && key != "time_zone" && key != "default_field") {
+        return Fail("parsing_exception", fmt::format("[kql] query does not support [{}]", key), key);
+      }
+    }
+    SearchError kql_error;
+    if (!ParseKql(text, q, &kql_error, ci)) {
+      return Fail("parsing_exception", "[kql] " + kql_error.reason, "kql");
+    }
+    return true;
+  }
+
+  bool ParseMatch(const Value& body, Query* q, const char* name = "match") {
+    const std::string type_name = name;
+    if (!ExpectObject(type_name, body)) return false;
     q->kind = Query::Kind::kMatch;
     bool have_field = false;
     for (const auto& m : body.GetObject()) {
       const std::string key = m.name.GetString();
       if (have_field) {
-        return Fail("parsing_exception", "[match] query doesn't support multiple fields, found [" + q->field +
+        return Fail("parsing_exception", "[" + type_name + "] query doesn't support multiple fields, found [" + q->field +
                                              "] and [" + key + "]",
                     key);
       }
@@ -210,9 +240,9 @@ class Parser {
           const std::string param = p.name.GetString();
           if (param == "query") {
             QueryValue v;
-            if (!ParseValue(p.value, &v, "match", param)) return false;
+            if (!ParseValue(p.value, &v, type_name, param)) return false;
             q->values = {v};
-          } else if (param == "operator") {
+          } else if (param == "operator" && type_name == "match") {
             const std::string op = p.value.IsString() ? p.value.GetString() : "";
             if (op == "and" || op == "AND") {
               q->match_all_tokens = true;
@@ -220,20 +250,21 @@ class Parser {
               return Fail("parsing_exception", fmt::format("[match] unknown operator [{}]", op), param);
             }
           } else if (param == "boost" || param == "_name" || param == "lenient" || param == "analyzer" ||
-                     param == "zero_terms_query" || param == "fuzziness" || param == "auto_generate_synonyms_phrase_query") {
+                     param == "zero_terms_query" || param == "fuzziness" || param == "slop" ||
+                     param == "auto_generate_synonyms_phrase_query") {
           } else {
             // The seed's {"match": {"destination_ip": {"exists": true}}} ends here.
-            return Fail("parsing_exception", fmt::format("[match] query does not support [{}]", param), param);
+            return Fail("parsing_exception", fmt::format("[{}] query does not support [{}]", type_name, param), param);
           }
         }
         if (q->values.empty()) return Fail("parsing_exception", "No text specified for text query", key);
       } else {
         QueryValue v;
-        if (!ParseValue(m.value, &v, "match", key)) return false;
+        if (!ParseValue(m.value, &v, type_name, key)) return false;
         q->values = {v};
       }
     }
-    if (!have_field) return Fail("parsing_exception", "No text specified for text query", "match");
+    if (!have_field) return Fail("parsing_exception", "No text specified for text query", type_name);
     return true;
   }
 

@@ -58,11 +58,14 @@ struct Query {
     kPrefix,    // keyword field starts with values[0]
     kWildcard,  // keyword field matches values[0] (* and ?)
     kMatch,     // full text: any (or, with match_all_tokens, every) token of values[0]
+    kMatchPhrase,  // full text: the tokens of values[0], in order, adjacent
     kIds,       // _id is any of values
     kBool,
   };
 
   Kind kind = Kind::kMatchAll;
+  // A field name; "*" or a pattern with * searches every matching field
+  // leniently (values that do not fit a field's type just do not match there).
   std::string field;
   std::vector<QueryValue> values;
   std::optional<QueryValue> gt, gte, lt, lte;  // kRange

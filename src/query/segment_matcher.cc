@@ -123,6 +123,37 @@ bool ReadIpRange(const QueryValue& v, Key16* lo, Key16* hi) {
   return true;
 }
 
+// The span of time a date's text names: "2026-11-27" the whole day,
+// "2026-11-27T10:05" that minute, with seconds that second, with a fraction
+// that millisecond (Elasticsearch rounds the upper end up the same way).
+bool DateSpan(const std::string& text, int64_t* from, int64_t* to) {
+  if (!ParseIsoDate(text, from)) {
+    if (text.empty() || text.find_first_not_of("-0123456789") != std::string::npos) return false;
+    *from = *to = std::strtoll(text.c_str(), nullptr, 10);  // epoch millis
+    return true;
+  }
+  // The digits of the date part and time part tell the precision.
+  const size_t t = text.find_first_of("T ");
+  size_t time_digits = 0;
+  if (t != std::string::npos) {
+    for (size_t i = t + 1; i < text.size() && text[i] != 'Z' && text[i] != '+' && text[i] != '-'; ++i) {
+      time_digits += text[i] >= '0' && text[i] <= '9';
+    }
+  }
+  int64_t span = 86400000;  // a day
+  if (time_digits >= 7) {
+    span = 1;
+  } else if (time_digits >= 6) {
+    span = 1000;
+  } else if (time_digits >= 4) {
+    span = 60000;
+  } else if (time_digits >= 2) {
+    span = 3600000;
+  }
+  *to = *from + span - 1;
+  return true;
+}
+
 // Glob matching for wildcard queries: * any run, ? any one byte.
 bool GlobMatch(std::string_view pattern, std::string_view text) {
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
@@ -323,6 +354,22 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
     return Status::OK();
   }
 
+  if (q.field.find('*') != std::string::npos) {
+    // Every stored field whose name fits the pattern; a value that does not
+    // fit a field's type does not match there (Kibana sends these lenient).
+    for (size_t c = 0; c < segment_->meta().columns.size(); ++c) {
+      const std::string& name = segment_->meta().columns[c].name;
+      if (name.rfind("_", 0) == 0 || !GlobMatch(q.field, name)) continue;
+      Query one = q;
+      one.field = name;
+      Bitmap m;
+      Status s = MatchLeaf(one, &m);
+      if (s.IsInvalidArgument()) continue;
+      if (!s.ok()) return s;
+      roaring_bitmap_or_inplace(rows->get(), m.get());
+    }
+    return Status::OK();
+  }
   const ResolvedField field = catalog_->Resolve(q.field);
   if (!field.known) return Status::OK();  // unmapped: matches nothing
 
@@ -425,12 +472,47 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
     return Scan(*segment_, col, nullptr, AnyBlock, [](const ColumnBlock&, size_t) { return true; }, rows,
                 &blocks_read_);
   }
-  const bool is_set = q.kind == Query::Kind::kTerm || q.kind == Query::Kind::kTerms || q.kind == Query::Kind::kIds;
+  const bool is_set = q.kind == Query::Kind::kTerm || q.kind == Query::Kind::kTerms || q.kind == Query::Kind::kIds ||
+                      q.kind == Query::Kind::kMatchPhrase;
 
   if (HasDictionary(type)) {
     const std::vector<std::string>* dict = nullptr;
     Status s = segment_->Dictionary(col, &dict);
     if (!s.ok()) return s;
+    if (type == ColumnType::kText && q.kind == Query::Kind::kWildcard) {
+      // A pattern on text matches a token of the value.
+      const std::string pattern = Lower(q.values[0].ToString());
+      std::vector<bool> wanted(dict->size(), false);
+      bool any = false;
+      for (size_t code = 0; code < dict->size(); ++code) {
+        ForEachToken((*dict)[code], [&](std::string_view t) {
+          if (!wanted[code] && GlobMatch(pattern, t)) wanted[code] = any = true;
+        });
+      }
+      if (!any) return Status::OK();
+      return Scan(*segment_, col, nullptr, AnyBlock,
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+    }
+    if (type == ColumnType::kText && q.kind == Query::Kind::kMatchPhrase) {
+      std::vector<std::string> phrase;
+      ForEachToken(q.values[0].ToString(), [&](std::string_view t) { phrase.emplace_back(t); });
+      if (phrase.empty()) return Status::OK();
+      std::vector<bool> wanted(dict->size(), false);
+      for (size_t code = 0; code < dict->size(); ++code) {
+        std::vector<std::string> tokens;
+        ForEachToken((*dict)[code], [&](std::string_view t) { tokens.emplace_back(t); });
+        wanted[code] = std::search(tokens.begin(), tokens.end(), phrase.begin(), phrase.end()) != tokens.end();
+      }
+      Bitmap pages;
+      const roaring_bitmap_t* page_filter = nullptr;
+      if (segment_->HasPostings(col)) {
+        s = segment_->TokenPostings(col, phrase[0], &pages);
+        if (!s.ok()) return s;
+        page_filter = pages.get();
+      }
+      return Scan(*segment_, col, page_filter, AnyBlock,
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+    }
     if (type == ColumnType::kText && (q.kind == Query::Kind::kMatch || is_set)) {
       // Full text: the query's tokens against each value's tokens.
       std::vector<std::string> tokens;
@@ -482,6 +564,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         case Query::Kind::kTerms:
         case Query::Kind::kIds:
         case Query::Kind::kMatch:
+        case Query::Kind::kMatchPhrase:
           for (const QueryValue& v : q.values) {
             hit = hit || (q.case_insensitive ? Lower(value) == Lower(v.ToString()) : value == v.ToString());
           }
@@ -674,6 +757,13 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       hi = std::min(hi, exact ? w - 1 : w);
     }
     if (lo > hi) return Status::OK();
+  } else if (is_date && (q.kind == Query::Kind::kMatch || q.kind == Query::Kind::kMatchPhrase) &&
+             q.values.size() == 1 && q.values[0].kind == QueryValue::Kind::kString) {
+    // A date matches the span its text names: a day, a minute, a second.
+    int64_t from_ms, to_ms;
+    if (!DateSpan(q.values[0].text, &from_ms, &to_ms)) return Unreadable(q.values[0], field, "date");
+    lo = from_ms;
+    hi = to_ms;
   } else if (is_set || q.kind == Query::Kind::kMatch) {
     for (const QueryValue& v : q.values) {
       Wide w;

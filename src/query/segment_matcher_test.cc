@@ -11,6 +11,7 @@
 #include "ingest/document_id.h"
 #include "ingest/document_writer.h"
 #include "ingest/flow_ingester.h"
+#include "query/kql_parser.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -229,6 +230,41 @@ TEST_F(SegmentMatcherTest, IdsAndErrors) {
   EXPECT_NE(s.message().find("[http] is not a valid number for field [destination.port]"), std::string::npos);
   s = m.Match(Query::Term("source.ip", QueryValue::String("10.0.0/8x")), &rows);
   EXPECT_TRUE(s.IsInvalidArgument());
+}
+
+TEST_F(SegmentMatcherTest, KqlEndToEnd) {
+  auto kql = [](std::string_view text, bool ci = false) {
+    Query q;
+    SearchError e;
+    EXPECT_TRUE(ParseKql(text, &q, &e, ci)) << e.reason;
+    return q;
+  };
+  // The seed's query.
+  Expect(kql("source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*"),
+         [](const Flow& f) { return f.src.rfind("10.", 0) == 0 && f.action == "REJECT" && !f.dst.empty(); });
+  // Keywords are case-sensitive unless asked otherwise.
+  Expect(kql("event.action:reject"), [](const Flow&) { return false; });
+  Expect(kql("event.action:reject", true), [](const Flow& f) { return f.action == "REJECT"; });
+  Expect(kql("destination.port:(22 or 3389) and not event.outcome:success"),
+         [](const Flow& f) { return (f.dport == 22 || f.dport == 3389) && f.action != "ACCEPT"; });
+  Expect(kql("source.bytes >= 1000 and network.bytes < 5000"),
+         [](const Flow& f) { return f.bytes >= 1000 && f.bytes < 5000; });
+  Expect(kql("network.transport:udp or network.transport:icmp"),
+         [](const Flow& f) { return f.proto == 17 || f.proto == 1; });
+  // A date matches the span it names.
+  const int64_t end = collect_->flows[10].end;
+  char iso[kIso8601MillisLength];
+  FormatIso8601Millis(end * 1000, iso);
+  const std::string minute(iso, 16);  // "YYYY-MM-DDTHH:MM"
+  Expect(kql(std::string("@timestamp:\"").append(minute).append("\"")),
+         [&](const Flow& f) { return f.end / 60 == end / 60; });
+  // Field-less: any field holds the value.
+  Expect(kql("REJECT"), [](const Flow& f) { return f.action == "REJECT"; });
+  Expect(kql(std::string("related.ip:\"").append(collect_->flows[3].src).append("\"")), [&](const Flow& f) {
+    return f.src == collect_->flows[3].src || f.dst == collect_->flows[3].src;
+  });
+  Expect(kql("aws.vpcflow.interface_id:eni-*"), [](const Flow&) { return true; });
+  Expect(kql("destination.port >= 1024 and destination.port < 1025"), [](const Flow& f) { return f.dport == 1024; });
 }
 
 TEST(SegmentMatcherDocuments, TextKeywordNumbersDatesAndBooleans) {

@@ -1,0 +1,104 @@
+#include "query/kql_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace flowdex {
+namespace {
+
+Query Kql(std::string_view text) {
+  Query q;
+  SearchError e;
+  EXPECT_TRUE(ParseKql(text, &q, &e)) << text << ": " << e.reason;
+  return q;
+}
+
+// A compact rendering of a query tree, for asserting shapes.
+std::string Show(const Query& q) {
+  auto vals = [&] {
+    std::string s;
+    for (const QueryValue& v : q.values) {
+      if (!s.empty()) s += ',';
+      s += v.ToString();
+    }
+    return s;
+  };
+  auto list = [&](const std::vector<Query>& qs) {
+    std::string s;
+    for (const Query& c : qs) {
+      if (!s.empty()) s += ' ';
+      s += Show(c);
+    }
+    return s;
+  };
+  switch (q.kind) {
+    case Query::Kind::kMatchAll: return "ALL";
+    case Query::Kind::kMatch: return "match(" + q.field + "=" + vals() + ")";
+    case Query::Kind::kMatchPhrase: return "phrase(" + q.field + "=" + vals() + ")";
+    case Query::Kind::kWildcard: return "wild(" + q.field + "=" + vals() + ")";
+    case Query::Kind::kExists: return "exists(" + q.field + ")";
+    case Query::Kind::kRange:
+      return "range(" + q.field + (q.gt ? " >" + q.gt->ToString() : "") + (q.gte ? " >=" + q.gte->ToString() : "") +
+             (q.lt ? " <" + q.lt->ToString() : "") + (q.lte ? " <=" + q.lte->ToString() : "") + ")";
+    case Query::Kind::kBool:
+      if (!q.should.empty()) return "or[" + list(q.should) + "]";
+      if (!q.filter.empty()) return "and[" + list(q.filter) + "]";
+      return "not[" + list(q.must_not) + "]";
+    default: return "?";
+  }
+}
+
+TEST(Kql, GrammarFromKibanasTests) {
+  EXPECT_EQ(Show(Kql("  ")), "ALL");
+  EXPECT_EQ(Show(Kql("foo")), "match(*=foo)");
+  EXPECT_EQ(Show(Kql("  foo ")), "match(*=foo)");
+  EXPECT_EQ(Show(Kql("foo bar")), "match(*=foo bar)") << "whitespace never means or";
+  EXPECT_EQ(Show(Kql("foo and bar")), "and[match(*=foo) match(*=bar)]");
+  EXPECT_EQ(Show(Kql("foo and\u00a0bar")), "and[match(*=foo) match(*=bar)]") << "no-break space";
+  EXPECT_EQ(Show(Kql("foo OR bar or baz")), "or[match(*=foo) match(*=bar) match(*=baz)]") << "flat, any case";
+  EXPECT_EQ(Show(Kql("not (foo or bar)")), "not[or[match(*=foo) match(*=bar)]]");
+  EXPECT_EQ(Show(Kql("foo or bar and baz or qux")),
+            "or[match(*=foo) and[match(*=bar) match(*=baz)] match(*=qux)]");
+  EXPECT_EQ(Show(Kql("(foo or bar) and baz")), "and[or[match(*=foo) match(*=bar)] match(*=baz)]");
+  EXPECT_EQ(Show(Kql("foo:bar")), "match(foo=bar)");
+  EXPECT_EQ(Show(Kql("foo:bar baz")), "match(foo=bar baz)");
+  EXPECT_EQ(Show(Kql("foo:\"bar baz\"")), "phrase(foo=bar baz)");
+  EXPECT_EQ(Show(Kql("foo:(bar or baz)")), "or[match(foo=bar) match(foo=baz)]");
+  EXPECT_EQ(Show(Kql("foo:(bar or baz and not qux)")),
+            "or[match(foo=bar) and[match(foo=baz) not[match(foo=qux)]]]");
+  EXPECT_EQ(Show(Kql("foo:*")), "exists(foo)");
+  EXPECT_EQ(Show(Kql("*:*")), "ALL");
+  EXPECT_EQ(Show(Kql("foo:bar*")), "wild(foo=bar*)");
+  EXPECT_EQ(Show(Kql("machine.os*:windows")), "match(machine.os*=windows)");
+  EXPECT_EQ(Show(Kql("bytes > 1000")), "range(bytes >1000)");
+  EXPECT_EQ(Show(Kql("bytes>=1000 and bytes<=2000")), "and[range(bytes >=1000) range(bytes <=2000)]");
+  EXPECT_EQ(Show(Kql("@timestamp < \"2021-01-02T21:55:59\"")), "range(@timestamp <2021-01-02T21:55:59)");
+  EXPECT_EQ(Show(Kql("foo and")), "match(*=foo and)") << "no whitespace after: a literal";
+  EXPECT_EQ(Show(Kql("notfoo")), "match(*=notfoo)");
+  EXPECT_EQ(Show(Kql("x:a\\:b")), "match(x=a:b)");
+  EXPECT_EQ(Show(Kql("x:\\*")), "match(x=*)") << "an escaped star is a star";
+  EXPECT_EQ(Show(Kql("x:foo \\and bar")), "match(x=foo and bar)");
+  EXPECT_EQ(Show(Kql("x:caf\\u00e9")), "match(x=café)");
+  EXPECT_EQ(Show(Kql("x:\"a \\\"q\\\" \\\\ b\"")), "phrase(x=a \"q\" \\ b)");
+  EXPECT_EQ(Show(Kql("source.ip:\"2001:db8::/32\"")), "phrase(source.ip=2001:db8::/32)");
+  const Query t = Kql("ssl:true");
+  ASSERT_EQ(t.values.size(), 1u);
+  EXPECT_EQ(t.values[0].kind, QueryValue::Kind::kBool);
+}
+
+TEST(Kql, SyntaxErrorsPointAtTheProblem) {
+  Query q;
+  SearchError e;
+  EXPECT_FALSE(ParseKql("foo:(bar", &q, &e));
+  EXPECT_EQ(e.type, "parsing_exception");
+  EXPECT_EQ(e.status, 400);
+  EXPECT_NE(e.reason.find("foo:(bar\n--------^"), std::string::npos) << e.reason;
+  EXPECT_FALSE(ParseKql("message:cannot be", &q, &e)) << "Kibana's not<ws> quirk";
+  EXPECT_FALSE(ParseKql("source.ip: ::1", &q, &e)) << "IPv6 must be quoted";
+  EXPECT_FALSE(ParseKql("a:\"open", &q, &e));
+  EXPECT_FALSE(ParseKql("NOT(x)", &q, &e));
+  EXPECT_FALSE(ParseKql("f:{g:1}", &q, &e));
+  EXPECT_FALSE(ParseKql("x:foo \\", &q, &e));
+}
+
+}  // namespace
+}  // namespace flowdex
