@@ -196,7 +196,14 @@ double StoredDouble(uint64_t bits) {
 // some value satisfies `pred(block, value index)`.
 template <typename BlockOk, typename Pred>
 Status Scan(const SegmentReader& seg, int column, const roaring_bitmap_t* pages, BlockOk&& block_ok, Pred&& pred,
-            Bitmap* rows, uint64_t* blocks_read) {
+            Bitmap* rows, uint64_t* blocks_read, const roaring_bitmap_t* restrict_pages) {
+  // Pages to read: those the postings name, among those still in question.
+  Bitmap combined;
+  if (restrict_pages != nullptr) {
+    combined = pages != nullptr ? Bitmap(roaring_bitmap_and(pages, restrict_pages))
+                                : Bitmap(roaring_bitmap_copy(restrict_pages));
+    pages = combined.get();
+  }
   const ColumnMeta& meta = seg.meta().columns[column];
   ColumnBlock blk;
   std::vector<uint32_t> hits;
@@ -256,16 +263,72 @@ Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
   }
 }
 
+namespace {
+
+// A rough cost of a clause, to run the selective, postings-backed ones first.
+int Cost(const Query& q) {
+  switch (q.kind) {
+    case Query::Kind::kTerm:
+    case Query::Kind::kTerms:
+    case Query::Kind::kIds:
+    case Query::Kind::kMatch:
+    case Query::Kind::kMatchPhrase: return 0;
+    case Query::Kind::kPrefix:
+    case Query::Kind::kWildcard:
+    case Query::Kind::kRange: return 1;
+    case Query::Kind::kBool: return 2;
+    default: return 3;  // exists, match_all: every block
+  }
+}
+
+// The pages (kRowsPerPage rows) that hold any of `rows`.
+Bitmap PagesOf(const roaring_bitmap_t* rows) {
+  Bitmap pages = NewBitmap();
+  std::vector<uint32_t> ids;
+  uint32_t last = UINT32_MAX;
+  roaring_uint32_iterator_t* it = roaring_create_iterator(rows);
+  while (it->has_value) {
+    const uint32_t page = it->current_value / kRowsPerPage;
+    if (page != last) ids.push_back(last = page);
+    // Jump to the next page.
+    if (!roaring_move_uint32_iterator_equalorlarger(it, (page + 1) * kRowsPerPage)) break;
+  }
+  roaring_free_uint32_iterator(it);
+  roaring_bitmap_add_many(pages.get(), ids.size(), ids.data());
+  return pages;
+}
+
+}  // namespace
+
 Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   Bitmap result = AllRows();
-  for (const auto* clauses : {&q.must, &q.filter}) {
-    for (const Query& c : *clauses) {
-      Bitmap m;
-      Status s = Match(c, &m);
-      if (!s.ok()) return s;
-      roaring_bitmap_and_inplace(result.get(), m.get());
-    }
+  // Required clauses, cheapest first; each later one reads only the pages
+  // where rows are still in question.
+  std::vector<const Query*> required;
+  for (const Query& c : q.must) required.push_back(&c);
+  for (const Query& c : q.filter) required.push_back(&c);
+  std::stable_sort(required.begin(), required.end(), [](const Query* a, const Query* b) { return Cost(*a) < Cost(*b); });
+  const roaring_bitmap_t* outer_restrict = restrict_pages_;
+  Bitmap pages;
+  auto narrow = [&] {
+    pages = PagesOf(result.get());
+    if (outer_restrict != nullptr) roaring_bitmap_and_inplace(pages.get(), outer_restrict);
+    restrict_pages_ = pages.get();
+  };
+  for (size_t i = 0; i < required.size(); ++i) {
+    if (i > 0) narrow();
+    Bitmap m;
+    Status s = Match(*required[i], &m);
+    restrict_pages_ = outer_restrict;
+    if (!s.ok()) return s;
+    roaring_bitmap_and_inplace(result.get(), m.get());
   }
+  if (!required.empty()) narrow();
+  struct Restore {
+    const roaring_bitmap_t*& slot;
+    const roaring_bitmap_t* value;
+    ~Restore() { slot = value; }
+  } restore{restrict_pages_, outer_restrict};
   const int msm = q.minimum_should_match >= 0
                       ? q.minimum_should_match
                       : (!q.should.empty() && q.must.empty() && q.filter.empty() ? 1 : 0);
@@ -338,14 +401,14 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
         if (id.compare(0, dash, hash) != 0) continue;
         Bitmap by_source = NewBitmap(), by_offset = NewBitmap();
         s = Scan(*segment_, src, nullptr, AnyBlock,
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_, restrict_pages_);
         if (!s.ok()) return s;
         const std::string offset = v.text.substr(dash + 1);
         char* end = nullptr;
         const unsigned long long o = std::strtoull(offset.c_str(), &end, 10);
         if (offset.empty() || end != offset.c_str() + offset.size()) continue;
         s = Scan(*segment_, off, nullptr, [&](const BlockStats& st) { return st.min <= o && o <= st.max; },
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_, restrict_pages_);
         if (!s.ok()) return s;
         roaring_bitmap_and_inplace(by_source.get(), by_offset.get());
         roaring_bitmap_or_inplace(rows->get(), by_source.get());
@@ -420,7 +483,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
                     const std::string_view name = TransportName(static_cast<uint8_t>(b.values[k]));
                     return exists ? !name.empty() : names.count(std::string(name)) > 0;
                   },
-                  rows, &blocks_read_);
+                  rows, &blocks_read_, restrict_pages_);
     }
     case D::kNetworkType: {
       const int col = segment_->FindColumn("source.ip");
@@ -433,7 +496,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
       }
       return Scan(*segment_, col, nullptr, AnyBlock,
                   [&](const ColumnBlock& b, size_t k) { return b.ips[k].is_v4() ? want4 : want6; }, rows,
-                  &blocks_read_);
+                  &blocks_read_, restrict_pages_);
     }
     case D::kTcpFlagsNames: {
       const int col = segment_->FindColumn("aws.vpcflow.tcp_flags");
@@ -450,7 +513,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
       if (q.kind == Query::Kind::kExists) mask = 0x3f;
       if (mask == 0) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_);
+                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_, restrict_pages_);
     }
   }
   for (const std::string& name : field.columns) {
@@ -470,7 +533,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
   const std::string& field = q.field;
   if (q.kind == Query::Kind::kExists) {
     return Scan(*segment_, col, nullptr, AnyBlock, [](const ColumnBlock&, size_t) { return true; }, rows,
-                &blocks_read_);
+                &blocks_read_, restrict_pages_);
   }
   const bool is_set = q.kind == Query::Kind::kTerm || q.kind == Query::Kind::kTerms || q.kind == Query::Kind::kIds ||
                       q.kind == Query::Kind::kMatchPhrase;
@@ -491,7 +554,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       }
       if (!any) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
     }
     if (type == ColumnType::kText && q.kind == Query::Kind::kMatchPhrase) {
       std::vector<std::string> phrase;
@@ -511,7 +574,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
     }
     if (type == ColumnType::kText && (q.kind == Query::Kind::kMatch || is_set)) {
       // Full text: the query's tokens against each value's tokens.
@@ -551,7 +614,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
     }
     // Keywords: decide per dictionary entry, then scan codes.
     std::vector<bool> wanted(dict->size(), false);
@@ -603,7 +666,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
     }
     const uint64_t lo = codes.front(), hi = codes.back();
     return Scan(*segment_, col, page_filter, [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; },
-                [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_);
+                [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
   }
 
   if (type == ColumnType::kIp) {
@@ -659,6 +722,17 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       }
       page_filter = pages.get();
     }
+    // IPv4 rows compare as 32-bit integers against the ranges' IPv4 parts.
+    static const Key16 kV4Lo = IpSortKey(IpAddress::FromV4(0)), kV4Hi = IpSortKey(IpAddress::FromV4(0xFFFFFFFFu));
+    std::vector<std::pair<uint32_t, uint32_t>> v4_ranges;
+    for (const auto& [a, z] : ranges) {
+      if (z < kV4Lo || kV4Hi < a) continue;
+      const Key16 lo4 = a < kV4Lo ? kV4Lo : a, hi4 = kV4Hi < z ? kV4Hi : z;
+      auto u32 = [](const Key16& k) {
+        return (uint32_t{k[12]} << 24) | (uint32_t{k[13]} << 16) | (uint32_t{k[14]} << 8) | k[15];
+      };
+      v4_ranges.emplace_back(u32(lo4), u32(hi4));
+    }
     return Scan(*segment_, col, page_filter,
                 [&](const BlockStats& st) {
                   for (const auto& r : ranges) {
@@ -667,13 +741,21 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   return false;
                 },
                 [&](const ColumnBlock& b, size_t k) {
-                  const Key16 key = IpSortKey(b.ips[k]);
+                  const IpAddress& ip = b.ips[k];
+                  if (ip.is_v4()) {
+                    const uint32_t v = ip.v4();
+                    for (const auto& [lo4, hi4] : v4_ranges) {
+                      if (v >= lo4 && v <= hi4) return true;
+                    }
+                    return false;
+                  }
+                  const Key16 key = IpSortKey(ip);
                   for (const auto& r : ranges) {
                     if (!(key < r.first) && !(r.second < key)) return true;
                   }
                   return false;
                 },
-                rows, &blocks_read_);
+                rows, &blocks_read_, restrict_pages_);
   }
 
   if (type == ColumnType::kDouble) {
@@ -711,7 +793,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   if (range) return (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
                   return std::find(set.begin(), set.end(), d) != set.end();
                 },
-                rows, &blocks_read_);
+                rows, &blocks_read_, restrict_pages_);
   }
 
   // Integers, timestamps and booleans: compare as wide integers.
@@ -800,7 +882,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                 if (set.empty()) return v >= lo && v <= hi;
                 return std::binary_search(set.begin(), set.end(), v);
               },
-              rows, &blocks_read_);
+              rows, &blocks_read_, restrict_pages_);
 }
 
 }  // namespace flowdex

@@ -38,6 +38,9 @@ class SegmentMatcher {
   const SegmentReader* segment_;
   const FieldCatalog* catalog_;
   uint64_t blocks_read_ = 0;
+  // While a bool's later clauses run: the pages where rows are still in
+  // question (nullptr: all).
+  const roaring_bitmap_t* restrict_pages_ = nullptr;
 };
 
 }  // namespace flowdex

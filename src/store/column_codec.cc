@@ -333,16 +333,28 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
     const int width = kind == kIpv4 ? 4 : 16;
     std::string_view planes;
     if (!in.GetBytes(static_cast<size_t>(rows) * width, &planes) || in.remaining() != 0) return Malformed(type);
-    for (uint32_t i = 0; i < rows; ++i) {
-      if (!out->present(i)) continue;
-      IpAddress& ip = out->ips[i];
-      for (int b = 0; b < width; ++b) ip.bytes[b] = static_cast<uint8_t>(planes[static_cast<size_t>(b) * rows + i]);
-      const bool v4 = kind == kIpv4 || ((static_cast<uint8_t>(families[i >> 3]) >> (i & 7)) & 1);
-      if (v4 && width == 16) {
-        std::memmove(ip.bytes.data(), ip.bytes.data() + 12, 4);
-        std::memset(ip.bytes.data() + 4, 0, 12);
+    if (kind == kIpv4) {
+      // Plane by plane (first octet first): sequential reads.
+      std::vector<uint32_t> v4(rows, 0);
+      for (int b = 0; b < 4; ++b) {
+        const auto* plane = reinterpret_cast<const uint8_t*>(planes.data()) + static_cast<size_t>(b) * rows;
+        for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
       }
-      ip.family = v4 ? IpAddress::Family::kV4 : IpAddress::Family::kV6;
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (out->present(i)) out->ips[i] = IpAddress::FromV4(v4[i]);
+      }
+    } else {
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (!out->present(i)) continue;
+        IpAddress& ip = out->ips[i];
+        for (int b = 0; b < 16; ++b) ip.bytes[b] = static_cast<uint8_t>(planes[static_cast<size_t>(b) * rows + i]);
+        const bool v4 = (static_cast<uint8_t>(families[i >> 3]) >> (i & 7)) & 1;
+        if (v4) {
+          std::memmove(ip.bytes.data(), ip.bytes.data() + 12, 4);
+          std::memset(ip.bytes.data() + 4, 0, 12);
+        }
+        ip.family = v4 ? IpAddress::Family::kV4 : IpAddress::Family::kV6;
+      }
     }
     return Status::OK();
   }
