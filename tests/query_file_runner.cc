@@ -1,0 +1,186 @@
+// Runs the data-driven query tests in tests/query/*.test (in the spirit of
+// DuckDB's sqllogictest): each file loads documents into indices and states
+// queries with their expected hits, totals or errors. The format:
+//
+//   # a comment
+//   index NAME [MAPPING-JSON]      create an index (optionally with a mapping)
+//   doc NAME ID JSON               index a document (committed before the next query)
+//   search NAME[,NAME...] [ORDERED]  then the _search body on the next line(s) up to ----
+//   kql NAME                       then a KQL query on the next line, then ----
+//   ----
+//   hits ID ID ...                 the ids of the hits (in order with ORDERED, else as a set)
+//   total N                        hits.total.value, exactly
+//   error TYPE: REASON             the request fails with this error (first line of the reason)
+//
+// Cases are separated by blank lines. Each case reports its file and line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "ingest/document_writer.h"
+#include "query/dsl_parser.h"
+#include "query/kql_parser.h"
+#include "query/searcher.h"
+
+#ifndef FLOWDEX_QUERY_TEST_DIR
+#error "FLOWDEX_QUERY_TEST_DIR must name tests/query"
+#endif
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class QueryFileTest : public ::testing::TestWithParam<std::string> {};
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+std::vector<std::string> Words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+TEST_P(QueryFileTest, Cases) {
+  const std::string path = GetParam();
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(Trim(l));
+
+  const fs::path dir = fs::temp_directory_path() / ("flowdex_query_file_" + std::to_string(::getpid()) + "_" +
+                                                    fs::path(path).stem().string());
+  fs::remove_all(dir);
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir.string(), &store).ok());
+  std::map<std::string, IndexMapping> mappings;
+  std::map<std::string, std::unique_ptr<DocumentWriter>> writers;
+  auto flush = [&] {
+    for (auto& [name, w] : writers) {
+      CommitBatch batch;
+      ASSERT_TRUE(w->Finish(&batch).ok());
+      ASSERT_TRUE(store->Commit(batch).ok());
+      mappings[name] = w->mapping();
+    }
+    writers.clear();
+  };
+  int cases = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (line.empty() || line[0] == '#') continue;
+    const std::string where = path + ":" + std::to_string(i + 1);
+    const std::vector<std::string> words = Words(line);
+    if (words[0] == "index") {
+      ASSERT_GE(words.size(), 2u) << where;
+      IndexMapping m;
+      MappingError err;
+      const size_t brace = line.find('{');
+      if (brace != std::string::npos) {
+        ASSERT_TRUE(IndexMapping::FromJson(line.substr(brace), &m, &err)) << where << ": " << err.reason;
+      }
+      mappings[words[1]] = m;
+      continue;
+    }
+    if (words[0] == "doc") {
+      ASSERT_GE(words.size(), 4u) << where;
+      auto& w = writers[words[1]];
+      if (!w) {
+        DocumentWriter::Options o;
+        o.index = words[1];
+        w = std::make_unique<DocumentWriter>(store.get(), o, mappings[words[1]]);
+      }
+      MappingError err;
+      const std::string json = line.substr(line.find('{'));
+      ASSERT_TRUE(w->Add(json, words[2], &err)) << where << ": " << err.type << ": " << err.reason;
+      continue;
+    }
+    ASSERT_TRUE(words[0] == "search" || words[0] == "kql") << where << ": unknown directive " << words[0];
+    flush();
+    // The request runs to the ---- line; the expectation follows it.
+    std::string body;
+    size_t j = i + 1;
+    for (; j < lines.size() && lines[j] != "----"; ++j) body += lines[j] + "\n";
+    ASSERT_LT(j + 1, lines.size()) << where << ": no ---- and expectation";
+    const std::vector<std::string> expect = Words(lines[j + 1]);
+    const std::string expect_line = lines[j + 1];
+    i = j + 1;
+    ++cases;
+    SCOPED_TRACE(where);
+
+    SearchRequest request;
+    SearchError error;
+    bool parsed;
+    if (words[0] == "kql") {
+      parsed = ParseKql(Trim(body.substr(0, body.size() - 1)), &request.query, &error);
+      request.size = 10000;
+      request.track_total_hits = -1;
+    } else {
+      parsed = ParseSearchBody(body, &request, &error);
+    }
+    request.indices.clear();
+    std::stringstream names(words[1]);
+    for (std::string n; std::getline(names, n, ',');) request.indices.push_back(n);
+    SearchResponse response;
+    if (parsed) {
+      Status s = Search(*store, request, &response);
+      if (!s.ok()) {
+        parsed = false;
+        error.type = "search_phase_execution_exception";
+        error.reason = std::string(s.message());
+      }
+    }
+    if (expect[0] == "error") {
+      EXPECT_FALSE(parsed) << "expected an error";
+      // Multi-line reasons (KQL's caret) are compared by their first line.
+      EXPECT_EQ(error.type + ": " + error.reason.substr(0, error.reason.find('\n')), expect_line.substr(6));
+      continue;
+    }
+    ASSERT_TRUE(parsed) << error.type << ": " << error.reason;
+    if (expect[0] == "total") {
+      ASSERT_EQ(expect.size(), 2u);
+      EXPECT_EQ(response.total, std::stoull(expect[1]));
+    } else if (expect[0] == "hits") {
+      std::vector<std::string> want(expect.begin() + 1, expect.end()), got;
+      for (const SearchHit& h : response.hits) got.push_back(h.id);
+      const bool ordered = words.size() > 2 && words[2] == "ORDERED";
+      if (!ordered) {
+        std::sort(want.begin(), want.end());
+        std::sort(got.begin(), got.end());
+      }
+      EXPECT_EQ(got, want);
+    } else {
+      ADD_FAILURE() << "unknown expectation " << expect[0];
+    }
+  }
+  RecordProperty("cases", cases);
+  EXPECT_GT(cases, 0);
+  store.reset();
+  fs::remove_all(dir);
+}
+
+std::vector<std::string> TestFiles() {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(FLOWDEX_QUERY_TEST_DIR)) {
+    if (e.path().extension() == ".test") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, QueryFileTest, ::testing::ValuesIn(TestFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = fs::path(info.param).stem().string();
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace flowdex
