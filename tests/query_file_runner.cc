@@ -10,6 +10,7 @@
 //   ----
 //   hits ID ID ...                 the ids of the hits (in order with ORDERED, else as a set)
 //   total N                        hits.total.value, exactly
+//   agg NAME JSON                  the aggregation NAME renders as JSON (compared as JSON values)
 //   error TYPE: REASON             the request fails with this error (first line of the reason)
 //
 // Cases are separated by blank lines. Each case reports its file and line.
@@ -20,6 +21,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <rapidjson/document.h>
 
 #include "ingest/document_writer.h"
 #include "query/dsl_parser.h"
@@ -156,6 +159,20 @@ TEST_P(QueryFileTest, Cases) {
         std::sort(got.begin(), got.end());
       }
       EXPECT_EQ(got, want);
+    } else if (expect[0] == "agg") {
+      ASSERT_GE(expect.size(), 3u);
+      size_t index = request.aggs.size();
+      for (size_t a = 0; a < request.aggs.size(); ++a) {
+        if (request.aggs[a].name == expect[1]) index = a;
+      }
+      ASSERT_LT(index, request.aggs.size()) << "no aggregation " << expect[1];
+      std::string got;
+      WriteAggregationJson(request.aggs[index], response.aggs[index], &got);
+      rapidjson::Document want_doc, got_doc;
+      want_doc.Parse(expect_line.substr(expect_line.find('{')).c_str());
+      got_doc.Parse(got.c_str());
+      ASSERT_FALSE(want_doc.HasParseError()) << "bad expected JSON";
+      EXPECT_TRUE(want_doc == got_doc) << "got " << got;
     } else {
       ADD_FAILURE() << "unknown expectation " << expect[0];
     }

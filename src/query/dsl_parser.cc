@@ -5,6 +5,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace flowdex {
@@ -370,6 +373,149 @@ class Parser {
     return true;
   }
 
+  // (public) "aggs": {"<name>": {"<type>": {...}, "aggs": {...}}, ...}
+ public:
+  bool ParseAggs(const Value& v, std::vector<AggRequest>* out) {
+    if (!v.IsObject()) return Fail("parsing_exception", "Found [aggs] but it is not an object", "aggs");
+    for (const auto& m : v.GetObject()) {
+      AggRequest agg;
+      agg.name = m.name.GetString();
+      if (!m.value.IsObject()) {
+        return Fail("parsing_exception", "Expected [START_OBJECT] under [" + agg.name + "]", agg.name);
+      }
+      bool have_type = false;
+      for (const auto& part : m.value.GetObject()) {
+        const std::string key = part.name.GetString();
+        if (key == "aggs" || key == "aggregations") {
+          if (!ParseAggs(part.value, &agg.subs)) return false;
+        } else if (key == "meta") {
+        } else if (have_type) {
+          return Fail("parsing_exception",
+                      fmt::format("Found two aggregation type definitions in [{}]: [{}]", agg.name, key), key);
+        } else {
+          have_type = true;
+          if (!ParseAggBody(key, part.value, &agg)) return false;
+        }
+      }
+      if (!have_type) return Fail("parsing_exception", "Missing definition for aggregation [" + agg.name + "]", agg.name);
+      out->push_back(std::move(agg));
+    }
+    return true;
+  }
+
+ private:
+  bool ParseAggBody(const std::string& type, const Value& body, AggRequest* agg) {
+    using T = AggRequest::Type;
+    static const std::pair<const char*, T> kTypes[] = {
+        {"terms", T::kTerms}, {"date_histogram", T::kDateHistogram}, {"histogram", T::kHistogram},
+        {"range", T::kRange}, {"filter", T::kFilter},      {"filters", T::kFilters},
+        {"sum", T::kSum},     {"avg", T::kAvg},            {"min", T::kMin},
+        {"max", T::kMax},     {"value_count", T::kValueCount}, {"stats", T::kStats},
+        {"cardinality", T::kCardinality}};
+    bool known = false;
+    for (const auto& [name, t] : kTypes) {
+      if (type == name) agg->type = t, known = true;
+    }
+    if (!known) return Fail("parsing_exception", fmt::format("Unknown aggregation type [{}]", type), type);
+    if (!body.IsObject()) return Fail("parsing_exception", fmt::format("[{}] must be an object", type), type);
+    if (agg->type == T::kFilter) {
+      agg->filters.emplace_back("", Query{});
+      return ParseQuery(body, &agg->filters.back().second);
+    }
+    if (agg->type == T::kDateHistogram || agg->type == T::kHistogram) agg->min_doc_count = 0;
+    for (const auto& m : body.GetObject()) {
+      const std::string key = m.name.GetString();
+      const Value& v = m.value;
+      if (key == "field" && v.IsString()) {
+        agg->field = v.GetString();
+      } else if (key == "size" && v.IsUint64()) {
+        agg->size = v.GetUint64();
+      } else if (key == "min_doc_count" && v.IsUint64()) {
+        agg->min_doc_count = v.GetUint64();
+      } else if (key == "order" && v.IsObject() && v.MemberCount() == 1) {
+        const std::string by = v.MemberBegin()->name.GetString();
+        const std::string dir = v.MemberBegin()->value.IsString() ? v.MemberBegin()->value.GetString() : "";
+        if ((by != "_count" && by != "_key") || (dir != "asc" && dir != "desc")) {
+          return Fail("illegal_argument_exception", fmt::format("Invalid aggregation order [{}] [{}]", by, dir), key);
+        }
+        agg->order_by_key = by == "_key";
+        agg->order_descending = dir == "desc";
+      } else if (key == "fixed_interval" && v.IsString()) {
+        const std::string text = v.GetString();
+        size_t digits = 0;
+        while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+        const std::string unit = text.substr(digits);
+        const int64_t n = digits ? std::stoll(text.substr(0, digits)) : 0;
+        const int64_t ms = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
+                         : unit == "d" ? 86400000 : 0;
+        if (n <= 0 || ms == 0) {
+          return Fail("illegal_argument_exception",
+                      fmt::format("failed to parse setting [date_histogram.fixedInterval] with value [{}] as a time "
+                                  "value: unit is missing or unrecognized",
+                                  text),
+                      key);
+        }
+        agg->fixed_interval_ms = n * ms;
+      } else if (key == "calendar_interval" && v.IsString()) {
+        static const char* kUnits[] = {"minute", "1m", "hour", "1h", "day", "1d", "week", "1w",
+                                       "month", "1M", "quarter", "1q", "year", "1y"};
+        const std::string unit = v.GetString();
+        if (std::find(std::begin(kUnits), std::end(kUnits), unit) == std::end(kUnits)) {
+          return Fail("illegal_argument_exception", fmt::format("The supplied interval [{}] could not be parsed as a "
+                                                                "calendar interval.",
+                                                                unit),
+                      key);
+        }
+        agg->calendar_unit = unit;
+      } else if (key == "interval" && v.IsNumber() && agg->type == T::kHistogram) {
+        agg->interval = v.GetDouble();
+      } else if (key == "ranges" && v.IsArray()) {
+        for (const Value& r : v.GetArray()) {
+          AggRequest::Range range;
+          if (r.IsObject()) {
+            if (r.HasMember("from") && r["from"].IsNumber()) range.from = r["from"].GetDouble();
+            if (r.HasMember("to") && r["to"].IsNumber()) range.to = r["to"].GetDouble();
+            if (r.HasMember("key") && r["key"].IsString()) range.key = r["key"].GetString();
+          }
+          agg->ranges.push_back(range);
+        }
+      } else if (key == "filters") {
+        if (v.IsObject()) {
+          for (const auto& f : v.GetObject()) {
+            agg->filters.emplace_back(f.name.GetString(), Query{});
+            if (!ParseQuery(f.value, &agg->filters.back().second)) return false;
+          }
+        } else if (v.IsArray()) {
+          agg->keyed_filters = false;
+          for (const Value& f : v.GetArray()) {
+            agg->filters.emplace_back(fmt::format("{:08}", agg->filters.size()), Query{});
+            if (!ParseQuery(f, &agg->filters.back().second)) return false;
+          }
+        }
+        if (agg->filters.empty()) return Fail("illegal_argument_exception", "[filters] cannot be empty.", key);
+      } else if (key == "format" || key == "time_zone" || key == "keyed" || key == "precision_threshold" ||
+                 key == "shard_size" || key == "execution_hint") {
+      } else {
+        return Fail("parsing_exception", fmt::format("Unexpected token {} [{}] in [{}].", TokenName(v), key, type), key);
+      }
+    }
+    if (agg->type == T::kDateHistogram) {
+      if (agg->fixed_interval_ms > 0 && !agg->calendar_unit.empty()) {
+        return Fail("illegal_argument_exception", "Cannot use [fixed_interval] with [calendar_interval] configuration option.");
+      }
+      if (agg->fixed_interval_ms == 0 && agg->calendar_unit.empty()) {
+        return Fail("illegal_argument_exception", "Invalid interval specified, must be non-null and non-empty");
+      }
+    }
+    if (agg->type == T::kHistogram && agg->interval <= 0) {
+      return Fail("illegal_argument_exception", "[interval] must be >0 for histogram aggregation [" + agg->name + "]");
+    }
+    if (agg->type != T::kFilters && agg->type != T::kFilter && agg->field.empty()) {
+      return Fail("illegal_argument_exception", "Required one of fields [field, script], but none were specified. ");
+    }
+    return true;
+  }
+
   // Sets the error position to the first occurrence of "key" in the body.
   void Locate(std::string_view key) {
     size_t at = std::string_view::npos;
@@ -482,6 +628,8 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
       } else if (!add(v)) {
         return false;
       }
+    } else if (key == "aggs" || key == "aggregations") {
+      if (!p.ParseAggs(v, &request->aggs)) return false;
     } else if (key == "timeout" || key == "terminate_after" || key == "track_scores" || key == "version" ||
                key == "seq_no_primary_term" || key == "stored_fields" || key == "explain") {
       // Accepted; flowdex answers within its own limits.

@@ -109,6 +109,17 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   }
   w.EndArray();
   w.EndObject();
+  if (!request.aggs.empty()) {
+    w.Key("aggregations");
+    w.StartObject();
+    std::string json;
+    for (size_t i = 0; i < request.aggs.size(); ++i) {
+      w.Key(request.aggs[i].name.c_str());
+      WriteAggregationJson(request.aggs[i], response.aggs[i], &json);
+      w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    }
+    w.EndObject();
+  }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

@@ -209,8 +209,9 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
       ++response->segments_skipped;
       continue;
     }
-    // Index order with enough hits and an exact-enough total: stop early.
-    if (keys.empty() && best.size() >= wanted && total >= limit) {
+    // Index order with enough hits and an exact-enough total: stop early
+    // (aggregations need every hit).
+    if (keys.empty() && best.size() >= wanted && total >= limit && request.aggs.empty()) {
       stopped_early = true;
       break;
     }
@@ -224,6 +225,12 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (!s.ok()) return s;
     ++response->segments_searched;
     total += roaring_bitmap_get_cardinality(rows.get());
+    response->aggs.resize(request.aggs.size());
+    for (size_t a = 0; a < request.aggs.size(); ++a) {
+      s = CollectAggregation(request.aggs[a], *seg, catalog, reinterpret_cast<const roaring_bitmap_s*>(rows.get()),
+                             &response->aggs[a]);
+      if (!s.ok()) return s;
+    }
     const size_t segment_index = segments.size();
     segments.emplace_back(ref, seg);
     std::vector<ValueFetcher> fetchers;
@@ -253,6 +260,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     roaring_free_uint32_iterator(it);
     if (!s.ok()) return s;
   }
+  response->aggs.resize(request.aggs.size());
   response->total = std::min(total, limit);
   response->total_is_exact = !stopped_early && total <= limit;
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "query/aggregation.h"
 #include "query/query.h"
 #include "store/store.h"
 
@@ -27,6 +28,7 @@ struct SearchRequest {
   std::vector<SortKey> sort;          // empty: _score, i.e. index order
   int64_t track_total_hits = 10000;   // count exactly up to this; -1: always exactly
   bool fetch_source = true;
+  std::vector<AggRequest> aggs;       // over every hit, whatever size says
 };
 
 // A sort value of a hit: what the response's "sort" array shows.
@@ -51,6 +53,7 @@ struct SearchResponse {
   std::vector<SearchHit> hits;
   uint64_t segments_searched = 0;
   uint64_t segments_skipped = 0;  // by time range
+  std::vector<AggResult> aggs;    // one per request.aggs
 };
 
 // Index names of `version` that `patterns` select ("*" and "_all": every one).
