@@ -26,8 +26,8 @@ void WriteSortValue(Writer& w, const SortValue& v) {
   }
 }
 
-void WriteErrorBody(Writer& w, const SearchError& e) {
-  w.StartObject();
+// The fields of an error object (type, reason, and line/col when known).
+void WriteErrorFields(Writer& w, const SearchError& e) {
   w.Key("type");
   Str(w, e.type);
   w.Key("reason");
@@ -38,7 +38,6 @@ void WriteErrorBody(Writer& w, const SearchError& e) {
     w.Key("col");
     w.Int(e.col);
   }
-  w.EndObject();
 }
 
 }  // namespace
@@ -132,18 +131,11 @@ std::string SearchErrorJson(const SearchError& error) {
   w.StartObject();
   w.Key("root_cause");
   w.StartArray();
-  WriteErrorBody(w, error);
+  w.StartObject();
+  WriteErrorFields(w, error);
+  w.EndObject();
   w.EndArray();
-  w.Key("type");
-  Str(w, error.type);
-  w.Key("reason");
-  Str(w, error.reason);
-  if (error.line > 0) {
-    w.Key("line");
-    w.Int(error.line);
-    w.Key("col");
-    w.Int(error.col);
-  }
+  WriteErrorFields(w, error);
   w.EndObject();
   w.Key("status");
   w.Int(error.status);

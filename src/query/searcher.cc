@@ -13,31 +13,12 @@
 #include "ingest/flow_source.h"
 #include "query/segment_matcher.h"
 #include "store/segment_reader.h"
+#include "util/glob.h"
 #include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
-
-bool Glob(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 // A flow segment has the flow bookkeeping columns and no stored _source.
 bool IsFlowSegment(const SegmentReader& seg) {
@@ -171,7 +152,7 @@ std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::
   for (const SegmentRef& r : version.segments) {
     if (!out.empty() && out.back() == r.index) continue;
     for (const std::string& p : patterns) {
-      if (p == "_all" || Glob(p, r.index)) {
+      if (p == "_all" || GlobMatch(p, r.index)) {
         out.push_back(r.index);
         break;
       }

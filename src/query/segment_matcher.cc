@@ -12,6 +12,7 @@
 #include "ingest/document_id.h"
 #include "ingest/flow_columns.h"
 #include "store/tokenizer.h"
+#include "util/glob.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -152,27 +153,6 @@ bool DateSpan(const std::string& text, int64_t* from, int64_t* to) {
   }
   *to = *from + span - 1;
   return true;
-}
-
-// Glob matching for wildcard queries: * any run, ? any one byte.
-bool GlobMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
 }
 
 std::string Lower(std::string_view s) {
