@@ -257,35 +257,51 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     ordered.clear();
   }
 
-  // Fetch ids and sources.
+  // Fetch ids and sources segment by segment, block by block (each block is
+  // decoded once however many hits it holds), then put hits back in order.
+  std::vector<size_t> fetch_order(ordered.size());
+  for (size_t i = 0; i < fetch_order.size(); ++i) fetch_order[i] = i;
+  std::sort(fetch_order.begin(), fetch_order.end(), [&](size_t a, size_t b) {
+    return ordered[a].segment != ordered[b].segment ? ordered[a].segment < ordered[b].segment
+                                                    : ordered[a].row < ordered[b].row;
+  });
+  response->hits.resize(ordered.size());
   EcsDocumentWriter ecs({});
-  for (Candidate& c : ordered) {
+  std::unique_ptr<FlowRowDecoder> decoder;
+  ColumnBlock ids, sources;
+  size_t loaded_segment = SIZE_MAX, loaded_block = SIZE_MAX;
+  for (size_t slot : fetch_order) {
+    Candidate& c = ordered[slot];
     const auto& [ref, seg] = segments[c.segment];
-    SearchHit hit;
+    SearchHit& hit = response->hits[slot];
     hit.index = ref.index;
     hit.sort = std::move(c.sort);
     const size_t block = c.row / kRowsPerBlock;
     const uint32_t i = c.row % kRowsPerBlock;
-    if (IsFlowSegment(*seg)) {
-      FlowRowDecoder decoder(seg.get());
-      Status s = decoder.LoadBlock(block);
-      if (!s.ok()) return s;
+    const bool flow = IsFlowSegment(*seg);
+    const bool fresh_block = c.segment != loaded_segment || block != loaded_block;
+    if (c.segment != loaded_segment) decoder = flow ? std::make_unique<FlowRowDecoder>(seg.get()) : nullptr;
+    loaded_segment = c.segment;
+    loaded_block = block;
+    if (flow) {
+      if (fresh_block) {
+        Status s = decoder->LoadBlock(block);
+        if (!s.ok()) return s;
+      }
       FlowRecord record;
-      decoder.Rebuild(i, &record);
-      hit.id = DocumentIdFor(decoder.SourceKey(i), decoder.LineOffset(i));
+      decoder->Rebuild(i, &record);
+      hit.id = DocumentIdFor(decoder->SourceKey(i), decoder->LineOffset(i));
       if (request.fetch_source) hit.source = std::string(ecs.Write(record, ""));
     } else {
-      ColumnBlock ids, sources;
       const int id_col = seg->FindColumn(kIdColumn), src_col = seg->FindColumn(kSourceColumn);
       const std::vector<std::string>* dict = nullptr;
       Status s = seg->Dictionary(id_col, &dict);
-      if (s.ok()) s = seg->ReadBlock(id_col, block, &ids);
-      if (s.ok() && request.fetch_source) s = seg->ReadBlock(src_col, block, &sources);
+      if (s.ok() && fresh_block) s = seg->ReadBlock(id_col, block, &ids);
+      if (s.ok() && fresh_block && request.fetch_source) s = seg->ReadBlock(src_col, block, &sources);
       if (!s.ok()) return s;
       hit.id = (*dict)[ids.values[i]];
       if (request.fetch_source) hit.source = std::string(sources.blob_at(i));
     }
-    response->hits.push_back(std::move(hit));
   }
   return Status::OK();
 }
