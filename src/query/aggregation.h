@@ -70,6 +70,14 @@ struct roaring_bitmap_s;
 Status CollectAggregation(const AggRequest& agg, const SegmentReader& segment, const FieldCatalog& catalog,
                           const roaring_bitmap_s* rows, AggResult* result);
 
+// Elasticsearch's search.max_buckets: more buckets than this in a response
+// is an error (too_many_buckets_exception), not a giant answer.
+inline constexpr uint64_t kMaxBuckets = 65536;
+
+// Counts the buckets the response would hold (histograms with their empty
+// buckets) and fails when they exceed kMaxBuckets.
+Status CheckBucketLimit(const AggRequest& agg, const AggResult& result);
+
 // The aggregation's part of the response ("<name>": {...}).
 void WriteAggregationJson(const AggRequest& agg, const AggResult& result, std::string* json);
 

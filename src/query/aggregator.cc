@@ -250,6 +250,49 @@ Status CollectAggregation(const AggRequest& agg, const SegmentReader& seg, const
 
 namespace {
 
+uint64_t CountBuckets(const AggRequest& agg, const AggResult& r) {
+  using T = AggRequest::Type;
+  uint64_t n = 0;
+  if ((agg.type == T::kDateHistogram || agg.type == T::kHistogram) && !r.buckets.empty() &&
+      agg.min_doc_count == 0) {
+    // Empty buckets between the first and the last are part of the answer.
+    if (agg.type == T::kHistogram) {
+      const double span = std::get<double>(r.buckets.rbegin()->first) - std::get<double>(r.buckets.begin()->first);
+      n = static_cast<uint64_t>(std::min(span / agg.interval, 1e12)) + 1;
+    } else if (agg.fixed_interval_ms > 0) {
+      n = static_cast<uint64_t>((std::get<int64_t>(r.buckets.rbegin()->first) -
+                                 std::get<int64_t>(r.buckets.begin()->first)) /
+                                agg.fixed_interval_ms) +
+          1;
+    } else {
+      n = r.buckets.size();  // calendar units: at most a few per year
+    }
+  } else if (agg.type == T::kTerms) {
+    n = std::min<uint64_t>(r.buckets.size(), agg.size);
+  } else {
+    n = r.buckets.size();
+  }
+  for (const auto& [key, b] : r.buckets) {
+    for (size_t i = 0; i < b.subs.size() && i < agg.subs.size(); ++i) n += CountBuckets(agg.subs[i], b.subs[i]);
+  }
+  return n;
+}
+
+}  // namespace
+
+Status CheckBucketLimit(const AggRequest& agg, const AggResult& result) {
+  const uint64_t n = CountBuckets(agg, result);
+  if (n > kMaxBuckets) {
+    return Status::InvalidArgument(fmt::format(
+        "Trying to create too many buckets. Must be less than or equal to: [{}] but this number of buckets was "
+        "exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting.",
+        kMaxBuckets));
+  }
+  return Status::OK();
+}
+
+namespace {
+
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void WriteKey(Writer& w, const AggKey& key) {

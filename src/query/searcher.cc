@@ -242,6 +242,10 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (!s.ok()) return s;
   }
   response->aggs.resize(request.aggs.size());
+  for (size_t a = 0; a < request.aggs.size(); ++a) {
+    Status s = CheckBucketLimit(request.aggs[a], response->aggs[a]);
+    if (!s.ok()) return s;
+  }
   response->total = std::min(total, limit);
   response->total_is_exact = !stopped_early && total <= limit;
 
