@@ -7,6 +7,7 @@
 //   doc NAME ID JSON               index a document (committed before the next query)
 //   search NAME[,NAME...] [ORDERED]  then the _search body on the next line(s) up to ----
 //   kql NAME                       then a KQL query on the next line, then ----
+//   q NAME                         then a Lucene query string (as for q=) on the next line, then ----
 //   ----
 //   hits ID ID ...                 the ids of the hits (in order with ORDERED, else as a set)
 //   total N                        hits.total.value, exactly
@@ -27,6 +28,7 @@
 #include "ingest/document_writer.h"
 #include "query/dsl_parser.h"
 #include "query/kql_parser.h"
+#include "query/query_string_parser.h"
 #include "query/searcher.h"
 
 #ifndef FLOWDEX_QUERY_TEST_DIR
@@ -105,7 +107,8 @@ TEST_P(QueryFileTest, Cases) {
       ASSERT_TRUE(w->Add(json, words[2], &err)) << where << ": " << err.type << ": " << err.reason;
       continue;
     }
-    ASSERT_TRUE(words[0] == "search" || words[0] == "kql") << where << ": unknown directive " << words[0];
+    ASSERT_TRUE(words[0] == "search" || words[0] == "kql" || words[0] == "q")
+        << where << ": unknown directive " << words[0];
     flush();
     // The request runs to the ---- line; the expectation follows it.
     std::string body;
@@ -123,6 +126,10 @@ TEST_P(QueryFileTest, Cases) {
     bool parsed;
     if (words[0] == "kql") {
       parsed = ParseKql(Trim(body.substr(0, body.size() - 1)), &request.query, &error);
+      request.size = 10000;
+      request.track_total_hits = -1;
+    } else if (words[0] == "q") {
+      parsed = ParseQueryString(Trim(body.substr(0, body.size() - 1)), {}, &request.query, &error);
       request.size = 10000;
       request.track_total_hits = -1;
     } else {

@@ -1,6 +1,7 @@
 #include "query/dsl_parser.h"
 
 #include "query/kql_parser.h"
+#include "query/query_string_parser.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -84,6 +85,7 @@ class Parser {
       return true;
     }
     if (type == "kql") return ParseKqlQuery(body, q);
+    if (type == "query_string") return ParseQueryStringQuery(body, q);
     if (type == "terms") return ParseTerms(body, q);
     if (type == "range") return ParseRange(body, q);
     if (type == "exists") return ParseFieldOnly(type, body, q);
@@ -200,6 +202,40 @@ class Parser {
       }
     }
     if (!have_field) return Fail("illegal_argument_exception", fmt::format("[{}] requires a field name", type), type);
+    return true;
+  }
+
+  bool ParseQueryStringQuery(const Value& body, Query* q) {
+    if (!ExpectObject("query_string", body)) return false;
+    std::string text;
+    QueryStringOptions options;
+    bool have_query = false;
+    for (const auto& m : body.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "query" && m.value.IsString()) {
+        text = m.value.GetString();
+        have_query = true;
+      } else if (key == "default_field" && m.value.IsString()) {
+        options.default_field = m.value.GetString();
+      } else if (key == "default_operator" && m.value.IsString()) {
+        const std::string op = m.value.GetString();
+        if (op != "AND" && op != "OR" && op != "and" && op != "or") {
+          return Fail("parsing_exception", "[query_string] default_operator [" + op + "] is not allowed", key);
+        }
+        options.default_and = op == "AND" || op == "and";
+      } else if (key == "fields" && m.value.IsArray() && m.value.Size() == 1 && m.value[0].IsString()) {
+        options.default_field = m.value[0].GetString();
+      } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyze_wildcard" ||
+                 key == "allow_leading_wildcard" || key == "time_zone" || key == "analyzer") {
+      } else {
+        return Fail("parsing_exception", fmt::format("[query_string] query does not support [{}]", key), key);
+      }
+    }
+    if (!have_query) return Fail("parsing_exception", "[query_string] must be provided with a [query]", "query_string");
+    SearchError qs_error;
+    if (!ParseQueryString(text, options, q, &qs_error)) {
+      return Fail(qs_error.type, qs_error.reason, "query_string");
+    }
     return true;
   }
 
