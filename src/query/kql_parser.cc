@@ -77,40 +77,35 @@ class KqlParser {
     return true;
   }
 
-  bool OrQuery(Query* out) {
+  // operand (keyword operand)*: one operand as it is, several as one bool
+  // (should with minimum 1 for "or", filter for "and"), flat as Kibana builds it.
+  template <typename Operand>
+  bool Chain(std::string_view keyword, Operand&& operand, Query* out) {
     Query first;
-    if (!AndQuery(&first)) return false;
-    if (!PeekKeyword("or")) {
+    if (!operand(&first)) return false;
+    if (!PeekKeyword(keyword)) {
       *out = std::move(first);
       return true;
     }
+    const bool is_or = keyword == "or";
     Query q;
     q.kind = Query::Kind::kBool;
-    q.minimum_should_match = 1;
-    q.should.push_back(std::move(first));
-    while (Keyword("or")) {
-      q.should.emplace_back();
-      if (!AndQuery(&q.should.back())) return false;
+    if (is_or) q.minimum_should_match = 1;
+    std::vector<Query>& operands = is_or ? q.should : q.filter;
+    operands.push_back(std::move(first));
+    while (Keyword(keyword)) {
+      operands.emplace_back();
+      if (!operand(&operands.back())) return false;
     }
     *out = std::move(q);
     return true;
   }
+
+  bool OrQuery(Query* out) {
+    return Chain("or", [&](Query* q) { return AndQuery(q); }, out);
+  }
   bool AndQuery(Query* out) {
-    Query first;
-    if (!NotQuery(&first)) return false;
-    if (!PeekKeyword("and")) {
-      *out = std::move(first);
-      return true;
-    }
-    Query q;
-    q.kind = Query::Kind::kBool;
-    q.filter.push_back(std::move(first));
-    while (Keyword("and")) {
-      q.filter.emplace_back();
-      if (!NotQuery(&q.filter.back())) return false;
-    }
-    *out = std::move(q);
-    return true;
+    return Chain("and", [&](Query* q) { return NotQuery(q); }, out);
   }
   bool PeekKeyword(std::string_view word) {
     const size_t saved = pos_;
@@ -200,33 +195,10 @@ class KqlParser {
     return MakeIs(field, value, out);
   }
   bool OrList(const Literal& field, Query* out) {
-    Query first;
-    if (!AndList(field, &first)) return false;
-    if (!PeekKeyword("or")) return *out = std::move(first), true;
-    Query q;
-    q.kind = Query::Kind::kBool;
-    q.minimum_should_match = 1;
-    q.should.push_back(std::move(first));
-    while (Keyword("or")) {
-      q.should.emplace_back();
-      if (!AndList(field, &q.should.back())) return false;
-    }
-    *out = std::move(q);
-    return true;
+    return Chain("or", [&](Query* q) { return AndList(field, q); }, out);
   }
   bool AndList(const Literal& field, Query* out) {
-    Query first;
-    if (!NotList(field, &first)) return false;
-    if (!PeekKeyword("and")) return *out = std::move(first), true;
-    Query q;
-    q.kind = Query::Kind::kBool;
-    q.filter.push_back(std::move(first));
-    while (Keyword("and")) {
-      q.filter.emplace_back();
-      if (!NotList(field, &q.filter.back())) return false;
-    }
-    *out = std::move(q);
-    return true;
+    return Chain("and", [&](Query* q) { return NotList(field, q); }, out);
   }
   bool NotList(const Literal& field, Query* out) {
     if (Not()) {

@@ -105,17 +105,20 @@ class QueryStringParser {
     }
   }
 
+  // "(" group ")" [^boost], with `field` as the default field inside.
+  bool ParseParenthesized(const std::string& field, Query* out) {
+    ++pos_;
+    if (!ParseGroup(field, out)) return false;
+    if (pos_ >= s_.size() || s_[pos_] != ')') return Fail("Encountered \"<EOF>\": \")\" was expected");
+    ++pos_;
+    SkipBoostAndFuzz();
+    return true;
+  }
+
   bool ParseClause(const std::string& field, Query* out) {
     SkipSpace();
     if (pos_ >= s_.size()) return Fail("Encountered \"<EOF>\": a term was expected");
-    if (s_[pos_] == '(') {
-      ++pos_;
-      if (!ParseGroup(field, out)) return false;
-      if (pos_ >= s_.size() || s_[pos_] != ')') return Fail("Encountered \"<EOF>\": \")\" was expected");
-      ++pos_;
-      SkipBoostAndFuzz();
-      return true;
-    }
+    if (s_[pos_] == '(') return ParseParenthesized(field, out);
     // field:... ?
     const size_t start = pos_;
     std::string word;
@@ -189,14 +192,7 @@ class QueryStringParser {
     SkipSpace();
     if (pos_ >= s_.size()) return Fail("Encountered \"<EOF>\": a value was expected");
     const char c = s_[pos_];
-    if (c == '(') {
-      ++pos_;
-      if (!ParseGroup(field, out)) return false;
-      if (pos_ >= s_.size() || s_[pos_] != ')') return Fail("Encountered \"<EOF>\": \")\" was expected");
-      ++pos_;
-      SkipBoostAndFuzz();
-      return true;
-    }
+    if (c == '(') return ParseParenthesized(field, out);
     if (c == '"') {
       ++pos_;
       std::string phrase;
