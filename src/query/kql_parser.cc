@@ -125,18 +125,25 @@ class KqlParser {
   }
   bool SubQuery(Query* out) {
     if (pos_ < s_.size() && s_[pos_] == '(') {
-      ++pos_;
-      SkipSpace();
-      if (!OrQuery(out)) return false;
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ')') {
-        expected_ = "\")\", AND, OR";
-        return false;
-      }
-      ++pos_;
-      return true;
+      return Parenthesized([&](Query* q) { return OrQuery(q); }, out);
     }
     return Expression(out);
+  }
+
+  // Parses "( inner )" with the cursor on "(": the grouping rule shared by
+  // whole sub-queries and by value lists after "field:".
+  template <typename Inner>
+  bool Parenthesized(Inner&& inner, Query* out) {
+    ++pos_;
+    SkipSpace();
+    if (!inner(out)) return false;
+    SkipSpace();
+    if (pos_ >= s_.size() || s_[pos_] != ')') {
+      expected_ = "\")\", AND, OR";
+      return false;
+    }
+    ++pos_;
+    return true;
   }
 
   bool Expression(Query* out) {
@@ -179,16 +186,7 @@ class KqlParser {
 
   bool ListOfValues(const Literal& field, Query* out) {
     if (pos_ < s_.size() && s_[pos_] == '(') {
-      ++pos_;
-      SkipSpace();
-      if (!OrList(field, out)) return false;
-      SkipSpace();
-      if (pos_ >= s_.size() || s_[pos_] != ')') {
-        expected_ = "\")\", AND, OR";
-        return false;
-      }
-      ++pos_;
-      return true;
+      return Parenthesized([&](Query* q) { return OrList(field, q); }, out);
     }
     Literal value;
     if (!ReadLiteral(&value, false)) return false;
