@@ -9,7 +9,8 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
-  libcli11-dev libfmt-dev libzstd-dev libroaring-dev
+  libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
+  libhowardhinnant-date-dev tzdata libsqlite3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
 )

@@ -28,7 +28,9 @@
 #include "ingest/document_writer.h"
 #include "query/dsl_parser.h"
 #include "query/kql_parser.h"
+#include "query/response_writer.h"
 #include "query/query_string_parser.h"
+#include "query/response_writer.h"
 #include "query/searcher.h"
 
 #ifndef FLOWDEX_QUERY_TEST_DIR
@@ -143,8 +145,10 @@ TEST_P(QueryFileTest, Cases) {
       Status s = Search(*store, request, &response);
       if (!s.ok()) {
         parsed = false;
-        error.type = "search_phase_execution_exception";
-        error.reason = std::string(s.message());
+        error = SearchErrorFromStatus(s, words[1]);
+        // Compared by the root cause, which says what went wrong.
+        error.type = error.cause_type;
+        error.reason = error.cause_reason;
       }
     }
     if (expect[0] == "error") {

@@ -44,10 +44,9 @@ int RunQueryCommand(const QueryCommandOptions& options) {
   s = Search(*store, request, &response);
   const int64_t took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   if (!s.ok()) {
-    error.type = s.IsInvalidArgument() ? "search_phase_execution_exception" : "exception";
-    error.reason = std::string(s.message());
-    error.status = s.IsInvalidArgument() ? 400 : 500;
-    fmt::print("{}\n", SearchErrorJson(error));
+    std::string names;
+    for (const std::string& i : request.indices) names += (names.empty() ? "" : ",") + i;
+    fmt::print("{}\n", SearchErrorJson(SearchErrorFromStatus(s, names)));
     return 1;
   }
   fmt::print("{}\n", SearchResponseJson(request, response, took));

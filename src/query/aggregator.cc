@@ -1,506 +1,1029 @@
+// Collecting aggregations segment by segment (see aggregation.h for the
+// design). The JSON side is in aggregation_json.cc.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <unordered_map>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "flowlog/ip_address.h"
 #include "query/aggregation.h"
+#include "query/aggregation_internal.h"
+#include "query/cardinality_sketch.h"
 #include "query/field_catalog.h"
+#include "query/hit_fetcher.h"
 #include "query/segment_matcher.h"
+#include "store/column_codec.h"
 #include "store/segment_reader.h"
-#include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
 
-// One value of a row, read for aggregating.
-struct RowValue {
-  ColumnType type;
-  uint64_t bits = 0;
-  const IpAddress* ip = nullptr;
-  const std::string* text = nullptr;
+using T = AggRequest::Type;
 
-  double AsDouble() const {
-    if (type == ColumnType::kDouble) {
-      double d;
-      std::memcpy(&d, &bits, 8);
-      return d;
+// The values of one field, read row by row in non-decreasing row order. A
+// field may span several columns (related.ip: source.ip and destination.ip);
+// a row's values are those of every column.
+class FieldCursor {
+ public:
+  Status Init(const SegmentReader& seg, const std::vector<int>& columns) {
+    seg_ = &seg;
+    for (int c : columns) {
+      if (c < 0) continue;
+      Part p;
+      p.column = c;
+      p.type = seg.meta().columns[c].type;
+      if (HasDictionary(p.type)) {
+        Status s = seg.Dictionary(c, &p.dict);
+        if (!s.ok()) return s;
+      }
+      parts_.push_back(std::move(p));
     }
-    return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
+    type_ = parts_.empty() ? ColumnType::kUInt64 : parts_[0].type;
+    return Status::OK();
   }
-  AggKey Key() const {
-    if (text) return *text;
-    if (ip) {
-      char buf[kMaxIpTextLength];
-      return std::string(buf, FormatIpAddress(*ip, buf));
+
+  ColumnType type() const { return type_; }
+  size_t parts() const { return parts_.size(); }
+  const std::vector<std::string>* dictionary() const { return parts_.empty() ? nullptr : parts_[0].dict; }
+
+  // Calls fn(block, k) for each value k of `row` in every column.
+  template <typename Fn>
+  Status ForEach(uint32_t row, Fn&& fn) {
+    for (Part& p : parts_) {
+      const size_t b = row / kRowsPerBlock;
+      if (b != p.loaded) {
+        p.loaded = b;
+        p.empty = !seg_->meta().columns[p.column].blocks[b].stats.has_values();
+        if (!p.empty) {
+          Status s = seg_->ReadBlock(p.column, b, &p.block);
+          if (!s.ok()) {
+            p.loaded = SIZE_MAX;
+            return s;
+          }
+        }
+      }
+      if (p.empty) continue;
+      const uint32_t i = row % kRowsPerBlock;
+      if (!p.block.present(i)) continue;
+      if (p.block.multi()) {
+        for (size_t k = p.block.offsets[i]; k < p.block.offsets[i + 1]; ++k) fn(p.block, k);
+      } else {
+        fn(p.block, i);
+      }
     }
-    if (type == ColumnType::kDouble) return AsDouble();
-    return static_cast<int64_t>(bits);
+    return Status::OK();
   }
+
+ private:
+  struct Part {
+    int column = -1;
+    ColumnType type = ColumnType::kUInt64;
+    const std::vector<std::string>* dict = nullptr;
+    ColumnBlock block;
+    size_t loaded = SIZE_MAX;
+    bool empty = false;
+  };
+  const SegmentReader* seg_ = nullptr;
+  std::vector<Part> parts_;
+  ColumnType type_ = ColumnType::kUInt64;
 };
 
-// Calls fn(row, value) for every value of `column` in the rows of `rows`.
-template <typename Fn>
-Status ForEachValue(const SegmentReader& seg, int column, const roaring_bitmap_t* rows, Fn&& fn) {
-  const ColumnMeta& meta = seg.meta().columns[column];
-  const std::vector<std::string>* dict = nullptr;
-  if (HasDictionary(meta.type)) {
-    Status s = seg.Dictionary(column, &dict);
-    if (!s.ok()) return s;
+double AsDouble(ColumnType type, uint64_t bits) {
+  if (type == ColumnType::kDouble) {
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
   }
-  ColumnBlock blk;
-  size_t loaded = SIZE_MAX;
-  roaring_uint32_iterator_t* it = roaring_create_iterator(rows);
-  Status s;
-  while (it->has_value) {
-    const uint32_t row = it->current_value;
-    const size_t b = row / kRowsPerBlock;
-    if (b != loaded) {
-      if (!meta.blocks[b].stats.has_values()) {
-        // No value in this block: go to the first row of the next one.
-        roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((b + 1) * kRowsPerBlock));
-        continue;
+  return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
+}
+
+// (parent bucket, key) -> this segment's bucket number. Small key spaces
+// (dictionary codes, bytes, ports) use a dense array; others a hash table.
+class BucketTable {
+ public:
+  explicit BucketTable(uint64_t dense_space) : space_(dense_space <= 65536 ? dense_space : 0) {}
+
+  uint32_t Find(uint32_t slot, uint64_t key) {
+    if (slot == last_slot_ && key == last_key_) return last_bucket_;
+    uint32_t b;
+    if (space_ != 0) {
+      const uint64_t at = uint64_t{slot} * space_ + key;
+      if (at >= dense_.size()) {
+        if ((uint64_t{slot} + 1) * space_ > (1u << 22)) {
+          ToHash();
+          return Find(slot, key);
+        }
+        dense_.resize((uint64_t{slot} + 1) * space_, 0);
       }
-      s = seg.ReadBlock(column, b, &blk);
-      if (!s.ok()) break;
-      loaded = b;
+      uint32_t& e = dense_[at];
+      if (e == 0) e = Add(slot, key);
+      b = e - 1;
+    } else {
+      auto [it, fresh] = hash_.try_emplace(SlotKey{slot, key}, 0);
+      if (fresh) it->second = Add(slot, key);
+      b = it->second - 1;
     }
-    roaring_advance_uint32_iterator(it);
-    const uint32_t i = row % kRowsPerBlock;
-    if (!blk.present(i)) continue;
-    const size_t from = blk.multi() ? blk.offsets[i] : i, to = blk.multi() ? blk.offsets[i + 1] : i + 1;
-    for (size_t k = from; k < to; ++k) {
-      RowValue v{meta.type};
-      if (meta.type == ColumnType::kIp) {
-        v.ip = &blk.ips[k];
-      } else {
-        v.bits = blk.values[k];
-        if (dict) v.text = &(*dict)[blk.values[k]];
+    last_slot_ = slot;
+    last_key_ = key;
+    last_bucket_ = b;
+    return b;
+  }
+  size_t size() const { return keys_.size(); }
+  uint32_t slot(uint32_t b) const { return slots_[b]; }
+  uint64_t key(uint32_t b) const { return keys_[b]; }
+  uint64_t Memory() const { return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12; }
+
+ private:
+  struct SlotKey {
+    uint32_t slot;
+    uint64_t key;
+    bool operator==(const SlotKey& o) const { return slot == o.slot && key == o.key; }
+  };
+  struct SlotKeyHash {
+    size_t operator()(const SlotKey& k) const { return XXH3_64bits_withSeed(&k.key, sizeof k.key, k.slot); }
+  };
+  uint32_t Add(uint32_t slot, uint64_t key) {
+    slots_.push_back(slot);
+    keys_.push_back(key);
+    return static_cast<uint32_t>(keys_.size());  // stored + 1
+  }
+  void ToHash() {
+    for (uint32_t b = 0; b < keys_.size(); ++b) hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
+    space_ = 0;
+    dense_.clear();
+    dense_.shrink_to_fit();
+  }
+
+  uint64_t space_;
+  std::vector<uint32_t> dense_;  // bucket + 1, 0 = none
+  std::unordered_map<SlotKey, uint32_t, SlotKeyHash> hash_;
+  std::vector<uint32_t> slots_;
+  std::vector<uint64_t> keys_;
+  uint32_t last_slot_ = UINT32_MAX, last_bucket_ = 0;
+  uint64_t last_key_ = 0;
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  // rows[i] (non-decreasing) reaches this aggregation in parent bucket slots[i].
+  virtual Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) = 0;
+  // Adds what was collected to targets[slot] (nullptr: a bucket that was dropped).
+  virtual Status Finish(const std::vector<AggResult*>& targets) = 0;
+  virtual uint64_t Memory() const = 0;
+};
+
+Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
+
+// Resolves an aggregation's field to the columns of this segment; *unmapped
+// when the index does not know it (no buckets, empty metrics).
+Status ResolveColumns(const AggRequest& agg, const AggContext& ctx, std::vector<int>* columns, bool* unmapped) {
+  const ResolvedField field = ctx.catalog->Resolve(agg.field);
+  *unmapped = !field.known;
+  if (!field.known) return Status::OK();
+  if (field.derivation != ResolvedField::Derivation::kNone) {
+    return Status::InvalidArgument(fmt::format("aggregating on [{}] is not supported yet", agg.field));
+  }
+  for (const std::string& name : field.columns) {
+    const int col = ctx.segment->FindColumn(name);
+    if (col < 0) continue;
+    const ColumnType type = ctx.segment->meta().columns[col].type;
+    if (type == ColumnType::kText || type == ColumnType::kBlob) {
+      return Status::InvalidArgument(fmt::format(
+          "illegal_argument_exception: Text fields are not optimised for operations that require per-document field "
+          "data like aggregations and sorting, so these operations are disabled by default. Please use a keyword "
+          "field instead. Alternatively, set fielddata=true on [{}] in order to load field data by uninverting the "
+          "inverted index. Note that this can use significant memory.",
+          agg.field));
+    }
+    if (!columns->empty() && type != ctx.segment->meta().columns[(*columns)[0]].type) {
+      return Status::InvalidArgument(fmt::format("aggregating on [{}] is not supported yet", agg.field));
+    }
+    columns->push_back(col);
+  }
+  if (columns->size() > 1 && ctx.segment->meta().columns[(*columns)[0]].type != ColumnType::kIp) {
+    return Status::InvalidArgument(fmt::format("aggregating on [{}] is not supported yet", agg.field));
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Bucket aggregations.
+
+class BucketCollector : public Collector {
+ public:
+  BucketCollector(const AggRequest& agg, uint64_t dense_space) : agg_(agg), table_(dense_space) {}
+
+  Status InitSubs(const AggContext& ctx) {
+    for (const AggRequest& sub : agg_.subs) {
+      subs_.emplace_back();
+      Status s = MakeCollector(sub, ctx, &subs_.back());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    child_rows_.clear();
+    child_slots_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      keys_.clear();
+      Status s = Keys(rows[i], &keys_);
+      if (!s.ok()) return s;
+      if (keys_.size() > 1) {
+        // A row counts once per distinct bucket (arrays may repeat one).
+        std::sort(keys_.begin(), keys_.end());
+        keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
       }
-      fn(row, v);
+      for (uint64_t key : keys_) {
+        const uint32_t b = table_.Find(slots[i], key);
+        if (b >= counts_.size()) counts_.resize(b + 1, 0);
+        ++counts_[b];
+        if (!subs_.empty()) {
+          child_rows_.push_back(rows[i]);
+          child_slots_.push_back(b);
+        }
+      }
+    }
+    for (auto& sub : subs_) {
+      Status s = sub->Collect(child_rows_.data(), child_slots_.data(), child_rows_.size());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    std::vector<std::vector<AggResult*>> sub_targets(subs_.size(), std::vector<AggResult*>(table_.size(), nullptr));
+    for (uint32_t b = 0; b < table_.size(); ++b) {
+      const uint32_t slot = table_.slot(b);
+      AggResult* target = slot < targets.size() ? targets[slot] : nullptr;
+      if (target == nullptr) continue;
+      AggBucket& bucket = target->buckets[KeyOf(table_.key(b))];
+      bucket.doc_count += counts_[b];
+      bucket.subs.resize(subs_.size());
+      for (size_t i = 0; i < subs_.size(); ++i) sub_targets[i][b] = &bucket.subs[i];
+    }
+    for (size_t i = 0; i < subs_.size(); ++i) {
+      Status s = subs_[i]->Finish(sub_targets[i]);
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  uint64_t Memory() const override {
+    uint64_t m = table_.Memory() + counts_.size() * 8 + child_rows_.capacity() * 8;
+    for (const auto& s : subs_) m += s->Memory();
+    return m;
+  }
+
+ protected:
+  // The keys of the buckets `row` falls in (none, one, or several).
+  virtual Status Keys(uint32_t row, std::vector<uint64_t>* keys) = 0;
+  // The result key of a key from Keys().
+  virtual AggKey KeyOf(uint64_t key) const = 0;
+
+  const AggRequest& agg_;
+
+ private:
+  BucketTable table_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> child_rows_, child_slots_;
+  std::vector<std::unique_ptr<Collector>> subs_;
+};
+
+// Keys of a field's own values: dictionary codes, integers, double bits,
+// IPv4 addresses (tagged), IPv6 addresses (interned).
+class ValueKeys {
+ public:
+  static constexpr uint64_t kV4Tag = uint64_t{1} << 32;
+  static constexpr uint64_t kV6Tag = uint64_t{1} << 62;
+
+  uint64_t KeyOf(const ColumnBlock& b, size_t k) {
+    if (b.type != ColumnType::kIp) return b.values[k];
+    const IpAddress& ip = b.ips[k];
+    if (ip.is_v4()) return kV4Tag | ip.v4();
+    auto [it, fresh] = v6_index_.try_emplace(ip.bytes, static_cast<uint32_t>(v6_.size()));
+    if (fresh) v6_.push_back(ip);
+    return kV6Tag | it->second;
+  }
+
+  AggKey ResultKey(ColumnType type, const std::vector<std::string>* dict, uint64_t key) const {
+    if (dict) return (*dict)[key];
+    if (type == ColumnType::kIp) {
+      const IpAddress ip = (key & kV6Tag) ? v6_[key & 0xffffffff] : IpAddress::FromV4(static_cast<uint32_t>(key));
+      char buf[kMaxIpTextLength];
+      return std::string(buf, FormatIpAddress(ip, buf));
+    }
+    if (type == ColumnType::kDouble) return AsDouble(type, key);
+    if (type == ColumnType::kUInt64 && key > static_cast<uint64_t>(INT64_MAX)) return static_cast<double>(key);
+    return static_cast<int64_t>(key);
+  }
+
+  static uint64_t DenseSpace(ColumnType type, const std::vector<std::string>* dict) {
+    if (dict) return dict->size();
+    if (type == ColumnType::kUInt8) return 256;
+    if (type == ColumnType::kUInt16) return 65536;
+    if (type == ColumnType::kBool) return 2;
+    return 0;
+  }
+
+ private:
+  struct Key16Hash {
+    size_t operator()(const std::array<uint8_t, 16>& k) const { return XXH3_64bits(k.data(), k.size()); }
+  };
+  std::unordered_map<std::array<uint8_t, 16>, uint32_t, Key16Hash> v6_index_;
+  std::vector<IpAddress> v6_;
+};
+
+class TermsCollector : public BucketCollector {
+ public:
+  static constexpr uint64_t kMissingKey = UINT64_MAX;
+
+  TermsCollector(const AggRequest& agg, FieldCursor cursor)
+      : BucketCollector(agg, ValueKeys::DenseSpace(cursor.type(), cursor.dictionary())), cursor_(std::move(cursor)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
+    if (keys->empty() && agg_.missing) keys->push_back(kMissingKey);
+    return s;
+  }
+  AggKey KeyOf(uint64_t key) const override {
+    if (key == kMissingKey) {
+      const QueryValue& m = *agg_.missing;
+      switch (m.kind) {
+        case QueryValue::Kind::kString: return m.text;
+        case QueryValue::Kind::kInteger: return m.integer;
+        case QueryValue::Kind::kDouble: return m.number;
+        case QueryValue::Kind::kBool: return int64_t{m.boolean};
+      }
+    }
+    return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
+  }
+
+ private:
+  FieldCursor cursor_;
+  ValueKeys values_;
+};
+
+class DateHistogramCollector : public BucketCollector {
+ public:
+  DateHistogramCollector(const AggRequest& agg, FieldCursor cursor, DateHistogramRounding rounding)
+      : BucketCollector(agg, 0), cursor_(std::move(cursor)), rounding_(std::move(rounding)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      const int64_t ms = static_cast<int64_t>(b.values[k]);
+      if (agg_.hard_min && ms < *agg_.hard_min) return;
+      if (agg_.hard_max && ms > *agg_.hard_max) return;
+      // Same bucket as the previous value: no rounding needed (flows come in time order).
+      if (ms >= last_lo_ && ms < last_hi_) {
+        keys->push_back(static_cast<uint64_t>(last_lo_));
+        return;
+      }
+      last_lo_ = rounding_.Key(ms);
+      last_hi_ = rounding_.Next(last_lo_);
+      keys->push_back(static_cast<uint64_t>(last_lo_));
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
+
+ private:
+  FieldCursor cursor_;
+  DateHistogramRounding rounding_;
+  int64_t last_lo_ = 1, last_hi_ = 0;
+};
+
+class HistogramCollector : public BucketCollector {
+ public:
+  HistogramCollector(const AggRequest& agg, FieldCursor cursor) : BucketCollector(agg, 0), cursor_(std::move(cursor)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      const double v = AsDouble(b.type, b.values[k]);
+      if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
+      const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
+      uint64_t bits;
+      std::memcpy(&bits, &key, 8);
+      keys->push_back(bits);
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override {
+    double d;
+    std::memcpy(&d, &key, 8);
+    return d;
+  }
+
+ private:
+  FieldCursor cursor_;
+};
+
+// range and date_range: a value falls in every range that holds it.
+class RangeCollector : public BucketCollector {
+ public:
+  RangeCollector(const AggRequest& agg, FieldCursor cursor)
+      : BucketCollector(agg, agg.ranges.size()), cursor_(std::move(cursor)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      const double v = AsDouble(b.type, b.values[k]);
+      for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+        const auto& rg = agg_.ranges[i];
+        if ((!rg.from || v >= *rg.from) && (!rg.to || v < *rg.to)) keys->push_back(i);
+      }
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
+
+ private:
+  FieldCursor cursor_;
+};
+
+class IpRangeCollector : public BucketCollector {
+ public:
+  IpRangeCollector(const AggRequest& agg, FieldCursor cursor)
+      : BucketCollector(agg, agg.ranges.size()), cursor_(std::move(cursor)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      if (b.type != ColumnType::kIp) return;
+      const std::array<uint8_t, 16> v = IpSortKey(b.ips[k]);
+      for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+        const auto& rg = agg_.ranges[i];
+        if (rg.has_ip_from && v < rg.ip_from) continue;
+        if (rg.has_ip_to && (rg.ip_to_inclusive ? v > rg.ip_to : v >= rg.ip_to)) continue;
+        keys->push_back(i);
+      }
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
+
+ private:
+  FieldCursor cursor_;
+};
+
+class MissingCollector : public BucketCollector {
+ public:
+  MissingCollector(const AggRequest& agg, FieldCursor cursor) : BucketCollector(agg, 1), cursor_(std::move(cursor)) {}
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    bool any = false;
+    Status s = cursor_.ForEach(row, [&](const ColumnBlock&, size_t) { any = true; });
+    if (!any) keys->push_back(0);
+    return s;
+  }
+  AggKey KeyOf(uint64_t) const override { return int64_t{0}; }
+
+ private:
+  FieldCursor cursor_;
+};
+
+// filter and filters: each filter's rows, matched once per segment.
+class FiltersCollector : public BucketCollector {
+ public:
+  explicit FiltersCollector(const AggRequest& agg) : BucketCollector(agg, agg.filters.size()) {}
+
+  Status Init(const AggContext& ctx) {
+    SegmentMatcher matcher(ctx.segment, ctx.catalog);
+    matcher.set_now(ctx.now_ms);
+    for (const auto& f : agg_.filters) {
+      matches_.emplace_back();
+      Status s = matcher.Match(f.second, &matches_.back());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ protected:
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    for (size_t i = 0; i < matches_.size(); ++i) {
+      if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
+    }
+    return Status::OK();
+  }
+  AggKey KeyOf(uint64_t key) const override { return agg_.filters[key].first; }
+
+ private:
+  std::vector<Bitmap> matches_;
+};
+
+// composite: keys are tuples of the sources' values; only the first `size`
+// tuples after `after` (in the sources' order) are kept.
+class CompositeCollector : public Collector {
+ public:
+  explicit CompositeCollector(const AggRequest& agg)
+      : agg_(agg), tuples_(CompositeOrder{Directions(agg)}) {}
+
+  static std::vector<bool> Directions(const AggRequest& agg) {
+    std::vector<bool> d;
+    for (const AggRequest& s : agg.sources) d.push_back(!s.order.empty() && s.order[0].descending);
+    return d;
+  }
+
+  Status Init(const AggContext& ctx, const std::vector<AggKey>* after) {
+    after_ = after;
+    for (const AggRequest& src : agg_.sources) {
+      Source s;
+      s.agg = &src;
+      std::vector<int> columns;
+      bool unmapped;
+      Status st = ResolveColumns(src, ctx, &columns, &unmapped);
+      if (st.ok()) st = s.cursor.Init(*ctx.segment, columns);
+      if (st.ok() && src.type == T::kDateHistogram) st = DateHistogramRounding::Make(src, &s.rounding);
+      if (!st.ok()) return st;
+      sources_.push_back(std::move(s));
+    }
+    for (const AggRequest& sub : agg_.subs) {
+      subs_.emplace_back();
+      Status s = MakeCollector(sub, ctx, &subs_.back());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t*, size_t n) override {
+    child_rows_.clear();
+    child_slots_.clear();
+    std::vector<std::vector<AggKey>> per_source(sources_.size());
+    for (size_t i = 0; i < n; ++i) {
+      bool skip = false;
+      for (size_t j = 0; j < sources_.size() && !skip; ++j) {
+        Source& src = sources_[j];
+        per_source[j].clear();
+        Status s = src.cursor.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+          if (src.agg->type == T::kDateHistogram) {
+            per_source[j].push_back(src.rounding.Key(static_cast<int64_t>(b.values[k])));
+          } else if (src.agg->type == T::kHistogram) {
+            const double v = AsDouble(b.type, b.values[k]);
+            per_source[j].push_back(std::floor(v / src.agg->interval) * src.agg->interval);
+          } else {
+            per_source[j].push_back(src.values.ResultKey(b.type, src.cursor.dictionary(), src.values.KeyOf(b, k)));
+          }
+        });
+        if (!s.ok()) return s;
+        if (per_source[j].empty()) {
+          if (!src.agg->missing_bucket) skip = true;  // no value and no null bucket: the row is left out
+          per_source[j].push_back(std::monostate{});
+        }
+        std::sort(per_source[j].begin(), per_source[j].end());
+        per_source[j].erase(std::unique(per_source[j].begin(), per_source[j].end()), per_source[j].end());
+      }
+      if (skip) continue;
+      // Every combination of the sources' values.
+      std::vector<size_t> pick(sources_.size(), 0);
+      while (true) {
+        std::vector<AggKey> tuple(sources_.size());
+        for (size_t j = 0; j < sources_.size(); ++j) tuple[j] = per_source[j][pick[j]];
+        if (after_ == nullptr || tuples_.key_comp()(*after_, tuple)) {
+          auto [it, fresh] = tuples_.try_emplace(std::move(tuple), static_cast<uint32_t>(counts_.size()));
+          if (fresh) counts_.push_back(0);
+          ++counts_[it->second];
+          if (!subs_.empty()) {
+            child_rows_.push_back(rows[i]);
+            child_slots_.push_back(it->second);
+          }
+        }
+        size_t j = 0;
+        while (j < pick.size() && ++pick[j] == per_source[j].size()) pick[j++] = 0;
+        if (j == pick.size()) break;
+      }
+    }
+    // Only the first `size` tuples can be in the page.
+    while (tuples_.size() > agg_.size) tuples_.erase(std::prev(tuples_.end()));
+    for (auto& sub : subs_) {
+      Status s = sub->Collect(child_rows_.data(), child_slots_.data(), child_rows_.size());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    AggResult* target = targets.empty() ? nullptr : targets[0];
+    std::vector<std::vector<AggResult*>> sub_targets(subs_.size(), std::vector<AggResult*>(counts_.size(), nullptr));
+    if (target != nullptr) {
+      if (target->composite.empty()) target->composite = decltype(target->composite)(tuples_.key_comp());
+      for (const auto& [tuple, local] : tuples_) {
+        AggBucket& bucket = target->composite[tuple];
+        bucket.doc_count += counts_[local];
+        bucket.subs.resize(subs_.size());
+        for (size_t i = 0; i < subs_.size(); ++i) sub_targets[i][local] = &bucket.subs[i];
+      }
+    }
+    for (size_t i = 0; i < subs_.size(); ++i) {
+      Status s = subs_[i]->Finish(sub_targets[i]);
+      if (!s.ok()) return s;
+    }
+    if (target != nullptr) {
+      while (target->composite.size() > agg_.size) target->composite.erase(std::prev(target->composite.end()));
+    }
+    return Status::OK();
+  }
+
+  uint64_t Memory() const override {
+    uint64_t m = tuples_.size() * 96 + counts_.size() * 8;
+    for (const auto& s : subs_) m += s->Memory();
+    return m;
+  }
+
+ private:
+  struct Source {
+    const AggRequest* agg = nullptr;
+    FieldCursor cursor;
+    ValueKeys values;
+    DateHistogramRounding rounding;
+  };
+  const AggRequest& agg_;
+  const std::vector<AggKey>* after_ = nullptr;
+  std::vector<Source> sources_;
+  std::map<std::vector<AggKey>, uint32_t, CompositeOrder> tuples_;
+  std::vector<uint64_t> counts_;
+  std::vector<uint32_t> child_rows_, child_slots_;
+  std::vector<std::unique_ptr<Collector>> subs_;
+};
+
+// ---------------------------------------------------------------------------
+// Metric aggregations.
+
+class MetricCollector : public Collector {
+ public:
+  MetricCollector(const AggRequest& agg, FieldCursor cursor) : agg_(agg), cursor_(std::move(cursor)) {
+    if (const auto* dict = cursor_.dictionary(); dict && agg.type == T::kCardinality) {
+      dict_hashes_.resize(dict->size());
+      for (size_t i = 0; i < dict->size(); ++i) dict_hashes_[i] = CardinalitySketch::Hash((*dict)[i]);
     }
   }
-  roaring_free_uint32_iterator(it);
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    const bool numeric = agg_.type != T::kValueCount && agg_.type != T::kCardinality;
+    for (size_t i = 0; i < n; ++i) {
+      if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
+      State& st = states_[slots[i]];
+      Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+        ++st.count;
+        if (agg_.type == T::kCardinality) {
+          if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+          st.sketch->AddHash(HashOf(b, k));
+          return;
+        }
+        if (!numeric) return;
+        const double d = AsDouble(b.type, b.values[k]);
+        if (st.count == 1 || d < st.min) st.min = d;
+        if (st.count == 1 || d > st.max) st.max = d;
+        st.sum += d;
+        st.sum_of_squares += d * d;
+        if (agg_.type == T::kPercentiles) st.values.push_back(d);
+      });
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    for (size_t slot = 0; slot < states_.size() && slot < targets.size(); ++slot) {
+      AggResult* r = targets[slot];
+      const State& st = states_[slot];
+      if (r == nullptr || st.count == 0) continue;
+      if (r->count == 0 || st.min < r->min) r->min = st.min;
+      if (r->count == 0 || st.max > r->max) r->max = st.max;
+      r->count += st.count;
+      r->sum += st.sum;
+      r->sum_of_squares += st.sum_of_squares;
+      r->values.insert(r->values.end(), st.values.begin(), st.values.end());
+      if (st.sketch) {
+        if (!r->cardinality) {
+          r->cardinality = st.sketch;
+        } else {
+          r->cardinality->Merge(*st.sketch);
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  uint64_t Memory() const override {
+    uint64_t m = states_.size() * sizeof(State);
+    for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
+    return m;
+  }
+
+ private:
+  struct State {
+    uint64_t count = 0;
+    double sum = 0, sum_of_squares = 0, min = 0, max = 0;
+    std::vector<double> values;
+    std::shared_ptr<CardinalitySketch> sketch;
+  };
+  uint64_t HashOf(const ColumnBlock& b, size_t k) const {
+    if (!dict_hashes_.empty()) return dict_hashes_[b.values[k]];
+    if (b.type == ColumnType::kIp) {
+      const std::array<uint8_t, 16> key = IpSortKey(b.ips[k]);
+      return CardinalitySketch::Hash(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
+    return CardinalitySketch::HashInteger(b.values[k]);
+  }
+
+  const AggRequest& agg_;
+  FieldCursor cursor_;
+  std::vector<uint64_t> dict_hashes_;
+  std::vector<State> states_;
+};
+
+// An aggregation on a field this index does not have: buckets and metrics
+// stay empty, sub-aggregations see nothing.
+class EmptyCollector : public Collector {
+ public:
+  Status Collect(const uint32_t*, const uint32_t*, size_t) override { return Status::OK(); }
+  Status Finish(const std::vector<AggResult*>&) override { return Status::OK(); }
+  uint64_t Memory() const override { return 0; }
+};
+
+class TopHitsCollector : public Collector {
+ public:
+  TopHitsCollector(const AggRequest& agg, const AggContext& ctx) : agg_(agg), ctx_(ctx) {
+    for (const SortKey& k : agg.sort) {
+      const ResolvedField f = ctx.catalog->Resolve(k.field);
+      const int col = f.known && f.derivation == ResolvedField::Derivation::kNone && f.columns.size() == 1
+                          ? ctx.segment->FindColumn(f.columns[0])
+                          : -1;
+      readers_.emplace_back(ctx.segment, col, k.descending);
+    }
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    const uint64_t keep = agg_.from + agg_.size;
+    for (size_t i = 0; i < n; ++i) {
+      if (slots[i] >= per_slot_.size()) per_slot_.resize(slots[i] + 1);
+      Slot& s = per_slot_[slots[i]];
+      ++s.total;
+      if (keep == 0) continue;
+      if (readers_.empty() && s.hits.size() >= keep) continue;  // index order: later rows lose
+      AggHit h;
+      h.row = rows[i];
+      h.segment = ctx_.ordinal;
+      h.sort.resize(readers_.size());
+      for (size_t k = 0; k < readers_.size(); ++k) {
+        Status st = readers_[k].Get(rows[i], &h.sort[k]);
+        if (!st.ok()) return st;
+      }
+      s.hits.push_back(std::move(h));
+      if (s.hits.size() > 2 * keep + 64) Trim(&s.hits, keep);
+    }
+    return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    HitFetcher fetcher(ctx_.segment);
+    for (size_t slot = 0; slot < per_slot_.size() && slot < targets.size(); ++slot) {
+      AggResult* r = targets[slot];
+      if (r == nullptr) continue;
+      Slot& s = per_slot_[slot];
+      r->hits_total += s.total;
+      Trim(&s.hits, agg_.from + agg_.size);
+      for (AggHit& h : s.hits) {
+        h.index = ctx_.index;
+        Status st = fetcher.Fetch(h.row, &h.id, agg_.fetch_source ? &h.source : nullptr);
+        if (!st.ok()) return st;
+        r->hits.push_back(std::move(h));
+      }
+      Trim(&r->hits, agg_.from + agg_.size);
+    }
+    return Status::OK();
+  }
+
+  uint64_t Memory() const override { return per_slot_.size() * 64; }
+
+ private:
+  struct Slot {
+    uint64_t total = 0;
+    std::vector<AggHit> hits;
+  };
+  void Trim(std::vector<AggHit>* hits, uint64_t keep) const {
+    std::stable_sort(hits->begin(), hits->end(), [&](const AggHit& a, const AggHit& b) {
+      for (size_t i = 0; i < agg_.sort.size(); ++i) {
+        const bool am = a.sort[i].kind == SortValue::Kind::kMissing, bm = b.sort[i].kind == SortValue::Kind::kMissing;
+        if (am != bm) return agg_.sort[i].missing_first ? am : bm;
+        const int c = CompareSortValues(a.sort[i], b.sort[i]);
+        if (c != 0) return agg_.sort[i].descending ? c > 0 : c < 0;
+      }
+      return a.segment != b.segment ? a.segment < b.segment : a.row < b.row;
+    });
+    if (hits->size() > keep) hits->resize(keep);
+  }
+
+  const AggRequest& agg_;
+  AggContext ctx_;
+  std::vector<SortValueReader> readers_;
+  std::vector<Slot> per_slot_;
+};
+
+Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
+  if (agg.type == T::kFilter || agg.type == T::kFilters) {
+    auto c = std::make_unique<FiltersCollector>(agg);
+    Status s = c->Init(ctx);
+    if (s.ok()) s = c->InitSubs(ctx);
+    *out = std::move(c);
+    return s;
+  }
+  if (agg.type == T::kTopHits) {
+    *out = std::make_unique<TopHitsCollector>(agg, ctx);
+    return Status::OK();
+  }
+  if (agg.type == T::kComposite) {
+    return Status::InvalidArgument(fmt::format(
+        "illegal_argument_exception: [composite] aggregation cannot be used with a parent aggregation of type: "
+        "[{}]",
+        "bucket"));
+  }
+  std::vector<int> columns;
+  bool unmapped = false;
+  Status s = ResolveColumns(agg, ctx, &columns, &unmapped);
+  if (!s.ok()) return s;
+  FieldCursor cursor;
+  s = cursor.Init(*ctx.segment, columns);
+  if (!s.ok()) return s;
+  const bool has_column = cursor.parts() > 0;
+  const ColumnType type = cursor.type();
+  if (unmapped || !has_column) {
+    // Nothing to read here; terms with `missing` still count every row.
+    if (agg.type == T::kTerms && agg.missing) {
+      auto c = std::make_unique<TermsCollector>(agg, std::move(cursor));
+      s = c->InitSubs(ctx);
+      *out = std::move(c);
+      return s;
+    }
+    if (agg.type == T::kMissing) {
+      auto c = std::make_unique<MissingCollector>(agg, std::move(cursor));
+      s = c->InitSubs(ctx);
+      *out = std::move(c);
+      return s;
+    }
+    *out = std::make_unique<EmptyCollector>();
+    return Status::OK();
+  }
+  const bool numeric_metric = agg.type == T::kSum || agg.type == T::kAvg || agg.type == T::kMin ||
+                              agg.type == T::kMax || agg.type == T::kStats || agg.type == T::kExtendedStats ||
+                              agg.type == T::kPercentiles;
+  if ((numeric_metric || agg.type == T::kHistogram || agg.type == T::kRange) &&
+      (type == ColumnType::kKeyword || type == ColumnType::kIp)) {
+    static constexpr const char* kNames[] = {"terms", "date_histogram", "histogram", "range", "date_range",
+                                             "ip_range", "filter", "filters", "missing", "composite",
+                                             "sum", "avg", "min", "max", "value_count", "stats",
+                                             "extended_stats", "cardinality", "percentiles", "top_hits"};
+    return Status::InvalidArgument(fmt::format(
+        "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [{}]", agg.field,
+        ColumnTypeName(type), kNames[static_cast<int>(agg.type)]));
+  }
+  if ((agg.type == T::kDateHistogram || agg.type == T::kDateRange) && type != ColumnType::kTimestamp) {
+    return Status::InvalidArgument(fmt::format(
+        "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [{}]", agg.field,
+        ColumnTypeName(type), agg.type == T::kDateHistogram ? "date_histogram" : "date_range"));
+  }
+  if (agg.type == T::kIpRange && type != ColumnType::kIp) {
+    return Status::InvalidArgument(fmt::format(
+        "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [ip_range]", agg.field,
+        ColumnTypeName(type)));
+  }
+  std::unique_ptr<BucketCollector> bucket;
+  switch (agg.type) {
+    case T::kTerms: bucket = std::make_unique<TermsCollector>(agg, std::move(cursor)); break;
+    case T::kDateHistogram: {
+      DateHistogramRounding rounding;
+      s = DateHistogramRounding::Make(agg, &rounding);
+      if (!s.ok()) return s;
+      bucket = std::make_unique<DateHistogramCollector>(agg, std::move(cursor), std::move(rounding));
+      break;
+    }
+    case T::kHistogram: bucket = std::make_unique<HistogramCollector>(agg, std::move(cursor)); break;
+    case T::kRange:
+    case T::kDateRange: bucket = std::make_unique<RangeCollector>(agg, std::move(cursor)); break;
+    case T::kIpRange: bucket = std::make_unique<IpRangeCollector>(agg, std::move(cursor)); break;
+    case T::kMissing: bucket = std::make_unique<MissingCollector>(agg, std::move(cursor)); break;
+    default:
+      *out = std::make_unique<MetricCollector>(agg, std::move(cursor));
+      return Status::OK();
+  }
+  s = bucket->InitSubs(ctx);
+  *out = std::move(bucket);
   return s;
 }
 
-// The start of the calendar unit holding `ms` (UTC).
-int64_t CalendarFloor(int64_t ms, const std::string& unit) {
-  const int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-  CivilTime c = CivilFromSeconds(secs);
-  auto at = [](int64_t y, int m, int d) { return DaysFromCivil(y, m, d) * 86400000; };
-  if (unit == "minute" || unit == "1m") return secs / 60 * 60000;
-  if (unit == "hour" || unit == "1h") return secs / 3600 * 3600000;
-  if (unit == "day" || unit == "1d") return at(c.year, c.month, c.day);
-  if (unit == "week" || unit == "1w") {
-    const int64_t days = DaysFromCivil(c.year, c.month, c.day);
-    const int64_t weekday = ((days % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday; Monday = 0
-    return (days - weekday) * 86400000;
-  }
-  if (unit == "month" || unit == "1M") return at(c.year, c.month, 1);
-  if (unit == "quarter" || unit == "1q") return at(c.year, (c.month - 1) / 3 * 3 + 1, 1);
-  return at(c.year, 1, 1);  // year
-}
-
-// The start of the next calendar unit after `start`.
-int64_t CalendarNext(int64_t start, const std::string& unit) {
-  const CivilTime c = CivilFromSeconds(start / 1000);
-  auto at = [](int64_t y, int m) { return DaysFromCivil(y + (m - 1) / 12, (m - 1) % 12 + 1, 1) * 86400000; };
-  if (unit == "month" || unit == "1M") return at(c.year, c.month + 1);
-  if (unit == "quarter" || unit == "1q") return at(c.year, c.month + 3);
-  if (unit == "year" || unit == "1y") return at(c.year + 1, 1);
-  if (unit == "week" || unit == "1w") return start + 7 * 86400000LL;
-  if (unit == "day" || unit == "1d") return start + 86400000LL;
-  if (unit == "hour" || unit == "1h") return start + 3600000LL;
-  return start + 60000;
-}
-
-bool IsBucketAgg(AggRequest::Type t) {
-  return t == AggRequest::Type::kTerms || t == AggRequest::Type::kDateHistogram ||
-         t == AggRequest::Type::kHistogram || t == AggRequest::Type::kRange || t == AggRequest::Type::kFilter ||
-         t == AggRequest::Type::kFilters;
-}
-
 }  // namespace
 
-namespace {
-
-// Range and filters buckets exist even when empty.
-void AddFixedBuckets(const AggRequest& agg, AggResult* result) {
-  if (agg.type == AggRequest::Type::kRange) {
-    for (size_t i = 0; i < agg.ranges.size(); ++i) result->buckets[static_cast<int64_t>(i)];
-  }
-  if (agg.type == AggRequest::Type::kFilter || agg.type == AggRequest::Type::kFilters) {
-    for (const auto& f : agg.filters) result->buckets[f.first];
-  }
-}
-
-}  // namespace
-
-Status CollectAggregation(const AggRequest& agg, const SegmentReader& seg, const FieldCatalog& catalog,
-                          const roaring_bitmap_s* rows_in, AggResult* result) {
-  AddFixedBuckets(agg, result);
-  const roaring_bitmap_t* rows = reinterpret_cast<const roaring_bitmap_t*>(rows_in);
-  using T = AggRequest::Type;
-  // Rows per bucket, for the buckets of this segment.
-  std::map<AggKey, std::vector<uint32_t>> bucket_rows;
-  if (agg.type == T::kFilter || agg.type == T::kFilters) {
-    SegmentMatcher matcher(&seg, &catalog);
-    for (const auto& [name, query] : agg.filters) {
-      Bitmap m;
-      Status s = matcher.Match(query, &m);
-      if (!s.ok()) return s;
-      roaring_bitmap_and_inplace(m.get(), rows);
-      std::vector<uint32_t>& v = bucket_rows[name];
-      v.resize(roaring_bitmap_get_cardinality(m.get()));
-      roaring_bitmap_to_uint32_array(m.get(), v.data());
+Status DateHistogramRounding::Make(const AggRequest& agg, DateHistogramRounding* out) {
+  *out = DateHistogramRounding{};
+  Status s = TimeZone::Parse(agg.time_zone, &out->tz_);
+  if (!s.ok()) return Status::InvalidArgument("illegal_argument_exception: " + std::string(s.message()));
+  out->fixed_ms_ = agg.fixed_interval_ms;
+  out->offset_ms_ = static_cast<int64_t>(agg.offset);
+  if (out->fixed_ms_ == 0) {
+    const std::string& u = agg.calendar_unit;
+    const char letter = u == "minute" || u == "1m" ? 'm'
+                        : u == "hour" || u == "1h" ? 'h'
+                        : u == "day" || u == "1d" ? 'd'
+                        : u == "week" || u == "1w" ? 'w'
+                        : u == "month" || u == "1M" ? 'M'
+                        : u == "quarter" || u == "1q" ? 'q'
+                        : u == "year" || u == "1y" ? 'y'
+                                                   : '?';
+    if (!DateUnitFromLetter(letter, &out->unit_)) {
+      return Status::InvalidArgument("illegal_argument_exception: The supplied interval [" + u +
+                                     "] could not be parsed as a calendar interval.");
     }
+  }
+  return Status::OK();
+}
+
+int64_t DateHistogramRounding::Key(int64_t utc_ms) const {
+  const int64_t t = utc_ms - offset_ms_;
+  int64_t key;
+  if (fixed_ms_ > 0) {
+    // Fixed intervals count from the epoch on the local clock.
+    const int64_t local = t + tz_.OffsetAt(t);
+    const int64_t floored = (local >= 0 ? local / fixed_ms_ : (local - fixed_ms_ + 1) / fixed_ms_) * fixed_ms_;
+    key = tz_.is_utc() ? floored : tz_.LocalToUtc(floored);
   } else {
-    const ResolvedField field = catalog.Resolve(agg.field);
-    if (field.derivation != ResolvedField::Derivation::kNone || field.columns.size() != 1) {
-      if (!field.known) return Status::OK();  // an unmapped field: no buckets, empty metrics
-      return Status::InvalidArgument(fmt::format("aggregating on [{}] is not supported yet", agg.field));
+    key = FloorToUnit(t, unit_, tz_);
+  }
+  return key + offset_ms_;
+}
+
+int64_t DateHistogramRounding::Next(int64_t key) const {
+  const int64_t t = key - offset_ms_;
+  int64_t next;
+  if (fixed_ms_ > 0) {
+    next = tz_.is_utc() ? t + fixed_ms_ : tz_.LocalToUtc(t + tz_.OffsetAt(t) + fixed_ms_);
+  } else {
+    next = AddUnits(t, 1, unit_, tz_);
+  }
+  // A local clock can repeat a bucket (the hour the clocks go back).
+  if (next <= t) next = t + 1;
+  return next + offset_ms_;
+}
+
+bool CompositeOrder::operator()(const std::vector<AggKey>& a, const std::vector<AggKey>& b) const {
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    if (a[i] == b[i]) continue;
+    const bool desc = i < descending.size() && descending[i];
+    return desc ? b[i] < a[i] : a[i] < b[i];
+  }
+  return a.size() < b.size();
+}
+
+Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& ctx, const roaring_bitmap_s* rows_in,
+                           std::vector<AggResult>* results) {
+  const roaring_bitmap_t* rows = reinterpret_cast<const roaring_bitmap_t*>(rows_in);
+  results->resize(aggs.size());
+  std::vector<std::unique_ptr<Collector>> collectors;
+  std::vector<std::vector<AggKey>> afters(aggs.size());
+  for (size_t a = 0; a < aggs.size(); ++a) {
+    if (aggs[a].type == T::kComposite) {
+      auto c = std::make_unique<CompositeCollector>(aggs[a]);
+      Status s = CompositeAfterKey(aggs[a], ctx.now_ms, &afters[a]);
+      if (s.ok()) s = c->Init(ctx, aggs[a].after.empty() ? nullptr : &afters[a]);
+      if (!s.ok()) return s;
+      collectors.push_back(std::move(c));
+      continue;
     }
-    const int col = seg.FindColumn(field.columns[0]);
-    if (col < 0) return Status::OK();
-    const ColumnType type = seg.meta().columns[col].type;
-    if (type == ColumnType::kText || type == ColumnType::kBlob) {
-      return Status::InvalidArgument(fmt::format(
-          "Text fields are not optimised for operations that require per-document field data like aggregations "
-          "and sorting, so these operations are disabled by default. Please use a keyword field instead. "
-          "Alternatively, set fielddata=true on [{}] in order to load field data by uninverting the inverted "
-          "index. Note that this can use significant memory.",
-          agg.field));
-    }
-    if (!IsBucketAgg(agg.type)) {
-      if ((agg.type != T::kValueCount && agg.type != T::kCardinality) &&
-          (type == ColumnType::kKeyword || type == ColumnType::kIp)) {
-        return Status::InvalidArgument(
-            fmt::format("Field [{}] of type [{}] is not supported for aggregation [{}]", agg.field,
-                        ColumnTypeName(type), agg.name));
-      }
-      return ForEachValue(seg, col, rows, [&](uint32_t, const RowValue& v) {
-        const double d = v.AsDouble();
-        if (result->count == 0 || d < result->min) result->min = d;
-        if (result->count == 0 || d > result->max) result->max = d;
-        ++result->count;
-        result->sum += d;
-        if (agg.type == T::kCardinality) {
-          const AggKey key = v.Key();
-          result->distinct.insert(std::holds_alternative<std::string>(key) ? std::get<std::string>(key)
-                                  : std::holds_alternative<int64_t>(key) ? std::to_string(std::get<int64_t>(key))
-                                                                          : fmt::format("{}", std::get<double>(key)));
-        }
-      });
-    }
-    if (agg.type == T::kDateHistogram && type != ColumnType::kTimestamp) {
-      return Status::InvalidArgument(fmt::format("Field [{}] of type [{}] is not supported for aggregation [date_histogram]",
-                                                 agg.field, ColumnTypeName(type)));
-    }
-    // A row counts once per distinct bucket (arrays may repeat one).
-    Status s = ForEachValue(seg, col, rows, [&](uint32_t row, const RowValue& v) {
-      auto add = [&](AggKey key) {
-        std::vector<uint32_t>& r = bucket_rows[std::move(key)];
-        if (r.empty() || r.back() != row) r.push_back(row);
-      };
-      switch (agg.type) {
-        case T::kTerms: add(v.Key()); break;
-        case T::kDateHistogram: {
-          const int64_t ms = static_cast<int64_t>(v.bits);
-          if (agg.fixed_interval_ms > 0) {
-            const int64_t q = ms >= 0 ? ms / agg.fixed_interval_ms : (ms - agg.fixed_interval_ms + 1) / agg.fixed_interval_ms;
-            add(q * agg.fixed_interval_ms);
-          } else {
-            add(CalendarFloor(ms, agg.calendar_unit));
-          }
-          break;
-        }
-        case T::kHistogram: add(std::floor(v.AsDouble() / agg.interval) * agg.interval); break;
-        case T::kRange:
-          for (size_t i = 0; i < agg.ranges.size(); ++i) {
-            const double d = v.AsDouble();
-            const auto& rg = agg.ranges[i];
-            if ((!rg.from || d >= *rg.from) && (!rg.to || d < *rg.to)) add(static_cast<int64_t>(i));
-          }
-          break;
-        default: break;
-      }
-    });
+    collectors.emplace_back();
+    Status s = MakeCollector(aggs[a], ctx, &collectors.back());
     if (!s.ok()) return s;
   }
-  for (auto& [key, list] : bucket_rows) {
-    AggBucket& bucket = result->buckets[key];
-    bucket.doc_count += list.size();
-    if (agg.subs.empty() || list.empty()) continue;
-    bucket.subs.resize(agg.subs.size());
-    Bitmap sub_rows(roaring_bitmap_of_ptr(list.size(), list.data()));
-    for (size_t i = 0; i < agg.subs.size(); ++i) {
-      Status s = CollectAggregation(agg.subs[i], seg, catalog, reinterpret_cast<const roaring_bitmap_s*>(sub_rows.get()),
-                                    &bucket.subs[i]);
-      if (!s.ok()) return s;
+  // Block by block, so that what is passed down stays small.
+  std::vector<uint32_t> batch(kRowsPerBlock), slots(kRowsPerBlock, 0);
+  roaring_uint32_iterator_t* it = roaring_create_iterator(rows);
+  Status s;
+  while (it->has_value && s.ok()) {
+    const uint32_t n = roaring_read_uint32_iterator(it, batch.data(), static_cast<uint32_t>(batch.size()));
+    uint64_t memory = 0;
+    for (auto& c : collectors) {
+      s = c->Collect(batch.data(), slots.data(), n);
+      if (!s.ok()) break;
+      memory += c->Memory();
     }
+    if (s.ok() && memory > kAggMemoryLimit) {
+      s = Status::InvalidArgument(fmt::format(
+          "circuit_breaking_exception: [request] Data too large, data for [<agg [{}]>] would be [{}/{}mb], which is "
+          "larger than the limit of [{}/{}mb]",
+          aggs.empty() ? "" : aggs[0].name, memory, memory >> 20, kAggMemoryLimit, kAggMemoryLimit >> 20));
+    }
+  }
+  roaring_free_uint32_iterator(it);
+  if (!s.ok()) return s;
+  for (size_t a = 0; a < aggs.size(); ++a) {
+    s = collectors[a]->Finish({&(*results)[a]});
+    if (!s.ok()) return s;
   }
   return Status::OK();
-}
-
-namespace {
-
-uint64_t CountBuckets(const AggRequest& agg, const AggResult& r) {
-  using T = AggRequest::Type;
-  uint64_t n = 0;
-  if ((agg.type == T::kDateHistogram || agg.type == T::kHistogram) && !r.buckets.empty() &&
-      agg.min_doc_count == 0) {
-    // Empty buckets between the first and the last are part of the answer.
-    if (agg.type == T::kHistogram) {
-      const double span = std::get<double>(r.buckets.rbegin()->first) - std::get<double>(r.buckets.begin()->first);
-      n = static_cast<uint64_t>(std::min(span / agg.interval, 1e12)) + 1;
-    } else if (agg.fixed_interval_ms > 0) {
-      n = static_cast<uint64_t>((std::get<int64_t>(r.buckets.rbegin()->first) -
-                                 std::get<int64_t>(r.buckets.begin()->first)) /
-                                agg.fixed_interval_ms) +
-          1;
-    } else {
-      n = r.buckets.size();  // calendar units: at most a few per year
-    }
-  } else if (agg.type == T::kTerms) {
-    n = std::min<uint64_t>(r.buckets.size(), agg.size);
-  } else {
-    n = r.buckets.size();
-  }
-  for (const auto& [key, b] : r.buckets) {
-    for (size_t i = 0; i < b.subs.size() && i < agg.subs.size(); ++i) n += CountBuckets(agg.subs[i], b.subs[i]);
-  }
-  return n;
-}
-
-}  // namespace
-
-Status CheckBucketLimit(const AggRequest& agg, const AggResult& result) {
-  const uint64_t n = CountBuckets(agg, result);
-  if (n > kMaxBuckets) {
-    return Status::InvalidArgument(fmt::format(
-        "Trying to create too many buckets. Must be less than or equal to: [{}] but this number of buckets was "
-        "exceeded. This limit can be set by changing the [search.max_buckets] cluster level setting.",
-        kMaxBuckets));
-  }
-  return Status::OK();
-}
-
-namespace {
-
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void WriteKey(Writer& w, const AggKey& key) {
-  if (std::holds_alternative<int64_t>(key)) {
-    w.Int64(std::get<int64_t>(key));
-  } else if (std::holds_alternative<double>(key)) {
-    w.Double(std::get<double>(key));
-  } else {
-    const std::string& s = std::get<std::string>(key);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  }
-}
-
-void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r);
-
-void WriteBucketBody(Writer& w, const AggRequest& agg, const AggBucket* b) {
-  w.Key("doc_count");
-  w.Uint64(b ? b->doc_count : 0);
-  for (size_t i = 0; i < agg.subs.size(); ++i) {
-    w.Key(agg.subs[i].name.c_str());
-    static const AggResult kEmpty;
-    WriteResult(w, agg.subs[i], b && i < b->subs.size() ? b->subs[i] : kEmpty);
-  }
-}
-
-std::string IsoMillis(int64_t ms) {
-  char buf[kIso8601MillisLength];
-  FormatIso8601Millis(ms, buf);
-  return std::string(buf, kIso8601MillisLength);
-}
-
-std::string RangeNumber(double d) { return std::trunc(d) == d ? fmt::format("{:.1f}", d) : fmt::format("{}", d); }
-
-void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
-  using T = AggRequest::Type;
-  w.StartObject();
-  switch (agg.type) {
-    case T::kSum: w.Key("value"); w.Double(r.sum); break;
-    case T::kAvg:
-      w.Key("value");
-      r.count ? w.Double(r.sum / static_cast<double>(r.count)) : w.Null();
-      break;
-    case T::kMin:
-      w.Key("value");
-      r.count ? w.Double(r.min) : w.Null();
-      break;
-    case T::kMax:
-      w.Key("value");
-      r.count ? w.Double(r.max) : w.Null();
-      break;
-    case T::kValueCount: w.Key("value"); w.Uint64(r.count); break;
-    case T::kCardinality: w.Key("value"); w.Uint64(r.distinct.size()); break;
-    case T::kStats:
-      w.Key("count");
-      w.Uint64(r.count);
-      w.Key("min");
-      r.count ? w.Double(r.min) : w.Null();
-      w.Key("max");
-      r.count ? w.Double(r.max) : w.Null();
-      w.Key("avg");
-      r.count ? w.Double(r.sum / static_cast<double>(r.count)) : w.Null();
-      w.Key("sum");
-      w.Double(r.sum);
-      break;
-    case T::kFilter: WriteBucketBody(w, agg, r.buckets.empty() ? nullptr : &r.buckets.begin()->second); break;
-    case T::kFilters:
-      w.Key("buckets");
-      if (agg.keyed_filters) {
-        w.StartObject();
-        for (const auto& [key, b] : r.buckets) {
-          w.Key(std::get<std::string>(key).c_str());
-          w.StartObject();
-          WriteBucketBody(w, agg, &b);
-          w.EndObject();
-        }
-        w.EndObject();
-      } else {
-        w.StartArray();
-        for (const auto& f : agg.filters) {
-          w.StartObject();
-          auto it = r.buckets.find(f.first);
-          WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
-          w.EndObject();
-        }
-        w.EndArray();
-      }
-      break;
-    case T::kRange: {
-      // Buckets sorted by from, then to.
-      std::vector<size_t> order(agg.ranges.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        const auto& x = agg.ranges[a];
-        const auto& y = agg.ranges[b];
-        const double xf = x.from.value_or(-INFINITY), yf = y.from.value_or(-INFINITY);
-        if (xf != yf) return xf < yf;
-        return x.to.value_or(INFINITY) < y.to.value_or(INFINITY);
-      });
-      w.Key("buckets");
-      w.StartArray();
-      for (size_t i : order) {
-        const auto& rg = agg.ranges[i];
-        w.StartObject();
-        w.Key("key");
-        const std::string key = !rg.key.empty() ? rg.key
-                                                : (rg.from ? RangeNumber(*rg.from) : "*") + "-" +
-                                                      (rg.to ? RangeNumber(*rg.to) : "*");
-        w.String(key.c_str());
-        if (rg.from) {
-          w.Key("from");
-          w.Double(*rg.from);
-        }
-        if (rg.to) {
-          w.Key("to");
-          w.Double(*rg.to);
-        }
-        auto it = r.buckets.find(static_cast<int64_t>(i));
-        WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
-        w.EndObject();
-      }
-      w.EndArray();
-      break;
-    }
-    case T::kTerms: {
-      std::vector<std::pair<const AggKey*, const AggBucket*>> buckets;
-      uint64_t total = 0;
-      for (const auto& [key, b] : r.buckets) {
-        total += b.doc_count;
-        if (b.doc_count >= agg.min_doc_count) buckets.emplace_back(&key, &b);
-      }
-      std::stable_sort(buckets.begin(), buckets.end(), [&](const auto& a, const auto& b) {
-        if (agg.order_by_key) return agg.order_descending ? *b.first < *a.first : *a.first < *b.first;
-        if (a.second->doc_count != b.second->doc_count) {
-          return agg.order_descending ? a.second->doc_count > b.second->doc_count
-                                      : a.second->doc_count < b.second->doc_count;
-        }
-        return *a.first < *b.first;
-      });
-      if (buckets.size() > agg.size) buckets.resize(agg.size);
-      uint64_t shown = 0;
-      for (const auto& b : buckets) shown += b.second->doc_count;
-      w.Key("doc_count_error_upper_bound");
-      w.Int(0);
-      w.Key("sum_other_doc_count");
-      w.Uint64(total - shown);
-      w.Key("buckets");
-      w.StartArray();
-      for (const auto& [key, b] : buckets) {
-        w.StartObject();
-        w.Key("key");
-        WriteKey(w, *key);
-        WriteBucketBody(w, agg, b);
-        w.EndObject();
-      }
-      w.EndArray();
-      break;
-    }
-    case T::kDateHistogram:
-    case T::kHistogram: {
-      w.Key("buckets");
-      w.StartArray();
-      if (!r.buckets.empty()) {
-        if (agg.type == T::kDateHistogram) {
-          // Every bucket between the first and the last, empty ones included.
-          const int64_t first = std::get<int64_t>(r.buckets.begin()->first);
-          const int64_t last = std::get<int64_t>(r.buckets.rbegin()->first);
-          for (int64_t k = first; k <= last;
-               k = agg.fixed_interval_ms > 0 ? k + agg.fixed_interval_ms : CalendarNext(k, agg.calendar_unit)) {
-            auto it = r.buckets.find(k);
-            const uint64_t n = it == r.buckets.end() ? 0 : it->second.doc_count;
-            if (n < agg.min_doc_count) continue;
-            w.StartObject();
-            w.Key("key_as_string");
-            w.String(IsoMillis(k).c_str());
-            w.Key("key");
-            w.Int64(k);
-            WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
-            w.EndObject();
-          }
-        } else {
-          const double first = std::get<double>(r.buckets.begin()->first);
-          const double last = std::get<double>(r.buckets.rbegin()->first);
-          for (double k = first; k <= last; k += agg.interval) {
-            auto it = r.buckets.find(k);
-            const uint64_t n = it == r.buckets.end() ? 0 : it->second.doc_count;
-            if (n < agg.min_doc_count) continue;
-            w.StartObject();
-            w.Key("key");
-            w.Double(k);
-            WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
-            w.EndObject();
-          }
-        }
-      }
-      w.EndArray();
-      break;
-    }
-  }
-  w.EndObject();
-}
-
-}  // namespace
-
-void WriteAggregationJson(const AggRequest& agg, const AggResult& result, std::string* json) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  WriteResult(w, agg, result);
-  json->assign(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace flowdex

@@ -1,8 +1,13 @@
 #include "query/dsl_parser.h"
 
+#include "flowlog/ip_address.h"
+#include "query/date_math.h"
+#include "store/column_codec.h"
+#include "util/time_util.h"
 #include "query/kql_parser.h"
 #include "query/query_string_parser.h"
 
+#include <re2/re2.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -361,10 +366,19 @@ class Parser {
           QueryValue v;
           if (!ParseValue(p.value, &v, "range", param)) return false;
           *slot = v;
-        } else if (param == "boost" || param == "_name" || param == "format" || param == "relation") {
-          // format: dates in flowdex read as ISO-8601 or epoch milliseconds whatever it says.
-        } else if (param == "time_zone") {
-          // Accepted; explicit offsets in the values are honoured, bare dates are UTC.
+        } else if ((param == "format" || param == "time_zone") && p.value.IsString()) {
+          // Checked here so that a bad one is a parsing error wherever the field is.
+          const std::string text = p.value.GetString();
+          if (param == "format") {
+            DateFormat f;
+            if (Status st = DateFormat::Parse(text, &f); !st.ok()) return Fail("illegal_argument_exception", std::string(st.message()), param);
+            q->date_format = text;
+          } else {
+            TimeZone tz;
+            if (Status st = TimeZone::Parse(text, &tz); !st.ok()) return Fail("illegal_argument_exception", std::string(st.message()), param);
+            q->time_zone = text;
+          }
+        } else if (param == "boost" || param == "_name" || param == "relation") {
         } else {
           return Fail("parsing_exception", fmt::format("[range] query does not support [{}]", param), param);
         }
@@ -411,7 +425,8 @@ class Parser {
 
   // (public) "aggs": {"<name>": {"<type>": {...}, "aggs": {...}}, ...}
  public:
-  bool ParseAggs(const Value& v, std::vector<AggRequest>* out) {
+  // parent: the enclosing aggregation's name, for sub-aggregations.
+  bool ParseAggs(const Value& v, std::vector<AggRequest>* out, const std::string* parent = nullptr) {
     if (!v.IsObject()) return Fail("parsing_exception", "Found [aggs] but it is not an object", "aggs");
     for (const auto& m : v.GetObject()) {
       AggRequest agg;
@@ -423,7 +438,7 @@ class Parser {
       for (const auto& part : m.value.GetObject()) {
         const std::string key = part.name.GetString();
         if (key == "aggs" || key == "aggregations") {
-          if (!ParseAggs(part.value, &agg.subs)) return false;
+          if (!ParseAggs(part.value, &agg.subs, &agg.name)) return false;
         } else if (key == "meta") {
         } else if (have_type) {
           return Fail("parsing_exception",
@@ -434,6 +449,22 @@ class Parser {
         }
       }
       if (!have_type) return Fail("parsing_exception", "Missing definition for aggregation [" + agg.name + "]", agg.name);
+      // Orders by a sub-aggregation name one that exists (known only now).
+      for (const AggRequest::Order& o : agg.order) {
+        if (o.by == "_count" || o.by == "_key" || o.by == "_term") continue;
+        const std::string head = o.by.substr(0, o.by.find_first_of(".>["));
+        if (std::none_of(agg.subs.begin(), agg.subs.end(), [&](const AggRequest& s) { return s.name == head; })) {
+          return Fail("illegal_argument_exception",
+                      fmt::format("Invalid aggregator order path [{}]. The provided aggregation [{}] either does not "
+                                  "exist, or is a pipeline aggregation and cannot be used to sort the buckets.",
+                                  o.by, head),
+                      "order");
+        }
+      }
+      if (agg.type == AggRequest::Type::kComposite && parent != nullptr) {
+        return Fail("illegal_argument_exception",
+                    "[composite] aggregation cannot be used with a parent aggregation [" + *parent + "]", agg.name);
+      }
       out->push_back(std::move(agg));
     }
     return true;
@@ -443,55 +474,81 @@ class Parser {
   bool ParseAggBody(const std::string& type, const Value& body, AggRequest* agg) {
     using T = AggRequest::Type;
     static const std::pair<const char*, T> kTypes[] = {
-        {"terms", T::kTerms}, {"date_histogram", T::kDateHistogram}, {"histogram", T::kHistogram},
-        {"range", T::kRange}, {"filter", T::kFilter},      {"filters", T::kFilters},
-        {"sum", T::kSum},     {"avg", T::kAvg},            {"min", T::kMin},
-        {"max", T::kMax},     {"value_count", T::kValueCount}, {"stats", T::kStats},
-        {"cardinality", T::kCardinality}};
+        {"terms", T::kTerms},         {"date_histogram", T::kDateHistogram}, {"histogram", T::kHistogram},
+        {"range", T::kRange},         {"date_range", T::kDateRange},         {"ip_range", T::kIpRange},
+        {"filter", T::kFilter},       {"filters", T::kFilters},              {"missing", T::kMissing},
+        {"composite", T::kComposite}, {"sum", T::kSum},                      {"avg", T::kAvg},
+        {"min", T::kMin},             {"max", T::kMax},                      {"value_count", T::kValueCount},
+        {"stats", T::kStats},         {"extended_stats", T::kExtendedStats}, {"cardinality", T::kCardinality},
+        {"percentiles", T::kPercentiles}, {"top_hits", T::kTopHits}};
     bool known = false;
     for (const auto& [name, t] : kTypes) {
       if (type == name) agg->type = t, known = true;
     }
-    if (!known) return Fail("parsing_exception", fmt::format("Unknown aggregation type [{}]", type), type);
+    if (!known) {
+      const std::string close = ClosestAggType(type);
+      return Fail("parsing_exception",
+                  fmt::format("Unknown aggregation type [{}]{}", type, close.empty() ? "" : " did you mean [" + close + "]?"),
+                  type);
+    }
     if (!body.IsObject()) return Fail("parsing_exception", fmt::format("[{}] must be an object", type), type);
     if (agg->type == T::kFilter) {
       agg->filters.emplace_back("", Query{});
       return ParseQuery(body, &agg->filters.back().second);
     }
     if (agg->type == T::kDateHistogram || agg->type == T::kHistogram) agg->min_doc_count = 0;
+    if (agg->type == T::kTopHits) agg->size = 3;
+    if (agg->type == T::kPercentiles) {
+      agg->percents = {1, 5, 25, 50, 75, 95, 99};
+      agg->keyed = true;
+    }
     for (const auto& m : body.GetObject()) {
       const std::string key = m.name.GetString();
       const Value& v = m.value;
       if (key == "field" && v.IsString()) {
         agg->field = v.GetString();
-      } else if (key == "size" && v.IsUint64()) {
-        agg->size = v.GetUint64();
+      } else if (key == "size" && v.IsInt64()) {
+        if (v.GetInt64() < 0 || (v.GetInt64() == 0 && agg->type != T::kTopHits)) {
+          return Fail("illegal_argument_exception", fmt::format("[size] must be greater than 0. Found [{}] in [{}]",
+                                                                v.GetInt64(), agg->name), key);
+        }
+        agg->size = static_cast<uint64_t>(v.GetInt64());
+      } else if (key == "from" && v.IsUint64() && agg->type == T::kTopHits) {
+        agg->from = v.GetUint64();
       } else if (key == "min_doc_count" && v.IsUint64()) {
         agg->min_doc_count = v.GetUint64();
-      } else if (key == "order" && v.IsObject() && v.MemberCount() == 1) {
-        const std::string by = v.MemberBegin()->name.GetString();
-        const std::string dir = v.MemberBegin()->value.IsString() ? v.MemberBegin()->value.GetString() : "";
-        if ((by != "_count" && by != "_key") || (dir != "asc" && dir != "desc")) {
-          return Fail("illegal_argument_exception", fmt::format("Invalid aggregation order [{}] [{}]", by, dir), key);
+      } else if (key == "order" && agg->type == T::kTerms) {
+        if (!ParseTermsOrder(v, agg)) return false;
+      } else if (key == "missing" && agg->type == T::kTerms) {
+        QueryValue mv;
+        if (!ParseValue(v, &mv, type, key)) return false;
+        agg->missing = mv;
+      } else if ((key == "include" || key == "exclude") && agg->type == T::kTerms) {
+        std::string* regex = key == "include" ? &agg->include_regex : &agg->exclude_regex;
+        std::vector<std::string>* values = key == "include" ? &agg->include_values : &agg->exclude_values;
+        if (v.IsString()) {
+          *regex = v.GetString();
+          RE2 re(*regex, RE2::Quiet);
+          if (!re.ok()) return Fail("illegal_argument_exception", "Invalid regular expression [" + *regex + "]: " + re.error(), key);
+        } else if (v.IsArray()) {
+          for (const Value& e : v.GetArray()) {
+            QueryValue qv;
+            if (!ParseValue(e, &qv, type, key)) return false;
+            values->push_back(qv.ToString());
+          }
+        } else {
+          return Fail("illegal_argument_exception", "Unrecognized token for an include [" + std::string(TokenName(v)) + "]", key);
         }
-        agg->order_by_key = by == "_key";
-        agg->order_descending = dir == "desc";
       } else if (key == "fixed_interval" && v.IsString()) {
-        const std::string text = v.GetString();
-        size_t digits = 0;
-        while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-        const std::string unit = text.substr(digits);
-        const int64_t n = digits ? std::stoll(text.substr(0, digits)) : 0;
-        const int64_t ms = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
-                         : unit == "d" ? 86400000 : 0;
-        if (n <= 0 || ms == 0) {
+        int64_t ms = 0;
+        if (!ReadTimeValue(v.GetString(), &ms) || ms <= 0) {
           return Fail("illegal_argument_exception",
                       fmt::format("failed to parse setting [date_histogram.fixedInterval] with value [{}] as a time "
                                   "value: unit is missing or unrecognized",
-                                  text),
+                                  v.GetString()),
                       key);
         }
-        agg->fixed_interval_ms = n * ms;
+        agg->fixed_interval_ms = ms;
       } else if (key == "calendar_interval" && v.IsString()) {
         static const char* kUnits[] = {"minute", "1m", "hour", "1h", "day", "1d", "week", "1w",
                                        "month", "1M", "quarter", "1q", "year", "1y"};
@@ -505,15 +562,55 @@ class Parser {
         agg->calendar_unit = unit;
       } else if (key == "interval" && v.IsNumber() && agg->type == T::kHistogram) {
         agg->interval = v.GetDouble();
+      } else if (key == "offset" && (agg->type == T::kHistogram || agg->type == T::kDateHistogram)) {
+        if (v.IsNumber()) {
+          agg->offset = v.GetDouble();
+        } else if (v.IsString() && agg->type == T::kDateHistogram) {
+          std::string text = v.GetString();
+          const bool negative = !text.empty() && text[0] == '-';
+          if (!text.empty() && (text[0] == '-' || text[0] == '+')) text.erase(0, 1);
+          int64_t ms = 0;
+          if (!ReadTimeValue(text, &ms)) {
+            return Fail("illegal_argument_exception", "failed to parse setting [date_histogram.offset] with value [" +
+                                                          std::string(v.GetString()) + "] as a time value", key);
+          }
+          agg->offset = static_cast<double>(negative ? -ms : ms);
+        } else {
+          return Fail("parsing_exception", fmt::format("Unexpected token {} [{}] in [{}].", TokenName(v), key, agg->name), key);
+        }
+      } else if ((key == "extended_bounds" || key == "hard_bounds") && v.IsObject()) {
+        std::optional<double>* lo = key == "extended_bounds" ? &agg->extended_min : &agg->hard_min;
+        std::optional<double>* hi = key == "extended_bounds" ? &agg->extended_max : &agg->hard_max;
+        for (const auto& b : v.GetObject()) {
+          const std::string bk = b.name.GetString();
+          std::optional<double>* slot = bk == "min" ? lo : bk == "max" ? hi : nullptr;
+          if (slot == nullptr) return Fail("x_content_parse_exception", fmt::format("[{}] unknown field [{}]", key, bk), bk);
+          double d = 0;
+          if (!ReadBound(b.value, agg, bk == "max", &d)) return false;
+          *slot = d;
+        }
+        if (*lo && *hi && **lo > **hi) {
+          return Fail("illegal_argument_exception",
+                      fmt::format("[{}.min][{}] cannot be greater than [{}.max][{}] for histogram aggregation [{}]",
+                                  key, **lo, key, **hi, agg->name), key);
+        }
+      } else if (key == "time_zone" && v.IsString()) {
+        TimeZone tz;
+        if (Status st = TimeZone::Parse(v.GetString(), &tz); !st.ok()) {
+          return Fail("illegal_argument_exception", std::string(st.message()), key);
+        }
+        agg->time_zone = v.GetString();
+      } else if (key == "format" && v.IsString()) {
+        DateFormat f;
+        if (Status st = DateFormat::Parse(v.GetString(), &f); !st.ok()) {
+          return Fail("illegal_argument_exception", std::string(st.message()), key);
+        }
+        agg->format = v.GetString();
+      } else if (key == "keyed" && v.IsBool()) {
+        agg->keyed = v.GetBool();
       } else if (key == "ranges" && v.IsArray()) {
         for (const Value& r : v.GetArray()) {
-          AggRequest::Range range;
-          if (r.IsObject()) {
-            if (r.HasMember("from") && r["from"].IsNumber()) range.from = r["from"].GetDouble();
-            if (r.HasMember("to") && r["to"].IsNumber()) range.to = r["to"].GetDouble();
-            if (r.HasMember("key") && r["key"].IsString()) range.key = r["key"].GetString();
-          }
-          agg->ranges.push_back(range);
+          if (!ParseAggRange(r, agg)) return false;
         }
       } else if (key == "filters") {
         if (v.IsObject()) {
@@ -529,10 +626,45 @@ class Parser {
           }
         }
         if (agg->filters.empty()) return Fail("illegal_argument_exception", "[filters] cannot be empty.", key);
-      } else if (key == "format" || key == "time_zone" || key == "keyed" || key == "precision_threshold" ||
-                 key == "shard_size" || key == "execution_hint") {
+      } else if (key == "precision_threshold" && v.IsUint64()) {
+        agg->precision_threshold = v.GetUint64();
+      } else if (key == "percents" && v.IsArray()) {
+        agg->percents.clear();
+        for (const Value& p : v.GetArray()) {
+          if (!p.IsNumber() || p.GetDouble() < 0 || p.GetDouble() > 100) {
+            return Fail("illegal_argument_exception", "percent must be in [0,100], got [" +
+                                                          (p.IsNumber() ? fmt::format("{}", p.GetDouble()) : "?") + "]", key);
+          }
+          agg->percents.push_back(p.GetDouble());
+        }
+        if (agg->percents.empty()) return Fail("illegal_argument_exception", "[percents] must not be empty", key);
+      } else if (key == "sort" && agg->type == T::kTopHits) {
+        if (!ParseSort(v, &agg->sort)) return false;
+      } else if (key == "_source" && agg->type == T::kTopHits) {
+        agg->fetch_source = !(v.IsBool() && !v.GetBool());
+      } else if (key == "sources" && agg->type == T::kComposite) {
+        if (!ParseCompositeSources(v, agg)) return false;
+      } else if (key == "after" && agg->type == T::kComposite && v.IsObject()) {
+        for (const AggRequest& src : agg->sources) {
+          if (!v.HasMember(src.name.c_str())) continue;
+          const Value& av = v[src.name.c_str()];
+          agg->after_null.push_back(av.IsNull());
+          QueryValue qv;
+          if (!av.IsNull() && !ParseValue(av, &qv, type, key)) return false;
+          agg->after.push_back(qv);
+        }
+        if (agg->after.size() != agg->sources.size()) {
+          return Fail("illegal_argument_exception",
+                      fmt::format("[after] has {} value(s) but [sources] has {}", agg->after.size(), agg->sources.size()), key);
+        }
+      } else if (key == "format" || key == "keyed" || key == "shard_size" || key == "execution_hint" ||
+                 key == "show_term_doc_count_error" || key == "collect_mode" || key == "value_type" ||
+                 key == "sigma" || key == "tdigest" || key == "hdr" || key == "script" ||
+                 (key == "missing" && agg->type != T::kTerms)) {
+        // Accepted and ignored: hints, or options flowdex answers the same way without.
       } else {
-        return Fail("parsing_exception", fmt::format("Unexpected token {} [{}] in [{}].", TokenName(v), key, type), key);
+        return Fail("parsing_exception", fmt::format("Unexpected token {} [{}] in [{}].", TokenName(v), key, agg->name),
+                    key);
       }
     }
     if (agg->type == T::kDateHistogram) {
@@ -546,11 +678,314 @@ class Parser {
     if (agg->type == T::kHistogram && agg->interval <= 0) {
       return Fail("illegal_argument_exception", "[interval] must be >0 for histogram aggregation [" + agg->name + "]");
     }
-    if (agg->type != T::kFilters && agg->type != T::kFilter && agg->field.empty()) {
+    if ((agg->type == T::kRange || agg->type == T::kDateRange || agg->type == T::kIpRange) && agg->ranges.empty()) {
+      return Fail("illegal_argument_exception", "No [ranges] specified for the [" + agg->name + "] aggregation");
+    }
+    if (agg->type == T::kComposite && agg->sources.empty()) {
+      return Fail("illegal_argument_exception", "Composite [sources] cannot be null or empty");
+    }
+    const bool needs_field = agg->type != T::kFilters && agg->type != T::kFilter && agg->type != T::kTopHits &&
+                             agg->type != T::kComposite;
+    if (needs_field && agg->field.empty()) {
       return Fail("illegal_argument_exception", "Required one of fields [field, script], but none were specified. ");
     }
     return true;
   }
+
+  // Elasticsearch suggests a known name close to a misspelt one.
+  static std::string ClosestAggType(const std::string& type) {
+    static const char* kNames[] = {"terms", "date_histogram", "histogram", "range", "date_range", "ip_range",
+                                   "filter", "filters", "missing", "composite", "sum", "avg", "min", "max",
+                                   "value_count", "stats", "extended_stats", "cardinality", "percentiles", "top_hits"};
+    std::string best;
+    size_t best_distance = 3;  // at most two edits away
+    for (const char* n : kNames) {
+      const std::string name = n;
+      std::vector<size_t> prev(name.size() + 1), cur(name.size() + 1);
+      for (size_t j = 0; j <= name.size(); ++j) prev[j] = j;
+      for (size_t i = 1; i <= type.size(); ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= name.size(); ++j) {
+          cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (type[i - 1] == name[j - 1] ? 0 : 1)});
+        }
+        std::swap(prev, cur);
+      }
+      if (prev[name.size()] < best_distance) best = name, best_distance = prev[name.size()];
+    }
+    return best;
+  }
+
+  // "30s", "5m", "1h", "1d", "250ms" (date_histogram's fixed_interval, offset).
+  static bool ReadTimeValue(const std::string& text, int64_t* ms) {
+    size_t digits = 0;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+    if (digits == 0 || digits > 12) return false;
+    const std::string unit = text.substr(digits);
+    const int64_t n = std::stoll(text.substr(0, digits));
+    const int64_t per = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
+                      : unit == "d" ? 86400000 : 0;
+    if (per == 0) return false;
+    *ms = n * per;
+    return true;
+  }
+
+  // A histogram bound: a number, or for date_histogram a date (math allowed).
+  bool ReadBound(const Value& v, const AggRequest* agg, bool upper, double* out) {
+    if (v.IsNumber()) return *out = v.GetDouble(), true;
+    if (v.IsString() && agg->type == AggRequest::Type::kDateHistogram) {
+      TimeZone tz;
+      (void)TimeZone::Parse(agg->time_zone, &tz);
+      int64_t ms = 0;
+      Status s = EvaluateDateMath(v.GetString(), now_ms_, DateFormat(), tz, upper, &ms);
+      if (!s.ok()) return Fail("parse_exception", std::string(s.message()), "bounds");
+      *out = static_cast<double>(ms);
+      return true;
+    }
+    return Fail("x_content_parse_exception", "[bounds] failed to parse field", "bounds");
+  }
+
+  bool ParseTermsOrder(const Value& v, AggRequest* agg) {
+    auto one = [&](const Value& o) {
+      if (!o.IsObject() || o.MemberCount() != 1 || !o.MemberBegin()->value.IsString()) {
+        return Fail("parsing_exception", "Unexpected token in [order]", "order");
+      }
+      const std::string by = o.MemberBegin()->name.GetString();
+      const std::string dir = o.MemberBegin()->value.GetString();
+      if (dir != "asc" && dir != "desc") {
+        return Fail("parsing_exception", "Unknown terms order direction [" + dir + "] in terms aggregation [" + agg->name + "]", "order");
+      }
+      agg->order.push_back({by, dir == "desc"});
+      return true;
+    };
+    if (v.IsArray()) {
+      for (const Value& o : v.GetArray()) {
+        if (!one(o)) return false;
+      }
+      return true;
+    }
+    return one(v);
+  }
+
+  bool ParseAggRange(const Value& r, AggRequest* agg) {
+    using T = AggRequest::Type;
+    AggRequest::Range range;
+    if (!r.IsObject()) return Fail("parsing_exception", "[ranges] must hold objects", "ranges");
+    TimeZone tz;
+    DateFormat format;
+    if (agg->type == T::kDateRange) {
+      (void)TimeZone::Parse(agg->time_zone, &tz);
+      if (!agg->format.empty()) (void)DateFormat::Parse(agg->format, &format);
+    }
+    for (const auto& m : r.GetObject()) {
+      const std::string k = m.name.GetString();
+      const Value& v = m.value;
+      if (k == "key" && v.IsString()) {
+        range.key = v.GetString();
+      } else if ((k == "from" || k == "to") && v.IsNull()) {
+      } else if (k == "from" || k == "to") {
+        std::optional<double>* slot = k == "from" ? &range.from : &range.to;
+        if (agg->type == T::kIpRange) {
+          IpAddress ip;
+          if (!v.IsString() || !ParseIpAddress(v.GetString(), &ip)) {
+            return Fail("illegal_argument_exception", fmt::format("'{}' is not an IP string literal.", v.IsString() ? v.GetString() : "?"), k);
+          }
+          (k == "from" ? range.ip_from : range.ip_to) = IpSortKey(ip);
+          (k == "from" ? range.has_ip_from : range.has_ip_to) = true;
+          (k == "from" ? range.from_text : range.to_text) = v.GetString();
+        } else if (v.IsNumber()) {
+          *slot = v.GetDouble();
+        } else if (v.IsString() && agg->type == T::kDateRange) {
+          int64_t ms = 0;
+          Status s = EvaluateDateMath(v.GetString(), now_ms_, format, tz, false, &ms);
+          if (!s.ok()) return Fail("parse_exception", std::string(s.message()), k);
+          *slot = static_cast<double>(ms);
+        } else if (v.IsString()) {
+          char* end = nullptr;
+          const std::string text = v.GetString();
+          const double d = std::strtod(text.c_str(), &end);
+          if (text.empty() || end != text.c_str() + text.size()) {
+            return Fail("number_format_exception", "For input string: \"" + text + "\"", k);
+          }
+          *slot = d;
+        } else {
+          return Fail("parsing_exception", fmt::format("[{}] must be a number", k), k);
+        }
+      } else if (k == "mask" && v.IsString() && agg->type == T::kIpRange) {
+        const std::string mask = v.GetString();
+        const size_t slash = mask.find('/');
+        IpAddress ip;
+        int bits = -1;
+        if (slash != std::string::npos) {
+          const std::string b = mask.substr(slash + 1);
+          if (!b.empty() && b.size() <= 3 && b.find_first_not_of("0123456789") == std::string::npos) bits = std::stoi(b);
+        }
+        if (bits < 0 || !ParseIpAddress(mask.substr(0, slash), &ip) || bits > (ip.is_v4() ? 32 : 128)) {
+          return Fail("illegal_argument_exception", "Expected [ip/prefix] but was [" + mask + "]", k);
+        }
+        std::array<uint8_t, 16> lo = IpSortKey(ip), hi = lo;
+        const int total = ip.is_v4() ? bits + 96 : bits;
+        for (int b = total; b < 128; ++b) {
+          lo[b / 8] &= static_cast<uint8_t>(~(0x80 >> (b % 8)));
+          hi[b / 8] |= static_cast<uint8_t>(0x80 >> (b % 8));
+        }
+        range.ip_from = lo;
+        range.ip_to = hi;
+        range.has_ip_from = range.has_ip_to = true;
+        range.ip_to_inclusive = true;
+        range.key = range.key.empty() ? mask : range.key;
+        range.from_text = KeyAddress(lo, ip.is_v4());
+        // Elasticsearch shows the address after the block as "to".
+        std::array<uint8_t, 16> next = hi;
+        int i = 15;
+        while (i >= 0 && ++next[i] == 0) --i;
+        const bool overflow = i < 0 || (ip.is_v4() && next[11] != 0xff);
+        range.to_text = overflow ? "" : KeyAddress(next, ip.is_v4());
+      } else {
+        return Fail("parsing_exception", fmt::format("[range] unknown field [{}]", k), k);
+      }
+    }
+    if (agg->type == T::kIpRange && range.key.empty() && !range.ip_to_inclusive) {
+      range.key = (range.from_text.empty() ? "*" : range.from_text) + "-" + (range.to_text.empty() ? "*" : range.to_text);
+    }
+    agg->ranges.push_back(range);
+    return true;
+  }
+
+  static std::string KeyAddress(const std::array<uint8_t, 16>& key, bool v4) {
+    IpAddress ip;
+    if (v4) {
+      ip = IpAddress::FromV4((uint32_t{key[12]} << 24) | (uint32_t{key[13]} << 16) | (uint32_t{key[14]} << 8) | key[15]);
+    } else {
+      ip.family = IpAddress::Family::kV6;
+      ip.bytes = key;
+    }
+    char buf[kMaxIpTextLength];
+    return std::string(buf, FormatIpAddress(ip, buf));
+  }
+
+  bool ParseCompositeSources(const Value& v, AggRequest* agg) {
+    using T = AggRequest::Type;
+    if (!v.IsArray()) return Fail("parsing_exception", "[sources] must be an array", "sources");
+    for (const Value& s : v.GetArray()) {
+      if (!s.IsObject() || s.MemberCount() != 1 || !s.MemberBegin()->value.IsObject() ||
+          s.MemberBegin()->value.MemberCount() != 1) {
+        return Fail("parsing_exception", "[sources] entries must be {\"name\": {\"<type>\": {...}}}", "sources");
+      }
+      AggRequest src;
+      src.name = s.MemberBegin()->name.GetString();
+      const auto& def = *s.MemberBegin()->value.MemberBegin();
+      const std::string kind = def.name.GetString();
+      src.type = kind == "terms" ? T::kTerms : kind == "histogram" ? T::kHistogram
+               : kind == "date_histogram" ? T::kDateHistogram : T::kMissing;
+      if (src.type == T::kMissing) {
+        return Fail("parsing_exception", "Unknown value source type [" + kind + "] in [" + agg->name + "]", kind);
+      }
+      if (!def.value.IsObject()) return Fail("parsing_exception", "[" + kind + "] must be an object", kind);
+      for (const auto& m : def.value.GetObject()) {
+        const std::string key = m.name.GetString();
+        const Value& p = m.value;
+        if (key == "field" && p.IsString()) {
+          src.field = p.GetString();
+        } else if (key == "order" && p.IsString()) {
+          const std::string dir = p.GetString();
+          if (dir != "asc" && dir != "desc") return Fail("illegal_argument_exception", "Unknown SortOrder [" + dir + "]", key);
+          src.order.push_back({"_key", dir == "desc"});
+        } else if ((key == "missing_bucket" || key == "missing_first") && p.IsBool()) {
+          if (key == "missing_bucket") src.missing_bucket = p.GetBool();
+        } else if (key == "interval" && p.IsNumber() && src.type == T::kHistogram) {
+          src.interval = p.GetDouble();
+        } else if (key == "fixed_interval" && p.IsString()) {
+          int64_t ms = 0;
+          if (!ReadTimeValue(p.GetString(), &ms) || ms <= 0) {
+            return Fail("illegal_argument_exception", "failed to parse setting [date_histogram.fixedInterval] with value [" +
+                                                          std::string(p.GetString()) + "] as a time value", key);
+          }
+          src.fixed_interval_ms = ms;
+        } else if (key == "calendar_interval" && p.IsString()) {
+          src.calendar_unit = p.GetString();
+        } else if (key == "time_zone" && p.IsString()) {
+          TimeZone tz;
+          if (Status st = TimeZone::Parse(p.GetString(), &tz); !st.ok()) {
+            return Fail("illegal_argument_exception", std::string(st.message()), key);
+          }
+          src.time_zone = p.GetString();
+        } else if (key == "format" || key == "missing_order" || key == "value_type") {
+        } else {
+          return Fail("parsing_exception", fmt::format("[{}] unknown field [{}]", kind, key), key);
+        }
+      }
+      if (src.field.empty()) {
+        return Fail("illegal_argument_exception", "Required one of fields [field, script], but none were specified. ");
+      }
+      if (src.type == T::kHistogram && src.interval <= 0) {
+        return Fail("illegal_argument_exception", "[interval] must be greater than 0 for [histogram] source");
+      }
+      if (src.type == T::kDateHistogram && src.fixed_interval_ms == 0 && src.calendar_unit.empty()) {
+        return Fail("illegal_argument_exception", "Invalid interval specified, must be non-null and non-empty");
+      }
+      agg->sources.push_back(std::move(src));
+    }
+    return true;
+  }
+
+ public:
+  // Parses "sort" (a string, an object, or an array of them).
+  bool ParseSort(const Value& v, std::vector<SortKey>* out) {
+    const auto add = [&](const Value& s) -> bool {
+      SortKey k;
+      if (s.IsString()) {
+        k.field = s.GetString();
+        k.descending = k.field == "_score";
+      } else if (s.IsObject() && s.MemberCount() == 1) {
+        k.field = s.MemberBegin()->name.GetString();
+        k.descending = k.field == "_score";
+        const Value& o = s.MemberBegin()->value;
+        std::string order = o.IsString() ? o.GetString() : "";
+        if (o.IsObject()) {
+          for (const auto& p : o.GetObject()) {
+            const std::string pk = p.name.GetString();
+            if (pk == "order" && p.value.IsString()) {
+              order = p.value.GetString();
+            } else if (pk == "missing" && p.value.IsString()) {
+              const std::string missing = p.value.GetString();
+              if (missing != "_first" && missing != "_last") {
+                return Fail("illegal_argument_exception", "Unsupported [missing] value [" + missing + "]: use _first or _last", "missing");
+              }
+              k.missing_first = missing == "_first";
+            } else if (pk == "unmapped_type" || pk == "mode" || pk == "format" || pk == "numeric_type") {
+            } else {
+              return Fail("parsing_exception", fmt::format("[field_sort] unknown field [{}]", pk), pk);
+            }
+          }
+        }
+        if (order == "desc") {
+          k.descending = true;
+        } else if (order == "asc") {
+          k.descending = false;
+        } else if (!order.empty()) {
+          return Fail("illegal_argument_exception", "Unknown SortOrder [" + order + "]", "sort");
+        }
+      } else {
+        return Fail("parsing_exception", "malformed sort format, within the sort array, an object, or an actual "
+                                         "string are allowed",
+                    "sort");
+      }
+      out->push_back(k);
+      return true;
+    };
+    if (v.IsArray()) {
+      for (const Value& s : v.GetArray()) {
+        if (!add(s)) return false;
+      }
+      return true;
+    }
+    return add(v);
+  }
+
+  void set_now(int64_t now_ms) { now_ms_ = now_ms; }
+
+ private:
+  int64_t now_ms_ = 0;
 
   // Sets the error position to the first occurrence of "key" in the body.
   void Locate(std::string_view key) {
@@ -582,6 +1017,52 @@ bool ReadCount(Parser& p, const Value& v, const char* name, uint64_t* out) {
   return true;
 }
 
+// "_source": true/false, "pattern", ["a", "b.*"], or {"includes": [...], "excludes": [...]}.
+bool ParseSourceFilter(Parser& p, const Value& v, SearchRequest* request) {
+  auto strings = [&](const Value& list, std::vector<std::string>* out) {
+    if (list.IsString()) {
+      out->push_back(list.GetString());
+      return true;
+    }
+    if (!list.IsArray()) return p.Fail("parsing_exception", "Expected one of [VALUE_STRING, START_ARRAY] in [_source]", "_source");
+    for (const Value& e : list.GetArray()) {
+      if (!e.IsString()) return p.Fail("parsing_exception", "Unknown key for a VALUE_NUMBER in [_source].", "_source");
+      out->push_back(e.GetString());
+    }
+    return true;
+  };
+  if (v.IsBool()) {
+    request->fetch_source = v.GetBool();
+    return true;
+  }
+  if (v.IsString() || v.IsArray()) return strings(v, &request->source_includes);
+  if (!v.IsObject()) return p.Fail("parsing_exception", "Unknown key for a VALUE_NULL in [_source].", "_source");
+  for (const auto& m : v.GetObject()) {
+    const std::string key = m.name.GetString();
+    if (key == "includes" || key == "include") {
+      if (!strings(m.value, &request->source_includes)) return false;
+    } else if (key == "excludes" || key == "exclude") {
+      if (!strings(m.value, &request->source_excludes)) return false;
+    } else {
+      return p.Fail("parsing_exception", "Unknown key for a START_ARRAY in [" + key + "].", key);
+    }
+  }
+  return true;
+}
+
+// "30s", "500ms", "1m", or a bare number of milliseconds.
+bool ReadTimeout(const std::string& text, int64_t* ms) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12) return false;
+  const int64_t n = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  const int64_t per = unit.empty() || unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
+  if (per == 0) return false;
+  *ms = n * per;
+  return true;
+}
+
 }  // namespace
 
 bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError* error) {
@@ -608,6 +1089,8 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
     return false;
   }
   if (!d.IsObject()) return p.Fail("parsing_exception", "Expected [START_OBJECT] but found [" + std::string(Parser::TokenName(d)) + "]");
+  if (request->now_ms == 0) request->now_ms = CurrentTimeMillis();
+  p.set_now(request->now_ms);
   for (const auto& m : d.GetObject()) {
     const std::string key = m.name.GetString();
     const Value& v = m.value;
@@ -629,48 +1112,63 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
                       key);
       }
     } else if (key == "_source") {
-      request->fetch_source = !(v.IsBool() && !v.GetBool());
-    } else if (key == "sort") {
-      const auto add = [&](const Value& s) -> bool {
-        SortKey k;
-        if (s.IsString()) {
-          k.field = s.GetString();
-          k.descending = k.field == "_score";
-        } else if (s.IsObject() && s.MemberCount() == 1) {
-          k.field = s.MemberBegin()->name.GetString();
-          const Value& o = s.MemberBegin()->value;
-          std::string order = o.IsString() ? o.GetString() : "";
-          if (o.IsObject()) {
-            if (o.HasMember("order") && o["order"].IsString()) order = o["order"].GetString();
-            if (o.HasMember("missing") && o["missing"].IsString()) k.missing_first = std::string(o["missing"].GetString()) == "_first";
-          }
-          if (order == "desc") {
-            k.descending = true;
-          } else if (order != "asc" && !order.empty()) {
-            return p.Fail("illegal_argument_exception", "Unknown SortOrder [" + order + "]", "sort");
-          }
+      if (!ParseSourceFilter(p, v, request)) return false;
+    } else if (key == "search_after") {
+      if (!v.IsArray()) return p.Fail("parsing_exception", "[search_after] must be an array", key);
+      for (const Value& e : v.GetArray()) {
+        QueryValue qv;
+        if (e.IsNull()) {
+          qv.kind = QueryValue::Kind::kString;
+          request->search_after_null.push_back(true);
         } else {
-          return p.Fail("parsing_exception", "malformed sort format, within the sort array, an object, or an actual "
-                                             "string are allowed",
-                        "sort");
+          if (!p.ParseValue(e, &qv, "search_after", key)) return false;
+          request->search_after_null.push_back(false);
         }
-        request->sort.push_back(k);
-        return true;
-      };
-      if (v.IsArray()) {
-        for (const Value& s : v.GetArray()) {
-          if (!add(s)) return false;
-        }
-      } else if (!add(v)) {
-        return false;
+        request->search_after.push_back(qv);
       }
+    } else if (key == "fields" || key == "docvalue_fields") {
+      if (!v.IsArray()) return p.Fail("parsing_exception", "[" + key + "] must be an array", key);
+      for (const Value& e : v.GetArray()) {
+        if (e.IsString()) {
+          request->fields.push_back(e.GetString());
+        } else if (e.IsObject() && e.HasMember("field") && e["field"].IsString()) {
+          request->fields.push_back(e["field"].GetString());
+        } else {
+          return p.Fail("parsing_exception", "[" + key + "] entries must be strings or {\"field\": ...}", key);
+        }
+      }
+    } else if (key == "timeout") {
+      int64_t ms = 0;
+      if (!v.IsString() || !ReadTimeout(v.GetString(), &ms)) {
+        return p.Fail("parsing_exception",
+                      fmt::format("failed to parse setting [timeout] with value [{}] as a time value: unit is missing "
+                                  "or unrecognized",
+                                  v.IsString() ? v.GetString() : "?"),
+                      key);
+      }
+      request->timeout_ms = ms;
+    } else if (key == "terminate_after") {
+      if (!ReadCount(p, v, "terminate_after", &request->terminate_after)) return false;
+    } else if (key == "sort") {
+      if (!p.ParseSort(v, &request->sort)) return false;
     } else if (key == "aggs" || key == "aggregations") {
       if (!p.ParseAggs(v, &request->aggs)) return false;
-    } else if (key == "timeout" || key == "terminate_after" || key == "track_scores" || key == "version" ||
+    } else if (key == "track_scores" || key == "version" ||
                key == "seq_no_primary_term" || key == "stored_fields" || key == "explain") {
       // Accepted; flowdex answers within its own limits.
     } else {
       return p.Fail("parsing_exception", fmt::format("Unknown key for a {} in [{}].", Parser::TokenName(v), key), key);
+    }
+  }
+  if (!request->search_after.empty()) {
+    if (request->from > 0) {
+      return p.Fail("illegal_argument_exception", "[from] parameter must be set to 0 when [search_after] is used", "from");
+    }
+    if (request->sort.empty() || request->search_after.size() != request->sort.size()) {
+      return p.Fail("illegal_argument_exception",
+                    fmt::format("search_after has {} value(s) but sort has {}.", request->search_after.size(),
+                                request->sort.size()),
+                    "search_after");
     }
   }
   if (request->from + request->size > 10000) {

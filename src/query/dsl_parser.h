@@ -16,6 +16,10 @@ struct SearchError {
   std::string type;    // parsing_exception, x_content_parse_exception, ...
   std::string reason;
   int line = 0, col = 0;  // where in the body, when known (1-based)
+  // Set for failures while the search ran: the root cause under a
+  // search_phase_execution_exception.
+  std::string cause_type, cause_reason;
+  std::string index;
 };
 
 // Parses a _search body ("" means {}). Returns false with *error set.

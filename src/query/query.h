@@ -60,6 +60,7 @@ struct Query {
     kMatch,     // full text: any (or, with match_all_tokens, every) token of values[0]
     kMatchPhrase,  // full text: the tokens of values[0], in order, adjacent
     kIds,       // _id is any of values
+    kRegexp,    // keyword field matches the regular expression values[0] whole (RE2, Lucene's syntax subset)
     kBool,
   };
 
@@ -71,6 +72,10 @@ struct Query {
   std::optional<QueryValue> gt, gte, lt, lte;  // kRange
   bool match_all_tokens = false;               // kMatch with operator "and"
   bool case_insensitive = false;               // kTerm, kPrefix, kWildcard on keywords
+  // Dates in kRange (and kTerm/kMatch) values: their format ("" = the
+  // field's, strict_date_optional_time||epoch_millis) and the time zone of
+  // dates without one, both as Elasticsearch spells them.
+  std::string date_format, time_zone;
   // kBool. minimum_should_match < 0 means Elasticsearch's default: 1 when
   // there are should clauses and no must or filter clause, else 0.
   std::vector<Query> must, filter, should, must_not;

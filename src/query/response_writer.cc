@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "query/sort_value_json.h"
+
 namespace flowdex {
 
 namespace {
@@ -10,21 +12,6 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-void WriteSortValue(Writer& w, const SortValue& v) {
-  switch (v.kind) {
-    case SortValue::Kind::kMissing: w.Null(); break;
-    case SortValue::Kind::kInteger:
-      if (v.unsigned_integer > static_cast<uint64_t>(INT64_MAX)) {
-        w.Uint64(v.unsigned_integer);
-      } else {
-        w.Int64(v.integer);
-      }
-      break;
-    case SortValue::Kind::kDouble: w.Double(v.number); break;
-    case SortValue::Kind::kString: Str(w, v.text); break;
-  }
-}
 
 // The fields of an error object (type, reason, and line/col when known).
 void WriteErrorFields(Writer& w, const SearchError& e) {
@@ -50,7 +37,11 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   w.Key("took");
   w.Int64(took_ms);
   w.Key("timed_out");
-  w.Bool(false);
+  w.Bool(response.timed_out);
+  if (request.terminate_after > 0) {
+    w.Key("terminated_early");
+    w.Bool(response.terminated_early);
+  }
   w.Key("_shards");
   w.StartObject();
   const uint64_t shards = response.segments_searched + response.segments_skipped;
@@ -98,10 +89,14 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
       w.Key("_source");
       w.RawValue(h.source.data(), h.source.size(), rapidjson::kObjectType);
     }
+    if (!request.fields.empty()) {
+      w.Key("fields");
+      w.RawValue(h.fields.data(), h.fields.size(), rapidjson::kObjectType);
+    }
     if (sorted) {
       w.Key("sort");
       w.StartArray();
-      for (const SortValue& v : h.sort) WriteSortValue(w, v);
+      for (const SortValue& v : h.sort) WriteSortValueJson(w, v);
       w.EndArray();
     }
     w.EndObject();
@@ -126,21 +121,89 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
 std::string SearchErrorJson(const SearchError& error) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
+  SearchError cause = error;
+  const bool phase = !error.cause_type.empty();
+  if (phase) {
+    cause.type = error.cause_type;
+    cause.reason = error.cause_reason;
+    cause.line = cause.col = 0;
+  }
   w.StartObject();
   w.Key("error");
   w.StartObject();
   w.Key("root_cause");
   w.StartArray();
   w.StartObject();
-  WriteErrorFields(w, error);
+  WriteErrorFields(w, cause);
   w.EndObject();
   w.EndArray();
   WriteErrorFields(w, error);
+  if (phase) {
+    // A failure while the query ran: Elasticsearch reports it per shard.
+    w.Key("phase");
+    w.String("query");
+    w.Key("grouped");
+    w.Bool(true);
+    w.Key("failed_shards");
+    w.StartArray();
+    w.StartObject();
+    w.Key("shard");
+    w.Int(0);
+    w.Key("index");
+    Str(w, error.index);
+    w.Key("reason");
+    w.StartObject();
+    WriteErrorFields(w, cause);
+    w.EndObject();
+    w.EndObject();
+    w.EndArray();
+    w.Key("caused_by");
+    w.StartObject();
+    WriteErrorFields(w, cause);
+    w.EndObject();
+  }
   w.EndObject();
   w.Key("status");
   w.Int(error.status);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+SearchError SearchErrorFromStatus(const Status& status, std::string_view index) {
+  SearchError e;
+  e.index = std::string(index);
+  std::string_view message = status.message();
+  if (status.IsCancelled()) {
+    e.status = 400;
+    e.type = "task_cancelled_exception";
+    e.reason = std::string(message);
+    return e;
+  }
+  if (!status.IsInvalidArgument()) {
+    e.status = 500;
+    e.type = "exception";
+    e.reason = std::string(message);
+    return e;
+  }
+  e.status = 400;
+  e.type = "search_phase_execution_exception";
+  e.reason = "all shards failed";
+  // "<type>_exception: reason" names its own type; otherwise the kind of
+  // message tells it.
+  const size_t colon = message.find(": ");
+  const std::string_view head = message.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (head.size() > 10 && head.substr(head.size() - 10) == "_exception" &&
+      head.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos) {
+    e.cause_type = std::string(head);
+    e.cause_reason = std::string(message.substr(colon + 2));
+  } else {
+    e.cause_type = message.substr(0, 22) == "failed to create query" ? "query_shard_exception"
+                   : message.substr(0, 24) == "failed to parse date fie" ? "parse_exception"
+                                                                          : "illegal_argument_exception";
+    e.cause_reason = std::string(message);
+  }
+  if (e.cause_type == "circuit_breaking_exception") e.status = 429;
+  return e;
 }
 
 }  // namespace flowdex

@@ -15,4 +15,9 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
 // {"error": {"root_cause": [...], "type": ..., "reason": ..., ...}, "status": N}
 std::string SearchErrorJson(const SearchError& error);
 
+// The error Elasticsearch gives when a search fails while it runs
+// (search_phase_execution_exception, "all shards failed", with the cause as
+// root_cause), from Search()'s status; `index` names the searched index.
+SearchError SearchErrorFromStatus(const Status& status, std::string_view index);
+
 }  // namespace flowdex

@@ -1,6 +1,8 @@
 #include "query/searcher.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <queue>
 
@@ -11,6 +13,9 @@
 #include "ingest/document_writer.h"
 #include "ingest/flow_columns.h"
 #include "ingest/flow_source.h"
+#include "query/date_math.h"
+#include "query/hit_fetcher.h"
+#include "query/source_filter.h"
 #include "query/segment_matcher.h"
 #include "store/segment_reader.h"
 #include "util/glob.h"
@@ -20,43 +25,80 @@ namespace flowdex {
 
 namespace {
 
-// A flow segment has the flow bookkeeping columns and no stored _source.
-bool IsFlowSegment(const SegmentReader& seg) {
-  return seg.FindColumn(kSourceColumn) < 0 && seg.FindColumn(kTimestampColumn) >= 0;
-}
-
 // The @timestamp bounds (ms, inclusive) a query imposes on every hit, from
 // ranges on @timestamp at its top or among its bool must/filter clauses.
-void TimeBounds(const Query& q, int64_t* lo, int64_t* hi) {
+void TimeBounds(const Query& q, int64_t now_ms, int64_t* lo, int64_t* hi) {
   if (q.kind == Query::Kind::kRange && (q.field == "@timestamp" || q.field == "event.end")) {
+    DateFormat format;
+    TimeZone tz;
+    if ((!q.date_format.empty() && !DateFormat::Parse(q.date_format, &format).ok()) ||
+        !TimeZone::Parse(q.time_zone, &tz).ok()) {
+      return;  // the matcher reports it
+    }
     int64_t ms;
-    auto read = [&](const std::optional<QueryValue>& v) {
+    auto read = [&](const std::optional<QueryValue>& v, bool round_up) {
       if (!v) return false;
       if (v->kind == QueryValue::Kind::kInteger) return ms = v->integer, true;
-      return v->kind == QueryValue::Kind::kString && ParseIsoDate(v->text, &ms);
+      return v->kind == QueryValue::Kind::kString && EvaluateDateMath(v->text, now_ms, format, tz, round_up, &ms).ok();
     };
-    if (read(q.gte)) *lo = std::max(*lo, ms);
-    if (read(q.gt)) *lo = std::max(*lo, ms);
-    if (read(q.lte)) *hi = std::min(*hi, ms);
-    if (read(q.lt)) *hi = std::min(*hi, ms);
+    if (read(q.gte, false)) *lo = std::max(*lo, ms);
+    if (read(q.gt, true)) *lo = std::max(*lo, ms);
+    if (read(q.lte, true)) *hi = std::min(*hi, ms);
+    if (read(q.lt, false)) *hi = std::min(*hi, ms);
   } else if (q.kind == Query::Kind::kBool) {
     for (const auto* clauses : {&q.must, &q.filter}) {
-      for (const Query& c : *clauses) TimeBounds(c, lo, hi);
+      for (const Query& c : *clauses) TimeBounds(c, now_ms, lo, hi);
     }
   }
 }
 
-int Compare(const SortValue& a, const SortValue& b) {
-  if (a.kind != b.kind) return a.kind < b.kind ? -1 : 1;
-  switch (a.kind) {
-    case SortValue::Kind::kMissing: return 0;
-    case SortValue::Kind::kInteger:
-      if (a.integer != b.integer) return a.integer < b.integer ? -1 : 1;
-      return a.unsigned_integer < b.unsigned_integer ? -1 : a.unsigned_integer > b.unsigned_integer;
-    case SortValue::Kind::kDouble: return a.number < b.number ? -1 : a.number > b.number;
-    case SortValue::Kind::kString: return a.text.compare(b.text) < 0 ? -1 : a.text != b.text;
+// A search_after value as a sort value comparable with `like` (a hit's
+// value for the same key): numbers compare as numbers whatever JSON kind.
+SortValue AfterValue(const QueryValue& v, bool is_null, const SortValue& like) {
+  SortValue out;
+  if (is_null) return out;
+  switch (v.kind) {
+    case QueryValue::Kind::kInteger:
+      out.kind = like.kind == SortValue::Kind::kDouble ? SortValue::Kind::kDouble : SortValue::Kind::kInteger;
+      out.integer = v.integer;
+      out.unsigned_integer = v.integer < 0 ? 0 : static_cast<uint64_t>(v.integer);
+      out.number = static_cast<double>(v.integer);
+      break;
+    case QueryValue::Kind::kDouble:
+      if (like.kind == SortValue::Kind::kInteger) {
+        out.kind = SortValue::Kind::kInteger;
+        out.integer = static_cast<int64_t>(std::floor(v.number));
+        out.unsigned_integer = v.number < 0 ? 0 : static_cast<uint64_t>(v.number);
+      } else {
+        out.kind = SortValue::Kind::kDouble;
+        out.number = v.number;
+      }
+      break;
+    case QueryValue::Kind::kBool:
+      out.kind = SortValue::Kind::kInteger;
+      out.integer = out.unsigned_integer = v.boolean;
+      break;
+    case QueryValue::Kind::kString: {
+      out.kind = SortValue::Kind::kString;
+      out.text = v.text;
+      IpAddress ip;
+      if (like.is_ip && ParseIpAddress(v.text, &ip)) {
+        out.is_ip = true;
+        out.ip_key = IpSortKey(ip);
+      }
+      if (like.kind == SortValue::Kind::kInteger) {
+        char* end = nullptr;
+        const long long n = std::strtoll(v.text.c_str(), &end, 10);
+        if (!v.text.empty() && end == v.text.c_str() + v.text.size()) {
+          out.kind = SortValue::Kind::kInteger;
+          out.integer = n;
+          out.unsigned_integer = n < 0 ? 0 : static_cast<uint64_t>(n);
+        }
+      }
+      break;
+    }
   }
-  return 0;
+  return out;
 }
 
 struct Candidate {
@@ -73,76 +115,11 @@ struct Before {
       const SortKey& k = (*keys)[i];
       const bool am = a.sort[i].kind == SortValue::Kind::kMissing, bm = b.sort[i].kind == SortValue::Kind::kMissing;
       if (am != bm) return k.missing_first ? am : bm;
-      const int c = Compare(a.sort[i], b.sort[i]);
+      const int c = CompareSortValues(a.sort[i], b.sort[i]);
       if (c != 0) return k.descending ? c > 0 : c < 0;
     }
     return a.segment != b.segment ? a.segment < b.segment : a.row < b.row;
   }
-};
-
-// Reads one column's values row by row, decoding each block once.
-class ValueFetcher {
- public:
-  ValueFetcher(const SegmentReader* seg, int column, bool descending)
-      : seg_(seg), column_(column), descending_(descending) {
-    if (column >= 0 && HasDictionary(seg->meta().columns[column].type)) seg->Dictionary(column, &dict_);
-  }
-  Status Get(uint32_t row, SortValue* out) {
-    *out = SortValue{};
-    if (column_ < 0) return Status::OK();
-    const size_t b = row / kRowsPerBlock;
-    if (b != loaded_) {
-      Status s = seg_->ReadBlock(column_, b, &block_);
-      if (!s.ok()) return s;
-      loaded_ = b;
-    }
-    const uint32_t i = row % kRowsPerBlock;
-    if (!block_.present(i)) return Status::OK();
-    // Arrays sort by their smallest value ascending, largest descending.
-    const size_t from = block_.multi() ? block_.offsets[i] : i;
-    const size_t to = block_.multi() ? block_.offsets[i + 1] : i + 1;
-    for (size_t k = from; k < to; ++k) {
-      SortValue v;
-      switch (block_.type) {
-        case ColumnType::kIp: {
-          char buf[kMaxIpTextLength];
-          v.kind = SortValue::Kind::kString;
-          v.text.assign(buf, FormatIpAddress(block_.ips[k], buf));
-          break;
-        }
-        case ColumnType::kKeyword:
-        case ColumnType::kText:
-          v.kind = SortValue::Kind::kString;
-          v.text = (*dict_)[block_.values[k]];
-          break;
-        case ColumnType::kDouble:
-          v.kind = SortValue::Kind::kDouble;
-          std::memcpy(&v.number, &block_.values[k], 8);
-          break;
-        case ColumnType::kInt64:
-        case ColumnType::kTimestamp:
-          v.kind = SortValue::Kind::kInteger;
-          v.integer = static_cast<int64_t>(block_.values[k]);
-          break;
-        default:
-          v.kind = SortValue::Kind::kInteger;
-          v.integer = block_.values[k] > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
-                                                                          : static_cast<int64_t>(block_.values[k]);
-          v.unsigned_integer = block_.values[k];
-          break;
-      }
-      if (k == from || (descending_ ? Compare(v, *out) > 0 : Compare(v, *out) < 0)) *out = std::move(v);
-    }
-    return Status::OK();
-  }
-
- private:
-  const SegmentReader* seg_;
-  int column_;
-  bool descending_;
-  const std::vector<std::string>* dict_ = nullptr;
-  ColumnBlock block_;
-  size_t loaded_ = SIZE_MAX;
 };
 
 }  // namespace
@@ -167,16 +144,15 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   const auto version = store.Current();
   const std::vector<std::string> indices = ResolveIndices(*version, request.indices);
   int64_t lo = INT64_MIN, hi = INT64_MAX;
-  TimeBounds(request.query, &lo, &hi);
+  TimeBounds(request.query, request.now_ms, &lo, &hi);
+  const auto started = std::chrono::steady_clock::now();
 
-  std::vector<SortKey> keys;
-  for (const SortKey& k : request.sort) {
-    if (k.field != "_score") keys.push_back(k);  // no scoring yet: every hit scores the same
-  }
-  if (!keys.empty() && keys.back().field == "_doc") keys.pop_back();
-  for (const SortKey& k : keys) {
-    if (k.field == "_doc") return Status::InvalidArgument("_doc may only be the last sort key");
-  }
+  // Every hit scores 1.0 (no relevance scoring yet), so _score keys order
+  // nothing; they still give each hit a sort value, as _doc does (its place
+  // in the search: segment and row).
+  std::vector<SortKey> keys = request.sort;
+  if (keys.size() == 1 && keys[0].field == "_score") keys.clear();  // the default order: index order
+  const bool after = !request.search_after.empty();
   const uint64_t wanted = request.from + request.size;
   Before before{&keys};
   std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
@@ -184,11 +160,20 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   uint64_t total = 0;
   bool stopped_early = false;
   const uint64_t limit = request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
+  response->aggs.resize(request.aggs.size());
   for (const SegmentRef& ref : version->segments) {
     if (std::find(indices.begin(), indices.end(), ref.index) == indices.end()) continue;
     if (ref.max_time < lo || ref.min_time > hi) {
       ++response->segments_skipped;
       continue;
+    }
+    if (request.cancelled != nullptr && request.cancelled->load(std::memory_order_relaxed)) {
+      return Status::Cancelled("the search was cancelled");
+    }
+    if (request.timeout_ms >= 0 &&
+        std::chrono::steady_clock::now() - started > std::chrono::milliseconds(request.timeout_ms)) {
+      response->timed_out = true;  // what was collected so far is the answer
+      break;
     }
     // Index order with enough hits and an exact-enough total: stop early
     // (aggregations need every hit).
@@ -201,26 +186,53 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (!s.ok()) return s;
     const FieldCatalog catalog(IsFlowSegment(*seg));
     SegmentMatcher matcher(seg.get(), &catalog);
+    matcher.set_now(request.now_ms);
     Bitmap rows;
     s = matcher.Match(request.query, &rows);
     if (!s.ok()) return s;
     ++response->segments_searched;
+    if (request.terminate_after > 0 && roaring_bitmap_get_cardinality(rows.get()) > request.terminate_after) {
+      // Keep the first terminate_after hits of the segment.
+      uint32_t last = 0;
+      roaring_bitmap_select(rows.get(), static_cast<uint32_t>(request.terminate_after - 1), &last);
+      roaring_bitmap_remove_range(rows.get(), uint64_t{last} + 1, uint64_t{UINT32_MAX} + 1);
+      response->terminated_early = true;
+    }
     total += roaring_bitmap_get_cardinality(rows.get());
-    response->aggs.resize(request.aggs.size());
-    for (size_t a = 0; a < request.aggs.size(); ++a) {
-      s = CollectAggregation(request.aggs[a], *seg, catalog, reinterpret_cast<const roaring_bitmap_s*>(rows.get()),
-                             &response->aggs[a]);
+    if (!request.aggs.empty()) {
+      AggContext context;
+      context.segment = seg.get();
+      context.catalog = &catalog;
+      context.index = ref.index;
+      context.ordinal = segments.size();
+      context.now_ms = request.now_ms;
+      s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()),
+                              &response->aggs);
       if (!s.ok()) return s;
     }
     const size_t segment_index = segments.size();
+    const uint32_t segment_ordinal = static_cast<uint32_t>(segment_index);
     segments.emplace_back(ref, seg);
-    std::vector<ValueFetcher> fetchers;
+    std::vector<SortValueReader> fetchers;
     for (const SortKey& k : keys) {
+      if (k.field == "_score" || k.field == "_doc") {
+        fetchers.emplace_back(seg.get(), -1, k.descending);
+        continue;
+      }
       const ResolvedField f = catalog.Resolve(k.field);
       if (f.derivation != ResolvedField::Derivation::kNone || f.columns.size() > 1) {
-        return Status::InvalidArgument(fmt::format("sorting on [{}] is not supported", k.field));
+        return Status::InvalidArgument(fmt::format("illegal_argument_exception: sorting on [{}] is not supported", k.field));
       }
-      fetchers.emplace_back(seg.get(), f.known ? seg->FindColumn(f.columns[0]) : -1, k.descending);
+      const int col = f.known ? seg->FindColumn(f.columns[0]) : -1;
+      if (col >= 0 && seg->meta().columns[col].type == ColumnType::kText) {
+        return Status::InvalidArgument(fmt::format(
+            "illegal_argument_exception: Text fields are not optimised for operations that require per-document "
+            "field data like aggregations and sorting, so these operations are disabled by default. Please use a "
+            "keyword field instead. Alternatively, set fielddata=true on [{}] in order to load field data by "
+            "uninverting the inverted index. Note that this can use significant memory.",
+            k.field));
+      }
+      fetchers.emplace_back(seg.get(), col, k.descending);
     }
     roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
     for (; it->has_value; roaring_advance_uint32_iterator(it)) {
@@ -229,8 +241,29 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
       c.row = it->current_value;
       if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
       c.sort.resize(keys.size());
-      for (size_t k = 0; k < keys.size() && s.ok(); ++k) s = fetchers[k].Get(c.row, &c.sort[k]);
+      for (size_t k = 0; k < keys.size() && s.ok(); ++k) {
+        if (keys[k].field == "_score") {
+          c.sort[k].kind = SortValue::Kind::kDouble;
+          c.sort[k].number = 1.0;
+        } else if (keys[k].field == "_doc") {
+          c.sort[k].kind = SortValue::Kind::kInteger;
+          c.sort[k].integer = static_cast<int64_t>((uint64_t{segment_ordinal} << 32) | c.row);
+          c.sort[k].unsigned_integer = static_cast<uint64_t>(c.sort[k].integer);
+        } else {
+          s = fetchers[k].Get(c.row, &c.sort[k]);
+        }
+      }
       if (!s.ok()) break;
+      if (after) {
+        // Only hits strictly after the previous page's last one.
+        Candidate last;
+        last.segment = SIZE_MAX;
+        last.sort.resize(keys.size());
+        for (size_t k = 0; k < keys.size(); ++k) {
+          last.sort[k] = AfterValue(request.search_after[k], request.search_after_null[k], c.sort[k]);
+        }
+        if (!before(last, c)) continue;
+      }
       if (best.size() < wanted) {
         best.push(std::move(c));
       } else if (wanted > 0 && before(c, best.top())) {
@@ -270,41 +303,26 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
                                                     : ordered[a].row < ordered[b].row;
   });
   response->hits.resize(ordered.size());
-  EcsDocumentWriter ecs({});
-  std::unique_ptr<FlowRowDecoder> decoder;
-  ColumnBlock ids, sources;
-  size_t loaded_segment = SIZE_MAX, loaded_block = SIZE_MAX;
+  std::unique_ptr<HitFetcher> fetcher;
+  size_t fetcher_segment = SIZE_MAX;
   for (size_t slot : fetch_order) {
     Candidate& c = ordered[slot];
     const auto& [ref, seg] = segments[c.segment];
     SearchHit& hit = response->hits[slot];
     hit.index = ref.index;
     hit.sort = std::move(c.sort);
-    const size_t block = c.row / kRowsPerBlock;
-    const uint32_t i = c.row % kRowsPerBlock;
-    const bool flow = IsFlowSegment(*seg);
-    const bool fresh_block = c.segment != loaded_segment || block != loaded_block;
-    if (c.segment != loaded_segment) decoder = flow ? std::make_unique<FlowRowDecoder>(seg.get()) : nullptr;
-    loaded_segment = c.segment;
-    loaded_block = block;
-    if (flow) {
-      if (fresh_block) {
-        Status s = decoder->LoadBlock(block);
-        if (!s.ok()) return s;
-      }
-      FlowRecord record;
-      decoder->Rebuild(i, &record);
-      hit.id = DocumentIdFor(decoder->SourceKey(i), decoder->LineOffset(i));
-      if (request.fetch_source) hit.source = std::string(ecs.Write(record, ""));
+    if (c.segment != fetcher_segment) {
+      fetcher = std::make_unique<HitFetcher>(seg.get());
+      fetcher_segment = c.segment;
+    }
+    const bool need_source = request.fetch_source || !request.fields.empty();
+    Status s = fetcher->Fetch(c.row, &hit.id, need_source ? &hit.source : nullptr);
+    if (!s.ok()) return s;
+    if (!request.fields.empty()) hit.fields = ExtractFields(hit.source, request.fields);
+    if (request.fetch_source) {
+      hit.source = FilterSource(hit.source, request.source_includes, request.source_excludes);
     } else {
-      const int id_col = seg->FindColumn(kIdColumn), src_col = seg->FindColumn(kSourceColumn);
-      const std::vector<std::string>* dict = nullptr;
-      Status s = seg->Dictionary(id_col, &dict);
-      if (s.ok() && fresh_block) s = seg->ReadBlock(id_col, block, &ids);
-      if (s.ok() && fresh_block && request.fetch_source) s = seg->ReadBlock(src_col, block, &sources);
-      if (!s.ok()) return s;
-      hit.id = (*dict)[ids.values[i]];
-      if (request.fetch_source) hit.source = std::string(sources.blob_at(i));
+      hit.source.clear();
     }
   }
   return Status::OK();

@@ -4,21 +4,17 @@
 // scores 1.0, so the default order is index order).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "query/aggregation.h"
 #include "query/query.h"
+#include "query/sort_values.h"
 #include "store/store.h"
 
 namespace flowdex {
-
-struct SortKey {
-  std::string field;  // a field, "_doc" (index order) or "_score"
-  bool descending = false;
-  bool missing_first = false;  // Elasticsearch puts missing values last, both ways
-};
 
 struct SearchRequest {
   std::vector<std::string> indices = {"*"};  // names, comma-free patterns with *, "_all"
@@ -28,22 +24,25 @@ struct SearchRequest {
   std::vector<SortKey> sort;          // empty: _score, i.e. index order
   int64_t track_total_hits = 10000;   // count exactly up to this; -1: always exactly
   bool fetch_source = true;
+  // _source filtering: dotted paths with * (empty includes: everything).
+  std::vector<std::string> source_includes, source_excludes;
+  std::vector<std::string> fields;    // "fields" and "docvalue_fields": values per field, from _source
+  // search_after: the sort values of the last hit of the previous page
+  // (search_after_null[i]: that value was null, i.e. missing).
+  std::vector<QueryValue> search_after;
+  std::vector<bool> search_after_null;
+  int64_t timeout_ms = -1;            // stop collecting after this (partial results, timed_out: true)
+  uint64_t terminate_after = 0;       // stop after this many hits per segment (0: never)
+  int64_t now_ms = 0;                 // date math's now (0: set by the parser to the clock)
+  const std::atomic<bool>* cancelled = nullptr;  // set by the caller to stop a running search
   std::vector<AggRequest> aggs;       // over every hit, whatever size says
-};
-
-// A sort value of a hit: what the response's "sort" array shows.
-struct SortValue {
-  enum class Kind : uint8_t { kMissing, kInteger, kDouble, kString } kind = Kind::kMissing;
-  int64_t integer = 0;
-  uint64_t unsigned_integer = 0;  // integer columns wider than int64 keep their bits here
-  double number = 0;
-  std::string text;
 };
 
 struct SearchHit {
   std::string index;
   std::string id;
   std::string source;  // JSON
+  std::string fields;  // JSON object of the requested fields' values (when asked)
   std::vector<SortValue> sort;
 };
 
@@ -53,12 +52,17 @@ struct SearchResponse {
   std::vector<SearchHit> hits;
   uint64_t segments_searched = 0;
   uint64_t segments_skipped = 0;  // by time range
+  bool timed_out = false;
+  bool terminated_early = false;  // terminate_after stopped it
   std::vector<AggResult> aggs;    // one per request.aggs
 };
 
 // Index names of `version` that `patterns` select ("*" and "_all": every one).
 std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::vector<std::string>& patterns);
 
+// Runs `request`. Errors are InvalidArgument (the request cannot run: its
+// message may start with an Elasticsearch exception type and ": ", such as
+// "too_many_buckets_exception: ..."), Cancelled, or the store's own.
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response);
 
 }  // namespace flowdex

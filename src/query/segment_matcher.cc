@@ -1,5 +1,7 @@
 #include "query/segment_matcher.h"
 
+#include "query/date_math.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -779,11 +781,24 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
   // Integers, timestamps and booleans: compare as wide integers.
   const bool is_date = type == ColumnType::kTimestamp;
   const bool is_bool = type == ColumnType::kBool;
-  auto read = [&](const QueryValue& v, Wide* w, bool* exact) -> Status {
+  DateFormat date_format;
+  TimeZone time_zone;
+  if (is_date && !q.date_format.empty()) {
+    if (Status s = DateFormat::Parse(q.date_format, &date_format); !s.ok()) return s;
+  }
+  if (is_date) {
+    if (Status s = TimeZone::Parse(q.time_zone, &time_zone); !s.ok()) return s;
+  }
+  // round_up: an upper bound that includes its unit (lte, gt).
+  auto read = [&](const QueryValue& v, Wide* w, bool* exact, bool round_up = false) -> Status {
     *exact = true;
     if (is_date) {
       int64_t ms;
-      if (!ReadDate(v, &ms)) return Unreadable(v, field, "date");
+      if (v.kind == QueryValue::Kind::kString) {
+        if (Status s = EvaluateDateMath(v.text, now_ms_, date_format, time_zone, round_up, &ms); !s.ok()) return s;
+      } else if (!ReadDate(v, &ms)) {
+        return Unreadable(v, field, "date");
+      }
       *w = ms;
       return Status::OK();
     }
@@ -807,11 +822,11 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       lo = std::max(lo, exact ? w : w + 1);
     }
     if (q.gt) {
-      if (Status s = read(*q.gt, &w, &exact); !s.ok()) return s;
+      if (Status s = read(*q.gt, &w, &exact, true); !s.ok()) return s;
       lo = std::max(lo, w + 1);
     }
     if (q.lte) {
-      if (Status s = read(*q.lte, &w, &exact); !s.ok()) return s;
+      if (Status s = read(*q.lte, &w, &exact, true); !s.ok()) return s;
       hi = std::min(hi, w);
     }
     if (q.lt) {

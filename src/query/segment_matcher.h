@@ -24,6 +24,10 @@ class SegmentMatcher {
 
   Status Match(const Query& query, Bitmap* rows);
 
+  // The instant "now" names in date math (ms since the epoch); one per
+  // request, so that every segment sees the same now.
+  void set_now(int64_t now_ms) { now_ms_ = now_ms; }
+
   // Blocks decoded so far (for tests and profiles: postings and min/max
   // pruning keep this low).
   uint64_t blocks_read() const { return blocks_read_; }
@@ -38,6 +42,7 @@ class SegmentMatcher {
   const SegmentReader* segment_;
   const FieldCatalog* catalog_;
   uint64_t blocks_read_ = 0;
+  int64_t now_ms_ = 0;
   // While a bool's later clauses run: the pages where rows are still in
   // question (nullptr: all).
   const roaring_bitmap_t* restrict_pages_ = nullptr;

@@ -1,5 +1,7 @@
 #include "util/time_util.h"
 
+#include <chrono>
+
 #include <charconv>
 #include <string>
 
@@ -160,7 +162,8 @@ Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_s
   return Status::OK();
 }
 
-bool ParseIsoDate(std::string_view text, int64_t* epoch_ms) {
+bool ParseIsoDate(std::string_view text, int64_t* epoch_ms, bool* has_zone) {
+  bool zoned = false;
   size_t pos = 0;
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, &pos, 4, &year)) return false;
@@ -194,6 +197,7 @@ bool ParseIsoDate(std::string_view text, int64_t* epoch_ms) {
     }
     if (pos < text.size()) {
       if (sep == '/' && !Expect(text, &pos, ' ')) return false;
+      zoned = true;
       if (Expect(text, &pos, 'Z')) {
         // UTC
       } else if (text[pos] == '+' || text[pos] == '-') {
@@ -221,7 +225,13 @@ bool ParseIsoDate(std::string_view text, int64_t* epoch_ms) {
   const int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
                        static_cast<int64_t>(offset_minutes) * 60;
   *epoch_ms = secs * 1000 + millis;
+  if (has_zone) *has_zone = zoned;
   return true;
+}
+
+int64_t CurrentTimeMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Status ParseDuration(std::string_view text, int64_t* ms) {

@@ -39,7 +39,12 @@ Status ParseTimeArg(std::string_view text, int64_t now_seconds, int64_t* epoch_s
 // with optional 'T'HH:mm[:ss[.fraction]] and an optional zone (Z, +HH:mm,
 // +HHmm, +HH), UTC when none; also yyyy/MM/dd [HH:mm:ss] (the other default
 // dynamic date format). Returns false when `text` is not such a date.
-bool ParseIsoDate(std::string_view text, int64_t* epoch_ms);
+// *has_zone (when given) says whether the text named its zone; without one
+// the caller may apply a time zone of its own (Elasticsearch's time_zone).
+bool ParseIsoDate(std::string_view text, int64_t* epoch_ms, bool* has_zone = nullptr);
+
+// Milliseconds since the Unix epoch, from the system clock.
+int64_t CurrentTimeMillis();
 
 // Parses a duration such as "30d", "12h", "90m", "45s" or "2w" into
 // milliseconds.

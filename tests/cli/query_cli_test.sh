@@ -47,5 +47,7 @@ assert e["error"]["root_cause"][0]["line"] == 1
 PY
 "$FLOWDEX" query --data "$WORK/data" '{"query":{"term":{"destination.port":"ssh"}}}' >"$WORK/bad.json"; rc=$?
 check "an unreadable value is a 400 error, not a crash" python3 -c "
-import json; e = json.load(open('$WORK/bad.json')); assert e['status'] == 400 and 'ssh' in e['error']['reason'], e"
+import json; e = json.load(open('$WORK/bad.json'))
+assert e['status'] == 400 and e['error']['type'] == 'search_phase_execution_exception', e
+assert e['error']['root_cause'][0]['type'] == 'query_shard_exception' and 'ssh' in e['error']['root_cause'][0]['reason'], e"
 finish
