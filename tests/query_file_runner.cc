@@ -12,7 +12,11 @@
 //   hits ID ID ...                 the ids of the hits (in order with ORDERED, else as a set)
 //   total N                        hits.total.value, exactly
 //   agg NAME JSON                  the aggregation NAME renders as JSON (compared as JSON values)
-//   error TYPE: REASON             the request fails with this error (first line of the reason)
+//   error TYPE: REASON             the request fails with this error (first line of the reason;
+//                                  for failures while it runs, the root cause)
+//   sources [JSON, ...]            each hit's _source, in order (null when not fetched)
+//   fields [JSON, ...]             each hit's "fields" object, in order
+//   sort [[V, ...], ...]           each hit's sort values, in order
 //
 // Cases are separated by blank lines. Each case reports its file and line.
 #include <gtest/gtest.h>
@@ -181,6 +185,35 @@ TEST_P(QueryFileTest, Cases) {
       WriteAggregationJson(request.aggs[index], response.aggs[index], &got);
       rapidjson::Document want_doc, got_doc;
       want_doc.Parse(expect_line.substr(expect_line.find('{')).c_str());
+      got_doc.Parse(got.c_str());
+      ASSERT_FALSE(want_doc.HasParseError()) << "bad expected JSON";
+      EXPECT_TRUE(want_doc == got_doc) << "got " << got;
+    } else if (expect[0] == "sources" || expect[0] == "fields" || expect[0] == "sort") {
+      // A JSON array with each hit's _source, fields object or sort values, in order.
+      std::string got = "[";
+      for (size_t h = 0; h < response.hits.size(); ++h) {
+        const SearchHit& hit = response.hits[h];
+        if (h) got += ",";
+        if (expect[0] == "sources") {
+          got += hit.source.empty() ? "null" : hit.source;
+        } else if (expect[0] == "fields") {
+          got += hit.fields.empty() ? "null" : hit.fields;
+        } else {
+          got += "[";
+          for (size_t k = 0; k < hit.sort.size(); ++k) {
+            const SortValue& v = hit.sort[k];
+            if (k) got += ",";
+            got += v.kind == SortValue::Kind::kMissing   ? "null"
+                   : v.kind == SortValue::Kind::kInteger ? std::to_string(v.integer)
+                   : v.kind == SortValue::Kind::kDouble  ? std::to_string(v.number)
+                                                         : "\"" + v.text + "\"";
+          }
+          got += "]";
+        }
+      }
+      got += "]";
+      rapidjson::Document want_doc, got_doc;
+      want_doc.Parse(expect_line.substr(expect_line.find('[')).c_str());
       got_doc.Parse(got.c_str());
       ASSERT_FALSE(want_doc.HasParseError()) << "bad expected JSON";
       EXPECT_TRUE(want_doc == got_doc) << "got " << got;

@@ -92,6 +92,20 @@ class FieldCursor {
   ColumnType type_ = ColumnType::kUInt64;
 };
 
+// The mapping type Elasticsearch would name for a stored column type.
+const char* EsTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::kTimestamp: return "date";
+    case ColumnType::kIp: return "ip";
+    case ColumnType::kKeyword: return "keyword";
+    case ColumnType::kText: return "text";
+    case ColumnType::kBool: return "boolean";
+    case ColumnType::kDouble: return "double";
+    case ColumnType::kBlob: return "binary";
+    default: return "long";
+  }
+}
+
 double AsDouble(ColumnType type, uint64_t bits) {
   if (type == ColumnType::kDouble) {
     double d;
@@ -102,7 +116,8 @@ double AsDouble(ColumnType type, uint64_t bits) {
 }
 
 // (parent bucket, key) -> this segment's bucket number. Small key spaces
-// (dictionary codes, bytes, ports) use a dense array; others a hash table.
+// (dictionary codes, bytes, ports) use a dense array; other keys (and the
+// keys beyond the dense range, such as terms' missing key) a hash table.
 class BucketTable {
  public:
   explicit BucketTable(uint64_t dense_space) : space_(dense_space <= 65536 ? dense_space : 0) {}
@@ -110,7 +125,7 @@ class BucketTable {
   uint32_t Find(uint32_t slot, uint64_t key) {
     if (slot == last_slot_ && key == last_key_) return last_bucket_;
     uint32_t b;
-    if (space_ != 0) {
+    if (space_ != 0 && key < space_) {
       const uint64_t at = uint64_t{slot} * space_ + key;
       if (at >= dense_.size()) {
         if ((uint64_t{slot} + 1) * space_ > (1u << 22)) {
@@ -152,7 +167,9 @@ class BucketTable {
     return static_cast<uint32_t>(keys_.size());  // stored + 1
   }
   void ToHash() {
-    for (uint32_t b = 0; b < keys_.size(); ++b) hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
+    for (uint32_t b = 0; b < keys_.size(); ++b) {
+      if (keys_[b] < space_) hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
+    }
     space_ = 0;
     dense_.clear();
     dense_.shrink_to_fit();
@@ -881,17 +898,17 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
                                              "extended_stats", "cardinality", "percentiles", "top_hits"};
     return Status::InvalidArgument(fmt::format(
         "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [{}]", agg.field,
-        ColumnTypeName(type), kNames[static_cast<int>(agg.type)]));
+        EsTypeName(type), kNames[static_cast<int>(agg.type)]));
   }
   if ((agg.type == T::kDateHistogram || agg.type == T::kDateRange) && type != ColumnType::kTimestamp) {
     return Status::InvalidArgument(fmt::format(
         "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [{}]", agg.field,
-        ColumnTypeName(type), agg.type == T::kDateHistogram ? "date_histogram" : "date_range"));
+        EsTypeName(type), agg.type == T::kDateHistogram ? "date_histogram" : "date_range"));
   }
   if (agg.type == T::kIpRange && type != ColumnType::kIp) {
     return Status::InvalidArgument(fmt::format(
         "illegal_argument_exception: Field [{}] of type [{}] is not supported for aggregation [ip_range]", agg.field,
-        ColumnTypeName(type)));
+        EsTypeName(type)));
   }
   std::unique_ptr<BucketCollector> bucket;
   switch (agg.type) {

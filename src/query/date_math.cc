@@ -117,6 +117,15 @@ bool ReadIso(std::string_view text, int64_t* ms, bool* has_zone, DateUnit* last_
     *last_unit = DateUnit::kMonth;
     return true;
   }
+  if (text.size() >= 13 && text[10] == 'T' && (text.size() == 13 || text[13] != ':')) {
+    // yyyy-MM-ddTHH (an hour alone): read as HH:00.
+    std::string with_minutes(text.substr(0, 13));
+    with_minutes += ":00";
+    with_minutes.append(text.substr(13));
+    if (!ParseIsoDate(with_minutes, ms, has_zone)) return false;
+    *last_unit = DateUnit::kHour;
+    return true;
+  }
   if (!ParseIsoDate(text, ms, has_zone)) return false;
   // The digits of the time part tell the precision.
   const size_t t = text.find_first_of("T ");

@@ -6,6 +6,7 @@
 #include "util/time_util.h"
 #include "query/kql_parser.h"
 #include "query/query_string_parser.h"
+#include "query/simple_query_string_parser.h"
 
 #include <re2/re2.h>
 #include <rapidjson/document.h>
@@ -82,7 +83,11 @@ class Parser {
       return ExpectObject(type, body);
     }
     if (type == "bool") return ParseBool(body, q);
-    if (type == "term" || type == "prefix" || type == "wildcard") return ParseSingleField(type, body, q);
+    if (type == "term" || type == "prefix" || type == "wildcard" || type == "regexp") {
+      return ParseSingleField(type, body, q);
+    }
+    if (type == "multi_match") return ParseMultiMatch(body, q);
+    if (type == "simple_query_string") return ParseSimpleQueryStringQuery(body, q);
     if (type == "match") return ParseMatch(body, q);
     if (type == "match_phrase") {
       if (!ParseMatch(body, q, "match_phrase")) return false;
@@ -171,7 +176,10 @@ class Parser {
   // {"term": {"field": value}} or {"term": {"field": {"value": v, ...}}}; prefix and wildcard alike.
   bool ParseSingleField(const std::string& type, const Value& body, Query* q) {
     if (!ExpectObject(type, body)) return false;
-    q->kind = type == "term" ? Query::Kind::kTerm : type == "prefix" ? Query::Kind::kPrefix : Query::Kind::kWildcard;
+    q->kind = type == "term"     ? Query::Kind::kTerm
+              : type == "prefix" ? Query::Kind::kPrefix
+              : type == "regexp" ? Query::Kind::kRegexp
+                                 : Query::Kind::kWildcard;
     bool have_field = false;
     for (const auto& m : body.GetObject()) {
       const std::string key = m.name.GetString();
@@ -192,7 +200,9 @@ class Parser {
             q->values = {v};
           } else if (param == "case_insensitive" && p.value.IsBool()) {
             q->case_insensitive = p.value.GetBool();
-          } else if (param == "boost" || param == "_name" || param == "rewrite") {
+          } else if (param == "boost" || param == "_name" || param == "rewrite" ||
+                     (type == "regexp" && (param == "flags" || param == "max_determinized_states" ||
+                                           param == "flags_value"))) {
           } else {
             return Fail("parsing_exception", fmt::format("[{}] query does not support [{}]", type, param), param);
           }
@@ -241,6 +251,124 @@ class Parser {
     if (!ParseQueryString(text, options, q, &qs_error)) {
       return Fail(qs_error.type, qs_error.reason, "query_string");
     }
+    return true;
+  }
+
+  // A list of field names (["a", "b^2"]) for multi_match and simple_query_string.
+  bool ReadFieldList(const Value& v, const char* query, std::vector<std::string>* out) {
+    if (v.IsString()) {
+      out->push_back(v.GetString());
+      return true;
+    }
+    if (!v.IsArray()) return Fail("parsing_exception", fmt::format("[{}] query does not support [fields]", query), "fields");
+    for (const Value& f : v.GetArray()) {
+      if (!f.IsString()) return Fail("parsing_exception", fmt::format("[{}] fields must be strings", query), "fields");
+      std::string name = f.GetString();
+      if (const size_t caret = name.find('^'); caret != std::string::npos) name.resize(caret);  // boosts: no scoring
+      out->push_back(name);
+    }
+    return true;
+  }
+
+  bool ParseSimpleQueryStringQuery(const Value& body, Query* q) {
+    if (!ExpectObject("simple_query_string", body)) return false;
+    std::string text;
+    bool have_query = false;
+    SimpleQueryStringOptions options;
+    for (const auto& m : body.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "query" && m.value.IsString()) {
+        text = m.value.GetString();
+        have_query = true;
+      } else if (key == "fields") {
+        options.fields.clear();
+        if (!ReadFieldList(m.value, "simple_query_string", &options.fields)) return false;
+      } else if (key == "default_operator" && m.value.IsString()) {
+        const std::string op = m.value.GetString();
+        if (op != "AND" && op != "OR" && op != "and" && op != "or") {
+          return Fail("parsing_exception", "[simple_query_string] default operator [" + op + "] is not allowed", key);
+        }
+        options.default_and = op == "AND" || op == "and";
+      } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyzer" || key == "flags" ||
+                 key == "analyze_wildcard" || key == "auto_generate_synonyms_phrase_query" ||
+                 key == "fuzzy_max_expansions" || key == "fuzzy_prefix_length" || key == "fuzzy_transpositions" ||
+                 key == "minimum_should_match" || key == "quote_field_suffix") {
+      } else {
+        return Fail("parsing_exception", fmt::format("[simple_query_string] unsupported field [{}]", key), key);
+      }
+    }
+    if (!have_query) return Fail("parsing_exception", "[simple_query_string] query text missing", "simple_query_string");
+    ParseSimpleQueryString(text, options, q);
+    return true;
+  }
+
+  // multi_match: the match (or match_phrase) on each field, any of them;
+  // cross_fields: every token (with operator and) in some field.
+  bool ParseMultiMatch(const Value& body, Query* q) {
+    if (!ExpectObject("multi_match", body)) return false;
+    QueryValue text;
+    bool have_query = false, all_tokens = false;
+    std::vector<std::string> fields;
+    std::string type = "best_fields";
+    for (const auto& m : body.GetObject()) {
+      const std::string key = m.name.GetString();
+      if (key == "query") {
+        if (!ParseValue(m.value, &text, "multi_match", key)) return false;
+        have_query = true;
+      } else if (key == "fields") {
+        if (!ReadFieldList(m.value, "multi_match", &fields)) return false;
+      } else if (key == "type" && m.value.IsString()) {
+        type = m.value.GetString();
+        static const char* kTypes[] = {"best_fields", "most_fields", "cross_fields", "phrase", "phrase_prefix", "bool_prefix"};
+        if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
+          return Fail("parsing_exception", "[multi_match] query type [" + type + "] is not supported", key);
+        }
+      } else if (key == "operator" && m.value.IsString()) {
+        const std::string op = m.value.GetString();
+        if (op != "and" && op != "AND" && op != "or" && op != "OR") {
+          return Fail("parsing_exception", "[multi_match] unknown operator [" + op + "]", key);
+        }
+        all_tokens = op == "and" || op == "AND";
+      } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyzer" || key == "tie_breaker" ||
+                 key == "fuzziness" || key == "slop" || key == "minimum_should_match" || key == "zero_terms_query" ||
+                 key == "prefix_length" || key == "max_expansions" || key == "auto_generate_synonyms_phrase_query") {
+      } else {
+        return Fail("parsing_exception", fmt::format("[multi_match] query does not support [{}]", key), key);
+      }
+    }
+    if (!have_query) return Fail("parsing_exception", "No text specified for multi_match query", "multi_match");
+    if (fields.empty()) fields.push_back("*");
+    const bool phrase = type == "phrase" || type == "phrase_prefix";
+    auto per_field = [&](const std::string& field, const QueryValue& value, bool all) {
+      Query m;
+      m.kind = phrase ? Query::Kind::kMatchPhrase : Query::Kind::kMatch;
+      m.field = field;
+      m.values = {value};
+      m.match_all_tokens = all;
+      return m;
+    };
+    q->kind = Query::Kind::kBool;
+    if (type == "cross_fields" && text.kind == QueryValue::Kind::kString) {
+      // Each token in any field; tokens joined by the operator.
+      std::vector<std::string> tokens;
+      std::string cur;
+      for (char c : text.text + " ") {
+        if (c == ' ' || c == '\t') {
+          if (!cur.empty()) tokens.push_back(cur), cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+      for (const std::string& t : tokens) {
+        Query any;
+        any.kind = Query::Kind::kBool;
+        for (const std::string& f : fields) any.should.push_back(per_field(f, QueryValue::String(t), false));
+        (all_tokens ? q->must : q->should).push_back(std::move(any));
+      }
+      if (tokens.empty()) *q = Query::MatchNone();
+      return true;
+    }
+    for (const std::string& f : fields) q->should.push_back(per_field(f, text, all_tokens));
     return true;
   }
 

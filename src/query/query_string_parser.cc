@@ -208,7 +208,22 @@ class QueryStringParser {
       out->values = {QueryValue::String(phrase)};
       return true;
     }
-    if (c == '/') return Fail("regular expressions (/.../) are not supported yet");
+    if (c == '/') {
+      // A regular expression, up to the next unescaped slash.
+      ++pos_;
+      std::string re;
+      while (pos_ < s_.size() && s_[pos_] != '/') {
+        if (s_[pos_] == '\\' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '/') ++pos_;
+        re += s_[pos_++];
+      }
+      if (pos_ >= s_.size()) return Fail("Lexical error: unterminated regular expression");
+      ++pos_;
+      SkipBoostAndFuzz();
+      out->kind = Query::Kind::kRegexp;
+      out->field = field;
+      out->values = {QueryValue::String(re)};
+      return true;
+    }
     if (c == '[' || c == '{') return ParseRange(field, out);
     if (c == '>' || c == '<') {
       const bool greater = c == '>';

@@ -2,7 +2,8 @@
 // query) into the query tree, as Elasticsearch's classic parser reads it:
 // terms and "phrases", field:value, field:(group), +required, -prohibited,
 // AND/&&, OR/||, NOT/! (uppercase), wildcards (* ?), field:* and _exists_:f,
-// ranges [a TO b] {a TO b} and >=, >, <=, <, escapes, ^boost (accepted,
+// ranges [a TO b] {a TO b} and >=, >, <=, <, /regular expressions/ (RE2),
+// escapes, ^boost (accepted,
 // ignored: no scoring yet) and ~fuzziness (accepted, matched exactly).
 //
 // As Lucene does: neighbours of AND become required and of OR optional (no

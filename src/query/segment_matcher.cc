@@ -2,6 +2,8 @@
 
 #include "query/date_math.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -257,6 +259,7 @@ int Cost(const Query& q) {
     case Query::Kind::kMatchPhrase: return 0;
     case Query::Kind::kPrefix:
     case Query::Kind::kWildcard:
+    case Query::Kind::kRegexp:
     case Query::Kind::kRange: return 1;
     case Query::Kind::kBool: return 2;
     default: return 3;  // exists, match_all: every block
@@ -427,7 +430,8 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
         const std::string s = v.ToString();
         hit = hit || (q.kind == Query::Kind::kMatch ? Lower(s) == field.constant : s == field.constant) ||
               (q.kind == Query::Kind::kPrefix && field.constant.rfind(s, 0) == 0) ||
-              (q.kind == Query::Kind::kWildcard && GlobMatch(s, field.constant));
+              (q.kind == Query::Kind::kWildcard && GlobMatch(s, field.constant)) ||
+              (q.kind == Query::Kind::kRegexp && RE2::FullMatch(field.constant, RE2(s, RE2::Quiet)));
       }
       if (hit) *rows = AllRows();
       return Status::OK();
@@ -524,14 +528,26 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
     const std::vector<std::string>* dict = nullptr;
     Status s = segment_->Dictionary(col, &dict);
     if (!s.ok()) return s;
-    if (type == ColumnType::kText && q.kind == Query::Kind::kWildcard) {
+    std::unique_ptr<RE2> regexp;
+    if (q.kind == Query::Kind::kRegexp) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_case_sensitive(!q.case_insensitive);
+      regexp = std::make_unique<RE2>(q.values[0].ToString(), options);
+      if (!regexp->ok()) {
+        return Status::InvalidArgument(fmt::format("failed to create query: {}", regexp->error()));
+      }
+    }
+    if (type == ColumnType::kText && (q.kind == Query::Kind::kWildcard || q.kind == Query::Kind::kRegexp)) {
       // A pattern on text matches a token of the value.
       const std::string pattern = Lower(q.values[0].ToString());
       std::vector<bool> wanted(dict->size(), false);
       bool any = false;
       for (size_t code = 0; code < dict->size(); ++code) {
         ForEachToken((*dict)[code], [&](std::string_view t) {
-          if (!wanted[code] && GlobMatch(pattern, t)) wanted[code] = any = true;
+          if (wanted[code]) return;
+          const bool hit = regexp ? RE2::FullMatch(re2::StringPiece(t.data(), t.size()), *regexp) : GlobMatch(pattern, t);
+          if (hit) wanted[code] = any = true;
         });
       }
       if (!any) return Status::OK();
@@ -622,6 +638,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
           hit = q.case_insensitive ? GlobMatch(Lower(q.values[0].ToString()), Lower(value))
                                    : GlobMatch(q.values[0].ToString(), value);
           break;
+        case Query::Kind::kRegexp: hit = RE2::FullMatch(value, *regexp); break;
         case Query::Kind::kRange:
           hit = (!q.gt || value > q.gt->ToString()) && (!q.gte || value >= q.gte->ToString()) &&
                 (!q.lt || value < q.lt->ToString()) && (!q.lte || value <= q.lte->ToString());

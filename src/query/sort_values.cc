@@ -10,6 +10,8 @@ int CompareSortValues(const SortValue& a, const SortValue& b) {
     case SortValue::Kind::kMissing: return 0;
     case SortValue::Kind::kInteger:
       if (a.integer != b.integer) return a.integer < b.integer ? -1 : 1;
+      // Only unsigned values past INT64_MAX (clamped there) differ further.
+      if (a.integer != INT64_MAX) return 0;
       return a.unsigned_integer < b.unsigned_integer ? -1 : a.unsigned_integer > b.unsigned_integer;
     case SortValue::Kind::kDouble: return a.number < b.number ? -1 : a.number > b.number;
     case SortValue::Kind::kString:
