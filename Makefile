@@ -4,7 +4,7 @@
 BUILD       ?= build
 BUILD_ASAN  ?= build-asan
 BUILD_FUZZ  ?= build-fuzz
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 15
 JOBS        ?= $(shell nproc)
 SAMPLE      ?= $(BUILD)/sample
 
@@ -47,7 +47,9 @@ test-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-# libFuzzer (clang) on the line parser and the gzip reader, for a bounded time.
+# libFuzzer (clang) on the line parser, the gzip reader and the query parsers
+# (KQL, query strings, whole _search bodies run against a store), each for a
+# bounded time.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	    -DFLOWDEX_FUZZ=ON -DFLOWDEX_SANITIZE=ON

@@ -12,5 +12,8 @@ echo
 echo "### Ingest: flowdex ingest vs DuckDB read_csv into a table (whole process)"
 "$here/ingest_bench.sh" "$build"
 echo
+echo "### Queries: flowdex's engine vs DuckDB on the same 10M rows (warm, in-process)"
+"$here/query_bench.sh" "$build"
+echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5

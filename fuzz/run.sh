@@ -29,6 +29,19 @@ run() {
     exit 1
   fi
 }
+# Query seeds come from the data-driven query tests: KQL lines, query
+# strings and _search bodies.
+mkdir -p "$corpus/kql" "$corpus/qs" "$corpus/body"
+awk -v out="$corpus" '
+  /^(kql|q|search) / { kind = $1; body = ""; n++; next }
+  /^----$/ && kind != "" {
+    dir = kind == "kql" ? "kql" : kind == "q" ? "qs" : "body"
+    f = out "/" dir "/seed" n; printf "%s", body > f; close(f); kind = ""; next }
+  kind != "" { body = body $0 "\n" }
+' "$here"/../tests/query/*.test
 run flow_line_fuzzer "$corpus/line"
 run gzip_reader_fuzzer "$corpus/gzip"
+run kql_parser_fuzzer "$corpus/kql"
+run query_string_fuzzer "$corpus/qs"
+run search_body_fuzzer "$corpus/body"
 echo "fuzz: no crash"

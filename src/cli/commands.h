@@ -64,6 +64,7 @@ struct QueryCommandOptions {
   std::string data_dir;
   std::string index = "*";  // comma list of names and patterns
   std::string body;         // an _search body, or @file
+  int repeat = 0;           // extra warm runs, timed (stderr)
 };
 
 // Runs an _search body against the store and prints Elasticsearch's response

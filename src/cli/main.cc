@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
   query_cmd->add_option("body", query.body, "The request body (JSON), or @file; empty: match_all");
   query_cmd->add_option("--data", query.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   query_cmd->add_option("--index", query.index, "Indices: names and patterns, comma-separated")->capture_default_str();
+  query_cmd->add_option("--repeat", query.repeat, "Run the query N more times and print their latencies on stderr")
+      ->check(CLI::Range(0, 100000));
 
   try {
     app.parse(argc, argv);

@@ -63,6 +63,13 @@ class Parser {
 
   // A query object: {"<type>": {...}}.
   bool ParseQuery(const Value& v, Query* q) {
+    struct DepthGuard {
+      int& depth;
+      ~DepthGuard() { --depth; }
+    } guard{++depth_};
+    if (depth_ > kMaxQueryDepth) {
+      return Fail("parsing_exception", fmt::format("query nested deeper than {} levels", kMaxQueryDepth));
+    }
     if (!v.IsObject()) {
       return Fail("parsing_exception", fmt::format("[_na] query malformed, must start with start_object"));
     }
@@ -555,6 +562,13 @@ class Parser {
  public:
   // parent: the enclosing aggregation's name, for sub-aggregations.
   bool ParseAggs(const Value& v, std::vector<AggRequest>* out, const std::string* parent = nullptr) {
+    struct DepthGuard {
+      int& depth;
+      ~DepthGuard() { --depth; }
+    } guard{++depth_};
+    if (depth_ > kMaxQueryDepth) {
+      return Fail("parsing_exception", fmt::format("aggregations nested deeper than {} levels", kMaxQueryDepth));
+    }
     if (!v.IsObject()) return Fail("parsing_exception", "Found [aggs] but it is not an object", "aggs");
     for (const auto& m : v.GetObject()) {
       AggRequest agg;
@@ -1114,6 +1128,7 @@ class Parser {
 
  private:
   int64_t now_ms_ = 0;
+  int depth_ = 0;  // nesting of queries and aggregations being parsed
 
   // Sets the error position to the first occurrence of "key" in the body.
   void Locate(std::string_view key) {
@@ -1197,7 +1212,8 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
   Parser p(body, error);
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return true;
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
+  // Iterative: a deeply nested body cannot exhaust the stack.
+  d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (d.HasParseError()) {
     error->status = 400;
     error->type = "x_content_parse_exception";

@@ -134,9 +134,14 @@ class KqlParser {
   // whole sub-queries and by value lists after "field:".
   template <typename Inner>
   bool Parenthesized(Inner&& inner, Query* out) {
+    if (++depth_ > kMaxQueryDepth) {
+      expected_ = fmt::format("at most {} nested groups", kMaxQueryDepth);
+      return false;
+    }
     ++pos_;
     SkipSpace();
     if (!inner(out)) return false;
+    --depth_;
     SkipSpace();
     if (pos_ >= s_.size() || s_[pos_] != ')') {
       expected_ = "\")\", AND, OR";
@@ -150,6 +155,7 @@ class KqlParser {
     const size_t start = pos_;
     Literal field;
     if (!ReadLiteral(&field, /*in_field=*/true)) return false;
+    field.text = nested_prefix_ + field.text;
     SkipSpace();
     // A range: field <, <=, >, >= value.
     if (pos_ < s_.size() && (s_[pos_] == '<' || s_[pos_] == '>') && !field.quoted) {
@@ -169,8 +175,26 @@ class KqlParser {
       ++pos_;
       SkipSpace();
       if (pos_ < s_.size() && s_[pos_] == '{') {
-        expected_ = "a value (nested queries are not supported)";
-        return false;
+        // field:{ query }: Kibana's nested query. flowdex keeps objects
+        // flattened, so the inner fields are simply "field.inner".
+        if (++depth_ > kMaxQueryDepth) {
+          expected_ = fmt::format("at most {} nested groups", kMaxQueryDepth);
+          return false;
+        }
+        const std::string saved = nested_prefix_;
+        nested_prefix_ = field.text + ".";
+        ++pos_;
+        SkipSpace();
+        if (!OrQuery(out)) return false;
+        SkipSpace();
+        if (pos_ >= s_.size() || s_[pos_] != '}') {
+          expected_ = "\"}\", AND, OR";
+          return false;
+        }
+        ++pos_;
+        nested_prefix_ = saved;
+        --depth_;
+        return true;
       }
       return ListOfValues(field, out);
     }
@@ -364,6 +388,8 @@ class KqlParser {
   bool ci_;
   size_t pos_ = 0;
   std::string expected_;
+  int depth_ = 0;
+  std::string nested_prefix_;  // inside field:{...}: "field."
 };
 
 }  // namespace

@@ -53,6 +53,9 @@ TEST(Kql, GrammarFromKibanasTests) {
   EXPECT_EQ(Show(Kql("  foo ")), "match(*=foo)");
   EXPECT_EQ(Show(Kql("foo bar")), "match(*=foo bar)") << "whitespace never means or";
   EXPECT_EQ(Show(Kql("foo and bar")), "and[match(*=foo) match(*=bar)]");
+  EXPECT_EQ(Show(Kql("user:{ first:alice and last:smith }")), "and[match(user.first=alice) match(user.last=smith)]")
+      << "nested groups read as the flattened fields";
+  EXPECT_EQ(Show(Kql("a:{ b:{ c:1 } }")), "match(a.b.c=1)");
   EXPECT_EQ(Show(Kql("foo and\u00a0bar")), "and[match(*=foo) match(*=bar)]") << "no-break space";
   EXPECT_EQ(Show(Kql("foo OR bar or baz")), "or[match(*=foo) match(*=bar) match(*=baz)]") << "flat, any case";
   EXPECT_EQ(Show(Kql("not (foo or bar)")), "not[or[match(*=foo) match(*=bar)]]");
@@ -96,7 +99,8 @@ TEST(Kql, SyntaxErrorsPointAtTheProblem) {
   EXPECT_FALSE(ParseKql("source.ip: ::1", &q, &e)) << "IPv6 must be quoted";
   EXPECT_FALSE(ParseKql("a:\"open", &q, &e));
   EXPECT_FALSE(ParseKql("NOT(x)", &q, &e));
-  EXPECT_FALSE(ParseKql("f:{g:1}", &q, &e));
+  EXPECT_FALSE(ParseKql("f:{g:1", &q, &e)) << "an unclosed nested group";
+  EXPECT_FALSE(ParseKql(std::string(200, '(') + "a:1" + std::string(200, ')'), &q, &e)) << "nesting is bounded";
   EXPECT_FALSE(ParseKql("x:foo \\", &q, &e));
 }
 

@@ -47,6 +47,11 @@ struct QueryValue {
   std::string ToString() const;
 };
 
+// How deeply the query languages nest groups and bool queries: deeper
+// input is refused, so that parsing and matching (both recursive) stay
+// within the stack whatever a request holds.
+inline constexpr int kMaxQueryDepth = 64;
+
 struct Query {
   enum class Kind : uint8_t {
     kMatchAll,

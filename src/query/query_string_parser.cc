@@ -37,6 +37,7 @@ class QueryStringParser {
     reason_ = std::move(why);
     return false;
   }
+  int depth_ = 0;
   bool AtWord(std::string_view w) const {
     if (s_.substr(pos_, w.size()) != w) return false;
     const size_t after = pos_ + w.size();
@@ -107,8 +108,10 @@ class QueryStringParser {
 
   // "(" group ")" [^boost], with `field` as the default field inside.
   bool ParseParenthesized(const std::string& field, Query* out) {
+    if (++depth_ > kMaxQueryDepth) return Fail(fmt::format("groups nested more than {} deep", kMaxQueryDepth));
     ++pos_;
     if (!ParseGroup(field, out)) return false;
+    --depth_;
     if (pos_ >= s_.size() || s_[pos_] != ')') return Fail("Encountered \"<EOF>\": \")\" was expected");
     ++pos_;
     SkipBoostAndFuzz();

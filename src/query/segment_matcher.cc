@@ -129,34 +129,15 @@ bool ReadIpRange(const QueryValue& v, Key16* lo, Key16* hi) {
 }
 
 // The span of time a date's text names: "2026-11-27" the whole day,
-// "2026-11-27T10:05" that minute, with seconds that second, with a fraction
-// that millisecond (Elasticsearch rounds the upper end up the same way).
-bool DateSpan(const std::string& text, int64_t* from, int64_t* to) {
-  if (!ParseIsoDate(text, from)) {
-    if (text.empty() || text.find_first_not_of("-0123456789") != std::string::npos) return false;
-    *from = *to = std::strtoll(text.c_str(), nullptr, 10);  // epoch millis
-    return true;
-  }
-  // The digits of the date part and time part tell the precision.
-  const size_t t = text.find_first_of("T ");
-  size_t time_digits = 0;
-  if (t != std::string::npos) {
-    for (size_t i = t + 1; i < text.size() && text[i] != 'Z' && text[i] != '+' && text[i] != '-'; ++i) {
-      time_digits += text[i] >= '0' && text[i] <= '9';
-    }
-  }
-  int64_t span = 86400000;  // a day
-  if (time_digits >= 7) {
-    span = 1;
-  } else if (time_digits >= 6) {
-    span = 1000;
-  } else if (time_digits >= 4) {
-    span = 60000;
-  } else if (time_digits >= 2) {
-    span = 3600000;
-  }
-  *to = *from + span - 1;
-  return true;
+// "2026-11" the month, "2026-11-27T10:05" that minute, with seconds that
+// second, with a fraction that millisecond (Elasticsearch rounds the upper
+// end up the same way); epoch milliseconds name themselves.
+bool DateSpan(const std::string& text, const std::string& format, const std::string& time_zone, int64_t* from,
+              int64_t* to) {
+  DateFormat f;
+  TimeZone tz;
+  if ((!format.empty() && !DateFormat::Parse(format, &f).ok()) || !TimeZone::Parse(time_zone, &tz).ok()) return false;
+  return f.Read(text, tz, false, from) && f.Read(text, tz, true, to);
 }
 
 std::string Lower(std::string_view s) {
@@ -855,7 +836,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
              q.values.size() == 1 && q.values[0].kind == QueryValue::Kind::kString) {
     // A date matches the span its text names: a day, a minute, a second.
     int64_t from_ms, to_ms;
-    if (!DateSpan(q.values[0].text, &from_ms, &to_ms)) return Unreadable(q.values[0], field, "date");
+    if (!DateSpan(q.values[0].text, q.date_format, q.time_zone, &from_ms, &to_ms)) return Unreadable(q.values[0], field, "date");
     lo = from_ms;
     hi = to_ms;
   } else if (is_set || q.kind == Query::Kind::kMatch) {

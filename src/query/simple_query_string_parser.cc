@@ -76,6 +76,8 @@ class SimpleParser {
     if (pos_ >= s_.size()) return false;
     if (s_[pos_] == '(') {
       ++pos_;
+      // Parentheses deeper than the limit are ignored (never an error here).
+      if (depth + 1 >= kMaxQueryDepth) return false;
       return ParseSequence(out, depth + 1);
     }
     if (s_[pos_] == '"') {

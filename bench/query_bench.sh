@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The query engine on 10 million v2 flow records, warm, against DuckDB on the
+# same rows in a typed table (IPv4 as integers), in the same run. flowdex is
+# timed inside the process (`flowdex query --repeat`), DuckDB inside its own
+# (bench/peers/duckdb_query.mjs); each prints the median of REPEAT warm runs.
+#   Q1 count of REJECT flows with source.ip in 10.0.0.0/8
+#   Q2 top 10 source.ip by sum of network.bytes
+#   Q3 sum of bytes per 5-minute bucket (date_histogram)
+#   Q4 flows between two IPs in either direction, newest 100
+#   Q5 cardinality of destination.port for destination.ip in a /16 and REJECT
+#   Q6 top 10 destination.port by flow count for REJECT and TCP
+# usage: bench/query_bench.sh BUILD_DIR   (env: RECORDS, FILES, REPEAT)
+set -euo pipefail
+build=${1:-build}
+records=${RECORDS:-10000000}
+files=${FILES:-100}
+repeat=${REPEAT:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+flowdex="$build/flowdex"
+data="$build/bench-data/v2-$records-$files"
+work="$build/bench-query-$records-$files"
+
+source "$here/lib.sh"
+ensure_data "$flowdex" "$data" "$records" "$files"
+if [[ ! -d "$here/peers/node_modules/@duckdb/node-api" ]]; then
+  (cd "$here/peers" && npm ci --no-audit --no-fund --silent)
+fi
+# Both stores are made once per data set and reused (the benchmark is about queries).
+if [[ ! -f "$work/.done" ]]; then
+  rm -rf "$work" && mkdir -p "$work"
+  "$flowdex" ingest --data "$work/flowdex" "$data" >/dev/null 2>&1
+  node "$here/peers/duckdb_load.mjs" "$data/**/*.log.gz" "$work/duck.db" >/dev/null
+  touch "$work/.done"
+fi
+
+# The IPs of Q4 and Q5: the busiest pair, and its destination's /16.
+pair=$(cd "$here/peers" && node --input-type=module -e '
+  import { DuckDBInstance } from "@duckdb/node-api";
+  const db = await (await DuckDBInstance.create(process.argv[1], { access_mode: "READ_ONLY" })).connect();
+  const r = await db.runAndReadAll(`SELECT srcaddr, dstaddr FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+                                    GROUP BY ALL ORDER BY count(*) DESC, 1, 2 LIMIT 1`);
+  console.log(r.getRows()[0].map(Number).join(" "));' "$work/duck.db")
+read -r a_num b_num <<<"$pair"
+dotted() { echo "$(($1 >> 24)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))"; }
+a=$(dotted "$a_num")
+b=$(dotted "$b_num")
+net16_lo=$((b_num & 0xFFFF0000))
+net16_hi=$((net16_lo + 65535))
+net16="$(dotted "$net16_lo")/16"
+
+names=(Q1 Q2 Q3 Q4 Q5 Q6)
+bodies=(
+  '{"size":0,"track_total_hits":true,"query":{"bool":{"filter":[{"term":{"event.action":"REJECT"}},{"term":{"source.ip":"10.0.0.0/8"}}]}}}'
+  '{"size":0,"aggs":{"src":{"terms":{"field":"source.ip","size":10,"order":{"bytes":"desc"}},"aggs":{"bytes":{"sum":{"field":"network.bytes"}}}}}}'
+  '{"size":0,"aggs":{"t":{"date_histogram":{"field":"@timestamp","fixed_interval":"5m"},"aggs":{"bytes":{"sum":{"field":"network.bytes"}}}}}}'
+  "{\"size\":100,\"sort\":[{\"@timestamp\":\"desc\"}],\"query\":{\"bool\":{\"should\":[{\"bool\":{\"filter\":[{\"term\":{\"source.ip\":\"$a\"}},{\"term\":{\"destination.ip\":\"$b\"}}]}},{\"bool\":{\"filter\":[{\"term\":{\"source.ip\":\"$b\"}},{\"term\":{\"destination.ip\":\"$a\"}}]}}]}}}"
+  "{\"size\":0,\"query\":{\"bool\":{\"filter\":[{\"term\":{\"destination.ip\":\"$net16\"}},{\"term\":{\"event.action\":\"REJECT\"}}]}},\"aggs\":{\"ports\":{\"cardinality\":{\"field\":\"destination.port\"}}}}"
+  '{"size":0,"query":{"bool":{"filter":[{"term":{"event.action":"REJECT"}},{"term":{"network.iana_number":6}}]}},"aggs":{"ports":{"terms":{"field":"destination.port","size":10}}}}'
+)
+sqls=(
+  "SELECT count(*) FROM flows WHERE action = 'REJECT' AND srcaddr BETWEEN 167772160 AND 184549375"
+  "SELECT srcaddr, sum(bytes) AS s FROM flows WHERE srcaddr IS NOT NULL GROUP BY srcaddr ORDER BY s DESC LIMIT 10"
+  "SELECT time_bucket(INTERVAL 5 MINUTE, end_time) AS t, sum(bytes) FROM flows GROUP BY t ORDER BY t"
+  "SELECT * FROM flows WHERE (srcaddr = $a_num AND dstaddr = $b_num) OR (srcaddr = $b_num AND dstaddr = $a_num) ORDER BY end_time DESC LIMIT 100"
+  "SELECT count(DISTINCT dstport) FROM flows WHERE dstaddr BETWEEN $net16_lo AND $net16_hi AND action = 'REJECT'"
+  "SELECT dstport, count(*) AS c FROM flows WHERE action = 'REJECT' AND protocol = 6 AND dstport IS NOT NULL GROUP BY dstport ORDER BY c DESC LIMIT 10"
+)
+queries="["
+for i in "${!names[@]}"; do
+  [[ $i -gt 0 ]] && queries+=","
+  queries+="{\"name\":\"${names[$i]}\",\"sql\":$(printf '%s' "${sqls[$i]}" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+done
+queries+="]"
+duck=$(cd "$here/peers" && node duckdb_query.mjs "$work/duck.db" "$repeat" "$queries")
+
+printf '%d v2 flow records, warm, median of %d runs; Q4 between %s and %s, Q5 in %s\n' "$records" "$repeat" "$a" "$b" "$net16"
+printf '%-4s %14s %14s %10s  %s\n' "" "flowdex ms" "DuckDB ms" "speed-up" "flowdex answer"
+for i in "${!names[@]}"; do
+  out=$("$flowdex" query --data "$work/flowdex" --repeat "$repeat" "${bodies[$i]}" 2>"$work/timing.json")
+  fx=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["median_ms"])' "$work/timing.json")
+  dk=$(printf '%s\n' "$duck" | python3 -c 'import json,sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r["name"] == sys.argv[1]: print(r["median_ms"])' "${names[$i]}")
+  answer=$(printf '%s' "$out" | python3 -c 'import json,sys
+r = json.load(sys.stdin)
+if "error" in r: print("ERROR", r["error"]); sys.exit()
+a = r.get("aggregations", {})
+if not a: print("hits", r["hits"]["total"]["value"], "returned", len(r["hits"]["hits"])); sys.exit()
+v = list(a.values())[0]
+if "value" in v: print("value", v["value"])
+else: print(len(v["buckets"]), "buckets, first", json.dumps(v["buckets"][0])[:60] if v["buckets"] else "-")')
+  printf '%-4s %14.1f %14.1f %9.2fx  %s\n' "${names[$i]}" "$fx" "$dk" "$(awk "BEGIN{print $dk / $fx}")" "$answer"
+done
+echo "goals: every query at or below DuckDB's median; Q1 and Q4 at least 10x faster"
