@@ -10,7 +10,7 @@ packages=(
   # libraries
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
-  libhowardhinnant-date-dev tzdata libsqlite3-dev
+  libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
 )

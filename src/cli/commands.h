@@ -65,6 +65,7 @@ struct QueryCommandOptions {
   std::string index = "*";  // comma list of names and patterns
   std::string body;         // an _search body, or @file
   int repeat = 0;           // extra warm runs, timed (stderr)
+  bool no_cache = false;    // no block or filter cache (every run as if cold, but for the OS page cache)
 };
 
 // Runs an _search body against the store and prints Elasticsearch's response

@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   query_cmd->add_option("--index", query.index, "Indices: names and patterns, comma-separated")->capture_default_str();
   query_cmd->add_option("--repeat", query.repeat, "Run the query N more times and print their latencies on stderr")
       ->check(CLI::Range(0, 100000));
+  query_cmd->add_flag("--no-cache", query.no_cache,
+                      "Keep no decoded blocks or filter results between runs (to time the uncached engine)");
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "query/dsl_parser.h"
+#include "query/filter_cache.h"
 #include "query/response_writer.h"
 #include "store/store.h"
 #include "util/file_util.h"
@@ -36,7 +37,12 @@ int RunQueryCommand(const QueryCommandOptions& options) {
     patterns = comma == std::string_view::npos ? std::string_view() : patterns.substr(comma + 1);
   }
   std::unique_ptr<Store> store;
-  Status s = Store::Open(options.data_dir, &store);
+  StoreOptions store_options;
+  if (options.no_cache) {
+    store_options.block_cache_bytes = 0;
+    FilterCache::Shared()->set_enabled(false);
+  }
+  Status s = Store::Open(options.data_dir, store_options, &store);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex query: {}\n", s.message());
     return 1;

@@ -28,13 +28,13 @@ FlowRowDecoder::FlowRowDecoder(const SegmentReader* reader) : reader_(reader) {
 Status FlowRowDecoder::LoadBlock(size_t block) {
   for (Column* c : {&timestamp_, &no_end_, &source_, &offset_}) {
     if (c->index < 0) continue;
-    Status s = reader_->ReadBlock(c->index, block, &c->block);
+    Status s = reader_->ReadBlockShared(c->index, block, &c->block);
     if (!s.ok()) return s;
   }
   for (Column& c : columns_) {
-    Status s = reader_->ReadBlock(c.index, block, &c.block);
+    Status s = reader_->ReadBlockShared(c.index, block, &c.block);
     if (!s.ok()) return s;
-    if (c.dict == nullptr && HasDictionary(c.block.type)) return Status::Corruption("missing dictionary");
+    if (c.dict == nullptr && HasDictionary(c.block->type)) return Status::Corruption("missing dictionary");
   }
   return Status::OK();
 }
@@ -51,11 +51,11 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
     return text;
   };
   for (Column& c : columns_) {
-    if (!c.block.present(row)) continue;
+    if (!c.block->present(row)) continue;
     const FlowFieldInfo& info = GetFlowFieldInfo(c.field);
-    switch (c.block.type) {
+    switch (c.block->type) {
       case ColumnType::kIp: {
-        const IpAddress& ip = c.block.ips[row];
+        const IpAddress ip = c.block->ip(row);
         *record->mutable_ip(info.ip_slot) = ip;
         const size_t n = FormatIpAddress(ip, out);
         record->SetText(c.field, std::string_view(out, n));
@@ -63,7 +63,7 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
         break;
       }
       case ColumnType::kKeyword: {
-        const std::string& text = (*c.dict)[c.block.values[row]];
+        const std::string& text = (*c.dict)[c.block->values[row]];
         record->SetText(c.field, text);
         if (info.type == FlowFieldType::kAction) {
           record->SetNumber(c.field, static_cast<uint64_t>(text == "REJECT" ? FlowAction::kReject : FlowAction::kAccept));
@@ -75,33 +75,33 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
         break;
       }
       case ColumnType::kTimestamp: {
-        const uint64_t seconds = static_cast<uint64_t>(static_cast<int64_t>(c.block.values[row]) / 1000);
+        const uint64_t seconds = static_cast<uint64_t>(static_cast<int64_t>(c.block->values[row]) / 1000);
         record->SetNumber(c.field, seconds);
         record->SetText(c.field, number_text(seconds));
         break;
       }
       default:
-        record->SetNumber(c.field, c.block.values[row]);
-        record->SetText(c.field, number_text(c.block.values[row]));
+        record->SetNumber(c.field, c.block->values[row]);
+        record->SetText(c.field, number_text(c.block->values[row]));
         break;
     }
   }
   // @timestamp is the end time, unless the line had none.
-  const bool had_end = !(no_end_.index >= 0 && no_end_.block.present(row));
-  if (had_end && timestamp_.index >= 0 && timestamp_.block.present(row)) {
-    const uint64_t seconds = static_cast<uint64_t>(static_cast<int64_t>(timestamp_.block.values[row]) / 1000);
+  const bool had_end = !(no_end_.index >= 0 && no_end_.block->present(row));
+  if (had_end && timestamp_.index >= 0 && timestamp_.block->present(row)) {
+    const uint64_t seconds = static_cast<uint64_t>(static_cast<int64_t>(timestamp_.block->values[row]) / 1000);
     record->SetNumber(FlowField::kEnd, seconds);
     record->SetText(FlowField::kEnd, number_text(seconds));
   }
 }
 
 std::string_view FlowRowDecoder::SourceKey(uint32_t row) const {
-  if (source_.index < 0 || !source_.block.present(row)) return {};
-  return (*source_.dict)[source_.block.values[row]];
+  if (source_.index < 0 || !source_.block->present(row)) return {};
+  return (*source_.dict)[source_.block->values[row]];
 }
 
 uint64_t FlowRowDecoder::LineOffset(uint32_t row) const {
-  return offset_.index >= 0 && offset_.block.present(row) ? offset_.block.values[row] : 0;
+  return offset_.index >= 0 && offset_.block->present(row) ? offset_.block->values[row] : 0;
 }
 
 }  // namespace flowdex

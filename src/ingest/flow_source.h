@@ -32,7 +32,7 @@ class FlowRowDecoder {
     int index = -1;  // in the segment
     FlowField field;
     const std::vector<std::string>* dict = nullptr;
-    ColumnBlock block;
+    std::shared_ptr<const ColumnBlock> block;  // from the store's block cache when it has one
   };
   const SegmentReader* reader_;
   std::vector<Column> columns_;

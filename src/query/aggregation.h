@@ -152,6 +152,14 @@ struct AggContext {
 Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& context,
                            const roaring_bitmap_s* rows, std::vector<AggResult>* results);
 
+// Adds `from` (one segment's results, say) into *into, as if both had been
+// collected into one.
+void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into);
+
+// Orders top_hits' hits by the aggregation's sort (index order on ties) and
+// keeps the first from + size.
+void TrimTopHits(const AggRequest& agg, std::vector<AggHit>* hits);
+
 // Elasticsearch's search.max_buckets: more buckets than this in a response
 // is an error (too_many_buckets_exception), not a giant answer.
 inline constexpr uint64_t kMaxBuckets = 65536;

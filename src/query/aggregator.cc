@@ -6,6 +6,8 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
 #include <xxhash.h>
 
 #include "flowlog/ip_address.h"
@@ -53,13 +55,31 @@ class FieldCursor {
   // Calls fn(block, k) for each value k of `row` in every column.
   template <typename Fn>
   Status ForEach(uint32_t row, Fn&& fn) {
+    if (parts_.size() == 1) {
+      // The common case, without the loop: one column, its block usually loaded.
+      Part& p = parts_[0];
+      if (row / kRowsPerBlock != p.loaded) {
+        Status s = Load(&p, row / kRowsPerBlock);
+        if (!s.ok()) return s;
+      }
+      if (p.empty) return Status::OK();
+      const ColumnBlock& block = *p.block;
+      const uint32_t i = row % kRowsPerBlock;
+      if (!block.present(i)) return Status::OK();
+      if (block.multi()) {
+        for (size_t k = block.offsets[i]; k < block.offsets[i + 1]; ++k) fn(block, k);
+      } else {
+        fn(block, i);
+      }
+      return Status::OK();
+    }
     for (Part& p : parts_) {
       const size_t b = row / kRowsPerBlock;
       if (b != p.loaded) {
         p.loaded = b;
         p.empty = !seg_->meta().columns[p.column].blocks[b].stats.has_values();
         if (!p.empty) {
-          Status s = seg_->ReadBlock(p.column, b, &p.block);
+          Status s = seg_->ReadBlockShared(p.column, b, &p.block);
           if (!s.ok()) {
             p.loaded = SIZE_MAX;
             return s;
@@ -67,23 +87,33 @@ class FieldCursor {
         }
       }
       if (p.empty) continue;
+      const ColumnBlock& block = *p.block;
       const uint32_t i = row % kRowsPerBlock;
-      if (!p.block.present(i)) continue;
-      if (p.block.multi()) {
-        for (size_t k = p.block.offsets[i]; k < p.block.offsets[i + 1]; ++k) fn(p.block, k);
+      if (!block.present(i)) continue;
+      if (block.multi()) {
+        for (size_t k = block.offsets[i]; k < block.offsets[i + 1]; ++k) fn(block, k);
       } else {
-        fn(p.block, i);
+        fn(block, i);
       }
     }
     return Status::OK();
   }
 
  private:
+  struct Part;
+  Status Load(Part* p, size_t b) {
+    p->loaded = b;
+    p->empty = !seg_->meta().columns[p->column].blocks[b].stats.has_values();
+    if (p->empty) return Status::OK();
+    Status s = seg_->ReadBlockShared(p->column, b, &p->block);
+    if (!s.ok()) p->loaded = SIZE_MAX;
+    return s;
+  }
   struct Part {
     int column = -1;
     ColumnType type = ColumnType::kUInt64;
     const std::vector<std::string>* dict = nullptr;
-    ColumnBlock block;
+    std::shared_ptr<const ColumnBlock> block;
     size_t loaded = SIZE_MAX;
     bool empty = false;
   };
@@ -159,7 +189,7 @@ class BucketTable {
     bool operator==(const SlotKey& o) const { return slot == o.slot && key == o.key; }
   };
   struct SlotKeyHash {
-    size_t operator()(const SlotKey& k) const { return XXH3_64bits_withSeed(&k.key, sizeof k.key, k.slot); }
+    size_t operator()(const SlotKey& k) const { return absl::HashOf(k.slot, k.key); }
   };
   uint32_t Add(uint32_t slot, uint64_t key) {
     slots_.push_back(slot);
@@ -177,7 +207,7 @@ class BucketTable {
 
   uint64_t space_;
   std::vector<uint32_t> dense_;  // bucket + 1, 0 = none
-  std::unordered_map<SlotKey, uint32_t, SlotKeyHash> hash_;
+  absl::flat_hash_map<SlotKey, uint32_t, SlotKeyHash> hash_;
   std::vector<uint32_t> slots_;
   std::vector<uint64_t> keys_;
   uint32_t last_slot_ = UINT32_MAX, last_bucket_ = 0;
@@ -247,24 +277,31 @@ class BucketCollector : public Collector {
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
     child_rows_.clear();
     child_slots_.clear();
-    for (size_t i = 0; i < n; ++i) {
-      keys_.clear();
-      Status s = Keys(rows[i], &keys_);
-      if (!s.ok()) return s;
-      if (keys_.size() > 1) {
+    keys_.clear();
+    owners_.clear();
+    Status s = KeysFor(rows, n, &keys_, &owners_);
+    if (!s.ok()) return s;
+    const bool with_subs = !subs_.empty();
+    for (size_t j = 0; j < keys_.size();) {
+      const uint32_t i = owners_[j];
+      size_t end = j + 1;
+      while (end < keys_.size() && owners_[end] == i) ++end;
+      if (end - j > 1) {
         // A row counts once per distinct bucket (arrays may repeat one).
-        std::sort(keys_.begin(), keys_.end());
-        keys_.erase(std::unique(keys_.begin(), keys_.end()), keys_.end());
+        std::sort(keys_.begin() + j, keys_.begin() + end);
+        end = std::unique(keys_.begin() + j, keys_.begin() + end) - keys_.begin();
       }
-      for (uint64_t key : keys_) {
-        const uint32_t b = table_.Find(slots[i], key);
-        if (b >= counts_.size()) counts_.resize(b + 1, 0);
+      for (size_t k = j; k < end; ++k) {
+        const uint32_t b = table_.Find(slots[i], keys_[k]);
+        if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
         ++counts_[b];
-        if (!subs_.empty()) {
+        if (with_subs) {
           child_rows_.push_back(rows[i]);
           child_slots_.push_back(b);
         }
       }
+      j = end;
+      while (j < keys_.size() && owners_[j] == i) ++j;  // past duplicates removed above
     }
     for (auto& sub : subs_) {
       Status s = sub->Collect(child_rows_.data(), child_slots_.data(), child_rows_.size());
@@ -298,8 +335,10 @@ class BucketCollector : public Collector {
   }
 
  protected:
-  // The keys of the buckets `row` falls in (none, one, or several).
-  virtual Status Keys(uint32_t row, std::vector<uint64_t>* keys) = 0;
+  // Appends the keys of the buckets each of rows[0..n) falls in (none, one
+  // or several) to *keys, and for each key the index of its row in `rows`
+  // to *owners (a row's keys together, rows in order).
+  virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) = 0;
   // The result key of a key from Keys().
   virtual AggKey KeyOf(uint64_t key) const = 0;
 
@@ -309,6 +348,7 @@ class BucketCollector : public Collector {
   BucketTable table_;
   std::vector<uint64_t> counts_;
   std::vector<uint64_t> keys_;
+  std::vector<uint32_t> owners_;
   std::vector<uint32_t> child_rows_, child_slots_;
   std::vector<std::unique_ptr<Collector>> subs_;
 };
@@ -322,6 +362,7 @@ class ValueKeys {
 
   uint64_t KeyOf(const ColumnBlock& b, size_t k) {
     if (b.type != ColumnType::kIp) return b.values[k];
+    if (!b.v4.empty()) return kV4Tag | b.v4[k];
     const IpAddress& ip = b.ips[k];
     if (ip.is_v4()) return kV4Tag | ip.v4();
     auto [it, fresh] = v6_index_.try_emplace(ip.bytes, static_cast<uint32_t>(v6_.size()));
@@ -353,7 +394,7 @@ class ValueKeys {
   struct Key16Hash {
     size_t operator()(const std::array<uint8_t, 16>& k) const { return XXH3_64bits(k.data(), k.size()); }
   };
-  std::unordered_map<std::array<uint8_t, 16>, uint32_t, Key16Hash> v6_index_;
+  absl::flat_hash_map<std::array<uint8_t, 16>, uint32_t, Key16Hash> v6_index_;
   std::vector<IpAddress> v6_;
 };
 
@@ -365,10 +406,20 @@ class TermsCollector : public BucketCollector {
       : BucketCollector(agg, ValueKeys::DenseSpace(cursor.type(), cursor.dictionary())), cursor_(std::move(cursor)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
-    if (keys->empty() && agg_.missing) keys->push_back(kMissingKey);
-    return s;
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
+        if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
+        return s;
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t key) const override {
     if (key == kMissingKey) {
@@ -394,20 +445,30 @@ class DateHistogramCollector : public BucketCollector {
       : BucketCollector(agg, 0), cursor_(std::move(cursor)), rounding_(std::move(rounding)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-      const int64_t ms = static_cast<int64_t>(b.values[k]);
-      if (agg_.hard_min && ms < *agg_.hard_min) return;
-      if (agg_.hard_max && ms > *agg_.hard_max) return;
-      // Same bucket as the previous value: no rounding needed (flows come in time order).
-      if (ms >= last_lo_ && ms < last_hi_) {
-        keys->push_back(static_cast<uint64_t>(last_lo_));
-        return;
-      }
-      last_lo_ = rounding_.Key(ms);
-      last_hi_ = rounding_.Next(last_lo_);
-      keys->push_back(static_cast<uint64_t>(last_lo_));
-    });
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+          const int64_t ms = static_cast<int64_t>(b.values[k]);
+          if (agg_.hard_min && ms < *agg_.hard_min) return;
+          if (agg_.hard_max && ms > *agg_.hard_max) return;
+          // Same bucket as the previous value: no rounding needed (flows come in time order).
+          if (ms >= last_lo_ && ms < last_hi_) {
+            keys->push_back(static_cast<uint64_t>(last_lo_));
+            return;
+          }
+          last_lo_ = rounding_.Key(ms);
+          last_hi_ = rounding_.Next(last_lo_);
+          keys->push_back(static_cast<uint64_t>(last_lo_));
+        });
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -422,15 +483,25 @@ class HistogramCollector : public BucketCollector {
   HistogramCollector(const AggRequest& agg, FieldCursor cursor) : BucketCollector(agg, 0), cursor_(std::move(cursor)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-      const double v = AsDouble(b.type, b.values[k]);
-      if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
-      const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
-      uint64_t bits;
-      std::memcpy(&bits, &key, 8);
-      keys->push_back(bits);
-    });
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+          const double v = AsDouble(b.type, b.values[k]);
+          if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
+          const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
+          uint64_t bits;
+          std::memcpy(&bits, &key, 8);
+          keys->push_back(bits);
+        });
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t key) const override {
     double d;
@@ -449,14 +520,24 @@ class RangeCollector : public BucketCollector {
       : BucketCollector(agg, agg.ranges.size()), cursor_(std::move(cursor)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-      const double v = AsDouble(b.type, b.values[k]);
-      for (size_t i = 0; i < agg_.ranges.size(); ++i) {
-        const auto& rg = agg_.ranges[i];
-        if ((!rg.from || v >= *rg.from) && (!rg.to || v < *rg.to)) keys->push_back(i);
-      }
-    });
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+          const double v = AsDouble(b.type, b.values[k]);
+          for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+            const auto& rg = agg_.ranges[i];
+            if ((!rg.from || v >= *rg.from) && (!rg.to || v < *rg.to)) keys->push_back(i);
+          }
+        });
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -470,17 +551,27 @@ class IpRangeCollector : public BucketCollector {
       : BucketCollector(agg, agg.ranges.size()), cursor_(std::move(cursor)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-      if (b.type != ColumnType::kIp) return;
-      const std::array<uint8_t, 16> v = IpSortKey(b.ips[k]);
-      for (size_t i = 0; i < agg_.ranges.size(); ++i) {
-        const auto& rg = agg_.ranges[i];
-        if (rg.has_ip_from && v < rg.ip_from) continue;
-        if (rg.has_ip_to && (rg.ip_to_inclusive ? v > rg.ip_to : v >= rg.ip_to)) continue;
-        keys->push_back(i);
-      }
-    });
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+          if (b.type != ColumnType::kIp) return;
+          const std::array<uint8_t, 16> v = IpSortKey(b.ip(k));
+          for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+            const auto& rg = agg_.ranges[i];
+            if (rg.has_ip_from && v < rg.ip_from) continue;
+            if (rg.has_ip_to && (rg.ip_to_inclusive ? v > rg.ip_to : v >= rg.ip_to)) continue;
+            keys->push_back(i);
+          }
+        });
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -493,11 +584,21 @@ class MissingCollector : public BucketCollector {
   MissingCollector(const AggRequest& agg, FieldCursor cursor) : BucketCollector(agg, 1), cursor_(std::move(cursor)) {}
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    bool any = false;
-    Status s = cursor_.ForEach(row, [&](const ColumnBlock&, size_t) { any = true; });
-    if (!any) keys->push_back(0);
-    return s;
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        bool any = false;
+        Status s = cursor_.ForEach(row, [&](const ColumnBlock&, size_t) { any = true; });
+        if (!any) keys->push_back(0);
+        return s;
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
   }
   AggKey KeyOf(uint64_t) const override { return int64_t{0}; }
 
@@ -522,9 +623,19 @@ class FiltersCollector : public BucketCollector {
   }
 
  protected:
-  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
-    for (size_t i = 0; i < matches_.size(); ++i) {
-      if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      const uint32_t row = rows[at];
+      const size_t before = keys->size();
+      (void)before;
+      Status status = [&]() -> Status {
+        for (size_t i = 0; i < matches_.size(); ++i) {
+          if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
+        }
+        return Status::OK();
+      }();
+      if (!status.ok()) return status;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
     }
     return Status::OK();
   }
@@ -681,6 +792,19 @@ class MetricCollector : public Collector {
   }
 
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    if (agg_.type == T::kSum || agg_.type == T::kAvg) {
+      // The common metric under terms and histograms: only count and sum.
+      for (size_t i = 0; i < n; ++i) {
+        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+        State& st = states_[slots[i]];
+        Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+          ++st.count;
+          st.sum += AsDouble(b.type, b.values[k]);
+        });
+        if (!s.ok()) return s;
+      }
+      return Status::OK();
+    }
     const bool numeric = agg_.type != T::kValueCount && agg_.type != T::kCardinality;
     for (size_t i = 0; i < n; ++i) {
       if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
@@ -743,7 +867,7 @@ class MetricCollector : public Collector {
   uint64_t HashOf(const ColumnBlock& b, size_t k) const {
     if (!dict_hashes_.empty()) return dict_hashes_[b.values[k]];
     if (b.type == ColumnType::kIp) {
-      const std::array<uint8_t, 16> key = IpSortKey(b.ips[k]);
+      const std::array<uint8_t, 16> key = IpSortKey(b.ip(k));
       return CardinalitySketch::Hash(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
     }
     return CardinalitySketch::HashInteger(b.values[k]);
@@ -793,7 +917,7 @@ class TopHitsCollector : public Collector {
         if (!st.ok()) return st;
       }
       s.hits.push_back(std::move(h));
-      if (s.hits.size() > 2 * keep + 64) Trim(&s.hits, keep);
+      if (s.hits.size() > 2 * keep + 64) TrimTopHits(agg_, &s.hits);
     }
     return Status::OK();
   }
@@ -805,14 +929,14 @@ class TopHitsCollector : public Collector {
       if (r == nullptr) continue;
       Slot& s = per_slot_[slot];
       r->hits_total += s.total;
-      Trim(&s.hits, agg_.from + agg_.size);
+      TrimTopHits(agg_, &s.hits);
       for (AggHit& h : s.hits) {
         h.index = ctx_.index;
         Status st = fetcher.Fetch(h.row, &h.id, agg_.fetch_source ? &h.source : nullptr);
         if (!st.ok()) return st;
         r->hits.push_back(std::move(h));
       }
-      Trim(&r->hits, agg_.from + agg_.size);
+      TrimTopHits(agg_, &r->hits);
     }
     return Status::OK();
   }
@@ -824,19 +948,6 @@ class TopHitsCollector : public Collector {
     uint64_t total = 0;
     std::vector<AggHit> hits;
   };
-  void Trim(std::vector<AggHit>* hits, uint64_t keep) const {
-    std::stable_sort(hits->begin(), hits->end(), [&](const AggHit& a, const AggHit& b) {
-      for (size_t i = 0; i < agg_.sort.size(); ++i) {
-        const bool am = a.sort[i].kind == SortValue::Kind::kMissing, bm = b.sort[i].kind == SortValue::Kind::kMissing;
-        if (am != bm) return agg_.sort[i].missing_first ? am : bm;
-        const int c = CompareSortValues(a.sort[i], b.sort[i]);
-        if (c != 0) return agg_.sort[i].descending ? c > 0 : c < 0;
-      }
-      return a.segment != b.segment ? a.segment < b.segment : a.row < b.row;
-    });
-    if (hits->size() > keep) hits->resize(keep);
-  }
-
   const AggRequest& agg_;
   AggContext ctx_;
   std::vector<SortValueReader> readers_;
@@ -935,6 +1046,61 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
 }
 
 }  // namespace
+
+void TrimTopHits(const AggRequest& agg, std::vector<AggHit>* hits) {
+  std::stable_sort(hits->begin(), hits->end(), [&](const AggHit& a, const AggHit& b) {
+    for (size_t i = 0; i < agg.sort.size(); ++i) {
+      const bool am = a.sort[i].kind == SortValue::Kind::kMissing, bm = b.sort[i].kind == SortValue::Kind::kMissing;
+      if (am != bm) return agg.sort[i].missing_first ? am : bm;
+      const int c = CompareSortValues(a.sort[i], b.sort[i]);
+      if (c != 0) return agg.sort[i].descending ? c > 0 : c < 0;
+    }
+    return a.segment != b.segment ? a.segment < b.segment : a.row < b.row;
+  });
+  if (hits->size() > agg.from + agg.size) hits->resize(agg.from + agg.size);
+}
+
+namespace {
+
+void MergeBucket(const AggRequest& agg, AggBucket&& from, AggBucket* into) {
+  into->doc_count += from.doc_count;
+  into->subs.resize(agg.subs.size());
+  for (size_t i = 0; i < agg.subs.size() && i < from.subs.size(); ++i) {
+    MergeAggResult(agg.subs[i], std::move(from.subs[i]), &into->subs[i]);
+  }
+}
+
+}  // namespace
+
+void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
+  for (auto& [key, bucket] : from.buckets) MergeBucket(agg, std::move(bucket), &into->buckets[key]);
+  if (into->composite.empty()) {
+    into->composite = std::move(from.composite);
+  } else {
+    for (auto& [key, bucket] : from.composite) MergeBucket(agg, std::move(bucket), &into->composite[key]);
+    while (into->composite.size() > agg.size) into->composite.erase(std::prev(into->composite.end()));
+  }
+  if (from.count > 0) {
+    if (into->count == 0 || from.min < into->min) into->min = from.min;
+    if (into->count == 0 || from.max > into->max) into->max = from.max;
+  }
+  into->count += from.count;
+  into->sum += from.sum;
+  into->sum_of_squares += from.sum_of_squares;
+  into->values.insert(into->values.end(), from.values.begin(), from.values.end());
+  if (from.cardinality) {
+    if (!into->cardinality) {
+      into->cardinality = std::move(from.cardinality);
+    } else {
+      into->cardinality->Merge(*from.cardinality);
+    }
+  }
+  if (!from.hits.empty()) {
+    for (AggHit& h : from.hits) into->hits.push_back(std::move(h));
+    TrimTopHits(agg, &into->hits);
+  }
+  into->hits_total += from.hits_total;
+}
 
 Status DateHistogramRounding::Make(const AggRequest& agg, DateHistogramRounding* out) {
   *out = DateHistogramRounding{};

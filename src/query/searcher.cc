@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <queue>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -139,6 +140,177 @@ std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::
   return out;
 }
 
+namespace {
+
+// One segment's part of a search: its hits counted and aggregated, and its
+// best `wanted` candidates in the requested order.
+struct SegmentTask {
+  SegmentRef ref;
+  size_t ordinal = 0;  // place in the search: index order across segments
+  std::shared_ptr<SegmentReader> seg;
+  uint64_t hits = 0;
+  bool terminated = false;
+  std::vector<AggResult> aggs;
+  std::vector<Candidate> best;
+  Status status;
+};
+
+Status RunSegment(const Store& store, const SearchRequest& request, const std::vector<SortKey>& keys, uint64_t wanted,
+                  SegmentTask* t) {
+  Status s = store.OpenSegment(t->ref, &t->seg);
+  if (!s.ok()) return s;
+  const SegmentReader* seg = t->seg.get();
+  const FieldCatalog catalog(IsFlowSegment(*seg));
+  SegmentMatcher matcher(seg, &catalog);
+  matcher.set_now(request.now_ms);
+  Bitmap rows;
+  s = matcher.Match(request.query, &rows);
+  if (!s.ok()) return s;
+  if (request.terminate_after > 0 && roaring_bitmap_get_cardinality(rows.get()) > request.terminate_after) {
+    // Keep the first terminate_after hits of the segment.
+    uint32_t last = 0;
+    roaring_bitmap_select(rows.get(), static_cast<uint32_t>(request.terminate_after - 1), &last);
+    roaring_bitmap_remove_range(rows.get(), uint64_t{last} + 1, uint64_t{UINT32_MAX} + 1);
+    t->terminated = true;
+  }
+  t->hits = roaring_bitmap_get_cardinality(rows.get());
+  if (!request.aggs.empty()) {
+    AggContext context;
+    context.segment = seg;
+    context.catalog = &catalog;
+    context.index = t->ref.index;
+    context.ordinal = t->ordinal;
+    context.now_ms = request.now_ms;
+    s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()), &t->aggs);
+    if (!s.ok()) return s;
+  }
+  if (wanted == 0) return Status::OK();
+  std::vector<SortValueReader> fetchers;
+  for (const SortKey& k : keys) {
+    if (k.field == "_score" || k.field == "_doc") {
+      fetchers.emplace_back(seg, -1, k.descending);
+      continue;
+    }
+    const ResolvedField f = catalog.Resolve(k.field);
+    if (f.derivation != ResolvedField::Derivation::kNone || f.columns.size() > 1) {
+      return Status::InvalidArgument(fmt::format("illegal_argument_exception: sorting on [{}] is not supported", k.field));
+    }
+    const int col = f.known ? seg->FindColumn(f.columns[0]) : -1;
+    if (col >= 0 && seg->meta().columns[col].type == ColumnType::kText) {
+      return Status::InvalidArgument(fmt::format(
+          "illegal_argument_exception: Text fields are not optimised for operations that require per-document "
+          "field data like aggregations and sorting, so these operations are disabled by default. Please use a "
+          "keyword field instead. Alternatively, set fielddata=true on [{}] in order to load field data by "
+          "uninverting the inverted index. Note that this can use significant memory.",
+          k.field));
+    }
+    fetchers.emplace_back(seg, col, k.descending);
+  }
+  const bool after = !request.search_after.empty();
+  Before before{&keys};
+  std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
+  Candidate last;  // search_after's values, as sort values like this segment's
+  // One integer sort key (a timestamp, say): once the heap is full, blocks
+  // whose min/max cannot beat its worst are skipped whole.
+  int prune_column = -1;
+  bool prune_signed = false;
+  if (keys.size() == 1 && keys[0].field != "_doc" && keys[0].field != "_score") {
+    const ResolvedField f = catalog.Resolve(keys[0].field);
+    const int col = f.known && f.columns.size() == 1 ? seg->FindColumn(f.columns[0]) : -1;
+    if (col >= 0 && IsIntegerLike(seg->meta().columns[col].type) && !HasDictionary(seg->meta().columns[col].type)) {
+      prune_column = col;
+      prune_signed = IsSigned(seg->meta().columns[col].type);
+    }
+  }
+  auto block_cannot_win = [&](size_t block, bool later) {
+    const Candidate& worst = best.top();
+    const SortValue& w = worst.sort[0];
+    if (w.kind != SortValue::Kind::kInteger) return false;  // the worst is a missing value: anything wins
+    const BlockStats& st = seg->meta().columns[prune_column].blocks[block].stats;
+    if (!st.has_values()) return !keys[0].missing_first;  // only missing values: they sort last
+    // The block's best value (max descending, min ascending) against the worst kept.
+    const uint64_t edge = keys[0].descending ? st.max : st.min;
+    const __int128 e = prune_signed ? static_cast<__int128>(static_cast<int64_t>(edge)) : static_cast<__int128>(edge);
+    const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
+    // Ties go to index order: a later block cannot win them, an earlier one can.
+    if (later) return keys[0].descending ? e <= v : e >= v;
+    return keys[0].descending ? e < v : e > v;
+  };
+  // Descending on a pruning key, the blocks are visited last first: in
+  // time-ordered data the newest come first and fill the heap with winners.
+  const bool reverse_blocks = prune_column >= 0 && keys[0].descending && !after;
+  const size_t blocks = (seg->rows() + kRowsPerBlock - 1) / kRowsPerBlock;
+  size_t block_at = blocks;  // the block being visited, when reversed
+  roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
+  if (reverse_blocks) it->has_value = false;  // positioned per block below
+  Candidate c;
+  while (true) {
+    if (!it->has_value) {
+      if (!reverse_blocks || block_at == 0) break;
+      --block_at;
+      if (best.size() >= wanted && block_cannot_win(block_at, false)) continue;
+      roaring_init_iterator(rows.get(), it);
+      roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>(block_at * kRowsPerBlock));
+      if (!it->has_value || it->current_value / kRowsPerBlock != block_at) {
+        it->has_value = false;
+        continue;
+      }
+    }
+    if (reverse_blocks && it->current_value / kRowsPerBlock != block_at) {
+      it->has_value = false;  // the end of this block
+      continue;
+    }
+    if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
+    const uint32_t row = it->current_value;
+    if (!reverse_blocks && prune_column >= 0 && best.size() >= wanted && !after &&
+        block_cannot_win(row / kRowsPerBlock, true)) {
+      roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
+      continue;
+    }
+    roaring_advance_uint32_iterator(it);
+    c.segment = t->ordinal;
+    c.row = row;
+    c.sort.resize(keys.size());
+    for (size_t k = 0; k < keys.size() && s.ok(); ++k) {
+      if (keys[k].field == "_score") {
+        c.sort[k].kind = SortValue::Kind::kDouble;
+        c.sort[k].number = 1.0;
+      } else if (keys[k].field == "_doc") {
+        c.sort[k].kind = SortValue::Kind::kInteger;
+        c.sort[k].integer = static_cast<int64_t>((uint64_t{static_cast<uint32_t>(t->ordinal)} << 32) | c.row);
+        c.sort[k].unsigned_integer = static_cast<uint64_t>(c.sort[k].integer);
+      } else {
+        s = fetchers[k].Get(c.row, &c.sort[k]);
+      }
+    }
+    if (!s.ok()) break;
+    // A candidate that cannot enter the full heap costs no more.
+    if (best.size() >= wanted && !before(c, best.top())) continue;
+    if (after) {
+      // Only hits strictly after the previous page's last one.
+      last.segment = SIZE_MAX;
+      last.sort.resize(keys.size());
+      for (size_t k = 0; k < keys.size(); ++k) {
+        last.sort[k] = AfterValue(request.search_after[k], request.search_after_null[k], c.sort[k]);
+      }
+      if (!before(last, c)) continue;
+    }
+    if (best.size() >= wanted) best.pop();
+    best.push(std::move(c));
+    c = Candidate{};
+  }
+  roaring_free_uint32_iterator(it);
+  if (!s.ok()) return s;
+  t->best.reserve(best.size());
+  while (!best.empty()) {
+    t->best.push_back(std::move(const_cast<Candidate&>(best.top())));
+    best.pop();
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
   *response = SearchResponse{};
   const auto version = store.Current();
@@ -152,127 +324,104 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   // in the search: segment and row).
   std::vector<SortKey> keys = request.sort;
   if (keys.size() == 1 && keys[0].field == "_score") keys.clear();  // the default order: index order
-  const bool after = !request.search_after.empty();
   const uint64_t wanted = request.from + request.size;
-  Before before{&keys};
-  std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
-  std::vector<std::pair<SegmentRef, std::shared_ptr<SegmentReader>>> segments;
-  uint64_t total = 0;
-  bool stopped_early = false;
   const uint64_t limit = request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
-  response->aggs.resize(request.aggs.size());
+
+  std::vector<SegmentTask> tasks;
   for (const SegmentRef& ref : version->segments) {
     if (std::find(indices.begin(), indices.end(), ref.index) == indices.end()) continue;
     if (ref.max_time < lo || ref.min_time > hi) {
       ++response->segments_skipped;
       continue;
     }
+    tasks.emplace_back();
+    tasks.back().ref = ref;
+    tasks.back().ordinal = tasks.size() - 1;
+  }
+  auto interrupted = [&]() -> Status {
     if (request.cancelled != nullptr && request.cancelled->load(std::memory_order_relaxed)) {
       return Status::Cancelled("the search was cancelled");
     }
-    if (request.timeout_ms >= 0 &&
-        std::chrono::steady_clock::now() - started > std::chrono::milliseconds(request.timeout_ms)) {
-      response->timed_out = true;  // what was collected so far is the answer
-      break;
+    return Status::OK();
+  };
+  auto out_of_time = [&] {
+    return request.timeout_ms >= 0 &&
+           std::chrono::steady_clock::now() - started > std::chrono::milliseconds(request.timeout_ms);
+  };
+
+  // Index order without aggregations can stop once it has enough hits and
+  // an exact-enough total: segment by segment, in order. Everything else
+  // needs every segment: they run in parallel, one per core, and are merged
+  // in segment order (so that answers never depend on the timing).
+  const bool sequential = keys.empty() && request.aggs.empty();
+  bool stopped_early = false;
+  size_t ran = 0;
+  if (sequential) {
+    uint64_t so_far = 0, best_so_far = 0;
+    for (SegmentTask& t : tasks) {
+      if (Status s = interrupted(); !s.ok()) return s;
+      if (out_of_time()) {
+        response->timed_out = true;  // what was collected so far is the answer
+        break;
+      }
+      if (best_so_far >= wanted && so_far >= limit) {
+        stopped_early = true;
+        break;
+      }
+      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &t);
+      if (!t.status.ok()) return t.status;
+      so_far += t.hits;
+      best_so_far += t.best.size();
+      ++ran;
     }
-    // Index order with enough hits and an exact-enough total: stop early
-    // (aggregations need every hit).
-    if (keys.empty() && best.size() >= wanted && total >= limit && request.aggs.empty()) {
-      stopped_early = true;
-      break;
-    }
-    std::shared_ptr<SegmentReader> seg;
-    Status s = store.OpenSegment(ref, &seg);
-    if (!s.ok()) return s;
-    const FieldCatalog catalog(IsFlowSegment(*seg));
-    SegmentMatcher matcher(seg.get(), &catalog);
-    matcher.set_now(request.now_ms);
-    Bitmap rows;
-    s = matcher.Match(request.query, &rows);
-    if (!s.ok()) return s;
+  } else {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> timed_out{false};
+    auto work = [&] {
+      for (size_t i = next.fetch_add(1); i < tasks.size(); i = next.fetch_add(1)) {
+        if (!interrupted().ok() || timed_out.load()) return;
+        if (out_of_time()) {
+          timed_out.store(true);
+          return;
+        }
+        tasks[i].status = RunSegment(store, request, keys, wanted, &tasks[i]);
+      }
+    };
+    const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), tasks.size());
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
+    work();
+    for (std::thread& th : pool) th.join();
+    if (Status s = interrupted(); !s.ok()) return s;
+    response->timed_out = timed_out.load();
+    ran = tasks.size();
+  }
+
+  // Merge in segment order.
+  uint64_t total = 0;
+  Before before{&keys};
+  std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
+  std::vector<std::pair<SegmentRef, std::shared_ptr<SegmentReader>>> segments;
+  response->aggs.resize(request.aggs.size());
+  for (size_t i = 0; i < ran; ++i) {
+    SegmentTask& t = tasks[i];
+    segments.emplace_back(t.ref, t.seg);
+    if (!t.seg) continue;  // not run (timed out)
+    if (!t.status.ok()) return t.status;
     ++response->segments_searched;
-    if (request.terminate_after > 0 && roaring_bitmap_get_cardinality(rows.get()) > request.terminate_after) {
-      // Keep the first terminate_after hits of the segment.
-      uint32_t last = 0;
-      roaring_bitmap_select(rows.get(), static_cast<uint32_t>(request.terminate_after - 1), &last);
-      roaring_bitmap_remove_range(rows.get(), uint64_t{last} + 1, uint64_t{UINT32_MAX} + 1);
-      response->terminated_early = true;
+    total += t.hits;
+    response->terminated_early = response->terminated_early || t.terminated;
+    for (size_t a = 0; a < t.aggs.size() && a < request.aggs.size(); ++a) {
+      MergeAggResult(request.aggs[a], std::move(t.aggs[a]), &response->aggs[a]);
     }
-    total += roaring_bitmap_get_cardinality(rows.get());
-    if (!request.aggs.empty()) {
-      AggContext context;
-      context.segment = seg.get();
-      context.catalog = &catalog;
-      context.index = ref.index;
-      context.ordinal = segments.size();
-      context.now_ms = request.now_ms;
-      s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()),
-                              &response->aggs);
-      if (!s.ok()) return s;
-    }
-    const size_t segment_index = segments.size();
-    const uint32_t segment_ordinal = static_cast<uint32_t>(segment_index);
-    segments.emplace_back(ref, seg);
-    std::vector<SortValueReader> fetchers;
-    for (const SortKey& k : keys) {
-      if (k.field == "_score" || k.field == "_doc") {
-        fetchers.emplace_back(seg.get(), -1, k.descending);
-        continue;
-      }
-      const ResolvedField f = catalog.Resolve(k.field);
-      if (f.derivation != ResolvedField::Derivation::kNone || f.columns.size() > 1) {
-        return Status::InvalidArgument(fmt::format("illegal_argument_exception: sorting on [{}] is not supported", k.field));
-      }
-      const int col = f.known ? seg->FindColumn(f.columns[0]) : -1;
-      if (col >= 0 && seg->meta().columns[col].type == ColumnType::kText) {
-        return Status::InvalidArgument(fmt::format(
-            "illegal_argument_exception: Text fields are not optimised for operations that require per-document "
-            "field data like aggregations and sorting, so these operations are disabled by default. Please use a "
-            "keyword field instead. Alternatively, set fielddata=true on [{}] in order to load field data by "
-            "uninverting the inverted index. Note that this can use significant memory.",
-            k.field));
-      }
-      fetchers.emplace_back(seg.get(), col, k.descending);
-    }
-    roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
-    for (; it->has_value; roaring_advance_uint32_iterator(it)) {
-      Candidate c;
-      c.segment = segment_index;
-      c.row = it->current_value;
-      if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
-      c.sort.resize(keys.size());
-      for (size_t k = 0; k < keys.size() && s.ok(); ++k) {
-        if (keys[k].field == "_score") {
-          c.sort[k].kind = SortValue::Kind::kDouble;
-          c.sort[k].number = 1.0;
-        } else if (keys[k].field == "_doc") {
-          c.sort[k].kind = SortValue::Kind::kInteger;
-          c.sort[k].integer = static_cast<int64_t>((uint64_t{segment_ordinal} << 32) | c.row);
-          c.sort[k].unsigned_integer = static_cast<uint64_t>(c.sort[k].integer);
-        } else {
-          s = fetchers[k].Get(c.row, &c.sort[k]);
-        }
-      }
-      if (!s.ok()) break;
-      if (after) {
-        // Only hits strictly after the previous page's last one.
-        Candidate last;
-        last.segment = SIZE_MAX;
-        last.sort.resize(keys.size());
-        for (size_t k = 0; k < keys.size(); ++k) {
-          last.sort[k] = AfterValue(request.search_after[k], request.search_after_null[k], c.sort[k]);
-        }
-        if (!before(last, c)) continue;
-      }
+    for (Candidate& c : t.best) {
       if (best.size() < wanted) {
         best.push(std::move(c));
-      } else if (wanted > 0 && before(c, best.top())) {
+      } else if (before(c, best.top())) {
         best.pop();
         best.push(std::move(c));
       }
     }
-    roaring_free_uint32_iterator(it);
-    if (!s.ok()) return s;
   }
   response->aggs.resize(request.aggs.size());
   for (size_t a = 0; a < request.aggs.size(); ++a) {

@@ -1,6 +1,7 @@
 #include "query/segment_matcher.h"
 
 #include "query/date_math.h"
+#include "query/filter_cache.h"
 
 #include <re2/re2.h>
 
@@ -161,7 +162,8 @@ double StoredDouble(uint64_t bits) {
 // some value satisfies `pred(block, value index)`.
 template <typename BlockOk, typename Pred>
 Status Scan(const SegmentReader& seg, int column, const roaring_bitmap_t* pages, BlockOk&& block_ok, Pred&& pred,
-            Bitmap* rows, uint64_t* blocks_read, const roaring_bitmap_t* restrict_pages) {
+            Bitmap* rows, uint64_t* blocks_read, const roaring_bitmap_t* restrict_pages,
+            const roaring_bitmap_t* restrict_rows = nullptr) {
   // Pages to read: those the postings name, among those still in question.
   Bitmap combined;
   if (restrict_pages != nullptr) {
@@ -170,25 +172,74 @@ Status Scan(const SegmentReader& seg, int column, const roaring_bitmap_t* pages,
     pages = combined.get();
   }
   const ColumnMeta& meta = seg.meta().columns[column];
-  ColumnBlock blk;
-  std::vector<uint32_t> hits;
+  std::shared_ptr<const ColumnBlock> shared;
+  std::vector<uint32_t> hits, candidates;
   for (size_t b = 0; b < meta.blocks.size(); ++b) {
     const BlockStats& stats = meta.blocks[b].stats;
     if (!stats.has_values() || !block_ok(stats)) continue;
     const uint32_t first_page = static_cast<uint32_t>(b) * kPagesPerBlock;
+    const uint32_t base = static_cast<uint32_t>(b * kRowsPerBlock);
     if (pages != nullptr) {
       bool any = false;
       for (uint32_t p = 0; p < kPagesPerBlock && !any; ++p) any = roaring_bitmap_contains(pages, first_page + p);
       if (!any) continue;
     }
-    Status s = seg.ReadBlock(column, b, &blk);
+    if (restrict_rows != nullptr) {
+      // Only the rows still in question: the candidates of this block.
+      const uint64_t n = roaring_bitmap_range_cardinality(restrict_rows, base, uint64_t{base} + stats.rows);
+      if (n == 0) continue;
+      candidates.resize(n);
+      roaring_uint32_iterator_t it;
+      roaring_init_iterator(restrict_rows, &it);
+      roaring_move_uint32_iterator_equalorlarger(&it, base);
+      roaring_read_uint32_iterator(&it, candidates.data(), static_cast<uint32_t>(n));
+    }
+    Status s = seg.ReadBlockShared(column, b, &shared);
     if (!s.ok()) return s;
+    const ColumnBlock& blk = *shared;
     ++*blocks_read;
     hits.clear();
-    const uint32_t base = static_cast<uint32_t>(b * kRowsPerBlock);
+    if (restrict_rows != nullptr) {
+      for (uint32_t row : candidates) {
+        const uint32_t i = row - base;
+        if (!blk.present(i)) continue;
+        const size_t from = blk.multi() ? blk.offsets[i] : i;
+        const size_t to = blk.multi() ? blk.offsets[i + 1] : i + 1;
+        for (size_t k = from; k < to; ++k) {
+          if (pred(blk, k)) {
+            hits.push_back(row);
+            break;
+          }
+        }
+      }
+      roaring_bitmap_add_many(rows->get(), hits.size(), hits.data());
+      continue;
+    }
     for (uint32_t page = 0; page * kRowsPerPage < blk.rows; ++page) {
       if (pages != nullptr && !roaring_bitmap_contains(pages, first_page + page)) continue;
       const uint32_t end = std::min(blk.rows, (page + 1) * kRowsPerPage);
+      if (!blk.multi()) {
+        // One value per row: a branch-free loop (absent rows hold zeros, so
+        // the predicate may read them; presence decides).
+        const uint32_t start = page * kRowsPerPage;
+        const size_t at = hits.size();
+        hits.resize(at + (end - start));
+        uint32_t* out = hits.data() + at;
+        size_t n = 0;
+        if (blk.presence.empty()) {
+          for (uint32_t i = start; i < end; ++i) {
+            out[n] = base + i;
+            n += pred(blk, i) ? 1 : 0;
+          }
+        } else {
+          for (uint32_t i = start; i < end; ++i) {
+            out[n] = base + i;
+            n += (IsPresent(blk.presence, i) && pred(blk, i)) ? 1 : 0;
+          }
+        }
+        hits.resize(at + n);
+        continue;
+      }
       for (uint32_t i = page * kRowsPerPage; i < end; ++i) {
         if (!blk.present(i)) continue;
         const size_t from = blk.multi() ? blk.offsets[i] : i;
@@ -224,8 +275,28 @@ Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
     case Query::Kind::kMatchAll: *rows = AllRows(); return Status::OK();
     case Query::Kind::kMatchNone: *rows = NewBitmap(); return Status::OK();
     case Query::Kind::kBool: return MatchBool(q, rows);
-    default: return MatchLeaf(q, rows);
+    default: break;
   }
+  FilterCache* cache = FilterCache::Shared();
+  const std::string key = cache->enabled() ? FilterCache::KeyOf(q) : std::string();
+  if (key.empty()) return MatchLeaf(q, rows);
+  if (auto hit = cache->Lookup(segment_->id(), key)) {
+    *rows = Bitmap(restrict_rows_ != nullptr ? roaring_bitmap_and(hit->get(), restrict_rows_)
+                                             : roaring_bitmap_copy(hit->get()));
+    return Status::OK();
+  }
+  if (!cache->WorthCaching(segment_->id(), key)) return MatchLeaf(q, rows);
+  // Cached for later: evaluated over the whole segment.
+  const roaring_bitmap_t* saved_pages = restrict_pages_;
+  const roaring_bitmap_t* saved_rows = restrict_rows_;
+  restrict_pages_ = restrict_rows_ = nullptr;
+  Status s = MatchLeaf(q, rows);
+  restrict_pages_ = saved_pages;
+  restrict_rows_ = saved_rows;
+  if (!s.ok()) return s;
+  cache->Insert(segment_->id(), key, Bitmap(roaring_bitmap_copy(rows->get())));
+  if (saved_rows != nullptr) roaring_bitmap_and_inplace(rows->get(), saved_rows);
+  return Status::OK();
 }
 
 namespace {
@@ -273,28 +344,50 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   std::vector<const Query*> required;
   for (const Query& c : q.must) required.push_back(&c);
   for (const Query& c : q.filter) required.push_back(&c);
-  std::stable_sort(required.begin(), required.end(), [](const Query* a, const Query* b) { return Cost(*a) < Cost(*b); });
+  // Among equally cheap clauses, the one on the fewest pages (by the
+  // postings) first: it leaves the fewest rows for the others.
+  std::vector<std::pair<std::pair<int, uint64_t>, const Query*>> ordered;
+  for (const Query* c : required) ordered.push_back({{Cost(*c), EstimatePages(*c)}, c});
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < ordered.size(); ++i) required[i] = ordered[i].second;
   const roaring_bitmap_t* outer_restrict = restrict_pages_;
+  const roaring_bitmap_t* outer_rows = restrict_rows_;
   Bitmap pages;
+  // Later clauses only look at the rows (and pages) still in question: the
+  // result so far, which is already within the outer restriction.
   auto narrow = [&] {
     pages = PagesOf(result.get());
     if (outer_restrict != nullptr) roaring_bitmap_and_inplace(pages.get(), outer_restrict);
     restrict_pages_ = pages.get();
+    restrict_rows_ = result.get();
   };
   for (size_t i = 0; i < required.size(); ++i) {
     if (i > 0) narrow();
     Bitmap m;
     Status s = Match(*required[i], &m);
     restrict_pages_ = outer_restrict;
+    restrict_rows_ = outer_rows;
     if (!s.ok()) return s;
     roaring_bitmap_and_inplace(result.get(), m.get());
   }
-  if (!required.empty()) narrow();
+  // The result is modified in place below, so the rows restriction for the
+  // remaining clauses is a copy.
+  Bitmap candidates;
+  if (!required.empty()) {
+    narrow();
+    candidates = Bitmap(roaring_bitmap_copy(result.get()));
+    restrict_rows_ = candidates.get();
+  }
   struct Restore {
     const roaring_bitmap_t*& slot;
     const roaring_bitmap_t* value;
-    ~Restore() { slot = value; }
-  } restore{restrict_pages_, outer_restrict};
+    const roaring_bitmap_t*& rows_slot;
+    const roaring_bitmap_t* rows_value;
+    ~Restore() {
+      slot = value;
+      rows_slot = rows_value;
+    }
+  } restore{restrict_pages_, outer_restrict, restrict_rows_, outer_rows};
   const int msm = q.minimum_should_match >= 0
                       ? q.minimum_should_match
                       : (!q.should.empty() && q.must.empty() && q.filter.empty() ? 1 : 0);
@@ -338,6 +431,36 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   return Status::OK();
 }
 
+uint64_t SegmentMatcher::EstimatePages(const Query& q) const {
+  if (q.kind != Query::Kind::kTerm || q.values.size() != 1 || q.case_insensitive) return UINT64_MAX;
+  const ResolvedField field = catalog_->Resolve(q.field);
+  if (field.derivation != ResolvedField::Derivation::kNone || field.columns.size() != 1) return UINT64_MAX;
+  const int col = segment_->FindColumn(field.columns[0]);
+  if (col < 0) return 0;  // nothing to find here: free
+  if (!segment_->HasPostings(col)) return UINT64_MAX;
+  const ColumnType type = segment_->meta().columns[col].type;
+  const QueryValue& v = q.values[0];
+  Bitmap pages;
+  Status s;
+  if (type == ColumnType::kKeyword) {
+    int64_t code = -1;
+    s = segment_->FindKeyword(col, v.ToString(), &code);
+    if (!s.ok()) return UINT64_MAX;
+    if (code < 0) return 0;
+    s = segment_->PagePostings(col, static_cast<uint64_t>(code), &pages);
+  } else if (type == ColumnType::kIp) {
+    IpAddress ip;
+    if (v.kind != QueryValue::Kind::kString || !ParseIpAddress(v.text, &ip)) return UINT64_MAX;  // a CIDR block
+    s = segment_->PagePostings(col, ip, &pages);
+  } else if (IsIntegerLike(type) && type != ColumnType::kTimestamp && v.kind == QueryValue::Kind::kInteger &&
+             v.integer >= 0) {
+    s = segment_->PagePostings(col, static_cast<uint64_t>(v.integer), &pages);
+  } else {
+    return UINT64_MAX;
+  }
+  return s.ok() && pages ? roaring_bitmap_get_cardinality(pages.get()) : UINT64_MAX;
+}
+
 Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
   *rows = NewBitmap();
   using D = ResolvedField::Derivation;
@@ -367,14 +490,14 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
         if (id.compare(0, dash, hash) != 0) continue;
         Bitmap by_source = NewBitmap(), by_offset = NewBitmap();
         s = Scan(*segment_, src, nullptr, AnyBlock,
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_, restrict_pages_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_, restrict_pages_, restrict_rows_);
         if (!s.ok()) return s;
         const std::string offset = v.text.substr(dash + 1);
         char* end = nullptr;
         const unsigned long long o = std::strtoull(offset.c_str(), &end, 10);
         if (offset.empty() || end != offset.c_str() + offset.size()) continue;
         s = Scan(*segment_, off, nullptr, [&](const BlockStats& st) { return st.min <= o && o <= st.max; },
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_, restrict_pages_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_, restrict_pages_, restrict_rows_);
         if (!s.ok()) return s;
         roaring_bitmap_and_inplace(by_source.get(), by_offset.get());
         roaring_bitmap_or_inplace(rows->get(), by_source.get());
@@ -450,7 +573,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
                     const std::string_view name = TransportName(static_cast<uint8_t>(b.values[k]));
                     return exists ? !name.empty() : names.count(std::string(name)) > 0;
                   },
-                  rows, &blocks_read_, restrict_pages_);
+                  rows, &blocks_read_, restrict_pages_, restrict_rows_);
     }
     case D::kNetworkType: {
       const int col = segment_->FindColumn("source.ip");
@@ -462,8 +585,8 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
         want6 = want6 || s == "ipv6";
       }
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return b.ips[k].is_v4() ? want4 : want6; }, rows,
-                  &blocks_read_, restrict_pages_);
+                  [&](const ColumnBlock& b, size_t k) { return b.ip(k).is_v4() ? want4 : want6; }, rows,
+                  &blocks_read_, restrict_pages_, restrict_rows_);
     }
     case D::kTcpFlagsNames: {
       const int col = segment_->FindColumn("aws.vpcflow.tcp_flags");
@@ -480,7 +603,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
       if (q.kind == Query::Kind::kExists) mask = 0x3f;
       if (mask == 0) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_, restrict_pages_);
+                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
     }
   }
   for (const std::string& name : field.columns) {
@@ -500,7 +623,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
   const std::string& field = q.field;
   if (q.kind == Query::Kind::kExists) {
     return Scan(*segment_, col, nullptr, AnyBlock, [](const ColumnBlock&, size_t) { return true; }, rows,
-                &blocks_read_, restrict_pages_);
+                &blocks_read_, restrict_pages_, restrict_rows_);
   }
   const bool is_set = q.kind == Query::Kind::kTerm || q.kind == Query::Kind::kTerms || q.kind == Query::Kind::kIds ||
                       q.kind == Query::Kind::kMatchPhrase;
@@ -533,7 +656,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       }
       if (!any) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
     }
     if (type == ColumnType::kText && q.kind == Query::Kind::kMatchPhrase) {
       std::vector<std::string> phrase;
@@ -553,7 +676,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
     }
     if (type == ColumnType::kText && (q.kind == Query::Kind::kMatch || is_set)) {
       // Full text: the query's tokens against each value's tokens.
@@ -593,10 +716,10 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
     }
     // Keywords: decide per dictionary entry, then scan codes.
-    std::vector<bool> wanted(dict->size(), false);
+    std::vector<uint8_t> wanted(dict->size(), 0);
     std::vector<uint64_t> codes;
     for (size_t code = 0; code < dict->size(); ++code) {
       const std::string& value = (*dict)[code];
@@ -645,8 +768,13 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       page_filter = pages.get();
     }
     const uint64_t lo = codes.front(), hi = codes.back();
-    return Scan(*segment_, col, page_filter, [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; },
-                [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_);
+    auto in_range = [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; };
+    if (codes.size() == 1) {
+      return Scan(*segment_, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; },
+                  rows, &blocks_read_, restrict_pages_, restrict_rows_);
+    }
+    return Scan(*segment_, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]] != 0; },
+                rows, &blocks_read_, restrict_pages_, restrict_rows_);
   }
 
   if (type == ColumnType::kIp) {
@@ -713,6 +841,8 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       };
       v4_ranges.emplace_back(u32(lo4), u32(hi4));
     }
+    const bool one_v4 = v4_ranges.size() == 1;
+    const uint32_t v4_lo = one_v4 ? v4_ranges[0].first : 0, v4_span = one_v4 ? v4_ranges[0].second - v4_lo : 0;
     return Scan(*segment_, col, page_filter,
                 [&](const BlockStats& st) {
                   for (const auto& r : ranges) {
@@ -721,6 +851,14 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   return false;
                 },
                 [&](const ColumnBlock& b, size_t k) {
+                  if (!b.v4.empty()) {
+                    const uint32_t v = b.v4[k];
+                    if (one_v4) return (v - v4_lo) <= v4_span;  // one range: a single unsigned compare
+                    for (const auto& [lo4, hi4] : v4_ranges) {
+                      if (v >= lo4 && v <= hi4) return true;
+                    }
+                    return false;
+                  }
                   const IpAddress& ip = b.ips[k];
                   if (ip.is_v4()) {
                     const uint32_t v = ip.v4();
@@ -735,7 +873,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   }
                   return false;
                 },
-                rows, &blocks_read_, restrict_pages_);
+                rows, &blocks_read_, restrict_pages_, restrict_rows_);
   }
 
   if (type == ColumnType::kDouble) {
@@ -773,7 +911,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   if (range) return (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
                   return std::find(set.begin(), set.end(), d) != set.end();
                 },
-                rows, &blocks_read_, restrict_pages_);
+                rows, &blocks_read_, restrict_pages_, restrict_rows_);
   }
 
   // Integers, timestamps and booleans: compare as wide integers.
@@ -875,7 +1013,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                 if (set.empty()) return v >= lo && v <= hi;
                 return std::binary_search(set.begin(), set.end(), v);
               },
-              rows, &blocks_read_, restrict_pages_);
+              rows, &blocks_read_, restrict_pages_, restrict_rows_);
 }
 
 }  // namespace flowdex

@@ -38,6 +38,8 @@ class SegmentMatcher {
   Status MatchLeaf(const Query& query, Bitmap* rows);
   Status MatchColumn(const Query& query, int column, const ResolvedField& field, Bitmap* rows);
   Bitmap AllRows() const;
+  // Pages a term clause's postings name (0: none here; UINT64_MAX: unknown).
+  uint64_t EstimatePages(const Query& q) const;
 
   const SegmentReader* segment_;
   const FieldCatalog* catalog_;
@@ -46,6 +48,9 @@ class SegmentMatcher {
   // While a bool's later clauses run: the pages where rows are still in
   // question (nullptr: all).
   const roaring_bitmap_t* restrict_pages_ = nullptr;
+  // ...and the rows still in question (nullptr: all); leaves may leave
+  // other rows out of their answer, since it is intersected with these.
+  const roaring_bitmap_t* restrict_rows_ = nullptr;
 };
 
 }  // namespace flowdex

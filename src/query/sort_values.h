@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "store/segment_reader.h"
@@ -47,7 +48,7 @@ class SortValueReader {
   bool descending_;
   const std::vector<std::string>* dict_ = nullptr;
   Status dict_status_;
-  ColumnBlock block_;
+  std::shared_ptr<const ColumnBlock> block_;
   size_t loaded_ = SIZE_MAX;
 };
 

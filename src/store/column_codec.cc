@@ -312,6 +312,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
   out->presence.clear();
   out->values.clear();
   out->ips.clear();
+  out->v4.clear();
   uint8_t head;
   if (!in.GetU8(&head)) return Malformed(type);
   const uint8_t kind = head >> 1;
@@ -325,8 +326,10 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
     std::memcpy(out->presence.data(), bits.data(), bitmap_bytes);
   }
   if (type == ColumnType::kIp) {
-    out->ips.assign(rows, IpAddress{});
-    if (kind == kAllNull) return in.remaining() == 0 ? Status::OK() : Malformed(type);
+    if (kind == kAllNull) {
+      out->ips.assign(rows, IpAddress{});
+      return in.remaining() == 0 ? Status::OK() : Malformed(type);
+    }
     if (kind != kIpv4 && kind != kIpMixed) return Malformed(type);
     std::string_view families;
     if (kind == kIpMixed && !in.GetBytes(bitmap_bytes, &families)) return Malformed(type);
@@ -334,16 +337,21 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
     std::string_view planes;
     if (!in.GetBytes(static_cast<size_t>(rows) * width, &planes) || in.remaining() != 0) return Malformed(type);
     if (kind == kIpv4) {
-      // Plane by plane (first octet first): sequential reads.
-      std::vector<uint32_t> v4(rows, 0);
+      // Kept as 32-bit integers (ColumnBlock::v4): plane by plane, first
+      // octet first, sequential reads.
+      std::vector<uint32_t>& v4 = out->v4;
+      v4.assign(rows, 0);
       for (int b = 0; b < 4; ++b) {
         const auto* plane = reinterpret_cast<const uint8_t*>(planes.data()) + static_cast<size_t>(b) * rows;
         for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
       }
-      for (uint32_t i = 0; i < rows; ++i) {
-        if (out->present(i)) out->ips[i] = IpAddress::FromV4(v4[i]);
+      if (!out->presence.empty()) {
+        for (uint32_t i = 0; i < rows; ++i) {
+          if (!out->present(i)) v4[i] = 0;
+        }
       }
     } else {
+      out->ips.assign(rows, IpAddress{});
       for (uint32_t i = 0; i < rows; ++i) {
         if (!out->present(i)) continue;
         IpAddress& ip = out->ips[i];
@@ -439,6 +447,7 @@ Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
     out->presence.clear();
     out->values.clear();
     out->ips.clear();
+    out->v4.clear();
     if (head & kHasPresence) {
       std::string_view bits;
       const size_t bitmap_bytes = (rows + 7) / 8;

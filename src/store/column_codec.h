@@ -49,11 +49,19 @@ struct ColumnBlock {
   uint32_t rows = 0;
   PresenceBits presence;           // empty when every row has a value
   std::vector<uint64_t> values;    // integer-like types and doubles' bits; 0 for absent rows
-  std::vector<IpAddress> ips;      // kIp; family kNone for absent rows
+  std::vector<IpAddress> ips;      // kIp blocks holding IPv6; family kNone for absent rows
+  std::vector<uint32_t> v4;        // kIp blocks of IPv4 only (then `ips` is empty); 0 for absent rows
   std::vector<uint32_t> offsets;   // rows + 1 entries for multi-valued blocks and blobs, else empty
   std::string blob;                // kBlob: every row's bytes, back to back
   bool present(size_t row) const { return presence.empty() || IsPresent(presence, row); }
   bool multi() const { return !offsets.empty() && type != ColumnType::kBlob; }
+  // Address k of a kIp block, whichever form it was decoded into (kNone for
+  // an absent row of a single-valued block).
+  IpAddress ip(size_t k) const {
+    if (v4.empty()) return ips[k];
+    if (!multi() && !present(k)) return IpAddress{};
+    return IpAddress::FromV4(v4[k]);
+  }
   std::string_view blob_at(size_t row) const {
     return std::string_view(blob).substr(offsets[row], offsets[row + 1] - offsets[row]);
   }

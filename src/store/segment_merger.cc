@@ -52,7 +52,7 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
           const size_t to = blk.multi() ? blk.offsets[i + 1] : i + 1;
           for (size_t k = from; k < to; ++k) {
             switch (blk.type) {
-              case ColumnType::kIp: out->AddIp(target[c], blk.ips[k]); break;
+              case ColumnType::kIp: out->AddIp(target[c], blk.ip(k)); break;
               case ColumnType::kKeyword:
               case ColumnType::kText: out->AddKeyword(target[c], (*dicts[c])[blk.values[k]]); break;
               default: out->AddInteger(target[c], blk.values[k]); break;

@@ -1,5 +1,9 @@
 #include "store/segment_reader.h"
 
+#include <atomic>
+
+#include "store/block_cache.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -79,7 +83,12 @@ Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReade
   return Status::OK();
 }
 
-SegmentReader::SegmentReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+namespace {
+std::atomic<uint64_t> g_next_reader_id{1};
+}  // namespace
+
+SegmentReader::SegmentReader(int fd, std::string path)
+    : fd_(fd), path_(std::move(path)), id_(g_next_reader_id.fetch_add(1)) {}
 
 SegmentReader::~SegmentReader() { ::close(fd_); }
 
@@ -108,6 +117,19 @@ Status SegmentReader::ReadExtent(const Extent& e, std::string_view what, std::st
   return Status::OK();
 }
 
+Status SegmentReader::ReadBlockShared(int column, size_t block, std::shared_ptr<const ColumnBlock>* out) const {
+  if (cache_ != nullptr) {
+    *out = cache_->Lookup(id_, column, block);
+    if (*out) return Status::OK();
+  }
+  auto decoded = std::make_shared<ColumnBlock>();
+  Status s = ReadBlock(column, block, decoded.get());
+  if (!s.ok()) return s;
+  if (cache_ != nullptr) cache_->Insert(id_, column, block, decoded);
+  *out = std::move(decoded);
+  return Status::OK();
+}
+
 Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) const {
   const ColumnMeta& c = meta_.columns[column];
   const BlockMeta& b = c.blocks[block];
@@ -117,6 +139,8 @@ Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) cons
     out->presence.assign((b.stats.rows + 63) / 64, 0);
     out->values.assign(c.type == ColumnType::kIp ? 0 : b.stats.rows, 0);
     out->ips.assign(c.type == ColumnType::kIp ? b.stats.rows : 0, IpAddress{});
+    out->v4.clear();
+    out->offsets.clear();
     return Status::OK();
   }
   const std::string what = fmt::format("block {} of column {}", block, c.name);

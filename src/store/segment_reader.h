@@ -19,6 +19,8 @@ typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 
 namespace flowdex {
 
+class BlockCache;
+
 class SegmentReader {
  public:
   static Status Open(const std::string& path, std::unique_ptr<SegmentReader>* out);
@@ -27,6 +29,8 @@ class SegmentReader {
   SegmentReader& operator=(const SegmentReader&) = delete;
 
   const std::string& path() const { return path_; }
+  // Unique among the readers of this process (cache keys).
+  uint64_t id() const { return id_; }
   const SegmentMeta& meta() const { return meta_; }
   uint64_t rows() const { return meta_.rows; }
   size_t block_count() const { return (meta_.rows + kRowsPerBlock - 1) / kRowsPerBlock; }
@@ -35,6 +39,13 @@ class SegmentReader {
 
   // Decodes block `block` of column `column`. Thread-safe.
   Status ReadBlock(int column, size_t block, ColumnBlock* out) const;
+  // The same block, shared: from the block cache when the reader has one and
+  // the block is there, else decoded (and then cached). Thread-safe.
+  Status ReadBlockShared(int column, size_t block, std::shared_ptr<const ColumnBlock>* out) const;
+
+  // Decoded blocks go to `cache` (owned by the caller, which outlives the
+  // reader). Set before the reader is shared.
+  void set_block_cache(BlockCache* cache) { cache_ = cache; }
 
   // The dictionary of a keyword column (loaded once, then cached). Thread-safe.
   Status Dictionary(int column, const std::vector<std::string>** out) const;
@@ -62,6 +73,8 @@ class SegmentReader {
 
   int fd_;
   std::string path_;
+  const uint64_t id_;            // process-unique: the block cache's key
+  BlockCache* cache_ = nullptr;
   SegmentMeta meta_;
   mutable std::mutex mu_;
   mutable std::vector<std::unique_ptr<std::vector<std::string>>> dictionaries_;

@@ -82,7 +82,7 @@ TEST_F(SegmentTest, RoundTripAcrossBlocks) {
       if (pb.present(i)) {
         ASSERT_EQ(pb.values[i], row % 65536);
       }
-      ASSERT_EQ(ib.ips[i].v4(), 0x0A000000u + (row / 1000) % 300);
+      ASSERT_EQ(ib.ip(i).v4(), 0x0A000000u + (row / 1000) % 300);
       ASSERT_EQ((*dict)[kb.values[i]], row % 13 == 0 ? "REJECT" : "ACCEPT");
       ASSERT_EQ(lb.present(i), row >= rows / 2) << row;
       if (lb.present(i)) {
@@ -178,8 +178,8 @@ TEST_F(SegmentTest, ArraysBlobsAndTextAcrossBlocks) {
         ASSERT_EQ((*dict)[tb.values[k]], std::string("t") + std::to_string(k - tb.offsets[i]));
       }
       ASSERT_EQ(ib.offsets[i + 1] - ib.offsets[i], 2u);
-      ASSERT_EQ(ib.ips[ib.offsets[i]].v4(), static_cast<uint32_t>(row));
-      ASSERT_EQ(ib.ips[ib.offsets[i] + 1].v4(), static_cast<uint32_t>(row + 1));
+      ASSERT_EQ(ib.ip(ib.offsets[i]).v4(), static_cast<uint32_t>(row));
+      ASSERT_EQ(ib.ip(ib.offsets[i] + 1).v4(), static_cast<uint32_t>(row + 1));
       ASSERT_EQ(static_cast<int64_t>(nb.values[nb.offsets[i]]), -static_cast<int64_t>(row));
       ASSERT_EQ(sb.present(i), row % 3 != 0);
       if (sb.present(i)) {

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "store/block_cache.h"
 #include "store/segment_builder.h"
 #include "store/segment_merger.h"
 #include "store/segment_reader.h"
@@ -92,7 +93,9 @@ Status ValidateIndexName(std::string_view name) {
 Status Store::Open(const std::string& dir, std::unique_ptr<Store>* out) { return Open(dir, StoreOptions{}, out); }
 
 Store::Store(std::string dir, int lock_fd, StoreOptions options)
-    : dir_(std::move(dir)), lock_fd_(lock_fd), options_(options) {}
+    : dir_(std::move(dir)), lock_fd_(lock_fd), options_(options) {
+  if (options_.block_cache_bytes > 0) block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
+}
 
 Status Store::Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
   std::error_code ec;
@@ -384,21 +387,31 @@ std::shared_ptr<const StoreVersion> Store::Current() const {
 Status Store::OpenSegment(const SegmentRef& ref, std::shared_ptr<SegmentReader>* out) const {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& [id, weak] : readers_) {
+    for (auto& [id, reader] : readers_) {
       if (id == ref.id) {
-        if (auto r = weak.lock()) {
-          *out = r;
-          return Status::OK();
-        }
+        *out = reader;
+        return Status::OK();
       }
     }
   }
   std::unique_ptr<SegmentReader> reader;
   Status s = SegmentReader::Open(SegmentPath(ref), &reader);
   if (!s.ok()) return s;
+  reader->set_block_cache(block_cache_.get());
   std::shared_ptr<SegmentReader> shared(std::move(reader));
+  const auto live = Current();
   std::lock_guard<std::mutex> lock(mu_);
-  std::erase_if(readers_, [](const auto& e) { return e.second.expired(); });
+  // Readers of segments no longer in the store are let go (a search still
+  // using one keeps it alive through its own reference).
+  std::erase_if(readers_, [&](const auto& e) {
+    return std::none_of(live->segments.begin(), live->segments.end(), [&](const SegmentRef& r) { return r.id == e.first; });
+  });
+  for (auto& [id, existing] : readers_) {
+    if (id == ref.id) {
+      *out = existing;  // opened meanwhile by another thread
+      return Status::OK();
+    }
+  }
   readers_.emplace_back(ref.id, shared);
   *out = shared;
   return Status::OK();

@@ -27,6 +27,8 @@
 
 namespace flowdex {
 
+class BlockCache;
+
 class SegmentReader;
 
 struct MergePolicy;
@@ -53,6 +55,8 @@ struct StoreOptions {
   // Drop whole day partitions that ended more than this long ago (0: keep all).
   int64_t retention_ms = 0;
   int zstd_level = 1;
+  // Decoded column blocks kept for later queries (0: none).
+  uint64_t block_cache_bytes = uint64_t{1} << 30;
 };
 
 class Store {
@@ -121,7 +125,10 @@ class Store {
   mutable std::mutex mu_;
   Manifest manifest_;                              // guarded by mu_
   std::shared_ptr<const StoreVersion> current_;    // guarded by mu_
-  mutable std::vector<std::pair<uint64_t, std::weak_ptr<SegmentReader>>> readers_;  // guarded by mu_
+  // Readers of the segments in use, kept open (with their dictionaries and
+  // postings loaded) while their segment is in the current version.
+  mutable std::vector<std::pair<uint64_t, std::shared_ptr<SegmentReader>>> readers_;  // guarded by mu_
+  std::unique_ptr<BlockCache> block_cache_;
   // Every version handed out that may still be alive, and the files removed
   // by commits, with the generation that removed them (guarded by mu_).
   mutable std::vector<std::weak_ptr<const StoreVersion>> versions_;
