@@ -320,7 +320,8 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
       std::string body = R"({"size":0,"track_total_hits":true,"query":)" + query;
       const bool with_aggs = i % 4 == 0;
       if (with_aggs) {
-        body += R"(,"aggs":{"ports":{"terms":{"field":"destination.port","size":5}},)"
+        body += R"(,"aggs":{"ports":{"terms":{"field":"destination.port","size":5},)"
+                R"("aggs":{"bytes":{"sum":{"field":"network.bytes"}}}},)"
                 R"("time":{"date_histogram":{"field":"@timestamp","fixed_interval":"5m","min_doc_count":1},)"
                 R"("aggs":{"bytes":{"sum":{"field":"network.bytes"}}}}})";
       }
@@ -330,13 +331,14 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
       ASSERT_EQ(got["hits"]["total"]["value"].GetInt64(), want) << body;
       if (!with_aggs) continue;
 
-      const auto ports_want = Rows("SELECT dst_port, COUNT(*) FROM flows WHERE dst_port IS NOT NULL AND (" + c.sql +
-                                   ") GROUP BY dst_port ORDER BY COUNT(*) DESC, dst_port ASC LIMIT 5");
+      const auto ports_want = Rows("SELECT dst_port, COUNT(*), SUM(bytes) FROM flows WHERE dst_port IS NOT NULL AND (" +
+                                   c.sql + ") GROUP BY dst_port ORDER BY COUNT(*) DESC, dst_port ASC LIMIT 5");
       const auto& buckets = got["aggregations"]["ports"]["buckets"];
       ASSERT_EQ(buckets.Size(), ports_want.size());
       for (size_t b = 0; b < ports_want.size(); ++b) {
         EXPECT_EQ(buckets[b]["key"].GetInt64(), ports_want[b][0]);
         EXPECT_EQ(buckets[b]["doc_count"].GetInt64(), ports_want[b][1]);
+        EXPECT_EQ(buckets[b]["bytes"]["value"].GetDouble(), static_cast<double>(ports_want[b][2]));
       }
       const auto time_want = Rows("SELECT ts / 300000 * 300000, COUNT(*), SUM(bytes) FROM flows WHERE " + c.sql +
                                   " GROUP BY 1 ORDER BY 1");

@@ -52,6 +52,17 @@ class FieldCursor {
   size_t parts() const { return parts_.size(); }
   const std::vector<std::string>* dictionary() const { return parts_.empty() ? nullptr : parts_[0].dict; }
 
+  // The block holding `row` of a one-column field (nullptr: no values there).
+  Status BlockOf(uint32_t row, const ColumnBlock** out) {
+    Part& p = parts_[0];
+    if (row / kRowsPerBlock != p.loaded) {
+      Status s = Load(&p, row / kRowsPerBlock);
+      if (!s.ok()) return s;
+    }
+    *out = p.empty ? nullptr : p.block.get();
+    return Status::OK();
+  }
+
   // Calls fn(block, k) for each value k of `row` in every column.
   template <typename Fn>
   Status ForEach(uint32_t row, Fn&& fn) {
@@ -343,14 +354,14 @@ class BucketCollector : public Collector {
   virtual AggKey KeyOf(uint64_t key) const = 0;
 
   const AggRequest& agg_;
-
- private:
   BucketTable table_;
   std::vector<uint64_t> counts_;
+  std::vector<std::unique_ptr<Collector>> subs_;
+
+ private:
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> owners_;
   std::vector<uint32_t> child_rows_, child_slots_;
-  std::vector<std::unique_ptr<Collector>> subs_;
 };
 
 // Keys of a field's own values: dictionary codes, integers, double bits,
@@ -398,12 +409,174 @@ class ValueKeys {
   std::vector<IpAddress> v6_;
 };
 
+class MetricCollector : public Collector {
+ public:
+  MetricCollector(const AggRequest& agg, FieldCursor cursor) : agg_(agg), cursor_(std::move(cursor)) {
+    if (const auto* dict = cursor_.dictionary(); dict && agg.type == T::kCardinality) {
+      dict_hashes_.resize(dict->size());
+      for (size_t i = 0; i < dict->size(); ++i) dict_hashes_[i] = CardinalitySketch::Hash((*dict)[i]);
+    }
+  }
+
+  // One value of sum or avg for bucket `slot` (the fused terms path).
+  void AddSum(uint32_t slot, double v) {
+    if (slot >= states_.size()) states_.resize(slot + 1 + slot / 2);
+    ++states_[slot].count;
+    states_[slot].sum += v;
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    if (agg_.type == T::kSum || agg_.type == T::kAvg) {
+      // The common metric under terms and histograms: only count and sum.
+      for (size_t i = 0; i < n; ++i) {
+        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+        State& st = states_[slots[i]];
+        Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+          ++st.count;
+          st.sum += AsDouble(b.type, b.values[k]);
+        });
+        if (!s.ok()) return s;
+      }
+      return Status::OK();
+    }
+    const bool numeric = agg_.type != T::kValueCount && agg_.type != T::kCardinality;
+    for (size_t i = 0; i < n; ++i) {
+      if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
+      State& st = states_[slots[i]];
+      Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+        ++st.count;
+        if (agg_.type == T::kCardinality) {
+          if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+          st.sketch->AddHash(HashOf(b, k));
+          return;
+        }
+        if (!numeric) return;
+        const double d = AsDouble(b.type, b.values[k]);
+        if (st.count == 1 || d < st.min) st.min = d;
+        if (st.count == 1 || d > st.max) st.max = d;
+        st.sum += d;
+        st.sum_of_squares += d * d;
+        if (agg_.type == T::kPercentiles) st.values.push_back(d);
+      });
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    for (size_t slot = 0; slot < states_.size() && slot < targets.size(); ++slot) {
+      AggResult* r = targets[slot];
+      const State& st = states_[slot];
+      if (r == nullptr || st.count == 0) continue;
+      if (r->count == 0 || st.min < r->min) r->min = st.min;
+      if (r->count == 0 || st.max > r->max) r->max = st.max;
+      r->count += st.count;
+      r->sum += st.sum;
+      r->sum_of_squares += st.sum_of_squares;
+      r->values.insert(r->values.end(), st.values.begin(), st.values.end());
+      if (st.sketch) {
+        if (!r->cardinality) {
+          r->cardinality = st.sketch;
+        } else {
+          r->cardinality->Merge(*st.sketch);
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  uint64_t Memory() const override {
+    uint64_t m = states_.size() * sizeof(State);
+    for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
+    return m;
+  }
+
+ private:
+  struct State {
+    uint64_t count = 0;
+    double sum = 0, sum_of_squares = 0, min = 0, max = 0;
+    std::vector<double> values;
+    std::shared_ptr<CardinalitySketch> sketch;
+  };
+  uint64_t HashOf(const ColumnBlock& b, size_t k) const {
+    if (!dict_hashes_.empty()) return dict_hashes_[b.values[k]];
+    if (b.type == ColumnType::kIp) {
+      const std::array<uint8_t, 16> key = IpSortKey(b.ip(k));
+      return CardinalitySketch::Hash(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+    }
+    return CardinalitySketch::HashInteger(b.values[k]);
+  }
+
+  const AggRequest& agg_;
+  FieldCursor cursor_;
+  std::vector<uint64_t> dict_hashes_;
+  std::vector<State> states_;
+};
+
 class TermsCollector : public BucketCollector {
  public:
   static constexpr uint64_t kMissingKey = UINT64_MAX;
 
   TermsCollector(const AggRequest& agg, FieldCursor cursor)
       : BucketCollector(agg, ValueKeys::DenseSpace(cursor.type(), cursor.dictionary())), cursor_(std::move(cursor)) {}
+
+  // Terms with one sum or avg under it (top talkers by bytes, say), both on
+  // one-column fields: keys and values are read together, block by block,
+  // with no per-row handing down. Call after InitSubs.
+  Status InitFused(const AggContext& ctx) {
+    if (agg_.missing || cursor_.parts() != 1 || subs_.size() != 1 || !agg_.subs[0].subs.empty() ||
+        (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
+      return Status::OK();
+    }
+    auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
+    if (metric == nullptr) return Status::OK();
+    std::vector<int> columns;
+    bool unmapped = false;
+    Status s = ResolveColumns(agg_.subs[0], ctx, &columns, &unmapped);
+    if (!s.ok() || unmapped || columns.size() != 1) return s;
+    const ColumnType type = ctx.segment->meta().columns[columns[0]].type;
+    if (type == ColumnType::kKeyword || type == ColumnType::kIp) return Status::OK();  // the generic path errs
+    s = value_cursor_.Init(*ctx.segment, columns);
+    if (!s.ok()) return s;
+    metric_ = metric;
+    return Status::OK();
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    if (metric_ == nullptr) return BucketCollector::Collect(rows, slots, n);
+    size_t i = 0;
+    while (i < n) {
+      // The run of rows in one block.
+      const uint32_t block = rows[i] / kRowsPerBlock;
+      size_t end = i;
+      while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+      const ColumnBlock* keys = nullptr;
+      const ColumnBlock* values = nullptr;
+      Status s = cursor_.BlockOf(rows[i], &keys);
+      if (s.ok()) s = value_cursor_.BlockOf(rows[i], &values);
+      if (!s.ok()) return s;
+      if (keys == nullptr) {
+        i = end;  // no keys: no buckets
+        continue;
+      }
+      if (keys->multi() || (values != nullptr && values->multi())) {
+        s = BucketCollector::Collect(rows + i, slots + i, end - i);  // arrays: the generic path
+        if (!s.ok()) return s;
+        i = end;
+        continue;
+      }
+      const uint32_t base = block * kRowsPerBlock;
+      for (; i < end; ++i) {
+        const uint32_t k = rows[i] - base;
+        if (!keys->present(k)) continue;
+        const uint32_t b = table_.Find(slots[i], values_.KeyOf(*keys, k));
+        if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
+        ++counts_[b];
+        if (values != nullptr && values->present(k)) metric_->AddSum(b, AsDouble(values->type, values->values[k]));
+      }
+    }
+    return Status::OK();
+  }
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
@@ -437,6 +610,8 @@ class TermsCollector : public BucketCollector {
  private:
   FieldCursor cursor_;
   ValueKeys values_;
+  FieldCursor value_cursor_;          // the fused path's sum/avg field
+  MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
 };
 
 class DateHistogramCollector : public BucketCollector {
@@ -782,102 +957,6 @@ class CompositeCollector : public Collector {
 // ---------------------------------------------------------------------------
 // Metric aggregations.
 
-class MetricCollector : public Collector {
- public:
-  MetricCollector(const AggRequest& agg, FieldCursor cursor) : agg_(agg), cursor_(std::move(cursor)) {
-    if (const auto* dict = cursor_.dictionary(); dict && agg.type == T::kCardinality) {
-      dict_hashes_.resize(dict->size());
-      for (size_t i = 0; i < dict->size(); ++i) dict_hashes_[i] = CardinalitySketch::Hash((*dict)[i]);
-    }
-  }
-
-  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
-    if (agg_.type == T::kSum || agg_.type == T::kAvg) {
-      // The common metric under terms and histograms: only count and sum.
-      for (size_t i = 0; i < n; ++i) {
-        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
-        State& st = states_[slots[i]];
-        Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
-          ++st.count;
-          st.sum += AsDouble(b.type, b.values[k]);
-        });
-        if (!s.ok()) return s;
-      }
-      return Status::OK();
-    }
-    const bool numeric = agg_.type != T::kValueCount && agg_.type != T::kCardinality;
-    for (size_t i = 0; i < n; ++i) {
-      if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
-      State& st = states_[slots[i]];
-      Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
-        ++st.count;
-        if (agg_.type == T::kCardinality) {
-          if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
-          st.sketch->AddHash(HashOf(b, k));
-          return;
-        }
-        if (!numeric) return;
-        const double d = AsDouble(b.type, b.values[k]);
-        if (st.count == 1 || d < st.min) st.min = d;
-        if (st.count == 1 || d > st.max) st.max = d;
-        st.sum += d;
-        st.sum_of_squares += d * d;
-        if (agg_.type == T::kPercentiles) st.values.push_back(d);
-      });
-      if (!s.ok()) return s;
-    }
-    return Status::OK();
-  }
-
-  Status Finish(const std::vector<AggResult*>& targets) override {
-    for (size_t slot = 0; slot < states_.size() && slot < targets.size(); ++slot) {
-      AggResult* r = targets[slot];
-      const State& st = states_[slot];
-      if (r == nullptr || st.count == 0) continue;
-      if (r->count == 0 || st.min < r->min) r->min = st.min;
-      if (r->count == 0 || st.max > r->max) r->max = st.max;
-      r->count += st.count;
-      r->sum += st.sum;
-      r->sum_of_squares += st.sum_of_squares;
-      r->values.insert(r->values.end(), st.values.begin(), st.values.end());
-      if (st.sketch) {
-        if (!r->cardinality) {
-          r->cardinality = st.sketch;
-        } else {
-          r->cardinality->Merge(*st.sketch);
-        }
-      }
-    }
-    return Status::OK();
-  }
-
-  uint64_t Memory() const override {
-    uint64_t m = states_.size() * sizeof(State);
-    for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
-    return m;
-  }
-
- private:
-  struct State {
-    uint64_t count = 0;
-    double sum = 0, sum_of_squares = 0, min = 0, max = 0;
-    std::vector<double> values;
-    std::shared_ptr<CardinalitySketch> sketch;
-  };
-  uint64_t HashOf(const ColumnBlock& b, size_t k) const {
-    if (!dict_hashes_.empty()) return dict_hashes_[b.values[k]];
-    if (b.type == ColumnType::kIp) {
-      const std::array<uint8_t, 16> key = IpSortKey(b.ip(k));
-      return CardinalitySketch::Hash(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
-    }
-    return CardinalitySketch::HashInteger(b.values[k]);
-  }
-
-  const AggRequest& agg_;
-  FieldCursor cursor_;
-  std::vector<uint64_t> dict_hashes_;
-  std::vector<State> states_;
-};
 
 // An aggregation on a field this index does not have: buckets and metrics
 // stay empty, sub-aggregations see nothing.
@@ -1023,7 +1102,13 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
   }
   std::unique_ptr<BucketCollector> bucket;
   switch (agg.type) {
-    case T::kTerms: bucket = std::make_unique<TermsCollector>(agg, std::move(cursor)); break;
+    case T::kTerms: {
+      auto terms = std::make_unique<TermsCollector>(agg, std::move(cursor));
+      s = terms->InitSubs(ctx);
+      if (s.ok()) s = terms->InitFused(ctx);
+      *out = std::move(terms);
+      return s;
+    }
     case T::kDateHistogram: {
       DateHistogramRounding rounding;
       s = DateHistogramRounding::Make(agg, &rounding);

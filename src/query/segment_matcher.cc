@@ -318,22 +318,6 @@ int Cost(const Query& q) {
   }
 }
 
-// The pages (kRowsPerPage rows) that hold any of `rows`.
-Bitmap PagesOf(const roaring_bitmap_t* rows) {
-  Bitmap pages = NewBitmap();
-  std::vector<uint32_t> ids;
-  uint32_t last = UINT32_MAX;
-  roaring_uint32_iterator_t* it = roaring_create_iterator(rows);
-  while (it->has_value) {
-    const uint32_t page = it->current_value / kRowsPerPage;
-    if (page != last) ids.push_back(last = page);
-    // Jump to the next page.
-    if (!roaring_move_uint32_iterator_equalorlarger(it, (page + 1) * kRowsPerPage)) break;
-  }
-  roaring_free_uint32_iterator(it);
-  roaring_bitmap_add_many(pages.get(), ids.size(), ids.data());
-  return pages;
-}
 
 }  // namespace
 
@@ -352,13 +336,12 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   for (size_t i = 0; i < ordered.size(); ++i) required[i] = ordered[i].second;
   const roaring_bitmap_t* outer_restrict = restrict_pages_;
   const roaring_bitmap_t* outer_rows = restrict_rows_;
-  Bitmap pages;
   // Later clauses only look at the rows (and pages) still in question: the
   // result so far, which is already within the outer restriction.
+  // (The rows restriction makes a pages restriction redundant: scans only
+  // visit the blocks holding candidate rows, and only those rows.)
   auto narrow = [&] {
-    pages = PagesOf(result.get());
-    if (outer_restrict != nullptr) roaring_bitmap_and_inplace(pages.get(), outer_restrict);
-    restrict_pages_ = pages.get();
+    restrict_pages_ = outer_restrict;
     restrict_rows_ = result.get();
   };
   for (size_t i = 0; i < required.size(); ++i) {
