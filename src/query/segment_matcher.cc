@@ -834,7 +834,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   return false;
                 },
                 [&](const ColumnBlock& b, size_t k) {
-                  if (!b.v4.empty()) {
+                  if (!b.v4.empty() && !b.is_v6(k)) {
                     const uint32_t v = b.v4[k];
                     if (one_v4) return (v - v4_lo) <= v4_span;  // one range: a single unsigned compare
                     for (const auto& [lo4, hi4] : v4_ranges) {

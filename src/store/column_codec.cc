@@ -313,6 +313,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
   out->values.clear();
   out->ips.clear();
   out->v4.clear();
+  out->v6.clear();
   uint8_t head;
   if (!in.GetU8(&head)) return Malformed(type);
   const uint8_t kind = head >> 1;
@@ -351,17 +352,30 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
         }
       }
     } else {
+      // IPv4 rows as integers from the last four planes (bytes 12..15 of
+      // ::ffff:a.b.c.d), plane by plane; IPv6 rows also whole, in `ips`.
+      const auto* src = reinterpret_cast<const uint8_t*>(planes.data());
+      const auto* fam = reinterpret_cast<const uint8_t*>(families.data());
+      std::vector<uint32_t>& v4 = out->v4;
+      v4.assign(rows, 0);
+      for (int b = 12; b < 16; ++b) {
+        const uint8_t* plane = src + static_cast<size_t>(b) * rows;
+        for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
+      }
+      out->v6.assign((rows + 63) / 64, 0);
       out->ips.assign(rows, IpAddress{});
       for (uint32_t i = 0; i < rows; ++i) {
-        if (!out->present(i)) continue;
-        IpAddress& ip = out->ips[i];
-        for (int b = 0; b < 16; ++b) ip.bytes[b] = static_cast<uint8_t>(planes[static_cast<size_t>(b) * rows + i]);
-        const bool v4 = (static_cast<uint8_t>(families[i >> 3]) >> (i & 7)) & 1;
-        if (v4) {
-          std::memmove(ip.bytes.data(), ip.bytes.data() + 12, 4);
-          std::memset(ip.bytes.data() + 4, 0, 12);
+        const bool is_v4 = (fam[i >> 3] >> (i & 7)) & 1;
+        if (!out->present(i)) {
+          v4[i] = 0;
+          continue;
         }
-        ip.family = v4 ? IpAddress::Family::kV4 : IpAddress::Family::kV6;
+        if (is_v4) continue;
+        v4[i] = 0;
+        out->v6[i >> 6] |= uint64_t{1} << (i & 63);
+        IpAddress& ip = out->ips[i];
+        ip.family = IpAddress::Family::kV6;
+        for (int b = 0; b < 16; ++b) ip.bytes[b] = src[static_cast<size_t>(b) * rows + i];
       }
     }
     return Status::OK();
@@ -448,6 +462,7 @@ Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
     out->values.clear();
     out->ips.clear();
     out->v4.clear();
+    out->v6.clear();
     if (head & kHasPresence) {
       std::string_view bits;
       const size_t bitmap_bytes = (rows + 7) / 8;

@@ -49,8 +49,13 @@ struct ColumnBlock {
   uint32_t rows = 0;
   PresenceBits presence;           // empty when every row has a value
   std::vector<uint64_t> values;    // integer-like types and doubles' bits; 0 for absent rows
-  std::vector<IpAddress> ips;      // kIp blocks holding IPv6; family kNone for absent rows
-  std::vector<uint32_t> v4;        // kIp blocks of IPv4 only (then `ips` is empty); 0 for absent rows
+  // kIp: IPv4 addresses as integers in `v4` (0 for absent rows and IPv6
+  // ones); blocks that also hold IPv6 mark those entries in `v6` and keep
+  // them, as IpAddress, at the same index of `ips` (other entries unset).
+  // All-null blocks have only `ips`, of kNone.
+  std::vector<uint32_t> v4;
+  PresenceBits v6;
+  std::vector<IpAddress> ips;
   std::vector<uint32_t> offsets;   // rows + 1 entries for multi-valued blocks and blobs, else empty
   std::string blob;                // kBlob: every row's bytes, back to back
   bool present(size_t row) const { return presence.empty() || IsPresent(presence, row); }
@@ -60,8 +65,11 @@ struct ColumnBlock {
   IpAddress ip(size_t k) const {
     if (v4.empty()) return ips[k];
     if (!multi() && !present(k)) return IpAddress{};
+    if (is_v6(k)) return ips[k];
     return IpAddress::FromV4(v4[k]);
   }
+  // Whether entry k of a kIp block is an IPv6 address (then in `ips`).
+  bool is_v6(size_t k) const { return !v6.empty() && IsPresent(v6, k); }
   std::string_view blob_at(size_t row) const {
     return std::string_view(blob).substr(offsets[row], offsets[row + 1] - offsets[row]);
   }

@@ -140,6 +140,7 @@ Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) cons
     out->values.assign(c.type == ColumnType::kIp ? 0 : b.stats.rows, 0);
     out->ips.assign(c.type == ColumnType::kIp ? b.stats.rows : 0, IpAddress{});
     out->v4.clear();
+    out->v6.clear();
     out->offsets.clear();
     return Status::OK();
   }
