@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <filesystem>
 #include <set>
 
@@ -154,6 +155,29 @@ TEST_F(SearcherTest, TopHitsBySortMatchSortingEveryHit) {
       }
     }
   }
+}
+
+TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {
+  SearchRequest r;
+  r.indices = {"logs-*"};
+  r.aggs.resize(1);
+  r.aggs[0].name = "ports";
+  r.aggs[0].field = "destination.port";
+  std::atomic<bool> cancelled{true};
+  r.cancelled = &cancelled;
+  SearchResponse resp;
+  EXPECT_TRUE(Search(*store_, r, &resp).IsCancelled());
+
+  r.cancelled = nullptr;
+  r.timeout_ms = 0;  // out of time before the first segment: an empty, partial answer
+  EXPECT_TRUE(Search(*store_, r, &resp).ok());
+  EXPECT_TRUE(resp.timed_out);
+  EXPECT_EQ(resp.segments_searched, 0u);
+
+  r.timeout_ms = 60000;
+  EXPECT_TRUE(Search(*store_, r, &resp).ok());
+  EXPECT_FALSE(resp.timed_out);
+  EXPECT_EQ(resp.total, 10000u);
 }
 
 TEST_F(SearcherTest, TimeRangesSkipWholeSegments) {
