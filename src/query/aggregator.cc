@@ -418,11 +418,11 @@ class MetricCollector : public Collector {
     }
   }
 
-  // One value of sum or avg for bucket `slot` (the fused terms path).
-  void AddSum(uint32_t slot, double v) {
-    if (slot >= states_.size()) states_.resize(slot + 1 + slot / 2);
-    ++states_[slot].count;
-    states_[slot].sum += v;
+  // `count` values summing to `sum` for bucket `slot` (the fused terms path).
+  void AddSums(uint32_t slot, uint64_t count, double sum) {
+    if (slot >= states_.size()) states_.resize(slot + 1);
+    states_[slot].count += count;
+    states_[slot].sum += sum;
   }
 
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
@@ -570,12 +570,29 @@ class TermsCollector : public BucketCollector {
         const uint32_t k = rows[i] - base;
         if (!keys->present(k)) continue;
         const uint32_t b = table_.Find(slots[i], values_.KeyOf(*keys, k));
-        if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
+        if (b >= counts_.size()) {
+          counts_.resize(b + 1 + b / 2, 0);
+          sums_.resize(counts_.size(), 0);
+          value_counts_.resize(counts_.size(), 0);
+        }
         ++counts_[b];
-        if (values != nullptr && values->present(k)) metric_->AddSum(b, AsDouble(values->type, values->values[k]));
+        if (values != nullptr && values->present(k)) {
+          // Kept here, side by side, and handed to the metric at the end.
+          sums_[b] += AsDouble(values->type, values->values[k]);
+          ++value_counts_[b];
+        }
       }
     }
     return Status::OK();
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    if (metric_ != nullptr) {
+      for (uint32_t b = 0; b < sums_.size(); ++b) {
+        if (value_counts_[b] > 0) metric_->AddSums(b, value_counts_[b], sums_[b]);
+      }
+    }
+    return BucketCollector::Finish(targets);
   }
 
  protected:
@@ -612,6 +629,8 @@ class TermsCollector : public BucketCollector {
   ValueKeys values_;
   FieldCursor value_cursor_;          // the fused path's sum/avg field
   MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
+  std::vector<double> sums_;          // the fused path: per bucket, sum and count of values
+  std::vector<uint64_t> value_counts_;
 };
 
 class DateHistogramCollector : public BucketCollector {

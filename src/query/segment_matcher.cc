@@ -351,7 +351,15 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
     restrict_pages_ = outer_restrict;
     restrict_rows_ = outer_rows;
     if (!s.ok()) return s;
-    roaring_bitmap_and_inplace(result.get(), m.get());
+    if (i == 0) {
+      result = std::move(m);  // all rows AND m
+    } else {
+      roaring_bitmap_and_inplace(result.get(), m.get());
+    }
+  }
+  if (q.should.empty() && q.must_not.empty() && q.minimum_should_match <= 0) {
+    *rows = std::move(result);
+    return Status::OK();
   }
   // The result is modified in place below, so the rows restriction for the
   // remaining clauses is a copy.
