@@ -236,6 +236,26 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     if (later) return keys[0].descending ? e <= v : e >= v;
     return keys[0].descending ? e < v : e > v;
   };
+  // Per row, the raw value against the worst kept: strictly worse rows are
+  // skipped before any sort value is built (ties go the full way).
+  std::shared_ptr<const ColumnBlock> raw;
+  size_t raw_block = SIZE_MAX;
+  auto value_cannot_win = [&](uint32_t row) {
+    const SortValue& w = best.top().sort[0];
+    if (w.kind != SortValue::Kind::kInteger) return false;
+    const size_t b = row / kRowsPerBlock;
+    if (b != raw_block) {
+      if (!seg->ReadBlockShared(prune_column, b, &raw).ok()) return false;  // the full path reports it
+      raw_block = b;
+    }
+    const uint32_t i = row % kRowsPerBlock;
+    if (raw->multi()) return false;
+    if (!raw->present(i)) return !keys[0].missing_first;  // missing sorts last
+    const uint64_t bits = raw->values[i];
+    const __int128 e = prune_signed ? static_cast<__int128>(static_cast<int64_t>(bits)) : static_cast<__int128>(bits);
+    const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
+    return keys[0].descending ? e < v : e > v;
+  };
   // Descending on a pruning key, the blocks are visited last first: in
   // time-ordered data the newest come first and fill the heap with winners.
   const bool reverse_blocks = prune_column >= 0 && keys[0].descending && !after;
@@ -268,6 +288,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
       continue;
     }
     roaring_advance_uint32_iterator(it);
+    if (prune_column >= 0 && best.size() >= wanted && !after && value_cannot_win(row)) continue;
     c.segment = t->ordinal;
     c.row = row;
     c.sort.resize(keys.size());
