@@ -283,6 +283,7 @@ Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
   if (auto hit = cache->Lookup(segment_->id(), key)) {
     *rows = Bitmap(restrict_rows_ != nullptr ? roaring_bitmap_and(hit->get(), restrict_rows_)
                                              : roaring_bitmap_copy(hit->get()));
+    within_restriction_ = restrict_rows_ != nullptr;
     return Status::OK();
   }
   if (!cache->WorthCaching(segment_->id(), key)) return MatchLeaf(q, rows);
@@ -347,15 +348,19 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   for (size_t i = 0; i < required.size(); ++i) {
     if (i > 0) narrow();
     Bitmap m;
+    within_restriction_ = false;
     Status s = Match(*required[i], &m);
     restrict_pages_ = outer_restrict;
     restrict_rows_ = outer_rows;
     if (!s.ok()) return s;
-    if (i == 0) {
-      result = std::move(m);  // all rows AND m
+    // (Only a leaf's own answer: a nested bool's clauses set the flag too.)
+    const bool within = within_restriction_ && required[i]->kind != Query::Kind::kBool;
+    if (i == 0 || within) {
+      result = std::move(m);  // all rows AND m, or m already within the result so far
     } else {
       roaring_bitmap_and_inplace(result.get(), m.get());
     }
+    within_restriction_ = false;
   }
   if (q.should.empty() && q.must_not.empty() && q.minimum_should_match <= 0) {
     *rows = std::move(result);

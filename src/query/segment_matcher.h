@@ -51,6 +51,9 @@ class SegmentMatcher {
   // ...and the rows still in question (nullptr: all); leaves may leave
   // other rows out of their answer, since it is intersected with these.
   const roaring_bitmap_t* restrict_rows_ = nullptr;
+  // Set by a leaf whose answer is known to lie within restrict_rows_ (so
+  // the bool need not intersect it again).
+  bool within_restriction_ = false;
 };
 
 }  // namespace flowdex
