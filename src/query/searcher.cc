@@ -150,21 +150,51 @@ struct SegmentTask {
   std::shared_ptr<SegmentReader> seg;
   uint64_t hits = 0;
   bool terminated = false;
+  bool partial = false;  // stopped counting at track_total_hits (the total is a lower bound)
   std::vector<AggResult> aggs;
   std::vector<Candidate> best;
   Status status;
 };
 
+// `counted`: hits counted so far by every segment of the search (lazy
+// matching stops counting once they reach track_total_hits).
 Status RunSegment(const Store& store, const SearchRequest& request, const std::vector<SortKey>& keys, uint64_t wanted,
-                  SegmentTask* t) {
+                  std::atomic<uint64_t>* counted, SegmentTask* t) {
   Status s = store.OpenSegment(t->ref, &t->seg);
   if (!s.ok()) return s;
   const SegmentReader* seg = t->seg.get();
   const FieldCatalog catalog(IsFlowSegment(*seg));
   SegmentMatcher matcher(seg, &catalog);
   matcher.set_now(request.now_ms);
+  // One integer sort key (a timestamp, say): once the heap is full, blocks
+  // whose min/max cannot beat its worst are skipped whole.
+  int prune_column = -1;
+  bool prune_signed = false;
+  if (keys.size() == 1 && keys[0].field != "_doc" && keys[0].field != "_score") {
+    const ResolvedField f = catalog.Resolve(keys[0].field);
+    const int col = f.known && f.columns.size() == 1 ? seg->FindColumn(f.columns[0]) : -1;
+    if (col >= 0 && IsIntegerLike(seg->meta().columns[col].type) && !HasDictionary(seg->meta().columns[col].type)) {
+      prune_column = col;
+      prune_signed = IsSigned(seg->meta().columns[col].type);
+    }
+  }
+  const bool after = !request.search_after.empty();
+  // Descending on a pruning key, the blocks are visited last first: in
+  // time-ordered data the newest come first and fill the heap with winners.
+  const bool reverse_blocks = prune_column >= 0 && keys[0].descending && !after;
+  // ...and without aggregations the query itself is matched block by block
+  // as they are visited: once the heap is full and the total has reached
+  // track_total_hits, the remaining blocks that cannot win are never matched
+  // (the newest-first view of Discover, with its "10,000+ hits").
+  const bool lazy = reverse_blocks && request.aggs.empty() && request.terminate_after == 0 && wanted > 0;
+  const uint64_t limit =
+      request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
   Bitmap rows;
-  s = matcher.Match(request.query, &rows);
+  if (lazy) {
+    rows = NewBitmap();
+  } else {
+    s = matcher.Match(request.query, &rows);
+  }
   if (!s.ok()) return s;
   if (request.terminate_after > 0 && roaring_bitmap_get_cardinality(rows.get()) > request.terminate_after) {
     // Keep the first terminate_after hits of the segment.
@@ -206,22 +236,9 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     }
     fetchers.emplace_back(seg, col, k.descending);
   }
-  const bool after = !request.search_after.empty();
   Before before{&keys};
   std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
   Candidate last;  // search_after's values, as sort values like this segment's
-  // One integer sort key (a timestamp, say): once the heap is full, blocks
-  // whose min/max cannot beat its worst are skipped whole.
-  int prune_column = -1;
-  bool prune_signed = false;
-  if (keys.size() == 1 && keys[0].field != "_doc" && keys[0].field != "_score") {
-    const ResolvedField f = catalog.Resolve(keys[0].field);
-    const int col = f.known && f.columns.size() == 1 ? seg->FindColumn(f.columns[0]) : -1;
-    if (col >= 0 && IsIntegerLike(seg->meta().columns[col].type) && !HasDictionary(seg->meta().columns[col].type)) {
-      prune_column = col;
-      prune_signed = IsSigned(seg->meta().columns[col].type);
-    }
-  }
   auto block_cannot_win = [&](size_t block, bool later) {
     const Candidate& worst = best.top();
     const SortValue& w = worst.sort[0];
@@ -256,9 +273,6 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
     return keys[0].descending ? e < v : e > v;
   };
-  // Descending on a pruning key, the blocks are visited last first: in
-  // time-ordered data the newest come first and fill the heap with winners.
-  const bool reverse_blocks = prune_column >= 0 && keys[0].descending && !after;
   const size_t blocks = (seg->rows() + kRowsPerBlock - 1) / kRowsPerBlock;
   size_t block_at = blocks;  // the block being visited, when reversed
   roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
@@ -268,7 +282,22 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     if (!it->has_value) {
       if (!reverse_blocks || block_at == 0) break;
       --block_at;
-      if (best.size() >= wanted && block_cannot_win(block_at, false)) continue;
+      const bool loses = best.size() >= wanted && block_cannot_win(block_at, false);
+      if (lazy) {
+        if (loses && counted->load(std::memory_order_relaxed) >= limit) {
+          t->partial = true;  // neither its hits nor its count are needed
+          continue;
+        }
+        Bitmap range = NewBitmap();
+        roaring_bitmap_add_range(range.get(), uint64_t{block_at} * kRowsPerBlock,
+                                 std::min<uint64_t>(uint64_t{block_at + 1} * kRowsPerBlock, seg->rows()));
+        s = matcher.MatchWithin(request.query, range.get(), &rows);
+        if (!s.ok()) break;
+        const uint64_t n = roaring_bitmap_get_cardinality(rows.get());
+        t->hits += n;
+        counted->fetch_add(n, std::memory_order_relaxed);
+      }
+      if (loses) continue;
       roaring_init_iterator(rows.get(), it);
       roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>(block_at * kRowsPerBlock));
       if (!it->has_value || it->current_value / kRowsPerBlock != block_at) {
@@ -375,6 +404,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   // needs every segment: they run in parallel, one per core, and are merged
   // in segment order (so that answers never depend on the timing).
   const bool sequential = keys.empty() && request.aggs.empty();
+  std::atomic<uint64_t> counted{0};
   bool stopped_early = false;
   size_t ran = 0;
   if (sequential) {
@@ -389,7 +419,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
         stopped_early = true;
         break;
       }
-      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &t);
+      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &counted, &t);
       if (!t.status.ok()) return t.status;
       so_far += t.hits;
       best_so_far += t.best.size();
@@ -405,7 +435,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
           timed_out.store(true);
           return;
         }
-        tasks[i].status = RunSegment(store, request, keys, wanted, &tasks[i]);
+        tasks[i].status = RunSegment(store, request, keys, wanted, &counted, &tasks[i]);
       }
     };
     const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), tasks.size());
@@ -431,6 +461,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (!t.status.ok()) return t.status;
     ++response->segments_searched;
     total += t.hits;
+    stopped_early = stopped_early || t.partial;
     response->terminated_early = response->terminated_early || t.terminated;
     for (size_t a = 0; a < t.aggs.size() && a < request.aggs.size(); ++a) {
       MergeAggResult(request.aggs[a], std::move(t.aggs[a]), &response->aggs[a]);

@@ -155,6 +155,23 @@ TEST_F(SearcherTest, TopHitsBySortMatchSortingEveryHit) {
       }
     }
   }
+  // Every flow, newest first, counting only up to the default 10,000: the
+  // query is matched block by block and may stop early, but the page is the
+  // same as with an exact count.
+  SearchRequest exact;
+  exact.indices = {"logs-aws.vpcflow-default"};
+  exact.sort = {{"@timestamp", true}};
+  exact.size = 50;
+  exact.track_total_hits = -1;
+  const SearchResponse reference = Run(exact);
+  EXPECT_EQ(reference.total, 30000u);
+  SearchRequest capped = exact;
+  capped.track_total_hits = 10000;
+  const SearchResponse page = Run(capped);
+  EXPECT_EQ(page.total, 10000u);
+  EXPECT_FALSE(page.total_is_exact);
+  ASSERT_EQ(page.hits.size(), reference.hits.size());
+  for (size_t i = 0; i < page.hits.size(); ++i) EXPECT_EQ(page.hits[i].id, reference.hits[i].id) << i;
 }
 
 TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {

@@ -270,6 +270,15 @@ Bitmap SegmentMatcher::AllRows() const {
   return all;
 }
 
+Status SegmentMatcher::MatchWithin(const Query& q, const roaring_bitmap_t* within, Bitmap* rows) {
+  const roaring_bitmap_t* saved = restrict_rows_;
+  restrict_rows_ = within;
+  Status s = Match(q, rows);
+  restrict_rows_ = saved;
+  if (s.ok()) roaring_bitmap_and_inplace(rows->get(), within);
+  return s;
+}
+
 Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
   switch (q.kind) {
     case Query::Kind::kMatchAll: *rows = AllRows(); return Status::OK();

@@ -23,6 +23,8 @@ class SegmentMatcher {
   SegmentMatcher(const SegmentReader* segment, const FieldCatalog* catalog);
 
   Status Match(const Query& query, Bitmap* rows);
+  // The rows of `within` that match (only those are looked at).
+  Status MatchWithin(const Query& query, const roaring_bitmap_t* within, Bitmap* rows);
 
   // The instant "now" names in date math (ms since the epoch); one per
   // request, so that every segment sees the same now.
