@@ -10,6 +10,7 @@
 #include <absl/hash/hash.h>
 #include <xxhash.h>
 
+#include "flowlog/ecs_writer.h"
 #include "flowlog/ip_address.h"
 #include "query/aggregation.h"
 #include "query/aggregation_internal.h"
@@ -633,6 +634,57 @@ class TermsCollector : public BucketCollector {
   std::vector<uint64_t> value_counts_;
 };
 
+// terms on a flow field derived from a stored one (docs/query.md, "Fields"):
+// network.transport from network.iana_number, event.outcome from
+// event.action, network.type from the family of source.ip, and constants.
+// Buckets are keyed by the stored value and named at the end; stored values
+// that name the same bucket merge there, sub-aggregations included.
+class DerivedTermsCollector : public BucketCollector {
+ public:
+  DerivedTermsCollector(const AggRequest& agg, ResolvedField field, FieldCursor cursor)
+      : BucketCollector(agg, 0), field_(std::move(field)), cursor_(std::move(cursor)) {}
+
+ protected:
+  using D = ResolvedField::Derivation;
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    for (size_t at = 0; at < n; ++at) {
+      if (field_.derivation == D::kConstant) {
+        keys->push_back(0);
+      } else {
+        Status s = cursor_.ForEach(rows[at], [&](const ColumnBlock& b, size_t k) {
+          switch (field_.derivation) {
+            case D::kTransport:
+              if (!TransportName(static_cast<uint8_t>(b.values[k])).empty()) keys->push_back(b.values[k]);
+              break;
+            case D::kOutcome: {
+              const std::string& action = (*cursor_.dictionary())[b.values[k]];
+              if (action == "ACCEPT" || action == "REJECT") keys->push_back(action == "ACCEPT" ? 1 : 0);
+              break;
+            }
+            case D::kNetworkType: keys->push_back(b.ip(k).is_v4() ? 4 : 6); break;
+            default: break;
+          }
+        });
+        if (!s.ok()) return s;
+      }
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
+  }
+  AggKey KeyOf(uint64_t key) const override {
+    switch (field_.derivation) {
+      case D::kTransport: return std::string(TransportName(static_cast<uint8_t>(key)));
+      case D::kOutcome: return std::string(key == 1 ? "success" : "failure");
+      case D::kNetworkType: return std::string(key == 4 ? "ipv4" : "ipv6");
+      default: return field_.constant;
+    }
+  }
+
+ private:
+  ResolvedField field_;
+  FieldCursor cursor_;
+};
+
 class DateHistogramCollector : public BucketCollector {
  public:
   DateHistogramCollector(const AggRequest& agg, FieldCursor cursor, DateHistogramRounding rounding)
@@ -1059,6 +1111,26 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
     if (s.ok()) s = c->InitSubs(ctx);
     *out = std::move(c);
     return s;
+  }
+  if (agg.type == T::kTerms && !agg.missing) {
+    const ResolvedField field = ctx.catalog->Resolve(agg.field);
+    using D = ResolvedField::Derivation;
+    if (field.derivation == D::kTransport || field.derivation == D::kOutcome || field.derivation == D::kNetworkType ||
+        field.derivation == D::kConstant) {
+      std::vector<int> columns;
+      for (const std::string& name : field.columns) columns.push_back(ctx.segment->FindColumn(name));
+      FieldCursor cursor;
+      Status s = cursor.Init(*ctx.segment, columns);
+      if (!s.ok()) return s;
+      if (field.derivation != D::kConstant && cursor.parts() == 0) {
+        *out = std::make_unique<EmptyCollector>();
+        return Status::OK();
+      }
+      auto c = std::make_unique<DerivedTermsCollector>(agg, field, std::move(cursor));
+      s = c->InitSubs(ctx);
+      *out = std::move(c);
+      return s;
+    }
   }
   if (agg.type == T::kTopHits) {
     *out = std::make_unique<TopHitsCollector>(agg, ctx);

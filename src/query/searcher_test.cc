@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gen/flow_generator.h"
+#include "query/dsl_parser.h"
 #include "ingest/document_writer.h"
 #include "ingest/flow_ingester.h"
 
@@ -195,6 +196,37 @@ TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {
   EXPECT_TRUE(Search(*store_, r, &resp).ok());
   EXPECT_FALSE(resp.timed_out);
   EXPECT_EQ(resp.total, 10000u);
+}
+
+// terms on derived flow fields agree with terms on the stored fields they
+// come from.
+TEST_F(SearcherTest, TermsOnDerivedFlowFields) {
+  SearchRequest r;
+  r.indices = {"logs-aws.vpcflow-default"};
+  r.size = 0;
+  SearchError error;
+  ASSERT_TRUE(ParseSearchBody(R"({"size":0,"aggs":{
+      "transport":{"terms":{"field":"network.transport"}},
+      "iana":{"terms":{"field":"network.iana_number"}},
+      "outcome":{"terms":{"field":"event.outcome"}},
+      "action":{"terms":{"field":"event.action"}},
+      "type":{"terms":{"field":"network.type"}},
+      "provider":{"terms":{"field":"cloud.provider"}}}})",
+                              &r, &error))
+      << error.reason;
+  r.indices = {"logs-aws.vpcflow-default"};
+  const SearchResponse resp = Run(r);
+  auto count = [&](size_t agg, const AggKey& key) {
+    auto it = resp.aggs[agg].buckets.find(key);
+    return it == resp.aggs[agg].buckets.end() ? uint64_t{0} : it->second.doc_count;
+  };
+  EXPECT_GT(count(0, std::string("tcp")), 0u);
+  EXPECT_EQ(count(0, std::string("tcp")), count(1, int64_t{6}));
+  EXPECT_EQ(count(0, std::string("udp")), count(1, int64_t{17}));
+  EXPECT_EQ(count(2, std::string("success")), count(3, std::string("ACCEPT")));
+  EXPECT_EQ(count(2, std::string("failure")), count(3, std::string("REJECT")));
+  EXPECT_GT(count(4, std::string("ipv4")), 0u);
+  EXPECT_EQ(count(5, std::string("aws")), 30000u);
 }
 
 TEST_F(SearcherTest, TimeRangesSkipWholeSegments) {
