@@ -274,54 +274,14 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     return keys[0].descending ? e < v : e > v;
   };
   const size_t blocks = (seg->rows() + kRowsPerBlock - 1) / kRowsPerBlock;
-  size_t block_at = blocks;  // the block being visited, when reversed
-  roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
-  if (reverse_blocks) it->has_value = false;  // positioned per block below
   Candidate c;
-  while (true) {
-    if (!it->has_value) {
-      if (!reverse_blocks || block_at == 0) break;
-      --block_at;
-      const bool loses = best.size() >= wanted && block_cannot_win(block_at, false);
-      if (lazy) {
-        if (loses && counted->load(std::memory_order_relaxed) >= limit) {
-          t->partial = true;  // neither its hits nor its count are needed
-          continue;
-        }
-        Bitmap range = NewBitmap();
-        roaring_bitmap_add_range(range.get(), uint64_t{block_at} * kRowsPerBlock,
-                                 std::min<uint64_t>(uint64_t{block_at + 1} * kRowsPerBlock, seg->rows()));
-        s = matcher.MatchWithin(request.query, range.get(), &rows);
-        if (!s.ok()) break;
-        const uint64_t n = roaring_bitmap_get_cardinality(rows.get());
-        t->hits += n;
-        counted->fetch_add(n, std::memory_order_relaxed);
-      }
-      if (loses) continue;
-      roaring_init_iterator(rows.get(), it);
-      roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>(block_at * kRowsPerBlock));
-      if (!it->has_value || it->current_value / kRowsPerBlock != block_at) {
-        it->has_value = false;
-        continue;
-      }
-    }
-    if (reverse_blocks && it->current_value / kRowsPerBlock != block_at) {
-      it->has_value = false;  // the end of this block
-      continue;
-    }
-    if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
-    const uint32_t row = it->current_value;
-    if (!reverse_blocks && prune_column >= 0 && best.size() >= wanted && !after &&
-        block_cannot_win(row / kRowsPerBlock, true)) {
-      roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
-      continue;
-    }
-    roaring_advance_uint32_iterator(it);
-    if (prune_column >= 0 && best.size() >= wanted && !after && value_cannot_win(row)) continue;
+  // Offers one row to the heap.
+  auto consider = [&](uint32_t row) -> Status {
+    if (prune_column >= 0 && best.size() >= wanted && !after && value_cannot_win(row)) return Status::OK();
     c.segment = t->ordinal;
     c.row = row;
     c.sort.resize(keys.size());
-    for (size_t k = 0; k < keys.size() && s.ok(); ++k) {
+    for (size_t k = 0; k < keys.size(); ++k) {
       if (keys[k].field == "_score") {
         c.sort[k].kind = SortValue::Kind::kDouble;
         c.sort[k].number = 1.0;
@@ -330,12 +290,12 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
         c.sort[k].integer = static_cast<int64_t>((uint64_t{static_cast<uint32_t>(t->ordinal)} << 32) | c.row);
         c.sort[k].unsigned_integer = static_cast<uint64_t>(c.sort[k].integer);
       } else {
-        s = fetchers[k].Get(c.row, &c.sort[k]);
+        Status st = fetchers[k].Get(c.row, &c.sort[k]);
+        if (!st.ok()) return st;
       }
     }
-    if (!s.ok()) break;
     // A candidate that cannot enter the full heap costs no more.
-    if (best.size() >= wanted && !before(c, best.top())) continue;
+    if (best.size() >= wanted && !before(c, best.top())) return Status::OK();
     if (after) {
       // Only hits strictly after the previous page's last one.
       last.segment = SIZE_MAX;
@@ -343,13 +303,57 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
       for (size_t k = 0; k < keys.size(); ++k) {
         last.sort[k] = AfterValue(request.search_after[k], request.search_after_null[k], c.sort[k]);
       }
-      if (!before(last, c)) continue;
+      if (!before(last, c)) return Status::OK();
     }
     if (best.size() >= wanted) best.pop();
     best.push(std::move(c));
     c = Candidate{};
+    return Status::OK();
+  };
+  if (reverse_blocks) {
+    std::vector<uint32_t> block_rows;
+    for (size_t block_at = blocks; block_at-- > 0 && s.ok();) {
+      const bool loses = best.size() >= wanted && block_cannot_win(block_at, false);
+      const uint64_t lo = uint64_t{block_at} * kRowsPerBlock;
+      const uint64_t hi = std::min<uint64_t>(lo + kRowsPerBlock, seg->rows());
+      if (lazy) {
+        if (loses && counted->load(std::memory_order_relaxed) >= limit) {
+          t->partial = true;  // neither its hits nor its count are needed
+          continue;
+        }
+        Bitmap range = NewBitmap();
+        roaring_bitmap_add_range(range.get(), lo, hi);
+        s = matcher.MatchWithin(request.query, range.get(), &rows);
+        if (!s.ok()) break;
+        const uint64_t n = roaring_bitmap_get_cardinality(rows.get());
+        t->hits += n;
+        counted->fetch_add(n, std::memory_order_relaxed);
+      }
+      if (loses) continue;
+      // The block's rows, last first: in time-ordered data the newest, so
+      // that the heap fills with winners and later rows lose cheaply.
+      block_rows.resize(roaring_bitmap_range_cardinality(rows.get(), lo, hi));
+      if (block_rows.empty()) continue;
+      roaring_uint32_iterator_t at;
+      roaring_init_iterator(rows.get(), &at);
+      roaring_move_uint32_iterator_equalorlarger(&at, static_cast<uint32_t>(lo));
+      roaring_read_uint32_iterator(&at, block_rows.data(), static_cast<uint32_t>(block_rows.size()));
+      for (auto r = block_rows.rbegin(); r != block_rows.rend() && s.ok(); ++r) s = consider(*r);
+    }
+  } else {
+    roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
+    while (it->has_value && s.ok()) {
+      if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
+      const uint32_t row = it->current_value;
+      if (prune_column >= 0 && best.size() >= wanted && !after && block_cannot_win(row / kRowsPerBlock, true)) {
+        roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
+        continue;
+      }
+      roaring_advance_uint32_iterator(it);
+      s = consider(row);
+    }
+    roaring_free_uint32_iterator(it);
   }
-  roaring_free_uint32_iterator(it);
   if (!s.ok()) return s;
   t->best.reserve(best.size());
   while (!best.empty()) {
