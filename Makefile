@@ -36,6 +36,10 @@ run: build
 	$(BUILD)/flowdex ingest --data $(DATA) $(SAMPLE)
 	@echo; echo "== verified (flowdex check) =="
 	$(BUILD)/flowdex check --data $(DATA) --columns
+	@echo; echo "== the seed's KQL, newest first, with the top rejected ports (flowdex query) =="
+	$(BUILD)/flowdex query --data $(DATA) '{"size":2,"sort":[{"@timestamp":"desc"}],"query":{"kql":{"query":"source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*"}},"aggs":{"ports":{"terms":{"field":"destination.port","size":5}}}}' | python3 -m json.tool
+	@echo; echo "== top talkers by bytes over the last hour (flowdex query) =="
+	$(BUILD)/flowdex query --data $(DATA) '{"size":0,"query":{"range":{"@timestamp":{"gte":"now-1h"}}},"aggs":{"talkers":{"terms":{"field":"source.ip","size":5,"order":{"bytes":"desc"}},"aggs":{"bytes":{"sum":{"field":"network.bytes"}}}}}}' | python3 -m json.tool
 
 test: build fuzz test-unit
 
