@@ -101,6 +101,7 @@ class TermFilter {
     if (!agg.exclude_regex.empty()) exclude_ = std::make_unique<RE2>(agg.exclude_regex, RE2::Quiet);
   }
   bool Allows(const AggKey& key) const {
+    if (!include_ && !exclude_ && agg_.include_values.empty() && agg_.exclude_values.empty()) return true;
     const std::string text = KeyText(key);
     if (include_ && !RE2::FullMatch(text, *include_)) return false;
     if (exclude_ && RE2::FullMatch(text, *exclude_)) return false;
@@ -310,26 +311,39 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
 
 void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
   const TermFilter filter(agg);
-  std::vector<std::pair<const AggKey*, const AggBucket*>> buckets;
-  uint64_t total = 0;
-  for (const auto& [key, b] : r.buckets) {
-    if (!filter.Allows(key)) continue;
-    total += b.doc_count;
-    if (b.doc_count >= agg.min_doc_count) buckets.emplace_back(&key, &b);
-  }
   std::vector<AggRequest::Order> order = agg.order;
   if (order.empty()) order.push_back({"_count", true});
   // Ties are broken by key ascending, as Elasticsearch does.
   if (order.back().by != "_key") order.push_back({"_key", false});
-  std::stable_sort(buckets.begin(), buckets.end(), [&](const auto& a, const auto& b) {
+  struct Entry {
+    const AggKey* key;
+    const AggBucket* bucket;
+    std::vector<std::optional<double>> by;  // the sub-aggregation values the order names, once per bucket
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  for (const auto& [key, b] : r.buckets) {
+    if (!filter.Allows(key)) continue;
+    total += b.doc_count;
+    if (b.doc_count < agg.min_doc_count) continue;
+    Entry e{&key, &b, {}};
+    for (const AggRequest::Order& o : order) {
+      if (o.by != "_key" && o.by != "_term" && o.by != "_count") e.by.push_back(SubValue(agg, b, o.by));
+    }
+    entries.push_back(std::move(e));
+  }
+  auto before = [&](const Entry& a, const Entry& b) {
+    size_t sub = 0;
     for (const AggRequest::Order& o : order) {
       int c = 0;
       if (o.by == "_key" || o.by == "_term") {
-        c = *a.first < *b.first ? -1 : *b.first < *a.first ? 1 : 0;
+        c = *a.key < *b.key ? -1 : *b.key < *a.key ? 1 : 0;
       } else if (o.by == "_count") {
-        c = a.second->doc_count < b.second->doc_count ? -1 : a.second->doc_count > b.second->doc_count ? 1 : 0;
+        c = a.bucket->doc_count < b.bucket->doc_count ? -1 : a.bucket->doc_count > b.bucket->doc_count ? 1 : 0;
       } else {
-        const auto va = SubValue(agg, *a.second, o.by), vb = SubValue(agg, *b.second, o.by);
+        const auto& va = a.by[sub];
+        const auto& vb = b.by[sub];
+        ++sub;
         // Buckets without a value go last whichever the direction.
         if (va.has_value() != vb.has_value()) return va.has_value();
         if (va && *va != *vb) c = *va < *vb ? -1 : 1;
@@ -337,8 +351,13 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
       if (c != 0) return o.descending ? c > 0 : c < 0;
     }
     return false;
-  });
-  if (buckets.size() > agg.size) buckets.resize(agg.size);
+  };
+  // Keys are distinct, so the order is total: only the first `size` need sorting.
+  const size_t shown_count = std::min<size_t>(entries.size(), agg.size);
+  std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(shown_count), entries.end(), before);
+  entries.resize(shown_count);
+  std::vector<std::pair<const AggKey*, const AggBucket*>> buckets;
+  for (const Entry& e : entries) buckets.emplace_back(e.key, e.bucket);
   uint64_t shown = 0;
   for (const auto& b : buckets) shown += b.second->doc_count;
   w.Key("doc_count_error_upper_bound");

@@ -1249,7 +1249,11 @@ void MergeBucket(const AggRequest& agg, AggBucket&& from, AggBucket* into) {
 }  // namespace
 
 void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
-  for (auto& [key, bucket] : from.buckets) MergeBucket(agg, std::move(bucket), &into->buckets[key]);
+  if (into->buckets.empty()) {
+    into->buckets = std::move(from.buckets);  // the first segment's buckets as they are
+  } else {
+    for (auto& [key, bucket] : from.buckets) MergeBucket(agg, std::move(bucket), &into->buckets[key]);
+  }
   if (into->composite.empty()) {
     into->composite = std::move(from.composite);
   } else {

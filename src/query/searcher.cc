@@ -20,6 +20,7 @@
 #include "query/segment_matcher.h"
 #include "store/segment_reader.h"
 #include "util/glob.h"
+#include "util/thread_pool.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -442,11 +443,10 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
         tasks[i].status = RunSegment(store, request, keys, wanted, &counted, &tasks[i]);
       }
     };
-    const size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), tasks.size());
-    std::vector<std::thread> pool;
-    for (size_t i = 1; i < threads; ++i) pool.emplace_back(work);
-    work();
-    for (std::thread& th : pool) th.join();
+    // The caller and the shared pool's workers take segments in turn.
+    ThreadPool* pool = ThreadPool::Shared();
+    const size_t helpers = std::min(pool->size(), tasks.empty() ? size_t{0} : tasks.size() - 1);
+    pool->RunOnAll(helpers, work);
     if (Status s = interrupted(); !s.ok()) return s;
     response->timed_out = timed_out.load();
     ran = tasks.size();
