@@ -14,7 +14,7 @@ set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 records=${RECORDS:-10000000}
 files=${FILES:-100}
-repeat=${REPEAT:-10}
+repeat=${REPEAT:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 flowdex="$build/flowdex"
 data="$build/bench-data/v2-$records-$files"
