@@ -18,11 +18,22 @@
 
 namespace {
 
+namespace fs = std::filesystem;
+
 std::unique_ptr<flowdex::Store> g_store;
 
+// The store's directory, removed when the fuzzer exits.
+struct TempRoot {
+  fs::path path = fs::temp_directory_path() / ("flowdex_search_fuzz_" + std::to_string(::getpid()));
+  ~TempRoot() {
+    g_store.reset();
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+} g_root;
+
 void BuildStore() {
-  namespace fs = std::filesystem;
-  const fs::path root = fs::temp_directory_path() / ("flowdex_search_fuzz_" + std::to_string(::getpid()));
+  const fs::path& root = g_root.path;
   fs::remove_all(root);
   flowdex::FlowGenOptions g;
   g.records = 2000;

@@ -13,7 +13,7 @@
 #include "query/aggregation.h"
 #include "query/aggregation_internal.h"
 #include "query/cardinality_sketch.h"
-#include "query/sort_value_json.h"
+#include "query/hit_json.h"
 
 namespace flowdex {
 
@@ -449,24 +449,8 @@ void WriteTopHits(Writer& w, const AggRequest& agg, const AggResult& r) {
   w.StartArray();
   for (size_t i = agg.from; i < r.hits.size(); ++i) {
     const AggHit& h = r.hits[i];
-    w.StartObject();
-    w.Key("_index");
-    Str(w, h.index);
-    w.Key("_id");
-    Str(w, h.id);
-    w.Key("_score");
-    scored ? w.Double(1.0) : w.Null();
-    if (agg.fetch_source) {
-      w.Key("_source");
-      w.RawValue(h.source.data(), h.source.size(), rapidjson::kObjectType);
-    }
-    if (!scored) {
-      w.Key("sort");
-      w.StartArray();
-      for (const SortValue& v : h.sort) WriteSortValueJson(w, v);
-      w.EndArray();
-    }
-    w.EndObject();
+    WriteHitJson(w, h.index, h.id, !scored, agg.fetch_source ? &h.source : nullptr, nullptr,
+                 scored ? nullptr : &h.sort);
   }
   w.EndArray();
   w.EndObject();

@@ -351,8 +351,21 @@ class BucketCollector : public Collector {
   // or several) to *keys, and for each key the index of its row in `rows`
   // to *owners (a row's keys together, rows in order).
   virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) = 0;
-  // The result key of a key from Keys().
+  // The result key of a key from KeysFor().
   virtual AggKey KeyOf(uint64_t key) const = 0;
+
+  // The loop of every KeysFor: keys_of(row) appends that row's keys to
+  // *keys; each new key's owner is the row's index.
+  template <typename KeysOfRow>
+  static Status PerRow(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners,
+                       KeysOfRow&& keys_of) {
+    for (size_t at = 0; at < n; ++at) {
+      Status s = keys_of(rows[at]);
+      if (!s.ok()) return s;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
+  }
 
   const AggRequest& agg_;
   BucketTable table_;
@@ -598,19 +611,12 @@ class TermsCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
       const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
-        if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
-        return s;
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+      Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
+      if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
+      return s;
+    });
   }
   AggKey KeyOf(uint64_t key) const override {
     if (key == kMissingKey) {
@@ -647,29 +653,26 @@ class DerivedTermsCollector : public BucketCollector {
  protected:
   using D = ResolvedField::Derivation;
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
       if (field_.derivation == D::kConstant) {
         keys->push_back(0);
-      } else {
-        Status s = cursor_.ForEach(rows[at], [&](const ColumnBlock& b, size_t k) {
-          switch (field_.derivation) {
-            case D::kTransport:
-              if (!TransportName(static_cast<uint8_t>(b.values[k])).empty()) keys->push_back(b.values[k]);
-              break;
-            case D::kOutcome: {
-              const std::string& action = (*cursor_.dictionary())[b.values[k]];
-              if (action == "ACCEPT" || action == "REJECT") keys->push_back(action == "ACCEPT" ? 1 : 0);
-              break;
-            }
-            case D::kNetworkType: keys->push_back(b.ip(k).is_v4() ? 4 : 6); break;
-            default: break;
-          }
-        });
-        if (!s.ok()) return s;
+        return Status::OK();
       }
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        switch (field_.derivation) {
+          case D::kTransport:
+            if (!TransportName(static_cast<uint8_t>(b.values[k])).empty()) keys->push_back(b.values[k]);
+            break;
+          case D::kOutcome: {
+            const std::string& action = (*cursor_.dictionary())[b.values[k]];
+            if (action == "ACCEPT" || action == "REJECT") keys->push_back(action == "ACCEPT" ? 1 : 0);
+            break;
+          }
+          case D::kNetworkType: keys->push_back(b.ip(k).is_v4() ? 4 : 6); break;
+          default: break;
+        }
+      });
+    });
   }
   AggKey KeyOf(uint64_t key) const override {
     switch (field_.derivation) {
@@ -692,29 +695,21 @@ class DateHistogramCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-          const int64_t ms = static_cast<int64_t>(b.values[k]);
-          if (agg_.hard_min && ms < *agg_.hard_min) return;
-          if (agg_.hard_max && ms > *agg_.hard_max) return;
-          // Same bucket as the previous value: no rounding needed (flows come in time order).
-          if (ms >= last_lo_ && ms < last_hi_) {
-            keys->push_back(static_cast<uint64_t>(last_lo_));
-            return;
-          }
-          last_lo_ = rounding_.Key(ms);
-          last_hi_ = rounding_.Next(last_lo_);
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        const int64_t ms = static_cast<int64_t>(b.values[k]);
+        if (agg_.hard_min && ms < *agg_.hard_min) return;
+        if (agg_.hard_max && ms > *agg_.hard_max) return;
+        // Same bucket as the previous value: no rounding needed (flows come in time order).
+        if (ms >= last_lo_ && ms < last_hi_) {
           keys->push_back(static_cast<uint64_t>(last_lo_));
-        });
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+          return;
+        }
+        last_lo_ = rounding_.Key(ms);
+        last_hi_ = rounding_.Next(last_lo_);
+        keys->push_back(static_cast<uint64_t>(last_lo_));
+      });
+    });
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -730,24 +725,16 @@ class HistogramCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-          const double v = AsDouble(b.type, b.values[k]);
-          if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
-          const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
-          uint64_t bits;
-          std::memcpy(&bits, &key, 8);
-          keys->push_back(bits);
-        });
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        const double v = AsDouble(b.type, b.values[k]);
+        if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
+        const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
+        uint64_t bits;
+        std::memcpy(&bits, &key, 8);
+        keys->push_back(bits);
+      });
+    });
   }
   AggKey KeyOf(uint64_t key) const override {
     double d;
@@ -767,23 +754,15 @@ class RangeCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-          const double v = AsDouble(b.type, b.values[k]);
-          for (size_t i = 0; i < agg_.ranges.size(); ++i) {
-            const auto& rg = agg_.ranges[i];
-            if ((!rg.from || v >= *rg.from) && (!rg.to || v < *rg.to)) keys->push_back(i);
-          }
-        });
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        const double v = AsDouble(b.type, b.values[k]);
+        for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+          const auto& rg = agg_.ranges[i];
+          if ((!rg.from || v >= *rg.from) && (!rg.to || v < *rg.to)) keys->push_back(i);
+        }
+      });
+    });
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -798,26 +777,18 @@ class IpRangeCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-          if (b.type != ColumnType::kIp) return;
-          const std::array<uint8_t, 16> v = IpSortKey(b.ip(k));
-          for (size_t i = 0; i < agg_.ranges.size(); ++i) {
-            const auto& rg = agg_.ranges[i];
-            if (rg.has_ip_from && v < rg.ip_from) continue;
-            if (rg.has_ip_to && (rg.ip_to_inclusive ? v > rg.ip_to : v >= rg.ip_to)) continue;
-            keys->push_back(i);
-          }
-        });
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        if (b.type != ColumnType::kIp) return;
+        const std::array<uint8_t, 16> v = IpSortKey(b.ip(k));
+        for (size_t i = 0; i < agg_.ranges.size(); ++i) {
+          const auto& rg = agg_.ranges[i];
+          if (rg.has_ip_from && v < rg.ip_from) continue;
+          if (rg.has_ip_to && (rg.ip_to_inclusive ? v > rg.ip_to : v >= rg.ip_to)) continue;
+          keys->push_back(i);
+        }
+      });
+    });
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
@@ -831,20 +802,12 @@ class MissingCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        bool any = false;
-        Status s = cursor_.ForEach(row, [&](const ColumnBlock&, size_t) { any = true; });
-        if (!any) keys->push_back(0);
-        return s;
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      bool any = false;
+      Status s = cursor_.ForEach(row, [&](const ColumnBlock&, size_t) { any = true; });
+      if (!any) keys->push_back(0);
+      return s;
+    });
   }
   AggKey KeyOf(uint64_t) const override { return int64_t{0}; }
 
@@ -870,20 +833,12 @@ class FiltersCollector : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    for (size_t at = 0; at < n; ++at) {
-      const uint32_t row = rows[at];
-      const size_t before = keys->size();
-      (void)before;
-      Status status = [&]() -> Status {
-        for (size_t i = 0; i < matches_.size(); ++i) {
-          if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
-        }
-        return Status::OK();
-      }();
-      if (!status.ok()) return status;
-      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
-    }
-    return Status::OK();
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      for (size_t i = 0; i < matches_.size(); ++i) {
+        if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
+      }
+      return Status::OK();
+    });
   }
   AggKey KeyOf(uint64_t key) const override { return agg_.filters[key].first; }
 

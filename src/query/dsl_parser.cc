@@ -23,6 +23,12 @@ namespace {
 
 using Value = rapidjson::Value;
 
+// An Elasticsearch time value: "250ms", "30s", "5m", "1h", "1d" (weeks
+// are calendar units there, not time values).
+bool ReadTimeValue(std::string_view text, int64_t* ms) {
+  return !text.empty() && text.back() != 'w' && ParseDuration(text, ms).ok();
+}
+
 // Parsing state: the body (to locate tokens for error positions) and the error.
 class Parser {
  public:
@@ -857,20 +863,6 @@ class Parser {
     return best;
   }
 
-  // "30s", "5m", "1h", "1d", "250ms" (date_histogram's fixed_interval, offset).
-  static bool ReadTimeValue(const std::string& text, int64_t* ms) {
-    size_t digits = 0;
-    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-    if (digits == 0 || digits > 12) return false;
-    const std::string unit = text.substr(digits);
-    const int64_t n = std::stoll(text.substr(0, digits));
-    const int64_t per = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
-                      : unit == "d" ? 86400000 : 0;
-    if (per == 0) return false;
-    *ms = n * per;
-    return true;
-  }
-
   // A histogram bound: a number, or for date_histogram a date (math allowed).
   bool ReadBound(const Value& v, const AggRequest* agg, bool upper, double* out) {
     if (v.IsNumber()) return *out = v.GetDouble(), true;
@@ -1193,17 +1185,10 @@ bool ParseSourceFilter(Parser& p, const Value& v, SearchRequest* request) {
   return true;
 }
 
-// "30s", "500ms", "1m", or a bare number of milliseconds.
+// "500ms", "30s", "1m", or a bare number of milliseconds.
 bool ReadTimeout(const std::string& text, int64_t* ms) {
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits == 0 || digits > 12) return false;
-  const int64_t n = std::stoll(text.substr(0, digits));
-  const std::string unit = text.substr(digits);
-  const int64_t per = unit.empty() || unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : 0;
-  if (per == 0) return false;
-  *ms = n * per;
-  return true;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return ParseDuration(text + "ms", ms).ok();
+  return ReadTimeValue(text, ms);
 }
 
 }  // namespace

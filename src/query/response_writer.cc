@@ -3,7 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "query/sort_value_json.h"
+#include "query/hit_json.h"
 
 namespace flowdex {
 
@@ -74,32 +74,8 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   w.Key("hits");
   w.StartArray();
   for (const SearchHit& h : response.hits) {
-    w.StartObject();
-    w.Key("_index");
-    Str(w, h.index);
-    w.Key("_id");
-    Str(w, h.id);
-    w.Key("_score");
-    if (sorted) {
-      w.Null();
-    } else {
-      w.Double(1.0);
-    }
-    if (request.fetch_source) {
-      w.Key("_source");
-      w.RawValue(h.source.data(), h.source.size(), rapidjson::kObjectType);
-    }
-    if (!request.fields.empty()) {
-      w.Key("fields");
-      w.RawValue(h.fields.data(), h.fields.size(), rapidjson::kObjectType);
-    }
-    if (sorted) {
-      w.Key("sort");
-      w.StartArray();
-      for (const SortValue& v : h.sort) WriteSortValueJson(w, v);
-      w.EndArray();
-    }
-    w.EndObject();
+    WriteHitJson(w, h.index, h.id, sorted, request.fetch_source ? &h.source : nullptr,
+                 request.fields.empty() ? nullptr : &h.fields, sorted ? &h.sort : nullptr);
   }
   w.EndArray();
   w.EndObject();

@@ -159,18 +159,11 @@ double StoredDouble(uint64_t bits) {
 
 // Decodes the blocks of `column` that `block_ok` lets through (and, with
 // `pages`, only their listed pages) and adds to *rows every row for which
-// some value satisfies `pred(block, value index)`.
+// some value satisfies `pred(block, value index)`. With `restrict_rows`,
+// only those rows are tested (the others are left out of the answer).
 template <typename BlockOk, typename Pred>
 Status Scan(const SegmentReader& seg, int column, const roaring_bitmap_t* pages, BlockOk&& block_ok, Pred&& pred,
-            Bitmap* rows, uint64_t* blocks_read, const roaring_bitmap_t* restrict_pages,
-            const roaring_bitmap_t* restrict_rows = nullptr) {
-  // Pages to read: those the postings name, among those still in question.
-  Bitmap combined;
-  if (restrict_pages != nullptr) {
-    combined = pages != nullptr ? Bitmap(roaring_bitmap_and(pages, restrict_pages))
-                                : Bitmap(roaring_bitmap_copy(restrict_pages));
-    pages = combined.get();
-  }
+            Bitmap* rows, uint64_t* blocks_read, const roaring_bitmap_t* restrict_rows) {
   const ColumnMeta& meta = seg.meta().columns[column];
   std::shared_ptr<const ColumnBlock> shared;
   std::vector<uint32_t> hits, candidates;
@@ -287,7 +280,12 @@ Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
     default: break;
   }
   FilterCache* cache = FilterCache::Shared();
-  const std::string key = cache->enabled() ? FilterCache::KeyOf(q) : std::string();
+  if (!cache->enabled()) return MatchLeaf(q, rows);
+  // A leaf's key is made once per matcher (newest-first searches match the
+  // same leaves block after block).
+  auto [entry, fresh] = cache_keys_.try_emplace(&q);
+  if (fresh) entry->second = FilterCache::KeyOf(q);
+  const std::string& key = entry->second;
   if (key.empty()) return MatchLeaf(q, rows);
   if (auto hit = cache->Lookup(segment_->id(), key)) {
     *rows = Bitmap(restrict_rows_ != nullptr ? roaring_bitmap_and(hit->get(), restrict_rows_)
@@ -297,11 +295,9 @@ Status SegmentMatcher::Match(const Query& q, Bitmap* rows) {
   }
   if (!cache->WorthCaching(segment_->id(), key)) return MatchLeaf(q, rows);
   // Cached for later: evaluated over the whole segment.
-  const roaring_bitmap_t* saved_pages = restrict_pages_;
   const roaring_bitmap_t* saved_rows = restrict_rows_;
-  restrict_pages_ = restrict_rows_ = nullptr;
+  restrict_rows_ = nullptr;
   Status s = MatchLeaf(q, rows);
-  restrict_pages_ = saved_pages;
   restrict_rows_ = saved_rows;
   if (!s.ok()) return s;
   cache->Insert(segment_->id(), key, Bitmap(roaring_bitmap_copy(rows->get())));
@@ -344,22 +340,14 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   for (const Query* c : required) ordered.push_back({{Cost(*c), EstimatePages(*c)}, c});
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 0; i < ordered.size(); ++i) required[i] = ordered[i].second;
-  const roaring_bitmap_t* outer_restrict = restrict_pages_;
   const roaring_bitmap_t* outer_rows = restrict_rows_;
-  // Later clauses only look at the rows (and pages) still in question: the
-  // result so far, which is already within the outer restriction.
-  // (The rows restriction makes a pages restriction redundant: scans only
-  // visit the blocks holding candidate rows, and only those rows.)
-  auto narrow = [&] {
-    restrict_pages_ = outer_restrict;
-    restrict_rows_ = result.get();
-  };
+  // Later clauses only look at the rows still in question: the result so
+  // far, which is already within the outer restriction.
   for (size_t i = 0; i < required.size(); ++i) {
-    if (i > 0) narrow();
+    if (i > 0) restrict_rows_ = result.get();
     Bitmap m;
     within_restriction_ = false;
     Status s = Match(*required[i], &m);
-    restrict_pages_ = outer_restrict;
     restrict_rows_ = outer_rows;
     if (!s.ok()) return s;
     // (Only a leaf's own answer: a nested bool's clauses set the flag too.)
@@ -379,20 +367,14 @@ Status SegmentMatcher::MatchBool(const Query& q, Bitmap* rows) {
   // remaining clauses is a copy.
   Bitmap candidates;
   if (!required.empty()) {
-    narrow();
     candidates = Bitmap(roaring_bitmap_copy(result.get()));
     restrict_rows_ = candidates.get();
   }
   struct Restore {
     const roaring_bitmap_t*& slot;
     const roaring_bitmap_t* value;
-    const roaring_bitmap_t*& rows_slot;
-    const roaring_bitmap_t* rows_value;
-    ~Restore() {
-      slot = value;
-      rows_slot = rows_value;
-    }
-  } restore{restrict_pages_, outer_restrict, restrict_rows_, outer_rows};
+    ~Restore() { slot = value; }
+  } restore{restrict_rows_, outer_rows};
   const int msm = q.minimum_should_match >= 0
                       ? q.minimum_should_match
                       : (!q.should.empty() && q.must.empty() && q.filter.empty() ? 1 : 0);
@@ -495,14 +477,14 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
         if (id.compare(0, dash, hash) != 0) continue;
         Bitmap by_source = NewBitmap(), by_offset = NewBitmap();
         s = Scan(*segment_, src, nullptr, AnyBlock,
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_, restrict_pages_, restrict_rows_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == code; }, &by_source, &blocks_read_, restrict_rows_);
         if (!s.ok()) return s;
         const std::string offset = v.text.substr(dash + 1);
         char* end = nullptr;
         const unsigned long long o = std::strtoull(offset.c_str(), &end, 10);
         if (offset.empty() || end != offset.c_str() + offset.size()) continue;
         s = Scan(*segment_, off, nullptr, [&](const BlockStats& st) { return st.min <= o && o <= st.max; },
-                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_, restrict_pages_, restrict_rows_);
+                 [&](const ColumnBlock& b, size_t k) { return b.values[k] == o; }, &by_offset, &blocks_read_, restrict_rows_);
         if (!s.ok()) return s;
         roaring_bitmap_and_inplace(by_source.get(), by_offset.get());
         roaring_bitmap_or_inplace(rows->get(), by_source.get());
@@ -578,7 +560,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
                     const std::string_view name = TransportName(static_cast<uint8_t>(b.values[k]));
                     return exists ? !name.empty() : names.count(std::string(name)) > 0;
                   },
-                  rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  rows, &blocks_read_, restrict_rows_);
     }
     case D::kNetworkType: {
       const int col = segment_->FindColumn("source.ip");
@@ -591,7 +573,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
       }
       return Scan(*segment_, col, nullptr, AnyBlock,
                   [&](const ColumnBlock& b, size_t k) { return b.ip(k).is_v4() ? want4 : want6; }, rows,
-                  &blocks_read_, restrict_pages_, restrict_rows_);
+                  &blocks_read_, restrict_rows_);
     }
     case D::kTcpFlagsNames: {
       const int col = segment_->FindColumn("aws.vpcflow.tcp_flags");
@@ -608,7 +590,7 @@ Status SegmentMatcher::MatchLeaf(const Query& q, Bitmap* rows) {
       if (q.kind == Query::Kind::kExists) mask = 0x3f;
       if (mask == 0) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows, &blocks_read_, restrict_rows_);
     }
   }
   for (const std::string& name : field.columns) {
@@ -628,7 +610,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
   const std::string& field = q.field;
   if (q.kind == Query::Kind::kExists) {
     return Scan(*segment_, col, nullptr, AnyBlock, [](const ColumnBlock&, size_t) { return true; }, rows,
-                &blocks_read_, restrict_pages_, restrict_rows_);
+                &blocks_read_, restrict_rows_);
   }
   const bool is_set = q.kind == Query::Kind::kTerm || q.kind == Query::Kind::kTerms || q.kind == Query::Kind::kIds ||
                       q.kind == Query::Kind::kMatchPhrase;
@@ -661,7 +643,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       }
       if (!any) return Status::OK();
       return Scan(*segment_, col, nullptr, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_rows_);
     }
     if (type == ColumnType::kText && q.kind == Query::Kind::kMatchPhrase) {
       std::vector<std::string> phrase;
@@ -681,7 +663,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_rows_);
     }
     if (type == ColumnType::kText && (q.kind == Query::Kind::kMatch || is_set)) {
       // Full text: the query's tokens against each value's tokens.
@@ -721,7 +703,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
         page_filter = pages.get();
       }
       return Scan(*segment_, col, page_filter, AnyBlock,
-                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]]; }, rows, &blocks_read_, restrict_rows_);
     }
     // Keywords: decide per dictionary entry, then scan codes.
     std::vector<uint8_t> wanted(dict->size(), 0);
@@ -776,10 +758,10 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
     auto in_range = [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; };
     if (codes.size() == 1) {
       return Scan(*segment_, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; },
-                  rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                  rows, &blocks_read_, restrict_rows_);
     }
     return Scan(*segment_, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]] != 0; },
-                rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                rows, &blocks_read_, restrict_rows_);
   }
 
   if (type == ColumnType::kIp) {
@@ -878,7 +860,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   }
                   return false;
                 },
-                rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                rows, &blocks_read_, restrict_rows_);
   }
 
   if (type == ColumnType::kDouble) {
@@ -916,7 +898,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   if (range) return (lo_open ? d > lo : d >= lo) && (hi_open ? d < hi : d <= hi);
                   return std::find(set.begin(), set.end(), d) != set.end();
                 },
-                rows, &blocks_read_, restrict_pages_, restrict_rows_);
+                rows, &blocks_read_, restrict_rows_);
   }
 
   // Integers, timestamps and booleans: compare as wide integers.
@@ -1018,7 +1000,7 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                 if (set.empty()) return v >= lo && v <= hi;
                 return std::binary_search(set.begin(), set.end(), v);
               },
-              rows, &blocks_read_, restrict_pages_, restrict_rows_);
+              rows, &blocks_read_, restrict_rows_);
 }
 
 }  // namespace flowdex

@@ -9,6 +9,8 @@
 // type (a word for a port) is an InvalidArgument error.
 #pragma once
 
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "query/field_catalog.h"
@@ -47,15 +49,15 @@ class SegmentMatcher {
   const FieldCatalog* catalog_;
   uint64_t blocks_read_ = 0;
   int64_t now_ms_ = 0;
-  // While a bool's later clauses run: the pages where rows are still in
-  // question (nullptr: all).
-  const roaring_bitmap_t* restrict_pages_ = nullptr;
-  // ...and the rows still in question (nullptr: all); leaves may leave
-  // other rows out of their answer, since it is intersected with these.
+  // While a bool's later clauses run: the rows still in question (nullptr:
+  // all); leaves may leave other rows out of their answer, since it is
+  // intersected with these.
   const roaring_bitmap_t* restrict_rows_ = nullptr;
   // Set by a leaf whose answer is known to lie within restrict_rows_ (so
   // the bool need not intersect it again).
   bool within_restriction_ = false;
+  // Filter-cache keys of the leaves seen, by leaf ("" : not cacheable).
+  std::unordered_map<const Query*, std::string> cache_keys_;
 };
 
 }  // namespace flowdex

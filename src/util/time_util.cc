@@ -235,22 +235,22 @@ int64_t CurrentTimeMillis() {
 }
 
 Status ParseDuration(std::string_view text, int64_t* ms) {
+  auto bad = [&] {
+    return Status::InvalidArgument("cannot read duration '" + std::string(text) + "': use 30d, 12h, 90m, 45s or 2w");
+  };
   int64_t amount = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), amount);
-  if (ec != std::errc() || p == text.data() || p + 1 != text.data() + text.size() || amount < 0) {
-    return Status::InvalidArgument("cannot read duration '" + std::string(text) + "': use 30d, 12h, 90m, 45s or 2w");
-  }
-  int64_t unit = 0;
-  switch (*p) {
-    case 's': unit = 1000; break;
-    case 'm': unit = 60 * 1000; break;
-    case 'h': unit = 3600 * 1000; break;
-    case 'd': unit = 86400 * 1000; break;
-    case 'w': unit = 7 * 86400 * 1000LL; break;
-    default:
-      return Status::InvalidArgument("cannot read duration '" + std::string(text) + "': use 30d, 12h, 90m, 45s or 2w");
-  }
-  *ms = amount * unit;
+  if (ec != std::errc() || p == text.data() || amount < 0) return bad();
+  const std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
+  const int64_t per = unit == "ms"  ? 1
+                      : unit == "s" ? 1000
+                      : unit == "m" ? 60 * 1000
+                      : unit == "h" ? 3600 * 1000
+                      : unit == "d" ? 86400 * 1000
+                      : unit == "w" ? 7 * 86400 * 1000LL
+                                    : 0;
+  if (per == 0 || amount > INT64_MAX / per) return bad();
+  *ms = amount * per;
   return Status::OK();
 }
 

@@ -46,7 +46,7 @@ bool ParseIsoDate(std::string_view text, int64_t* epoch_ms, bool* has_zone = nul
 // Milliseconds since the Unix epoch, from the system clock.
 int64_t CurrentTimeMillis();
 
-// Parses a duration such as "30d", "12h", "90m", "45s" or "2w" into
+// Parses a duration such as "30d", "12h", "90m", "45s", "250ms" or "2w" into
 // milliseconds.
 Status ParseDuration(std::string_view text, int64_t* ms);
 

@@ -92,7 +92,11 @@ TEST(TimeUtil, ParsesDurations) {
   EXPECT_EQ(ms, 14LL * 86400 * 1000);
   ASSERT_TRUE(ParseDuration("45s", &ms).ok());
   EXPECT_EQ(ms, 45000);
-  for (const char* bad : {"", "d", "30", "30x", "-5d", "1.5h", "30dd"}) EXPECT_FALSE(ParseDuration(bad, &ms).ok()) << bad;
+  ASSERT_TRUE(ParseDuration("250ms", &ms).ok());
+  EXPECT_EQ(ms, 250);
+  for (const char* bad : {"", "d", "30", "30x", "-5d", "1.5h", "30dd", "30mss", "99999999999999999d"}) {
+    EXPECT_FALSE(ParseDuration(bad, &ms).ok()) << bad;
+  }
 }
 
 }  // namespace
