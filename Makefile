@@ -21,25 +21,26 @@ $(BUILD)/build.ninja: CMakeLists.txt | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until `flowdex serve` exists: make a realistic sample of flow logs (two hours
-# up to now, as AWS lays them out in S3), show how flowdex reads them, load
-# them into the store in ./flowdex-data and verify it.
-DATA ?= flowdex-data
+# Make a realistic sample of flow logs (two hours up to now, as AWS lays them
+# out in S3), load it into ./flowdex-data, show a few searches, then serve the
+# Elasticsearch-compatible API on 127.0.0.1:9200 (Ctrl-C stops it). Flow-log
+# files dropped into $(INBOX) are ingested while it runs.
+DATA   ?= flowdex-data
+INBOX  ?= $(BUILD)/inbox
+LISTEN ?= 127.0.0.1:9200
 run: build
 	rm -rf $(SAMPLE)
 	$(BUILD)/flowdex gen --records 1000000 --files 24 --start now-2h --fields v5 --out $(SAMPLE)
-	@echo; echo "== the first records of one file, as ECS documents =="
-	@$(BUILD)/flowdex parse $$(find $(SAMPLE) -name '*.log.gz' | sort | head -1) 2>/dev/null | head -n 3
-	@echo; echo "== every file, parsed (flowdex parse --count) =="
-	$(BUILD)/flowdex parse --count $(SAMPLE)
 	@echo; echo "== loaded into the store in $(DATA) (flowdex ingest; a second run adds nothing) =="
 	$(BUILD)/flowdex ingest --data $(DATA) $(SAMPLE)
-	@echo; echo "== verified (flowdex check) =="
-	$(BUILD)/flowdex check --data $(DATA) --columns
-	@echo; echo "== the seed's KQL, newest first, with the top rejected ports (flowdex query) =="
-	$(BUILD)/flowdex query --data $(DATA) '{"size":2,"sort":[{"@timestamp":"desc"}],"query":{"kql":{"query":"source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*"}},"aggs":{"ports":{"terms":{"field":"destination.port","size":5}}}}' | python3 -m json.tool
-	@echo; echo "== top talkers by bytes over the last hour (flowdex query) =="
-	$(BUILD)/flowdex query --data $(DATA) '{"size":0,"query":{"range":{"@timestamp":{"gte":"now-1h"}}},"aggs":{"talkers":{"terms":{"field":"source.ip","size":5,"order":{"bytes":"desc"}},"aggs":{"bytes":{"sum":{"field":"network.bytes"}}}}}}' | python3 -m json.tool
+	@echo; echo "== the seed's KQL, newest first (flowdex search) =="
+	$(BUILD)/flowdex search --data $(DATA) --size 5 'source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*'
+	@echo; echo "== top talkers over the last hour (flowdex search --stats) =="
+	$(BUILD)/flowdex search --data $(DATA) --since 1h --stats source.ip --size 5
+	@mkdir -p $(INBOX)
+	@echo; echo "== serving http://$(LISTEN) (try: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
+	@echo "   flowdex search 'destination.port:22' --url http://$(LISTEN); drop flow-log files into $(INBOX); Ctrl-C stops) =="
+	$(BUILD)/flowdex serve --data $(DATA) --listen $(LISTEN) --watch $(INBOX)
 
 test: build fuzz test-unit
 

@@ -15,5 +15,8 @@ echo
 echo "### Queries: flowdex's engine vs DuckDB on the same 10M rows (warm, in-process)"
 "$here/query_bench.sh" "$build"
 echo
+echo "### HTTP: flowdex serve under wrk (_search and _bulk) vs the same query in-process"
+"$here/http_bench.sh" "$build"
+echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5

@@ -10,9 +10,10 @@ packages=(
   # libraries
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
-  libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev
+  libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev libcpp-httplib-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
+  openssl curl wrk
 )
 
 # Node.js runs the benchmark peers (bench/peers) and, later, the API and UI
@@ -28,13 +29,20 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The API tests' npm packages (the official Elasticsearch and OpenSearch
+# clients), pinned by tests/node/package-lock.json; reinstalled when the lock changes.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+node_dir="$root/tests/node"
+if [[ ! -f "$node_dir/node_modules/.package-lock.json" || "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: npm ci in tests/node" >&2
+  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -22,6 +22,7 @@
 #include "gen/flow_generator.h"
 #include "ingest/flow_ingester.h"
 #include "query/dsl_parser.h"
+#include "query/dsl_writer.h"
 #include "query/kql_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
@@ -315,8 +316,12 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
     const int64_t want = Rows("SELECT COUNT(*) FROM flows WHERE " + c.sql)[0][0];
     nonempty += want > 0;
 
-    // KQL through the `kql` query, DSL as itself: both must count what SQL counts.
-    for (const std::string& query : {R"({"kql":{"query":)" + JsonString(c.kql) + "}}", c.dsl}) {
+    // KQL through the `kql` query, DSL as itself, and KQL written back as
+    // plain DSL (what `flowdex search --url` sends): all must count what SQL counts.
+    Query parsed;
+    SearchError kql_error;
+    ASSERT_TRUE(ParseKql(c.kql, &parsed, &kql_error)) << kql_error.reason;
+    for (const std::string& query : {R"({"kql":{"query":)" + JsonString(c.kql) + "}}", c.dsl, QueryToDsl(parsed)}) {
       std::string body = R"({"size":0,"track_total_hits":true,"query":)" + query;
       const bool with_aggs = i % 4 == 0;
       if (with_aggs) {

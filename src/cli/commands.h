@@ -73,3 +73,51 @@ struct QueryCommandOptions {
 int RunQueryCommand(const QueryCommandOptions& options);
 
 }  // namespace flowdex
+
+namespace flowdex {
+
+struct ServeCommandOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:9200";   // host:port (port 0: any free one, printed)
+  std::vector<std::string> watch;           // folders to ingest flow logs from
+  std::string es_version = "8.17.0";        // version.number of GET /
+  int threads = 32;
+  int max_queued = 256;                     // connections waiting for a thread; more are answered 429
+  uint64_t max_body_mb = 100;
+  uint64_t indexing_pressure_mb = 512;      // _bulk documents being indexed at once; more are answered 429
+  std::string basic_auth;                   // user:password (env FLOWDEX_BASIC_AUTH)
+  std::vector<std::string> api_keys;        // id:key (env FLOWDEX_API_KEYS, comma-separated)
+  std::string tls_cert, tls_key;
+  int max_concurrent_searches = 64;
+  std::string search_timeout = "60s";
+  std::string read_timeout = "30s";         // a client that sends nothing for this long is cut off
+  std::string retention;                    // "30d": drop older partitions in the background
+  std::string ready_file;                   // written with the URL once serving (for scripts)
+};
+
+// Serves the Elasticsearch-compatible API over the store until SIGTERM or
+// SIGINT, then stops accepting, finishes in-flight requests and exits 0.
+int RunServeCommand(const ServeCommandOptions& options);
+
+struct SearchCommandOptions {
+  std::string kql;                          // "" matches everything
+  std::string url;                          // "" : the embedded store
+  std::string data_dir;
+  std::string index = "logs-*";
+  std::string since;                        // "15m": @timestamp >= now-15m
+  std::string from, to;                     // absolute bounds (date math allowed)
+  int size = 20;
+  std::string sort = "@timestamp:desc";
+  std::string stats;                        // a field: print its top values instead of hits
+  std::string format = "table";             // table | json | ndjson | csv
+  std::string user;                         // user:password for --url
+  std::string api_key;                      // encoded API key for --url
+  std::string ca_cert;                      // CA file for https URLs
+  bool insecure = false;                    // do not verify the server's certificate
+};
+
+// Runs a KQL search and prints the hits (or --stats' top values).
+// Returns 0 on success, 1 when the search failed (its error is printed).
+int RunSearchCommand(const SearchCommandOptions& options);
+
+}  // namespace flowdex

@@ -79,6 +79,69 @@ int main(int argc, char** argv) {
   query_cmd->add_flag("--no-cache", query.no_cache,
                       "Keep no decoded blocks or filter results between runs (to time the uncached engine)");
 
+  flowdex::ServeCommandOptions serve;
+  serve.data_dir = ingest.data_dir;
+  if (const char* v = std::getenv("FLOWDEX_LISTEN"); v && *v) serve.listen = v;
+  if (const char* v = std::getenv("FLOWDEX_BASIC_AUTH"); v && *v) serve.basic_auth = v;
+  if (const char* v = std::getenv("FLOWDEX_API_KEYS"); v && *v) {
+    for (std::string_view keys = v; !keys.empty();) {
+      const size_t comma = keys.find(',');
+      if (comma != 0) serve.api_keys.emplace_back(keys.substr(0, comma));
+      keys = comma == std::string_view::npos ? std::string_view() : keys.substr(comma + 1);
+    }
+  }
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Serve the Elasticsearch-compatible API over the data directory, ingesting watched folders");
+  serve_cmd->add_option("--data", serve.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on (env FLOWDEX_LISTEN)")->capture_default_str();
+  serve_cmd->add_option("--watch", serve.watch, "Ingest flow-log files dropped into this folder (repeatable)");
+  serve_cmd->add_option("--es-version", serve.es_version, "Elasticsearch version reported by GET /")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "Connections served at once")->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  serve_cmd->add_option("--max-queued", serve.max_queued, "Connections waiting for a thread; more are answered 429")
+      ->capture_default_str()->check(CLI::Range(0, 1000000));
+  serve_cmd->add_option("--indexing-pressure-mb", serve.indexing_pressure_mb,
+                        "_bulk documents being indexed at once (MB); items beyond are answered 429")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  serve_cmd->add_option("--max-body-mb", serve.max_body_mb, "Largest request body, after decompression (MB)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  serve_cmd->add_option("--basic-auth", serve.basic_auth, "Require user:password (env FLOWDEX_BASIC_AUTH)");
+  serve_cmd->add_option("--api-key", serve.api_keys, "Accept this API key, as id:key (repeatable; env FLOWDEX_API_KEYS)");
+  serve_cmd->add_option("--tls-cert", serve.tls_cert, "Serve HTTPS with this certificate (PEM)");
+  serve_cmd->add_option("--tls-key", serve.tls_key, "...and this private key (PEM)");
+  serve_cmd->add_option("--max-concurrent-searches", serve.max_concurrent_searches,
+                        "Searches run at once; more are answered 429")->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  serve_cmd->add_option("--search-timeout", serve.search_timeout, "Longest time a search collects hits")
+      ->capture_default_str();
+  serve_cmd->add_option("--read-timeout", serve.read_timeout, "Cut off a client that sends nothing for this long")
+      ->capture_default_str();
+  serve_cmd->add_option("--retention", serve.retention, "Drop day partitions older than this (30d)");
+  serve_cmd->add_option("--ready-file", serve.ready_file, "Write the server's URL here once it listens");
+
+  flowdex::SearchCommandOptions search;
+  search.data_dir = ingest.data_dir;
+  if (const char* v = std::getenv("FLOWDEX_URL"); v && *v) search.url = v;
+  CLI::App* search_cmd = app.add_subcommand("search", "Search flows with KQL and print them as a table");
+  search_cmd->add_option("kql", search.kql, "KQL query (empty: everything)");
+  search_cmd->add_option("--url", search.url, "An Elasticsearch-compatible URL (env FLOWDEX_URL); default: --data");
+  search_cmd->add_option("--data", search.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  search_cmd->add_option("--index", search.index, "Index pattern")->capture_default_str();
+  search_cmd->add_option("--since", search.since, "Only the last period: 15m, 1h, 7d");
+  search_cmd->add_option("--from", search.from, "From this time (ISO-8601 or date math)");
+  search_cmd->add_option("--to", search.to, "Until this time");
+  search_cmd->add_option("--size", search.size, "Hits (or --stats rows) to show")->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  search_cmd->add_option("--sort", search.sort, "field:asc|desc, comma-separated")->capture_default_str();
+  search_cmd->add_option("--stats", search.stats, "Print the top values of this field (flows, bytes, packets)");
+  search_cmd->add_option("--format", search.format, "table, json, ndjson or csv")->capture_default_str();
+  search_cmd->add_option("--user", search.user, "user:password for --url");
+  search_cmd->add_option("--api-key", search.api_key, "Encoded API key for --url");
+  search_cmd->add_option("--ca-cert", search.ca_cert, "CA certificate file for https URLs");
+  search_cmd->add_flag("--insecure", search.insecure, "Do not verify the server's certificate");
+  search_cmd->get_option("--since")->excludes(search_cmd->get_option("--from"))->excludes(search_cmd->get_option("--to"));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +153,7 @@ int main(int argc, char** argv) {
   if (*ingest_cmd) return flowdex::RunIngestCommand(ingest);
   if (*check_cmd) return flowdex::RunCheckCommand(check);
   if (*query_cmd) return flowdex::RunQueryCommand(query);
+  if (*serve_cmd) return flowdex::RunServeCommand(serve);
+  if (*search_cmd) return flowdex::RunSearchCommand(search);
   return 2;
 }

@@ -1283,8 +1283,14 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
     } else if (key == "aggs" || key == "aggregations") {
       if (!p.ParseAggs(v, &request->aggs)) return false;
     } else if (key == "track_scores" || key == "version" ||
-               key == "seq_no_primary_term" || key == "stored_fields" || key == "explain") {
-      // Accepted; flowdex answers within its own limits.
+               key == "seq_no_primary_term" || key == "stored_fields" || key == "explain" ||
+               key == "highlight" || key == "indices_boost" || key == "min_score" || key == "profile") {
+      // Accepted; flowdex answers within its own limits (no highlighting:
+      // clients such as Grafana show hits without it).
+    } else if ((key == "script_fields" || key == "runtime_mappings") && v.IsObject() && v.MemberCount() == 0) {
+      // Kibana and Grafana send these empty.
+    } else if (key == "script_fields" || key == "runtime_mappings") {
+      return p.Fail("illegal_argument_exception", fmt::format("[{}] is not supported: flowdex runs no scripts", key), key);
     } else {
       return p.Fail("parsing_exception", fmt::format("Unknown key for a {} in [{}].", Parser::TokenName(v), key), key);
     }
@@ -1300,14 +1306,23 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError*
                     "search_after");
     }
   }
-  if (request->from + request->size > 10000) {
-    return p.Fail("illegal_argument_exception",
-                  fmt::format("Result window is too large, from + size must be less than or equal to: [10000] but was "
-                              "[{}]. See the scroll api for a more efficient way to request large data sets. This "
-                              "limit can be set by changing the [index.max_result_window] index level setting.",
-                              request->from + request->size));
+  if (!CheckResultWindow(*request, error)) {
+    error->line = error->col = 0;
+    return false;
   }
   return true;
+}
+
+bool CheckResultWindow(const SearchRequest& request, SearchError* error) {
+  if (request.from + request.size <= kMaxResultWindow && request.from <= kMaxResultWindow) return true;
+  error->status = 400;
+  error->type = "illegal_argument_exception";
+  error->reason = fmt::format(
+      "Result window is too large, from + size must be less than or equal to: [{}] but was [{}]. See the scroll api "
+      "for a more efficient way to request large data sets. This limit can be set by changing the "
+      "[index.max_result_window] index level setting.",
+      kMaxResultWindow, request.from + request.size);
+  return false;
 }
 
 }  // namespace flowdex

@@ -22,6 +22,13 @@ struct SearchError {
   std::string index;
 };
 
+// Elasticsearch's index.max_result_window.
+inline constexpr uint64_t kMaxResultWindow = 10000;
+
+// False, with *error set, when from + size exceeds the result window (for
+// requests whose from and size came from URL parameters).
+bool CheckResultWindow(const SearchRequest& request, SearchError* error);
+
 // Parses a _search body ("" means {}). Returns false with *error set.
 bool ParseSearchBody(std::string_view body, SearchRequest* request, SearchError* error);
 

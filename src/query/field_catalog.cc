@@ -1,5 +1,8 @@
 #include "query/field_catalog.h"
 
+#include <algorithm>
+#include <map>
+
 #include "ingest/flow_columns.h"
 
 namespace flowdex {
@@ -84,6 +87,41 @@ ResolvedField FieldCatalog::Resolve(std::string_view field) const {
     r.columns.emplace_back(field);
   }
   return r;
+}
+
+std::vector<std::pair<std::string, std::string>> FlowIndexFields() {
+  auto es_type = [](ColumnType t) -> std::string {
+    switch (t) {
+      case ColumnType::kIp: return "ip";
+      case ColumnType::kTimestamp: return "date";
+      case ColumnType::kKeyword: return "keyword";
+      case ColumnType::kText: return "text";
+      case ColumnType::kBool: return "boolean";
+      case ColumnType::kDouble: return "double";
+      default: return "long";
+    }
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back(kTimestampColumn, "date");
+  std::map<std::string, std::string> stored;
+  for (int i = 0; i < kFlowFieldCount; ++i) {
+    const FlowColumn& c = FlowColumnFor(static_cast<FlowField>(i));
+    if (c.name.empty()) continue;
+    out.emplace_back(c.name, es_type(c.type));
+    stored.emplace(c.name, out.back().second);
+  }
+  for (const Alias& a : kFlowAliases) {
+    auto it = stored.find(std::string(a.column));
+    out.emplace_back(a.field, it == stored.end() ? "date" : it->second);  // event.end is @timestamp's alias
+  }
+  for (const Constant& c : kFlowConstants) out.emplace_back(c.field, "keyword");
+  for (const char* derived : {"event.outcome", "event.type", "network.transport", "network.type",
+                              "aws.vpcflow.tcp_flags_array"}) {
+    out.emplace_back(derived, "keyword");
+  }
+  out.emplace_back("related.ip", "ip");
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace flowdex

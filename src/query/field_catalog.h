@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace flowdex {
@@ -41,5 +42,10 @@ class FieldCatalog {
  private:
   bool flow_index_;
 };
+
+// Every field a flow index answers for, with its Elasticsearch type name
+// (ip, date, long, keyword, boolean): stored columns, aliases, derived fields
+// and constants. _mapping and _field_caps show these.
+std::vector<std::pair<std::string, std::string>> FlowIndexFields();
 
 }  // namespace flowdex

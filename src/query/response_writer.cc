@@ -56,7 +56,10 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   w.EndObject();
   w.Key("hits");
   w.StartObject();
-  if (request.track_total_hits != 0) {
+  if (request.track_total_hits != 0 && request.total_as_int) {
+    w.Key("total");
+    w.Uint64(response.total);
+  } else if (request.track_total_hits != 0) {
     w.Key("total");
     w.StartObject();
     w.Key("value");
@@ -145,6 +148,18 @@ std::string SearchErrorJson(const SearchError& error) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+bool SplitExceptionType(std::string_view message, std::string* type, std::string* reason) {
+  const size_t colon = message.find(": ");
+  const std::string_view head = message.substr(0, colon == std::string_view::npos ? 0 : colon);
+  if (head.size() <= 10 || head.substr(head.size() - 10) != "_exception" ||
+      head.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string_view::npos) {
+    return false;
+  }
+  *type = std::string(head);
+  *reason = std::string(message.substr(colon + 2));
+  return true;
+}
+
 SearchError SearchErrorFromStatus(const Status& status, std::string_view index) {
   SearchError e;
   e.index = std::string(index);
@@ -166,13 +181,7 @@ SearchError SearchErrorFromStatus(const Status& status, std::string_view index) 
   e.reason = "all shards failed";
   // "<type>_exception: reason" names its own type; otherwise the kind of
   // message tells it.
-  const size_t colon = message.find(": ");
-  const std::string_view head = message.substr(0, colon == std::string_view::npos ? 0 : colon);
-  if (head.size() > 10 && head.substr(head.size() - 10) == "_exception" &&
-      head.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos) {
-    e.cause_type = std::string(head);
-    e.cause_reason = std::string(message.substr(colon + 2));
-  } else {
+  if (!SplitExceptionType(message, &e.cause_type, &e.cause_reason)) {
     e.cause_type = message.substr(0, 22) == "failed to create query" ? "query_shard_exception"
                    : message.substr(0, 24) == "failed to parse date fie" ? "parse_exception"
                                                                           : "illegal_argument_exception";

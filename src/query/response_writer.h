@@ -18,6 +18,10 @@ std::string SearchErrorJson(const SearchError& error);
 // The error Elasticsearch gives when a search fails while it runs
 // (search_phase_execution_exception, "all shards failed", with the cause as
 // root_cause), from Search()'s status; `index` names the searched index.
+// Splits a Status message "<type>_exception: reason" into its two parts;
+// false (nothing set) when the message does not start with such a type.
+bool SplitExceptionType(std::string_view message, std::string* type, std::string* reason);
+
 SearchError SearchErrorFromStatus(const Status& status, std::string_view index);
 
 }  // namespace flowdex

@@ -18,6 +18,7 @@
 #include "query/hit_fetcher.h"
 #include "query/source_filter.h"
 #include "query/segment_matcher.h"
+#include "store/index_resolver.h"
 #include "store/segment_reader.h"
 #include "util/glob.h"
 #include "util/thread_pool.h"
@@ -127,17 +128,10 @@ struct Before {
 }  // namespace
 
 std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::vector<std::string>& patterns) {
+  IndexResolveOptions options;
+  options.ignore_unavailable = true;
   std::vector<std::string> out;
-  for (const SegmentRef& r : version.segments) {
-    if (!out.empty() && out.back() == r.index) continue;
-    for (const std::string& p : patterns) {
-      if (p == "_all" || GlobMatch(p, r.index)) {
-        out.push_back(r.index);
-        break;
-      }
-    }
-  }
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  ResolveIndexExpression(version, patterns, options, &out);  // cannot fail when ignoring the unavailable
   return out;
 }
 
@@ -191,10 +185,17 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
   const uint64_t limit =
       request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
   Bitmap rows;
+  // Rows deleted since the segment was written never match.
+  Bitmap deleted;
+  if (!t->ref.deleted.empty()) {
+    deleted = NewBitmap();
+    roaring_bitmap_add_many(deleted.get(), t->ref.deleted.size(), t->ref.deleted.data());
+  }
   if (lazy) {
     rows = NewBitmap();
   } else {
     s = matcher.Match(request.query, &rows);
+    if (s.ok() && deleted) roaring_bitmap_andnot_inplace(rows.get(), deleted.get());
   }
   if (!s.ok()) return s;
   if (request.terminate_after > 0 && roaring_bitmap_get_cardinality(rows.get()) > request.terminate_after) {
@@ -326,6 +327,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
         roaring_bitmap_add_range(range.get(), lo, hi);
         s = matcher.MatchWithin(request.query, range.get(), &rows);
         if (!s.ok()) break;
+        if (deleted) roaring_bitmap_andnot_inplace(rows.get(), deleted.get());
         const uint64_t n = roaring_bitmap_get_cardinality(rows.get());
         t->hits += n;
         counted->fetch_add(n, std::memory_order_relaxed);
@@ -515,6 +517,8 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     const auto& [ref, seg] = segments[c.segment];
     SearchHit& hit = response->hits[slot];
     hit.index = ref.index;
+    hit.segment_id = ref.id;
+    hit.row = c.row;
     hit.sort = std::move(c.sort);
     if (c.segment != fetcher_segment) {
       fetcher = std::make_unique<HitFetcher>(seg.get());

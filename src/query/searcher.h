@@ -36,10 +36,13 @@ struct SearchRequest {
   int64_t now_ms = 0;                 // date math's now (0: set by the parser to the clock)
   const std::atomic<bool>* cancelled = nullptr;  // set by the caller to stop a running search
   std::vector<AggRequest> aggs;       // over every hit, whatever size says
+  bool total_as_int = false;          // rest_total_hits_as_int: hits.total as a number
 };
 
 struct SearchHit {
   std::string index;
+  uint64_t segment_id = 0;  // where the hit is stored (for _bulk's updates and deletes)
+  uint32_t row = 0;
   std::string id;
   std::string source;  // JSON
   std::string fields;  // JSON object of the requested fields' values (when asked)

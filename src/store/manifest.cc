@@ -46,6 +46,12 @@ std::string Manifest::Serialize() const {
     w.Int64(s.min_time);
     w.Key("max_time");
     w.Int64(s.max_time);
+    if (!s.deleted.empty()) {
+      w.Key("deleted");
+      w.StartArray();
+      for (uint32_t row : s.deleted) w.Uint(row);
+      w.EndArray();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -71,6 +77,15 @@ std::string Manifest::Serialize() const {
   for (const auto& [index, json] : mappings) {
     str(index);
     w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  w.Key("aliases");
+  w.StartObject();
+  for (const auto& [alias, indices] : aliases) {
+    str(alias);
+    w.StartArray();
+    for (const std::string& i : indices) str(i);
+    w.EndArray();
   }
   w.EndObject();
   w.EndObject();
@@ -127,6 +142,15 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
         !i64(v, "max_time", &r.max_time)) {
       return bad("malformed segment entry");
     }
+    if (v.HasMember("deleted")) {
+      if (!v["deleted"].IsArray()) return bad("malformed deleted rows");
+      for (const auto& row : v["deleted"].GetArray()) {
+        if (!row.IsUint() || row.GetUint() >= r.rows || (!r.deleted.empty() && row.GetUint() <= r.deleted.back())) {
+          return bad("malformed deleted rows");
+        }
+        r.deleted.push_back(row.GetUint());
+      }
+    }
     m.segments.push_back(std::move(r));
   }
   for (const auto& v : d["sources"].GetArray()) {
@@ -146,6 +170,17 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
       v.value.Accept(w);
       m.mappings.emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
                          std::string(json.GetString(), json.GetSize()));
+    }
+  }
+  if (d.HasMember("aliases")) {
+    if (!d["aliases"].IsObject()) return bad("malformed aliases");
+    for (const auto& v : d["aliases"].GetObject()) {
+      if (!v.value.IsArray()) return bad("malformed alias");
+      std::vector<std::string>& indices = m.aliases[std::string(v.name.GetString(), v.name.GetStringLength())];
+      for (const auto& i : v.value.GetArray()) {
+        if (!i.IsString()) return bad("malformed alias");
+        indices.emplace_back(i.GetString(), i.GetStringLength());
+      }
     }
   }
   *out = std::move(m);

@@ -21,6 +21,10 @@ struct SegmentRef {
   uint64_t bytes = 0;     // file size
   int64_t min_time = 0;   // ms
   int64_t max_time = 0;
+  // Rows deleted since the segment was written (by _bulk delete, update or
+  // overwrite), ascending. Searches skip them; merges drop them.
+  std::vector<uint32_t> deleted;
+  uint64_t live_rows() const { return rows - deleted.size(); }
   // The file, relative to the data directory.
   std::string RelativePath() const;
 };
@@ -42,6 +46,8 @@ struct Manifest {
   std::map<std::string, SourceRecord> sources;
   // Each index's mapping, as the JSON "mappings" object (store/mapping.h).
   std::map<std::string, std::string> mappings;
+  // Aliases: alias name -> the indices it stands for.
+  std::map<std::string, std::vector<std::string>> aliases;
 
   // JSON text followed by a checksum line ("#crc32c:xxxxxxxx").
   std::string Serialize() const;

@@ -72,7 +72,9 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
 std::vector<SegmentRef> PickMerge(const StoreVersion& version, const MergePolicy& policy) {
   std::map<std::pair<std::string, std::string>, std::vector<SegmentRef>> small;
   for (const SegmentRef& r : version.segments) {
-    if (r.rows < policy.small_rows) small[{r.index, r.partition}].push_back(r);
+    // Segments with deleted rows are left alone (the merge would have to drop
+    // them, and a delete committed during the merge would be lost).
+    if (r.rows < policy.small_rows && r.deleted.empty()) small[{r.index, r.partition}].push_back(r);
   }
   for (auto& [key, refs] : small) {
     if (refs.size() < policy.min_inputs) continue;

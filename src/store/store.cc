@@ -34,6 +34,11 @@ std::shared_ptr<const StoreVersion> MakeVersion(const Manifest& m) {
     if (a.min_time != b.min_time) return a.min_time < b.min_time;
     return a.id < b.id;
   });
+  std::set<std::string> names;
+  for (const SegmentRef& r : m.segments) names.insert(r.index);
+  for (const auto& [index, mapping] : m.mappings) names.insert(index);
+  v->indices.assign(names.begin(), names.end());
+  v->aliases = m.aliases;
   return v;
 }
 
@@ -42,7 +47,7 @@ std::shared_ptr<const StoreVersion> MakeVersion(const Manifest& m) {
 uint64_t StoreVersion::Rows(std::string_view index) const {
   uint64_t n = 0;
   for (const SegmentRef& s : segments) {
-    if (index.empty() || s.index == index) n += s.rows;
+    if (index.empty() || s.index == index) n += s.live_rows();
   }
   return n;
 }
@@ -231,6 +236,14 @@ Status Store::Commit(const CommitBatch& batch) {
     next.sources.emplace(src.key, src);
   }
   for (const auto& [index, json] : batch.mappings) next.mappings[index] = json;
+  for (const auto& [segment, row] : batch.deletes) {
+    const uint64_t id = segment;  // (clang 14 cannot capture a structured binding)
+    auto it = std::find_if(next.segments.begin(), next.segments.end(), [&](const SegmentRef& r) { return r.id == id; });
+    if (it == next.segments.end()) return Status::NotFound(fmt::format("segment {} is no longer live", id));
+    if (row >= it->rows) return Status::InvalidArgument(fmt::format("segment {} has no row {}", id, row));
+    auto at = std::lower_bound(it->deleted.begin(), it->deleted.end(), row);
+    if (at == it->deleted.end() || *at != row) it->deleted.insert(at, row);
+  }
   // New segment directories must be durable before the manifest names them.
   std::set<std::string> dirs;
   for (const SegmentRef& r : batch.segments) {
@@ -246,6 +259,78 @@ Status Store::Commit(const CommitBatch& batch) {
   Status s = Install(std::move(next));
   if (s.ok()) wake_.notify_all();
   return s;
+}
+
+Status Store::CreateIndex(const std::string& index, const std::string& mapping) {
+  Status s = ValidateIndexName(index);
+  if (!s.ok()) return Status::InvalidArgument("invalid_index_name_exception: " + std::string(s.message()));
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool exists = manifest_.mappings.count(index) ||
+                      std::any_of(manifest_.segments.begin(), manifest_.segments.end(),
+                                  [&](const SegmentRef& r) { return r.index == index; });
+  if (exists) {
+    return Status::InvalidArgument(fmt::format("resource_already_exists_exception: index [{}] already exists", index));
+  }
+  if (manifest_.aliases.count(index)) {
+    return Status::InvalidArgument(
+        fmt::format("invalid_index_name_exception: Invalid index name [{}], an alias with the same name already exists",
+                    index));
+  }
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  next.mappings[index] = mapping.empty() ? "{}" : mapping;
+  return Install(std::move(next));
+}
+
+Status Store::DeleteIndex(const std::string& index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  const size_t before = next.segments.size() + next.mappings.size();
+  std::erase_if(next.segments, [&](const SegmentRef& r) { return r.index == index; });
+  next.mappings.erase(index);
+  if (before == next.segments.size() + next.mappings.size()) {
+    return Status::NotFound(fmt::format("no such index [{}]", index));
+  }
+  std::erase_if(next.sources, [&](const auto& entry) { return entry.second.index == index; });
+  for (auto it = next.aliases.begin(); it != next.aliases.end();) {
+    std::erase(it->second, index);
+    it = it->second.empty() ? next.aliases.erase(it) : std::next(it);
+  }
+  return Install(std::move(next));
+}
+
+Status Store::UpdateAliases(const std::vector<AliasAction>& actions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  auto index_exists = [&](const std::string& index) {
+    return next.mappings.count(index) || std::any_of(next.segments.begin(), next.segments.end(),
+                                                     [&](const SegmentRef& r) { return r.index == index; });
+  };
+  for (const AliasAction& a : actions) {
+    if (a.add) {
+      if (!index_exists(a.index)) return Status::NotFound(fmt::format("no such index [{}]", a.index));
+      if (index_exists(a.alias)) {
+        return Status::InvalidArgument(fmt::format(
+            "invalid_alias_name_exception: Invalid alias name [{}]: an index or data stream exists with the same name "
+            "as the alias",
+            a.alias));
+      }
+      Status s = ValidateIndexName(a.alias);
+      if (!s.ok()) return Status::InvalidArgument("invalid_alias_name_exception: " + std::string(s.message()));
+      std::vector<std::string>& indices = next.aliases[a.alias];
+      if (std::find(indices.begin(), indices.end(), a.index) == indices.end()) indices.push_back(a.index);
+    } else {
+      auto it = next.aliases.find(a.alias);
+      if (it == next.aliases.end() || std::find(it->second.begin(), it->second.end(), a.index) == it->second.end()) {
+        return Status::NotFound(fmt::format("aliases_not_found_exception: aliases [{}] missing", a.alias));
+      }
+      std::erase(it->second, a.index);
+      if (it->second.empty()) next.aliases.erase(it);
+    }
+  }
+  return Install(std::move(next));
 }
 
 Status Store::Install(Manifest next) {
@@ -291,6 +376,9 @@ Status Store::ReplaceSegments(const std::vector<uint64_t>& removed, const std::v
     if (it == next.segments.end()) {
       return Status::InvalidArgument(fmt::format("segment {} is no longer live", id));
     }
+    // Merges only take segments without deletions; one that gained some
+    // while the merge ran would lose them.
+    if (!it->deleted.empty()) return Status::InvalidArgument(fmt::format("segment {} changed during the merge", id));
     next.segments.erase(it);
   }
   std::set<std::string> dirs;

@@ -38,7 +38,10 @@ struct MergePolicy;
 struct StoreVersion {
   uint64_t generation = 0;
   std::vector<SegmentRef> segments;  // by index, then by time (min_time), then id
-  // Total rows and bytes of the segments of `index` ("" for all indices).
+  // Every index: those with segments, and those created (or mapped) without any yet.
+  std::vector<std::string> indices;  // sorted
+  std::map<std::string, std::vector<std::string>> aliases;  // alias -> indices
+  // Live (not deleted) rows and bytes of the segments of `index` ("" for all indices).
   uint64_t Rows(std::string_view index = "") const;
   uint64_t Bytes(std::string_view index = "") const;
 };
@@ -47,6 +50,16 @@ struct CommitBatch {
   std::vector<SegmentRef> segments;  // files already written and fsynced
   std::vector<SourceRecord> sources;
   std::map<std::string, std::string> mappings;  // index -> its new mapping (JSON)
+  // Rows of live segments to delete (segment id, row), in the same commit as
+  // the segments added: an update replaces a document atomically.
+  std::vector<std::pair<uint64_t, uint32_t>> deletes;
+};
+
+// One change of Store::UpdateAliases, as in POST /_aliases.
+struct AliasAction {
+  bool add = true;  // false: remove
+  std::string alias;
+  std::string index;
 };
 
 struct StoreOptions {
@@ -76,8 +89,23 @@ class Store {
   Status NewSegment(const std::string& index, const std::string& partition, SegmentRef* ref, std::string* path);
 
   // Makes the batch part of the store, atomically and durably. A source
-  // already present is an error (the caller checks HasSource first).
+  // already present is an error (the caller checks HasSource first); so is a
+  // delete of a segment that is no longer live (NotFound: look the rows up
+  // again) or of an index that was deleted meanwhile.
   Status Commit(const CommitBatch& batch);
+
+  // Creates an empty index with `mapping` (a JSON "mappings" object, "" for
+  // none). Errors: InvalidArgument starting with
+  // "resource_already_exists_exception: " or "invalid_index_name_exception: ".
+  Status CreateIndex(const std::string& index, const std::string& mapping);
+
+  // Removes an index: its segments, mapping, sources (so that ingesting them
+  // again loads them again) and its place in aliases. NotFound if it has none.
+  Status DeleteIndex(const std::string& index);
+
+  // Applies alias changes atomically. Adding names an existing index; an
+  // alias may not share a name with an index.
+  Status UpdateAliases(const std::vector<AliasAction>& actions);
 
   // Atomically removes the segments with ids `removed` and adds `added`
   // (merges, retention). Fails, changing nothing, if a removed segment is no

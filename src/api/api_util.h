@@ -1,0 +1,42 @@
+// Small helpers shared by the endpoint files of src/api (not a public header).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "api/rest.h"
+
+namespace flowdex::api {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+inline void Str(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// A JSON response.
+inline RestResponse Json(int status, std::string body) {
+  RestResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+inline RestResponse Json(const rapidjson::StringBuffer& buf) { return Json(200, std::string(buf.GetString(), buf.GetSize())); }
+
+// Split("a,b,,c", ',') -> {"a", "b", "c"}: empty parts are dropped.
+inline std::vector<std::string> Split(std::string_view s, char separator) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const size_t at = s.find(separator);
+    if (at != 0) out.emplace_back(s.substr(0, at));
+    if (at == std::string_view::npos) break;
+    s = s.substr(at + 1);
+  }
+  return out;
+}
+
+}  // namespace flowdex::api

@@ -1,0 +1,452 @@
+#include "api/es_api.h"
+
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "api/api_util.h"
+#include "api/es_error.h"
+#include "api/json_output.h"
+#include "ingest/flow_columns.h"
+#include "store/index_resolver.h"
+
+namespace flowdex {
+
+namespace {
+
+using Writer = api::JsonWriter;
+using api::Json;
+using api::Split;
+using api::Str;
+
+// Elasticsearch's answer to a path it has no endpoint for.
+RestResponse NoHandler(const RestRequest& req) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("error");
+  Str(w, fmt::format("no handler found for uri [{}] and method [{}]", req.path, req.method));
+  w.Key("status");
+  w.Int(400);
+  w.EndObject();
+  return Json(400, std::string(buf.GetString(), buf.GetSize()));
+}
+
+RestResponse WrongMethod(const RestRequest& req, std::string_view allowed) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("error");
+  Str(w, fmt::format("Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]", req.path, req.method, allowed));
+  w.Key("status");
+  w.Int(405);
+  w.EndObject();
+  RestResponse r = Json(405, std::string(buf.GetString(), buf.GetSize()));
+  r.headers.emplace_back("Allow", std::string(allowed));
+  return r;
+}
+
+// A random id in Elasticsearch's style (20 characters of base64url).
+std::string RandomUuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id(22, ' ');
+  for (char& c : id) c = kAlphabet[rng() % 64];
+  return id;
+}
+
+// The route's name in metrics: the first "_endpoint" part, else "index".
+std::string EndpointName(const std::vector<std::string>& parts) {
+  if (parts.empty()) return "info";
+  for (const std::string& p : parts) {
+    if (!p.empty() && p[0] == '_') return p;
+  }
+  if (parts[0] == "metrics" || parts[0] == "health") return parts[0];
+  return "index";
+}
+
+}  // namespace
+
+EsApi::EsApi(Store* store, EsApiOptions options, Metrics* metrics)
+    : store_(store), options_(std::move(options)), metrics_(metrics), cluster_uuid_(RandomUuid()) {}
+
+Status EsApi::EnsureDefaultAlias() {
+  const auto version = store_->Current();
+  if (version->aliases.count("logs") || std::binary_search(version->indices.begin(), version->indices.end(), "logs")) {
+    return Status::OK();
+  }
+  const std::string flows(kFlowIndex);
+  if (!std::binary_search(version->indices.begin(), version->indices.end(), flows)) {
+    Status s = store_->CreateIndex(flows, "");
+    if (!s.ok()) return s;
+  }
+  return store_->UpdateAliases({AliasAction{true, "logs", flows}});
+}
+
+bool EsApi::ResolveIndices(const RestRequest& req, const StoreVersion& version, const std::string& indices,
+                           std::vector<std::string>* out, RestResponse* error) {
+  IndexResolveOptions o;
+  o.ignore_unavailable = req.BoolParam("ignore_unavailable");
+  o.allow_no_indices = req.BoolParam("allow_no_indices", true);
+  std::string missing;
+  if (ResolveIndexExpression(version, SplitIndexList(indices), o, out, &missing).ok()) return true;
+  *error = ErrorResponse(IndexNotFound(missing));
+  return false;
+}
+
+RestResponse EsApi::Handle(const RestRequest& request) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<std::string> parts = Split(request.path, '/');
+  RestResponse r = Route(request, parts);
+  if (r.status >= 200 && r.status < 300 && r.content_type == "application/json") {
+    const std::string filter = request.Param("filter_path");
+    if (!filter.empty()) r.body = ApplyFilterPath(r.body, filter);
+  }
+  if (r.content_type == "application/json" && request.BoolParam("pretty")) r.body = PrettyJson(r.body);
+  if (r.status == 429) ++metrics_->rejected;
+  if (metrics_) {
+    metrics_->CountRequest(EndpointName(parts), r.status,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return r;
+}
+
+RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>& parts) {
+  const std::string& m = req.method;
+  const bool get = m == "GET" || m == "HEAD";
+  const bool read = get || m == "POST";
+  if (parts.empty()) {
+    if (get) return Info(req);
+    return WrongMethod(req, "GET, HEAD");
+  }
+  const std::string& first = parts[0];
+  const size_t n = parts.size();
+  // Operations' own paths.
+  if (n == 1 && get && first == "metrics") {
+    RestResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_ ? metrics_->Render(store_) : std::string();
+    return r;
+  }
+  if (n == 2 && get && first == "health" && (parts[1] == "livez" || parts[1] == "readyz")) {
+    return Json(200, "{\"status\":\"ok\"}");
+  }
+  if (first[0] == '_') {
+    if (first == "_bulk" && n == 1) return m == "POST" || m == "PUT" ? Bulk(req, "") : WrongMethod(req, "POST, PUT");
+    if (first == "_search" && n == 1) return read ? Search(req, "_all") : WrongMethod(req, "GET, POST");
+    if (first == "_count" && n == 1) return read ? Count(req, "_all") : WrongMethod(req, "GET, POST");
+    if (first == "_msearch" && n == 1) return read ? MultiSearch(req, "") : WrongMethod(req, "GET, POST");
+    if (first == "_mapping" && n == 1 && get) return GetMapping(req, "_all");
+    if (first == "_field_caps" && n == 1 && read) return FieldCaps(req, "_all");
+    if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
+    if (first == "_cat" && n >= 2 && get) {
+      if (parts[1] == "indices") return CatIndices(req, n >= 3 ? parts[2] : "_all");
+      if (parts[1] == "health") {
+        RestRequest json = req;
+        return ClusterHealth(json);
+      }
+    }
+    if (first == "_cluster" && n >= 2 && get) {
+      if (parts[1] == "health") return ClusterHealth(req);
+      if (parts[1] == "settings") return Json(200, "{\"persistent\":{},\"transient\":{}}");
+    }
+    if (first == "_alias" && get) return Aliases(req, "_all", n >= 2 ? parts[1] : "");
+    if (first == "_aliases" && n == 1) {
+      if (m == "POST") return UpdateAliases(req);
+      if (get) return Aliases(req, "_all", "");
+    }
+    if (first == "_nodes" && get) return Nodes(req);
+    if (first == "_license" || first == "_xpack" || first == "_index_template" || first == "_template" ||
+        first == "_component_template" || first == "_ilm" || first == "_ingest") {
+      return SetupProbe(req, parts);
+    }
+    return NoHandler(req);
+  }
+  // /{index}...
+  const std::string& index = first;
+  if (n == 1) {
+    if (m == "PUT") return CreateIndex(req, index);
+    if (m == "DELETE") return DeleteIndex(req, index);
+    if (get) return GetIndex(req, index);
+    return WrongMethod(req, "GET, HEAD, PUT, DELETE");
+  }
+  const std::string& op = parts[1];
+  if (op == "_bulk" && n == 2) return m == "POST" || m == "PUT" ? Bulk(req, index) : WrongMethod(req, "POST, PUT");
+  if (op == "_search" && n == 2) return read ? Search(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_count" && n == 2) return read ? Count(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_mapping" && n == 2) {
+    if (get) return GetMapping(req, index);
+    if (m == "PUT" || m == "POST") return PutMapping(req, index);
+  }
+  if (op == "_field_caps" && n == 2 && read) return FieldCaps(req, index);
+  if (op == "_refresh" && n == 2 && read) return Refresh(req, index);
+  if ((op == "_alias" || op == "_aliases") && n <= 3) {
+    if (get) return Aliases(req, index, n == 3 ? parts[2] : "");
+    if (n == 3 && (m == "PUT" || m == "POST" || m == "DELETE")) {
+      RestRequest update = req;
+      update.method = "POST";
+      update.body = fmt::format(R"({{"actions":[{{"{}":{{"index":{},"alias":{}}}}}]}})", m == "DELETE" ? "remove" : "add",
+                                "\"" + index + "\"", "\"" + parts[2] + "\"");
+      // Names with quotes cannot be index names; UpdateAliases validates them.
+      if (index.find('"') != std::string::npos || parts[2].find('"') != std::string::npos) return NoHandler(req);
+      return UpdateAliases(update);
+    }
+  }
+  if ((op == "_doc" || op == "_create" || op == "_update") && n == 3) {
+    // Single-document APIs are one-item bulks.
+    return DocumentOp(req, index, op, parts[2]);
+  }
+  if (op == "_doc" && n == 2 && m == "POST") return DocumentOp(req, index, op, "");
+  return NoHandler(req);
+}
+
+RestResponse EsApi::Info(const RestRequest& req) {
+  (void)req;
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("name");
+  Str(w, options_.node_name);
+  w.Key("cluster_name");
+  Str(w, options_.cluster_name);
+  w.Key("cluster_uuid");
+  Str(w, cluster_uuid_);
+  w.Key("version");
+  w.StartObject();
+  w.Key("number");
+  Str(w, options_.version);
+  w.Key("build_flavor");
+  w.String("default");
+  w.Key("build_type");
+  w.String("flowdex");
+  w.Key("build_hash");
+  w.String("flowdex");
+  w.Key("build_date");
+  w.String("2026-11-27T00:00:00.000Z");
+  w.Key("build_snapshot");
+  w.Bool(false);
+  w.Key("lucene_version");
+  w.String("9.12.0");
+  w.Key("minimum_wire_compatibility_version");
+  w.String("7.17.0");
+  w.Key("minimum_index_compatibility_version");
+  w.String("7.0.0");
+  w.EndObject();
+  w.Key("tagline");
+  w.String("You Know, for Search");
+  w.EndObject();
+  return Json(buf);
+}
+
+RestResponse EsApi::ClusterHealth(const RestRequest& req) {
+  const auto version = store_->Current();
+  const size_t indices = version->indices.size();
+  if (req.path.rfind("/_cat/", 0) == 0 && req.Param("format") != "json") {
+    RestResponse r;
+    r.content_type = "text/plain; charset=UTF-8";
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count();
+    if (req.BoolParam("v")) r.body = "epoch      timestamp cluster status node.total node.data shards pri relo init unassign\n";
+    const time_t at = static_cast<time_t>(now);
+    struct tm utc;
+    gmtime_r(&at, &utc);
+    r.body += fmt::format("{} {:02}:{:02}:{:02} {} green 1 1 {} {} 0 0 0\n", now, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                          options_.cluster_name, indices, indices);
+    return r;
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("cluster_name");
+  Str(w, options_.cluster_name);
+  w.Key("status");
+  w.String("green");
+  w.Key("timed_out");
+  w.Bool(false);
+  for (const char* k : {"number_of_nodes", "number_of_data_nodes"}) {
+    w.Key(k);
+    w.Int(1);
+  }
+  for (const char* k : {"active_primary_shards", "active_shards"}) {
+    w.Key(k);
+    w.Uint64(indices);
+  }
+  for (const char* k : {"relocating_shards", "initializing_shards", "unassigned_shards", "delayed_unassigned_shards",
+                        "number_of_pending_tasks", "number_of_in_flight_fetch", "task_max_waiting_in_queue_millis"}) {
+    w.Key(k);
+    w.Int(0);
+  }
+  w.Key("active_shards_percent_as_number");
+  w.Double(100.0);
+  w.EndObject();
+  return Json(buf);
+}
+
+RestResponse EsApi::Refresh(const RestRequest& req, const std::string& indices) {
+  // Every acknowledged write is already searchable; refresh only checks the names.
+  std::vector<std::string> resolved;
+  RestResponse error;
+  if (!ResolveIndices(req, *store_->Current(), indices, &resolved, &error)) return error;
+  return Json(200, fmt::format(R"({{"_shards":{{"total":{0},"successful":{0},"failed":0}}}})", resolved.size()));
+}
+
+RestResponse EsApi::Nodes(const RestRequest& req) {
+  (void)req;
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("_nodes");
+  w.StartObject();
+  w.Key("total");
+  w.Int(1);
+  w.Key("successful");
+  w.Int(1);
+  w.Key("failed");
+  w.Int(0);
+  w.EndObject();
+  w.Key("cluster_name");
+  Str(w, options_.cluster_name);
+  w.Key("nodes");
+  w.StartObject();
+  Str(w, cluster_uuid_);
+  w.StartObject();
+  w.Key("name");
+  Str(w, options_.node_name);
+  w.Key("transport_address");
+  Str(w, options_.publish_address);
+  w.Key("host");
+  w.String("127.0.0.1");
+  w.Key("ip");
+  w.String("127.0.0.1");
+  w.Key("version");
+  Str(w, options_.version);
+  w.Key("build_flavor");
+  w.String("default");
+  w.Key("roles");
+  w.StartArray();
+  for (const char* role : {"data", "ingest", "master"}) w.String(role);
+  w.EndArray();
+  w.Key("http");
+  w.StartObject();
+  w.Key("publish_address");
+  Str(w, options_.publish_address);
+  w.Key("bound_address");
+  w.StartArray();
+  Str(w, options_.publish_address);
+  w.EndArray();
+  w.Key("max_content_length_in_bytes");
+  w.Uint64(100u << 20);
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return Json(buf);
+}
+
+RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::string>& parts) {
+  const std::string& what = parts[0];
+  if (what == "_license") {
+    if (req.method != "GET" && req.method != "HEAD") return Json(200, "{\"acknowledged\":true}");
+    return Json(200, fmt::format(R"({{"license":{{"status":"active","uid":"{}","type":"basic","issue_date":)"
+                                 R"("2026-01-01T00:00:00.000Z","issue_date_in_millis":1767225600000,)"
+                                 R"("max_nodes":1000,"max_resource_units":null,"issued_to":"{}",)"
+                                 R"("issuer":"elasticsearch","start_date_in_millis":-1}}}})",
+                                 cluster_uuid_, options_.cluster_name));
+  }
+  if (what == "_xpack") {
+    return Json(200, fmt::format(R"({{"build":{{"hash":"flowdex","date":"2026-11-27T00:00:00.000Z"}},)"
+                                 R"("license":{{"uid":"{}","type":"basic","mode":"basic","status":"active"}},)"
+                                 R"("features":{{"ilm":{{"available":true,"enabled":true}},)"
+                                 R"("security":{{"available":true,"enabled":false}}}},"tagline":"You know, for X"}})",
+                                 cluster_uuid_));
+  }
+  // Templates, component templates, ILM policies and ingest pipelines: what
+  // a shipper PUTs is kept (in memory) and shown back, so that its "does it
+  // exist?" checks pass; none of it changes how flowdex stores documents.
+  std::string key;
+  for (const std::string& p : parts) key += "/" + p;
+  std::lock_guard<std::mutex> lock(probes_mu_);
+  if (req.method == "PUT" || req.method == "POST") {
+    if (parts.size() < 2) return NoHandler(req);
+    rapidjson::Document d;
+    d.Parse(req.body.data(), req.body.size());
+    if (!req.body.empty() && (d.HasParseError() || !d.IsObject())) {
+      EsError e;
+      e.type = "parse_exception";
+      e.reason = "request body is required and must be a JSON object";
+      return ErrorResponse(e);
+    }
+    stored_settings_[key] = req.body.empty() ? "{}" : req.body;
+    return Json(200, "{\"acknowledged\":true}");
+  }
+  if (req.method == "DELETE") {
+    if (stored_settings_.erase(key) == 0) {
+      EsError e;
+      e.status = 404;
+      e.type = "resource_not_found_exception";
+      e.reason = fmt::format("[{}] not found", parts.back());
+      return ErrorResponse(e);
+    }
+    return Json(200, "{\"acknowledged\":true}");
+  }
+  // GET or HEAD: one named thing, or all of a kind.
+  std::string kind = "/" + parts[0];
+  if (parts[0] == "_ilm" && parts.size() >= 2) kind += "/" + parts[1];
+  if (parts[0] == "_ingest" && parts.size() >= 2) kind += "/" + parts[1];
+  const bool named = key != kind;
+  if (named) {
+    auto it = stored_settings_.find(key);
+    if (it == stored_settings_.end()) {
+      if (parts[0] == "_index_template" || parts[0] == "_component_template") {
+        EsError e;
+        e.status = 404;
+        e.type = "resource_not_found_exception";
+        e.reason = fmt::format("{} [{}] not found", parts[0] == "_index_template" ? "index template matching"
+                                                                                    : "component template matching",
+                               parts.back());
+        return ErrorResponse(e);
+      }
+      return Json(404, "{}");  // legacy templates, policies, pipelines: an empty 404
+    }
+  }
+  // Elasticsearch's listing shapes: name -> definition (index templates wrap them in a list).
+  rapidjson::Document out(rapidjson::kObjectType);
+  auto& a = out.GetAllocator();
+  rapidjson::Value list(rapidjson::kArrayType);
+  for (const auto& [k, v] : stored_settings_) {
+    if (k.rfind(kind + "/", 0) != 0 || (named && k != key)) continue;
+    const std::string name = k.substr(kind.size() + 1);
+    rapidjson::Document def;
+    def.Parse(v.data(), v.size());
+    rapidjson::Value body(def, a);
+    if (parts[0] == "_index_template" || parts[0] == "_component_template") {
+      rapidjson::Value entry(rapidjson::kObjectType);
+      entry.AddMember("name", rapidjson::Value(name.c_str(), a), a);
+      entry.AddMember(rapidjson::Value(parts[0] == "_index_template" ? "index_template" : "component_template", a), body, a);
+      list.PushBack(entry, a);
+    } else if (parts[0] == "_ilm") {
+      rapidjson::Value entry(rapidjson::kObjectType);
+      entry.AddMember("version", 1, a);
+      entry.AddMember("modified_date", "2026-11-27T00:00:00.000Z", a);
+      const bool wrapped = body.IsObject() && body.HasMember("policy") && body["policy"].IsObject();
+      entry.AddMember("policy", wrapped ? rapidjson::Value(body["policy"], a) : rapidjson::Value(body, a), a);
+      out.AddMember(rapidjson::Value(name.c_str(), a), entry, a);
+    } else {
+      out.AddMember(rapidjson::Value(name.c_str(), a), body, a);
+    }
+  }
+  if (parts[0] == "_index_template") out.AddMember("index_templates", list, a);
+  if (parts[0] == "_component_template") out.AddMember("component_templates", list, a);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  out.Accept(w);
+  return Json(buf);
+}
+
+}  // namespace flowdex

@@ -1,0 +1,97 @@
+// EsApi: the Elasticsearch-compatible REST API over the embedded store.
+// Handle() routes one request to its endpoint and returns Elasticsearch 8's
+// response shape and status; it never throws and bounds what it accepts.
+// The HTTP server (api/http_server.h) feeds it; tests and the request
+// fuzzer call it directly. Endpoints are listed in docs/api.md.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api/metrics.h"
+#include "api/rest.h"
+#include "store/store.h"
+
+namespace flowdex {
+
+struct EsApiOptions {
+  std::string version = "8.17.0";        // version.number of GET /
+  std::string cluster_name = "flowdex";
+  std::string node_name = "flowdex";
+  std::string publish_address = "127.0.0.1:9200";
+  uint64_t max_result_window = 10000;
+  // Documents of _bulk requests being indexed at once, in bytes (Elasticsearch's
+  // indexing pressure): items past it are answered 429.
+  uint64_t indexing_pressure_bytes = 512u << 20;
+  // Searches run at once; more are answered 429 es_rejected_execution_exception.
+  int max_concurrent_searches = 64;
+  // Searches stop collecting after this long (their own timeout may be shorter).
+  int64_t search_timeout_ms = 60000;
+  // Set while the server shuts down: running searches stop.
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+class EsApi {
+ public:
+  EsApi(Store* store, EsApiOptions options, Metrics* metrics);
+
+  // Answers one request (any method, path and body).
+  RestResponse Handle(const RestRequest& request);
+
+  // Makes `logs` an alias of the flow index, so that the seed's
+  // /logs/_search works, unless `logs` already names an index or alias. The
+  // flow index is created (empty) if need be.
+  Status EnsureDefaultAlias();
+
+ private:
+  RestResponse Route(const RestRequest& request, const std::vector<std::string>& parts);
+  RestResponse Info(const RestRequest& request);
+  RestResponse Bulk(const RestRequest& request, const std::string& path_index);
+  // GET/PUT/POST/DELETE /{index}/_doc/{id}, /_create/{id}, /_update/{id}.
+  RestResponse DocumentOp(const RestRequest& request, const std::string& index, const std::string& op,
+                          const std::string& id);
+  RestResponse Search(const RestRequest& request, const std::string& indices);
+  RestResponse Count(const RestRequest& request, const std::string& indices);
+  RestResponse MultiSearch(const RestRequest& request, const std::string& indices);
+  RestResponse GetMapping(const RestRequest& request, const std::string& indices);
+  RestResponse PutMapping(const RestRequest& request, const std::string& indices);
+  RestResponse FieldCaps(const RestRequest& request, const std::string& indices);
+  RestResponse CatIndices(const RestRequest& request, const std::string& indices);
+  RestResponse ClusterHealth(const RestRequest& request);
+  RestResponse Refresh(const RestRequest& request, const std::string& indices);
+  RestResponse CreateIndex(const RestRequest& request, const std::string& index);
+  RestResponse DeleteIndex(const RestRequest& request, const std::string& indices);
+  RestResponse GetIndex(const RestRequest& request, const std::string& indices);
+  RestResponse Aliases(const RestRequest& request, const std::string& indices, const std::string& names);
+  RestResponse UpdateAliases(const RestRequest& request);
+  RestResponse Nodes(const RestRequest& request);
+  RestResponse SetupProbe(const RestRequest& request, const std::vector<std::string>& parts);
+
+  // Expands an index expression with the request's ignore_unavailable and
+  // allow_no_indices; false with *error set (404 index_not_found_exception)
+  // when a concrete name is missing.
+  bool ResolveIndices(const RestRequest& request, const StoreVersion& version, const std::string& indices,
+                      std::vector<std::string>* out, RestResponse* error);
+
+  // Runs one parsed search body against `indices` (shared by _search and _msearch).
+  RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body,
+                         bool from_msearch);
+
+  Store* store_;
+  EsApiOptions options_;
+  Metrics* metrics_;
+  std::string cluster_uuid_;
+  std::mutex write_mu_;  // one _bulk's lookups and commit at a time
+  std::atomic<uint64_t> indexing_bytes_{0};
+  std::atomic<int> searches_{0};
+  std::atomic<uint64_t> seq_no_{0};
+  // What shippers store at start (index templates, ILM policies, ingest
+  // pipelines): kept and returned, not applied (guarded by probes_mu_).
+  std::mutex probes_mu_;
+  std::map<std::string, std::string> stored_settings_;
+};
+
+}  // namespace flowdex

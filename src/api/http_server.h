@@ -1,0 +1,54 @@
+// HttpServer: serves an EsApi over HTTP/1.1 (cpp-httplib), or HTTPS with a
+// certificate and key. It owns the protections a server facing shippers and
+// browsers needs: bounded bodies (compressed or not), headers, connections
+// and read/write times; optional basic auth and API keys; overload answered
+// 429 es_rejected_execution_exception instead of queueing without bound.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/es_api.h"
+#include "api/metrics.h"
+#include "util/status.h"
+
+namespace flowdex {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 9200;                       // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 100u << 20;    // after decompression; larger bodies get 413
+  int threads = 32;                      // connections served at once
+  size_t max_queued = 256;               // connections waiting for a thread; more get 429
+  int read_timeout_s = 30;               // per read of a request
+  int write_timeout_s = 30;
+  int keep_alive_timeout_s = 5;            // idle connections are closed after this
+  // "user:password" for basic auth; API keys as "id:key". None: no auth.
+  std::string basic_auth;
+  std::vector<std::string> api_keys;
+  std::string tls_cert, tls_key;         // both set: HTTPS
+};
+
+class HttpServer {
+ public:
+  HttpServer(EsApi* api, Metrics* metrics, HttpServerOptions options);
+  ~HttpServer();
+
+  // Binds the listening socket. Fails when the address is taken or the
+  // certificate cannot be loaded.
+  Status Bind();
+  // The bound port (after Bind).
+  int port() const { return port_; }
+  // Serves until Stop(); in-flight requests finish before it returns.
+  void Run();
+  // Stops accepting; safe from any thread.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace flowdex

@@ -1,0 +1,159 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "api/es_api.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "cli/commands.h"
+#include "ingest/folder_watcher.h"
+#include "store/store.h"
+#include "util/time_util.h"
+
+namespace flowdex {
+
+int RunServeCommand(const ServeCommandOptions& options) {
+  // Signals are taken by one thread (sigwait), so every other thread the
+  // server starts inherits this mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  HttpServerOptions http;
+  const size_t colon = options.listen.rfind(':');
+  if (colon == std::string::npos) {
+    fmt::print(stderr, "flowdex serve: --listen wants host:port, not {}\n", options.listen);
+    return 2;
+  }
+  http.host = options.listen.substr(0, colon);
+  if (http.host.size() > 2 && http.host.front() == '[') http.host = http.host.substr(1, http.host.size() - 2);
+  try {
+    http.port = std::stoi(options.listen.substr(colon + 1));
+  } catch (...) {
+    http.port = -1;
+  }
+  if (http.port < 0 || http.port > 65535) {
+    fmt::print(stderr, "flowdex serve: bad port in --listen {}\n", options.listen);
+    return 2;
+  }
+  int64_t read_timeout_ms = 0;
+  if (!ParseDuration(options.read_timeout, &read_timeout_ms).ok() || read_timeout_ms < 1000) {
+    fmt::print(stderr, "flowdex serve: --read-timeout wants a duration of at least 1s, not {}\n", options.read_timeout);
+    return 2;
+  }
+  http.read_timeout_s = static_cast<int>(read_timeout_ms / 1000);
+  http.threads = std::max(1, options.threads);
+  http.max_queued = static_cast<size_t>(std::max(0, options.max_queued));
+  http.max_body_bytes = options.max_body_mb << 20;
+  http.basic_auth = options.basic_auth;
+  http.api_keys = options.api_keys;
+  http.tls_cert = options.tls_cert;
+  http.tls_key = options.tls_key;
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    fmt::print(stderr, "flowdex serve: --tls-cert and --tls-key go together\n");
+    return 2;
+  }
+
+  StoreOptions store_options;
+  store_options.background_work = true;
+  if (!options.retention.empty()) {
+    Status s = ParseDuration(options.retention, &store_options.retention_ms);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex serve: --retention: {}\n", s.message());
+      return 2;
+    }
+  }
+  std::unique_ptr<Store> store;
+  Status s = Store::Open(options.data_dir, store_options, &store);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: {}\n", s.message());
+    return 1;
+  }
+
+  std::atomic<bool> stopping{false};
+  Metrics metrics;
+  EsApiOptions api_options;
+  api_options.version = options.es_version;
+  api_options.max_concurrent_searches = options.max_concurrent_searches;
+  api_options.indexing_pressure_bytes = options.indexing_pressure_mb << 20;
+  api_options.publish_address = options.listen;
+  s = ParseDuration(options.search_timeout, &api_options.search_timeout_ms);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: --search-timeout: {}\n", s.message());
+    return 2;
+  }
+  EsApi api(store.get(), api_options, &metrics);
+  s = api.EnsureDefaultAlias();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: {}\n", s.message());
+    return 1;
+  }
+  HttpServer server(&api, &metrics, http);
+  s = server.Bind();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: {}\n", s.message());
+    return 1;
+  }
+  const std::string scheme = options.tls_cert.empty() ? "http" : "https";
+  const std::string url = fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos
+                                                                 ? "[" + http.host + "]" : http.host,
+                                      server.port());
+
+  FolderWatcherOptions watch;
+  watch.dirs = options.watch;
+  watch.ingest.retention_ms = store_options.retention_ms;
+  FolderWatcher watcher(store.get(), watch, [&](const WatchedFileReport& r) {
+    if (r.failed) {
+      ++metrics.watch_failures;
+      fmt::print(stderr, "flowdex serve: watch: {} failed: {}\n", r.path, r.error);
+    } else if (r.ingested) {
+      ++metrics.watch_files;
+      metrics.watch_records += r.records;
+      metrics.watch_bad_lines += r.bad_lines;
+      fmt::print(stderr, "flowdex serve: watch: {}: {} records, {} bad lines, {:.0f} ms\n", r.path, r.records,
+                 r.bad_lines, r.seconds * 1000);
+    } else {
+      fmt::print(stderr, "flowdex serve: watch: {}: already ingested, skipped\n", r.path);
+    }
+  });
+  if (!options.watch.empty()) {
+    s = watcher.Start();
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex serve: {}\n", s.message());
+      return 1;
+    }
+  }
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == 0) return;
+    fmt::print(stderr, "flowdex serve: {} received, finishing in-flight requests\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    stopping = true;
+    server.Stop();
+  });
+  const auto version = store->Current();
+  fmt::print(stderr, "flowdex serve: {} documents in {} indices at {}; listening on {}\n", version->Rows(),
+             version->indices.size(), options.data_dir, url);
+  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << url << "\n";
+  server.Run();
+  watcher.Stop();
+  if (!stopping) {
+    // Run returned without a signal (the socket failed): wake the signal thread.
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+  }
+  signal_thread.join();
+  store.reset();  // background work stopped, directory released
+  fmt::print(stderr, "flowdex serve: stopped\n");
+  return 0;
+}
+
+}  // namespace flowdex
