@@ -1,6 +1,7 @@
 // Collecting aggregations segment by segment (see aggregation.h for the
 // design). The JSON side is in aggregation_json.cc.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -164,7 +165,8 @@ class BucketTable {
  public:
   explicit BucketTable(uint64_t dense_space) : space_(dense_space <= 65536 ? dense_space : 0) {}
 
-  uint32_t Find(uint32_t slot, uint64_t key) {
+  [[gnu::always_inline]] uint32_t Find(uint32_t slot, uint64_t key) {
+    if (slot == 0 && (space_ == 0 || key >= space_)) return FindTop(key);
     if (slot == last_slot_ && key == last_key_) return last_bucket_;
     uint32_t b;
     if (space_ != 0 && key < space_) {
@@ -192,9 +194,50 @@ class BucketTable {
   size_t size() const { return keys_.size(); }
   uint32_t slot(uint32_t b) const { return slots_[b]; }
   uint64_t key(uint32_t b) const { return keys_[b]; }
-  uint64_t Memory() const { return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12; }
+  uint64_t Memory() const {
+    return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12 + top_.size() * sizeof(TopEntry);
+  }
 
  private:
+  // The top level (slot 0) of a wide key space (IPs, large integers): an
+  // open-addressing table of its own, keys inline and probed linearly, so
+  // the common lookup is one multiply, one load and one predictable branch
+  // (absl's map of (slot, key) pairs cost twice as much per row here).
+  [[gnu::always_inline]] uint32_t FindTop(uint64_t key) {
+    if (top_.empty()) GrowTop(1024);
+    size_t i = (key * 0x9E3779B97F4A7C15ull) >> top_shift_;
+    while (true) {
+      const TopEntry& e = top_[i];
+      if (e.bucket == 0) break;
+      if (e.key == key) return e.bucket - 1;
+      i = (i + 1) & (top_.size() - 1);
+    }
+    const uint32_t b = Add(0, key);
+    top_[i] = TopEntry{key, b};
+    // At most 70% full: probes stay short and the table small enough to stay in cache.
+    if (++top_used_ * 10 > top_.size() * 7) GrowTop(top_.size() * 2);
+    return b - 1;
+  }
+  [[gnu::noinline]] void GrowTop(size_t capacity) {
+    std::vector<TopEntry> grown(capacity);
+    top_shift_ = 64 - std::countr_zero(capacity);
+    for (const TopEntry& e : top_) {
+      if (e.bucket == 0) continue;
+      size_t i = (e.key * 0x9E3779B97F4A7C15ull) >> top_shift_;
+      while (grown[i].bucket != 0) i = (i + 1) & (capacity - 1);
+      grown[i] = e;
+    }
+    top_.swap(grown);
+  }
+  // Key and bucket side by side: a lookup touches one cache line.
+  struct TopEntry {
+    uint64_t key = 0;
+    uint32_t bucket = 0;  // bucket + 1, 0 = empty
+  };
+  std::vector<TopEntry> top_;
+  size_t top_used_ = 0;
+  int top_shift_ = 64;
+
   struct SlotKey {
     uint32_t slot;
     uint64_t key;
@@ -210,7 +253,16 @@ class BucketTable {
   }
   void ToHash() {
     for (uint32_t b = 0; b < keys_.size(); ++b) {
-      if (keys_[b] < space_) hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
+      if (keys_[b] >= space_) continue;
+      if (slots_[b] != 0) {
+        hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
+        continue;
+      }
+      if (top_.empty()) GrowTop(1024);
+      size_t i = (keys_[b] * 0x9E3779B97F4A7C15ull) >> top_shift_;
+      while (top_[i].bucket != 0) i = (i + 1) & (top_.size() - 1);
+      top_[i] = TopEntry{keys_[b], b + 1};
+      if (++top_used_ * 10 > top_.size() * 7) GrowTop(top_.size() * 2);
     }
     space_ = 0;
     dense_.clear();
@@ -584,16 +636,14 @@ class TermsCollector : public BucketCollector {
         const uint32_t k = rows[i] - base;
         if (!keys->present(k)) continue;
         const uint32_t b = table_.Find(slots[i], values_.KeyOf(*keys, k));
-        if (b >= counts_.size()) {
-          counts_.resize(b + 1 + b / 2, 0);
-          sums_.resize(counts_.size(), 0);
-          value_counts_.resize(counts_.size(), 0);
-        }
-        ++counts_[b];
+        if (b >= fused_.size()) fused_.resize(b + 1 + b / 2);
+        // Count, sum and values side by side in one line of memory; handed
+        // to the bucket counts and the metric at the end.
+        FusedSum& acc = fused_[b];
+        ++acc.count;
         if (values != nullptr && values->present(k)) {
-          // Kept here, side by side, and handed to the metric at the end.
-          sums_[b] += AsDouble(values->type, values->values[k]);
-          ++value_counts_[b];
+          acc.sum += AsDouble(values->type, values->values[k]);
+          ++acc.values;
         }
       }
     }
@@ -602,12 +652,16 @@ class TermsCollector : public BucketCollector {
 
   Status Finish(const std::vector<AggResult*>& targets) override {
     if (metric_ != nullptr) {
-      for (uint32_t b = 0; b < sums_.size(); ++b) {
-        if (value_counts_[b] > 0) metric_->AddSums(b, value_counts_[b], sums_[b]);
+      if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
+      for (uint32_t b = 0; b < fused_.size(); ++b) {
+        counts_[b] += fused_[b].count;
+        if (fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
       }
     }
     return BucketCollector::Finish(targets);
   }
+
+  uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
@@ -636,8 +690,12 @@ class TermsCollector : public BucketCollector {
   ValueKeys values_;
   FieldCursor value_cursor_;          // the fused path's sum/avg field
   MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
-  std::vector<double> sums_;          // the fused path: per bucket, sum and count of values
-  std::vector<uint64_t> value_counts_;
+  struct FusedSum {       // 16 bytes: a segment has fewer than 2^32 rows
+    uint32_t count = 0;   // rows in the bucket
+    uint32_t values = 0;  // ...with a value to sum
+    double sum = 0;
+  };
+  std::vector<FusedSum> fused_;       // the fused path, per bucket
 };
 
 // terms on a flow field derived from a stored one (docs/query.md, "Fields"):

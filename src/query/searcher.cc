@@ -125,6 +125,42 @@ struct Before {
   }
 };
 
+// The best candidates so far, worst on top (a binary heap on a vector).
+// ReplaceTop swaps a winner in for the worst and hands the worst's storage
+// back, so that a stream of candidates allocates nothing once the heap is full.
+class CandidateHeap {
+ public:
+  explicit CandidateHeap(Before before) : before_(before) {}
+  size_t size() const { return v_.size(); }
+  bool empty() const { return v_.empty(); }
+  const Candidate& top() const { return v_.front(); }
+  void push(Candidate c) {
+    v_.push_back(std::move(c));
+    std::push_heap(v_.begin(), v_.end(), before_);
+  }
+  void pop() {
+    std::pop_heap(v_.begin(), v_.end(), before_);
+    v_.pop_back();
+  }
+  // Replaces the worst with *c; *c gets the worst (its vectors' capacity reused).
+  void ReplaceTop(Candidate* c) {
+    std::pop_heap(v_.begin(), v_.end(), before_);
+    std::swap(v_.back(), *c);
+    std::push_heap(v_.begin(), v_.end(), before_);
+  }
+  // Takes the worst out.
+  Candidate TakeTop() {
+    std::pop_heap(v_.begin(), v_.end(), before_);
+    Candidate c = std::move(v_.back());
+    v_.pop_back();
+    return c;
+  }
+
+ private:
+  Before before_;
+  std::vector<Candidate> v_;
+};
+
 }  // namespace
 
 std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::vector<std::string>& patterns) {
@@ -151,10 +187,20 @@ struct SegmentTask {
   Status status;
 };
 
+// The worst sort value among `wanted` hits some segment already holds, for a
+// single signed integer sort key (a timestamp): rows strictly worse cannot
+// be among the best of the whole search, whichever segment they are in.
+// Segments publish theirs once their heap is full and prune by everyone's.
+struct SharedBound {
+  std::atomic<int64_t> descending{INT64_MIN};  // rows below it lose
+  std::atomic<int64_t> ascending{INT64_MAX};   // rows above it lose
+};
+
 // `counted`: hits counted so far by every segment of the search (lazy
-// matching stops counting once they reach track_total_hits).
+// matching stops counting once they reach track_total_hits); `bound`: see
+// SharedBound (nullptr: none).
 Status RunSegment(const Store& store, const SearchRequest& request, const std::vector<SortKey>& keys, uint64_t wanted,
-                  std::atomic<uint64_t>* counted, SegmentTask* t) {
+                  std::atomic<uint64_t>* counted, SharedBound* bound, SegmentTask* t) {
   Status s = store.OpenSegment(t->ref, &t->seg);
   if (!s.ok()) return s;
   const SegmentReader* seg = t->seg.get();
@@ -239,7 +285,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     fetchers.emplace_back(seg, col, k.descending);
   }
   Before before{&keys};
-  std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
+  CandidateHeap best(before);  // worst on top
   Candidate last;  // search_after's values, as sort values like this segment's
   auto block_cannot_win = [&](size_t block, bool later) {
     const Candidate& worst = best.top();
@@ -275,11 +321,48 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
     return keys[0].descending ? e < v : e > v;
   };
+  // The search-wide bound (SharedBound): strictly worse loses, ties go on.
+  const bool shared = bound != nullptr && prune_column >= 0 && prune_signed && !after;
+  auto bound_value = [&] {
+    return keys[0].descending ? bound->descending.load(std::memory_order_relaxed)
+                              : bound->ascending.load(std::memory_order_relaxed);
+  };
+  auto block_loses_everywhere = [&](size_t block) {
+    if (!shared) return false;
+    const BlockStats& st = seg->meta().columns[prune_column].blocks[block].stats;
+    if (!st.has_values()) return false;
+    const int64_t edge = static_cast<int64_t>(keys[0].descending ? st.max : st.min);
+    return keys[0].descending ? edge < bound_value() : edge > bound_value();
+  };
+  auto row_loses_everywhere = [&](uint32_t row) {
+    if (!shared) return false;
+    const size_t b = row / kRowsPerBlock;
+    if (b != raw_block) {
+      if (!seg->ReadBlockShared(prune_column, b, &raw).ok()) return false;
+      raw_block = b;
+    }
+    const uint32_t i = row % kRowsPerBlock;
+    if (raw->multi() || !raw->present(i)) return false;
+    const int64_t v = static_cast<int64_t>(raw->values[i]);
+    return keys[0].descending ? v < bound_value() : v > bound_value();
+  };
+  // Once this segment holds `wanted` hits, its worst bounds everyone.
+  auto publish = [&] {
+    if (!shared || best.size() < wanted) return;
+    const SortValue& w = best.top().sort[0];
+    if (w.kind != SortValue::Kind::kInteger) return;
+    std::atomic<int64_t>& b = keys[0].descending ? bound->descending : bound->ascending;
+    int64_t seen = b.load(std::memory_order_relaxed);
+    while (keys[0].descending ? w.integer > seen : w.integer < seen) {
+      if (b.compare_exchange_weak(seen, w.integer, std::memory_order_relaxed)) break;
+    }
+  };
   const size_t blocks = (seg->rows() + kRowsPerBlock - 1) / kRowsPerBlock;
   Candidate c;
   // Offers one row to the heap.
   auto consider = [&](uint32_t row) -> Status {
     if (prune_column >= 0 && best.size() >= wanted && !after && value_cannot_win(row)) return Status::OK();
+    if (row_loses_everywhere(row)) return Status::OK();
     c.segment = t->ordinal;
     c.row = row;
     c.sort.resize(keys.size());
@@ -307,15 +390,19 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
       }
       if (!before(last, c)) return Status::OK();
     }
-    if (best.size() >= wanted) best.pop();
-    best.push(std::move(c));
-    c = Candidate{};
+    if (best.size() >= wanted) {
+      best.ReplaceTop(&c);  // c now holds the dropped worst: its storage is reused
+    } else {
+      best.push(std::move(c));
+      c = Candidate{};
+    }
+    publish();
     return Status::OK();
   };
   if (reverse_blocks) {
     std::vector<uint32_t> block_rows;
     for (size_t block_at = blocks; block_at-- > 0 && s.ok();) {
-      const bool loses = best.size() >= wanted && block_cannot_win(block_at, false);
+      const bool loses = (best.size() >= wanted && block_cannot_win(block_at, false)) || block_loses_everywhere(block_at);
       const uint64_t lo = uint64_t{block_at} * kRowsPerBlock;
       const uint64_t hi = std::min<uint64_t>(lo + kRowsPerBlock, seg->rows());
       if (lazy) {
@@ -348,7 +435,8 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
     while (it->has_value && s.ok()) {
       if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
       const uint32_t row = it->current_value;
-      if (prune_column >= 0 && best.size() >= wanted && !after && block_cannot_win(row / kRowsPerBlock, true)) {
+      if ((prune_column >= 0 && best.size() >= wanted && !after && block_cannot_win(row / kRowsPerBlock, true)) ||
+          block_loses_everywhere(row / kRowsPerBlock)) {
         roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
         continue;
       }
@@ -359,10 +447,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
   }
   if (!s.ok()) return s;
   t->best.reserve(best.size());
-  while (!best.empty()) {
-    t->best.push_back(std::move(const_cast<Candidate&>(best.top())));
-    best.pop();
-  }
+  while (!best.empty()) t->best.push_back(best.TakeTop());
   return Status::OK();
 }
 
@@ -426,13 +511,25 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
         stopped_early = true;
         break;
       }
-      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &counted, &t);
+      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &counted, nullptr, &t);
       if (!t.status.ok()) return t.status;
       so_far += t.hits;
       best_so_far += t.best.size();
       ++ran;
     }
   } else {
+    // A single sort key: segments likeliest to hold the winners first (the
+    // newest for a descending sort on time), so that the bound they publish
+    // lets the others skip what cannot win.
+    std::vector<size_t> order(tasks.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (keys.size() == 1) {
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        return keys[0].descending ? tasks[a].ref.max_time > tasks[b].ref.max_time
+                                  : tasks[a].ref.min_time < tasks[b].ref.min_time;
+      });
+    }
+    SharedBound bound;
     std::atomic<size_t> next{0};
     std::atomic<bool> timed_out{false};
     auto work = [&] {
@@ -442,7 +539,8 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
           timed_out.store(true);
           return;
         }
-        tasks[i].status = RunSegment(store, request, keys, wanted, &counted, &tasks[i]);
+        SegmentTask& task = tasks[order[i]];
+        task.status = RunSegment(store, request, keys, wanted, &counted, &bound, &task);
       }
     };
     // The caller and the shared pool's workers take segments in turn.
