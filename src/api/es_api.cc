@@ -1,6 +1,7 @@
 #include "api/es_api.h"
 
 #include <chrono>
+#include <set>
 #include <ctime>
 #include <random>
 
@@ -60,14 +61,20 @@ std::string RandomUuid() {
   return id;
 }
 
-// The route's name in metrics: the first "_endpoint" part, else "index".
+// The route's name in metrics: the endpoint ("_search", "_bulk", ...) when
+// the path names a known one, else "index" or "other" (never a name taken
+// from the request, so the metrics' label set stays bounded).
 std::string EndpointName(const std::vector<std::string>& parts) {
+  static const std::set<std::string> kKnown = {
+      "_bulk", "_search", "_count", "_msearch", "_mapping", "_field_caps", "_refresh", "_cat", "_cluster",
+      "_alias", "_aliases", "_nodes", "_license", "_xpack", "_index_template", "_template", "_component_template",
+      "_ilm", "_ingest", "_doc", "_create", "_update"};
   if (parts.empty()) return "info";
-  for (const std::string& p : parts) {
-    if (!p.empty() && p[0] == '_') return p;
-  }
   if (parts[0] == "metrics" || parts[0] == "health") return parts[0];
-  return "index";
+  for (const std::string& p : parts) {
+    if (kKnown.count(p)) return p;
+  }
+  return parts.size() == 1 && parts[0][0] != '_' ? "index" : "other";
 }
 
 }  // namespace
@@ -109,10 +116,8 @@ RestResponse EsApi::Handle(const RestRequest& request) {
   }
   if (r.content_type == "application/json" && request.BoolParam("pretty")) r.body = PrettyJson(r.body);
   if (r.status == 429) ++metrics_->rejected;
-  if (metrics_) {
-    metrics_->CountRequest(EndpointName(parts), r.status,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
+  metrics_->CountRequest(EndpointName(parts), r.status,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return r;
 }
 
@@ -130,7 +135,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   if (n == 1 && get && first == "metrics") {
     RestResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_ ? metrics_->Render(store_) : std::string();
+    r.body = metrics_->Render(store_);
     return r;
   }
   if (n == 2 && get && first == "health" && (parts[1] == "livez" || parts[1] == "readyz")) {
@@ -146,10 +151,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
     if (first == "_cat" && n >= 2 && get) {
       if (parts[1] == "indices") return CatIndices(req, n >= 3 ? parts[2] : "_all");
-      if (parts[1] == "health") {
-        RestRequest json = req;
-        return ClusterHealth(json);
-      }
+      if (parts[1] == "health") return ClusterHealth(req);
     }
     if (first == "_cluster" && n >= 2 && get) {
       if (parts[1] == "health") return ClusterHealth(req);

@@ -36,6 +36,7 @@ struct EsApiOptions {
 
 class EsApi {
  public:
+  // `store` and `metrics` must outlive the EsApi (neither may be null).
   EsApi(Store* store, EsApiOptions options, Metrics* metrics);
 
   // Answers one request (any method, path and body).
@@ -77,8 +78,7 @@ class EsApi {
                       std::vector<std::string>* out, RestResponse* error);
 
   // Runs one parsed search body against `indices` (shared by _search and _msearch).
-  RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body,
-                         bool from_msearch);
+  RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body);
 
   Store* store_;
   EsApiOptions options_;

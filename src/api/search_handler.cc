@@ -141,12 +141,10 @@ std::vector<std::pair<int, std::string_view>> NdjsonLines(std::string_view body)
 }  // namespace
 
 RestResponse EsApi::Search(const RestRequest& request, const std::string& indices) {
-  return RunSearch(request, indices, request.body, false);
+  return RunSearch(request, indices, request.body);
 }
 
-RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body,
-                              bool from_msearch) {
-  (void)from_msearch;
+RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body) {
   const auto t0 = std::chrono::steady_clock::now();
   ++metrics_->searches;
   SearchRequest sr;
@@ -209,7 +207,7 @@ RestResponse EsApi::Count(const RestRequest& req, const std::string& indices) {
   counting.params["track_total_hits"] = "true";
   counting.params.erase("from");
   counting.params.erase("sort");
-  RestResponse r = RunSearch(counting, indices, body, false);
+  RestResponse r = RunSearch(counting, indices, body);
   if (r.status != 200) return r;
   rapidjson::Document d;
   d.Parse(r.body.data(), r.body.size());
@@ -265,7 +263,7 @@ RestResponse EsApi::MultiSearch(const RestRequest& req, const std::string& path_
         item.params[key] = std::to_string(m.value.GetInt64());
       }
     }
-    RestResponse r = RunSearch(item, indices, std::string(lines[i + 1].second), true);
+    RestResponse r = RunSearch(item, indices, std::string(lines[i + 1].second));
     // Each response carries its status (an error body already has it).
     if (r.status == 200 && !r.body.empty() && r.body.back() == '}') {
       r.body.pop_back();
