@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -103,8 +104,10 @@ std::string ToJson(const rapidjson::Value& v) {
 // The state of one bulk while its items are applied.
 class BulkRun {
  public:
-  BulkRun(Store* store, Metrics* metrics, std::atomic<uint64_t>* seq_no)
-      : store_(store), metrics_(metrics), seq_no_(seq_no) {}
+  // `template_mapping` gives the mapping a new index starts with (index templates).
+  BulkRun(Store* store, Metrics* metrics, std::atomic<uint64_t>* seq_no,
+          std::function<std::string(const std::string&)> template_mapping)
+      : store_(store), metrics_(metrics), seq_no_(seq_no), template_mapping_(std::move(template_mapping)) {}
 
   // Looks up the ids of `items` that are stored already.
   Status Lookup(const std::vector<BulkItem*>& items) {
@@ -282,7 +285,11 @@ class BulkRun {
     auto it = writers_.find(index);
     if (it != writers_.end()) return it->second.get();
     IndexMapping mapping;
-    const std::string json = store_->Mapping(index);
+    std::string json = store_->Mapping(index);
+    const auto version = store_->Current();
+    if (json.empty() && !std::binary_search(version->indices.begin(), version->indices.end(), index)) {
+      json = template_mapping_(index);  // created now: as its index template says
+    }
     MappingError error;
     if (!json.empty() && !IndexMapping::FromJson(json, &mapping, &error)) {
       status_ = Status::Corruption(fmt::format("the mapping of [{}] is damaged: {}", index, error.reason));
@@ -299,6 +306,7 @@ class BulkRun {
   Store* store_;
   Metrics* metrics_;
   std::atomic<uint64_t>* seq_no_;
+  std::function<std::string(const std::string&)> template_mapping_;
   Status status_;
   std::map<std::pair<std::string, std::string>, StoredDoc> stored_;
   std::set<std::pair<std::string, std::string>> pending_;  // written in this bulk, not committed yet
@@ -425,7 +433,7 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
   Status s;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
-    BulkRun run(store_, metrics_, &seq_no_);
+    BulkRun run(store_, metrics_, &seq_no_, [this](const std::string& index) { return TemplateMapping(index); });
     std::vector<BulkItem*> live;
     for (BulkItem& item : items) {
       if (!item.failed) live.push_back(&item);

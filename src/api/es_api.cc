@@ -15,6 +15,8 @@
 #include "api/json_output.h"
 #include "ingest/flow_columns.h"
 #include "store/index_resolver.h"
+#include "store/mapping.h"
+#include "util/glob.h"
 
 namespace flowdex {
 
@@ -208,6 +210,85 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   return NoHandler(req);
 }
 
+std::string EsApi::TemplateMapping(const std::string& index) const {
+  auto patterns_match = [&](const rapidjson::Value& body) {
+    if (!body.IsObject() || !body.HasMember("index_patterns")) return false;
+    const rapidjson::Value& p = body["index_patterns"];
+    if (p.IsString()) return GlobMatch(p.GetString(), index);
+    if (!p.IsArray()) return false;
+    for (const auto& v : p.GetArray()) {
+      if (v.IsString() && GlobMatch(v.GetString(), index)) return true;
+    }
+    return false;
+  };
+  auto number = [](const rapidjson::Value& body, const char* key) -> int64_t {
+    return body.HasMember(key) && body[key].IsInt64() ? body[key].GetInt64() : 0;
+  };
+  // Adds a "mappings" object to `merged` (skipped if it conflicts).
+  IndexMapping merged;
+  bool any = false;
+  auto add = [&](const rapidjson::Value* mappings) {
+    if (mappings == nullptr || !mappings->IsObject()) return;
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    mappings->Accept(w);
+    IndexMapping part;
+    MappingError error;
+    if (IndexMapping::FromTemplateJson(std::string_view(buf.GetString(), buf.GetSize()), &part, &error) &&
+        merged.Merge(part, &error)) {
+      any = true;
+    }
+  };
+  // Composable templates win over legacy ones; among them the highest priority.
+  int64_t best_priority = INT64_MIN;
+  std::string best;
+  for (const auto& [key, json] : store_->ApiObjects("/_index_template/")) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    if (!patterns_match(d)) continue;
+    const int64_t priority = number(d, "priority");
+    if (priority > best_priority) {
+      best_priority = priority;
+      best = json;
+    }
+  }
+  if (!best.empty()) {
+    rapidjson::Document d;
+    d.Parse(best.data(), best.size());
+    if (d.HasMember("composed_of") && d["composed_of"].IsArray()) {
+      for (const auto& name : d["composed_of"].GetArray()) {
+        if (!name.IsString()) continue;
+        const auto component = store_->ApiObjects(std::string("/_component_template/") + name.GetString());
+        auto it = component.find(std::string("/_component_template/") + name.GetString());
+        if (it == component.end()) continue;
+        rapidjson::Document c;
+        c.Parse(it->second.data(), it->second.size());
+        if (c.IsObject() && c.HasMember("template") && c["template"].IsObject() && c["template"].HasMember("mappings")) {
+          add(&c["template"]["mappings"]);
+        }
+      }
+    }
+    if (d.HasMember("template") && d["template"].IsObject() && d["template"].HasMember("mappings")) {
+      add(&d["template"]["mappings"]);
+    }
+    return any ? merged.ToJson() : std::string();
+  }
+  // Legacy templates: every match, lowest order first.
+  std::vector<std::pair<int64_t, std::string>> legacy;
+  for (const auto& [key, json] : store_->ApiObjects("/_template/")) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    if (patterns_match(d)) legacy.emplace_back(number(d, "order"), json);
+  }
+  std::stable_sort(legacy.begin(), legacy.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [order, json] : legacy) {
+    rapidjson::Document d;
+    d.Parse(json.data(), json.size());
+    if (d.HasMember("mappings")) add(&d["mappings"]);
+  }
+  return any ? merged.ToJson() : std::string();
+}
+
 RestResponse EsApi::Info(const RestRequest& req) {
   (void)req;
   rapidjson::StringBuffer buf;
@@ -369,11 +450,12 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
                                  cluster_uuid_));
   }
   // Templates, component templates, ILM policies and ingest pipelines: what
-  // a shipper PUTs is kept (in memory) and shown back, so that its "does it
-  // exist?" checks pass; none of it changes how flowdex stores documents.
+  // a shipper PUTs is stored (in the manifest) and shown back, so that its
+  // "does it exist?" checks pass. Index templates' mappings apply to the
+  // indices they match when those are created (TemplateMapping); policies
+  // and pipelines are not applied.
   std::string key;
   for (const std::string& p : parts) key += "/" + p;
-  std::lock_guard<std::mutex> lock(probes_mu_);
   if (req.method == "PUT" || req.method == "POST") {
     if (parts.size() < 2) return NoHandler(req);
     rapidjson::Document d;
@@ -384,11 +466,16 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
       e.reason = "request body is required and must be a JSON object";
       return ErrorResponse(e);
     }
-    stored_settings_[key] = req.body.empty() ? "{}" : req.body;
+    if (req.body.empty()) d.SetObject();
+    rapidjson::StringBuffer compact;
+    rapidjson::Writer<rapidjson::StringBuffer> cw(compact);
+    d.Accept(cw);
+    Status s = store_->PutApiObject(key, std::string(compact.GetString(), compact.GetSize()));
+    if (!s.ok()) return ErrorResponse(ErrorFromStatus(s));
     return Json(200, "{\"acknowledged\":true}");
   }
   if (req.method == "DELETE") {
-    if (stored_settings_.erase(key) == 0) {
+    if (store_->PutApiObject(key, "").IsNotFound()) {
       EsError e;
       e.status = 404;
       e.type = "resource_not_found_exception";
@@ -402,9 +489,9 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
   if (parts[0] == "_ilm" && parts.size() >= 2) kind += "/" + parts[1];
   if (parts[0] == "_ingest" && parts.size() >= 2) kind += "/" + parts[1];
   const bool named = key != kind;
+  const std::map<std::string, std::string> stored = store_->ApiObjects(kind + "/");
   if (named) {
-    auto it = stored_settings_.find(key);
-    if (it == stored_settings_.end()) {
+    if (!stored.count(key)) {
       if (parts[0] == "_index_template" || parts[0] == "_component_template") {
         EsError e;
         e.status = 404;
@@ -421,8 +508,8 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
   rapidjson::Document out(rapidjson::kObjectType);
   auto& a = out.GetAllocator();
   rapidjson::Value list(rapidjson::kArrayType);
-  for (const auto& [k, v] : stored_settings_) {
-    if (k.rfind(kind + "/", 0) != 0 || (named && k != key)) continue;
+  for (const auto& [k, v] : stored) {
+    if (named && k != key) continue;
     const std::string name = k.substr(kind.size() + 1);
     rapidjson::Document def;
     def.Parse(v.data(), v.size());

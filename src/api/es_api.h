@@ -77,6 +77,12 @@ class EsApi {
   bool ResolveIndices(const RestRequest& request, const StoreVersion& version, const std::string& indices,
                       std::vector<std::string>* out, RestResponse* error);
 
+  // The mapping (JSON) the stored index templates give a new index named
+  // `index`: the best composable template (highest priority, with its
+  // component templates) or else every matching legacy template by order;
+  // "" when none matches.
+  std::string TemplateMapping(const std::string& index) const;
+
   // Runs one parsed search body against `indices` (shared by _search and _msearch).
   RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body);
 
@@ -88,10 +94,6 @@ class EsApi {
   std::atomic<uint64_t> indexing_bytes_{0};
   std::atomic<int> searches_{0};
   std::atomic<uint64_t> seq_no_{0};
-  // What shippers store at start (index templates, ILM policies, ingest
-  // pipelines): kept and returned, not applied (guarded by probes_mu_).
-  std::mutex probes_mu_;
-  std::map<std::string, std::string> stored_settings_;
 };
 
 }  // namespace flowdex

@@ -205,6 +205,51 @@ TEST_F(EsApiTest, SearchParametersAndErrors) {
   EXPECT_EQ(status, 405);
 }
 
+TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
+  int status = 0;
+  Call("PUT", "/_component_template/net", R"({"template":{"mappings":{"properties":{"ip":{"type":"ip"}}}}})", &status);
+  ASSERT_EQ(status, 200) << last_body_;
+  // Types flowdex lacks become their nearest (wildcard -> keyword) or stay
+  // dynamic (geo_point); unknown parameters are ignored.
+  Call("PUT", "/_index_template/flows",
+       R"({"index_patterns":["flows-*"],"priority":10,"composed_of":["net"],"template":{"mappings":{"properties":{)"
+       R"("port":{"type":"long"},"name":{"type":"wildcard","fancy":1},"geo":{"type":"geo_point"}}}}})",
+       &status);
+  ASSERT_EQ(status, 200) << last_body_;
+  Call("PUT", "/_index_template/low", R"({"index_patterns":["flows-*"],"priority":1,"template":{"mappings":{)"
+                                      R"("properties":{"port":{"type":"keyword"}}}}})", &status);
+  ASSERT_EQ(status, 200);
+  Call("PUT", "/_template/legacy", R"({"index_patterns":["old-*"],"order":1,"mappings":{"properties":{"ip":{"type":"ip"}}}})",
+       &status);
+  ASSERT_EQ(status, 200);
+  BulkStatuses("{\"index\":{\"_index\":\"flows-a\"}}\n{\"ip\":\"10.1.2.3\",\"port\":443,\"name\":\"web\"}\n"
+               "{\"index\":{\"_index\":\"old-a\"}}\n{\"ip\":\"10.9.9.9\"}\n"
+               "{\"index\":{\"_index\":\"other\"}}\n{\"ip\":\"10.1.2.3\"}\n");
+  rapidjson::Document d = Call("GET", "/flows-a/_mapping");
+  const auto& props = d["flows-a"]["mappings"]["properties"];
+  EXPECT_EQ(std::string(props["ip"]["type"].GetString()), "ip");
+  EXPECT_EQ(std::string(props["port"]["type"].GetString()), "long") << "the higher priority template wins";
+  EXPECT_EQ(std::string(props["name"]["type"].GetString()), "keyword");
+  const std::string cidr = R"({"query":{"term":{"ip":"10.0.0.0/8"}}})";
+  EXPECT_EQ(Count("flows-a", cidr), 1u);
+  EXPECT_EQ(Count("old-a", cidr), 1u);
+  d = Call("GET", "/other/_mapping");
+  EXPECT_STRNE(d["other"]["mappings"]["properties"]["ip"]["type"].GetString(), "ip") << "no template: dynamic";
+  // Explicit PUT of an index takes the template too; templates survive a restart.
+  Call("PUT", "/flows-b", "", &status);
+  EXPECT_EQ(status, 200);
+  Open();
+  d = Call("GET", "/flows-b/_mapping");
+  EXPECT_EQ(std::string(d["flows-b"]["mappings"]["properties"]["ip"]["type"].GetString()), "ip");
+  d = Call("GET", "/_index_template/flows", "", &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(std::string(d["index_templates"][0]["name"].GetString()), "flows");
+  Call("DELETE", "/_index_template/flows", "", &status);
+  EXPECT_EQ(status, 200);
+  Call("DELETE", "/_index_template/flows", "", &status);
+  EXPECT_EQ(status, 404);
+}
+
 TEST(JsonOutputTest, FilterPath) {
   const std::string json = R"({"took":3,"hits":{"total":{"value":2},"hits":[{"_id":"a","_source":{"x":1}},{"_id":"b"}]},"aggregations":{"t":{"buckets":[{"key":"k","doc_count":1}]}}})";
   EXPECT_EQ(ApplyFilterPath(json, "hits.total"), R"({"hits":{"total":{"value":2}}})");

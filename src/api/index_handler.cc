@@ -99,6 +99,7 @@ RestResponse EsApi::CreateIndex(const RestRequest& req, const std::string& index
       // settings (shards, replicas, refresh_interval, ...) do not apply to one embedded store.
     }
   }
+  if (mapping_json.empty()) mapping_json = TemplateMapping(index);
   Status s = store_->CreateIndex(index, mapping_json);
   if (!s.ok()) {
     EsError e = ErrorFromStatus(s);

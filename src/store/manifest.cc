@@ -72,13 +72,18 @@ std::string Manifest::Serialize() const {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("mappings");
-  w.StartObject();
-  for (const auto& [index, json] : mappings) {
-    str(index);
-    w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
-  w.EndObject();
+  // Maps of name -> JSON object text (mappings, API objects), written as they are.
+  auto objects = [&](const char* name, const std::map<std::string, std::string>& map) {
+    w.Key(name);
+    w.StartObject();
+    for (const auto& [key, json] : map) {
+      str(key);
+      w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    }
+    w.EndObject();
+  };
+  objects("mappings", mappings);
+  objects("api_objects", api_objects);
   w.Key("aliases");
   w.StartObject();
   for (const auto& [alias, indices] : aliases) {
@@ -161,17 +166,22 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
     }
     m.sources.emplace(r.key, std::move(r));
   }
-  if (d.HasMember("mappings")) {
-    if (!d["mappings"].IsObject()) return bad("malformed mappings");
-    for (const auto& v : d["mappings"].GetObject()) {
-      if (!v.value.IsObject()) return bad("malformed mapping");
+  // Members whose values are JSON objects, kept as their text (mappings, API objects).
+  auto objects = [&](const char* name, std::map<std::string, std::string>* out) {
+    if (!d.HasMember(name)) return true;
+    if (!d[name].IsObject()) return false;
+    for (const auto& v : d[name].GetObject()) {
+      if (!v.value.IsObject()) return false;
       rapidjson::StringBuffer json;
       rapidjson::Writer<rapidjson::StringBuffer> w(json);
       v.value.Accept(w);
-      m.mappings.emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
-                         std::string(json.GetString(), json.GetSize()));
+      out->emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
+                   std::string(json.GetString(), json.GetSize()));
     }
-  }
+    return true;
+  };
+  if (!objects("mappings", &m.mappings)) return bad("malformed mappings");
+  if (!objects("api_objects", &m.api_objects)) return bad("malformed api_objects");
   if (d.HasMember("aliases")) {
     if (!d["aliases"].IsObject()) return bad("malformed aliases");
     for (const auto& v : d["aliases"].GetObject()) {

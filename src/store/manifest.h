@@ -48,6 +48,9 @@ struct Manifest {
   std::map<std::string, std::string> mappings;
   // Aliases: alias name -> the indices it stands for.
   std::map<std::string, std::vector<std::string>> aliases;
+  // What clients stored through the API besides documents, by path
+  // ("/_index_template/<name>", "/_ilm/policy/<name>", ...) -> its JSON body.
+  std::map<std::string, std::string> api_objects;
 
   // JSON text followed by a checksum line ("#crc32c:xxxxxxxx").
   std::string Serialize() const;

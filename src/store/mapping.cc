@@ -26,10 +26,16 @@ constexpr TypeName kTypeNames[] = {
 
 MappingError Error(std::string type, std::string reason) { return MappingError{std::move(type), std::move(reason)}; }
 
-bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping* out, MappingError* error);
+bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping* out, MappingError* error,
+                bool lenient);
 
+// `lenient` (index templates written for Elasticsearch): types flowdex does
+// not have become their nearest (wildcard, constant_keyword, version ->
+// keyword; match_only_text -> text; unsigned_long -> long), fields of types
+// with no counterpart (geo_point, flattened, alias, ...) are left to the
+// dynamic rules, and unknown parameters are ignored.
 bool ParseProperties(const std::string& prefix, const rapidjson::Value& props, IndexMapping* out,
-                     MappingError* error) {
+                     MappingError* error, bool lenient) {
   if (!props.IsObject()) {
     *error = Error("mapper_parsing_exception", "Expected map for property [properties] on field [" + prefix + "]");
     return false;
@@ -40,14 +46,25 @@ bool ParseProperties(const std::string& prefix, const rapidjson::Value& props, I
       *error = Error("mapper_parsing_exception", "field name cannot be an empty string");
       return false;
     }
-    if (!ParseField(prefix.empty() ? name : prefix + "." + name, m.value, out, error)) return false;
+    if (!ParseField(prefix.empty() ? name : prefix + "." + name, m.value, out, error, lenient)) return false;
   }
   return true;
 }
 
 // Parses one field's definition (its "type" and parameters) into *field.
-bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping* field, MappingError* error) {
-  const std::string type_name(v["type"].GetString(), v["type"].GetStringLength());
+// The type flowdex uses for an Elasticsearch type it has no own support for
+// ("" when it has no counterpart).
+std::string_view NearestType(std::string_view type) {
+  if (type == "wildcard" || type == "constant_keyword" || type == "version") return "keyword";
+  if (type == "match_only_text") return "text";
+  if (type == "unsigned_long") return "long";
+  return "";
+}
+
+bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping* field, MappingError* error,
+               bool lenient) {
+  std::string type_name(v["type"].GetString(), v["type"].GetStringLength());
+  if (lenient && !FieldTypeFromName(type_name, &field->type)) type_name = std::string(NearestType(type_name));
   if (!FieldTypeFromName(type_name, &field->type)) {
     *error = Error("mapper_parsing_exception", fmt::format("No handler for type [{}] declared on field [{}]",
                                                            type_name, path));
@@ -83,7 +100,12 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
           return false;
         }
         FieldMapping sub_field;
-        if (!ParseLeaf(sub_path, sub.value, &sub_field, error)) return false;
+        MappingError sub_error;
+        if (!ParseLeaf(sub_path, sub.value, &sub_field, &sub_error, lenient)) {
+          if (lenient) continue;  // a sub-field of an unknown type: left out
+          *error = sub_error;
+          return false;
+        }
         field->fields.emplace(sub_name, sub_field);
       }
     } else if (key == "store" || key == "norms" || key == "null_value" || key == "copy_to" || key == "analyzer" ||
@@ -91,7 +113,7 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
                key == "coerce" || key == "meta" || key == "time_series_dimension") {
       // Accepted for compatibility with templates written for Elasticsearch;
       // flowdex does not act on them.
-    } else {
+    } else if (!lenient) {
       *error = Error("mapper_parsing_exception",
                      fmt::format("unknown parameter [{}] on mapper [{}] of type [{}]", key, path, type_name));
       return false;
@@ -104,7 +126,8 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
   return true;
 }
 
-bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping* out, MappingError* error) {
+bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping* out, MappingError* error,
+                bool lenient) {
   if (!v.IsObject()) {
     *error = Error("mapper_parsing_exception", "Expected map for property [fields] on field [" + path + "]");
     return false;
@@ -112,14 +135,16 @@ bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping
   const bool has_type = v.HasMember("type") && v["type"].IsString();
   const std::string_view type = has_type ? std::string_view(v["type"].GetString()) : "";
   if (v.HasMember("properties") || type == "object" || type == "nested") {
-    return !v.HasMember("properties") || ParseProperties(path, v["properties"], out, error);
+    return !v.HasMember("properties") || ParseProperties(path, v["properties"], out, error, lenient);
   }
   if (!has_type) {
+    if (lenient) return true;
     *error = Error("mapper_parsing_exception", "No type specified for field [" + path + "]");
     return false;
   }
   FieldMapping field;
-  return ParseLeaf(path, v, &field, error) && out->Add(path, field, error);
+  if (!ParseLeaf(path, v, &field, error, lenient)) return lenient;  // lenient: left to the dynamic rules
+  return out->Add(path, field, error);
 }
 
 void WriteField(rapidjson::Writer<rapidjson::StringBuffer>& w, const FieldMapping& f) {
@@ -222,6 +247,14 @@ ColumnType ColumnTypeFor(FieldType t) {
 }
 
 bool IndexMapping::FromJson(std::string_view json, IndexMapping* out, MappingError* error) {
+  return Parse(json, out, error, false);
+}
+
+bool IndexMapping::FromTemplateJson(std::string_view json, IndexMapping* out, MappingError* error) {
+  return Parse(json, out, error, true);
+}
+
+bool IndexMapping::Parse(std::string_view json, IndexMapping* out, MappingError* error, bool lenient) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
   if (d.HasParseError() || !d.IsObject()) {
@@ -233,7 +266,7 @@ bool IndexMapping::FromJson(std::string_view json, IndexMapping* out, MappingErr
     const std::string_view key(member.name.GetString(), member.name.GetStringLength());
     const rapidjson::Value& v = member.value;
     if (key == "properties") {
-      if (!ParseProperties("", v, &m, error)) return false;
+      if (!ParseProperties("", v, &m, error, lenient)) return false;
     } else if (key == "dynamic") {
       const std::string_view s = v.IsString() ? std::string_view(v.GetString()) : "";
       if ((v.IsBool() && v.GetBool()) || s == "true" || s == "runtime") {
@@ -255,8 +288,8 @@ bool IndexMapping::FromJson(std::string_view json, IndexMapping* out, MappingErr
     } else if (key == "_source" || key == "_meta" || key == "_routing" || key == "dynamic_templates" ||
                key == "numeric_detection" || key == "dynamic_date_formats" || key == "runtime" ||
                key == "_data_stream_timestamp") {
-      // Accepted; flowdex keeps _source always and has no templates yet.
-    } else {
+      // Accepted; flowdex keeps _source always and has no dynamic templates yet.
+    } else if (!lenient) {
       *error = Error("mapper_parsing_exception",
                      fmt::format("Root mapping definition has unsupported parameters:  [{} : ...]", key));
       return false;

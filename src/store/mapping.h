@@ -52,6 +52,11 @@ class IndexMapping {
 
   // Parses the "mappings" object of a create-index request or of _mapping.
   static bool FromJson(std::string_view json, IndexMapping* out, MappingError* error);
+  // The same for the mappings of an index template written for
+  // Elasticsearch: types flowdex lacks become their nearest or are left to
+  // the dynamic rules, unknown parameters are ignored. Fails only on JSON
+  // that is not a mapping at all.
+  static bool FromTemplateJson(std::string_view json, IndexMapping* out, MappingError* error);
   // The "mappings" object as GET _mapping shows it (nested "properties").
   std::string ToJson() const;
 
@@ -79,6 +84,7 @@ class IndexMapping {
   bool empty() const { return fields_.empty(); }
 
  private:
+  static bool Parse(std::string_view json, IndexMapping* out, MappingError* error, bool lenient);
   std::map<std::string, FieldMapping> fields_;  // leaf fields by dotted path
   Dynamic dynamic_ = Dynamic::kTrue;
   bool date_detection_ = true;

@@ -333,6 +333,28 @@ Status Store::UpdateAliases(const std::vector<AliasAction>& actions) {
   return Install(std::move(next));
 }
 
+Status Store::PutApiObject(const std::string& key, const std::string& json) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  if (json.empty()) {
+    if (next.api_objects.erase(key) == 0) return Status::NotFound(key);
+  } else {
+    next.api_objects[key] = json;
+  }
+  return Install(std::move(next));
+}
+
+std::map<std::string, std::string> Store::ApiObjects(const std::string& prefix) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::string> out;
+  for (auto it = manifest_.api_objects.lower_bound(prefix);
+       it != manifest_.api_objects.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    out.insert(*it);
+  }
+  return out;
+}
+
 Status Store::Install(Manifest next) {
   const std::string name = fmt::format("MANIFEST-{:06}", next.generation);
   Status s = WriteFileAtomically(dir_ + "/" + name, next.Serialize());

@@ -120,6 +120,13 @@ class Store {
   // counts the segments removed.
   Status ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped);
 
+  // Stores (json non-empty) or removes (json empty) an API object
+  // (Manifest::api_objects); removing one that is not there is NotFound.
+  // `json` must be a JSON object.
+  Status PutApiObject(const std::string& key, const std::string& json);
+  // Every API object whose key starts with `prefix`.
+  std::map<std::string, std::string> ApiObjects(const std::string& prefix) const;
+
   // True, filling *record, when the source was committed before.
   bool HasSource(const std::string& key, SourceRecord* record = nullptr) const;
 
