@@ -39,6 +39,9 @@ class EsApi {
   // `store` and `metrics` must outlive the EsApi (neither may be null).
   EsApi(Store* store, EsApiOptions options, Metrics* metrics);
 
+  // The address GET /_nodes reports (known once the server has bound its port).
+  void set_publish_address(std::string address) { options_.publish_address = std::move(address); }
+
   // Answers one request (any method, path and body).
   RestResponse Handle(const RestRequest& request);
 

@@ -84,7 +84,6 @@ int RunServeCommand(const ServeCommandOptions& options) {
   api_options.version = options.es_version;
   api_options.max_concurrent_searches = options.max_concurrent_searches;
   api_options.indexing_pressure_bytes = options.indexing_pressure_mb << 20;
-  api_options.publish_address = options.listen;
   s = ParseDuration(options.search_timeout, &api_options.search_timeout_ms);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex serve: --search-timeout: {}\n", s.message());
@@ -102,6 +101,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
     fmt::print(stderr, "flowdex serve: {}\n", s.message());
     return 1;
   }
+  api.set_publish_address(fmt::format("{}:{}", http.host, server.port()));
   const std::string scheme = options.tls_cert.empty() ? "http" : "https";
   const std::string url = fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos
                                                                  ? "[" + http.host + "]" : http.host,

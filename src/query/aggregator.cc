@@ -168,6 +168,19 @@ class BucketTable {
   [[gnu::always_inline]] uint32_t Find(uint32_t slot, uint64_t key) {
     if (slot == 0 && (space_ == 0 || key >= space_)) return FindTop(key);
     if (slot == last_slot_ && key == last_key_) return last_bucket_;
+    return FindNested(slot, key);
+  }
+  size_t size() const { return keys_.size(); }
+  uint32_t slot(uint32_t b) const { return slots_[b]; }
+  uint64_t key(uint32_t b) const { return keys_[b]; }
+  uint64_t Memory() const {
+    return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12 + top_.size() * sizeof(TopEntry);
+  }
+
+ private:
+  // Find for nested buckets (and small top-level key spaces): the dense
+  // array, or absl's map of (slot, key) once the array would be too large.
+  [[gnu::noinline]] uint32_t FindNested(uint32_t slot, uint64_t key) {
     uint32_t b;
     if (space_ != 0 && key < space_) {
       const uint64_t at = uint64_t{slot} * space_ + key;
@@ -191,14 +204,6 @@ class BucketTable {
     last_bucket_ = b;
     return b;
   }
-  size_t size() const { return keys_.size(); }
-  uint32_t slot(uint32_t b) const { return slots_[b]; }
-  uint64_t key(uint32_t b) const { return keys_[b]; }
-  uint64_t Memory() const {
-    return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12 + top_.size() * sizeof(TopEntry);
-  }
-
- private:
   // The top level (slot 0) of a wide key space (IPs, large integers): an
   // open-addressing table of its own, keys inline and probed linearly, so
   // the common lookup is one multiply, one load and one predictable branch
