@@ -104,10 +104,15 @@ std::string ToJson(const rapidjson::Value& v) {
 // The state of one bulk while its items are applied.
 class BulkRun {
  public:
-  // `template_mapping` gives the mapping a new index starts with (index templates).
+  // `template_mapping` gives the mapping a new index starts with (index
+  // templates); `items` are the bulk's, to know which indices are updated.
   BulkRun(Store* store, Metrics* metrics, std::atomic<uint64_t>* seq_no,
-          std::function<std::string(const std::string&)> template_mapping)
-      : store_(store), metrics_(metrics), seq_no_(seq_no), template_mapping_(std::move(template_mapping)) {}
+          std::function<std::string(const std::string&)> template_mapping, const std::vector<BulkItem*>& items)
+      : store_(store), metrics_(metrics), seq_no_(seq_no), template_mapping_(std::move(template_mapping)) {
+    for (const BulkItem* item : items) {
+      if (item->op == "update") updated_indices_.insert(item->index);
+    }
+  }
 
   // Looks up the ids of `items` that are stored already.
   Status Lookup(const std::vector<BulkItem*>& items) {
@@ -130,7 +135,8 @@ class BulkRun {
       }
       r.size = ids.size() * 4 + 16;  // an id may be stored more than once (old writes)
       r.track_total_hits = -1;
-      r.fetch_source = true;  // an update later in the bulk may need it
+      // Sources only where an update of this bulk may merge into one.
+      r.fetch_source = updated_indices_.count(index) > 0;
       SearchResponse response;
       Status s = Search(*store_, r, &response);
       if (!s.ok()) return s;
@@ -307,6 +313,7 @@ class BulkRun {
   Metrics* metrics_;
   std::atomic<uint64_t>* seq_no_;
   std::function<std::string(const std::string&)> template_mapping_;
+  std::set<std::string> updated_indices_;  // indices this bulk has update items for
   Status status_;
   std::map<std::pair<std::string, std::string>, StoredDoc> stored_;
   std::set<std::pair<std::string, std::string>> pending_;  // written in this bulk, not committed yet
@@ -433,11 +440,11 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
   Status s;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
-    BulkRun run(store_, metrics_, &seq_no_, [this](const std::string& index) { return TemplateMapping(index); });
     std::vector<BulkItem*> live;
     for (BulkItem& item : items) {
       if (!item.failed) live.push_back(&item);
     }
+    BulkRun run(store_, metrics_, &seq_no_, [this](const std::string& index) { return TemplateMapping(index); }, live);
     s = run.Lookup(live);
     for (size_t i = 0; i < live.size() && s.ok(); ++i) s = run.Apply(live[i]);
     if (s.ok()) s = run.Commit();

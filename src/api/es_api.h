@@ -13,6 +13,7 @@
 
 #include "api/metrics.h"
 #include "api/rest.h"
+#include "query/searcher.h"
 #include "store/store.h"
 
 namespace flowdex {
@@ -85,6 +86,11 @@ class EsApi {
   // component templates) or else every matching legacy template by order;
   // "" when none matches.
   std::string TemplateMapping(const std::string& index) const;
+
+  // Parses `body` with the request's URL parameters, resolves `indices` and
+  // runs the search within the server's limits; false with *error set.
+  bool ExecuteSearch(const RestRequest& request, const std::string& indices, const std::string& body,
+                     SearchRequest* search, SearchResponse* response, RestResponse* error);
 
   // Runs one parsed search body against `indices` (shared by _search and _msearch).
   RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body);

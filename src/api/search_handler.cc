@@ -144,22 +144,21 @@ RestResponse EsApi::Search(const RestRequest& request, const std::string& indice
   return RunSearch(request, indices, request.body);
 }
 
-RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body) {
-  const auto t0 = std::chrono::steady_clock::now();
+bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, const std::string& body,
+                          SearchRequest* sr, SearchResponse* response, RestResponse* error) {
   ++metrics_->searches;
-  SearchRequest sr;
-  SearchError error;
-  if (!ParseSearchBody(body, &sr, &error) || !ApplySearchParams(req, &sr, &error)) {
+  SearchError parse_error;
+  if (!ParseSearchBody(body, sr, &parse_error) || !ApplySearchParams(req, sr, &parse_error)) {
     ++metrics_->search_errors;
-    return ErrorResponse(error);
+    *error = ErrorResponse(parse_error);
+    return false;
   }
-  RestResponse not_found;
-  if (!ResolveIndices(req, *store_->Current(), indices, &sr.indices, &not_found)) {
+  if (!ResolveIndices(req, *store_->Current(), indices, &sr->indices, error)) {
     ++metrics_->search_errors;
-    return not_found;
+    return false;
   }
-  if (sr.timeout_ms < 0 || sr.timeout_ms > options_.search_timeout_ms) sr.timeout_ms = options_.search_timeout_ms;
-  sr.cancelled = options_.cancelled;
+  if (sr->timeout_ms < 0 || sr->timeout_ms > options_.search_timeout_ms) sr->timeout_ms = options_.search_timeout_ms;
+  sr->cancelled = options_.cancelled;
   // Searches beyond the limit are refused rather than queued without bound.
   if (searches_.fetch_add(1) >= options_.max_concurrent_searches) {
     searches_.fetch_sub(1);
@@ -168,18 +167,27 @@ RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices
     e.type = "es_rejected_execution_exception";
     e.reason = fmt::format("rejected execution of search: {} searches are running (the limit is {})",
                            options_.max_concurrent_searches, options_.max_concurrent_searches);
-    return ErrorResponse(e);
+    *error = ErrorResponse(e);
+    return false;
   }
-  SearchResponse response;
-  const Status s = flowdex::Search(*store_, sr, &response);
+  const Status s = flowdex::Search(*store_, *sr, response);
   searches_.fetch_sub(1);
   if (!s.ok()) {
     ++metrics_->search_errors;
-    return ErrorResponse(SearchErrorFromStatus(s, indices));
+    *error = ErrorResponse(SearchErrorFromStatus(s, indices));
+    return false;
   }
+  return true;
+}
+
+RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SearchRequest sr;
+  SearchResponse response;
+  RestResponse r;
+  if (!ExecuteSearch(req, indices, body, &sr, &response, &r)) return r;
   const int64_t took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  RestResponse r;
   r.body = SearchResponseJson(sr, response, took);
   return r;
 }
@@ -207,15 +215,13 @@ RestResponse EsApi::Count(const RestRequest& req, const std::string& indices) {
   counting.params["track_total_hits"] = "true";
   counting.params.erase("from");
   counting.params.erase("sort");
-  RestResponse r = RunSearch(counting, indices, body);
-  if (r.status != 200) return r;
-  rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
-  const auto& total = d["hits"]["total"];
-  const uint64_t count = total.IsObject() ? total["value"].GetUint64() : total.GetUint64();
-  const auto& shards = d["_shards"];
-  r.body = fmt::format(R"({{"count":{},"_shards":{{"total":{},"successful":{},"skipped":{},"failed":0}}}})", count,
-                       shards["total"].GetUint64(), shards["successful"].GetUint64(), shards["skipped"].GetUint64());
+  SearchRequest sr;
+  SearchResponse response;
+  RestResponse r;
+  if (!ExecuteSearch(counting, indices, body, &sr, &response, &r)) return r;
+  const uint64_t shards = response.segments_searched + response.segments_skipped;
+  r.body = fmt::format(R"({{"count":{},"_shards":{{"total":{},"successful":{},"skipped":{},"failed":0}}}})",
+                       response.total, shards, shards, response.segments_skipped);
   return r;
 }
 
