@@ -8,7 +8,7 @@ FUZZ_SECONDS ?= 15
 JOBS        ?= $(shell nproc)
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan fuzz bench clean
+.PHONY: all deps build run test test-unit test-asan fuzz bench clean lambda-zip
 
 all: build
 
@@ -41,6 +41,12 @@ run: build
 	@echo; echo "== serving http://$(LISTEN) (try: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
 	@echo "   flowdex search 'destination.port:22' --url http://$(LISTEN); drop flow-log files into $(INBOX); Ctrl-C stops) =="
 	$(BUILD)/flowdex serve --data $(DATA) --listen $(LISTEN) --watch $(INBOX)
+
+# The AWS Lambda deployment package (runtime provided.al2023, entry point
+# bootstrap): $(BUILD)/flowdex-lambda.zip, with its libraries bundled.
+lambda-zip: build
+	cmake --build $(BUILD) --target lambda_zip
+	@ls -l $(BUILD)/flowdex-lambda.zip
 
 test: build fuzz test-unit
 

@@ -18,5 +18,8 @@ echo
 echo "### HTTP: flowdex serve under wrk (_search and _bulk) vs the same query in-process"
 "$here/http_bench.sh" "$build"
 echo
+echo "### S3 -> flowdex against moto_server: worker and backfill vs a boto3 download of the same objects"
+python3 "$here/s3_bench.py" "$build"
+echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5

@@ -11,9 +11,10 @@ packages=(
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
   libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libexpat1-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
-  openssl curl wrk
+  openssl curl wrk ca-certificates binutils
 )
 
 # Node.js runs the benchmark peers (bench/peers) and, later, the API and UI
@@ -45,4 +46,12 @@ node_dir="$root/tests/node"
 if [[ ! -f "$node_dir/node_modules/.package-lock.json" || "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]]; then
   echo "install-deps: npm ci in tests/node" >&2
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The AWS tests run moto_server (S3, SQS, IAM, STS) and use boto3/botocore as an
+# independent client and reference signer. moto is not in Debian and PyPI is not
+# reachable from these machines: it comes with the machine image.
+if ! python3 -c 'import moto, boto3' 2>/dev/null; then
+  echo "install-deps: python3 cannot import moto and boto3 (moto_server); the aws_* tests need them" >&2
+  echo "install-deps: install with: python3 -m pip install 'moto[server]' boto3" >&2
 fi

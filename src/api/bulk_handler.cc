@@ -292,9 +292,11 @@ class BulkRun {
     if (it != writers_.end()) return it->second.get();
     IndexMapping mapping;
     std::string json = store_->Mapping(index);
-    const auto version = store_->Current();
-    if (json.empty() && !std::binary_search(version->indices.begin(), version->indices.end(), index)) {
-      json = template_mapping_(index);  // created now: as its index template says
+    // No mapping yet (a new index, or one that holds no documents, such as the
+    // flow index serve creates at start): the matching index template's.
+    if (json.empty() || json == "{}") {
+      std::string from_template = template_mapping_(index);
+      if (!from_template.empty()) json = std::move(from_template);
     }
     MappingError error;
     if (!json.empty() && !IndexMapping::FromJson(json, &mapping, &error)) {

@@ -74,6 +74,7 @@ std::string Metrics::Render(const Store* store) const {
     out += fmt::format("# HELP flowdex_segments Live segments.\n# TYPE flowdex_segments gauge\nflowdex_segments {}\n",
                        version->segments.size());
   }
+  if (extra) out += extra();
   return out;
 }
 

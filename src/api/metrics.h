@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -30,6 +31,10 @@ class Metrics {
   std::atomic<uint64_t> watch_bad_lines{0};
   std::atomic<uint64_t> watch_failures{0};     // files that could not be read
   std::atomic<int64_t> connections_open{0};
+
+  // More exposition text appended by Render (the SQS pipeline's counters).
+  // Set before serving.
+  std::function<std::string()> extra;
 
   // The exposition text, with the store's gauges (documents, bytes and
   // segments per index) when `store` is given.

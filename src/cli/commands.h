@@ -34,6 +34,29 @@ struct GenCommandOptions {
 // Writes synthetic flow logs below out_dir; prints a summary on stderr.
 int RunGenCommand(const GenCommandOptions& options);
 
+// AWS settings shared by the commands that read S3 and SQS.
+struct AwsCommandOptions {
+  std::string endpoint_url;         // --endpoint-url (else AWS_ENDPOINT_URL_S3/_SQS, AWS_ENDPOINT_URL)
+  std::string region;               // --region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's)
+  std::string profile;              // --profile (else AWS_PROFILE)
+  std::string sqs_protocol = "json";  // json | query
+};
+
+// Where objects' records go: the embedded store, or an Elasticsearch /
+// OpenSearch cluster through _bulk.
+struct SinkCommandOptions {
+  std::string sink = "embedded";    // embedded | http(s)://host:9200 (env FLOWDEX_SINK)
+  std::string index = "logs-aws.vpcflow-default";
+  std::string basic_auth;           // user:password (env FLOWDEX_SINK_BASIC_AUTH)
+  std::string api_key;              // encoded API key (env FLOWDEX_SINK_API_KEY)
+  std::string ca_cert;
+  bool insecure = false;
+  std::string dead_letter = "flowdex-dead-letter.ndjson";  // "-": standard error
+  uint64_t bulk_documents = 5000;
+  uint64_t bulk_mb = 5;
+  std::string sigv4_service;        // "es" / "aoss": sign requests for Amazon OpenSearch Service
+};
+
 struct IngestCommandOptions {
   std::vector<std::string> inputs;  // files and folders
   std::string data_dir;             // --data, FLOWDEX_DATA, ./flowdex-data
@@ -44,10 +67,16 @@ struct IngestCommandOptions {
   std::string retention;            // "30d": drop partitions (and skip records) older than this
   uint64_t memory_mb = 512;         // memory budget
   bool documents = false;           // files hold JSON documents (NDJSON), not flow logs
+  // s3://bucket/prefix inputs (backfill):
+  AwsCommandOptions aws;
+  SinkCommandOptions sink;
+  std::string checkpoint;           // "" : <data>/backfill/<bucket>-<hash>.checkpoint (embedded sink)
+  std::string key_pattern;
 };
 
 // Loads flow-log files into the data directory with a progress display and a
-// summary. Returns 0 when every input was ingested (or was already there), 1
+// summary; s3://bucket/prefix inputs are listed and loaded (into the data
+// directory or --sink) resumably. Returns 0 when every input was ingested (or was already there), 1
 // when one failed, 130 when interrupted (what was committed stays).
 int RunIngestCommand(const IngestCommandOptions& options);
 
@@ -93,11 +122,48 @@ struct ServeCommandOptions {
   std::string read_timeout = "30s";         // a client that sends nothing for this long is cut off
   std::string retention;                    // "30d": drop older partitions in the background
   std::string ready_file;                   // written with the URL once serving (for scripts)
+  std::vector<std::string> sqs;             // SQS queue URLs of S3 notifications to ingest from
+  AwsCommandOptions aws;
+  std::string key_pattern;
+  int sqs_workers = 2;
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or
 // SIGINT, then stops accepting, finishes in-flight requests and exits 0.
 int RunServeCommand(const ServeCommandOptions& options);
+
+struct WorkerCommandOptions {
+  std::string queue_url;
+  std::string data_dir;             // for the embedded sink
+  AwsCommandOptions aws;
+  SinkCommandOptions sink;
+  std::string key_pattern;          // RE2 searched in object keys; others are skipped
+  std::string format;               // layout of objects without a header line
+  int workers = 4;
+  int visibility_seconds = 300;
+  int wait_seconds = 20;
+  int retry_after_seconds = 30;
+  int delete_after_receives = 0;
+  bool exit_when_idle = false;
+};
+
+// Consumes S3 notifications from SQS into the sink until SIGTERM/SIGINT
+// (or, with exit_when_idle, until the queue is empty). Returns 0, 1 when the
+// queue or the sink cannot be used at all.
+int RunWorkerCommand(const WorkerCommandOptions& options);
+
+struct LambdaCommandOptions {
+  AwsCommandOptions aws;
+  SinkCommandOptions sink;
+  std::string key_pattern;
+  std::string format;
+  int64_t deadline_margin_ms = 10'000;
+  int max_invocations = 0;
+};
+
+// The AWS Lambda custom runtime loop (bootstrap). Configuration errors are
+// reported to the runtime API as init errors.
+int RunLambdaCommand(const LambdaCommandOptions& options);
 
 struct SearchCommandOptions {
   std::string kql;                          // "" matches everything

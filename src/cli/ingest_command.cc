@@ -3,12 +3,17 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "aws/sigv4.h"
 #include "cli/human.h"
+#include "cli/pipeline_setup.h"
+#include "pipeline/object_processor.h"
+#include "pipeline/s3_backfill.h"
 #include "ingest/document_ingester.h"
 #include "ingest/flow_columns.h"
 #include "ingest/flow_ingester.h"
@@ -52,9 +57,102 @@ void ReportProgress(const IngestProgress& p, const std::atomic<bool>& done, bool
   if (tty) fmt::print(stderr, "\r{:<100}\r", "");
 }
 
+// `flowdex ingest s3://bucket/prefix ...`: the S3 backfill.
+int RunS3Ingest(const IngestCommandOptions& options) {
+  FlowFormat user_format;
+  if (!options.format.empty()) {
+    Status s = FlowFormat::Parse(options.format, &user_format);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: --format: {}\n", s.message());
+      return 2;
+    }
+  }
+  struct sigaction sa = {};
+  sa.sa_handler = OnInterrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  SinkCommandOptions sink_options = options.sink;
+  if (!options.index.empty()) sink_options.index = options.index;
+  std::unique_ptr<Store> store;
+  if (!IsRemoteSink(sink_options)) {
+    StoreOptions so;
+    so.background_work = true;
+    Status s = Store::Open(options.data_dir, so, &store);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+      return 1;
+    }
+  }
+  AwsConfig aws = MakeAwsConfig(options.aws, &g_interrupted);
+  std::unique_ptr<ObjectSink> sink;
+  Status s = MakeSink(sink_options, aws, store.get(), options.format.empty() ? nullptr : &user_format,
+                      &g_interrupted, &sink);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+    return 2;
+  }
+  S3Client s3(aws);
+  PipelineMetrics metrics;
+  ObjectProcessor processor(&s3, sink.get(), options.key_pattern, &metrics);
+  s = processor.Validate();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+    return 2;
+  }
+  int exit_code = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const std::string& url : options.inputs) {
+    std::string bucket, prefix;
+    s = ParseS3Url(url, &bucket, &prefix);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+      return 2;
+    }
+    S3BackfillOptions bo;
+    bo.workers = options.workers > 0 ? options.workers : 4;
+    bo.cancel = &g_interrupted;
+    bo.checkpoint_path = options.checkpoint;
+    if (bo.checkpoint_path.empty()) {
+      // One checkpoint per URL: beside the store, or in the working directory for a remote sink.
+      const std::string name = fmt::format("{}-{}.checkpoint", bucket, Sha256Hex(url + "\n" + sink_options.sink).substr(0, 12));
+      if (store) {
+        std::filesystem::create_directories(options.data_dir + "/backfill");
+        bo.checkpoint_path = options.data_dir + "/backfill/" + name;
+      } else {
+        bo.checkpoint_path = "flowdex-backfill-" + name;
+      }
+    }
+    S3BackfillSummary summary;
+    s = RunS3Backfill(s3, &processor, bucket, prefix, bo, &summary);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+      exit_code = 1;
+      continue;
+    }
+    fmt::print(stderr, "flowdex ingest: {}: {} objects listed{}, {} failed; checkpoint {} at '{}'\n", url,
+               summary.listed, summary.resumed_after.empty() ? "" : " after '" + summary.resumed_after + "'",
+               summary.failed, bo.checkpoint_path, summary.checkpoint);
+    if (summary.failed > 0) exit_code = 1;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fmt::print(stderr, "flowdex ingest: {} into {}; {:.2f} s, {}/s\n", metrics.Summary(false), sink->Describe(), secs,
+             HumanCount(secs > 0 ? static_cast<uint64_t>(metrics.records_stored.load() / secs) : 0));
+  if (g_interrupted) return 130;
+  return exit_code;
+}
+
 }  // namespace
 
 int RunIngestCommand(const IngestCommandOptions& options) {
+  size_t s3_inputs = 0;
+  for (const std::string& in : options.inputs) s3_inputs += in.rfind("s3://", 0) == 0;
+  if (s3_inputs > 0) {
+    if (s3_inputs != options.inputs.size()) {
+      fmt::print(stderr, "flowdex ingest: give s3:// URLs and local paths in separate runs\n");
+      return 2;
+    }
+    return RunS3Ingest(options);
+  }
   FlowFormat user_format;
   IngestOptions ingest;
   ingest.index = options.index.empty() ? std::string(kFlowIndex) : options.index;

@@ -1,9 +1,50 @@
 // flowdex: one binary, several commands (see README.md).
 #include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+
+namespace {
+
+std::string EnvOr(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// --endpoint-url, --region, --profile, --sqs-protocol.
+void AddAwsOptions(CLI::App* cmd, flowdex::AwsCommandOptions* aws) {
+  cmd->add_option("--endpoint-url", aws->endpoint_url,
+                  "S3/SQS endpoint (emulators, MinIO); else AWS_ENDPOINT_URL_S3/_SQS, AWS_ENDPOINT_URL");
+  cmd->add_option("--region", aws->region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's)");
+  cmd->add_option("--profile", aws->profile, "Profile of ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE)");
+  cmd->add_option("--sqs-protocol", aws->sqs_protocol, "SQS wire protocol: json or query")->capture_default_str();
+}
+
+// --sink and its connection settings.
+void AddSinkOptions(CLI::App* cmd, flowdex::SinkCommandOptions* sink) {
+  sink->sink = EnvOr("FLOWDEX_SINK", sink->sink);
+  sink->basic_auth = EnvOr("FLOWDEX_SINK_BASIC_AUTH", "");
+  sink->api_key = EnvOr("FLOWDEX_SINK_API_KEY", "");
+  sink->index = EnvOr("FLOWDEX_INDEX", sink->index);
+  cmd->add_option("--sink", sink->sink, "embedded, or an Elasticsearch/OpenSearch URL (env FLOWDEX_SINK)")
+      ->capture_default_str();
+  cmd->add_option("--sink-basic-auth", sink->basic_auth, "user:password for --sink (env FLOWDEX_SINK_BASIC_AUTH)");
+  cmd->add_option("--sink-api-key", sink->api_key, "Encoded API key for --sink (env FLOWDEX_SINK_API_KEY)");
+  cmd->add_option("--sink-ca-cert", sink->ca_cert, "CA certificate file for an https --sink");
+  cmd->add_flag("--sink-insecure", sink->insecure, "Do not verify the --sink server's certificate");
+  cmd->add_option("--sink-sigv4", sink->sigv4_service,
+                  "Sign --sink requests with SigV4 for this service (es: Amazon OpenSearch Service, aoss: Serverless)");
+  cmd->add_option("--dead-letter", sink->dead_letter, "File for documents the sink refuses for good ('-': stderr)")
+      ->capture_default_str();
+  cmd->add_option("--bulk-docs", sink->bulk_documents, "Documents per _bulk request")->capture_default_str();
+  cmd->add_option("--bulk-mb", sink->bulk_mb, "Largest _bulk request (MB)")->capture_default_str();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"flowdex: search and analyse AWS VPC Flow Logs", "flowdex"};
@@ -59,6 +100,12 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--memory-budget", ingest.memory_mb, "Memory budget in MB")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{32}, uint64_t{1} << 20));
+
+  AddAwsOptions(ingest_cmd, &ingest.aws);
+  AddSinkOptions(ingest_cmd, &ingest.sink);
+  ingest_cmd->add_option("--checkpoint", ingest.checkpoint,
+                         "s3:// inputs: resume file (default: in <data>/backfill, or ./ for a remote --sink)");
+  ingest_cmd->add_option("--key-pattern", ingest.key_pattern, "s3:// inputs: only keys matching this RE2 pattern");
 
   flowdex::CheckCommandOptions check;
   check.data_dir = ingest.data_dir;
@@ -120,6 +167,54 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--retention", serve.retention, "Drop day partitions older than this (30d)");
   serve_cmd->add_option("--ready-file", serve.ready_file, "Write the server's URL here once it listens");
 
+  serve_cmd->add_option("--sqs", serve.sqs, "Ingest S3 notifications from this SQS queue URL (repeatable)");
+  serve_cmd->add_option("--sqs-workers", serve.sqs_workers, "Objects per queue processed at once")
+      ->capture_default_str();
+  serve_cmd->add_option("--key-pattern", serve.key_pattern, "--sqs: only keys matching this RE2 pattern");
+  AddAwsOptions(serve_cmd, &serve.aws);
+
+  flowdex::WorkerCommandOptions worker;
+  worker.data_dir = ingest.data_dir;
+  worker.queue_url = EnvOr("FLOWDEX_QUEUE_URL", "");
+  worker.key_pattern = EnvOr("FLOWDEX_KEY_PATTERN", "");
+  CLI::App* worker_cmd = app.add_subcommand(
+      "worker", "Consume S3 notifications from SQS: fetch each flow-log object and store its records");
+  worker_cmd->add_option("--queue-url", worker.queue_url, "SQS queue URL (env FLOWDEX_QUEUE_URL)");
+  worker_cmd->add_option("--data", worker.data_dir, "Data directory of the embedded sink (env FLOWDEX_DATA)")
+      ->capture_default_str();
+  AddSinkOptions(worker_cmd, &worker.sink);
+  AddAwsOptions(worker_cmd, &worker.aws);
+  worker_cmd->add_option("--key-pattern", worker.key_pattern,
+                         "Only objects whose key matches this RE2 pattern (env FLOWDEX_KEY_PATTERN); others are skipped")
+      ->capture_default_str();
+  worker_cmd->add_option("--format", worker.format, "Layout of objects without a header line");
+  worker_cmd->add_option("--workers", worker.workers, "Messages (objects) processed at once")->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  worker_cmd->add_option("--visibility-timeout", worker.visibility_seconds,
+                         "Seconds a received message stays hidden; extended while it is processed")
+      ->capture_default_str()->check(CLI::Range(10, 43200));
+  worker_cmd->add_option("--wait", worker.wait_seconds, "Long-poll seconds")->capture_default_str()
+      ->check(CLI::Range(0, 20));
+  worker_cmd->add_option("--retry-after", worker.retry_after_seconds,
+                         "Seconds before a failed message is visible again")->capture_default_str()
+      ->check(CLI::Range(0, 43200));
+  worker_cmd->add_option("--delete-after-receives", worker.delete_after_receives,
+                         "Delete a message that failed this many receives (only for queues without a DLQ)");
+  worker_cmd->add_flag("--exit-when-idle", worker.exit_when_idle, "Stop once the queue is empty");
+
+  flowdex::LambdaCommandOptions lambda;
+  lambda.key_pattern = EnvOr("FLOWDEX_KEY_PATTERN", "");
+  lambda.format = EnvOr("FLOWDEX_FORMAT", "");
+  CLI::App* lambda_cmd = app.add_subcommand(
+      "lambda", "Run as the AWS Lambda custom runtime (bootstrap) for an SQS trigger; the sink is FLOWDEX_SINK");
+  AddSinkOptions(lambda_cmd, &lambda.sink);
+  lambda.sink.dead_letter = "-";  // /tmp does not last: dead letters go to the function's log
+  AddAwsOptions(lambda_cmd, &lambda.aws);
+  lambda_cmd->add_option("--key-pattern", lambda.key_pattern, "Only objects whose key matches (env FLOWDEX_KEY_PATTERN)");
+  lambda_cmd->add_option("--deadline-margin-ms", lambda.deadline_margin_ms,
+                         "Start no message with less time than this before the deadline")->capture_default_str();
+  lambda_cmd->add_option("--max-invocations", lambda.max_invocations, "Return after this many invocations (tests)");
+
   flowdex::SearchCommandOptions search;
   search.data_dir = ingest.data_dir;
   if (const char* v = std::getenv("FLOWDEX_URL"); v && *v) search.url = v;
@@ -155,5 +250,13 @@ int main(int argc, char** argv) {
   if (*query_cmd) return flowdex::RunQueryCommand(query);
   if (*serve_cmd) return flowdex::RunServeCommand(serve);
   if (*search_cmd) return flowdex::RunSearchCommand(search);
+  if (*worker_cmd) {
+    if (worker.queue_url.empty()) {
+      fmt::print(stderr, "flowdex worker: --queue-url (or FLOWDEX_QUEUE_URL) is required\n");
+      return 2;
+    }
+    return flowdex::RunWorkerCommand(worker);
+  }
+  if (*lambda_cmd) return flowdex::RunLambdaCommand(lambda);
   return 2;
 }

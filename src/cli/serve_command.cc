@@ -11,7 +11,11 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "cli/commands.h"
+#include "cli/pipeline_setup.h"
 #include "ingest/folder_watcher.h"
+#include "pipeline/object_processor.h"
+#include "pipeline/sqs_worker.h"
+#include "pipeline/store_sink.h"
 #include "store/store.h"
 #include "util/time_util.h"
 
@@ -132,6 +136,47 @@ int RunServeCommand(const ServeCommandOptions& options) {
     }
   }
 
+  // --sqs: the pipeline worker in-process, into this store.
+  PipelineMetrics pipeline_metrics;
+  AwsConfig aws;
+  std::unique_ptr<S3Client> s3;
+  std::unique_ptr<StoreSink> sqs_sink;
+  std::unique_ptr<ObjectProcessor> processor;
+  std::vector<std::unique_ptr<SqsClient>> queues;
+  std::vector<std::thread> sqs_threads;
+  if (!options.sqs.empty()) {
+    SqsProtocol protocol;
+    s = ParseSqsProtocol(options.aws.sqs_protocol, &protocol);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex serve: {}\n", s.message());
+      return 2;
+    }
+    aws = MakeAwsConfig(options.aws, &stopping);
+    s3 = std::make_unique<S3Client>(aws);
+    StoreSink::Options so;
+    so.retention_ms = store_options.retention_ms;
+    sqs_sink = std::make_unique<StoreSink>(store.get(), so);
+    processor = std::make_unique<ObjectProcessor>(s3.get(), sqs_sink.get(), options.key_pattern, &pipeline_metrics);
+    s = processor->Validate();
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex serve: {}\n", s.message());
+      return 2;
+    }
+    metrics.extra = [&pipeline_metrics] { return pipeline_metrics.Render(); };
+    for (const std::string& url : options.sqs) {
+      queues.push_back(std::make_unique<SqsClient>(aws, url, protocol));
+      SqsClient* q = queues.back().get();
+      sqs_threads.emplace_back([&, q] {
+        SqsWorkerOptions wo;
+        wo.workers = options.sqs_workers;
+        SqsWorker worker(q, processor.get(), wo);
+        fmt::print(stderr, "flowdex serve: ingesting S3 notifications from {}\n", q->queue_url());
+        Status r = worker.Run(&stopping);
+        if (!r.ok()) fmt::print(stderr, "flowdex serve: --sqs stopped: {}\n", r.message());
+      });
+    }
+  }
+
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
@@ -145,8 +190,10 @@ int RunServeCommand(const ServeCommandOptions& options) {
              version->indices.size(), options.data_dir, url);
   if (!options.ready_file.empty()) std::ofstream(options.ready_file) << url << "\n";
   server.Run();
+  const bool signalled = stopping.exchange(true);
+  for (auto& t : sqs_threads) t.join();
   watcher.Stop();
-  if (!stopping) {
+  if (!signalled) {
     // Run returned without a signal (the socket failed): wake the signal thread.
     pthread_kill(signal_thread.native_handle(), SIGTERM);
   }

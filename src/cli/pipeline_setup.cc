@@ -1,0 +1,67 @@
+#include "cli/pipeline_setup.h"
+
+#include <fmt/format.h>
+
+#include "pipeline/elasticsearch_sink.h"
+#include "pipeline/store_sink.h"
+
+namespace flowdex {
+
+AwsConfig MakeAwsConfig(const AwsCommandOptions& options, const std::atomic<bool>* cancel) {
+  AwsConfig config;
+  ResolveAwsConfig(options.endpoint_url, options.region, &config);
+  CredentialsOptions creds;
+  creds.profile = options.profile;
+  creds.region = config.region;
+  config.credentials = std::make_shared<CredentialsProvider>(creds);
+  config.cancel = cancel;
+  return config;
+}
+
+Status ParseSqsProtocol(const std::string& name, SqsProtocol* out) {
+  if (name == "json") {
+    *out = SqsProtocol::kJson;
+  } else if (name == "query") {
+    *out = SqsProtocol::kQuery;
+  } else {
+    return Status::InvalidArgument(fmt::format("--sqs-protocol must be json or query, not '{}'", name));
+  }
+  return Status::OK();
+}
+
+bool IsRemoteSink(const SinkCommandOptions& options) {
+  return options.sink.rfind("http://", 0) == 0 || options.sink.rfind("https://", 0) == 0;
+}
+
+Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
+                const std::atomic<bool>* cancel, std::unique_ptr<ObjectSink>* out) {
+  if (IsRemoteSink(options)) {
+    ElasticsearchSinkOptions es;
+    es.url = options.sink;
+    es.index = options.index;
+    es.basic_auth = options.basic_auth;
+    es.api_key = options.api_key;
+    es.ca_file = options.ca_cert;
+    es.insecure = options.insecure;
+    es.dead_letter_path = options.dead_letter == "-" ? "/dev/stderr" : options.dead_letter;
+    es.batch_documents = std::max<uint64_t>(1, options.bulk_documents);
+    es.batch_bytes = std::max<uint64_t>(1, options.bulk_mb) << 20;
+    es.user_format = format;
+    es.cancel = cancel;
+    es.sigv4_service = options.sigv4_service;
+    es.aws = aws;
+    *out = std::make_unique<ElasticsearchSink>(std::move(es));
+    return Status::OK();
+  }
+  if (options.sink != "embedded") {
+    return Status::InvalidArgument(fmt::format("--sink must be 'embedded' or an http(s):// URL, not '{}'", options.sink));
+  }
+  if (!store) return Status::InvalidArgument("the embedded sink needs an open data directory");
+  StoreSink::Options so;
+  so.index = options.index;
+  so.user_format = format;
+  *out = std::make_unique<StoreSink>(store, so);
+  return Status::OK();
+}
+
+}  // namespace flowdex

@@ -1,0 +1,31 @@
+// Turning the AWS and sink flags into clients and sinks, shared by
+// `flowdex worker`, `flowdex lambda`, `flowdex ingest s3://...` and
+// `flowdex serve --sqs`.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "aws/aws_client.h"
+#include "aws/sqs_client.h"
+#include "cli/commands.h"
+#include "flowlog/flow_format.h"
+#include "pipeline/object_sink.h"
+#include "store/store.h"
+
+namespace flowdex {
+
+// Region, endpoints and the credentials chain. `cancel` stops retries.
+AwsConfig MakeAwsConfig(const AwsCommandOptions& options, const std::atomic<bool>* cancel);
+
+Status ParseSqsProtocol(const std::string& name, SqsProtocol* out);
+
+// True when the sink flags name a cluster (http:// or https://), not the embedded store.
+bool IsRemoteSink(const SinkCommandOptions& options);
+
+// A sink for the flags: an ElasticsearchSink for a URL, else a StoreSink on
+// `store` (which must then be open). `format` may be null.
+Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
+                const std::atomic<bool>* cancel, std::unique_ptr<ObjectSink>* out);
+
+}  // namespace flowdex

@@ -1,0 +1,182 @@
+"""flowdex lambda: the custom runtime loop, run from the deployment zip's bootstrap
+(make lambda-zip) when it is built, else as `flowdex lambda`.
+
+No Lambda runtime can run here, so RuntimeApi below is a stand-in written for this test:
+it serves /2018-06-01/runtime/invocation/next with the events the test queues, and
+records what the function posts back (responses, invocation errors, init errors).
+The events carry real S3 notifications, received from moto_server's queue; the
+objects come from moto's S3 and the records go to flowdex serve."""
+import json
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import zipfile
+
+from harness import FLOWDEX, MotoTestCase, QuietHandler, Serve, StandInServer, generate_objects, make_pipeline
+
+
+class RuntimeApi(StandInServer):
+    def __init__(self):
+        self.events = queue.Queue()
+        self.posts = queue.Queue()  # (kind, request id, body, headers)
+        super().__init__(RuntimeHandler)
+
+    @property
+    def address(self):  # host:port, as AWS_LAMBDA_RUNTIME_API carries it
+        return f"127.0.0.1:{self.server_address[1]}"
+
+    def invoke(self, event, deadline_ms=None):
+        request_id = f"req-{time.time_ns()}"
+        self.events.put((request_id, json.dumps(event), deadline_ms or int(time.time() * 1000) + 300_000))
+        return request_id
+
+    def next_post(self, timeout=120):
+        return self.posts.get(timeout=timeout)
+
+
+class RuntimeHandler(QuietHandler):
+    def do_GET(self):
+        if self.path != "/2018-06-01/runtime/invocation/next":
+            return self.reply(404)
+        request_id, body, deadline = self.server.events.get()
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:flowdex")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-5e1b4151-5ac6c58f5b5dbd6a1f6e0f6d")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        parts = self.path.split("/")
+        if self.path == "/2018-06-01/runtime/init/error":
+            self.server.posts.put(("init_error", None, body, dict(self.headers)))
+        elif len(parts) == 6 and parts[3] == "invocation" and parts[5] in ("response", "error"):
+            self.server.posts.put((parts[5], parts[4], body, dict(self.headers)))
+        else:
+            return self.reply(404)
+        self.reply(202, b'{"status":"OK"}')
+
+
+def lambda_command():
+    """The bootstrap of the zip, unpacked, when make lambda-zip built it."""
+    zip_path = os.environ.get("LAMBDA_ZIP", "")
+    if zip_path and os.path.exists(zip_path):
+        root = tempfile.mkdtemp(prefix="flowdex-lambda-task-")
+        with zipfile.ZipFile(zip_path) as z:
+            for info in z.infolist():
+                z.extract(info, root)
+                os.chmod(os.path.join(root, info.filename), info.external_attr >> 16 & 0o777)
+        return [os.path.join(root, "bootstrap")], root
+    return [FLOWDEX, "lambda"], None
+
+
+class LambdaTest(MotoTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.command, cls.task_root = lambda_command()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        if cls.task_root:
+            shutil.rmtree(cls.task_root, ignore_errors=True)
+
+    def setUp(self):
+        super().setUp()
+        self.api = RuntimeApi()
+        self.addCleanup(self.api.close)
+
+    def start(self, *args, **env):
+        full_env = self.moto.env(AWS_LAMBDA_RUNTIME_API=self.api.address, LAMBDA_TASK_ROOT=self.task_root or "",
+                                 **env)
+        log = open(os.path.join(self.dir, "lambda.log"), "w+")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen(self.command + list(args), env=full_env, stdout=log, stderr=log)
+        return proc, log
+
+    def sqs_event(self, bucket, keys_and_paths):
+        """Uploads objects and turns the notifications S3 queued into a Lambda SQS event."""
+        queue_url, _ = make_pipeline(self.moto, bucket)
+        s3, sqs = self.s3, self.sqs
+        for key, path in keys_and_paths:
+            s3.upload_file(path, bucket, key)
+        records = []
+        while True:
+            got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                      AttributeNames=["All"]).get("Messages", [])
+            if not got:
+                break
+            for m in got:
+                records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                                "attributes": m.get("Attributes", {}), "messageAttributes": {},
+                                "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+                                "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{bucket}-events",
+                                "awsRegion": "us-east-1"})
+        return {"Records": records}
+
+    def test_batch_with_partial_failures_deadline_and_bad_event(self):
+        serve = Serve(os.path.join(self.dir, "es"))
+        proc = None
+        try:
+            objects = generate_objects(self.dir, 4000, 2)
+            damaged = os.path.join(self.dir, "damaged.log.gz")
+            with open(objects[1][0], "rb") as f, open(damaged, "wb") as out:
+                out.write(f.read()[:3000])
+            event = self.sqs_event("function", [("good/a b=1.log.gz", objects[0][0]), ("bad/cut.log.gz", damaged)])
+            bodies = {r["messageId"]: r["body"] for r in event["Records"]}
+            bad_id = next(i for i, b in bodies.items() if "cut.log.gz" in b)
+            self.assertEqual(len(event["Records"]), 3)  # s3:TestEvent, the good object, the damaged one
+
+            proc, log = self.start("--max-invocations", "3", FLOWDEX_SINK=serve.url)
+            first = self.api.invoke(event)
+            kind, rid, body, _ = self.api.next_post()
+            self.assertEqual((kind, rid), ("response", first))
+            self.assertEqual(json.loads(body), {"batchItemFailures": [{"itemIdentifier": bad_id}]})
+            # The good object is stored; of the damaged one, at most the records before the damage
+            # (bulk batches already sent; the message returns to the queue and, in time, its DLQ).
+            stored = serve.count()
+            self.assertGreaterEqual(stored, objects[0][1])
+            self.assertLess(stored, objects[0][1] + objects[1][1])
+
+            # An event that is not from SQS: an invocation error (the whole batch returns to the queue).
+            second = self.api.invoke({"hello": "world"})
+            kind, rid, body, headers = self.api.next_post()
+            self.assertEqual((kind, rid), ("error", second))
+            self.assertEqual(json.loads(body)["errorType"], "Runtime.InvalidEvent")
+            self.assertEqual(headers.get("Lambda-Runtime-Function-Error-Type"), "Runtime.InvalidEvent")
+
+            # Too close to the deadline: nothing is started, every message is reported back.
+            third = self.api.invoke(event, deadline_ms=int(time.time() * 1000) + 2000)
+            kind, rid, body, _ = self.api.next_post()
+            self.assertEqual((kind, rid), ("response", third))
+            self.assertEqual(sorted(f["itemIdentifier"] for f in json.loads(body)["batchItemFailures"]),
+                             sorted(bodies))
+            self.assertEqual(proc.wait(30), 0)
+            log.seek(0)
+            self.assertIn("3 messages, 3 failed (3 not started before the deadline)", log.read())
+            self.assertEqual(serve.count(), stored)
+        finally:
+            if proc and proc.poll() is None:
+                proc.kill()
+            serve.stop()
+
+    def test_missing_sink_is_an_init_error(self):
+        proc, log = self.start(FLOWDEX_SINK="")
+        kind, _, body, _ = self.api.next_post()
+        self.assertEqual(kind, "init_error")
+        self.assertEqual(json.loads(body)["errorType"], "Runtime.ConfigurationError")
+        self.assertIn("FLOWDEX_SINK", json.loads(body)["errorMessage"])
+        self.assertEqual(proc.wait(30), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
