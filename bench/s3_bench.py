@@ -65,8 +65,9 @@ try:
               f"{peer_s / secs:5.2f}x the boto3 download")
     row("boto3 get_object + gunzip (peer, no parsing)", peer_s)
     row("flowdex ingest s3://bench/ (backfill)", backfill_s)
-    row("flowdex worker (SQS notifications, 4 workers)", worker_s)
+    row("flowdex worker (SQS notifications, 4 workers)*", worker_s)
     row("flowdex ingest of the same files from local disk", local_s)
+    print("  * includes the final empty 1 s long poll by which --exit-when-idle sees the queue drained")
 finally:
     moto.stop()
     shutil.rmtree(work, ignore_errors=True)

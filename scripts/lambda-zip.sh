@@ -10,7 +10,7 @@ set -euo pipefail
 build="${1:-build}"
 binary="$build/flowdex"
 stage="$build/lambda"
-zip="$build/flowdex-lambda.zip"
+zip="$(cd "$build" && pwd)/flowdex-lambda.zip"
 [[ -x "$binary" ]] || { echo "lambda-zip: $binary is not built" >&2; exit 1; }
 
 rm -rf "$stage"
@@ -38,7 +38,7 @@ BOOT
 chmod 755 "$stage/bootstrap" "$stage/bin/flowdex"
 rm -f "$zip"
 # Python's zipfile keeps the files' modes (bootstrap must stay executable).
-(cd "$stage" && python3 - "$OLDPWD/$zip" <<'PY'
+(cd "$stage" && python3 - "$zip" <<'PY'
 import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
     for root, _, files in os.walk("."):

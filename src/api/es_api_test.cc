@@ -205,6 +205,27 @@ TEST_F(EsApiTest, SearchParametersAndErrors) {
   EXPECT_EQ(status, 405);
 }
 
+TEST_F(EsApiTest, TemplateAppliesToAnIndexStillWithoutDocuments) {
+  // The index exists (created before the template, as serve creates the flow
+  // index at start) but holds no documents: its first documents take the template.
+  int status = 0;
+  Call("PUT", "/early-1", "", &status);
+  ASSERT_EQ(status, 200);
+  Call("PUT", "/_index_template/early", R"({"index_patterns":["early-*"],"data_stream":{},)"
+                                        R"("template":{"mappings":{"properties":{"source":{"properties":{"ip":{"type":"ip"}}}}}}})",
+       &status);
+  ASSERT_EQ(status, 200) << last_body_;
+  BulkStatuses("{\"create\":{\"_index\":\"early-1\",\"_id\":\"a\"}}\n{\"source\":{\"ip\":\"10.1.2.3\"}}\n");
+  rapidjson::Document d = Call("GET", "/early-1/_mapping");
+  EXPECT_EQ(std::string(d["early-1"]["mappings"]["properties"]["source"]["properties"]["ip"]["type"].GetString()), "ip");
+  // Once it has documents, a later template changes nothing.
+  Call("PUT", "/_index_template/early2", R"({"index_patterns":["early-*"],"priority":9,)"
+                                         R"("template":{"mappings":{"properties":{"other":{"type":"ip"}}}}})", &status);
+  BulkStatuses("{\"create\":{\"_index\":\"early-1\",\"_id\":\"b\"}}\n{\"other\":\"10.1.2.3\"}\n");
+  d = Call("GET", "/early-1/_mapping");
+  EXPECT_STRNE(d["early-1"]["mappings"]["properties"]["other"]["type"].GetString(), "ip");
+}
+
 TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
   int status = 0;
   Call("PUT", "/_component_template/net", R"({"template":{"mappings":{"properties":{"ip":{"type":"ip"}}}}})", &status);

@@ -256,8 +256,10 @@ Status HttpStream::Open(const HttpRequest& request, int low_speed_seconds) {
     Status s = Pump();
     if (!s.ok()) return s;
   }
-  if (!result_.ok()) return result_;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status_);
+  // A transfer that failed after the headers arrived is reported by Read,
+  // once the bytes received before the failure have been delivered.
+  if (!result_.ok() && status_ == 0) return result_;
   return Status::OK();
 }
 

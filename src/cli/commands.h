@@ -145,6 +145,7 @@ struct WorkerCommandOptions {
   int retry_after_seconds = 30;
   int delete_after_receives = 0;
   bool exit_when_idle = false;
+  std::string metrics_listen;       // host:port serving GET /metrics ("" : none)
 };
 
 // Consumes S3 notifications from SQS into the sink until SIGTERM/SIGINT

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256));
   worker_cmd->add_option("--visibility-timeout", worker.visibility_seconds,
                          "Seconds a received message stays hidden; extended while it is processed")
-      ->capture_default_str()->check(CLI::Range(10, 43200));
+      ->capture_default_str()->check(CLI::Range(2, 43200));
   worker_cmd->add_option("--wait", worker.wait_seconds, "Long-poll seconds")->capture_default_str()
       ->check(CLI::Range(0, 20));
   worker_cmd->add_option("--retry-after", worker.retry_after_seconds,
@@ -201,6 +201,8 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--delete-after-receives", worker.delete_after_receives,
                          "Delete a message that failed this many receives (only for queues without a DLQ)");
   worker_cmd->add_flag("--exit-when-idle", worker.exit_when_idle, "Stop once the queue is empty");
+  worker_cmd->add_option("--metrics-listen", worker.metrics_listen,
+                         "Serve the pipeline's Prometheus counters at http://HOST:PORT/metrics");
 
   flowdex::LambdaCommandOptions lambda;
   lambda.key_pattern = EnvOr("FLOWDEX_KEY_PATTERN", "");

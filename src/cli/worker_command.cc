@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <httplib.h>
 
 #include "cli/commands.h"
 #include "cli/pipeline_setup.h"
@@ -71,6 +72,27 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
   wo.exit_when_idle = options.exit_when_idle;
   SqsWorker worker(&sqs, &processor, wo);
 
+  // --metrics-listen: the pipeline's counters for Prometheus, on GET /metrics.
+  httplib::Server metrics_server;
+  std::thread metrics_thread;
+  if (!options.metrics_listen.empty()) {
+    const size_t colon = options.metrics_listen.rfind(':');
+    int port = 0;
+    if (colon != std::string::npos) port = std::atoi(options.metrics_listen.c_str() + colon + 1);
+    if (colon == std::string::npos || port <= 0 || port > 65535) {
+      fmt::print(stderr, "flowdex worker: --metrics-listen wants host:port, not {}\n", options.metrics_listen);
+      return 2;
+    }
+    metrics_server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    });
+    if (!metrics_server.bind_to_port(options.metrics_listen.substr(0, colon).c_str(), port)) {
+      fmt::print(stderr, "flowdex worker: cannot listen on {}\n", options.metrics_listen);
+      return 1;
+    }
+    metrics_thread = std::thread([&] { metrics_server.listen_after_bind(); });
+  }
+
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
     int sig = 0;
@@ -86,6 +108,10 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
   finished = true;
   if (!stop) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  if (metrics_thread.joinable()) {
+    metrics_server.stop();
+    metrics_thread.join();
+  }
   fmt::print(stderr, "flowdex worker: {}\n", metrics.Summary());
   if (!s.ok()) {
     fmt::print(stderr, "flowdex worker: {}\n", s.message());

@@ -61,8 +61,9 @@ std::string PipelineMetrics::Summary(bool messages) const {
                        records_dead_lettered.load());
   }
   if (messages) {
-    out += fmt::format("; messages: {} received, {} deleted, {} returned, {} malformed", messages_received.load(),
-                       messages_deleted.load(), messages_returned.load(), messages_malformed.load());
+    out += fmt::format("; messages: {} received, {} deleted, {} returned, {} malformed, visibility extended {} times",
+                       messages_received.load(), messages_deleted.load(), messages_returned.load(),
+                       messages_malformed.load(), visibility_extensions.load());
   }
   return out;
 }
@@ -90,6 +91,7 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   }
   const auto start = std::chrono::steady_clock::now();
   ObjectResult result;
+  int resumes = 0;  // ranged GETs that continued a cut-off transfer
   const std::string pre_key = SourceKeyForObject(ref, ref.version_id);
   Status s;
   if (sink_->HasObject(pre_key)) {
@@ -104,7 +106,10 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
       Log(fmt::format("{}: gone from the bucket, given up ({})", where, s.message()));
       return Status::OK();
     }
-    if (s.ok()) s = sink_->WriteObject(SourceKeyForObject(ref, reader->version_id()), reader.get(), &result);
+    if (s.ok()) {
+      s = sink_->WriteObject(SourceKeyForObject(ref, reader->version_id()), reader.get(), &result);
+      resumes = reader->resumes();
+    }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_->bytes_read.fetch_add(result.bytes_read);
@@ -126,6 +131,7 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   std::string extra;
   if (result.duplicates) extra += fmt::format(", {} already there", result.duplicates);
   if (result.dead_lettered) extra += fmt::format(", {} dead-lettered", result.dead_lettered);
+  if (resumes) extra += fmt::format(", download resumed {} time{}", resumes, resumes == 1 ? "" : "s");
   Log(fmt::format("{}: stored {} records{} ({} bad lines, {}, {:.2f} s)", where, result.stored, extra,
                   result.bad_lines, HumanBytes(result.bytes_read), seconds));
   for (const std::string& bad : result.bad_line_samples) Log(fmt::format("{}: bad {}", where, bad));

@@ -40,7 +40,7 @@ struct RunState {
 SqsWorker::SqsWorker(SqsClient* sqs, ObjectProcessor* processor, SqsWorkerOptions options)
     : sqs_(sqs), processor_(processor), options_(options) {
   options_.workers = std::max(1, options_.workers);
-  options_.visibility_seconds = std::clamp(options_.visibility_seconds, 10, 43200);
+  options_.visibility_seconds = std::clamp(options_.visibility_seconds, 2, 43200);
   options_.retry_after_seconds = std::clamp(options_.retry_after_seconds, 0, 43200);
 }
 

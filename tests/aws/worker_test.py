@@ -3,14 +3,17 @@ every record arrives exactly once (keys with spaces, '+', '=', ':' and UTF-8), r
 and kill -9 mid-object change nothing, a corrupt object ends in the DLQ while the rest
 flow on, SNS and EventBridge bodies, key patterns, wrong credentials, backfill paging
 and resume, and flowdex serve --sqs."""
+import http.client
 import os
 import signal
+import socket
+import threading
 import time
 import unittest
 import urllib.request
 
-from harness import (Background, MotoTestCase, Serve, count_documents, eventbridge_body, generate_objects,
-                     make_pipeline, queue_depth, run_flowdex, s3_event_body, sns_wrap)
+from harness import (Background, MotoTestCase, QuietHandler, Serve, StandInServer, count_documents, eventbridge_body,
+                     free_port, generate_objects, make_pipeline, queue_depth, run_flowdex, s3_event_body, sns_wrap)
 
 TRICKY_KEYS = [
     "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=27/"
@@ -19,6 +22,61 @@ TRICKY_KEYS = [
     "colon:and%percent/ü-utf8.log.gz",
     "plain/flow.log.gz",
 ]
+
+
+class S3FaultProxy(StandInServer):
+    """In-test fake between flowdex and moto_server (moto cannot cut or stall a transfer on
+    cue): forwards every request unchanged, the Host header included, so moto checks the
+    signature flowdex made; but the first GET of an object whose key holds "cut" sends half
+    the body and closes the connection, and GETs of keys holding "slow" trickle the body
+    over `slow_seconds`."""
+
+    def __init__(self, moto_port, slow_seconds=6):
+        self.moto_port, self.slow_seconds = moto_port, slow_seconds
+        self.cut, self.ranges = set(), []
+        self.lock = threading.Lock()
+        super().__init__(S3FaultHandler)
+
+
+class S3FaultHandler(QuietHandler):
+    def handle_any(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.moto_port, timeout=60)
+        conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            conn.putheader(k, v)
+        conn.endheaders(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        path = self.path.split("?")[0]
+        if self.headers.get("Range"):
+            with self.server.lock:
+                self.server.ranges.append((path, self.headers["Range"], self.headers.get("If-Match")))
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "date", "server"):
+                self.send_header(k, v)
+        self.end_headers()
+        with self.server.lock:
+            cut = self.command == "GET" and "cut" in path and path not in self.server.cut and len(data) > 1000
+            if cut:
+                self.server.cut.add(path)
+        if cut:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif self.command == "GET" and "slow" in path and len(data) > 1000:
+            pieces = 20
+            for i in range(pieces):
+                self.wfile.write(data[i * len(data) // pieces:(i + 1) * len(data) // pieces])
+                self.wfile.flush()
+                time.sleep(self.server.slow_seconds / pieces)
+        else:
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
 
 class WorkerTest(MotoTestCase):
@@ -66,8 +124,9 @@ class WorkerTest(MotoTestCase):
         big = generate_objects(os.path.join(self.dir, "big"), 600_000, 1, seed=3)[0]
         self.s3.upload_file(big[0], "killed", "big/flows.log.gz")
         total = big[1] + self.upload("killed", ["small/a.log.gz", "small/b.log.gz"], records=3000)
+        metrics_port = free_port()
         args = ["worker", "--queue-url", queue, "--data", self.data, "--wait", "1", "--visibility-timeout", "10",
-                "--workers", "1"]
+                "--workers", "1", "--metrics-listen", f"127.0.0.1:{metrics_port}"]
         first = Background(args, self.moto.env())
         # kill -9 while the big object is being read (its messages are neither stored nor deleted).
         first.wait_for(lambda: "s3:TestEvent" in first.log(), what="the worker to start")
@@ -80,6 +139,10 @@ class WorkerTest(MotoTestCase):
             # (The worker holds the store: wait for every message to be deleted, then count.)
             second.wait_for(lambda: queue_depth(self.sqs, queue) == 0, timeout=90,
                             what="every message handled after the restart")
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as r:
+                metrics = r.read().decode()
+            self.assertIn("flowdex_pipeline_messages_deleted_total", metrics)
+            self.assertIn("flowdex_pipeline_objects_stored_total", metrics)
         finally:
             second.stop()
         self.assertEqual(count_documents(self.data), total)
@@ -171,6 +234,37 @@ class WorkerTest(MotoTestCase):
         p = run_flowdex(["ingest", f"s3://{bucket}/many/", "--data", self.data, "--workers", "8"], self.moto.env())
         self.assertIn("1005 objects listed", p.stderr)
         self.assertIn("1005 objects stored", p.stderr)
+
+    def test_cut_transfer_resumes_and_slow_object_keeps_its_visibility(self):
+        queue, _ = make_pipeline(self.moto, "faults")
+        total = self.upload("faults", ["cut/a.log.gz", "slow/b.log.gz"], records=6000)
+        proxy = S3FaultProxy(self.moto.port)
+        try:
+            p = self.worker(queue, "--workers", "2", "--visibility-timeout", "2",
+                            env=self.moto.env(AWS_ENDPOINT_URL=proxy.url))
+        finally:
+            proxy.close()
+        self.assertEqual(count_documents(self.data), total)
+        self.assertEqual(proxy.cut, {"/faults/cut/a.log.gz"})
+        self.assertIn("s3://faults/cut/a.log.gz: stored 3000 records, download resumed 1 time (0 bad lines", p.stderr)
+        # The resume asked for the rest, and only from the version first read.
+        [(path, range_header, if_match)] = proxy.ranges
+        self.assertEqual(path, "/faults/cut/a.log.gz")
+        self.assertRegex(range_header, r"^bytes=\d+-$")
+        self.assertRegex(if_match, r'^"[0-9a-f]{32}"$')
+        # The slow object took longer than the visibility timeout: heartbeats kept it hidden,
+        # so no second worker got it.
+        self.assertNotIn("already stored, nothing added", p.stderr)
+        self.assertRegex(p.stderr, r"visibility extended [1-9]\d* times")
+        self.assertEqual(queue_depth(self.sqs, queue), 0)
+
+    def test_query_protocol(self):
+        queue, _ = make_pipeline(self.moto, "query-protocol")
+        total = self.upload("query-protocol", ["q/1.log.gz", "q/2 x+y.log.gz"])
+        p = self.worker(queue, "--sqs-protocol", "query")
+        self.assertEqual(count_documents(self.data), total)
+        self.assertIn("s3:TestEvent", p.stderr)
+        self.assertEqual(queue_depth(self.sqs, queue), 0)
 
     def test_serve_sqs_ingests_in_process(self):
         queue, _ = make_pipeline(self.moto, "served")
