@@ -154,7 +154,7 @@ Status CallAws(const AwsConfig& config, const std::string& what, HttpRequest req
     } else {
       last = AwsError();
       last.message = std::string(s.message());
-      last.retryable = true;
+      last.retryable = IsTransient(s);
     }
     if (!last.retryable || attempt + 1 >= config.max_attempts || !BackoffSleep(config, attempt)) break;
   }

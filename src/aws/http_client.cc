@@ -105,8 +105,12 @@ void ApplyCommon(CURL* c, const HttpRequest& request, curl_slist* headers) {
 Status CurlError(CURLcode code, const char* errbuf, const std::string& url) {
   std::string detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(code);
   // Timeouts are told apart (IsTimeout) by this prefix.
-  const char* kind = code == CURLE_OPERATION_TIMEDOUT         ? "timeout"
+  const bool tls = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+                   code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CRL_BADFILE || code == CURLE_SSL_ISSUER_ERROR ||
+                   code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+  const char* kind = code == CURLE_OPERATION_TIMEDOUT    ? "timeout"
                      : code == CURLE_ABORTED_BY_CALLBACK ? "cancelled"
+                     : tls                               ? "TLS verification failed"
                                                          : "connection failed";
   UrlParts parts;
   std::string where = ParseUrl(url, &parts).ok() ? parts.scheme + "://" + parts.HostHeader() : url;
@@ -147,6 +151,10 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
 }
 
 bool IsTimeout(const Status& s) { return s.IsIoError() && s.message().rfind("timeout", 0) == 0; }
+
+bool IsTransient(const Status& s) {
+  return s.IsIoError() && s.message().rfind("TLS verification failed", 0) != 0 && s.message().rfind("cancelled", 0) != 0;
+}
 
 HttpClient::HttpClient() {
   GlobalInit();

@@ -45,8 +45,11 @@ struct HttpResponse {
   std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
-// Connection-level failure classes: a request that never got a response.
+// Classes of Send/Open failures (requests that got no response): a timeout;
+// and whether trying again may help (not for a certificate that cannot be
+// verified, nor for a cancelled transfer).
 bool IsTimeout(const Status& s);
+bool IsTransient(const Status& s);
 
 class HttpClient {
  public:

@@ -109,7 +109,7 @@ Status S3Client::StartGet(const S3ObjectRef& ref, uint64_t offset, const std::st
     } else {
       last = AwsError();
       last.message = std::string(s.message());
-      last.retryable = true;
+      last.retryable = IsTransient(s);
     }
     if (!last.retryable || attempt + 1 >= config_.max_attempts || !BackoffSleep(config_, attempt)) break;
   }
@@ -157,7 +157,7 @@ Status S3ObjectReader::Read(uint8_t* buf, size_t capacity, size_t* n) {
       }
     }
     // Resume where the transfer stopped.
-    if (resumes_ >= 3) return s;
+    if (!IsTransient(s) || resumes_ >= 3) return s;
     ++resumes_;
     S3ObjectRef exact = ref_;
     if (!version_id_.empty()) exact.version_id = version_id_;

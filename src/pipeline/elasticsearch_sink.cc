@@ -166,6 +166,7 @@ class BulkBatcher final : public FlowRecordSink {
       Status s = sink_->Send("POST", "/_bulk", body, "application/x-ndjson", &resp);
       std::string why;
       if (!s.ok()) {
+        if (!IsTransient(s)) return Status::IoError(fmt::format("_bulk to {}: {}", sink_->options_.url, s.message()));
         why = std::string(s.message());
       } else if (resp.status == 429 || resp.status >= 500) {
         why = fmt::format("HTTP {}", resp.status);
@@ -331,7 +332,7 @@ Status ElasticsearchSink::InstallTemplate() {
     HttpResponse resp;
     Status s = Send("PUT", "/_index_template/flowdex-aws-vpcflow", body, "application/json", &resp);
     if (s.ok() && resp.status >= 200 && resp.status < 300) break;
-    const bool retry = !s.ok() || resp.status == 429 || resp.status >= 500;
+    const bool retry = s.ok() ? resp.status == 429 || resp.status >= 500 : IsTransient(s);
     if (!retry || attempt + 1 >= options_.max_attempts || !Sleep(attempt)) {
       return Status::IoError(fmt::format("installing the index template on {}: {}", options_.url,
                                          s.ok() ? fmt::format("HTTP {}: {}", resp.status, resp.body.substr(0, 300))

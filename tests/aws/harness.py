@@ -225,7 +225,8 @@ class Serve(Background):
 
     def __init__(self, data_dir, env=None, extra=()):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "--tls-cert" in extra else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         super().__init__(["serve", "--data", data_dir, "--listen", f"127.0.0.1:{self.port}"] + list(extra),
                          env or dict(os.environ))
         wait_for_port(self.port)

@@ -7,8 +7,11 @@ a whole, answers about one document in five 429 the first time it is sent (witho
 forwarding it), and refuses a few chosen documents for good with a 400
 mapper_parsing_exception. The sink must retry the first two kinds, dead-letter the
 third, and leave every other record stored exactly once."""
+import base64
 import json
 import os
+import ssl
+import subprocess
 import threading
 import unittest
 import urllib.error
@@ -137,6 +140,34 @@ class SinkTest(MotoTestCase):
             self.assertEqual(serve.count(headers=auth), total - len(proxy.refused))
         finally:
             proxy.close()
+            serve.stop()
+
+    def test_tls_with_a_ca_file_and_an_api_key(self):
+        cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        serve = Serve(os.path.join(self.dir, "es"), extra=["--tls-cert", cert, "--tls-key", key,
+                                                           "--api-key", "flowdex:s3cret"])
+        try:
+            queue, _ = make_pipeline(self.moto, "tls")
+            path, n = generate_objects(self.dir, 800, 1)[0]
+            self.s3.upload_file(path, "tls", "a.log.gz")
+            api_key = base64.b64encode(b"flowdex:s3cret").decode()
+            base = ["worker", "--queue-url", queue, "--sink", serve.url, "--wait", "1", "--exit-when-idle",
+                    "--sink-api-key", api_key]
+            # An unknown CA is refused (the message stays for later) ...
+            p = run_flowdex(base + ["--retry-after", "0"], self.moto.env(), check=False)
+            self.assertIn("FAILED", p.stderr)
+            self.assertRegex(p.stderr, r"(?i)certificate")
+            # ... the right CA file is trusted.
+            p = run_flowdex(base + ["--sink-ca-cert", cert], self.moto.env())
+            self.assertIn("s3://tls/a.log.gz: stored", p.stderr)
+            ctx = ssl.create_default_context(cafile=cert)
+            req = urllib.request.Request(f"{serve.url}/logs-*/_count", headers={"Authorization": f"ApiKey {api_key}"})
+            with urllib.request.urlopen(req, context=ctx) as r:
+                self.assertEqual(json.loads(r.read())["count"], n)
+        finally:
             serve.stop()
 
     def test_wrong_sink_password_leaves_the_message(self):
