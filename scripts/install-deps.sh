@@ -15,6 +15,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
   openssl curl wrk ca-certificates binutils
+  # the UI tests drive Debian's Chromium (playwright-core from npm)
+  chromium
 )
 
 # Node.js runs the benchmark peers (bench/peers) and, later, the API and UI
@@ -37,6 +39,13 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The web UI's npm packages (Vite, uPlot), pinned by web/package-lock.json.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/web"
+if [[ ! -f "$web_dir/node_modules/.package-lock.json" || "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: npm ci in web" >&2
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The API tests' npm packages (the official Elasticsearch and OpenSearch

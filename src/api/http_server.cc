@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "api/es_error.h"
+#include "api/ui_assets.h"
 
 namespace flowdex {
 
@@ -332,7 +333,13 @@ class HttpServer::Impl {
       if (name != kOriginalMethod) r.headers[name] = v;
     }
     r.body = std::move(body);
-    Send(api_->Handle(r), &res);
+    if (options_.ui && IsUiRequest(r)) {
+      Send(ServeUi(r), &res);
+    } else if (options_.backend) {
+      Send(options_.backend(r), &res);
+    } else {
+      Send(api_->Handle(r), &res);
+    }
   }
 
   EsApi* api_;

@@ -5,6 +5,7 @@
 // 429 es_rejected_execution_exception instead of queueing without bound.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct HttpServerOptions {
   std::string basic_auth;
   std::vector<std::string> api_keys;
   std::string tls_cert, tls_key;         // both set: HTTPS
+  bool ui = true;                        // serve the web UI at /_ui/
+  // When set, answers every API request instead of the EsApi (serve
+  // --backend: a proxy to an Elasticsearch/OpenSearch cluster).
+  std::function<RestResponse(const RestRequest&)> backend;
 };
 
 class HttpServer {

@@ -1,0 +1,56 @@
+// The Elasticsearch-compatible API, as the UI uses it (same origin: flowdex
+// serve, or flowdex serve --backend in front of a cluster).
+
+export class ApiError extends Error {
+  constructor(status, type, reason) {
+    super(reason);
+    this.status = status;
+    this.type = type;
+  }
+}
+
+async function call(method, path, body, signal) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      signal,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network_error', `cannot reach the server (${e.message})`);
+  }
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `HTTP ${res.status}: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const err = json && json.error;
+    const cause = err && err.root_cause && err.root_cause[0];
+    const reason = (err && (err.reason || (cause && cause.reason))) || (typeof err === 'string' ? err : `HTTP ${res.status}`);
+    throw new ApiError(res.status, (err && err.type) || 'error', reason);
+  }
+  return json;
+}
+
+export function search(index, body, signal) {
+  return call('POST', `/${encodeURIComponent(index)}/_search`, body, signal);
+}
+
+// [{name, type, aggregatable}] for every field of `index`, sorted by name.
+export async function fieldCaps(index, signal) {
+  const json = await call('GET', `/${encodeURIComponent(index)}/_field_caps?fields=*`, null, signal);
+  const out = [];
+  for (const [name, types] of Object.entries(json.fields || {})) {
+    if (name.startsWith('_')) continue;
+    const [type, caps] = Object.entries(types)[0];
+    if (type === 'object' || type === 'nested') continue;
+    out.push({ name, type, aggregatable: caps.aggregatable !== false });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,78 @@
+// Charts with uPlot: a stacked bar histogram (ACCEPT/REJECT) with drag to
+// zoom, and line charts. Both resize with their container.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+const COLORS = { ACCEPT: '#2f9e6f', REJECT: '#d64545', other: '#8a94a6' };
+
+function sizeOf(el, height) {
+  return { width: Math.max(240, el.clientWidth || 600), height };
+}
+
+function observe(el, plot, height) {
+  const ro = new ResizeObserver(() => plot.setSize(sizeOf(el, height)));
+  ro.observe(el);
+  return () => { ro.disconnect(); plot.destroy(); };
+}
+
+// xs: bucket starts (epoch seconds); series: [{label, values}] drawn stacked
+// as bars. onSelect(fromMs, toMs) is called on a drag selection.
+export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = 'flows' } = {}) {
+  const stacked = [];
+  let acc = xs.map(() => 0);
+  for (const s of series) {
+    acc = acc.map((v, i) => v + (s.values[i] || 0));
+    stacked.push(acc.slice());
+  }
+  const bars = uPlot.paths.bars({ size: [0.9, 64] });
+  const opts = {
+    ...sizeOf(el, height),
+    cursor: { drag: { x: true, y: false, setScale: false } },
+    select: { show: true },
+    legend: { show: true },
+    scales: { x: { time: true } },
+    axes: [{}, { label: yLabel, size: 60 }],
+    series: [{}, ...series.map((s, i) => ({
+      label: s.label,
+      stroke: COLORS[s.label] || COLORS.other,
+      fill: (COLORS[s.label] || COLORS.other) + 'cc',
+      paths: bars,
+      points: { show: false },
+      value: (u, v, si, idx) => (idx === null || idx === undefined ? '' : String(series[i].values[idx] ?? 0)),
+    }))],
+    hooks: {
+      setSelect: [(u) => {
+        if (!onSelect || u.select.width < 3) return;
+        const from = u.posToVal(u.select.left, 'x');
+        const to = u.posToVal(u.select.left + u.select.width, 'x');
+        u.setSelect({ left: 0, width: 0 }, false);
+        onSelect(Math.round(from * 1000), Math.round(to * 1000));
+      }],
+    },
+  };
+  // uPlot draws later series over earlier ones: the tallest (cumulative) first.
+  const order = stacked.map((_, i) => i).reverse();
+  opts.series = [{}, ...order.map((i) => opts.series[i + 1])];
+  const data = [xs, ...order.map((i) => stacked[i])];
+  const plot = new uPlot(opts, data, el);
+  return observe(el, plot, height);
+}
+
+// Lines: series [{label, values, color, scale}] (scale 'y' or 'y2' for a right axis).
+export function lines(el, xs, series, { height = 180, axes = {} } = {}) {
+  const scales = { x: { time: true } };
+  const axisList = [{}];
+  for (const scale of [...new Set(series.map((s) => s.scale || 'y'))]) {
+    scales[scale] = {};
+    axisList.push({ scale, label: axes[scale] || '', size: 70, side: scale === 'y2' ? 1 : 3,
+                    values: axes[scale + 'Format'] ? (u, vals) => vals.map(axes[scale + 'Format']) : undefined });
+  }
+  const plot = new uPlot({
+    ...sizeOf(el, height),
+    scales,
+    axes: axisList,
+    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
+                                         fill: s.fill, points: { show: false } }))],
+  }, [xs, ...series.map((s) => s.values)], el);
+  return observe(el, plot, height);
+}

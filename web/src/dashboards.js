@@ -1,0 +1,179 @@
+// Flow dashboards: traffic over time, top talkers (sources, destinations,
+// pairs) by bytes, packets or flows, ports and protocols, rejected traffic,
+// traffic per interface. Each panel is one _search, run in parallel.
+import { search } from './api.js';
+import { lines, stackedBars } from './charts.js';
+import { clear, empty, errorBox, h, humanBytes, humanCount, loading } from './dom.js';
+import { KqlSyntaxError } from './kql.js';
+import { buildQuery } from './query.js';
+import { setState } from './state.js';
+import { histogramInterval, resolveTime } from './time.js';
+import { addFilter, renderTopBar } from './topbar.js';
+
+const METRICS = { bytes: 'network.bytes', packets: 'network.packets', flows: null };
+const REJECT = { term: { 'event.action': 'REJECT' } };
+
+function metricAgg(metric) {
+  return METRICS[metric] ? { m: { sum: { field: METRICS[metric] } } } : undefined;
+}
+function metricOrder(metric) {
+  return METRICS[metric] ? { m: 'desc' } : { _count: 'desc' };
+}
+function metricValue(bucket, metric) {
+  return METRICS[metric] ? bucket.m.value : bucket.doc_count;
+}
+function formatMetric(v, metric) {
+  return metric === 'bytes' ? humanBytes(v) : humanCount(Math.round(v));
+}
+function termsBy(field, metric, size = 10, extra = {}) {
+  const aggs = { ...metricAgg(metric), ...extra };
+  return { terms: { field, size, order: metricOrder(metric) }, ...(Object.keys(aggs).length ? { aggs } : {}) };
+}
+
+// A ranked list with bars; clicking a row filters for it.
+function rankList(rows, metric, field) {
+  if (!rows.length) return empty('Nothing in this range');
+  const max = Math.max(...rows.map((r) => r.value), 1);
+  return h('ol', { class: 'rank' }, rows.map((r) => h('li', {},
+    h('button', { type: 'button', class: 'rank-label', title: field ? `Filter for ${r.label}` : r.label,
+                  onclick: field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
+      r.label),
+    h('span', { class: 'rank-bar' }, h('span', { style: { width: `${(100 * r.value / max).toFixed(1)}%` } })),
+    h('span', { class: 'rank-value' }, formatMetric(r.value, metric)))));
+}
+
+function panel(title, cls = '') {
+  const body = h('div', { class: 'panel-body' }, loading());
+  const timing = h('span', { class: 'took' });
+  return { el: h('section', { class: `panel ${cls}`, 'aria-label': title }, h('h2', {}, title, timing), body), body, timing };
+}
+
+export function renderDashboards(root, state, signal) {
+  root.append(renderTopBar(state));
+  const metric = METRICS[state.metric] !== undefined ? state.metric : 'bytes';
+  const metricPicker = h('div', { class: 'metric-picker', role: 'group', 'aria-label': 'Rank by' }, 'Rank by ',
+    Object.keys(METRICS).map((m) => h('button', { type: 'button', class: m === metric ? 'on' : '', 'aria-pressed': m === metric ? 'true' : 'false',
+                                                  onclick: () => setState({ metric: m }) }, m)));
+  const grid = h('div', { class: 'dashboard' });
+  root.append(metricPicker, grid);
+  let query;
+  let fromMs;
+  let toMs;
+  try {
+    query = buildQuery(state);
+    fromMs = resolveTime(state.from);
+    toMs = resolveTime(state.to);
+  } catch (e) {
+    grid.append(e instanceof KqlSyntaxError ? empty('Fix the query to see the dashboards.') : errorBox(e));
+    return () => {};
+  }
+  const interval = histogramInterval(fromMs, toMs, 60);
+  const cleanups = [];
+  const hist = { date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
+                                   extended_bounds: { min: fromMs, max: toMs } } };
+  let pendingPanels = 0;
+
+  const run = (p, body, draw) => {
+    pendingPanels++;
+    const t0 = performance.now();
+    search(state.index, { size: 0, query, ...body }, signal).then((r) => {
+      p.timing.textContent = `${Math.round(performance.now() - t0)} ms`;
+      p.el.dataset.took = String(Math.round(performance.now() - t0));
+      clear(p.body);
+      draw(r.aggregations, r);
+    }).catch((e) => {
+      if (e.name !== 'AbortError') clear(p.body).append(errorBox(e));
+    }).finally(() => {
+      if (--pendingPanels === 0) {
+        document.body.dataset.rendered = '1';
+        window.dispatchEvent(new CustomEvent('flowdex:rendered', { detail: { page: 'dashboards' } }));
+      }
+    });
+  };
+
+  // Traffic over time: flows and bytes.
+  const over = panel('Flows and bytes over time', 'wide');
+  grid.append(over.el);
+  run(over, { aggs: { t: { ...hist, aggs: { bytes: { sum: { field: 'network.bytes' } } } } } }, (a) => {
+    const b = a.t.buckets;
+    if (!b.some((x) => x.doc_count)) { over.body.append(empty('No flows in this range')); return; }
+    const chart = h('div', { class: 'chart' });
+    over.body.append(chart);
+    cleanups.push(lines(chart, b.map((x) => x.key / 1000), [
+      { label: 'flows', values: b.map((x) => x.doc_count), color: '#3b6fd4', scale: 'y' },
+      { label: 'bytes', values: b.map((x) => x.bytes.value), color: '#e08a1e', scale: 'y2' },
+    ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) } }));
+  });
+
+  // Top talkers.
+  const talkers = panel(`Top talkers by ${metric}`, 'wide');
+  grid.append(talkers.el);
+  run(talkers, { aggs: {
+    src: termsBy('source.ip', metric),
+    dst: termsBy('destination.ip', metric),
+    pairs: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 5) }),
+  } }, (a) => {
+    const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
+    const pairs = [];
+    for (const s of a.pairs.buckets) {
+      for (const d of s.peer.buckets) pairs.push({ label: `${s.key} → ${d.key}`, parts: [String(s.key), String(d.key)], value: metricValue(d, metric) });
+    }
+    pairs.sort((x, y) => y.value - x.value);
+    talkers.body.append(h('div', { class: 'columns3' },
+      h('div', {}, h('h3', {}, 'Sources'), rankList(a.src.buckets.map(row), metric, 'source.ip')),
+      h('div', {}, h('h3', {}, 'Destinations'), rankList(a.dst.buckets.map(row), metric, 'destination.ip')),
+      h('div', {}, h('h3', {}, 'Pairs'), rankList(pairs.slice(0, 10), metric, ['source.ip', 'destination.ip']))));
+  });
+
+  // Ports and protocols.
+  const ports = panel(`Destination ports and protocols by ${metric}`);
+  grid.append(ports.el);
+  run(ports, { aggs: { port: termsBy('destination.port', metric), proto: termsBy('network.transport', metric, 6) } }, (a) => {
+    const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
+    ports.body.append(h('div', { class: 'columns2' },
+      h('div', {}, h('h3', {}, 'Ports'), rankList(a.port.buckets.map(row), metric, 'destination.port')),
+      h('div', {}, h('h3', {}, 'Protocols'), rankList(a.proto.buckets.map(row), metric, 'network.transport'))));
+  });
+
+  // Rejected traffic.
+  const rejected = panel('Rejected traffic');
+  grid.append(rejected.el);
+  run(rejected, { aggs: { r: { filter: REJECT, aggs: {
+    t: hist,
+    src: termsBy('source.ip', 'flows', 5),
+    port: termsBy('destination.port', 'flows', 5),
+    eni: termsBy('aws.vpcflow.interface_id', 'flows', 5),
+  } } } }, (a) => {
+    const r = a.r;
+    const row = (b) => ({ label: String(b.key), value: b.doc_count });
+    if (!r.doc_count) { rejected.body.append(empty('No rejected flows in this range')); return; }
+    const chart = h('div', { class: 'chart small' });
+    rejected.body.append(h('p', { class: 'kpi' }, `${humanCount(r.doc_count)} rejected flows`), chart,
+      h('div', { class: 'columns3' },
+        h('div', {}, h('h3', {}, 'Sources'), rankList(r.src.buckets.map(row), 'flows', 'source.ip')),
+        h('div', {}, h('h3', {}, 'Ports'), rankList(r.port.buckets.map(row), 'flows', 'destination.port')),
+        h('div', {}, h('h3', {}, 'Interfaces'), rankList(r.eni.buckets.map(row), 'flows', 'aws.vpcflow.interface_id'))));
+    cleanups.push(stackedBars(chart, r.t.buckets.map((x) => x.key / 1000),
+      [{ label: 'REJECT', values: r.t.buckets.map((x) => x.doc_count) }], { height: 120,
+        onSelect: (f, t) => setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() }) }));
+  });
+
+  // Per interface.
+  const eni = panel(`Traffic per interface by ${metric}`, 'wide');
+  grid.append(eni.el);
+  run(eni, { aggs: { eni: termsBy('aws.vpcflow.interface_id', metric, 10, { action: { terms: { field: 'event.action', size: 3 } } }) } }, (a) => {
+    const buckets = a.eni.buckets;
+    if (!buckets.length) { eni.body.append(empty('No interfaces in this range')); return; }
+    eni.body.append(h('table', { class: 'compact' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Interface'), h('th', {}, metric), h('th', {}, 'Flows'), h('th', {}, 'Rejected'))),
+      h('tbody', {}, buckets.map((b) => {
+        const rej = (b.action.buckets.find((x) => x.key === 'REJECT') || { doc_count: 0 }).doc_count;
+        return h('tr', {},
+          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => addFilter('aws.vpcflow.interface_id', String(b.key)) }, b.key)),
+          h('td', { class: 'num' }, formatMetric(metricValue(b, metric), metric)),
+          h('td', { class: 'num' }, humanCount(b.doc_count)),
+          h('td', { class: 'num' }, `${humanCount(rej)} (${(100 * rej / b.doc_count).toFixed(1)}%)`));
+      }))));
+  });
+  return () => cleanups.forEach((c) => c());
+}

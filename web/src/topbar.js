@@ -1,0 +1,186 @@
+// The bar above Discover and the dashboards: KQL with suggestions and
+// syntax errors shown where they are, filter pills, time picker, refresh.
+import { fieldCaps, search } from './api.js';
+import { clear, h } from './dom.js';
+import { completionContext, kqlToDsl, KqlSyntaxError, kqlValue } from './kql.js';
+import { filtersOf, readState, setState } from './state.js';
+import { QUICK_RANGES, describeRange, resolveTime } from './time.js';
+
+const REFRESH = [['0', 'Off'], ['5000', '5 s'], ['30000', '30 s'], ['60000', '1 min'], ['300000', '5 min']];
+
+let fieldsCache = { index: null, fields: null };
+
+export async function fieldsOf(index) {
+  if (fieldsCache.index !== index || !fieldsCache.fields) {
+    fieldsCache = { index, fields: fieldCaps(index) };
+  }
+  try {
+    return await fieldsCache.fields;
+  } catch (e) {
+    fieldsCache = { index: null, fields: null };
+    throw e;
+  }
+}
+
+function toLocalInput(ms) {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 19);
+}
+
+export function renderTopBar(state) {
+  const input = h('input', { class: 'kql', type: 'search', value: state.q, spellcheck: false, autocomplete: 'off',
+                             placeholder: 'Filter flows with KQL, e.g. event.action:REJECT and destination.port:22',
+                             'aria-label': 'KQL query' });
+  const errorLine = h('div', { class: 'kql-error', role: 'alert', hidden: true });
+  const list = h('ul', { class: 'suggestions', role: 'listbox', hidden: true });
+  let items = [];
+  let active = -1;
+  let pending = null;
+
+  const showError = (text) => {
+    try {
+      kqlToDsl(text);
+      errorLine.hidden = true;
+      input.classList.remove('invalid');
+      return true;
+    } catch (e) {
+      if (!(e instanceof KqlSyntaxError)) throw e;
+      clear(errorLine).append(h('span', {}, `KQL syntax error at column ${e.position + 1}: ${e.message}  `),
+                              h('code', {}, text.slice(0, e.position), h('mark', {}, text.slice(e.position, e.position + 1) || ' '),
+                                text.slice(e.position + 1)));
+      errorLine.hidden = false;
+      input.classList.add('invalid');
+      return false;
+    }
+  };
+  const submit = () => {
+    list.hidden = true;
+    if (showError(input.value)) setState({ q: input.value });
+  };
+  const accept = (item) => {
+    const text = input.value;
+    const before = text.slice(0, item.start);
+    const after = text.slice(input.selectionStart);
+    const insert = item.insert;
+    input.value = before + insert + after;
+    const caret = (before + insert).length;
+    input.setSelectionRange(caret, caret);
+    list.hidden = true;
+    input.focus();
+    if (item.kind === 'field') suggest();
+  };
+  const drawList = () => {
+    clear(list);
+    list.hidden = items.length === 0;
+    items.forEach((item, i) => {
+      list.append(h('li', { role: 'option', class: i === active ? 'active' : '', 'aria-selected': i === active ? 'true' : 'false',
+                            onmousedown: (ev) => { ev.preventDefault(); accept(item); } },
+                    h('span', { class: 'kind' }, item.kind === 'field' ? 'field' : 'value'), item.label,
+                    item.type ? h('span', { class: 'type' }, item.type) : null));
+    });
+  };
+  const suggest = async () => {
+    const ctx = completionContext(input.value, input.selectionStart);
+    const token = {};
+    pending = token;
+    let next = [];
+    try {
+      const fields = await fieldsOf(state.index);
+      if (ctx.kind === 'field') {
+        const p = ctx.prefix.toLowerCase();
+        next = fields.filter((f) => f.name.toLowerCase().includes(p)).slice(0, 12)
+          .map((f) => ({ kind: 'field', label: f.name, type: f.type, insert: f.name + ':', start: ctx.start }));
+      } else {
+        const f = fields.find((x) => x.name === ctx.field);
+        if (f && f.aggregatable) {
+          const terms = { field: f.name, size: 10 };
+          if (f.type === 'keyword' && ctx.prefix) terms.include = `${ctx.prefix.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, '\\$&')}.*`;
+          const r = await search(state.index, { size: 0, aggs: { v: { terms } } });
+          next = r.aggregations.v.buckets.map((b) => String(b.key_as_string ?? b.key))
+            .filter((v) => v.toLowerCase().startsWith(ctx.prefix.toLowerCase()))
+            .map((v) => ({ kind: 'value', label: v, insert: kqlValue(v), start: ctx.start }));
+        }
+      }
+    } catch {
+      next = [];
+    }
+    if (pending !== token) return;
+    items = next;
+    active = -1;
+    drawList();
+  };
+  let timer = 0;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(suggest, 120);
+    showError(input.value);
+  });
+  input.addEventListener('focus', () => { clearTimeout(timer); timer = setTimeout(suggest, 120); });
+  input.addEventListener('blur', () => setTimeout(() => { list.hidden = true; }, 150));
+  input.addEventListener('keydown', (ev) => {
+    if (!list.hidden && items.length && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
+      active = (active + (ev.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
+      drawList();
+      ev.preventDefault();
+    } else if (!list.hidden && active >= 0 && (ev.key === 'Enter' || ev.key === 'Tab')) {
+      accept(items[active]);
+      ev.preventDefault();
+    } else if (ev.key === 'Enter') {
+      submit();
+      ev.preventDefault();
+    } else if (ev.key === 'Escape') {
+      list.hidden = true;
+    }
+  });
+  showError(state.q);
+
+  // Time picker: quick ranges, or absolute from/to.
+  const custom = !QUICK_RANGES.some((r) => r.from === state.from) || state.to !== 'now';
+  const select = h('select', { 'aria-label': 'Time range', onchange: () => {
+    if (select.value === 'custom') { absolute.hidden = false; return; }
+    setState({ from: select.value, to: 'now' });
+  } }, QUICK_RANGES.map((r) => h('option', { value: r.from, selected: r.from === state.from && !custom }, r.label)),
+  h('option', { value: 'custom', selected: custom }, custom ? describeRange(state.from, state.to) : 'Absolute…'));
+  let fromMs = Date.now() - 3600e3;
+  let toMs = Date.now();
+  try { fromMs = resolveTime(state.from); toMs = resolveTime(state.to); } catch { /* keep defaults */ }
+  const fromInput = h('input', { type: 'datetime-local', step: 1, value: toLocalInput(fromMs), 'aria-label': 'From' });
+  const toInput = h('input', { type: 'datetime-local', step: 1, value: toLocalInput(toMs), 'aria-label': 'To' });
+  const absolute = h('span', { class: 'absolute', hidden: true }, fromInput, '→', toInput,
+    h('button', { type: 'button', onclick: () => {
+      const f = new Date(fromInput.value).getTime();
+      const t = new Date(toInput.value).getTime();
+      if (!(f < t)) return;
+      setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() });
+    } }, 'Apply'));
+  const refresh = h('select', { 'aria-label': 'Auto-refresh', title: 'Auto-refresh',
+                                onchange: () => setState({ refresh: refresh.value }, true) },
+    REFRESH.map(([v, label]) => h('option', { value: v, selected: v === state.refresh }, `⟳ ${label}`)));
+
+  const pills = filtersOf(state).map((p, i) => h('span', { class: `pill${p.negate ? ' negate' : ''}` },
+    h('button', { type: 'button', class: 'pill-text', title: 'Include / exclude', onclick: () => {
+      const f = filtersOf(state);
+      f[i] = { ...f[i], negate: !f[i].negate };
+      setState({ filters: JSON.stringify(f) });
+    } }, `${p.negate ? 'NOT ' : ''}${p.field}: ${p.value}`),
+    h('button', { type: 'button', class: 'pill-x', 'aria-label': `Remove filter ${p.field}`, onclick: () => {
+      const f = filtersOf(state);
+      f.splice(i, 1);
+      setState({ filters: JSON.stringify(f) });
+    } }, '×')));
+
+  return h('div', { class: 'topbar' },
+    h('div', { class: 'querybar' },
+      h('div', { class: 'kql-wrap' }, input, list),
+      h('button', { type: 'button', class: 'primary', onclick: submit }, 'Search'),
+      select, refresh),
+    absolute, errorLine,
+    pills.length ? h('div', { class: 'pills' }, pills) : null);
+}
+
+// Adds a filter pill (include, or exclude with negate).
+export function addFilter(field, value, negate = false) {
+  const f = filtersOf(readState()).filter((p) => !(p.field === field && p.value === value));
+  f.push({ field, value, negate });
+  setState({ filters: JSON.stringify(f) });
+}
