@@ -38,7 +38,7 @@ run: build
 	@echo; echo "== top talkers over the last hour (flowdex search --stats) =="
 	$(BUILD)/flowdex search --data $(DATA) --since 1h --stats source.ip --size 5
 	@mkdir -p $(INBOX)
-	@echo; echo "== serving http://$(LISTEN) (try: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
+	@echo; echo "== serving http://$(LISTEN): the UI at http://$(LISTEN)/_ui/ (try also: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
 	@echo "   flowdex search 'destination.port:22' --url http://$(LISTEN); drop flow-log files into $(INBOX); Ctrl-C stops) =="
 	$(BUILD)/flowdex serve --data $(DATA) --listen $(LISTEN) --watch $(INBOX)
 

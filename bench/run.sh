@@ -21,5 +21,8 @@ echo
 echo "### S3 -> flowdex against moto_server: worker and backfill vs a boto3 download of the same objects"
 python3 "$here/s3_bench.py" "$build"
 echo
+echo "### Web UI on 10M flows: Discover's first render, dashboard panel queries (headless Chromium)"
+"$here/ui_bench.sh" "$build"
+echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5

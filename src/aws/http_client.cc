@@ -1,6 +1,7 @@
 #include "aws/http_client.h"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -148,6 +149,17 @@ std::string_view FindHeader(const HttpHeaders& headers, std::string_view name) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) return v;
   }
   return {};
+}
+
+std::string ElasticsearchAuthorization(const std::string& basic_auth, const std::string& api_key) {
+  if (!api_key.empty()) return "ApiKey " + api_key;
+  if (basic_auth.empty()) return "";
+  std::string encoded(4 * ((basic_auth.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                reinterpret_cast<const unsigned char*>(basic_auth.data()),
+                                static_cast<int>(basic_auth.size()));
+  encoded.resize(static_cast<size_t>(n));
+  return "Basic " + encoded;
 }
 
 bool IsTimeout(const Status& s) { return s.IsIoError() && s.message().rfind("timeout", 0) == 0; }

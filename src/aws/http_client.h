@@ -45,6 +45,11 @@ struct HttpResponse {
   std::string_view Header(std::string_view name) const { return FindHeader(headers, name); }
 };
 
+// The Authorization header value for Elasticsearch-style credentials: "ApiKey
+// <key>" when an encoded API key is given, else "Basic <base64 user:password>",
+// else "".
+std::string ElasticsearchAuthorization(const std::string& basic_auth, const std::string& api_key);
+
 // Classes of Send/Open failures (requests that got no response): a timeout;
 // and whether trying again may help (not for a certificate that cannot be
 // verified, nor for a cancelled transfer).

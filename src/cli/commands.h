@@ -122,6 +122,9 @@ struct ServeCommandOptions {
   std::string read_timeout = "30s";         // a client that sends nothing for this long is cut off
   std::string retention;                    // "30d": drop older partitions in the background
   std::string ready_file;                   // written with the URL once serving (for scripts)
+  std::string backend;                      // serve the UI over this Elasticsearch/OpenSearch URL instead of a store
+  std::string backend_basic_auth, backend_api_key, backend_ca_cert;
+  bool backend_insecure = false;
   std::vector<std::string> sqs;             // SQS queue URLs of S3 notifications to ingest from
   AwsCommandOptions aws;
   std::string key_pattern;

@@ -172,6 +172,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_option("--key-pattern", serve.key_pattern, "--sqs: only keys matching this RE2 pattern");
   AddAwsOptions(serve_cmd, &serve.aws);
+  serve_cmd->add_option("--backend", serve.backend,
+                        "Serve the UI over this Elasticsearch/OpenSearch URL (the API is proxied; no local store)");
+  serve_cmd->add_option("--backend-basic-auth", serve.backend_basic_auth, "user:password for --backend");
+  serve_cmd->add_option("--backend-api-key", serve.backend_api_key, "Encoded API key for --backend");
+  serve_cmd->add_option("--backend-ca-cert", serve.backend_ca_cert, "CA certificate file for an https --backend");
+  serve_cmd->add_flag("--backend-insecure", serve.backend_insecure, "Do not verify the --backend certificate");
 
   flowdex::WorkerCommandOptions worker;
   worker.data_dir = ingest.data_dir;

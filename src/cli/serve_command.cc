@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "api/backend_proxy.h"
 #include "api/es_api.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
@@ -20,6 +21,43 @@
 #include "util/time_util.h"
 
 namespace flowdex {
+
+namespace {
+
+// serve --backend: the UI here, every API request forwarded to the cluster.
+int ServeBackend(const ServeCommandOptions& options, HttpServerOptions http, sigset_t signals) {
+  BackendOptions b;
+  b.url = options.backend;
+  b.basic_auth = options.backend_basic_auth;
+  b.api_key = options.backend_api_key;
+  b.ca_file = options.backend_ca_cert;
+  b.insecure = options.backend_insecure;
+  auto proxy = std::make_shared<BackendProxy>(b);
+  http.backend = [proxy](const RestRequest& r) { return proxy->Forward(r); };
+  Metrics metrics;
+  HttpServer server(nullptr, &metrics, http);
+  Status s = server.Bind();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: {}\n", s.message());
+    return 1;
+  }
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (stopping.exchange(true)) return;
+    server.Stop();
+  });
+  fmt::print(stderr, "flowdex serve: the UI at http://{}:{}/_ui/, the API proxied to {}\n", http.host, server.port(),
+             options.backend);
+  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << "http://" << http.host << ":" << server.port() << "\n";
+  server.Run();
+  if (!stopping.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  return 0;
+}
+
+}  // namespace
 
 int RunServeCommand(const ServeCommandOptions& options) {
   // Signals are taken by one thread (sigwait), so every other thread the
@@ -64,6 +102,14 @@ int RunServeCommand(const ServeCommandOptions& options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     fmt::print(stderr, "flowdex serve: --tls-cert and --tls-key go together\n");
     return 2;
+  }
+
+  if (!options.backend.empty()) {
+    if (!options.sqs.empty() || !options.watch.empty()) {
+      fmt::print(stderr, "flowdex serve: --backend serves a remote cluster: --watch and --sqs need the local store\n");
+      return 2;
+    }
+    return ServeBackend(options, http, signals);
   }
 
   StoreOptions store_options;

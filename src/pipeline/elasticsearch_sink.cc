@@ -1,7 +1,6 @@
 #include "pipeline/elasticsearch_sink.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,14 +22,6 @@
 namespace flowdex {
 
 namespace {
-
-std::string Base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string JsonQuote(std::string_view s) {
   rapidjson::StringBuffer buf;
@@ -281,11 +272,7 @@ class BulkBatcher final : public FlowRecordSink {
 
 ElasticsearchSink::ElasticsearchSink(ElasticsearchSinkOptions options) : options_(std::move(options)) {
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
-  if (!options_.api_key.empty()) {
-    authorization_ = "ApiKey " + options_.api_key;
-  } else if (!options_.basic_auth.empty()) {
-    authorization_ = "Basic " + Base64(options_.basic_auth);
-  }
+  authorization_ = ElasticsearchAuthorization(options_.basic_auth, options_.api_key);
 }
 
 ElasticsearchSink::~ElasticsearchSink() = default;

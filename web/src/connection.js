@@ -3,7 +3,7 @@
 // stateful and network ACLs are not: an accepted request whose reply is
 // rejected points at a network ACL on the path back.
 import { search } from './api.js';
-import { clear, empty, errorBox, h, humanBytes, humanCount, loading } from './dom.js';
+import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue } from './query.js';
 import { setState } from './state.js';
@@ -54,10 +54,12 @@ export function renderConnection(root, state, signal) {
   h('label', {}, 'port ', port), h('button', { type: 'submit', class: 'primary' }, 'Check')), out);
   if (!state.a || !state.b) {
     out.append(empty('Enter two addresses (and optionally the port B listens on) to see both directions and which side rejected.'));
+    markRendered('connection');
     return () => {};
   }
   if (state.port && !/^\d{1,5}$/.test(state.port)) {
     out.append(errorBox(new Error('the port must be a number')));
+    markRendered('connection');
     return () => {};
   }
   let query;
@@ -65,6 +67,7 @@ export function renderConnection(root, state, signal) {
     query = buildQuery(state);
   } catch (e) {
     out.append(e instanceof KqlSyntaxError ? empty('Fix the query first.') : errorBox(e));
+    markRendered('connection');
     return () => {};
   }
   out.append(loading());
@@ -106,10 +109,11 @@ export function renderConnection(root, state, signal) {
             h('td', {}, fieldValue(s, 'aws.vpcflow.interface_id') ?? ''));
         }))));
     }
-    document.body.dataset.rendered = '1';
-    window.dispatchEvent(new CustomEvent('flowdex:rendered', { detail: { page: 'connection' } }));
+    markRendered('connection');
   }).catch((e) => {
-    if (e.name !== 'AbortError') clear(out).append(errorBox(e));
+    if (e.name === 'AbortError') return;
+    clear(out).append(errorBox(e));
+    markRendered('connection');
   });
   return () => {};
 }

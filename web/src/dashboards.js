@@ -3,7 +3,7 @@
 // traffic per interface. Each panel is one _search, run in parallel.
 import { search } from './api.js';
 import { lines, stackedBars } from './charts.js';
-import { clear, empty, errorBox, h, humanBytes, humanCount, loading } from './dom.js';
+import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery } from './query.js';
 import { setState } from './state.js';
@@ -65,6 +65,7 @@ export function renderDashboards(root, state, signal) {
     toMs = resolveTime(state.to);
   } catch (e) {
     grid.append(e instanceof KqlSyntaxError ? empty('Fix the query to see the dashboards.') : errorBox(e));
+    markRendered('dashboards');
     return () => {};
   }
   const interval = histogramInterval(fromMs, toMs, 60);
@@ -84,10 +85,7 @@ export function renderDashboards(root, state, signal) {
     }).catch((e) => {
       if (e.name !== 'AbortError') clear(p.body).append(errorBox(e));
     }).finally(() => {
-      if (--pendingPanels === 0) {
-        document.body.dataset.rendered = '1';
-        window.dispatchEvent(new CustomEvent('flowdex:rendered', { detail: { page: 'dashboards' } }));
-      }
+      if (--pendingPanels === 0) markRendered('dashboards');
     });
   };
 

@@ -3,7 +3,7 @@
 // and a field sidebar with each field's top 5 values to include or exclude.
 import { search } from './api.js';
 import { stackedBars } from './charts.js';
-import { clear, empty, errorBox, h, humanBytes, humanCount, loading } from './dom.js';
+import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
 import { readState, setState } from './state.js';
@@ -54,6 +54,7 @@ export function renderDiscover(root, state, signal) {
     if (!(e instanceof KqlSyntaxError)) throw e;
     clear(tableEl).append(empty('Fix the query to see flows.'));
     clear(fieldsEl);
+    markRendered('discover');
     return () => {};
   }
   let fromMs;
@@ -63,6 +64,7 @@ export function renderDiscover(root, state, signal) {
     toMs = resolveTime(state.to);
   } catch (e) {
     clear(tableEl).append(errorBox(e));
+    markRendered('discover');
     return () => {};
   }
   const interval = histogramInterval(fromMs, toMs);
@@ -184,13 +186,14 @@ export function renderDiscover(root, state, signal) {
       }
       tableEl.append(h('table', { class: 'flows' }, h('thead', {}, head), tbody));
     }
-    document.body.dataset.rendered = String(Math.round(performance.now() - t0));
-    window.dispatchEvent(new CustomEvent('flowdex:rendered', { detail: { page: 'discover' } }));
+    document.body.dataset.firstRenderMs = String(Math.round(performance.now() - t0));
+    markRendered('discover');
   }).catch((e) => {
     if (e.name === 'AbortError') return;
     clear(tableEl).append(errorBox(e));
     clear(histEl);
     countEl.textContent = '';
+    markRendered('discover');
   });
   return () => cleanups.forEach((c) => c());
 }

@@ -47,3 +47,10 @@ export function errorBox(err) {
 export function empty(text) {
   return h('div', { class: 'state empty' }, text);
 }
+
+// Marks the page as completely drawn (data, an empty state or an error): tests
+// and the render benchmark wait for it.
+export function markRendered(page) {
+  document.body.dataset.rendered = String(Math.round(performance.now()));
+  window.dispatchEvent(new CustomEvent('flowdex:rendered', { detail: { page } }));
+}

@@ -24,6 +24,11 @@ export function resolveTime(text, now = Date.now()) {
 export function describeRange(from, to) {
   const quick = QUICK_RANGES.find((r) => r.from === from && (to === 'now' || !to));
   if (quick) return quick.label;
+  const rel = /^now-(\d+)([smhdw])$/.exec(from);
+  if (rel && (to === 'now' || !to)) {
+    const unit = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week' }[rel[2]];
+    return `Last ${rel[1]} ${unit}${rel[1] === '1' ? '' : 's'}`;
+  }
   return `${formatTime(resolveTime(from))} → ${to === 'now' ? 'now' : formatTime(resolveTime(to))}`;
 }
 

@@ -1,0 +1,60 @@
+// The web UI over a big store, in headless Chromium (playwright-core):
+//  - Discover's first complete render (navigation start -> histogram, count and
+//    table drawn), for a fresh browser each time; goal: under 1 s;
+//  - each dashboard panel's query, replayed over HTTP; goal: under 200 ms each.
+// usage: node bench/ui_bench.mjs SERVER_URL FROM TO   (run by bench/ui_bench.sh)
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../tests/node/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+const [url, from, to] = process.argv.slice(2);
+const runs = Number(process.env.RUNS ?? 7);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+const hash = (page) => `#/${page}?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+
+async function render(page, capture) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await context.newPage();
+  const bodies = [];
+  if (capture) p.on('request', (r) => { if (r.url().endsWith('/_search')) bodies.push(r.postData()); });
+  await p.goto(`${url}/_ui/${hash(page)}`);
+  await p.waitForSelector('body[data-rendered]', { timeout: 60000 });
+  const ms = await p.evaluate(() => Number(document.body.dataset.rendered));
+  const info = await p.evaluate(() => ({ count: document.querySelector('.hitcount')?.textContent ?? '',
+                                         errors: document.querySelectorAll('.state.error').length }));
+  await context.close();
+  return { ms, bodies, info };
+}
+
+const discover = [];
+let info;
+for (let i = 0; i < runs; i++) {
+  const r = await render('discover');
+  discover.push(r.ms);
+  info = r.info;
+}
+if (info.errors) throw new Error('Discover showed an error');
+console.log(`Discover, first complete render (${info.count.split(' · ')[0]}): first ${discover[0]} ms, ` +
+            `median of ${runs} ${median(discover)} ms, worst ${Math.max(...discover)} ms  (goal < 1000 ms)`);
+
+const dash = await render('dashboards', true);
+console.log(`Dashboards, whole page: ${dash.ms} ms (${dash.bodies.length} panel queries in parallel)`);
+const names = ['flows and bytes over time', 'top talkers (sources, destinations, pairs)', 'ports and protocols',
+               'rejected traffic', 'traffic per interface'];
+for (const [i, body] of dash.bodies.entries()) {
+  const times = [];
+  for (let k = 0; k < runs; k++) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/logs-*/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await res.json();
+    times.push(performance.now() - t0);
+  }
+  console.log(`  panel ${names[i] ?? i}: median ${median(times).toFixed(1)} ms, worst ${Math.max(...times).toFixed(1)} ms  (goal < 200 ms)`);
+}
+await browser.close();

@@ -1,0 +1,256 @@
+// The web UI in Debian's Chromium (headless, driven by playwright-core)
+// against flowdex serve with generated flows: what the UI shows must match
+// what the API answers. Screenshots go to $UI_SCREENSHOTS (the build's
+// test-output/ui) for a human to look at.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { request, sampleData, startServer, tempDir } from './harness.mjs';
+
+const SHOTS = process.env.UI_SCREENSHOTS ?? join(tempDir('flowdex-ui-shots-'), 'ui');
+mkdirSync(SHOTS, { recursive: true });
+let server, browser, data;
+
+before(async () => {
+  data = sampleData(tempDir(), 60000, 6).data;
+  server = await startServer(data, ['--basic-auth', 'elastic:s3cret']);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const AUTH = { authorization: 'Basic ' + Buffer.from('elastic:s3cret').toString('base64') };
+
+async function openPage(hash, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, httpCredentials: { username: 'elastic', password: 's3cret' } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.url}/_ui/${hash}`);
+  await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+  page.errors = errors;
+  return page;
+}
+
+async function rendered(page, action) {
+  await page.evaluate(() => { delete document.body.dataset.rendered; });
+  await action();
+  await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+}
+
+// The API's count for a KQL query and filters over the last 3 hours.
+async function apiCount(kql, extra = [], mustNot = []) {
+  const filter = [{ range: { '@timestamp': { gte: 'now-3h', lte: 'now' } } }, ...extra];
+  if (kql) filter.push({ kql: { query: kql } });
+  const r = await request(server.url, 'POST', '/logs-*/_count', { query: { bool: { filter, must_not: mustNot } } }, AUTH);
+  assert.equal(r.status, 200, r.text);
+  return r.body.count;
+}
+
+function shownCount(text) {
+  return Number(text.split(' flows')[0].replace(/[^\d]/g, ''));
+}
+
+test('a browser asking for / is sent to the UI; API clients still get JSON', async () => {
+  const html = await fetch(server.url + '/', { headers: { ...AUTH, accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(html.status, 302);
+  assert.equal(html.headers.get('location'), '/_ui/');
+  const json = await request(server.url, 'GET', '/', undefined, AUTH);
+  assert.equal(json.body.tagline, 'You Know, for Search');
+  const unauth = await fetch(server.url + '/_ui/');
+  assert.equal(unauth.status, 401);  // the UI is behind the same credentials as the API
+});
+
+test('Discover: a KQL query filters the table, and the count matches the API', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  const total = shownCount(await page.textContent('.hitcount'));
+  assert.equal(total, await apiCount(''));
+  const kql = 'event.action:REJECT and destination.port < 1024';
+  await rendered(page, async () => {
+    await page.fill('input.kql', kql);
+    await page.keyboard.press('Enter');
+  });
+  assert.match(page.url(), /q=event\.action%3AREJECT/);
+  const shown = shownCount(await page.textContent('.hitcount'));
+  assert.equal(shown, await apiCount(kql));
+  assert.ok(shown > 0 && shown < total);
+  const actions = await page.$$eval('table.flows tbody tr.hit td.c-event_action', (tds) => tds.map((t) => t.textContent));
+  assert.ok(actions.length > 0 && actions.every((a) => a === 'REJECT'), actions.join());
+  const ports = await page.$$eval('table.flows tbody tr.hit td.c-destination', (tds) => tds.map((t) => Number(t.textContent.split(':').pop())));
+  assert.ok(ports.every((p) => p < 1024), ports.join());
+  // The histogram's bars add up to the count.
+  await page.screenshot({ path: join(SHOTS, 'discover-kql.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('Discover: syntax errors are shown where they are', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  await page.fill('input.kql', 'source.ip:(10.0.0.1 or 10.0.0.2');
+  await page.keyboard.press('Enter');
+  const error = await page.textContent('.kql-error');
+  assert.match(error, /KQL syntax error at column 11: missing "\)"/);
+  assert.equal(await page.textContent('.kql-error mark'), '(');
+  assert.doesNotMatch(page.url(), /q=/);  // nothing was searched
+  await page.screenshot({ path: join(SHOTS, 'discover-syntax-error.png') });
+  await page.context().close();
+});
+
+test('Discover: field and value suggestions', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  await page.click('input.kql');
+  await page.keyboard.type('destination.po');
+  await page.waitForSelector('ul.suggestions li:has-text("destination.port")');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.inputValue('input.kql'), 'destination.port:');
+  await page.waitForSelector('ul.suggestions li .kind:has-text("value")');
+  const values = await page.$$eval('ul.suggestions li', (lis) => lis.map((l) => l.textContent.replace(/^value/, '')));
+  const top = await request(server.url, 'POST', '/logs-*/_search',
+                            { size: 0, aggs: { p: { terms: { field: 'destination.port', size: 10 } } } }, AUTH);
+  assert.deepEqual(values, top.body.aggregations.p.buckets.map((b) => String(b.key)));
+  await page.keyboard.type('4');
+  await page.waitForFunction(() => [...document.querySelectorAll('ul.suggestions li')].every((li) => li.textContent.startsWith('value4')));
+  await page.screenshot({ path: join(SHOTS, 'discover-suggestions.png') });
+  await page.context().close();
+});
+
+test('Discover: a top value in the field list becomes a filter pill; pills negate and go', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  const total = shownCount(await page.textContent('.hitcount'));
+  await page.fill('.sidebar input', 'event.action');
+  await page.click('.fieldname:has-text("event.action")');
+  await page.waitForSelector('.topvalue:has-text("REJECT")');
+  await rendered(page, () => page.click('button[aria-label="Filter for event.action REJECT"]'));
+  assert.match(await page.textContent('.pill'), /event\.action: REJECT/);
+  const rejected = shownCount(await page.textContent('.hitcount'));
+  assert.equal(rejected, await apiCount('', [{ term: { 'event.action': 'REJECT' } }]));
+  await rendered(page, () => page.click('.pill-text'));  // include -> exclude
+  assert.match(await page.textContent('.pill'), /NOT event\.action: REJECT/);
+  assert.equal(shownCount(await page.textContent('.hitcount')), total - rejected);
+  await page.screenshot({ path: join(SHOTS, 'discover-filter-pill.png') });
+  // The state is in the URL: a fresh page on it shows the same.
+  const again = await openPage(page.url().slice(page.url().indexOf('#')));
+  assert.equal(shownCount(await again.textContent('.hitcount')), total - rejected);
+  await again.context().close();
+  await rendered(page, () => page.click('.pill-x'));
+  assert.equal(await page.$('.pill'), null);
+  assert.equal(shownCount(await page.textContent('.hitcount')), total);
+  await page.context().close();
+});
+
+test('Discover: sort by a column, expand a row to every field', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  await rendered(page, () => page.click('th button.sort:has-text("Bytes")'));
+  assert.match(page.url(), /sort=network\.bytes%3Adesc/);
+  const top = await request(server.url, 'POST', '/logs-*/_search', {
+    size: 1, sort: [{ 'network.bytes': 'desc' }], query: { range: { '@timestamp': { gte: 'now-3h' } } } }, AUTH);
+  const first = await page.textContent('table.flows tbody tr.hit td.c-destination');
+  const hit = top.body.hits.hits[0]._source;
+  assert.equal(first, `${hit.destination.ip}:${hit.destination.port}`);
+  await page.click('table.flows tbody tr.hit');
+  await page.waitForSelector('tr.detail:not([hidden]) table.fields');
+  const names = await page.$$eval('tr.detail:not([hidden]) table.fields th', (ths) => ths.map((t) => t.textContent));
+  for (const f of ['@timestamp', 'source.ip', 'destination.port', 'event.action', 'aws.vpcflow.interface_id', 'network.community_id']) {
+    assert.ok(names.includes(f), `${f} in ${names.join()}`);
+  }
+  await page.screenshot({ path: join(SHOTS, 'discover-expanded.png') });
+  await page.context().close();
+});
+
+test('Discover: dragging over the histogram zooms the time range', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  const box = await page.locator('.histogram .u-over').boundingBox();
+  await rendered(page, async () => {
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+  });
+  const params = new URLSearchParams(page.url().split('?')[1]);
+  const from = Date.parse(params.get('from'));
+  const to = Date.parse(params.get('to'));
+  assert.ok(to > from && to - from < 3 * 3600e3 * 0.3, `${params.get('from')} .. ${params.get('to')}`);
+  const shown = shownCount(await page.textContent('.hitcount'));
+  const r = await request(server.url, 'POST', '/logs-*/_count',
+                          { query: { range: { '@timestamp': { gte: params.get('from'), lte: params.get('to') } } } }, AUTH);
+  assert.equal(shown, r.body.count);
+  await page.context().close();
+});
+
+test('Dashboards: every panel renders, top talkers match the API', async () => {
+  const page = await openPage('#/dashboards?from=now-3h&metric=packets');
+  assert.equal(await page.$('.state.error'), null);
+  const panels = await page.$$eval('section.panel h2', (hs) => hs.map((h) => h.firstChild.textContent));
+  assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Destination ports and protocols by packets',
+                            'Rejected traffic', 'Traffic per interface by packets']);
+  const sources = await page.$$eval('section.panel:nth-of-type(2) .columns3 > div:first-child .rank-label', (b) => b.map((x) => x.textContent));
+  const r = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    aggs: { s: { terms: { field: 'source.ip', size: 10, order: { m: 'desc' } }, aggs: { m: { sum: { field: 'network.packets' } } } } } }, AUTH);
+  assert.deepEqual(sources, r.body.aggregations.s.buckets.map((b) => b.key));
+  await page.screenshot({ path: join(SHOTS, 'dashboards.png'), fullPage: true });
+  // A click on a talker filters every panel for it.
+  await rendered(page, () => page.click(`section.panel:nth-of-type(2) .rank-label >> text="${sources[0]}"`));
+  assert.match(await page.textContent('.pill'), new RegExp(`source\\.ip: ${sources[0].replace(/\./g, '\\.')}`));
+  await page.context().close();
+});
+
+test('Connection check: both directions and the verdict agree with the API', async () => {
+  // A pair seen in the data: the busiest source and its busiest destination port.
+  const r = await request(server.url, 'POST', '/logs-*/_search', { size: 1, query: { bool: { filter: [
+    { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'event.action': 'ACCEPT' } }] } },
+    sort: [{ 'network.bytes': 'desc' }] }, AUTH);
+  const f = r.body.hits.hits[0]._source;
+  const [a, b, port] = [f.source.ip, f.destination.ip, f.destination.port];
+  const page = await openPage('#/connection?from=now-3h');
+  await page.fill('input[name=a]', a);
+  await page.fill('input[name=b]', b);
+  await page.fill('input[name=port]', String(port));
+  await rendered(page, () => page.click('form.connection-form button[type=submit]'));
+  const verdict = await page.textContent('.verdict');
+  assert.match(verdict, new RegExp(`${a.replace(/\./g, '\\.')} → ${b.replace(/\./g, '\\.')} on port ${port}`));
+  const cells = await page.$$eval('table.directions tbody tr', (rows) => rows.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  const count = (src, dst, portField, action) => request(server.url, 'POST', '/logs-*/_count', { query: { bool: { filter: [
+    { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'source.ip': src } }, { term: { 'destination.ip': dst } },
+    { term: { [portField]: port } }, { term: { 'event.action': action } }] } } }, AUTH).then((x) => x.body.count);
+  assert.equal(Number(cells[0][1].replace(/,/g, '')), await count(a, b, 'destination.port', 'ACCEPT'));
+  assert.equal(Number(cells[0][3].replace(/,/g, '')), await count(a, b, 'destination.port', 'REJECT'));
+  assert.equal(Number(cells[1][1].replace(/,/g, '')), await count(b, a, 'source.port', 'ACCEPT'));
+  assert.equal(Number(cells[1][3].replace(/,/g, '')), await count(b, a, 'source.port', 'REJECT'));
+  await page.screenshot({ path: join(SHOTS, 'connection-check.png'), fullPage: true });
+  await page.context().close();
+});
+
+test('API errors are shown plainly; empty results say so; a narrow window has no sideways scroll', async () => {
+  let page = await openPage('#/discover?index=no-such-index&from=now-3h');
+  assert.match(await page.textContent('.state.error'), /no such index \[no-such-index\].*HTTP 404/);
+  await page.context().close();
+  page = await openPage('#/discover?from=now-3h&q=destination.port%3A1', { width: 420, height: 900 });
+  assert.match(await page.textContent('.table-wrap'), /No flows match/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(SHOTS, 'narrow-empty.png'), fullPage: true });
+  await page.context().close();
+});
+
+test('serve --backend: the UI over another cluster, through the proxy', async () => {
+  const proxy = await startServer(join(tempDir(), 'unused'), ['--backend', server.url, '--backend-basic-auth', 'elastic:s3cret']);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/_ui/#/discover?from=now-3h`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    assert.equal(shownCount(await page.textContent('.hitcount')), await apiCount(''));
+    await context.close();
+  } finally {
+    await proxy.stop();
+  }
+});
