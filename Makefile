@@ -4,8 +4,11 @@
 BUILD       ?= build
 BUILD_ASAN  ?= build-asan
 BUILD_FUZZ  ?= build-fuzz
-FUZZ_SECONDS ?= 15
+FUZZ_SECONDS ?= 10
 JOBS        ?= $(shell nproc)
+# Many tests wait on servers, sleeps and child processes (moto, Chromium,
+# flowdex serve): twice as many at once as there are cores keeps both busy.
+TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
 .PHONY: all deps build run test test-unit test-asan fuzz bench clean lambda-zip
@@ -51,12 +54,12 @@ lambda-zip: build
 test: build fuzz test-unit
 
 test-unit: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLOWDEX_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(TEST_JOBS)
 
 # libFuzzer (clang) on the line parser, the gzip reader and the query parsers
 # (KQL, query strings, whole _search bodies run against a store), each for a

@@ -25,6 +25,9 @@ url=$(cat "$ready")
 # The data's time span (gen's files cover 5 minutes each from its start).
 span=$(curl -s "$url/logs-*/_search" -H 'content-type: application/json' \
   -d '{"size":0,"aggs":{"a":{"min":{"field":"@timestamp"}},"b":{"max":{"field":"@timestamp"}}}}' |
-  python3 -c 'import json,sys; a=json.load(sys.stdin)["aggregations"]; print(a["a"]["value_as_string"], a["b"]["value_as_string"])')
+  python3 -c 'import datetime, json, sys
+a = json.load(sys.stdin)["aggregations"]
+iso = lambda ms: datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+print(iso(a["a"]["value"]), iso(a["b"]["value"] + 1000))')
 read -r from to <<<"$span"
 node "$here/ui_bench.mjs" "$url" "$from" "$to"

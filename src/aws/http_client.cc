@@ -270,7 +270,7 @@ Status HttpStream::Open(const HttpRequest& request, int low_speed_seconds) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, HttpStreamCallbacks::Header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(c, CURLOPT_PRIVATE, const_cast<char*>(request.url.c_str()));
+  url_ = request.url;  // for error messages, after `request` is gone
   curl_multi_add_handle(static_cast<CURLM*>(multi_), c);
   while (!headers_done_ && !done_) {
     Status s = Pump();
@@ -296,11 +296,7 @@ Status HttpStream::Pump() {
   while (CURLMsg* msg = curl_multi_info_read(m, &queued)) {
     if (msg->msg != CURLMSG_DONE) continue;
     done_ = true;
-    if (msg->data.result != CURLE_OK) {
-      char* url = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &url);
-      result_ = CurlError(msg->data.result, nullptr, url ? url : "");
-    }
+    if (msg->data.result != CURLE_OK) result_ = CurlError(msg->data.result, nullptr, url_);
   }
   if (!done_ && pending_pos_ == pending_.size() && !paused_) {
     curl_multi_poll(m, nullptr, 0, 100, nullptr);

@@ -105,6 +105,7 @@ class HttpStream {
   void* multi_ = nullptr;  // CURLM*
   void* easy_ = nullptr;   // CURL*
   void* header_list_ = nullptr;
+  std::string url_;
   long status_ = 0;
   HttpHeaders headers_;
   bool headers_done_ = false;

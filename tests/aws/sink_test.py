@@ -103,18 +103,18 @@ class SinkTest(MotoTestCase):
         try:
             queue, dlq = make_pipeline(self.moto, "tosink")
             keys = ["AWSLogs/year=2026/a b.log.gz", "AWSLogs/year=2026/c+d.log.gz", "x.log.gz"]
-            objects = generate_objects(self.dir, 12000, len(keys))
+            objects = generate_objects(self.dir, 6000, len(keys))
             total = sum(n for _, n in objects)
             for (path, _), key in zip(objects, keys):
                 self.s3.upload_file(path, "tosink", key)
             dead = os.path.join(self.dir, "dead.ndjson")
             args = ["worker", "--queue-url", queue, "--sink", proxy.url, "--sink-basic-auth", "elastic:changeme",
-                    "--dead-letter", dead, "--bulk-docs", "700", "--wait", "1", "--exit-when-idle", "--data",
+                    "--dead-letter", dead, "--bulk-docs", "350", "--wait", "1", "--exit-when-idle", "--data",
                     os.path.join(self.dir, "unused")]
             p = run_flowdex(args, self.moto.env(), timeout=300)
             self.assertEqual(proxy.whole_429, 2)
             self.assertGreater(proxy.item_429, total // 10)
-            self.assertGreater(len(proxy.refused), 0)
+            self.assertGreater(len(proxy.refused), 0)  # about one document in 499
             # Every record stored once, but those refused for good, which are in the dead-letter file.
             auth = {"Authorization": "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="}  # elastic:changeme
             self.assertEqual(serve.count(headers=auth), total - len(proxy.refused), p.stderr)

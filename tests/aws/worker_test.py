@@ -238,9 +238,9 @@ class WorkerTest(MotoTestCase):
     def test_cut_transfer_resumes_and_slow_object_keeps_its_visibility(self):
         queue, _ = make_pipeline(self.moto, "faults")
         total = self.upload("faults", ["cut/a.log.gz", "slow/b.log.gz"], records=6000)
-        proxy = S3FaultProxy(self.moto.port)
+        proxy = S3FaultProxy(self.moto.port, slow_seconds=10)
         try:
-            p = self.worker(queue, "--workers", "2", "--visibility-timeout", "2",
+            p = self.worker(queue, "--workers", "2", "--visibility-timeout", "4",
                             env=self.moto.env(AWS_ENDPOINT_URL=proxy.url))
         finally:
             proxy.close()

@@ -204,9 +204,10 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
 });
 
 test('Connection check: both directions and the verdict agree with the API', async () => {
-  // A pair seen in the data: the busiest source and its busiest destination port.
+  // A pair seen in the data: the biggest accepted TCP flow's ends and port.
   const r = await request(server.url, 'POST', '/logs-*/_search', { size: 1, query: { bool: { filter: [
-    { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'event.action': 'ACCEPT' } }] } },
+    { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'event.action': 'ACCEPT' } },
+    { term: { 'network.transport': 'tcp' } }] } },
     sort: [{ 'network.bytes': 'desc' }] }, AUTH);
   const f = r.body.hits.hits[0]._source;
   const [a, b, port] = [f.source.ip, f.destination.ip, f.destination.port];

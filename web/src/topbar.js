@@ -94,7 +94,11 @@ export function renderTopBar(state) {
         const f = fields.find((x) => x.name === ctx.field);
         if (f && f.aggregatable) {
           const terms = { field: f.name, size: 10 };
-          if (f.type === 'keyword' && ctx.prefix) terms.include = `${ctx.prefix.replace(/[.?+*|{}[\]()"\\#@&<>~]/g, '\\$&')}.*`;
+          // Keyword values by prefix, case-insensitively (Lucene regex: [aA] per letter).
+          if (f.type === 'keyword' && ctx.prefix) {
+            terms.include = [...ctx.prefix].map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]`
+              : /[.?+*|{}[\]()"\\#@&<>~]/.test(c) ? `\\${c}` : c)).join('') + '.*';
+          }
           const r = await search(state.index, { size: 0, aggs: { v: { terms } } });
           next = r.aggregations.v.buckets.map((b) => String(b.key_as_string ?? b.key))
             .filter((v) => v.toLowerCase().startsWith(ctx.prefix.toLowerCase()))
