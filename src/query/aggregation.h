@@ -124,6 +124,7 @@ struct AggResult {
   std::map<AggKey, AggBucket> buckets;
   std::map<std::vector<AggKey>, AggBucket, CompositeOrder> composite;
   // Metrics.
+  bool dates = false;  // the field holds dates: min, max, avg and stats also answer as strings
   uint64_t count = 0;  // values seen
   double sum = 0, sum_of_squares = 0;
   double min = 0, max = 0;

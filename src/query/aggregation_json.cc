@@ -12,6 +12,7 @@
 
 #include "query/aggregation.h"
 #include "query/aggregation_internal.h"
+#include "util/time_util.h"
 #include "query/cardinality_sketch.h"
 #include "query/hit_json.h"
 
@@ -456,14 +457,35 @@ void WriteTopHits(Writer& w, const AggRequest& agg, const AggResult& r) {
   w.EndObject();
 }
 
+// "<name>_as_string" (or "value_as_string") with a date metric as Elasticsearch writes it.
+void DateString(Writer& w, const AggResult& r, const char* key, double ms) {
+  if (!r.dates || r.count == 0 || !std::isfinite(ms)) return;
+  char text[24];
+  FormatIso8601Millis(static_cast<int64_t>(std::llround(ms)), text);
+  w.Key(key);
+  w.String(text, sizeof(text));
+}
+
 void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
   const double n = static_cast<double>(r.count);
   w.StartObject();
   switch (agg.type) {
     case T::kSum: w.Key("value"); w.Double(r.sum); break;
-    case T::kAvg: w.Key("value"); NumberOrNull(w, r.count > 0, r.sum / n); break;
-    case T::kMin: w.Key("value"); NumberOrNull(w, r.count > 0, r.min); break;
-    case T::kMax: w.Key("value"); NumberOrNull(w, r.count > 0, r.max); break;
+    case T::kAvg:
+      w.Key("value");
+      NumberOrNull(w, r.count > 0, r.sum / n);
+      DateString(w, r, "value_as_string", r.sum / n);
+      break;
+    case T::kMin:
+      w.Key("value");
+      NumberOrNull(w, r.count > 0, r.min);
+      DateString(w, r, "value_as_string", r.min);
+      break;
+    case T::kMax:
+      w.Key("value");
+      NumberOrNull(w, r.count > 0, r.max);
+      DateString(w, r, "value_as_string", r.max);
+      break;
     case T::kValueCount: w.Key("value"); w.Uint64(r.count); break;
     case T::kCardinality: w.Key("value"); w.Uint64(r.cardinality ? r.cardinality->Estimate() : 0); break;
     case T::kStats:
@@ -474,6 +496,10 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
       w.Key("max"); NumberOrNull(w, any, r.max);
       w.Key("avg"); NumberOrNull(w, any, r.sum / n);
       w.Key("sum"); w.Double(r.sum);
+      DateString(w, r, "min_as_string", r.min);
+      DateString(w, r, "max_as_string", r.max);
+      DateString(w, r, "avg_as_string", r.sum / n);
+      DateString(w, r, "sum_as_string", r.sum);
       if (agg.type == T::kExtendedStats) {
         const double var = Variance(r);
         const double var_sampling = r.count > 1 ? var * n / (n - 1) : NAN;

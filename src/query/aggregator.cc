@@ -539,6 +539,7 @@ class MetricCollector : public Collector {
       AggResult* r = targets[slot];
       const State& st = states_[slot];
       if (r == nullptr || st.count == 0) continue;
+      r->dates |= cursor_.type() == ColumnType::kTimestamp;
       if (r->count == 0 || st.min < r->min) r->min = st.min;
       if (r->count == 0 || st.max > r->max) r->max = st.max;
       r->count += st.count;
@@ -1282,6 +1283,7 @@ void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
     if (into->count == 0 || from.min < into->min) into->min = from.min;
     if (into->count == 0 || from.max > into->max) into->max = from.max;
   }
+  into->dates |= from.dates;
   into->count += from.count;
   into->sum += from.sum;
   into->sum_of_squares += from.sum_of_squares;
