@@ -42,6 +42,13 @@ function rankList(rows, metric, field) {
     h('span', { class: 'rank-value' }, formatMetric(r.value, metric)))));
 }
 
+// A column of a panel with a query of its own, so quick lists show before slow ones.
+function column(title) {
+  const body = h('div', {}, loading());
+  const timing = h('span', { class: 'took' });
+  return { el: h('div', {}, h('h3', {}, title, ' ', timing), body), body, timing };
+}
+
 function panel(title, cls = '') {
   const body = h('div', { class: 'panel-body' }, loading());
   const timing = h('span', { class: 'took' });
@@ -103,35 +110,38 @@ export function renderDashboards(root, state, signal) {
     ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) } }));
   });
 
-  // Top talkers.
+  // Top talkers: sources, destinations and pairs, each its own query (pairs,
+  // a nested terms aggregation, take longest).
   const talkers = panel(`Top talkers by ${metric}`, 'wide');
   grid.append(talkers.el);
-  run(talkers, { aggs: {
-    src: termsBy('source.ip', metric),
-    dst: termsBy('destination.ip', metric),
-    pairs: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 5) }),
-  } }, (a) => {
-    const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
-    const pairs = [];
-    for (const s of a.pairs.buckets) {
-      for (const d of s.peer.buckets) pairs.push({ label: `${s.key} → ${d.key}`, parts: [String(s.key), String(d.key)], value: metricValue(d, metric) });
+  const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
+  const sources = column('Sources');
+  const destinations = column('Destinations');
+  const pairs = column('Pairs');
+  clear(talkers.body).append(h('div', { class: 'columns3' }, sources.el, destinations.el, pairs.el));
+  run(sources, { aggs: { t: termsBy('source.ip', metric) } },
+      (a) => sources.body.append(rankList(a.t.buckets.map(row), metric, 'source.ip')));
+  run(destinations, { aggs: { t: termsBy('destination.ip', metric) } },
+      (a) => destinations.body.append(rankList(a.t.buckets.map(row), metric, 'destination.ip')));
+  run(pairs, { aggs: { t: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 5) }) } }, (a) => {
+    const list = [];
+    for (const s of a.t.buckets) {
+      for (const d of s.peer.buckets) list.push({ label: `${s.key} → ${d.key}`, parts: [String(s.key), String(d.key)], value: metricValue(d, metric) });
     }
-    pairs.sort((x, y) => y.value - x.value);
-    talkers.body.append(h('div', { class: 'columns3' },
-      h('div', {}, h('h3', {}, 'Sources'), rankList(a.src.buckets.map(row), metric, 'source.ip')),
-      h('div', {}, h('h3', {}, 'Destinations'), rankList(a.dst.buckets.map(row), metric, 'destination.ip')),
-      h('div', {}, h('h3', {}, 'Pairs'), rankList(pairs.slice(0, 10), metric, ['source.ip', 'destination.ip']))));
+    list.sort((x, y) => y.value - x.value);
+    pairs.body.append(rankList(list.slice(0, 10), metric, ['source.ip', 'destination.ip']));
   });
 
   // Ports and protocols.
   const ports = panel(`Destination ports and protocols by ${metric}`);
   grid.append(ports.el);
-  run(ports, { aggs: { port: termsBy('destination.port', metric), proto: termsBy('network.transport', metric, 6) } }, (a) => {
-    const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
-    ports.body.append(h('div', { class: 'columns2' },
-      h('div', {}, h('h3', {}, 'Ports'), rankList(a.port.buckets.map(row), metric, 'destination.port')),
-      h('div', {}, h('h3', {}, 'Protocols'), rankList(a.proto.buckets.map(row), metric, 'network.transport'))));
-  });
+  const portList = column('Ports');
+  const protoList = column('Protocols');
+  clear(ports.body).append(h('div', { class: 'columns2' }, portList.el, protoList.el));
+  run(portList, { aggs: { t: termsBy('destination.port', metric) } },
+      (a) => portList.body.append(rankList(a.t.buckets.map(row), metric, 'destination.port')));
+  run(protoList, { aggs: { t: termsBy('network.transport', metric, 6) } },
+      (a) => protoList.body.append(rankList(a.t.buckets.map(row), metric, 'network.transport')));
 
   // Rejected traffic.
   const rejected = panel('Rejected traffic');
