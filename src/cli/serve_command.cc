@@ -48,9 +48,9 @@ int ServeBackend(const ServeCommandOptions& options, HttpServerOptions http, sig
     if (stopping.exchange(true)) return;
     server.Stop();
   });
-  fmt::print(stderr, "flowdex serve: the UI at http://{}:{}/_ui/, the API proxied to {}\n", http.host, server.port(),
-             options.backend);
-  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << "http://" << http.host << ":" << server.port() << "\n";
+  const std::string url = fmt::format("{}://{}:{}", http.tls_cert.empty() ? "http" : "https", http.host, server.port());
+  fmt::print(stderr, "flowdex serve: the UI at {}/_ui/, the API proxied to {}\n", url, options.backend);
+  if (!options.ready_file.empty()) std::ofstream(options.ready_file) << url << "\n";
   server.Run();
   if (!stopping.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
