@@ -8,6 +8,7 @@ FUZZ_SECONDS ?= 10
 JOBS        ?= $(shell nproc)
 # Many tests wait on servers, sleeps and child processes (moto, Chromium,
 # flowdex serve): twice as many at once as there are cores keeps both busy.
+# (Not under the sanitizers, whose slower binaries make timings tighter.)
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
@@ -59,7 +60,7 @@ test-unit: build
 test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLOWDEX_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(TEST_JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer (clang) on the line parser, the gzip reader and the query parsers
 # (KQL, query strings, whole _search bodies run against a store), each for a

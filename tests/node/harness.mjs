@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { after } from 'node:test';
 
 export const FLOWDEX = resolve(process.env.FLOWDEX ?? new URL('../../build/flowdex', import.meta.url).pathname);
 
@@ -43,6 +44,13 @@ export function copyData(data) {
   return copy;
 }
 
+// Servers still running when a test file's tests are over (a test failed
+// before stopping its server) are killed, so they do not keep Node.js waiting.
+const liveServers = new Set();
+after(() => {
+  for (const child of liveServers) child.kill('SIGKILL');
+});
+
 // Starts `flowdex serve` on the data directory; resolves once it listens.
 export async function startServer(data, extraArgs = []) {
   const dir = tempDir('flowdex-serve-');
@@ -51,7 +59,8 @@ export async function startServer(data, extraArgs = []) {
                       { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  liveServers.add(child);
+  const exited = new Promise((res) => child.on('exit', (code, signal) => { liveServers.delete(child); res({ code, signal }); }));
   for (let i = 0; i < 200 && !existsSync(ready); i++) {
     if (child.exitCode !== null) break;
     await sleep(50);
