@@ -45,10 +45,12 @@ export function copyData(data) {
 }
 
 // Servers still running when a test file's tests are over (a test failed
-// before stopping its server) are killed, so they do not keep Node.js waiting.
+// before stopping its server) are stopped, so they do not keep Node.js
+// waiting. SIGTERM, not SIGKILL: this hook may run before a file's own
+// after() that stops its server and checks the clean exit.
 const liveServers = new Set();
 after(() => {
-  for (const child of liveServers) child.kill('SIGKILL');
+  for (const child of liveServers) child.kill('SIGTERM');
 });
 
 // Starts `flowdex serve` on the data directory; resolves once it listens.
