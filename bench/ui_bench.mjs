@@ -48,12 +48,12 @@ console.log(`Dashboards, whole page: ${dash.ms} ms (${dash.bodies.length} panel 
 // "terms source.ip > terms destination.ip" for a panel query's aggregations.
 function describe(body) {
   const parts = [];
-  let aggs = JSON.parse(body).aggs;
-  while (aggs) {
-    const [, agg] = Object.entries(aggs)[0];
+  const bucketing = (a) => a.terms || a.date_histogram || a.filter;
+  let agg = Object.values(JSON.parse(body).aggs)[0];
+  while (agg) {
     const [type, params] = Object.entries(agg).find(([k]) => k !== 'aggs');
     parts.push(`${type} ${params.field ?? ''}`.trim());
-    aggs = Object.values(agg.aggs ?? {}).some((a) => a.terms || a.date_histogram || a.filter) ? agg.aggs : null;
+    agg = Object.values(agg.aggs ?? {}).find(bucketing);
   }
   return parts.join(' > ');
 }

@@ -189,6 +189,8 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--data", worker.data_dir, "Data directory of the embedded sink (env FLOWDEX_DATA)")
       ->capture_default_str();
   AddSinkOptions(worker_cmd, &worker.sink);
+  worker_cmd->add_option("--index", worker.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
+      ->capture_default_str();
   AddAwsOptions(worker_cmd, &worker.aws);
   worker_cmd->add_option("--key-pattern", worker.key_pattern,
                          "Only objects whose key matches this RE2 pattern (env FLOWDEX_KEY_PATTERN); others are skipped")
@@ -216,6 +218,8 @@ int main(int argc, char** argv) {
   CLI::App* lambda_cmd = app.add_subcommand(
       "lambda", "Run as the AWS Lambda custom runtime (bootstrap) for an SQS trigger; the sink is FLOWDEX_SINK");
   AddSinkOptions(lambda_cmd, &lambda.sink);
+  lambda_cmd->add_option("--index", lambda.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
+      ->capture_default_str();
   lambda.sink.dead_letter = "-";  // /tmp does not last: dead letters go to the function's log
   AddAwsOptions(lambda_cmd, &lambda.aws);
   lambda_cmd->add_option("--key-pattern", lambda.key_pattern, "Only objects whose key matches (env FLOWDEX_KEY_PATTERN)");
