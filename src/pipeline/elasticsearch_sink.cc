@@ -1,6 +1,7 @@
 #include "pipeline/elasticsearch_sink.h"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <chrono>
@@ -346,10 +347,13 @@ Status ElasticsearchSink::WriteDeadLetters(const std::string& lines) {
     done += static_cast<size_t>(n);
   }
   // Dead letters replace the documents: durable before the message goes.
+  // (A pipe, such as Lambda's stderr going to its log, cannot be synced: EINVAL.)
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  if (rc != 0) return Status::FromErrno("syncing dead-letter file " + options_.dead_letter_path, err);
+  if (rc != 0 && err != EINVAL && err != EROFS) {
+    return Status::FromErrno("syncing dead-letter file " + options_.dead_letter_path, err);
+  }
   return Status::OK();
 }
 

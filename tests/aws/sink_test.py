@@ -142,6 +142,26 @@ class SinkTest(MotoTestCase):
             proxy.close()
             serve.stop()
 
+    def test_dead_letters_to_a_pipe(self):
+        # "--dead-letter -" writes them to stderr, as the Lambda function does (its log is a pipe,
+        # which cannot be fsynced: that must not fail the object).
+        serve = Serve(os.path.join(self.dir, "es"))
+        proxy = FaultProxy(serve.url)
+        try:
+            queue, _ = make_pipeline(self.moto, "piped")
+            path, n = generate_objects(self.dir, 3000, 1)[0]
+            self.s3.upload_file(path, "piped", "a.log.gz")
+            p = run_flowdex(["worker", "--queue-url", queue, "--sink", proxy.url, "--dead-letter", "-", "--wait", "1",
+                             "--exit-when-idle", "--data", os.path.join(self.dir, "unused")], self.moto.env(), timeout=300)
+            letters = [json.loads(line) for line in p.stderr.splitlines() if line.startswith('{"@timestamp"')]
+            self.assertGreater(len(proxy.refused), 0)
+            self.assertEqual({l["_id"] for l in letters}, proxy.refused)
+            self.assertIn("s3://piped/a.log.gz: stored", p.stderr)
+            self.assertEqual(serve.count(), n - len(proxy.refused))
+        finally:
+            proxy.close()
+            serve.stop()
+
     def test_tls_with_a_ca_file_and_an_api_key(self):
         cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
