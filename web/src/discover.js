@@ -6,7 +6,7 @@ import { stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
-import { readState, setState } from './state.js';
+import { setState } from './state.js';
 import { histogramInterval, formatTime, resolveTime } from './time.js';
 import { addFilter, fieldsOf, renderTopBar } from './topbar.js';
 
@@ -220,4 +220,3 @@ function docDetail(hit, cols) {
       h('pre', {}, JSON.stringify(hit._source, null, 2))));
 }
 
-export { readState };

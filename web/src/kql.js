@@ -146,7 +146,7 @@ class Parser {
     }
     // Free text: every field, leniently (type mismatches are not errors).
     if (t.type === 'quoted') return { multi_match: { query: t.value, type: 'phrase', lenient: true } };
-    if (t.wildcard) return { query_string: { query: escapeQueryString(t.value, true) } };
+    if (t.wildcard) return { query_string: { query: escapeQueryString(t.value) } };
     return { multi_match: { query: t.value, type: 'best_fields', lenient: true } };
   }
   valueToken() {
@@ -164,8 +164,9 @@ class Parser {
   }
 }
 
-function escapeQueryString(value, keepWildcards) {
-  return value.replace(/[+\-=&|><!(){}[\]^"~?:\\/ ]/g, (c) => '\\' + c).replace(keepWildcards ? /$^/ : /\*/g, '\\*');
+// Escapes query_string's special characters, keeping * wildcards.
+function escapeQueryString(value) {
+  return value.replace(/[+\-=&|><!(){}[\]^"~?:\\/ ]/g, (c) => '\\' + c);
 }
 
 // KQL text -> Query DSL (throws KqlSyntaxError).
