@@ -302,6 +302,12 @@ class HttpServer::Impl {
       }
       if (!ok) {
         Send(Unauthorized(req.path, !auth.empty(), user), &res);
+        // The body is not read: the connection cannot carry another request
+        // (its unread bytes would be taken for the next request line: a
+        // browser retrying with credentials got 400s on kept-alive sockets).
+        if (req.get_header_value<uint64_t>("Content-Length") > 0 || req.has_header("Transfer-Encoding")) {
+          res.set_header("Connection", "close");
+        }
         return true;
       }
     }

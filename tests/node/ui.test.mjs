@@ -216,6 +216,10 @@ test('Connection check: both directions and the verdict agree with the API', asy
   await page.fill('input[name=b]', b);
   await page.fill('input[name=port]', String(port));
   await rendered(page, () => page.click('form.connection-form button[type=submit]'));
+  if (!(await page.$('.verdict'))) {
+    await page.screenshot({ path: join(SHOTS, 'connection-check-failed.png'), fullPage: true });
+    assert.fail(`no verdict for ${a} -> ${b}:${port}: ${await page.textContent('.connection-result')}`);
+  }
   const verdict = await page.textContent('.verdict');
   assert.match(verdict, new RegExp(`${a.replace(/\./g, '\\.')} → ${b.replace(/\./g, '\\.')} on port ${port}`));
   const cells = await page.$$eval('table.directions tbody tr', (rows) => rows.map((tr) => [...tr.cells].map((c) => c.textContent)));
