@@ -1,5 +1,6 @@
-// The web UI's files (built from web/ by Vite), embedded in the binary
-// gzip-compressed: flowdex serve answers /_ui/ without files or network.
+// The web UI's files (built from web/ by Vite), embedded in the binary:
+// flowdex serve answers /_ui/ without files or network (and the HTTP server
+// compresses them on the wire for clients that accept gzip).
 #pragma once
 
 #include <cstddef>
@@ -13,8 +14,8 @@ namespace flowdex {
 struct UiAsset {
   std::string_view path;          // "/index.html", "/assets/index-abc123.js"
   std::string_view content_type;
-  const unsigned char* gzip_data;  // the file, gzip-compressed
-  size_t gzip_size;
+  const unsigned char* data;
+  size_t size;
 };
 
 // Every embedded file (generated at build time).

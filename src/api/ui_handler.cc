@@ -1,5 +1,3 @@
-#include <zlib.h>
-
 #include "api/ui_assets.h"
 
 namespace flowdex {
@@ -13,30 +11,11 @@ const UiAsset* Find(std::string_view path) {
   return nullptr;
 }
 
-std::string Gunzip(const UiAsset& a) {
-  std::string out;
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return out;
-  z.next_in = const_cast<unsigned char*>(a.gzip_data);
-  z.avail_in = static_cast<uInt>(a.gzip_size);
-  char buf[16384];
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof(buf);
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - z.avail_out);
-  }
-  inflateEnd(&z);
-  return out;
-}
-
-RestResponse Redirect(const std::string& to) {
+RestResponse Text(int status, std::string body) {
   RestResponse r;
-  r.status = 302;
+  r.status = status;
   r.content_type = "text/plain; charset=utf-8";
-  r.body = "Found: " + to + "\n";
-  r.headers.emplace_back("Location", to);
+  r.body = std::move(body);
   return r;
 }
 
@@ -50,12 +29,13 @@ bool IsUiRequest(const RestRequest& request) {
 }
 
 RestResponse ServeUi(const RestRequest& request) {
-  if (request.path == "/" || request.path == "/_ui") return Redirect("/_ui/");
+  if (request.path == "/" || request.path == "/_ui") {
+    RestResponse r = Text(302, "Found: /_ui/\n");
+    r.headers.emplace_back("Location", "/_ui/");
+    return r;
+  }
   if (request.method != "GET" && request.method != "HEAD") {
-    RestResponse r;
-    r.status = 405;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "the UI is read with GET\n";
+    RestResponse r = Text(405, "the UI is read with GET\n");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   }
@@ -63,13 +43,8 @@ RestResponse ServeUi(const RestRequest& request) {
   const UiAsset* asset = path == "/" ? nullptr : Find(path);
   const bool hashed = asset && path.rfind("/assets/", 0) == 0;
   if (!asset) asset = Find("/index.html");
+  if (!asset) return Text(404, "this flowdex was built without its UI\n");
   RestResponse r;
-  if (!asset) {
-    r.status = 404;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "this flowdex was built without its UI\n";
-    return r;
-  }
   r.content_type = std::string(asset->content_type);
   // Asset names carry a content hash: cache them for good; index.html never.
   r.headers.emplace_back("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
@@ -79,8 +54,7 @@ RestResponse ServeUi(const RestRequest& request) {
                            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                            "connect-src 'self'; frame-ancestors 'none'");
   }
-  // The HTTP server compresses text for clients that accept gzip.
-  r.body = Gunzip(*asset);
+  r.body.assign(reinterpret_cast<const char*>(asset->data), asset->size);
   return r;
 }
 
