@@ -15,6 +15,8 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
   openssl curl wrk ca-certificates binutils
+  # systemd-analyze checks the units in deploy/systemd
+  systemd
   # the UI tests drive Debian's Chromium (playwright-core from npm)
   chromium
 )

@@ -99,7 +99,8 @@ void ResolveAwsConfig(const std::string& endpoint_flag, const std::string& regio
   };
   config->s3_endpoint = pick("AWS_ENDPOINT_URL_S3");
   config->sqs_endpoint = pick("AWS_ENDPOINT_URL_SQS");
-  for (std::string* e : {&config->s3_endpoint, &config->sqs_endpoint}) {
+  config->secrets_endpoint = pick("AWS_ENDPOINT_URL_SECRETS_MANAGER");
+  for (std::string* e : {&config->s3_endpoint, &config->sqs_endpoint, &config->secrets_endpoint}) {
     while (!e->empty() && e->back() == '/') e->pop_back();
   }
   config->region = region_flag.empty() ? DefaultRegion() : region_flag;

@@ -33,6 +33,7 @@ struct AwsConfig {
   std::string region;        // default region (bucket or queue region when not known otherwise)
   std::string s3_endpoint;   // custom S3 endpoint ("" : AWS); custom endpoints use path-style addressing
   std::string sqs_endpoint;  // custom SQS endpoint ("" : AWS)
+  std::string secrets_endpoint;  // custom Secrets Manager endpoint ("" : AWS)
   std::shared_ptr<CredentialsProvider> credentials;
   int max_attempts = 6;            // per call, the first included
   int64_t base_backoff_ms = 200;
@@ -42,8 +43,8 @@ struct AwsConfig {
 };
 
 // Fills `config` the way the AWS SDKs and CLI do: `endpoint_flag` (when not
-// empty) for every service, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS,
-// else AWS_ENDPOINT_URL; region from `region_flag` or DefaultRegion().
+// empty) for every service, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS /
+// AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL; region from `region_flag` or DefaultRegion().
 void ResolveAwsConfig(const std::string& endpoint_flag, const std::string& region_flag, AwsConfig* config);
 
 // The HttpClient of the calling thread (one pooled connection per thread).

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "aws/aws_client.h"
+#include "aws/secrets_client.h"
 #include "aws/sqs_client.h"
 #include "aws/xml_document.h"
 
@@ -40,7 +41,8 @@ class ScopedEnv {
       "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
       "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
       "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-      "AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "HOME"};
+      "AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS",
+      "AWS_ENDPOINT_URL_SECRETS_MANAGER", "HOME"};
   std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
 };
 
@@ -142,15 +144,18 @@ TEST_F(CredentialsTest, NothingFoundNamesEverySource) {
 }
 
 TEST_F(CredentialsTest, EndpointPrecedence) {
-  ScopedEnv env({{"AWS_ENDPOINT_URL", "http://global:1/"}, {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"}});
+  ScopedEnv env({{"AWS_ENDPOINT_URL", "http://global:1/"}, {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"},
+                 {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://secrets:4/"}});
   AwsConfig c;
   ResolveAwsConfig("", "eu-west-3", &c);
   EXPECT_EQ(c.s3_endpoint, "http://global:1");
   EXPECT_EQ(c.sqs_endpoint, "http://sqs:2");
+  EXPECT_EQ(c.secrets_endpoint, "http://secrets:4");
   EXPECT_EQ(c.region, "eu-west-3");
   ResolveAwsConfig("http://flag:3", "", &c);
   EXPECT_EQ(c.s3_endpoint, "http://flag:3");
   EXPECT_EQ(c.sqs_endpoint, "http://flag:3");
+  EXPECT_EQ(c.secrets_endpoint, "http://flag:3");
 }
 
 TEST(IniTest, SectionsKeysAndComments) {
@@ -165,6 +170,13 @@ TEST(SqsRegionTest, FromQueueUrls) {
   EXPECT_EQ(RegionFromQueueUrl("https://queue.amazonaws.com/123/q"), "us-east-1");
   EXPECT_EQ(RegionFromQueueUrl("https://ap-south-1.queue.amazonaws.com/123/q"), "ap-south-1");
   EXPECT_EQ(RegionFromQueueUrl("http://127.0.0.1:4566/000000000000/q"), "");
+}
+
+TEST(SecretRegionTest, FromArnsOnly) {
+  EXPECT_EQ(RegionFromSecretArn("arn:aws:secretsmanager:eu-west-1:123456789012:secret:flowdex/sink-AbCdEf"), "eu-west-1");
+  EXPECT_EQ(RegionFromSecretArn("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s-1"), "cn-north-1");
+  EXPECT_EQ(RegionFromSecretArn("flowdex/sink"), "");
+  EXPECT_EQ(RegionFromSecretArn("arn:aws:secretsmanager"), "");
 }
 
 TEST(AwsErrorTest, JsonXmlAndHeaderShapes) {

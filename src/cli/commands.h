@@ -49,6 +49,7 @@ struct SinkCommandOptions {
   std::string index = "logs-aws.vpcflow-default";
   std::string basic_auth;           // user:password (env FLOWDEX_SINK_BASIC_AUTH)
   std::string api_key;              // encoded API key (env FLOWDEX_SINK_API_KEY)
+  std::string secret;               // Secrets Manager secret holding either of them (env FLOWDEX_SINK_SECRET)
   std::string ca_cert;
   bool insecure = false;
   std::string dead_letter = "flowdex-dead-letter.ndjson";  // "-": standard error

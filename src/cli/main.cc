@@ -1,4 +1,6 @@
 // flowdex: one binary, several commands (see README.md).
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -29,15 +31,21 @@ void AddSinkOptions(CLI::App* cmd, flowdex::SinkCommandOptions* sink) {
   sink->sink = EnvOr("FLOWDEX_SINK", sink->sink);
   sink->basic_auth = EnvOr("FLOWDEX_SINK_BASIC_AUTH", "");
   sink->api_key = EnvOr("FLOWDEX_SINK_API_KEY", "");
+  sink->secret = EnvOr("FLOWDEX_SINK_SECRET", "");
+  sink->sigv4_service = EnvOr("FLOWDEX_SINK_SIGV4", "");
   sink->index = EnvOr("FLOWDEX_INDEX", sink->index);
   cmd->add_option("--sink", sink->sink, "embedded, or an Elasticsearch/OpenSearch URL (env FLOWDEX_SINK)")
       ->capture_default_str();
   cmd->add_option("--sink-basic-auth", sink->basic_auth, "user:password for --sink (env FLOWDEX_SINK_BASIC_AUTH)");
   cmd->add_option("--sink-api-key", sink->api_key, "Encoded API key for --sink (env FLOWDEX_SINK_API_KEY)");
+  cmd->add_option("--sink-secret", sink->secret,
+                  "AWS Secrets Manager secret (name or ARN) with the --sink credentials: {\"username\",\"password\"}, "
+                  "{\"api_key\"} or user:password (env FLOWDEX_SINK_SECRET)");
   cmd->add_option("--sink-ca-cert", sink->ca_cert, "CA certificate file for an https --sink");
   cmd->add_flag("--sink-insecure", sink->insecure, "Do not verify the --sink server's certificate");
   cmd->add_option("--sink-sigv4", sink->sigv4_service,
-                  "Sign --sink requests with SigV4 for this service (es: Amazon OpenSearch Service, aoss: Serverless)");
+                  "Sign --sink requests with SigV4 for this service (es: Amazon OpenSearch Service, aoss: Serverless; "
+                  "env FLOWDEX_SINK_SIGV4)");
   cmd->add_option("--dead-letter", sink->dead_letter, "File for documents the sink refuses for good ('-': stderr)")
       ->capture_default_str();
   cmd->add_option("--bulk-docs", sink->bulk_documents, "Documents per _bulk request")->capture_default_str();
@@ -50,6 +58,11 @@ int main(int argc, char** argv) {
   CLI::App app{"flowdex: search and analyse AWS VPC Flow Logs", "flowdex"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "flowdex 0.1.0");
+  // One file for every command's options: a [serve] or [worker] section holds
+  // that command's long option names (TOML; see deploy/systemd/flowdex.toml).
+  app.set_config("--config", "", "Read options from this TOML file ([serve], [worker], ... sections; env FLOWDEX_CONFIG)")
+      ->envname("FLOWDEX_CONFIG");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not silently ignored
 
   flowdex::ParseCommandOptions parse;
   CLI::App* parse_cmd = app.add_subcommand(
@@ -249,6 +262,12 @@ int main(int argc, char** argv) {
   search_cmd->add_flag("--insecure", search.insecure, "Do not verify the server's certificate");
   search_cmd->get_option("--since")->excludes(search_cmd->get_option("--from"))->excludes(search_cmd->get_option("--to"));
 
+  // CLI11 skips a missing file named by the environment; a unit's
+  // FLOWDEX_CONFIG that names nothing must not start a default server.
+  if (const char* config = std::getenv("FLOWDEX_CONFIG"); config && *config && access(config, R_OK) != 0) {
+    fmt::print(stderr, "flowdex: FLOWDEX_CONFIG={} cannot be read\n", config);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "aws/secrets_client.h"
 #include "pipeline/elasticsearch_sink.h"
+#include "pipeline/sink_secret.h"
 #include "pipeline/store_sink.h"
 
 namespace flowdex {
@@ -41,6 +43,19 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
     es.index = options.index;
     es.basic_auth = options.basic_auth;
     es.api_key = options.api_key;
+    if (!options.secret.empty()) {
+      if (!es.basic_auth.empty() || !es.api_key.empty()) {
+        return Status::InvalidArgument("--sink-secret replaces --sink-basic-auth and --sink-api-key: give one");
+      }
+      std::string text;
+      Status s = GetSecretString(aws, options.secret, &text);
+      if (!s.ok()) return Status::InvalidArgument(fmt::format("--sink-secret: {}", s.message()));
+      SinkCredentials credentials;
+      s = ParseSinkSecret(text, &credentials);
+      if (!s.ok()) return Status::InvalidArgument(fmt::format("--sink-secret {}: {}", options.secret, s.message()));
+      es.basic_auth = credentials.basic_auth;
+      es.api_key = credentials.api_key;
+    }
     es.ca_file = options.ca_cert;
     es.insecure = options.insecure;
     es.dead_letter_path = options.dead_letter == "-" ? "/dev/stderr" : options.dead_letter;

@@ -169,6 +169,35 @@ class LambdaTest(MotoTestCase):
                 proc.kill()
             serve.stop()
 
+    def test_sink_credentials_from_secrets_manager(self):
+        """FLOWDEX_SINK_SECRET, as deploy/terraform sets it: the function reads the sink's password from
+        Secrets Manager (moto's, with signatures checked) at init; a secret it cannot read is an init error."""
+        serve = Serve(os.path.join(self.dir, "es"), extra=["--basic-auth", "writer:pa:ss word"])
+        proc = None
+        try:
+            secrets = self.moto.client("secretsmanager")
+            arn = secrets.create_secret(Name="flowdex/sink",
+                                        SecretString=json.dumps({"username": "writer", "password": "pa:ss word"}))["ARN"]
+            missing = arn.replace("flowdex/sink", "flowdex/none")
+            proc, log = self.start(FLOWDEX_SINK=serve.url, FLOWDEX_SINK_SECRET=missing)
+            kind, _, body, _ = self.api.next_post()
+            self.assertEqual(kind, "init_error")
+            self.assertIn("ResourceNotFoundException", json.loads(body)["errorMessage"])
+            self.assertEqual(proc.wait(30), 1)
+
+            objects = generate_objects(self.dir, 1000, 1)
+            event = self.sqs_event("secret", [("AWSLogs/one.log.gz", objects[0][0])])
+            proc, log = self.start("--max-invocations", "1", FLOWDEX_SINK=serve.url, FLOWDEX_SINK_SECRET=arn)
+            rid = self.api.invoke(event)
+            kind, got, body, _ = self.api.next_post()
+            self.assertEqual((kind, got, json.loads(body)), ("response", rid, {"batchItemFailures": []}))
+            self.assertEqual(proc.wait(30), 0)
+            self.assertEqual(serve.count(headers={"Authorization": "Basic d3JpdGVyOnBhOnNzIHdvcmQ="}), objects[0][1])
+        finally:
+            if proc and proc.poll() is None:
+                proc.kill()
+            serve.stop()
+
     def test_missing_sink_is_an_init_error(self):
         proc, log = self.start(FLOWDEX_SINK="")
         kind, _, body, _ = self.api.next_post()
