@@ -88,8 +88,19 @@ struct AggRequest {
   std::vector<QueryValue> after;  // composite's after key, one per source
   std::vector<bool> after_null;   // ...or null there
 
+  // terms: how sub-aggregations are collected. Breadth first (Elasticsearch's
+  // default for fields with more values than `size`): the terms and the
+  // sub-aggregations its order needs first, then the other sub-aggregations
+  // for the rows of the winning buckets only. The answer is the same either
+  // way; kDefault lets the searcher choose (see searcher.cc).
+  enum class CollectMode : uint8_t { kDefault, kDepthFirst, kBreadthFirst };
+  CollectMode collect_mode = CollectMode::kDefault;
+
   std::vector<AggRequest> subs;
 };
+
+// Bucket aggregations (terms ... composite) as opposed to metrics.
+inline bool IsBucketAggregation(AggRequest::Type type) { return type <= AggRequest::Type::kComposite; }
 
 // A bucket key: integers (also dates, booleans), doubles or strings;
 // monostate is a composite key's null (missing_bucket).
@@ -132,6 +143,10 @@ struct AggResult {
   std::vector<double> values;  // percentiles
   std::vector<AggHit> hits;    // top_hits, best first
   uint64_t hits_total = 0;
+  // Some bucket key cannot be found again by a term query on the field
+  // (derived fields, booleans, doubles, dates, the `missing` bucket): the
+  // breadth-first plan, which filters by the winning keys, is then not used.
+  bool unfilterable_keys = false;
 };
 
 class SegmentReader;
@@ -168,6 +183,11 @@ inline constexpr uint64_t kMaxBuckets = 65536;
 // What one search's aggregations may hold in memory while they run (bucket
 // tables, percentile values) before failing with circuit_breaking_exception.
 inline constexpr uint64_t kAggMemoryLimit = 1ULL << 30;
+
+// The keys of the buckets a terms aggregation shows, best first: its order
+// (ties by key), size, min_doc_count and include/exclude, as the response
+// writes them.
+std::vector<AggKey> TermsWinners(const AggRequest& agg, const AggResult& result);
 
 // Counts the buckets the response would hold (histograms with their empty
 // buckets) and fails when they exceed kMaxBuckets.

@@ -310,7 +310,10 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
   agg.keyed ? w.EndObject() : w.EndArray();
 }
 
-void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
+// The buckets a terms aggregation shows, best first, and the doc count of
+// every bucket its include/exclude lets through (for sum_other_doc_count).
+std::vector<std::pair<const AggKey*, const AggBucket*>> SelectTerms(const AggRequest& agg, const AggResult& r,
+                                                                   uint64_t* total) {
   const TermFilter filter(agg);
   std::vector<AggRequest::Order> order = agg.order;
   if (order.empty()) order.push_back({"_count", true});
@@ -322,10 +325,10 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
     std::vector<std::optional<double>> by;  // the sub-aggregation values the order names, once per bucket
   };
   std::vector<Entry> entries;
-  uint64_t total = 0;
+  *total = 0;
   for (const auto& [key, b] : r.buckets) {
     if (!filter.Allows(key)) continue;
-    total += b.doc_count;
+    *total += b.doc_count;
     if (b.doc_count < agg.min_doc_count) continue;
     Entry e{&key, &b, {}};
     for (const AggRequest::Order& o : order) {
@@ -359,6 +362,12 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
   entries.resize(shown_count);
   std::vector<std::pair<const AggKey*, const AggBucket*>> buckets;
   for (const Entry& e : entries) buckets.emplace_back(e.key, e.bucket);
+  return buckets;
+}
+
+void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
+  uint64_t total = 0;
+  const std::vector<std::pair<const AggKey*, const AggBucket*>> buckets = SelectTerms(agg, r, &total);
   uint64_t shown = 0;
   for (const auto& b : buckets) shown += b.second->doc_count;
   w.Key("doc_count_error_upper_bound");
@@ -617,6 +626,13 @@ Status CompositeAfterKey(const AggRequest& agg, int64_t now_ms, std::vector<AggK
     }
   }
   return Status::OK();
+}
+
+std::vector<AggKey> TermsWinners(const AggRequest& agg, const AggResult& result) {
+  uint64_t total = 0;
+  std::vector<AggKey> keys;
+  for (const auto& [key, bucket] : SelectTerms(agg, result, &total)) keys.push_back(*key);
+  return keys;
 }
 
 Status CheckBucketLimit(const AggRequest& agg, const AggResult& result) {

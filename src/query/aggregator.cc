@@ -158,15 +158,65 @@ double AsDouble(ColumnType type, uint64_t bits) {
   return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
 }
 
+// An open-addressing map of 64-bit keys to bucket numbers, keys inline and
+// probed linearly, so a lookup is one multiply, one load and one
+// predictable branch (absl's map of (slot, key) pairs cost about twice as
+// much per row).
+class PackedTable {
+ public:
+  // The bucket of `key`, or `fresh()` stored as it (bucket + 1 > 0).
+  template <typename Fresh>
+  [[gnu::always_inline]] uint32_t FindOrAdd(uint64_t key, Fresh&& fresh) {
+    if (entries_.empty()) Grow(1024);
+    size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift_;
+    while (true) {
+      const Entry& e = entries_[i];
+      if (e.bucket == 0) break;
+      if (e.key == key) return e.bucket - 1;
+      i = (i + 1) & (entries_.size() - 1);
+    }
+    const uint32_t b = fresh();
+    entries_[i] = Entry{key, b};
+    // At most 70% full: probes stay short and the table small enough to stay in cache.
+    if (++used_ * 10 > entries_.size() * 7) Grow(entries_.size() * 2);
+    return b - 1;
+  }
+  uint64_t Memory() const { return entries_.size() * sizeof(Entry); }
+
+ private:
+  [[gnu::noinline]] void Grow(size_t capacity) {
+    std::vector<Entry> grown(capacity);
+    shift_ = 64 - std::countr_zero(capacity);
+    for (const Entry& e : entries_) {
+      if (e.bucket == 0) continue;
+      size_t i = (e.key * 0x9E3779B97F4A7C15ull) >> shift_;
+      while (grown[i].bucket != 0) i = (i + 1) & (capacity - 1);
+      grown[i] = e;
+    }
+    entries_.swap(grown);
+  }
+  // Key and bucket side by side: a lookup touches one cache line.
+  struct Entry {
+    uint64_t key = 0;
+    uint32_t bucket = 0;  // bucket + 1, 0 = empty
+  };
+  std::vector<Entry> entries_;
+  size_t used_ = 0;
+  int shift_ = 64;
+};
+
 // (parent bucket, key) -> this segment's bucket number. Small key spaces
-// (dictionary codes, bytes, ports) use a dense array; other keys (and the
-// keys beyond the dense range, such as terms' missing key) a hash table.
+// (dictionary codes, bytes, ports) use a dense array; wide keys a packed
+// table: the top level's by key, nested ones by (slot, key) packed in 64
+// bits when the key fits 33 bits (IPv4 addresses, as ValueKeys tags them,
+// and small integers); what remains (IPv6, large integers under a parent)
+// absl's hash map.
 class BucketTable {
  public:
   explicit BucketTable(uint64_t dense_space) : space_(dense_space <= 65536 ? dense_space : 0) {}
 
   [[gnu::always_inline]] uint32_t Find(uint32_t slot, uint64_t key) {
-    if (slot == 0 && (space_ == 0 || key >= space_)) return FindTop(key);
+    if (slot == 0 && (space_ == 0 || key >= space_)) return top_.FindOrAdd(key, [&] { return Add(0, key); });
     if (slot == last_slot_ && key == last_key_) return last_bucket_;
     return FindNested(slot, key);
   }
@@ -174,19 +224,25 @@ class BucketTable {
   uint32_t slot(uint32_t b) const { return slots_[b]; }
   uint64_t key(uint32_t b) const { return keys_[b]; }
   uint64_t Memory() const {
-    return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12 + top_.size() * sizeof(TopEntry);
+    return dense_.size() * 4 + hash_.size() * 40 + keys_.size() * 12 + top_.Memory() + nested_.Memory();
   }
 
  private:
+  static constexpr int kKeyBits = 33;
+  static bool Packable(uint32_t slot, uint64_t key) {
+    return key >> kKeyBits == 0 && uint64_t{slot} >> (64 - kKeyBits) == 0;
+  }
+  static uint64_t Pack(uint32_t slot, uint64_t key) { return (uint64_t{slot} << kKeyBits) | key; }
+
   // Find for nested buckets (and small top-level key spaces): the dense
-  // array, or absl's map of (slot, key) once the array would be too large.
+  // array, or the packed table or absl's map once the array would be too large.
   [[gnu::noinline]] uint32_t FindNested(uint32_t slot, uint64_t key) {
     uint32_t b;
     if (space_ != 0 && key < space_) {
       const uint64_t at = uint64_t{slot} * space_ + key;
       if (at >= dense_.size()) {
         if ((uint64_t{slot} + 1) * space_ > (1u << 22)) {
-          ToHash();
+          ToWide();
           return Find(slot, key);
         }
         dense_.resize((uint64_t{slot} + 1) * space_, 0);
@@ -194,6 +250,8 @@ class BucketTable {
       uint32_t& e = dense_[at];
       if (e == 0) e = Add(slot, key);
       b = e - 1;
+    } else if (Packable(slot, key)) {
+      b = nested_.FindOrAdd(Pack(slot, key), [&] { return Add(slot, key); });
     } else {
       auto [it, fresh] = hash_.try_emplace(SlotKey{slot, key}, 0);
       if (fresh) it->second = Add(slot, key);
@@ -204,44 +262,6 @@ class BucketTable {
     last_bucket_ = b;
     return b;
   }
-  // The top level (slot 0) of a wide key space (IPs, large integers): an
-  // open-addressing table of its own, keys inline and probed linearly, so
-  // the common lookup is one multiply, one load and one predictable branch
-  // (absl's map of (slot, key) pairs cost twice as much per row here).
-  [[gnu::always_inline]] uint32_t FindTop(uint64_t key) {
-    if (top_.empty()) GrowTop(1024);
-    size_t i = (key * 0x9E3779B97F4A7C15ull) >> top_shift_;
-    while (true) {
-      const TopEntry& e = top_[i];
-      if (e.bucket == 0) break;
-      if (e.key == key) return e.bucket - 1;
-      i = (i + 1) & (top_.size() - 1);
-    }
-    const uint32_t b = Add(0, key);
-    top_[i] = TopEntry{key, b};
-    // At most 70% full: probes stay short and the table small enough to stay in cache.
-    if (++top_used_ * 10 > top_.size() * 7) GrowTop(top_.size() * 2);
-    return b - 1;
-  }
-  [[gnu::noinline]] void GrowTop(size_t capacity) {
-    std::vector<TopEntry> grown(capacity);
-    top_shift_ = 64 - std::countr_zero(capacity);
-    for (const TopEntry& e : top_) {
-      if (e.bucket == 0) continue;
-      size_t i = (e.key * 0x9E3779B97F4A7C15ull) >> top_shift_;
-      while (grown[i].bucket != 0) i = (i + 1) & (capacity - 1);
-      grown[i] = e;
-    }
-    top_.swap(grown);
-  }
-  // Key and bucket side by side: a lookup touches one cache line.
-  struct TopEntry {
-    uint64_t key = 0;
-    uint32_t bucket = 0;  // bucket + 1, 0 = empty
-  };
-  std::vector<TopEntry> top_;
-  size_t top_used_ = 0;
-  int top_shift_ = 64;
 
   struct SlotKey {
     uint32_t slot;
@@ -256,18 +276,20 @@ class BucketTable {
     keys_.push_back(key);
     return static_cast<uint32_t>(keys_.size());  // stored + 1
   }
-  void ToHash() {
+  // The dense array grew too large: its buckets move to the wide tables.
+  void ToWide() {
     for (uint32_t b = 0; b < keys_.size(); ++b) {
-      if (keys_[b] >= space_) continue;
-      if (slots_[b] != 0) {
-        hash_.emplace(SlotKey{slots_[b], keys_[b]}, b + 1);
-        continue;
+      if (keys_[b] >= space_) continue;  // already in a wide table
+      const uint32_t slot = slots_[b];
+      const uint64_t key = keys_[b];
+      auto existing = [b] { return b + 1; };
+      if (slot == 0) {
+        top_.FindOrAdd(key, existing);
+      } else if (Packable(slot, key)) {
+        nested_.FindOrAdd(Pack(slot, key), existing);
+      } else {
+        hash_.emplace(SlotKey{slot, key}, b + 1);
       }
-      if (top_.empty()) GrowTop(1024);
-      size_t i = (keys_[b] * 0x9E3779B97F4A7C15ull) >> top_shift_;
-      while (top_[i].bucket != 0) i = (i + 1) & (top_.size() - 1);
-      top_[i] = TopEntry{keys_[b], b + 1};
-      if (++top_used_ * 10 > top_.size() * 7) GrowTop(top_.size() * 2);
     }
     space_ = 0;
     dense_.clear();
@@ -276,6 +298,8 @@ class BucketTable {
 
   uint64_t space_;
   std::vector<uint32_t> dense_;  // bucket + 1, 0 = none
+  PackedTable top_;              // slot 0, any key
+  PackedTable nested_;           // Pack(slot, key) for slots > 0
   absl::flat_hash_map<SlotKey, uint32_t, SlotKeyHash> hash_;
   std::vector<uint32_t> slots_;
   std::vector<uint64_t> keys_;
@@ -380,12 +404,31 @@ class BucketCollector : public Collector {
   }
 
   Status Finish(const std::vector<AggResult*>& targets) override {
+    if (!RefindableKeys()) {
+      for (AggResult* t : targets) {
+        if (t != nullptr) t->unfilterable_keys = true;
+      }
+    }
     std::vector<std::vector<AggResult*>> sub_targets(subs_.size(), std::vector<AggResult*>(table_.size(), nullptr));
+    // The buckets by target, in key order: each target's map then grows at
+    // its end (a hinted insertion, amortised constant) instead of being
+    // searched once per bucket.
+    std::vector<std::pair<AggKey, uint32_t>> keyed;
+    keyed.reserve(table_.size());
     for (uint32_t b = 0; b < table_.size(); ++b) {
       const uint32_t slot = table_.slot(b);
-      AggResult* target = slot < targets.size() ? targets[slot] : nullptr;
-      if (target == nullptr) continue;
-      AggBucket& bucket = target->buckets[KeyOf(table_.key(b))];
+      if (slot < targets.size() && targets[slot] != nullptr) keyed.emplace_back(KeyOf(table_.key(b)), b);
+    }
+    std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
+      const uint32_t sx = table_.slot(x.second), sy = table_.slot(y.second);
+      return sx != sy ? sx < sy : x.first < y.first;
+    });
+    for (auto& [key, b] : keyed) {
+      AggResult* target = targets[table_.slot(b)];
+      auto& buckets = target->buckets;
+      AggBucket& bucket = buckets.empty() || std::prev(buckets.end())->first < key
+                              ? buckets.emplace_hint(buckets.end(), std::move(key), AggBucket{})->second
+                              : buckets[key];
       bucket.doc_count += counts_[b];
       bucket.subs.resize(subs_.size());
       for (size_t i = 0; i < subs_.size(); ++i) sub_targets[i][b] = &bucket.subs[i];
@@ -410,6 +453,9 @@ class BucketCollector : public Collector {
   virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) = 0;
   // The result key of a key from KeysFor().
   virtual AggKey KeyOf(uint64_t key) const = 0;
+  // Whether a term query on the field for any result key finds exactly the
+  // rows of its bucket (see AggResult::unfilterable_keys).
+  virtual bool RefindableKeys() const { return false; }
 
   // The loop of every KeysFor: keys_of(row) appends that row's keys to
   // *keys; each new key's owner is the row's index.
@@ -677,6 +723,15 @@ class TermsCollector : public BucketCollector {
       if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
       return s;
     });
+  }
+  bool RefindableKeys() const override {
+    // Keywords, addresses and integers: what a term query matches exactly
+    // (not booleans, doubles, dates or unsigned 64-bit keys shown as
+    // doubles, nor the missing bucket).
+    const ColumnType type = cursor_.type();
+    return !agg_.missing && (HasDictionary(type) || type == ColumnType::kIp ||
+                             type == ColumnType::kUInt8 || type == ColumnType::kUInt16 ||
+                             type == ColumnType::kUInt32 || type == ColumnType::kInt64);
   }
   AggKey KeyOf(uint64_t key) const override {
     if (key == kMissingKey) {
@@ -1267,12 +1322,34 @@ void MergeBucket(const AggRequest& agg, AggBucket&& from, AggBucket* into) {
 
 }  // namespace
 
-void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
-  if (into->buckets.empty()) {
-    into->buckets = std::move(from.buckets);  // the first segment's buckets as they are
-  } else {
-    for (auto& [key, bucket] : from.buckets) MergeBucket(agg, std::move(bucket), &into->buckets[key]);
+// Both maps are in key order: one pass over both, moving `from`'s nodes
+// into *into where a key is new (no allocation, no tree search), unless
+// `from` is much the smaller, when a search per key is cheaper than the walk.
+void MergeBuckets(const AggRequest& agg, std::map<AggKey, AggBucket>&& from, std::map<AggKey, AggBucket>* into) {
+  if (into->empty()) {
+    *into = std::move(from);  // the first segment's buckets as they are
+    return;
   }
+  const bool walk = from.size() * 8 >= into->size();
+  auto at = into->begin();
+  while (!from.empty()) {
+    auto node = from.extract(from.begin());
+    if (walk) {
+      while (at != into->end() && at->first < node.key()) ++at;
+    } else {
+      at = into->lower_bound(node.key());
+    }
+    if (at != into->end() && !(node.key() < at->first)) {
+      MergeBucket(agg, std::move(node.mapped()), &at->second);
+      ++at;
+    } else {
+      into->insert(at, std::move(node));  // just before `at`, which stays the next to compare
+    }
+  }
+}
+
+void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
+  MergeBuckets(agg, std::move(from.buckets), &into->buckets);
   if (into->composite.empty()) {
     into->composite = std::move(from.composite);
   } else {
@@ -1300,6 +1377,7 @@ void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
     TrimTopHits(agg, &into->hits);
   }
   into->hits_total += from.hits_total;
+  into->unfilterable_keys |= from.unfilterable_keys;
 }
 
 Status DateHistogramRounding::Make(const AggRequest& agg, DateHistogramRounding* out) {

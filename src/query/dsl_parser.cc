@@ -667,6 +667,18 @@ class Parser {
         agg->min_doc_count = v.GetUint64();
       } else if (key == "order" && agg->type == T::kTerms) {
         if (!ParseTermsOrder(v, agg)) return false;
+      } else if (key == "collect_mode" && agg->type == T::kTerms) {
+        const std::string mode = v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : "";
+        if (mode == "depth_first") {
+          agg->collect_mode = AggRequest::CollectMode::kDepthFirst;
+        } else if (mode == "breadth_first") {
+          agg->collect_mode = AggRequest::CollectMode::kBreadthFirst;
+        } else {
+          return Fail("illegal_argument_exception",
+                      fmt::format("Unknown `collect_mode` [{}], expected [breadth_first] or [depth_first]",
+                                  v.IsString() ? mode : TokenName(v)),
+                      key);
+        }
       } else if (key == "missing" && agg->type == T::kTerms) {
         QueryValue mv;
         if (!ParseValue(v, &mv, type, key)) return false;

@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -828,6 +829,57 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
       };
       v4_ranges.emplace_back(u32(lo4), u32(hi4));
     }
+    // Single addresses (a terms query on top talkers) go in a small
+    // open-addressing set probed without branches: a row is a multiply and
+    // a few compares, where a binary search (or a probe loop) mispredicts
+    // on every other row.
+    const bool addresses = std::all_of(v4_ranges.begin(), v4_ranges.end(), [](const auto& r) { return r.first == r.second; });
+    std::vector<uint64_t> v4_set;  // address + 1, 0 = empty; v4_probes more entries past the end
+    int v4_shift = 64;
+    size_t v4_probes = 0;          // the longest probe sequence, less one
+    if (addresses && v4_ranges.size() > 1) {
+      size_t capacity = 64;
+      while (capacity < v4_ranges.size() * 8) capacity *= 2;
+      v4_shift = 64 - std::countr_zero(capacity);
+      v4_set.assign(capacity, 0);
+      for (const auto& r : v4_ranges) {
+        size_t i = (uint64_t{r.first} * 0x9E3779B97F4A7C15ull) >> v4_shift, probes = 0;
+        while (v4_set[i] != 0 && v4_set[i] != uint64_t{r.first} + 1) {
+          i = (i + 1) & (capacity - 1);
+          ++probes;
+        }
+        v4_set[i] = uint64_t{r.first} + 1;
+        v4_probes = std::max(v4_probes, probes);
+      }
+      // The probes wrap around: the first entries again, past the end.
+      for (size_t j = 0; j < v4_probes; ++j) v4_set.push_back(v4_set[j]);
+    }
+    // Sorted and merged, so that a row needs a binary search, not a pass
+    // over every range (terms on the 25 top talkers, say).
+    std::sort(v4_ranges.begin(), v4_ranges.end());
+    std::vector<std::pair<uint32_t, uint32_t>> merged;
+    for (const auto& r : v4_ranges) {
+      if (!merged.empty() && (merged.back().second == UINT32_MAX || r.first <= merged.back().second + 1)) {
+        merged.back().second = std::max(merged.back().second, r.second);
+      } else {
+        merged.push_back(r);
+      }
+    }
+    v4_ranges.swap(merged);
+    std::vector<uint32_t> v4_starts;
+    for (const auto& r : v4_ranges) v4_starts.push_back(r.first);
+    auto in_v4_ranges = [&](uint32_t v) {
+      if (!v4_set.empty()) {
+        const uint64_t want = uint64_t{v} + 1;
+        const uint64_t* at = v4_set.data() + ((uint64_t{v} * 0x9E3779B97F4A7C15ull) >> v4_shift);
+        bool found = at[0] == want;
+        for (size_t j = 1; j <= v4_probes; ++j) found |= at[j] == want;
+        return found;
+      }
+      // The last range starting at or before v.
+      const auto it = std::upper_bound(v4_starts.begin(), v4_starts.end(), v);
+      return it != v4_starts.begin() && v <= v4_ranges[static_cast<size_t>(it - v4_starts.begin()) - 1].second;
+    };
     const bool one_v4 = v4_ranges.size() == 1;
     const uint32_t v4_lo = one_v4 ? v4_ranges[0].first : 0, v4_span = one_v4 ? v4_ranges[0].second - v4_lo : 0;
     return Scan(*segment_, col, page_filter,
@@ -841,19 +893,10 @@ Status SegmentMatcher::MatchColumn(const Query& q, int col, const ResolvedField&
                   if (!b.v4.empty() && !b.is_v6(k)) {
                     const uint32_t v = b.v4[k];
                     if (one_v4) return (v - v4_lo) <= v4_span;  // one range: a single unsigned compare
-                    for (const auto& [lo4, hi4] : v4_ranges) {
-                      if (v >= lo4 && v <= hi4) return true;
-                    }
-                    return false;
+                    return in_v4_ranges(v);
                   }
                   const IpAddress& ip = b.ips[k];
-                  if (ip.is_v4()) {
-                    const uint32_t v = ip.v4();
-                    for (const auto& [lo4, hi4] : v4_ranges) {
-                      if (v >= lo4 && v <= hi4) return true;
-                    }
-                    return false;
-                  }
+                  if (ip.is_v4()) return in_v4_ranges(ip.v4());
                   const Key16 key = IpSortKey(ip);
                   for (const auto& r : ranges) {
                     if (!(key < r.first) && !(r.second < key)) return true;
