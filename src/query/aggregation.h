@@ -143,6 +143,11 @@ struct AggResult {
   std::vector<double> values;  // percentiles
   std::vector<AggHit> hits;    // top_hits, best first
   uint64_t hits_total = 0;
+  // The buckets are keyed by address (terms on an ip field): IPv4 as its
+  // number (int64), IPv6 as its 16 bytes (string), so that they sort as
+  // Elasticsearch sorts addresses and are formatted only when shown
+  // (IpKeyText).
+  bool ip_keys = false;
   // Some bucket key cannot be found again by a term query on the field
   // (derived fields, booleans, doubles, dates, the `missing` bucket): the
   // breadth-first plan, which filters by the winning keys, is then not used.
@@ -183,6 +188,13 @@ inline constexpr uint64_t kMaxBuckets = 65536;
 // What one search's aggregations may hold in memory while they run (bucket
 // tables, percentile values) before failing with circuit_breaking_exception.
 inline constexpr uint64_t kAggMemoryLimit = 1ULL << 30;
+
+// The text of a bucket key of an AggResult with ip_keys.
+std::string IpKeyText(const AggKey& key);
+
+// Re-keys an AggResult with ip_keys by text.
+void IpKeysToText(AggResult* result);
+
 
 // The keys of the buckets a terms aggregation shows, best first: its order
 // (ties by key), size, min_doc_count and include/exclude, as the response

@@ -97,13 +97,13 @@ std::string KeyText(const AggKey& key) {
 // Whether terms' include/exclude let `key` through.
 class TermFilter {
  public:
-  explicit TermFilter(const AggRequest& agg) : agg_(agg) {
+  TermFilter(const AggRequest& agg, bool ip_keys) : agg_(agg), ip_keys_(ip_keys) {
     if (!agg.include_regex.empty()) include_ = std::make_unique<RE2>(agg.include_regex, RE2::Quiet);
     if (!agg.exclude_regex.empty()) exclude_ = std::make_unique<RE2>(agg.exclude_regex, RE2::Quiet);
   }
   bool Allows(const AggKey& key) const {
     if (!include_ && !exclude_ && agg_.include_values.empty() && agg_.exclude_values.empty()) return true;
-    const std::string text = KeyText(key);
+    const std::string text = ip_keys_ ? IpKeyText(key) : KeyText(key);
     if (include_ && !RE2::FullMatch(text, *include_)) return false;
     if (exclude_ && RE2::FullMatch(text, *exclude_)) return false;
     if (!agg_.include_values.empty() &&
@@ -115,6 +115,7 @@ class TermFilter {
 
  private:
   const AggRequest& agg_;
+  const bool ip_keys_;
   std::unique_ptr<RE2> include_, exclude_;
 };
 
@@ -314,7 +315,7 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
 // every bucket its include/exclude lets through (for sum_other_doc_count).
 std::vector<std::pair<const AggKey*, const AggBucket*>> SelectTerms(const AggRequest& agg, const AggResult& r,
                                                                    uint64_t* total) {
-  const TermFilter filter(agg);
+  const TermFilter filter(agg, r.ip_keys);
   std::vector<AggRequest::Order> order = agg.order;
   if (order.empty()) order.push_back({"_count", true});
   // Ties are broken by key ascending, as Elasticsearch does.
@@ -379,7 +380,11 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
   for (const auto& [key, b] : buckets) {
     w.StartObject();
     w.Key("key");
-    WriteKey(w, *key);
+    if (r.ip_keys) {
+      Str(w, IpKeyText(*key));
+    } else {
+      WriteKey(w, *key);
+    }
     WriteBucketBody(w, agg, b);
     w.EndObject();
   }

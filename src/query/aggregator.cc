@@ -216,7 +216,11 @@ class BucketTable {
   explicit BucketTable(uint64_t dense_space) : space_(dense_space <= 65536 ? dense_space : 0) {}
 
   [[gnu::always_inline]] uint32_t Find(uint32_t slot, uint64_t key) {
-    if (slot == 0 && (space_ == 0 || key >= space_)) return top_.FindOrAdd(key, [&] { return Add(0, key); });
+    if (space_ == 0 || key >= space_) {
+      if (slot == 0) return top_.FindOrAdd(key, [&] { return Add(0, key); });
+      // Nested wide keys (peers of top talkers, say): the packed table, inline.
+      if (Packable(slot, key)) return nested_.FindOrAdd(Pack(slot, key), [&] { return Add(slot, key); });
+    }
     if (slot == last_slot_ && key == last_key_) return last_bucket_;
     return FindNested(slot, key);
   }
@@ -404,9 +408,17 @@ class BucketCollector : public Collector {
   }
 
   Status Finish(const std::vector<AggResult*>& targets) override {
-    if (!RefindableKeys()) {
-      for (AggResult* t : targets) {
-        if (t != nullptr) t->unfilterable_keys = true;
+    const bool address = AddressKeys();
+    for (AggResult* t : targets) {
+      if (t == nullptr) continue;
+      if (!RefindableKeys()) t->unfilterable_keys = true;
+      // A target keyed one way already (never in practice: each gets the
+      // buckets of one collector) is re-keyed by text, and so are the keys
+      // added to it below.
+      if (t->buckets.empty()) {
+        t->ip_keys = address;
+      } else if (!address) {
+        IpKeysToText(t);
       }
     }
     std::vector<std::vector<AggResult*>> sub_targets(subs_.size(), std::vector<AggResult*>(table_.size(), nullptr));
@@ -425,6 +437,7 @@ class BucketCollector : public Collector {
     });
     for (auto& [key, b] : keyed) {
       AggResult* target = targets[table_.slot(b)];
+      if (address && !target->ip_keys) key = IpKeyText(key);
       auto& buckets = target->buckets;
       AggBucket& bucket = buckets.empty() || std::prev(buckets.end())->first < key
                               ? buckets.emplace_hint(buckets.end(), std::move(key), AggBucket{})->second
@@ -456,6 +469,8 @@ class BucketCollector : public Collector {
   // Whether a term query on the field for any result key finds exactly the
   // rows of its bucket (see AggResult::unfilterable_keys).
   virtual bool RefindableKeys() const { return false; }
+  // Whether KeyOf() gives address keys (AggResult::ip_keys).
+  virtual bool AddressKeys() const { return false; }
 
   // The loop of every KeysFor: keys_of(row) appends that row's keys to
   // *keys; each new key's owner is the row's index.
@@ -488,7 +503,7 @@ class ValueKeys {
   static constexpr uint64_t kV4Tag = uint64_t{1} << 32;
   static constexpr uint64_t kV6Tag = uint64_t{1} << 62;
 
-  uint64_t KeyOf(const ColumnBlock& b, size_t k) {
+  [[gnu::always_inline]] uint64_t KeyOf(const ColumnBlock& b, size_t k) {
     if (b.type != ColumnType::kIp) return b.values[k];
     if (!b.v4.empty() && !b.is_v6(k)) return kV4Tag | b.v4[k];
     const IpAddress& ip = b.ips[k];
@@ -508,6 +523,13 @@ class ValueKeys {
     if (type == ColumnType::kDouble) return AsDouble(type, key);
     if (type == ColumnType::kUInt64 && key > static_cast<uint64_t>(INT64_MAX)) return static_cast<double>(key);
     return static_cast<int64_t>(key);
+  }
+
+  // An ip field's key as an address-keyed bucket key (AggResult::ip_keys).
+  AggKey AddressKey(uint64_t key) const {
+    if ((key & kV6Tag) == 0) return static_cast<int64_t>(static_cast<uint32_t>(key));
+    const IpAddress& ip = v6_[key & 0xffffffff];
+    return std::string(reinterpret_cast<const char*>(ip.bytes.data()), ip.bytes.size());
   }
 
   static uint64_t DenseSpace(ColumnType type, const std::vector<std::string>* dict) {
@@ -661,7 +683,10 @@ class TermsCollector : public BucketCollector {
   }
 
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
-    if (metric_ == nullptr) return BucketCollector::Collect(rows, slots, n);
+    if (metric_ == nullptr) {
+      if (agg_.missing || cursor_.parts() != 1) return BucketCollector::Collect(rows, slots, n);
+      return CollectSingleValued(rows, slots, n);
+    }
     size_t i = 0;
     while (i < n) {
       // The run of rows in one block.
@@ -715,6 +740,54 @@ class TermsCollector : public BucketCollector {
 
   uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
+ private:
+  // The unfused path for one-column fields: blocks of one value per row go
+  // straight to their buckets (and the rows on to the sub-aggregations),
+  // without the generic path's per-row key lists; arrays take that path.
+  Status CollectSingleValued(const uint32_t* rows, const uint32_t* slots, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+      const uint32_t block = rows[i] / kRowsPerBlock;
+      size_t end = i;
+      while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+      const ColumnBlock* keys = nullptr;
+      Status s = cursor_.BlockOf(rows[i], &keys);
+      if (!s.ok()) return s;
+      if (keys != nullptr && keys->multi()) {
+        s = BucketCollector::Collect(rows + i, slots + i, end - i);
+        if (!s.ok()) return s;
+        i = end;
+        continue;
+      }
+      if (keys != nullptr) {
+        const uint32_t base = block * kRowsPerBlock;
+        const bool with_subs = !subs_.empty();
+        routed_rows_.clear();
+        routed_slots_.clear();
+        for (size_t j = i; j < end; ++j) {
+          const uint32_t k = rows[j] - base;
+          if (!keys->present(k)) continue;
+          const uint32_t b = table_.Find(slots[j], values_.KeyOf(*keys, k));
+          if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
+          ++counts_[b];
+          if (with_subs) {
+            routed_rows_.push_back(rows[j]);
+            routed_slots_.push_back(b);
+          }
+        }
+        for (auto& sub : subs_) {
+          s = sub->Collect(routed_rows_.data(), routed_slots_.data(), routed_rows_.size());
+          if (!s.ok()) return s;
+        }
+      }
+      i = end;
+    }
+    return Status::OK();
+  }
+  std::vector<uint32_t> routed_rows_, routed_slots_;
+
+ public:
+
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
     return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
@@ -724,6 +797,7 @@ class TermsCollector : public BucketCollector {
       return s;
     });
   }
+  bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp && !agg_.missing; }
   bool RefindableKeys() const override {
     // Keywords, addresses and integers: what a term query matches exactly
     // (not booleans, doubles, dates or unsigned 64-bit keys shown as
@@ -743,6 +817,7 @@ class TermsCollector : public BucketCollector {
         case QueryValue::Kind::kBool: return int64_t{m.boolean};
       }
     }
+    if (AddressKeys()) return values_.AddressKey(key);
     return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
   }
 
@@ -1310,6 +1385,28 @@ void TrimTopHits(const AggRequest& agg, std::vector<AggHit>* hits) {
   if (hits->size() > agg.from + agg.size) hits->resize(agg.from + agg.size);
 }
 
+std::string IpKeyText(const AggKey& key) {
+  IpAddress ip;
+  if (const auto* v4 = std::get_if<int64_t>(&key)) {
+    ip = IpAddress::FromV4(static_cast<uint32_t>(*v4));
+  } else if (const auto* v6 = std::get_if<std::string>(&key); v6 && v6->size() == 16) {
+    ip.family = IpAddress::Family::kV6;
+    std::memcpy(ip.bytes.data(), v6->data(), 16);
+  } else {
+    return "";
+  }
+  char buf[kMaxIpTextLength];
+  return std::string(buf, FormatIpAddress(ip, buf));
+}
+
+void IpKeysToText(AggResult* result) {
+  if (!result->ip_keys) return;
+  std::map<AggKey, AggBucket> text;
+  for (auto& [key, bucket] : result->buckets) text.emplace(IpKeyText(key), std::move(bucket));
+  result->buckets = std::move(text);
+  result->ip_keys = false;
+}
+
 namespace {
 
 void MergeBucket(const AggRequest& agg, AggBucket&& from, AggBucket* into) {
@@ -1349,6 +1446,17 @@ void MergeBuckets(const AggRequest& agg, std::map<AggKey, AggBucket>&& from, std
 }
 
 void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
+  if (from.ip_keys != into->ip_keys) {
+    // Keyed by address on one side only (an ip field here, a keyword there):
+    // both by text. A side without buckets takes the other's keying.
+    if (from.buckets.empty()) {
+      from.ip_keys = into->ip_keys;
+    } else if (into->buckets.empty()) {
+      into->ip_keys = from.ip_keys;
+    } else {
+      IpKeysToText(from.ip_keys ? &from : into);
+    }
+  }
   MergeBuckets(agg, std::move(from.buckets), &into->buckets);
   if (into->composite.empty()) {
     into->composite = std::move(from.composite);

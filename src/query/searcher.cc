@@ -700,13 +700,16 @@ void GraftSecondPass(const AggRequest& agg, const std::vector<int>& first_index,
   }
 }
 
-// A term query on `field` for `keys` (ips and keywords as text, integers).
-Query KeysQuery(const std::string& field, const std::vector<AggKey>& keys) {
+// A term query on `field` for `keys`, the bucket keys of `result`
+// (addresses and keywords as text, integers).
+Query KeysQuery(const std::string& field, const AggResult& result, const std::vector<AggKey>& keys) {
   Query q;
   q.kind = Query::Kind::kTerms;
   q.field = field;
   for (const AggKey& k : keys) {
-    if (const auto* text = std::get_if<std::string>(&k)) {
+    if (result.ip_keys) {
+      q.values.push_back(QueryValue::String(IpKeyText(k)));
+    } else if (const auto* text = std::get_if<std::string>(&k)) {
       q.values.push_back(QueryValue::String(*text));
     } else if (const auto* integer = std::get_if<int64_t>(&k)) {
       q.values.push_back(QueryValue::Integer(*integer));
@@ -759,7 +762,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     } else {
       second.query.kind = Query::Kind::kBool;
       second.query.filter.push_back(request.query);
-      second.query.filter.push_back(KeysQuery(agg.field, winners));
+      second.query.filter.push_back(KeysQuery(agg.field, result, winners));
     }
     SearchResponse answer;
     s = SearchVersion(store, version, second, &answer);
