@@ -135,6 +135,14 @@ class FieldCursor {
   ColumnType type_ = ColumnType::kUInt64;
 };
 
+// The end of the run of rows[i..n) (non-decreasing) in the block of rows[i].
+size_t BlockRunEnd(const uint32_t* rows, size_t i, size_t n) {
+  const uint32_t block = rows[i] / kRowsPerBlock;
+  size_t end = i;
+  while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+  return end;
+}
+
 // The mapping type Elasticsearch would name for a stored column type.
 const char* EsTypeName(ColumnType type) {
   switch (type) {
@@ -689,10 +697,8 @@ class TermsCollector : public BucketCollector {
     }
     size_t i = 0;
     while (i < n) {
-      // The run of rows in one block.
       const uint32_t block = rows[i] / kRowsPerBlock;
-      size_t end = i;
-      while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+      const size_t end = BlockRunEnd(rows, i, n);
       const ColumnBlock* keys = nullptr;
       const ColumnBlock* values = nullptr;
       Status s = cursor_.BlockOf(rows[i], &keys);
@@ -748,8 +754,7 @@ class TermsCollector : public BucketCollector {
     size_t i = 0;
     while (i < n) {
       const uint32_t block = rows[i] / kRowsPerBlock;
-      size_t end = i;
-      while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+      const size_t end = BlockRunEnd(rows, i, n);
       const ColumnBlock* keys = nullptr;
       Status s = cursor_.BlockOf(rows[i], &keys);
       if (!s.ok()) return s;
