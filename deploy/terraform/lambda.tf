@@ -25,15 +25,15 @@ resource "aws_lambda_function" "consumer" {
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
   environment {
-    variables = merge(
-      {
-        FLOWDEX_SINK  = local.sink_url
-        FLOWDEX_INDEX = var.index
-      },
-      local.use_secret ? { FLOWDEX_SINK_SECRET = var.sink_secret_arn } : {},
-      local.sink_sigv4 != "" ? { FLOWDEX_SINK_SIGV4 = local.sink_sigv4 } : {},
-      var.key_pattern != "" ? { FLOWDEX_KEY_PATTERN = var.key_pattern } : {},
-    )
+    # The settings that have a value (a conditional between objects with
+    # different attributes would not type-check).
+    variables = { for name, value in {
+      FLOWDEX_SINK        = local.sink_url
+      FLOWDEX_INDEX       = var.index
+      FLOWDEX_SINK_SECRET = var.sink_secret_arn
+      FLOWDEX_SINK_SIGV4  = local.sink_sigv4
+      FLOWDEX_KEY_PATTERN = var.key_pattern
+    } : name => value if value != null && value != "" }
   }
 
   dynamic "vpc_config" {
