@@ -148,6 +148,9 @@ struct AggResult {
   // Elasticsearch sorts addresses and are formatted only when shown
   // (IpKeyText).
   bool ip_keys = false;
+  // terms on a boolean field: keys 0 and 1, shown with key_as_string
+  // "false" and "true" as Elasticsearch shows them.
+  bool boolean_keys = false;
   // Some bucket key cannot be found again by a term query on the field
   // (derived fields, booleans, doubles, dates, the `missing` bucket): the
   // breadth-first plan, which filters by the winning keys, is then not used.

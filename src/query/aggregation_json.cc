@@ -385,6 +385,10 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
     } else {
       WriteKey(w, *key);
     }
+    if (r.boolean_keys && std::holds_alternative<int64_t>(*key)) {
+      w.Key("key_as_string");
+      Str(w, std::get<int64_t>(*key) != 0 ? "true" : "false");
+    }
     WriteBucketBody(w, agg, b);
     w.EndObject();
   }

@@ -420,6 +420,7 @@ class BucketCollector : public Collector {
     for (AggResult* t : targets) {
       if (t == nullptr) continue;
       if (!RefindableKeys()) t->unfilterable_keys = true;
+      if (BooleanKeys()) t->boolean_keys = true;
       // A target keyed one way already (never in practice: each gets the
       // buckets of one collector) is re-keyed by text, and so are the keys
       // added to it below.
@@ -479,6 +480,8 @@ class BucketCollector : public Collector {
   virtual bool RefindableKeys() const { return false; }
   // Whether KeyOf() gives address keys (AggResult::ip_keys).
   virtual bool AddressKeys() const { return false; }
+  // Whether the keys are a boolean field's 0 and 1 (AggResult::boolean_keys).
+  virtual bool BooleanKeys() const { return false; }
 
   // The loop of every KeysFor: keys_of(row) appends that row's keys to
   // *keys; each new key's owner is the row's index.
@@ -803,6 +806,7 @@ class TermsCollector : public BucketCollector {
     });
   }
   bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp && !agg_.missing; }
+  bool BooleanKeys() const override { return cursor_.type() == ColumnType::kBool && !agg_.missing; }
   bool RefindableKeys() const override {
     // Keywords, addresses and integers: what a term query matches exactly
     // (not booleans, doubles, dates or unsigned 64-bit keys shown as
@@ -1491,6 +1495,7 @@ void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
   }
   into->hits_total += from.hits_total;
   into->unfilterable_keys |= from.unfilterable_keys;
+  into->boolean_keys |= from.boolean_keys;
 }
 
 Status DateHistogramRounding::Make(const AggRequest& agg, DateHistogramRounding* out) {
