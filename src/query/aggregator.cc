@@ -749,6 +749,40 @@ class TermsCollector : public BucketCollector {
 
   uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
+ protected:
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      const size_t before = keys->size();
+      Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
+      if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
+      return s;
+    });
+  }
+  bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp && !agg_.missing; }
+  bool BooleanKeys() const override { return cursor_.type() == ColumnType::kBool && !agg_.missing; }
+  bool RefindableKeys() const override {
+    // Keywords, addresses and integers: what a term query matches exactly
+    // (not booleans, doubles, dates or unsigned 64-bit keys shown as
+    // doubles, nor the missing bucket).
+    const ColumnType type = cursor_.type();
+    return !agg_.missing && (HasDictionary(type) || type == ColumnType::kIp ||
+                             type == ColumnType::kUInt8 || type == ColumnType::kUInt16 ||
+                             type == ColumnType::kUInt32 || type == ColumnType::kInt64);
+  }
+  AggKey KeyOf(uint64_t key) const override {
+    if (key == kMissingKey) {
+      const QueryValue& m = *agg_.missing;
+      switch (m.kind) {
+        case QueryValue::Kind::kString: return m.text;
+        case QueryValue::Kind::kInteger: return m.integer;
+        case QueryValue::Kind::kDouble: return m.number;
+        case QueryValue::Kind::kBool: return int64_t{m.boolean};
+      }
+    }
+    if (AddressKeys()) return values_.AddressKey(key);
+    return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
+  }
+
  private:
   // The unfused path for one-column fields: blocks of one value per row go
   // straight to their buckets (and the rows on to the sub-aggregations),
@@ -792,47 +826,9 @@ class TermsCollector : public BucketCollector {
     }
     return Status::OK();
   }
-  std::vector<uint32_t> routed_rows_, routed_slots_;
-
- public:
-
- protected:
-  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
-    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
-      const size_t before = keys->size();
-      Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
-      if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
-      return s;
-    });
-  }
-  bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp && !agg_.missing; }
-  bool BooleanKeys() const override { return cursor_.type() == ColumnType::kBool && !agg_.missing; }
-  bool RefindableKeys() const override {
-    // Keywords, addresses and integers: what a term query matches exactly
-    // (not booleans, doubles, dates or unsigned 64-bit keys shown as
-    // doubles, nor the missing bucket).
-    const ColumnType type = cursor_.type();
-    return !agg_.missing && (HasDictionary(type) || type == ColumnType::kIp ||
-                             type == ColumnType::kUInt8 || type == ColumnType::kUInt16 ||
-                             type == ColumnType::kUInt32 || type == ColumnType::kInt64);
-  }
-  AggKey KeyOf(uint64_t key) const override {
-    if (key == kMissingKey) {
-      const QueryValue& m = *agg_.missing;
-      switch (m.kind) {
-        case QueryValue::Kind::kString: return m.text;
-        case QueryValue::Kind::kInteger: return m.integer;
-        case QueryValue::Kind::kDouble: return m.number;
-        case QueryValue::Kind::kBool: return int64_t{m.boolean};
-      }
-    }
-    if (AddressKeys()) return values_.AddressKey(key);
-    return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
-  }
-
- private:
   FieldCursor cursor_;
   ValueKeys values_;
+  std::vector<uint32_t> routed_rows_, routed_slots_;  // CollectSingleValued's rows for the sub-aggregations
   FieldCursor value_cursor_;          // the fused path's sum/avg field
   MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
   struct FusedSum {       // 16 bytes: a segment has fewer than 2^32 rows
