@@ -721,8 +721,10 @@ Query KeysQuery(const std::string& field, const AggResult& result, const std::ve
 }  // namespace
 
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
-  // Both passes of a breadth-first plan see the same segments.
+  // Both passes of a breadth-first plan see the same segments, and share the
+  // request's timeout.
   const auto version = store.Current();
+  const auto started = std::chrono::steady_clock::now();
   SearchRequest first = request;
   std::vector<size_t> planned;
   std::vector<std::vector<int>> first_index(request.aggs.size());
@@ -747,7 +749,11 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     second.size = 0;
     second.track_total_hits = 0;
     second.fetch_source = false;
-    second.timeout_ms = request.timeout_ms;
+    if (request.timeout_ms >= 0) {
+      const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::steady_clock::now() - started).count();
+      second.timeout_ms = std::max<int64_t>(0, request.timeout_ms - spent);
+    }
     second.now_ms = request.now_ms;
     second.cancelled = request.cancelled;
     second.aggs.push_back(agg);
