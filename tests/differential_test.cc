@@ -8,8 +8,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -27,6 +25,7 @@
 #include "query/kql_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 namespace {
@@ -285,13 +284,6 @@ class DifferentialTest : public ::testing::Test {
   sqlite3* db_ = nullptr;
 };
 
-std::string JsonString(const std::string& s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 // Runs a DSL body, returning the parsed response JSON.
 rapidjson::Document RunDsl(const Store& store, const std::string& body) {
   SearchRequest request;
@@ -328,7 +320,7 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
     Query parsed;
     SearchError kql_error;
     ASSERT_TRUE(ParseKql(c.kql, &parsed, &kql_error)) << kql_error.reason;
-    for (const std::string& query : {R"({"kql":{"query":)" + JsonString(c.kql) + "}}", c.dsl, QueryToDsl(parsed)}) {
+    for (const std::string& query : {R"({"kql":{"query":)" + JsonQuote(c.kql) + "}}", c.dsl, QueryToDsl(parsed)}) {
       std::string body = R"({"size":0,"track_total_hits":true,"query":)" + query;
       const bool with_aggs = i % 4 == 0;
       if (with_aggs) {

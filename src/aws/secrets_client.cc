@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -25,13 +25,6 @@ Status GetSecretString(const AwsConfig& config, const std::string& secret_id, st
   std::string region = RegionFromSecretArn(secret_id);
   if (region.empty()) region = config.region.empty() ? "us-east-1" : config.region;
 
-  rapidjson::StringBuffer body;
-  rapidjson::Writer<rapidjson::StringBuffer> w(body);
-  w.StartObject();
-  w.Key("SecretId");
-  w.String(secret_id.data(), static_cast<rapidjson::SizeType>(secret_id.size()));
-  w.EndObject();
-
   HttpRequest req;
   req.method = "POST";
   req.url = (config.secrets_endpoint.empty() ? fmt::format("https://secretsmanager.{}.amazonaws.com", region)
@@ -39,7 +32,7 @@ Status GetSecretString(const AwsConfig& config, const std::string& secret_id, st
   req.timeout_ms = config.timeout_ms;
   req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
   req.headers.emplace_back("X-Amz-Target", "secretsmanager.GetSecretValue");
-  req.body.assign(body.GetString(), body.GetSize());
+  req.body = R"({"SecretId":)" + JsonQuote(secret_id) + "}";
   HttpResponse response;
   Status s = CallAws(config, "Secrets Manager GetSecretValue " + secret_id, std::move(req),
                      SigV4Scope{region, "secretsmanager"}, SigV4Options{}, &response, error);

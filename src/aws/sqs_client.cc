@@ -2,22 +2,14 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "aws/sigv4.h"
 #include "aws/xml_document.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
 namespace {
-
-std::string JsonString(std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
-}
 
 std::string Form(std::string_view s) { return UriEncode(s, false); }
 
@@ -84,7 +76,7 @@ Status SqsClient::Receive(int max_messages, int wait_seconds, int visibility_sec
   std::string json = fmt::format(R"({{"QueueUrl":{},"MaxNumberOfMessages":{},"WaitTimeSeconds":{},)"
                                  R"("MessageSystemAttributeNames":["ApproximateReceiveCount"],)"
                                  R"("AttributeNames":["ApproximateReceiveCount"])",
-                                 JsonString(queue_url_), max_messages, wait_seconds);
+                                 JsonQuote(queue_url_), max_messages, wait_seconds);
   std::string form = fmt::format("&MaxNumberOfMessages={}&WaitTimeSeconds={}&AttributeName.1=ApproximateReceiveCount",
                                  max_messages, wait_seconds);
   if (visibility_seconds >= 0) {
@@ -142,13 +134,13 @@ Status SqsClient::Batch(const std::string& action, const std::vector<SqsBatchEnt
                         std::vector<SqsBatchFailure>* failed) {
   failed->clear();
   if (entries.empty()) return Status::OK();
-  std::string json = fmt::format(R"({{"QueueUrl":{},"Entries":[)", JsonString(queue_url_));
+  std::string json = fmt::format(R"({{"QueueUrl":{},"Entries":[)", JsonQuote(queue_url_));
   std::string form;
   const std::string prefix = action + "RequestEntry";
   for (size_t i = 0; i < entries.size(); ++i) {
     const SqsBatchEntry& e = entries[i];
     if (i) json += ',';
-    json += fmt::format(R"({{"Id":{},"ReceiptHandle":{})", JsonString(e.id), JsonString(e.receipt_handle));
+    json += fmt::format(R"({{"Id":{},"ReceiptHandle":{})", JsonQuote(e.id), JsonQuote(e.receipt_handle));
     form += fmt::format("&{}.{}.Id={}&{}.{}.ReceiptHandle={}", prefix, i + 1, Form(e.id), prefix, i + 1,
                         Form(e.receipt_handle));
     if (with_visibility) {

@@ -18,18 +18,12 @@
 #include "flowlog/flow_log_reader.h"
 #include "ingest/document_id.h"
 #include "query/field_catalog.h"
+#include "util/json_util.h"
 #include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
-
-std::string JsonQuote(std::string_view s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return std::string(buf.GetString(), buf.GetSize());
-}
 
 // One document of a batch: its id and the byte range of its two lines.
 struct BulkItem {

@@ -656,25 +656,24 @@ bool SplitBreadthFirst(const AggRequest& agg, AggRequest* first, std::vector<int
       agg.missing || agg.min_doc_count == 0 || agg.size > kMaxBuckets) {
     return false;
   }
+  // A bucket sub-aggregation the order does not name waits for the second pass.
+  auto deferred = [&](const AggRequest& sub) {
+    if (!IsBucketAggregation(sub.type)) return false;
+    for (const AggRequest::Order& o : agg.order) {
+      if (std::string_view(o.by).substr(0, o.by.find_first_of(">.")) == sub.name) return false;
+    }
+    return true;
+  };
+  if (std::none_of(agg.subs.begin(), agg.subs.end(), deferred)) return false;
   *first = agg;
   first->subs.clear();
   first_index->assign(agg.subs.size(), -1);
-  bool deferred = false;
   for (size_t i = 0; i < agg.subs.size(); ++i) {
-    const AggRequest& sub = agg.subs[i];
-    bool ordered_by = false;
-    for (const AggRequest::Order& o : agg.order) {
-      const std::string_view head = std::string_view(o.by).substr(0, o.by.find_first_of(">."));
-      ordered_by = ordered_by || head == sub.name;
-    }
-    if (IsBucketAggregation(sub.type) && !ordered_by) {
-      deferred = true;
-      continue;
-    }
+    if (deferred(agg.subs[i])) continue;
     (*first_index)[i] = static_cast<int>(first->subs.size());
-    first->subs.push_back(sub);
+    first->subs.push_back(agg.subs[i]);
   }
-  return deferred;
+  return true;
 }
 
 // Puts the second pass's results (`second`: the aggregation with only the
@@ -725,15 +724,21 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   // request's timeout.
   const auto version = store.Current();
   const auto started = std::chrono::steady_clock::now();
-  SearchRequest first = request;
   std::vector<size_t> planned;
   std::vector<std::vector<int>> first_index(request.aggs.size());
+  std::vector<AggRequest> first_aggs;  // the request's aggregations, planned ones split (once any is)
   if (request.terminate_after == 0) {
     for (size_t a = 0; a < request.aggs.size(); ++a) {
-      if (SplitBreadthFirst(request.aggs[a], &first.aggs[a], &first_index[a])) planned.push_back(a);
+      AggRequest split;
+      if (!SplitBreadthFirst(request.aggs[a], &split, &first_index[a])) continue;
+      if (first_aggs.empty()) first_aggs = request.aggs;
+      first_aggs[a] = std::move(split);
+      planned.push_back(a);
     }
   }
   if (planned.empty()) return SearchVersion(store, version, request, response);
+  SearchRequest first = request;
+  first.aggs = std::move(first_aggs);
   Status s = SearchVersion(store, version, first, response);
   if (!s.ok()) return s;
   for (size_t a : planned) {
