@@ -3,17 +3,17 @@
 // fails only with a reason; the second never fails at all.
 #include <string_view>
 
-#include "query/query_string_parser.h"
-#include "query/simple_query_string_parser.h"
+#include "query/lang/query_string_parser.h"
+#include "query/lang/simple_query_string_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   flowdex::Query query;
-  flowdex::SearchError error;
+  flowdex::ParseError error;
   flowdex::QueryStringOptions options;
   options.default_and = size > 0 && (data[0] & 1);
   if (!flowdex::ParseQueryString(text, options, &query, &error) &&
-      (error.reason.empty() || error.type.empty())) {
+      error.reason.empty()) {
     __builtin_trap();
   }
   flowdex::SimpleQueryStringOptions simple;

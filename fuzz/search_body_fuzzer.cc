@@ -9,8 +9,9 @@
 #include <memory>
 #include <string_view>
 
+#include "api/es_exception.h"
 #include "fuzz_store.h"
-#include "query/dsl_parser.h"
+#include "query/dsl/dsl_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
 
@@ -22,10 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   flowdex::Store* g_store = g_fuzz_store.Get();
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   flowdex::SearchRequest request;
-  flowdex::SearchError error;
+  flowdex::ParseError error;
   if (!flowdex::ParseSearchBody(body, &request, &error)) {
-    if (error.type.empty() || error.reason.empty()) __builtin_trap();
-    const std::string json = flowdex::SearchErrorJson(error);
+    if (error.reason.empty()) __builtin_trap();
+    const std::string json = flowdex::EsExceptionJson(flowdex::FromParseError(error));
     if (json.empty() || json.front() != '{') __builtin_trap();
     return 0;
   }
@@ -33,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   flowdex::SearchResponse response;
   const flowdex::Status s = flowdex::Search(*g_store, request, &response);
   const std::string json = s.ok() ? flowdex::SearchResponseJson(request, response, 0)
-                                  : flowdex::SearchErrorJson(flowdex::SearchErrorFromStatus(s, "*"));
+                                  : flowdex::EsExceptionJson(flowdex::SearchFailure(s, "*"));
   if (json.empty() || json.front() != '{' || json.back() != '}') __builtin_trap();
   return 0;
 }

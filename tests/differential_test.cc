@@ -20,9 +20,9 @@
 #include "flowlog/flow_log_reader.h"
 #include "gen/flow_generator.h"
 #include "ingest/flow_ingester.h"
-#include "query/dsl_parser.h"
-#include "query/dsl_writer.h"
-#include "query/kql_parser.h"
+#include "query/dsl/dsl_parser.h"
+#include "query/dsl/dsl_writer.h"
+#include "query/lang/kql_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
 #include "util/json_util.h"
@@ -287,10 +287,10 @@ class DifferentialTest : public ::testing::Test {
 // Runs a DSL body, returning the parsed response JSON.
 rapidjson::Document RunDsl(const Store& store, const std::string& body) {
   SearchRequest request;
-  SearchError error;
+  ParseError error;
   rapidjson::Document doc;
   if (!ParseSearchBody(body, &request, &error)) {
-    ADD_FAILURE() << error.type << ": " << error.reason << "\n" << body;
+    ADD_FAILURE() << error.reason << "\n" << body;
     return doc;
   }
   SearchResponse response;
@@ -318,7 +318,7 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
     // KQL through the `kql` query, DSL as itself, and KQL written back as
     // plain DSL (what `flowdex search --url` sends): all must count what SQL counts.
     Query parsed;
-    SearchError kql_error;
+    ParseError kql_error;
     ASSERT_TRUE(ParseKql(c.kql, &parsed, &kql_error)) << kql_error.reason;
     for (const std::string& query : {R"({"kql":{"query":)" + JsonQuote(c.kql) + "}}", c.dsl, QueryToDsl(parsed)}) {
       std::string body = R"({"size":0,"track_total_hits":true,"query":)" + query;

@@ -29,11 +29,11 @@
 
 #include <rapidjson/document.h>
 
+#include "api/es_exception.h"
 #include "ingest/document_writer.h"
-#include "query/dsl_parser.h"
-#include "query/kql_parser.h"
-#include "query/response_writer.h"
-#include "query/query_string_parser.h"
+#include "query/dsl/dsl_parser.h"
+#include "query/lang/kql_parser.h"
+#include "query/lang/query_string_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
 
@@ -128,19 +128,21 @@ TEST_P(QueryFileTest, Cases) {
     SCOPED_TRACE(where);
 
     SearchRequest request;
-    SearchError error;
+    ParseError parse_error;
+    EsException error;
     bool parsed;
     if (words[0] == "kql") {
-      parsed = ParseKql(Trim(body.substr(0, body.size() - 1)), &request.query, &error);
+      parsed = ParseKql(Trim(body.substr(0, body.size() - 1)), &request.query, &parse_error);
       request.size = 10000;
       request.track_total_hits = -1;
     } else if (words[0] == "q") {
-      parsed = ParseQueryString(Trim(body.substr(0, body.size() - 1)), {}, &request.query, &error);
+      parsed = ParseQueryString(Trim(body.substr(0, body.size() - 1)), {}, &request.query, &parse_error);
       request.size = 10000;
       request.track_total_hits = -1;
     } else {
-      parsed = ParseSearchBody(body, &request, &error);
+      parsed = ParseSearchBody(body, &request, &parse_error);
     }
+    if (!parsed) error = FromParseError(parse_error);
     request.indices.clear();
     std::stringstream names(words[1]);
     for (std::string n; std::getline(names, n, ',');) request.indices.push_back(n);
@@ -149,10 +151,9 @@ TEST_P(QueryFileTest, Cases) {
       Status s = Search(*store, request, &response);
       if (!s.ok()) {
         parsed = false;
-        error = SearchErrorFromStatus(s, words[1]);
+        error = SearchFailure(s, words[1]);
         // Compared by the root cause, which says what went wrong.
-        error.type = error.cause_type;
-        error.reason = error.cause_reason;
+        if (error.cause) error = EsException(*error.cause);
       }
     }
     if (expect[0] == "error") {

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "api/es_error.h"
+#include "api/es_exception.h"
 #include "aws/aws_client.h"
 #include "aws/sigv4.h"
 
@@ -41,7 +41,7 @@ RestResponse BackendProxy::Forward(const RestRequest& request) const {
   HttpResponse resp;
   Status s = ThreadHttpClient().Send(req, &resp);
   if (!s.ok()) {
-    EsError e;
+    EsException e;
     e.status = 502;
     e.type = "backend_unavailable_exception";
     e.reason = fmt::format("the backend {} could not be reached: {}", options_.url, s.message());

@@ -22,7 +22,7 @@
 #include "api/es_api.h"
 
 #include "api/api_util.h"
-#include "api/es_error.h"
+#include "api/es_exception.h"
 #include "ingest/document_writer.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
@@ -126,13 +126,7 @@ class BulkRun {
       if (!std::binary_search(version->indices.begin(), version->indices.end(), index)) continue;
       SearchRequest r;
       r.indices = {index};
-      r.query.kind = Query::Kind::kIds;
-      for (const std::string& id : ids) {
-        QueryValue v;
-        v.kind = QueryValue::Kind::kString;
-        v.text = id;
-        r.query.values.push_back(std::move(v));
-      }
+      r.query = IdsQuery{std::vector<std::string>(ids.begin(), ids.end())};
       r.size = ids.size() * 4 + 16;  // an id may be stored more than once (old writes)
       r.track_total_hits = -1;
       // Sources only where an update of this bulk may merge into one.
@@ -327,7 +321,7 @@ class BulkRun {
 RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) {
   const auto t0 = std::chrono::steady_clock::now();
   auto bad_request = [](std::string reason) {
-    EsError e;
+    EsException e;
     e.type = "illegal_argument_exception";
     e.reason = std::move(reason);
     return ErrorResponse(e);
@@ -386,13 +380,13 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
       item.source.assign(document);
     }
     if (item.index.empty()) {
-      EsError e;
+      EsException e;
       e.type = "action_request_validation_exception";
       e.reason = "Validation Failed: 1: index is missing;";
       return ErrorResponse(e);
     }
     if (item.op == "delete" && item.id.empty()) {
-      EsError e;
+      EsException e;
       e.type = "action_request_validation_exception";
       e.reason = "Validation Failed: 1: id is missing;";
       return ErrorResponse(e);
@@ -400,7 +394,7 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     items.push_back(std::move(item));
   }
   if (items.empty()) {
-    EsError e;
+    EsException e;
     e.type = "action_request_validation_exception";
     e.reason = "Validation Failed: 1: no requests added;";
     return ErrorResponse(e);
@@ -424,7 +418,7 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     }
     Status s = ValidateIndexName(item.index);
     if (!s.ok()) {
-      Fail(&item, 400, "invalid_index_name_exception", fmt::format("Invalid index name [{}], {}", item.index, s.message()));
+      Fail(&item, 400, "invalid_index_name_exception", std::string(s.message()));
       continue;
     }
     const uint64_t bytes = item.source.size();
@@ -538,15 +532,11 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     if (!ResolveIndices(req, *store_->Current(), index, &resolved, &error)) return error;
     SearchRequest r;
     r.indices = resolved;
-    r.query.kind = Query::Kind::kIds;
-    QueryValue v;
-    v.kind = QueryValue::Kind::kString;
-    v.text = id;
-    r.query.values.push_back(v);
+    r.query = IdsQuery{{id}};
     r.size = 1;
     SearchResponse response;
     Status s = flowdex::Search(*store_, r, &response);
-    if (!s.ok()) return ErrorResponse(SearchErrorFromStatus(s, index));
+    if (!s.ok()) return ErrorResponse(SearchFailure(s, index));
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
@@ -580,7 +570,7 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
   else if (op == "_doc" && m == "DELETE") action = "delete";
   else if (op == "_doc" && (m == "PUT" || m == "POST")) action = req.Param("op_type") == "create" ? "create" : "index";
   if (action.empty() || (id.empty() && action != "index")) {
-    EsError e;
+    EsException e;
     e.status = 405;
     e.type = "illegal_argument_exception";
     e.reason = fmt::format("Incorrect HTTP method for uri [{}] and method [{}]", req.path, m);
@@ -610,7 +600,7 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
   const rapidjson::Value& item = d["items"][0].MemberBegin()->value;
   const int status = item["status"].GetInt();
   if (item.HasMember("error")) {
-    EsError e;
+    EsException e;
     e.status = status;
     e.type = item["error"]["type"].GetString();
     e.reason = item["error"]["reason"].GetString();

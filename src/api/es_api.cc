@@ -11,9 +11,9 @@
 #include <rapidjson/writer.h>
 
 #include "api/api_util.h"
-#include "api/es_error.h"
+#include "api/es_exception.h"
 #include "api/json_output.h"
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "store/index_resolver.h"
 #include "store/mapping.h"
 #include "util/glob.h"
@@ -461,7 +461,7 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
     rapidjson::Document d;
     d.Parse(req.body.data(), req.body.size());
     if (!req.body.empty() && (d.HasParseError() || !d.IsObject())) {
-      EsError e;
+      EsException e;
       e.type = "parse_exception";
       e.reason = "request body is required and must be a JSON object";
       return ErrorResponse(e);
@@ -471,12 +471,12 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
     rapidjson::Writer<rapidjson::StringBuffer> cw(compact);
     d.Accept(cw);
     Status s = store_->PutApiObject(key, std::string(compact.GetString(), compact.GetSize()));
-    if (!s.ok()) return ErrorResponse(ErrorFromStatus(s));
+    if (!s.ok()) return ErrorResponse(FromStatus(s));
     return Json(200, "{\"acknowledged\":true}");
   }
   if (req.method == "DELETE") {
     if (store_->PutApiObject(key, "").IsNotFound()) {
-      EsError e;
+      EsException e;
       e.status = 404;
       e.type = "resource_not_found_exception";
       e.reason = fmt::format("[{}] not found", parts.back());
@@ -493,7 +493,7 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
   if (named) {
     if (!stored.count(key)) {
       if (parts[0] == "_index_template" || parts[0] == "_component_template") {
-        EsError e;
+        EsException e;
         e.status = 404;
         e.type = "resource_not_found_exception";
         e.reason = fmt::format("{} [{}] not found", parts[0] == "_index_template" ? "index template matching"

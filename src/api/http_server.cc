@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "api/es_error.h"
+#include "api/es_exception.h"
 #include "api/ui_assets.h"
 
 namespace flowdex {
@@ -105,7 +105,7 @@ bool SecretEquals(std::string_view a, std::string_view b) {
 }
 
 RestResponse Unauthorized(const std::string& path, bool had_credentials, const std::string& user) {
-  EsError e;
+  EsException e;
   e.status = 401;
   e.type = "security_exception";
   e.reason = had_credentials ? "unable to authenticate user [" + user + "] for REST request [" + path + "]"
@@ -197,7 +197,7 @@ class HttpServer::Impl {
                                 : httplib::Server::HandlerResponse::Unhandled;
     });
     s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-      EsError e;
+      EsException e;
       e.status = 500;
       e.type = "exception";
       e.reason = "internal error";
@@ -225,7 +225,7 @@ class HttpServer::Impl {
         return;
       }
       if (!read) {
-        EsError e;
+        EsException e;
         e.type = "parse_exception";
         e.reason = "the request body could not be read (truncated, or a damaged gzip stream)";
         Send(ErrorResponse(e), &res);
@@ -277,7 +277,7 @@ class HttpServer::Impl {
   // inflate without a bound). Returns true when it answered.
   bool PreRoute(const httplib::Request& req, httplib::Response& res) {
     if (t_shedding) {
-      EsError e;
+      EsException e;
       e.status = 429;
       e.type = "es_rejected_execution_exception";
       e.reason = "rejected execution: the server has no free connection slot";

@@ -13,9 +13,9 @@
 #include "api/es_api.h"
 
 #include "api/api_util.h"
-#include "api/es_error.h"
-#include "ingest/flow_columns.h"
-#include "query/field_catalog.h"
+#include "api/es_exception.h"
+#include "schema/flow_schema.h"
+#include "schema/flow_schema.h"
 #include "query/hit_fetcher.h"
 #include "store/index_resolver.h"
 #include "store/mapping.h"
@@ -33,8 +33,8 @@ using api::Str;
 
 RestResponse Acknowledged() { return Json(200, "{\"acknowledged\":true}"); }
 
-EsError BadRequest(std::string type, std::string reason) {
-  EsError e;
+EsException BadRequest(std::string type, std::string reason) {
+  EsException e;
   e.type = std::move(type);
   e.reason = std::move(reason);
   return e;
@@ -61,9 +61,11 @@ static IndexMapping EffectiveMapping(const Store& store, const StoreVersion& ver
   const std::string json = store.Mapping(index);
   if (!json.empty()) IndexMapping::FromJson(json, &mapping, &error);
   if (IsFlowIndex(store, version, index)) {
-    for (const auto& [name, type] : FlowIndexFields()) {
+    for (const FlowSchemaField& field : FlowSchemaFields()) {
+      const std::string name(field.name);
+      if (mapping.Find(name)) continue;
       FieldMapping f;
-      if (!FieldTypeFromName(type, &f.type) || mapping.Find(name)) continue;
+      f.type = field.type;
       mapping.Add(name, f, &error);
     }
   }
@@ -102,7 +104,7 @@ RestResponse EsApi::CreateIndex(const RestRequest& req, const std::string& index
   if (mapping_json.empty()) mapping_json = TemplateMapping(index);
   Status s = store_->CreateIndex(index, mapping_json);
   if (!s.ok()) {
-    EsError e = ErrorFromStatus(s);
+    EsException e = FromStatus(s);
     e.extra = {{"index_uuid", "_na_"}, {"index", index}};
     return ErrorResponse(e);
   }
@@ -110,7 +112,7 @@ RestResponse EsApi::CreateIndex(const RestRequest& req, const std::string& index
     std::vector<AliasAction> actions;
     for (const std::string& a : aliases) actions.push_back(AliasAction{true, a, index});
     s = store_->UpdateAliases(actions);
-    if (!s.ok()) return ErrorResponse(ErrorFromStatus(s));
+    if (!s.ok()) return ErrorResponse(FromStatus(s));
   }
   rapidjson::StringBuffer buf;
   Writer w(buf);
@@ -147,7 +149,7 @@ RestResponse EsApi::DeleteIndex(const RestRequest& req, const std::string& indic
   }
   for (const std::string& name : names) {
     Status s = store_->DeleteIndex(name);
-    if (!s.ok() && !s.IsNotFound()) return ErrorResponse(ErrorFromStatus(s));
+    if (!s.ok() && !s.IsNotFound()) return ErrorResponse(FromStatus(s));
   }
   return Acknowledged();
 }
@@ -240,7 +242,7 @@ RestResponse EsApi::PutMapping(const RestRequest& req, const std::string& indice
     batch.mappings[index] = mapping.ToJson();
   }
   const Status s = store_->Commit(batch);
-  if (!s.ok()) return ErrorResponse(ErrorFromStatus(s));
+  if (!s.ok()) return ErrorResponse(FromStatus(s));
   return Acknowledged();
 }
 
@@ -507,7 +509,7 @@ RestResponse EsApi::UpdateAliases(const RestRequest& req) {
     }
   }
   Status s = store_->UpdateAliases(actions);
-  if (!s.ok()) return ErrorResponse(ErrorFromStatus(s));
+  if (!s.ok()) return ErrorResponse(FromStatus(s));
   return Acknowledged();
 }
 

@@ -10,9 +10,9 @@
 #include "api/es_api.h"
 
 #include "api/api_util.h"
-#include "api/es_error.h"
-#include "query/dsl_parser.h"
-#include "query/query_string_parser.h"
+#include "api/es_exception.h"
+#include "query/dsl/dsl_parser.h"
+#include "query/lang/query_string_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
 #include "store/index_resolver.h"
@@ -24,14 +24,14 @@ namespace {
 
 using api::Split;
 
-SearchError BadParam(std::string reason) {
-  SearchError e;
-  e.type = "illegal_argument_exception";
+ParseError BadParam(std::string reason) {
+  ParseError e;
+  e.kind = ParseError::Kind::kIllegalArgument;
   e.reason = std::move(reason);
   return e;
 }
 
-bool ParseUintParam(const RestRequest& req, const std::string& name, uint64_t* out, SearchError* error) {
+bool ParseUintParam(const RestRequest& req, const std::string& name, uint64_t* out, ParseError* error) {
   const std::string v = req.Param(name);
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -45,7 +45,7 @@ bool ParseUintParam(const RestRequest& req, const std::string& name, uint64_t* o
 
 // Applies the URL parameters of _search (and _count) on top of the body's
 // request, as Elasticsearch's RestSearchAction does: they win over the body.
-bool ApplySearchParams(const RestRequest& req, SearchRequest* r, SearchError* error) {
+bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* error) {
   if (req.HasParam("q")) {
     QueryStringOptions o;
     if (req.HasParam("df")) o.default_field = req.Param("df");
@@ -147,10 +147,10 @@ RestResponse EsApi::Search(const RestRequest& request, const std::string& indice
 bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, const std::string& body,
                           SearchRequest* sr, SearchResponse* response, RestResponse* error) {
   ++metrics_->searches;
-  SearchError parse_error;
+  ParseError parse_error;
   if (!ParseSearchBody(body, sr, &parse_error) || !ApplySearchParams(req, sr, &parse_error)) {
     ++metrics_->search_errors;
-    *error = ErrorResponse(parse_error);
+    *error = ErrorResponse(FromParseError(parse_error));
     return false;
   }
   if (!ResolveIndices(req, *store_->Current(), indices, &sr->indices, error)) {
@@ -162,19 +162,18 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
   // Searches beyond the limit are refused rather than queued without bound.
   if (searches_.fetch_add(1) >= options_.max_concurrent_searches) {
     searches_.fetch_sub(1);
-    EsError e;
-    e.status = 429;
-    e.type = "es_rejected_execution_exception";
-    e.reason = fmt::format("rejected execution of search: {} searches are running (the limit is {})",
-                           options_.max_concurrent_searches, options_.max_concurrent_searches);
-    *error = ErrorResponse(e);
+    *error = ErrorResponse(MakeEsException(
+        "es_rejected_execution_exception",
+        fmt::format("rejected execution of search: {} searches are running (the limit is {})",
+                    options_.max_concurrent_searches, options_.max_concurrent_searches),
+        429));
     return false;
   }
   const Status s = flowdex::Search(*store_, *sr, response);
   searches_.fetch_sub(1);
   if (!s.ok()) {
     ++metrics_->search_errors;
-    *error = ErrorResponse(SearchErrorFromStatus(s, indices));
+    *error = ErrorResponse(SearchFailure(s, indices));
     return false;
   }
   return true;
@@ -202,10 +201,7 @@ RestResponse EsApi::Count(const RestRequest& req, const std::string& indices) {
       for (auto& m : d.GetObject()) {
         const std::string_view key(m.name.GetString(), m.name.GetStringLength());
         if (key != "query") {
-          SearchError e;
-          e.type = "parsing_exception";
-          e.reason = fmt::format("request does not support [{}]", key);
-          return ErrorResponse(e);
+          return ErrorResponse(MakeEsException("parsing_exception", fmt::format("request does not support [{}]", key)));
         }
       }
     }
@@ -239,16 +235,13 @@ RestResponse EsApi::MultiSearch(const RestRequest& req, const std::string& path_
     rapidjson::Document header;
     header.Parse(lines[i].second.data(), lines[i].second.size());
     if (header.HasParseError() || !header.IsObject()) {
-      EsError e;
-      e.type = "illegal_argument_exception";
-      e.reason = fmt::format("Malformed action/metadata line [{}], expected START_OBJECT", lines[i].first);
-      return ErrorResponse(e);
+      return ErrorResponse(MakeEsException(
+          "illegal_argument_exception",
+          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT", lines[i].first)));
     }
     if (i + 1 >= lines.size()) {
-      EsError e;
-      e.type = "illegal_argument_exception";
-      e.reason = "The msearch request must be terminated by a newline [\\n]";
-      return ErrorResponse(e);
+      return ErrorResponse(
+          MakeEsException("illegal_argument_exception", "The msearch request must be terminated by a newline [\\n]"));
     }
     for (auto& m : header.GetObject()) {
       const std::string key(m.name.GetString(), m.name.GetStringLength());

@@ -105,7 +105,6 @@ void ApplyCommon(CURL* c, const HttpRequest& request, curl_slist* headers) {
 
 Status CurlError(CURLcode code, const char* errbuf, const std::string& url) {
   std::string detail = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(code);
-  // Timeouts are told apart (IsTimeout) by this prefix.
   const bool tls = code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
                    code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CRL_BADFILE || code == CURLE_SSL_ISSUER_ERROR ||
                    code == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
@@ -115,7 +114,11 @@ Status CurlError(CURLcode code, const char* errbuf, const std::string& url) {
                                                          : "connection failed";
   UrlParts parts;
   std::string where = ParseUrl(url, &parts).ok() ? parts.scheme + "://" + parts.HostHeader() : url;
-  return Status::IoError(fmt::format("{}: {} ({})", kind, detail, where));
+  const std::string message = fmt::format("{}: {} ({})", kind, detail, where);
+  if (code == CURLE_OPERATION_TIMEDOUT) return Status::TimedOut(message);
+  if (code == CURLE_ABORTED_BY_CALLBACK) return Status::Cancelled(message);
+  if (tls) return Status::Unauthenticated(message);
+  return Status::IoError(message);
 }
 
 struct SendState {
@@ -162,11 +165,7 @@ std::string ElasticsearchAuthorization(const std::string& basic_auth, const std:
   return "Basic " + encoded;
 }
 
-bool IsTimeout(const Status& s) { return s.IsIoError() && s.message().rfind("timeout", 0) == 0; }
-
-bool IsTransient(const Status& s) {
-  return s.IsIoError() && s.message().rfind("TLS verification failed", 0) != 0 && s.message().rfind("cancelled", 0) != 0;
-}
+bool IsTransient(const Status& s) { return s.IsIoError() || s.IsTimedOut(); }
 
 HttpClient::HttpClient() {
   GlobalInit();

@@ -50,10 +50,9 @@ struct HttpResponse {
 // else "".
 std::string ElasticsearchAuthorization(const std::string& basic_auth, const std::string& api_key);
 
-// Classes of Send/Open failures (requests that got no response): a timeout;
-// and whether trying again may help (not for a certificate that cannot be
-// verified, nor for a cancelled transfer).
-bool IsTimeout(const Status& s);
+// Whether trying a failed Send/Open again may help: connection failures
+// (IoError) and timeouts (TimedOut) yes; a certificate that cannot be
+// verified (Unauthenticated) or a cancelled transfer (Cancelled) no.
 bool IsTransient(const Status& s);
 
 class HttpClient {

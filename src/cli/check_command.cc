@@ -2,7 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/human.h"
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "store/store.h"
 #include "store/store_check.h"
 

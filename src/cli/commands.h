@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "schema/flow_index.h"
+
 namespace flowdex {
 
 struct ParseCommandOptions {
@@ -46,7 +48,7 @@ struct AwsCommandOptions {
 // OpenSearch cluster through _bulk.
 struct SinkCommandOptions {
   std::string sink = "embedded";    // embedded | http(s)://host:9200 (env FLOWDEX_SINK)
-  std::string index = "logs-aws.vpcflow-default";
+  std::string index = std::string(kFlowIndex);
   std::string basic_auth;           // user:password (env FLOWDEX_SINK_BASIC_AUTH)
   std::string api_key;              // encoded API key (env FLOWDEX_SINK_API_KEY)
   std::string secret;               // Secrets Manager secret holding either of them (env FLOWDEX_SINK_SECRET)

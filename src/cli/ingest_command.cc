@@ -15,7 +15,7 @@
 #include "pipeline/object_processor.h"
 #include "pipeline/s3_backfill.h"
 #include "ingest/document_ingester.h"
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
 #include "store/store.h"

@@ -6,8 +6,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "query/dsl_parser.h"
-#include "query/filter_cache.h"
+#include "query/dsl/dsl_parser.h"
+#include "api/es_exception.h"
+#include "query/searcher.h"
 #include "query/response_writer.h"
 #include "store/store.h"
 #include "util/file_util.h"
@@ -24,9 +25,9 @@ int RunQueryCommand(const QueryCommandOptions& options) {
     }
   }
   SearchRequest request;
-  SearchError error;
+  ParseError error;
   if (!ParseSearchBody(body, &request, &error)) {
-    fmt::print("{}\n", SearchErrorJson(error));
+    fmt::print("{}\n", EsExceptionJson(FromParseError(error)));
     return 1;
   }
   request.indices.clear();
@@ -40,7 +41,7 @@ int RunQueryCommand(const QueryCommandOptions& options) {
   StoreOptions store_options;
   if (options.no_cache) {
     store_options.block_cache_bytes = 0;
-    FilterCache::Shared()->set_enabled(false);
+    store_options.filter_cache_bytes = 0;
   }
   Status s = Store::Open(options.data_dir, store_options, &store);
   if (!s.ok()) {
@@ -68,7 +69,7 @@ int RunQueryCommand(const QueryCommandOptions& options) {
   if (!s.ok()) {
     std::string names;
     for (const std::string& i : request.indices) names += (names.empty() ? "" : ",") + i;
-    fmt::print("{}\n", SearchErrorJson(SearchErrorFromStatus(s, names)));
+    fmt::print("{}\n", EsExceptionJson(SearchFailure(s, names)));
     return 1;
   }
   fmt::print("{}\n", SearchResponseJson(request, response, took));

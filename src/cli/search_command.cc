@@ -12,9 +12,9 @@
 #include "api/es_api.h"
 #include "cli/commands.h"
 #include "cli/human.h"
-#include "query/dsl_parser.h"
-#include "query/dsl_writer.h"
-#include "query/kql_parser.h"
+#include "query/dsl/dsl_parser.h"
+#include "query/dsl/dsl_writer.h"
+#include "query/lang/kql_parser.h"
 #include "query/response_writer.h"
 
 namespace flowdex {
@@ -29,7 +29,7 @@ void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjs
 bool BuildBody(const SearchCommandOptions& o, std::string* body) {
   Query query;
   if (!o.kql.empty()) {
-    SearchError error;
+    ParseError error;
     if (!ParseKql(o.kql, &query, &error)) {
       fmt::print(stderr, "flowdex search: {}\n", error.reason);
       return false;
@@ -140,7 +140,7 @@ bool Send(const SearchCommandOptions& o, const std::string& body, int* status, s
     Status s = Store::Open(o.data_dir, &store);
     if (!s.ok()) {
       fmt::print(stderr, "flowdex search: {}{}\n", s.message(),
-                 s.message().find("LOCK") != std::string_view::npos
+                 s.code() == Status::Code::kConflict
                      ? " (is flowdex serve running on it? then add --url http://127.0.0.1:9200)"
                      : "");
       return false;

@@ -6,7 +6,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "flowlog/community_id.h"
+#include "flowlog/ecs_fields.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -16,69 +20,33 @@ namespace {
 using F = FlowField;
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// What goes under aws.vpcflow, in key order (as Elastic's documents list it).
+// What goes under aws.vpcflow, in key order (as Elastic's documents list
+// it): every field of the table with a vpcflow_key, plus tcp_flags_array.
 enum class Kind : uint8_t { kText, kLong, kSublocation, kTcpFlagsArray };
 struct VpcflowKey {
   std::string_view key;
   FlowField field;
   Kind kind;
 };
-constexpr VpcflowKey kVpcflowKeys[] = {
-    {"account_id", F::kAccountId, Kind::kText},
-    {"action", F::kAction, Kind::kText},
-    {"asg_tag", F::kAsgTag, Kind::kText},
-    {"asg_tag_2", F::kAsgTag2, Kind::kText},
-    {"ecs_container_id", F::kEcsContainerId, Kind::kText},
-    {"ecs_second_container_id", F::kEcsSecondContainerId, Kind::kText},
-    {"ecs_task_arn", F::kEcsTaskArn, Kind::kText},
-    {"ecs_task_definition_arn", F::kEcsTaskDefinitionArn, Kind::kText},
-    {"ecs_task_id", F::kEcsTaskId, Kind::kText},
-    {"encryption_status", F::kEncryptionStatus, Kind::kText},
-    {"instance_id", F::kInstanceId, Kind::kText},
-    {"instance_tag", F::kInstanceTag, Kind::kText},
-    {"instance_tag_2", F::kInstanceTag2, Kind::kText},
-    {"interface_id", F::kInterfaceId, Kind::kText},
-    {"interface_tag", F::kInterfaceTag, Kind::kText},
-    {"interface_tag_2", F::kInterfaceTag2, Kind::kText},
-    {"interface_type", F::kInterfaceType, Kind::kText},
-    {"log_status", F::kLogStatus, Kind::kText},
-    {"next_hop_az_id", F::kNextHopAzId, Kind::kText},
-    {"next_hop_interface_id", F::kNextHopInterfaceId, Kind::kText},
-    {"next_hop_interface_type", F::kNextHopInterfaceType, Kind::kText},
-    {"next_hop_subnet_id", F::kNextHopSubnetId, Kind::kText},
-    {"next_hop_vpc_id", F::kNextHopVpcId, Kind::kText},
-    {"packets_lost_blackhole", F::kPacketsLostBlackhole, Kind::kLong},
-    {"packets_lost_mtu_exceeded", F::kPacketsLostMtuExceeded, Kind::kLong},
-    {"packets_lost_no_route", F::kPacketsLostNoRoute, Kind::kLong},
-    {"packets_lost_ttl_expired", F::kPacketsLostTtlExpired, Kind::kLong},
-    {"pkt_dst_service", F::kPktDstAwsService, Kind::kText},
-    {"pkt_dstaddr", F::kPktDstAddr, Kind::kText},
-    {"pkt_src_service", F::kPktSrcAwsService, Kind::kText},
-    {"pkt_srcaddr", F::kPktSrcAddr, Kind::kText},
-    {"resource_id", F::kResourceId, Kind::kText},
-    {"resource_type", F::kResourceType, Kind::kText},
-    {"sublocation", F::kSublocationType, Kind::kSublocation},
-    {"subnet_id", F::kSubnetId, Kind::kText},
-    {"tcp_flags", F::kTcpFlags, Kind::kText},
-    {"tcp_flags_array", F::kTcpFlags, Kind::kTcpFlagsArray},
-    {"tgw_attachment_id", F::kTgwAttachmentId, Kind::kText},
-    {"tgw_dst_az_id", F::kTgwDstAzId, Kind::kText},
-    {"tgw_dst_eni", F::kTgwDstEni, Kind::kText},
-    {"tgw_dst_subnet_id", F::kTgwDstSubnetId, Kind::kText},
-    {"tgw_dst_vpc_account_id", F::kTgwDstVpcAccountId, Kind::kText},
-    {"tgw_dst_vpc_id", F::kTgwDstVpcId, Kind::kText},
-    {"tgw_id", F::kTgwId, Kind::kText},
-    {"tgw_pair_attachment_id", F::kTgwPairAttachmentId, Kind::kText},
-    {"tgw_src_az_id", F::kTgwSrcAzId, Kind::kText},
-    {"tgw_src_eni", F::kTgwSrcEni, Kind::kText},
-    {"tgw_src_subnet_id", F::kTgwSrcSubnetId, Kind::kText},
-    {"tgw_src_vpc_account_id", F::kTgwSrcVpcAccountId, Kind::kText},
-    {"tgw_src_vpc_id", F::kTgwSrcVpcId, Kind::kText},
-    {"traffic_path", F::kTrafficPath, Kind::kText},
-    {"type", F::kType, Kind::kText},
-    {"version", F::kVersion, Kind::kText},
-    {"vpc_id", F::kVpcId, Kind::kText},
-};
+const std::vector<VpcflowKey>& VpcflowKeys() {
+  static const std::vector<VpcflowKey> keys = [] {
+    std::vector<VpcflowKey> v;
+    for (int i = 0; i < kFlowFieldCount; ++i) {
+      const FlowFieldInfo& info = GetFlowFieldInfo(static_cast<FlowField>(i));
+      if (info.vpcflow_key.empty()) continue;
+      if (info.vpcflow_key.starts_with("sublocation.")) {
+        // One object for both sublocation fields.
+        if (info.field == F::kSublocationType) v.push_back({"sublocation", info.field, Kind::kSublocation});
+        continue;
+      }
+      v.push_back({info.vpcflow_key, info.field, info.ecs_type == EcsType::kLong ? Kind::kLong : Kind::kText});
+    }
+    v.push_back({"tcp_flags_array", F::kTcpFlags, Kind::kTcpFlagsArray});
+    std::sort(v.begin(), v.end(), [](const VpcflowKey& a, const VpcflowKey& b) { return a.key < b.key; });
+    return v;
+  }();
+  return keys;
+}
 
 void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
 void Str(JsonWriter& w, std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
@@ -94,10 +62,6 @@ bool AnyOf(const FlowRecord& r, std::initializer_list<FlowField> fields) {
   return false;
 }
 
-// Protocols whose community ID includes ports (ICMP's are type and code).
-bool UsesPorts(uint8_t protocol) {
-  return protocol == 1 || protocol == 6 || protocol == 17 || protocol == 58 || protocol == 132;
-}
 
 void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
   char buf[kIso8601MillisLength];
@@ -108,22 +72,6 @@ void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
 
 }  // namespace
 
-std::string_view TransportName(uint8_t protocol) {
-  switch (protocol) {
-    case 0: return "hopopt";
-    case 1: return "icmp";
-    case 2: return "igmp";
-    case 6: return "tcp";
-    case 8: return "egp";
-    case 17: return "udp";
-    case 47: return "gre";
-    case 50: return "esp";
-    case 58: return "ipv6-icmp";
-    case 112: return "vrrp";
-    case 132: return "sctp";
-    default: return "";
-  }
-}
 
 struct EcsDocumentWriter::Impl {
   Options options;
@@ -138,7 +86,7 @@ struct EcsDocumentWriter::Impl {
     w.StartObject();
     Key(w, "vpcflow");
     w.StartObject();
-    for (const VpcflowKey& k : kVpcflowKeys) {
+    for (const VpcflowKey& k : VpcflowKeys()) {
       switch (k.kind) {
         case Kind::kText:
           if (r.has(k.field)) KeyStr(w, k.key, r.text(k.field));
@@ -231,7 +179,7 @@ struct EcsDocumentWriter::Impl {
       KeyStr(w, "id", r.text(F::kInstanceId));
       w.EndObject();
     }
-    KeyStr(w, "provider", "aws");
+    KeyStr(w, "provider", kCloudProvider);
     if (r.has(F::kRegion)) KeyStr(w, "region", r.text(F::kRegion));
     w.EndObject();
 
@@ -246,29 +194,28 @@ struct EcsDocumentWriter::Impl {
     Key(w, "event");
     w.StartObject();
     const bool has_action = r.has(F::kAction);
-    const bool accepted = has_action && r.action() == FlowAction::kAccept;
     if (has_action) KeyStr(w, "action", r.text(F::kAction));
     Key(w, "category");
     w.StartArray();
-    Str(w, "network");
+    Str(w, kEventCategory);
     w.EndArray();
     if (r.has(F::kEnd)) Timestamp(w, "end", r.end());
-    KeyStr(w, "kind", "event");
+    KeyStr(w, "kind", kEventKind);
     if (options.include_original) KeyStr(w, "original", original);
-    if (has_action) KeyStr(w, "outcome", accepted ? "success" : "failure");
+    if (has_action) KeyStr(w, "outcome", EventOutcome(r.action()));
     if (r.has(F::kRejectReason)) KeyStr(w, "reason", r.text(F::kRejectReason));
     if (r.has(F::kStart)) Timestamp(w, "start", r.start());
     Key(w, "type");
     w.StartArray();
-    Str(w, "connection");
-    if (has_action) Str(w, accepted ? "allowed" : "denied");
+    Str(w, kEventTypeConnection);
+    if (has_action) Str(w, EventTypeOfAction(r.action()));
     w.EndArray();
     w.EndObject();
 
     // network
     char cid[kCommunityIdLength];
     const bool has_cid = r.has(F::kProtocol) && r.has(F::kSrcAddr) && r.has(F::kDstAddr) &&
-                         (!UsesPorts(r.protocol()) || (r.has(F::kSrcPort) && r.has(F::kDstPort))) &&
+                         (!CommunityIdUsesPorts(r.protocol()) || (r.has(F::kSrcPort) && r.has(F::kDstPort))) &&
                          community_id.Compute(r.src_addr(), r.dst_addr(), r.src_port(), r.dst_port(),
                                               r.protocol(), cid);
     const std::string_view transport = r.has(F::kProtocol) ? TransportName(r.protocol()) : std::string_view();
@@ -290,7 +237,7 @@ struct EcsDocumentWriter::Impl {
         w.Uint64(r.packets());
       }
       if (!transport.empty()) KeyStr(w, "transport", transport);
-      if (r.has(F::kSrcAddr)) KeyStr(w, "type", r.src_addr().is_v4() ? "ipv4" : "ipv6");
+      if (r.has(F::kSrcAddr)) KeyStr(w, "type", NetworkType(r.src_addr()));
       w.EndObject();
     }
 

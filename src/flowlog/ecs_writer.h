@@ -8,25 +8,10 @@
 #include <memory>
 #include <string_view>
 
+#include "flowlog/ecs_fields.h"
 #include "flowlog/flow_record.h"
 
 namespace flowdex {
-
-// The ECS version stamped in ecs.version, as Elastic's pipeline does.
-inline constexpr std::string_view kEcsVersion = "8.11.0";
-
-// network.transport for an IANA protocol number, or "" when Elastic sets none.
-std::string_view TransportName(uint8_t protocol);
-
-// TCP flag names for the bits of tcp-flags, in Elastic's order
-// (fin, syn, rst, psh, ack, urg); calls fn(name) for each set bit.
-template <typename Fn>
-void ForEachTcpFlag(uint64_t flags, Fn&& fn) {
-  static constexpr std::string_view kNames[] = {"fin", "syn", "rst", "psh", "ack", "urg"};
-  for (int bit = 0; bit < 6; ++bit) {
-    if (flags & (uint64_t{1} << bit)) fn(kNames[bit]);
-  }
-}
 
 class EcsDocumentWriter {
  public:

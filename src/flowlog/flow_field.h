@@ -45,14 +45,28 @@ enum class FlowFieldType : uint8_t {
   kString,     // any text without spaces
 };
 
+// The type Elastic's aws.vpcflow mapping gives the ECS field a flow-log
+// field becomes (the integration's fields.yml and ECS): version, tcp_flags,
+// traffic_path and network.iana_number stay strings there, so keywords.
+enum class EcsType : uint8_t { kKeyword, kLong, kIp, kDate };
+
 struct FlowFieldInfo {
   FlowField field;
   std::string_view token;  // as in AWS's format strings and S3 header lines: "pkt-srcaddr"
-  std::string_view name;   // snake_case, as Elastic names it under aws.vpcflow: "pkt_srcaddr"
+  std::string_view name;   // snake_case: "pkt_srcaddr"
   uint8_t version;         // flow-log version that introduced the field
   FlowFieldType type;
   uint64_t max_value;      // for kInteger
   int8_t ip_slot;          // for kIp: index into FlowRecord's address array, else -1
+  // The ECS field the value becomes in Elastic's document ("source.ip"),
+  // and that field's mapping type. `end` has none of its own: it is
+  // @timestamp (and event.end).
+  std::string_view ecs_name;
+  EcsType ecs_type;
+  // Its key under aws.vpcflow when Elastic's document also keeps it there
+  // ("pkt_src_service", "sublocation.type"), else "".
+  std::string_view vpcflow_key;
+  std::string_view description;  // one line, after AWS's field table
 };
 
 inline constexpr int kIpFieldCount = 4;

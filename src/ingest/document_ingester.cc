@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "ingest/document_id.h"
+#include "schema/document_id.h"
 #include "ingest/document_writer.h"
 #include "io/file_source.h"
 #include "io/gzip_source.h"

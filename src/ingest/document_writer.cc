@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "flowlog/ip_address.h"
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "ingest/flow_segment_writer.h"
 #include "util/time_util.h"
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "schema/flow_index.h"
 #include "flowlog/flow_format.h"
 #include "store/store.h"
 #include "util/status.h"
@@ -19,7 +20,7 @@
 namespace flowdex {
 
 struct IngestOptions {
-  std::string index = "logs-aws.vpcflow-default";
+  std::string index = std::string(kFlowIndex);
   const FlowFormat* user_format = nullptr;  // layout of files without a header
   int workers = 0;                          // 0: one per core
   uint64_t batch_rows = 2'000'000;          // commit once a worker holds this many rows

@@ -8,7 +8,7 @@
 
 #include "flowlog/flow_log_reader.h"
 #include "gen/flow_generator.h"
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "ingest/flow_segment_writer.h"
 #include "store/segment_reader.h"
 #include "store/store_check.h"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "ingest/flow_columns.h"
+#include "schema/flow_schema.h"
 #include "util/time_util.h"
 
 namespace flowdex {

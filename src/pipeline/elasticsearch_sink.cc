@@ -16,8 +16,8 @@
 
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
-#include "ingest/document_id.h"
-#include "query/field_catalog.h"
+#include "schema/document_id.h"
+#include "schema/flow_schema.h"
 #include "util/json_util.h"
 #include "util/time_util.h"
 
@@ -40,7 +40,9 @@ std::string FlowIndexTemplateJson(const std::string& index) {
     std::map<std::string, Node> children;
   };
   Node root;
-  for (const auto& [name, type] : FlowIndexFields()) {
+  for (const FlowSchemaField& field : FlowSchemaFields()) {
+    const std::string name(field.name);
+    const std::string type(FieldTypeName(field.type));
     Node* n = &root;
     size_t i = 0;
     bool conflict = false;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 
+#include "schema/flow_index.h"
 #include "aws/aws_client.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
@@ -25,7 +26,7 @@ namespace flowdex {
 
 struct ElasticsearchSinkOptions {
   std::string url;                            // http(s)://host:9200[/prefix]
-  std::string index = "logs-aws.vpcflow-default";
+  std::string index = std::string(kFlowIndex);
   std::string basic_auth;                     // user:password
   std::string api_key;                        // the encoded API key (id:key in base64)
   std::string ca_file;

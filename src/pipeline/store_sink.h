@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "schema/flow_index.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "store/store.h"
@@ -15,7 +16,7 @@ namespace flowdex {
 class StoreSink final : public ObjectSink {
  public:
   struct Options {
-    std::string index = "logs-aws.vpcflow-default";
+    std::string index = std::string(kFlowIndex);
     const FlowFormat* user_format = nullptr;  // layout of objects without a header line
     int zstd_level = 1;
     int64_t retention_ms = 0;

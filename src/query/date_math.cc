@@ -388,7 +388,7 @@ Status EvaluateDateMath(std::string_view text, int64_t now_ms, const DateFormat&
   std::string_view math;
   int64_t t = 0;
   auto failed = [&](std::string_view why) {
-    return Status::InvalidArgument(fmt::format("failed to parse date field [{}] with format [{}]{}", text,
+    return Status::DateValue(fmt::format("failed to parse date field [{}] with format [{}]{}", text,
                                                format.spec(), why.empty() ? "" : fmt::format(": [{}]", why)));
   };
   if (text.substr(0, 3) == "now") {

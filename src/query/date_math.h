@@ -82,7 +82,7 @@ class DateFormat {
 // Evaluates Elasticsearch date math: an anchor ("now", or a date in `format`
 // optionally followed by "||"), then any number of +N<unit>/-N<unit>, then
 // an optional rounding /<unit> (down, or up to the unit's last millisecond
-// when round_up). InvalidArgument with Elasticsearch's message otherwise.
+// when round_up). DateValue with Elasticsearch's message otherwise.
 Status EvaluateDateMath(std::string_view text, int64_t now_ms, const DateFormat& format, const TimeZone& tz,
                         bool round_up, int64_t* ms);
 

@@ -1,10 +1,10 @@
 #include "query/hit_fetcher.h"
 
 #include "flowlog/flow_record.h"
-#include "ingest/document_id.h"
+#include "schema/document_id.h"
 #include "ingest/document_writer.h"
-#include "ingest/flow_columns.h"
-#include "ingest/flow_source.h"
+#include "schema/flow_schema.h"
+#include "schema/flow_row_decoder.h"
 
 namespace flowdex {
 

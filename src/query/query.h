@@ -1,11 +1,15 @@
 // The query tree: one representation that every query language (the
-// Elasticsearch Query DSL, Lucene query strings, KQL) lowers into, and that
-// one executor runs (Quickwit's "one AST, many parsers").
+// Elasticsearch Query DSL, Lucene query strings, KQL) parses into, and that
+// the planner lowers against each index's fields before it runs
+// (Quickwit's "one AST, many parsers"). Each query type is its own struct,
+// so a term cannot carry a range bound; values stay as the request wrote
+// them until lowering gives them their field's type (src/query/plan).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace flowdex {
@@ -45,72 +49,148 @@ struct QueryValue {
   }
   // The value as text ("80", "true", "1.5").
   std::string ToString() const;
+  bool operator==(const QueryValue& o) const = default;
 };
 
 // How deeply the query languages nest groups and bool queries: deeper
-// input is refused, so that parsing and matching (both recursive) stay
-// within the stack whatever a request holds.
+// input is refused, so that parsing, lowering and matching (all recursive)
+// stay within the stack whatever a request holds.
 inline constexpr int kMaxQueryDepth = 64;
 
-struct Query {
-  enum class Kind : uint8_t {
-    kMatchAll,
-    kMatchNone,
-    kTerm,      // field = values[0] (ip fields: an address or a CIDR block)
-    kTerms,     // field = any of values
-    kRange,     // gt/gte/lt/lte on field
-    kExists,    // field has a value
-    kPrefix,    // keyword field starts with values[0]
-    kWildcard,  // keyword field matches values[0] (* and ?)
-    kMatch,     // full text: any (or, with match_all_tokens, every) token of values[0]
-    kMatchPhrase,  // full text: the tokens of values[0], in order, adjacent
-    kIds,       // _id is any of values
-    kRegexp,    // keyword field matches the regular expression values[0] whole (RE2, Lucene's syntax subset)
-    kBool,
-  };
+// Field names below may be patterns with * ("*", "source.*"): the query then
+// runs on every matching field, leniently (a value that does not fit a
+// field's type just does not match there), as Elasticsearch's multi-field
+// queries do.
 
-  Kind kind = Kind::kMatchAll;
-  // A field name; "*" or a pattern with * searches every matching field
-  // leniently (values that do not fit a field's type just do not match there).
+struct MatchAllQuery {
+  bool operator==(const MatchAllQuery&) const = default;
+};
+struct MatchNoneQuery {
+  bool operator==(const MatchNoneQuery&) const = default;
+};
+// The field holds exactly this value (ip fields: an address or a CIDR block).
+struct TermQuery {
+  std::string field;
+  QueryValue value;
+  bool case_insensitive = false;  // keywords
+  bool operator==(const TermQuery&) const = default;
+};
+// The field holds any of these values.
+struct TermsQuery {
   std::string field;
   std::vector<QueryValue> values;
-  std::optional<QueryValue> gt, gte, lt, lte;  // kRange
-  bool match_all_tokens = false;               // kMatch with operator "and"
-  bool case_insensitive = false;               // kTerm, kPrefix, kWildcard on keywords
-  // Dates in kRange (and kTerm/kMatch) values: their format ("" = the
-  // field's, strict_date_optional_time||epoch_millis) and the time zone of
-  // dates without one, both as Elasticsearch spells them.
-  std::string date_format, time_zone;
-  // kBool. minimum_should_match < 0 means Elasticsearch's default: 1 when
-  // there are should clauses and no must or filter clause, else 0.
+  bool operator==(const TermsQuery&) const = default;
+};
+// Bounds on the field's values; dates may use date math ("now-1h/h") in
+// `format` ("": the field's) and `time_zone` (of dates without one).
+struct RangeQuery {
+  std::string field;
+  std::optional<QueryValue> gt, gte, lt, lte;
+  std::string format, time_zone;
+  bool operator==(const RangeQuery&) const = default;
+};
+// The field has a value.
+struct ExistsQuery {
+  std::string field;
+  bool operator==(const ExistsQuery&) const = default;
+};
+// Keywords starting with `prefix` (text: a token starting with it).
+struct PrefixQuery {
+  std::string field;
+  std::string prefix;
+  bool case_insensitive = false;
+  bool operator==(const PrefixQuery&) const = default;
+};
+// Keywords matching `pattern` (* any run, ? one character, \ escapes).
+struct WildcardQuery {
+  std::string field;
+  std::string pattern;
+  bool case_insensitive = false;
+  bool operator==(const WildcardQuery&) const = default;
+};
+// Keywords matched whole by a regular expression (RE2, Lucene's subset).
+struct RegexpQuery {
+  std::string field;
+  std::string pattern;
+  bool case_insensitive = false;
+  bool operator==(const RegexpQuery&) const = default;
+};
+// Full text: any (all_tokens: every) token of `value` on text fields; on
+// other types the value itself, read for the field's type (a date names
+// the span it spells: a day, a minute).
+struct MatchQuery {
+  std::string field;
+  QueryValue value;
+  bool all_tokens = false;        // operator "and"
+  bool case_insensitive = false;  // keywords (KQL's case_insensitive)
+  bool operator==(const MatchQuery&) const = default;
+};
+// Full text: the tokens of `value`, adjacent and in order (other types: as MatchQuery).
+struct MatchPhraseQuery {
+  std::string field;
+  QueryValue value;
+  bool case_insensitive = false;
+  bool operator==(const MatchPhraseQuery&) const = default;
+};
+// Documents with any of these _ids.
+struct IdsQuery {
+  std::vector<std::string> ids;
+  bool operator==(const IdsQuery&) const = default;
+};
+
+struct Query;
+
+// minimum_should_match < 0 means Elasticsearch's default: 1 when there are
+// should clauses and no must or filter clause, else 0.
+struct BoolQuery {
   std::vector<Query> must, filter, should, must_not;
   int minimum_should_match = -1;
-
-  static Query MatchAll() { return Query{}; }
-  static Query MatchNone() {
-    Query q;
-    q.kind = Kind::kMatchNone;
-    return q;
-  }
-  static Query Term(std::string field, QueryValue value) {
-    Query q;
-    q.kind = Kind::kTerm;
-    q.field = std::move(field);
-    q.values.push_back(std::move(value));
-    return q;
-  }
-  static Query Range(std::string field) {
-    Query q;
-    q.kind = Kind::kRange;
-    q.field = std::move(field);
-    return q;
-  }
-  static Query Exists(std::string field) {
-    Query q;
-    q.kind = Kind::kExists;
-    q.field = std::move(field);
-    return q;
-  }
+  bool operator==(const BoolQuery&) const;
 };
+
+using QueryNode = std::variant<MatchAllQuery, MatchNoneQuery, TermQuery, TermsQuery, RangeQuery, ExistsQuery,
+                               PrefixQuery, WildcardQuery, RegexpQuery, MatchQuery, MatchPhraseQuery, IdsQuery,
+                               BoolQuery>;
+
+struct Query {
+  QueryNode node;
+
+  Query() = default;
+  template <typename T, typename = std::enable_if_t<!std::is_same_v<std::decay_t<T>, Query>>>
+  Query(T&& n) : node(std::forward<T>(n)) {}  // NOLINT: any query type converts to a Query
+
+  template <typename T>
+  const T* As() const {
+    return std::get_if<T>(&node);
+  }
+  template <typename T>
+  T* As() {
+    return std::get_if<T>(&node);
+  }
+  template <typename T>
+  bool Is() const {
+    return std::holds_alternative<T>(node);
+  }
+  // The field a leaf names ("" for match_all, match_none, ids and bool).
+  const std::string& field() const;
+  // The query's type as Elasticsearch names it ("term", "bool", ...).
+  const char* TypeName() const;
+
+  bool operator==(const Query& o) const { return node == o.node; }
+
+  static Query MatchAll() { return MatchAllQuery{}; }
+  static Query MatchNone() { return MatchNoneQuery{}; }
+  static Query Term(std::string field, QueryValue value) { return TermQuery{std::move(field), std::move(value)}; }
+  static Query Exists(std::string field) { return ExistsQuery{std::move(field)}; }
+};
+
+// A compact rendering of a query tree, for tests and logs:
+// "and[match(a=1) or[term(b=x) exists(c)]]", "range(f >=1 <2)".
+std::string QueryToString(const Query& q);
+
+inline bool BoolQuery::operator==(const BoolQuery& o) const {
+  return must == o.must && filter == o.filter && should == o.should && must_not == o.must_not &&
+         minimum_should_match == o.minimum_should_match;
+}
 
 }  // namespace flowdex

@@ -11,22 +11,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-
-// The fields of an error object (type, reason, and line/col when known).
-void WriteErrorFields(Writer& w, const SearchError& e) {
-  w.Key("type");
-  Str(w, e.type);
-  w.Key("reason");
-  Str(w, e.reason);
-  if (e.line > 0) {
-    w.Key("line");
-    w.Int(e.line);
-    w.Key("col");
-    w.Int(e.col);
-  }
-}
-
 }  // namespace
 
 std::string SearchResponseJson(const SearchRequest& request, const SearchResponse& response, int64_t took_ms) {
@@ -95,100 +79,6 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   }
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
-}
-
-std::string SearchErrorJson(const SearchError& error) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  SearchError cause = error;
-  const bool phase = !error.cause_type.empty();
-  if (phase) {
-    cause.type = error.cause_type;
-    cause.reason = error.cause_reason;
-    cause.line = cause.col = 0;
-  }
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("root_cause");
-  w.StartArray();
-  w.StartObject();
-  WriteErrorFields(w, cause);
-  w.EndObject();
-  w.EndArray();
-  WriteErrorFields(w, error);
-  if (phase) {
-    // A failure while the query ran: Elasticsearch reports it per shard.
-    w.Key("phase");
-    w.String("query");
-    w.Key("grouped");
-    w.Bool(true);
-    w.Key("failed_shards");
-    w.StartArray();
-    w.StartObject();
-    w.Key("shard");
-    w.Int(0);
-    w.Key("index");
-    Str(w, error.index);
-    w.Key("reason");
-    w.StartObject();
-    WriteErrorFields(w, cause);
-    w.EndObject();
-    w.EndObject();
-    w.EndArray();
-    w.Key("caused_by");
-    w.StartObject();
-    WriteErrorFields(w, cause);
-    w.EndObject();
-  }
-  w.EndObject();
-  w.Key("status");
-  w.Int(error.status);
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-bool SplitExceptionType(std::string_view message, std::string* type, std::string* reason) {
-  const size_t colon = message.find(": ");
-  const std::string_view head = message.substr(0, colon == std::string_view::npos ? 0 : colon);
-  if (head.size() <= 10 || head.substr(head.size() - 10) != "_exception" ||
-      head.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string_view::npos) {
-    return false;
-  }
-  *type = std::string(head);
-  *reason = std::string(message.substr(colon + 2));
-  return true;
-}
-
-SearchError SearchErrorFromStatus(const Status& status, std::string_view index) {
-  SearchError e;
-  e.index = std::string(index);
-  std::string_view message = status.message();
-  if (status.IsCancelled()) {
-    e.status = 400;
-    e.type = "task_cancelled_exception";
-    e.reason = std::string(message);
-    return e;
-  }
-  if (!status.IsInvalidArgument()) {
-    e.status = 500;
-    e.type = "exception";
-    e.reason = std::string(message);
-    return e;
-  }
-  e.status = 400;
-  e.type = "search_phase_execution_exception";
-  e.reason = "all shards failed";
-  // "<type>_exception: reason" names its own type; otherwise the kind of
-  // message tells it.
-  if (!SplitExceptionType(message, &e.cause_type, &e.cause_reason)) {
-    e.cause_type = message.substr(0, 22) == "failed to create query" ? "query_shard_exception"
-                   : message.substr(0, 24) == "failed to parse date fie" ? "parse_exception"
-                                                                          : "illegal_argument_exception";
-    e.cause_reason = std::string(message);
-  }
-  if (e.cause_type == "circuit_breaking_exception") e.status = 429;
-  return e;
 }
 
 }  // namespace flowdex

@@ -9,51 +9,24 @@
 
 #include <fmt/format.h>
 
-#include "flowlog/ecs_writer.h"
-#include "ingest/document_id.h"
-#include "ingest/document_writer.h"
-#include "ingest/flow_columns.h"
-#include "ingest/flow_source.h"
-#include "query/date_math.h"
+#include <map>
+#include <mutex>
+
+#include "query/exec/segment_matcher.h"
 #include "query/hit_fetcher.h"
+#include "query/plan/lowering.h"
 #include "query/source_filter.h"
-#include "query/segment_matcher.h"
+#include "schema/field_catalog.h"
+#include "schema/flow_index.h"
+#include "store/filter_cache.h"
 #include "store/index_resolver.h"
+#include "store/mapping.h"
 #include "store/segment_reader.h"
-#include "util/glob.h"
 #include "util/thread_pool.h"
-#include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
-
-// The @timestamp bounds (ms, inclusive) a query imposes on every hit, from
-// ranges on @timestamp at its top or among its bool must/filter clauses.
-void TimeBounds(const Query& q, int64_t now_ms, int64_t* lo, int64_t* hi) {
-  if (q.kind == Query::Kind::kRange && (q.field == "@timestamp" || q.field == "event.end")) {
-    DateFormat format;
-    TimeZone tz;
-    if ((!q.date_format.empty() && !DateFormat::Parse(q.date_format, &format).ok()) ||
-        !TimeZone::Parse(q.time_zone, &tz).ok()) {
-      return;  // the matcher reports it
-    }
-    int64_t ms;
-    auto read = [&](const std::optional<QueryValue>& v, bool round_up) {
-      if (!v) return false;
-      if (v->kind == QueryValue::Kind::kInteger) return ms = v->integer, true;
-      return v->kind == QueryValue::Kind::kString && EvaluateDateMath(v->text, now_ms, format, tz, round_up, &ms).ok();
-    };
-    if (read(q.gte, false)) *lo = std::max(*lo, ms);
-    if (read(q.gt, true)) *lo = std::max(*lo, ms);
-    if (read(q.lte, true)) *hi = std::min(*hi, ms);
-    if (read(q.lt, false)) *hi = std::min(*hi, ms);
-  } else if (q.kind == Query::Kind::kBool) {
-    for (const auto* clauses : {&q.must, &q.filter}) {
-      for (const Query& c : *clauses) TimeBounds(c, now_ms, lo, hi);
-    }
-  }
-}
 
 // A search_after value as a sort value comparable with `like` (a hit's
 // value for the same key): numbers compare as numbers whatever JSON kind.
@@ -163,6 +136,66 @@ class CandidateHeap {
 
 }  // namespace
 
+// The request's query lowered for each kind of segment it meets: flow
+// segments (the flow schema) and the segments of JSON documents of each
+// index (its mapping). Lowered once per kind, on first use, under a lock
+// (segments run in parallel).
+struct SegmentPlan {
+  std::shared_ptr<const FieldCatalog> catalog;
+  Predicate predicate;
+  Status status;
+};
+
+class QueryPlans {
+ public:
+  QueryPlans(const Store& store, const Query& query, int64_t now_ms) : store_(store), query_(query), now_ms_(now_ms) {}
+
+  // The plan for segments of `index`, flow segments or not.
+  Status For(const std::string& index, bool flow, const SegmentPlan** out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = plans_.try_emplace(flow ? std::string() : index);
+    SegmentPlan& plan = it->second;
+    if (fresh) {
+      if (flow) {
+        plan.catalog = std::shared_ptr<const FieldCatalog>(&FieldCatalog::Flow(), [](const FieldCatalog*) {});
+      } else {
+        IndexMapping mapping;
+        MappingError error;
+        const std::string json = store_.Mapping(index);
+        if (!json.empty()) IndexMapping::FromJson(json, &mapping, &error);
+        plan.catalog = FieldCatalog::ForMapping(std::move(mapping));
+      }
+      plan.status = LowerQuery(query_, *plan.catalog, now_ms_, &plan.predicate);
+    }
+    *out = &plan;
+    return plan.status;
+  }
+
+ private:
+  const Store& store_;
+  const Query& query_;
+  const int64_t now_ms_;
+  std::mutex mu_;
+  std::map<std::string, SegmentPlan> plans_;  // "" for flow segments
+};
+
+// The column a sort key reads in a segment of this catalog (-1: none
+// here); Unsupported for fields whose values are not a column's.
+Status SortColumn(const FieldCatalog& catalog, const SegmentReader& seg, const std::string& field, int* column) {
+  *column = -1;
+  const FieldBinding f = catalog.Resolve(field);
+  if (!f.known) return Status::OK();
+  // Addresses and decimal text sort by the column's own order (an address's,
+  // a number's), not by their text; event.end by @timestamp.
+  const bool by_column = f.source == FieldSource::kColumn || f.source == FieldSource::kAddressText ||
+                         f.source == FieldSource::kDecimalText;
+  if (!by_column || f.columns.size() != 1) {
+    return Status::Unsupported(fmt::format("sorting on [{}] is not supported", field));
+  }
+  *column = seg.FindColumn(f.columns[0]);
+  return Status::OK();
+}
+
 std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::vector<std::string>& patterns) {
   IndexResolveOptions options;
   options.ignore_unavailable = true;
@@ -199,21 +232,24 @@ struct SharedBound {
 // `counted`: hits counted so far by every segment of the search (lazy
 // matching stops counting once they reach track_total_hits); `bound`: see
 // SharedBound (nullptr: none).
-Status RunSegment(const Store& store, const SearchRequest& request, const std::vector<SortKey>& keys, uint64_t wanted,
-                  std::atomic<uint64_t>* counted, SharedBound* bound, SegmentTask* t) {
+Status RunSegment(const Store& store, const SearchRequest& request, QueryPlans* plans, const std::vector<SortKey>& keys,
+                  uint64_t wanted, std::atomic<uint64_t>* counted, SharedBound* bound, SegmentTask* t) {
   Status s = store.OpenSegment(t->ref, &t->seg);
   if (!s.ok()) return s;
   const SegmentReader* seg = t->seg.get();
-  const FieldCatalog catalog(IsFlowSegment(*seg));
-  SegmentMatcher matcher(seg, &catalog);
-  matcher.set_now(request.now_ms);
+  const SegmentPlan* plan = nullptr;
+  s = plans->For(t->ref.index, IsFlowSegment(*seg), &plan);
+  if (!s.ok()) return s;
+  const FieldCatalog& catalog = *plan->catalog;
+  const Predicate& predicate = plan->predicate;
+  SegmentMatcher matcher(seg, store.filter_cache());
   // One integer sort key (a timestamp, say): once the heap is full, blocks
   // whose min/max cannot beat its worst are skipped whole.
   int prune_column = -1;
   bool prune_signed = false;
   if (keys.size() == 1 && keys[0].field != "_doc" && keys[0].field != "_score") {
-    const ResolvedField f = catalog.Resolve(keys[0].field);
-    const int col = f.known && f.columns.size() == 1 ? seg->FindColumn(f.columns[0]) : -1;
+    int col = -1;
+    if (!SortColumn(catalog, *seg, keys[0].field, &col).ok()) col = -1;  // reported below
     if (col >= 0 && IsIntegerLike(seg->meta().columns[col].type) && !HasDictionary(seg->meta().columns[col].type)) {
       prune_column = col;
       prune_signed = IsSigned(seg->meta().columns[col].type);
@@ -240,7 +276,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
   if (lazy) {
     rows = NewBitmap();
   } else {
-    s = matcher.Match(request.query, &rows);
+    s = matcher.Match(predicate, &rows);
     if (s.ok() && deleted) roaring_bitmap_andnot_inplace(rows.get(), deleted.get());
   }
   if (!s.ok()) return s;
@@ -269,14 +305,11 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
       fetchers.emplace_back(seg, -1, k.descending);
       continue;
     }
-    const ResolvedField f = catalog.Resolve(k.field);
-    if (f.derivation != ResolvedField::Derivation::kNone || f.columns.size() > 1) {
-      return Status::InvalidArgument(fmt::format("illegal_argument_exception: sorting on [{}] is not supported", k.field));
-    }
-    const int col = f.known ? seg->FindColumn(f.columns[0]) : -1;
+    int col = -1;
+    if (Status st = SortColumn(catalog, *seg, k.field, &col); !st.ok()) return st;
     if (col >= 0 && seg->meta().columns[col].type == ColumnType::kText) {
       return Status::InvalidArgument(fmt::format(
-          "illegal_argument_exception: Text fields are not optimised for operations that require per-document "
+          "Text fields are not optimised for operations that require per-document "
           "field data like aggregations and sorting, so these operations are disabled by default. Please use a "
           "keyword field instead. Alternatively, set fielddata=true on [{}] in order to load field data by "
           "uninverting the inverted index. Note that this can use significant memory.",
@@ -412,7 +445,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, const std::v
         }
         Bitmap range = NewBitmap();
         roaring_bitmap_add_range(range.get(), lo, hi);
-        s = matcher.MatchWithin(request.query, range.get(), &rows);
+        s = matcher.MatchWithin(predicate, range.get(), &rows);
         if (!s.ok()) break;
         if (deleted) roaring_bitmap_andnot_inplace(rows.get(), deleted.get());
         const uint64_t n = roaring_bitmap_get_cardinality(rows.get());
@@ -460,9 +493,19 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
                      const SearchRequest& request, SearchResponse* response) {
   *response = SearchResponse{};
   const std::vector<std::string> indices = ResolveIndices(*version, request.indices);
-  int64_t lo = INT64_MIN, hi = INT64_MAX;
-  TimeBounds(request.query, request.now_ms, &lo, &hi);
   const auto started = std::chrono::steady_clock::now();
+  // The query lowered for each index's own kind of segments: its errors
+  // come before any segment is read, and its time bounds skip segments.
+  QueryPlans plans(store, request.query, request.now_ms);
+  int64_t lo = indices.empty() ? INT64_MIN : INT64_MAX, hi = indices.empty() ? INT64_MAX : INT64_MIN;
+  for (const std::string& index : indices) {
+    const SegmentPlan* plan = nullptr;
+    if (Status s = plans.For(index, index == kFlowIndex, &plan); !s.ok()) return s;
+    int64_t plan_lo = INT64_MIN, plan_hi = INT64_MAX;
+    ColumnBounds(plan->predicate, kTimestampColumn, &plan_lo, &plan_hi);
+    lo = std::min(lo, plan_lo);
+    hi = std::max(hi, plan_hi);
+  }
 
   // Every hit scores 1.0 (no relevance scoring yet), so _score keys order
   // nothing; they still give each hit a sort value, as _doc does (its place
@@ -514,7 +557,7 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
         stopped_early = true;
         break;
       }
-      t.status = RunSegment(store, request, keys, wanted - std::min(best_so_far, wanted), &counted, nullptr, &t);
+      t.status = RunSegment(store, request, &plans, keys, wanted - std::min(best_so_far, wanted), &counted, nullptr, &t);
       if (!t.status.ok()) return t.status;
       so_far += t.hits;
       best_so_far += t.best.size();
@@ -543,7 +586,7 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
           return;
         }
         SegmentTask& task = tasks[order[i]];
-        task.status = RunSegment(store, request, keys, wanted, &counted, &bound, &task);
+        task.status = RunSegment(store, request, &plans, keys, wanted, &counted, &bound, &task);
       }
     };
     // The caller and the shared pool's workers take segments in turn.
@@ -702,8 +745,7 @@ void GraftSecondPass(const AggRequest& agg, const std::vector<int>& first_index,
 // A term query on `field` for `keys`, the bucket keys of `result`
 // (addresses and keywords as text, integers).
 Query KeysQuery(const std::string& field, const AggResult& result, const std::vector<AggKey>& keys) {
-  Query q;
-  q.kind = Query::Kind::kTerms;
+  TermsQuery q;
   q.field = field;
   for (const AggKey& k : keys) {
     if (result.ip_keys) {
@@ -771,9 +813,10 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (result.unfilterable_keys || winners.size() == result.buckets.size()) {
       second.query = request.query;  // no key to filter by, or nothing to leave out
     } else {
-      second.query.kind = Query::Kind::kBool;
-      second.query.filter.push_back(request.query);
-      second.query.filter.push_back(KeysQuery(agg.field, result, winners));
+      BoolQuery both;
+      both.filter.push_back(request.query);
+      both.filter.push_back(KeysQuery(agg.field, result, winners));
+      second.query = std::move(both);
     }
     SearchResponse answer;
     s = SearchVersion(store, version, second, &answer);

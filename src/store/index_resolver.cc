@@ -53,7 +53,7 @@ Status ResolveIndexExpression(const StoreVersion& version, const std::vector<std
         add_alias(alias->second);
       } else if (!options.ignore_unavailable) {
         if (missing) *missing = std::string(pattern);
-        return Status::NotFound("index_not_found_exception: no such index [" + std::string(pattern) + "]");
+        return Status::NotFound("no such index [" + std::string(pattern) + "]");
       }
       continue;
     }
@@ -74,7 +74,7 @@ Status ResolveIndexExpression(const StoreVersion& version, const std::vector<std
     std::string all;
     for (const std::string& p : parts) all += (all.empty() ? "" : ",") + p;
     if (missing) *missing = all;
-    return Status::NotFound("index_not_found_exception: no such index [" + all + "]");
+    return Status::NotFound("no such index [" + all + "]");
   }
   out->assign(selected.begin(), selected.end());
   return Status::OK();

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "store/block_cache.h"
+#include "store/filter_cache.h"
 #include "store/segment_builder.h"
 #include "store/segment_merger.h"
 #include "store/segment_reader.h"
@@ -80,7 +81,7 @@ bool ParsePartitionDay(std::string_view name, int64_t* start_ms) {
 
 Status ValidateIndexName(std::string_view name) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument(fmt::format("invalid index name [{}], {}", name, why));
+    return Status::InvalidName(fmt::format("Invalid index name [{}], {}", name, why));
   };
   if (name.empty()) return bad("must not be empty");
   if (name.size() > 255) return bad("index name is too long");
@@ -100,6 +101,7 @@ Status Store::Open(const std::string& dir, std::unique_ptr<Store>* out) { return
 Store::Store(std::string dir, int lock_fd, StoreOptions options)
     : dir_(std::move(dir)), lock_fd_(lock_fd), options_(options) {
   if (options_.block_cache_bytes > 0) block_cache_ = std::make_unique<BlockCache>(options_.block_cache_bytes);
+  filter_cache_ = std::make_unique<FilterCache>(options_.filter_cache_bytes);
 }
 
 Status Store::Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out) {
@@ -112,7 +114,7 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
   if (fd < 0) return Status::FromErrno("open " + lock_path, errno);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    return Status::IoError(abs + " is in use by another flowdex process (" + lock_path + " is locked)");
+    return Status::Conflict(abs + " is in use by another flowdex process (" + lock_path + " is locked)");
   }
   std::unique_ptr<Store> store(new Store(abs, fd, options));
   Status s = store->Load();
@@ -232,7 +234,7 @@ Status Store::Commit(const CommitBatch& batch) {
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
   for (const SourceRecord& src : batch.sources) {
-    if (next.sources.count(src.key)) return Status::InvalidArgument("source already ingested: " + src.key);
+    if (next.sources.count(src.key)) return Status::AlreadyExists("source already ingested: " + src.key);
     next.sources.emplace(src.key, src);
   }
   for (const auto& [index, json] : batch.mappings) next.mappings[index] = json;
@@ -263,18 +265,16 @@ Status Store::Commit(const CommitBatch& batch) {
 
 Status Store::CreateIndex(const std::string& index, const std::string& mapping) {
   Status s = ValidateIndexName(index);
-  if (!s.ok()) return Status::InvalidArgument("invalid_index_name_exception: " + std::string(s.message()));
+  if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
   const bool exists = manifest_.mappings.count(index) ||
                       std::any_of(manifest_.segments.begin(), manifest_.segments.end(),
                                   [&](const SegmentRef& r) { return r.index == index; });
   if (exists) {
-    return Status::InvalidArgument(fmt::format("resource_already_exists_exception: index [{}] already exists", index));
+    return Status::AlreadyExists(fmt::format("index [{}] already exists", index));
   }
   if (manifest_.aliases.count(index)) {
-    return Status::InvalidArgument(
-        fmt::format("invalid_index_name_exception: Invalid index name [{}], an alias with the same name already exists",
-                    index));
+    return Status::InvalidName(fmt::format("Invalid index name [{}], an alias with the same name already exists", index));
   }
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
@@ -312,19 +312,17 @@ Status Store::UpdateAliases(const std::vector<AliasAction>& actions) {
     if (a.add) {
       if (!index_exists(a.index)) return Status::NotFound(fmt::format("no such index [{}]", a.index));
       if (index_exists(a.alias)) {
-        return Status::InvalidArgument(fmt::format(
-            "invalid_alias_name_exception: Invalid alias name [{}]: an index or data stream exists with the same name "
-            "as the alias",
-            a.alias));
+        return Status::InvalidName(fmt::format(
+            "Invalid alias name [{}]: an index or data stream exists with the same name as the alias", a.alias));
       }
       Status s = ValidateIndexName(a.alias);
-      if (!s.ok()) return Status::InvalidArgument("invalid_alias_name_exception: " + std::string(s.message()));
+      if (!s.ok()) return s;
       std::vector<std::string>& indices = next.aliases[a.alias];
       if (std::find(indices.begin(), indices.end(), a.index) == indices.end()) indices.push_back(a.index);
     } else {
       auto it = next.aliases.find(a.alias);
       if (it == next.aliases.end() || std::find(it->second.begin(), it->second.end(), a.index) == it->second.end()) {
-        return Status::NotFound(fmt::format("aliases_not_found_exception: aliases [{}] missing", a.alias));
+        return Status::NotFound(fmt::format("aliases [{}] missing", a.alias));
       }
       std::erase(it->second, a.index);
       if (it->second.empty()) next.aliases.erase(it);
@@ -396,11 +394,11 @@ Status Store::ReplaceSegments(const std::vector<uint64_t>& removed, const std::v
   for (uint64_t id : removed) {
     auto it = std::find_if(next.segments.begin(), next.segments.end(), [&](const SegmentRef& r) { return r.id == id; });
     if (it == next.segments.end()) {
-      return Status::InvalidArgument(fmt::format("segment {} is no longer live", id));
+      return Status::Conflict(fmt::format("segment {} is no longer live", id));
     }
     // Merges only take segments without deletions; one that gained some
     // while the merge ran would lose them.
-    if (!it->deleted.empty()) return Status::InvalidArgument(fmt::format("segment {} changed during the merge", id));
+    if (!it->deleted.empty()) return Status::Conflict(fmt::format("segment {} changed during the merge", id));
     next.segments.erase(it);
   }
   std::set<std::string> dirs;

@@ -28,6 +28,7 @@
 namespace flowdex {
 
 class BlockCache;
+class FilterCache;
 
 class SegmentReader;
 
@@ -70,12 +71,15 @@ struct StoreOptions {
   int zstd_level = 1;
   // Decoded column blocks kept for later queries (0: none).
   uint64_t block_cache_bytes = uint64_t{1} << 30;
+  // The rows of queries' leaves per segment, kept for later queries (0: none).
+  uint64_t filter_cache_bytes = uint64_t{256} << 20;
 };
 
 class Store {
  public:
-  // Opens the data directory at `dir`, creating it if needed. Fails if
-  // another process holds it, or if the manifest is damaged.
+  // Opens the data directory at `dir`, creating it if needed. Fails with
+  // Conflict if another process holds it, Corruption if the manifest is
+  // damaged.
   static Status Open(const std::string& dir, std::unique_ptr<Store>* out);
   static Status Open(const std::string& dir, const StoreOptions& options, std::unique_ptr<Store>* out);
   // Stops background work (an unfinished merge is abandoned, never half
@@ -89,27 +93,29 @@ class Store {
   Status NewSegment(const std::string& index, const std::string& partition, SegmentRef* ref, std::string* path);
 
   // Makes the batch part of the store, atomically and durably. A source
-  // already present is an error (the caller checks HasSource first); so is a
-  // delete of a segment that is no longer live (NotFound: look the rows up
-  // again) or of an index that was deleted meanwhile.
+  // already present is AlreadyExists (the caller checks HasSource first); a
+  // delete of a segment that is no longer live is NotFound (look the rows
+  // up again).
   Status Commit(const CommitBatch& batch);
 
   // Creates an empty index with `mapping` (a JSON "mappings" object, "" for
-  // none). Errors: InvalidArgument starting with
-  // "resource_already_exists_exception: " or "invalid_index_name_exception: ".
+  // none). Errors: AlreadyExists (an index of that name), InvalidName (a
+  // name against the rules, or an alias's).
   Status CreateIndex(const std::string& index, const std::string& mapping);
 
   // Removes an index: its segments, mapping, sources (so that ingesting them
   // again loads them again) and its place in aliases. NotFound if it has none.
   Status DeleteIndex(const std::string& index);
 
-  // Applies alias changes atomically. Adding names an existing index; an
-  // alias may not share a name with an index.
+  // Applies alias changes atomically. Adding names an existing index
+  // (NotFound otherwise); an alias may not share a name with an index or
+  // break the naming rules (InvalidName); removing one that is not there is
+  // NotFound.
   Status UpdateAliases(const std::vector<AliasAction>& actions);
 
   // Atomically removes the segments with ids `removed` and adds `added`
-  // (merges, retention). Fails, changing nothing, if a removed segment is no
-  // longer live. Removed files are deleted once no snapshot needs them.
+  // (merges, retention). Fails with Conflict, changing nothing, if a removed
+  // segment is no longer live. Removed files are deleted once no snapshot needs them.
   Status ReplaceSegments(const std::vector<uint64_t>& removed, const std::vector<SegmentRef>& added);
 
   // Merges one group of small segments if the policy finds one; *merged
@@ -142,6 +148,9 @@ class Store {
   // Opens (or returns the cached reader of) a committed segment.
   Status OpenSegment(const SegmentRef& ref, std::shared_ptr<SegmentReader>* out) const;
 
+  // The cache of leaves' matching rows per segment (src/store/filter_cache.h).
+  FilterCache* filter_cache() const { return filter_cache_.get(); }
+
   // Absolute path of a segment file.
   std::string SegmentPath(const SegmentRef& ref) const { return dir_ + "/" + ref.RelativePath(); }
 
@@ -164,6 +173,7 @@ class Store {
   // postings loaded) while their segment is in the current version.
   mutable std::vector<std::pair<uint64_t, std::shared_ptr<SegmentReader>>> readers_;  // guarded by mu_
   std::unique_ptr<BlockCache> block_cache_;
+  std::unique_ptr<FilterCache> filter_cache_;
   // Every version handed out that may still be alive, and the files removed
   // by commits, with the generation that removed them (guarded by mu_).
   mutable std::vector<std::weak_ptr<const StoreVersion>> versions_;
@@ -187,7 +197,7 @@ bool ParsePartitionDay(std::string_view name, int64_t* start_ms);
 
 // Checks an index name against Elasticsearch's rules (lowercase, no
 // \ / * ? " < > | , # : or space, not starting with - _ +, not . or ..,
-// at most 255 bytes).
+// at most 255 bytes); InvalidName with Elasticsearch's reason otherwise.
 Status ValidateIndexName(std::string_view name);
 
 }  // namespace flowdex

@@ -1,0 +1,72 @@
+// BucketCollector: what every bucket aggregation shares. A subclass says
+// which bucket keys each row falls in (KeysFor) and what a key looks like in
+// the response (KeyOf); this class counts rows per (parent bucket, key),
+// hands each row on to the sub-aggregations in its bucket, and at the end
+// puts the buckets, in key order, into the results of the parent's buckets.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "query/aggs/bucket_table.h"
+#include "query/aggs/collector.h"
+
+namespace flowdex {
+
+class BucketCollector : public Collector {
+ public:
+  BucketCollector(const AggRequest& agg, uint64_t dense_space) : agg_(agg), table_(dense_space) {}
+
+  // Builds the sub-aggregations' collectors.
+  Status InitSubs(const AggContext& ctx);
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override;
+  Status Finish(const std::vector<AggResult*>& targets) override;
+  uint64_t Memory() const override;
+
+ protected:
+  // Appends the keys of the buckets each of rows[0..n) falls in (none, one
+  // or several) to *keys, and for each key the index of its row in `rows`
+  // to *owners (a row's keys together, rows in order).
+  virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) = 0;
+  // The result key of a key from KeysFor().
+  virtual AggKey KeyOf(uint64_t key) const = 0;
+  // Whether a term query on the field for any result key finds exactly the
+  // rows of its bucket (see AggResult::unfilterable_keys).
+  virtual bool RefindableKeys() const { return false; }
+  // Whether KeyOf() gives address keys (AggResult::ip_keys).
+  virtual bool AddressKeys() const { return false; }
+  // Whether the keys are a boolean field's 0 and 1 (AggResult::boolean_keys).
+  virtual bool BooleanKeys() const { return false; }
+
+  // The loop of every KeysFor: keys_of(row) appends that row's keys to
+  // *keys; each new key's owner is the row's index.
+  template <typename KeysOfRow>
+  static Status PerRow(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners,
+                       KeysOfRow&& keys_of) {
+    for (size_t at = 0; at < n; ++at) {
+      Status s = keys_of(rows[at]);
+      if (!s.ok()) return s;
+      while (owners->size() < keys->size()) owners->push_back(static_cast<uint32_t>(at));
+    }
+    return Status::OK();
+  }
+
+  // Counts a row into bucket `b` (and remembers it for the sub-aggregations).
+  [[gnu::always_inline]] void Count(uint32_t b) {
+    if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
+    ++counts_[b];
+  }
+
+  const AggRequest& agg_;
+  BucketTable table_;
+  std::vector<uint64_t> counts_;
+  std::vector<std::unique_ptr<Collector>> subs_;
+
+ private:
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> owners_;
+  std::vector<uint32_t> child_rows_, child_slots_;
+};
+
+}  // namespace flowdex

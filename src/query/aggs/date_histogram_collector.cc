@@ -1,0 +1,61 @@
+// date_histogram: buckets of fixed intervals or calendar units, in a time
+// zone, with an offset (date_histogram_rounding.h).
+#include "query/aggs/bucket_collector.h"
+#include "query/aggs/date_histogram_rounding.h"
+#include "query/aggs/field_cursor.h"
+
+namespace flowdex {
+
+namespace {
+
+class DateHistogramCollector final : public BucketCollector {
+ public:
+  DateHistogramCollector(const AggRequest& agg, FieldCursor cursor, DateHistogramRounding rounding)
+      : BucketCollector(agg, 0), cursor_(std::move(cursor)), rounding_(std::move(rounding)) {}
+
+ protected:
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        const int64_t ms = static_cast<int64_t>(b.values[k]);
+        if (agg_.hard_min && ms < *agg_.hard_min) return;
+        if (agg_.hard_max && ms > *agg_.hard_max) return;
+        // Same bucket as the previous value: no rounding needed (flows come in time order).
+        if (ms >= last_lo_ && ms < last_hi_) {
+          keys->push_back(static_cast<uint64_t>(last_lo_));
+          return;
+        }
+        last_lo_ = rounding_.Key(ms);
+        last_hi_ = rounding_.Next(last_lo_);
+        keys->push_back(static_cast<uint64_t>(last_lo_));
+      });
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
+
+ private:
+  FieldCursor cursor_;
+  DateHistogramRounding rounding_;
+  int64_t last_lo_ = 1, last_hi_ = 0;
+};
+
+}  // namespace
+
+Status MakeDateHistogramCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
+  const FieldBinding field = AggField(agg, ctx);
+  if (!field.known) return *out = std::make_unique<EmptyCollector>(), Status::OK();
+  if (field.type != FieldType::kDate) return UnsupportedFieldType(agg, field.type);
+  FieldCursor cursor;
+  Status s = cursor.Init(*ctx.segment, field);
+  if (!s.ok()) return s;
+  if (cursor.parts() == 0) return *out = std::make_unique<EmptyCollector>(), Status::OK();
+  DateHistogramRounding rounding;
+  s = DateHistogramRounding::Make(agg, &rounding);
+  if (!s.ok()) return s;
+  auto c = std::make_unique<DateHistogramCollector>(agg, std::move(cursor), std::move(rounding));
+  s = c->InitSubs(ctx);
+  *out = std::move(c);
+  return s;
+}
+
+}  // namespace flowdex

@@ -1,0 +1,89 @@
+// FieldCursor: the values of one field, read row by row in non-decreasing
+// row order, each block decoded once. A field may span several columns
+// (related.ip: source.ip and destination.ip; a row's values are those of
+// every column), and may be hidden on rows where another column has a value
+// (event.end where the record had no end).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "schema/field_binding.h"
+#include "store/column_codec.h"
+#include "store/segment_reader.h"
+
+namespace flowdex {
+
+class FieldCursor {
+ public:
+  // The binding's columns in `seg` (those it lacks are skipped).
+  Status Init(const SegmentReader& seg, const FieldBinding& field);
+  // Explicit columns (-1: skipped), nothing hidden.
+  Status Init(const SegmentReader& seg, const std::vector<int>& columns);
+
+  ColumnType type() const { return type_; }
+  size_t parts() const { return parts_.size(); }
+  const std::vector<std::string>* dictionary() const { return parts_.empty() ? nullptr : parts_[0].dict; }
+  // One column, nothing hidden: BlockOf may be used.
+  bool simple() const { return parts_.size() == 1 && hidden_.column < 0; }
+
+  // The block holding `row` of a simple field (nullptr: no values there).
+  Status BlockOf(uint32_t row, const ColumnBlock** out) {
+    Part& p = parts_[0];
+    if (row / kRowsPerBlock != p.loaded) {
+      Status s = Load(&p, row / kRowsPerBlock);
+      if (!s.ok()) return s;
+    }
+    *out = p.empty ? nullptr : p.block.get();
+    return Status::OK();
+  }
+
+  // Calls fn(block, k) for each value k of `row` in every column.
+  template <typename Fn>
+  Status ForEach(uint32_t row, Fn&& fn) {
+    const uint32_t i = row % kRowsPerBlock;
+    if (hidden_.column >= 0) {
+      if (row / kRowsPerBlock != hidden_.loaded) {
+        Status s = Load(&hidden_, row / kRowsPerBlock);
+        if (!s.ok()) return s;
+      }
+      if (!hidden_.empty && hidden_.block->present(i)) return Status::OK();
+    }
+    for (Part& p : parts_) {
+      if (row / kRowsPerBlock != p.loaded) {
+        Status s = Load(&p, row / kRowsPerBlock);
+        if (!s.ok()) return s;
+      }
+      if (p.empty) continue;
+      const ColumnBlock& block = *p.block;
+      if (!block.present(i)) continue;
+      if (block.multi()) {
+        for (size_t k = block.offsets[i]; k < block.offsets[i + 1]; ++k) fn(block, k);
+      } else {
+        fn(block, i);
+      }
+    }
+    return Status::OK();
+  }
+
+ private:
+  struct Part {
+    int column = -1;
+    ColumnType type = ColumnType::kUInt64;
+    const std::vector<std::string>* dict = nullptr;
+    std::shared_ptr<const ColumnBlock> block;
+    size_t loaded = SIZE_MAX;
+    bool empty = false;
+  };
+  Status AddPart(int column);
+  Status Load(Part* p, size_t b);
+
+  const SegmentReader* seg_ = nullptr;
+  std::vector<Part> parts_;
+  Part hidden_;
+  ColumnType type_ = ColumnType::kUInt64;
+};
+
+}  // namespace flowdex

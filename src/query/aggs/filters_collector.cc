@@ -1,0 +1,56 @@
+// filter and filters: a bucket per query (filters by name, or by position
+// when given as an array), each matched once per segment.
+#include <roaring/roaring.h>
+
+#include "query/aggs/bucket_collector.h"
+#include "query/exec/segment_matcher.h"
+#include "query/plan/lowering.h"
+#include "schema/field_catalog.h"
+
+namespace flowdex {
+
+namespace {
+
+class FiltersCollector final : public BucketCollector {
+ public:
+  explicit FiltersCollector(const AggRequest& agg) : BucketCollector(agg, agg.filters.size()) {}
+
+  Status Init(const AggContext& ctx) {
+    SegmentMatcher matcher(ctx.segment, ctx.filter_cache);
+    for (const auto& f : agg_.filters) {
+      Predicate predicate;
+      Status s = LowerQuery(f.second, *ctx.catalog, ctx.now_ms, &predicate);
+      if (!s.ok()) return s;
+      matches_.emplace_back();
+      s = matcher.Match(predicate, &matches_.back());
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+ protected:
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      for (size_t i = 0; i < matches_.size(); ++i) {
+        if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
+      }
+      return Status::OK();
+    });
+  }
+  AggKey KeyOf(uint64_t key) const override { return agg_.filters[key].first; }
+
+ private:
+  std::vector<Bitmap> matches_;
+};
+
+}  // namespace
+
+Status MakeFiltersCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
+  auto c = std::make_unique<FiltersCollector>(agg);
+  Status s = c->Init(ctx);
+  if (s.ok()) s = c->InitSubs(ctx);
+  *out = std::move(c);
+  return s;
+}
+
+}  // namespace flowdex

@@ -1,0 +1,242 @@
+#include "query/aggs/key_source.h"
+
+#include <cstring>
+#include <map>
+
+#include "flowlog/community_id.h"
+#include "flowlog/ecs_fields.h"
+
+namespace flowdex {
+
+namespace {
+
+double AsDouble(ColumnType type, uint64_t bits) {
+  if (type == ColumnType::kDouble) {
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+  }
+  return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
+}
+
+std::string AddressText(const IpAddress& ip) {
+  char buf[kMaxIpTextLength];
+  return std::string(buf, FormatIpAddress(ip, buf));
+}
+
+// A stored column's values (several columns: each one's).
+class ColumnKeys final : public KeySource {
+ public:
+  explicit ColumnKeys(FieldCursor cursor) : cursor_(std::move(cursor)) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
+  }
+  AggKey ResultKey(uint64_t key) const override {
+    return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
+  }
+  uint64_t DenseSpace() const override { return ValueKeys::DenseSpace(cursor_.type(), cursor_.dictionary()); }
+  bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp; }
+  AggKey AddressKey(uint64_t key) const override { return values_.AddressKey(key); }
+  bool BooleanKeys() const override { return cursor_.type() == ColumnType::kBool; }
+  bool Refindable() const override {
+    // Keywords, addresses and integers: what a term query matches exactly
+    // (not booleans, doubles, dates or unsigned 64-bit keys shown as doubles).
+    const ColumnType type = cursor_.type();
+    return HasDictionary(type) || type == ColumnType::kIp || type == ColumnType::kUInt8 ||
+           type == ColumnType::kUInt16 || type == ColumnType::kUInt32 || type == ColumnType::kInt64;
+  }
+  Plain plain() override { return cursor_.simple() ? Plain{&cursor_, &values_} : Plain{nullptr, nullptr}; }
+
+ private:
+  FieldCursor cursor_;
+  ValueKeys values_;
+};
+
+// A keyword kept as an integer column: keyed by the integer, shown as its text.
+class DecimalTextKeys final : public KeySource {
+ public:
+  explicit DecimalTextKeys(FieldCursor cursor) : cursor_(std::move(cursor)) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(b.values[k]); });
+  }
+  AggKey ResultKey(uint64_t key) const override { return std::to_string(key); }
+  uint64_t DenseSpace() const override { return ValueKeys::DenseSpace(cursor_.type(), nullptr); }
+  bool Refindable() const override { return true; }
+
+ private:
+  FieldCursor cursor_;
+};
+
+// An address column's text: keyed by the address, shown (and ordered) as text.
+class AddressTextKeys final : public KeySource {
+ public:
+  explicit AddressTextKeys(FieldCursor cursor) : cursor_(std::move(cursor)) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      if (b.type == ColumnType::kIp) keys->push_back(values_.KeyOf(b, k));
+    });
+  }
+  AggKey ResultKey(uint64_t key) const override { return AddressText(values_.Address(key)); }
+  bool Refindable() const override { return true; }
+
+ private:
+  FieldCursor cursor_;
+  ValueKeys values_;
+};
+
+// An enumerated field: the key is the index of the value in the field's
+// table; a row has every value whose condition its column meets.
+class EnumeratedKeys final : public KeySource {
+ public:
+  EnumeratedKeys(const EnumeratedField* field, FieldCursor cursor, bool has_column)
+      : field_(field), cursor_(std::move(cursor)), has_column_(has_column) {
+    for (size_t i = 0; i < field_->values.size(); ++i) {
+      if (field_->values[i].when == EnumeratedValue::When::kAlways) always_.push_back(i);
+    }
+    if (const auto* dict = cursor_.dictionary()) {
+      // Per dictionary code, once: the values it gives.
+      by_code_.resize(dict->size());
+      for (size_t code = 0; code < dict->size(); ++code) {
+        for (size_t i = 0; i < field_->values.size(); ++i) {
+          const EnumeratedValue& v = field_->values[i];
+          if (v.when == EnumeratedValue::When::kKeywordEquals && v.keyword == (*dict)[code]) by_code_[code].push_back(i);
+        }
+      }
+    }
+  }
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    for (size_t i : always_) keys->push_back(i);
+    if (!has_column_) return Status::OK();
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      if (!by_code_.empty()) {
+        if (b.values[k] < by_code_.size()) {
+          for (size_t i : by_code_[b.values[k]]) keys->push_back(i);
+        }
+        return;
+      }
+      for (size_t i = 0; i < field_->values.size(); ++i) {
+        const EnumeratedValue& v = field_->values[i];
+        bool hit = false;
+        switch (v.when) {
+          case EnumeratedValue::When::kIntegerEquals: hit = b.type != ColumnType::kIp && b.values[k] == v.integer; break;
+          case EnumeratedValue::When::kBitSet: hit = b.type != ColumnType::kIp && (b.values[k] & v.integer) != 0; break;
+          case EnumeratedValue::When::kIpFamily:
+            hit = b.type == ColumnType::kIp && (v.integer == 4 ? b.ip(k).is_v4() : b.ip(k).is_v6());
+            break;
+          default: break;
+        }
+        if (hit) keys->push_back(i);
+      }
+    });
+  }
+  AggKey ResultKey(uint64_t key) const override { return std::string(field_->values[key].value); }
+  uint64_t DenseSpace() const override { return field_->values.size(); }
+  bool Refindable() const override { return true; }
+
+ private:
+  const EnumeratedField* field_;
+  FieldCursor cursor_;
+  bool has_column_;
+  std::vector<size_t> always_;
+  std::vector<std::vector<size_t>> by_code_;  // keyword columns: the values of each code
+};
+
+// The Community ID of each row, computed from its 5-tuple and interned.
+class CommunityIdKeys final : public KeySource {
+ public:
+  explicit CommunityIdKeys(std::vector<FieldCursor> parts) : parts_(std::move(parts)) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    IpAddress ips[2];
+    uint64_t numbers[3] = {0, 0, 0};
+    bool have[5] = {};
+    for (int c = 0; c < 5; ++c) {
+      Status s = parts_[c].ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        have[c] = true;
+        if (c < 2) {
+          ips[c] = b.ip(k);
+        } else {
+          numbers[c - 2] = b.values[k];
+        }
+      });
+      if (!s.ok()) return s;
+    }
+    const uint8_t protocol = static_cast<uint8_t>(numbers[2]);
+    if (!have[0] || !have[1] || !have[4] || (CommunityIdUsesPorts(protocol) && (!have[2] || !have[3]))) {
+      return Status::OK();
+    }
+    char cid[kCommunityIdLength];
+    if (!hasher_.Compute(ips[0], ips[1], static_cast<uint16_t>(numbers[0]), static_cast<uint16_t>(numbers[1]),
+                         protocol, cid)) {
+      return Status::OK();
+    }
+    auto [it, fresh] = ids_.try_emplace(std::string(cid, kCommunityIdLength), texts_.size());
+    if (fresh) texts_.push_back(it->first);
+    keys->push_back(it->second);
+    return Status::OK();
+  }
+  AggKey ResultKey(uint64_t key) const override { return texts_[key]; }
+  bool Refindable() const override { return false; }  // a term query on it computes every row's: not worth it
+
+ private:
+  std::vector<FieldCursor> parts_;  // src, dst, src port, dst port, protocol
+  CommunityIdHasher hasher_;
+  absl::flat_hash_map<std::string, uint64_t> ids_;
+  std::vector<std::string> texts_;
+};
+
+}  // namespace
+
+AggKey ValueKeys::ResultKey(ColumnType type, const std::vector<std::string>* dict, uint64_t key) const {
+  if (dict) return (*dict)[key];
+  if (type == ColumnType::kIp) return AddressText(Address(key));
+  if (type == ColumnType::kDouble) return AsDouble(type, key);
+  if (type == ColumnType::kUInt64 && key > static_cast<uint64_t>(INT64_MAX)) return static_cast<double>(key);
+  return static_cast<int64_t>(key);
+}
+
+AggKey ValueKeys::AddressKey(uint64_t key) const {
+  if ((key & kV6Tag) == 0) return static_cast<int64_t>(static_cast<uint32_t>(key));
+  const IpAddress& ip = v6_[key & 0xffffffff];
+  return std::string(reinterpret_cast<const char*>(ip.bytes.data()), ip.bytes.size());
+}
+
+uint64_t ValueKeys::DenseSpace(ColumnType type, const std::vector<std::string>* dict) {
+  if (dict) return dict->size();
+  if (type == ColumnType::kUInt8) return 256;
+  if (type == ColumnType::kUInt16) return 65536;
+  if (type == ColumnType::kBool) return 2;
+  return 0;
+}
+
+Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out) {
+  out->reset();
+  if (!field.known) return Status::OK();
+  if (field.source == FieldSource::kCommunityId) {
+    std::vector<FieldCursor> parts(5);
+    for (int c = 0; c < 5; ++c) {
+      Status s = parts[c].Init(seg, std::vector<int>{seg.FindColumn(field.columns[c])});
+      if (!s.ok()) return s;
+    }
+    if (parts[0].parts() == 0 || parts[1].parts() == 0 || parts[4].parts() == 0) return Status::OK();
+    *out = std::make_unique<CommunityIdKeys>(std::move(parts));
+    return Status::OK();
+  }
+  FieldCursor cursor;
+  Status s = cursor.Init(seg, field);
+  if (!s.ok()) return s;
+  if (field.source == FieldSource::kEnumerated) {
+    const bool has_column = cursor.parts() > 0;
+    if (!field.columns.empty() && !has_column) return Status::OK();
+    *out = std::make_unique<EnumeratedKeys>(field.enumerated, std::move(cursor), has_column);
+    return Status::OK();
+  }
+  if (cursor.parts() == 0) return Status::OK();
+  switch (field.source) {
+    case FieldSource::kDecimalText: *out = std::make_unique<DecimalTextKeys>(std::move(cursor)); break;
+    case FieldSource::kAddressText: *out = std::make_unique<AddressTextKeys>(std::move(cursor)); break;
+    default: *out = std::make_unique<ColumnKeys>(std::move(cursor)); break;
+  }
+  return Status::OK();
+}
+
+}  // namespace flowdex

@@ -1,0 +1,170 @@
+#include "query/aggs/metric_collector.h"
+
+#include <cstring>
+
+#include "query/cardinality_sketch.h"
+
+namespace flowdex {
+
+using T = AggRequest::Type;
+
+double AsDouble(ColumnType type, uint64_t bits) {
+  if (type == ColumnType::kDouble) {
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+  }
+  return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
+}
+
+MetricCollector::MetricCollector(const AggRequest& agg, FieldCursor cursor, std::unique_ptr<KeySource> keys)
+    : agg_(agg), cursor_(std::move(cursor)), keys_(std::move(keys)) {
+  if (const auto* dict = cursor_.dictionary(); dict && agg.type == T::kCardinality && !keys_) {
+    dict_hashes_.resize(dict->size());
+    for (size_t i = 0; i < dict->size(); ++i) dict_hashes_[i] = CardinalitySketch::Hash((*dict)[i]);
+  }
+}
+
+void MetricCollector::AddSums(uint32_t slot, uint64_t count, double sum) {
+  if (slot >= states_.size()) states_.resize(slot + 1);
+  states_[slot].count += count;
+  states_[slot].sum += sum;
+}
+
+uint64_t MetricCollector::HashOf(const ColumnBlock& b, size_t k) const {
+  if (!dict_hashes_.empty()) return dict_hashes_[b.values[k]];
+  if (b.type == ColumnType::kIp) {
+    const std::array<uint8_t, 16> key = IpSortKey(b.ip(k));
+    return CardinalitySketch::Hash(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  }
+  return CardinalitySketch::HashInteger(b.values[k]);
+}
+
+// value_count and cardinality of a derived field: its keys, by their text.
+Status MetricCollector::CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
+    State& st = states_[slots[i]];
+    row_keys_.clear();
+    Status s = keys_->Keys(rows[i], &row_keys_);
+    if (!s.ok()) return s;
+    for (uint64_t key : row_keys_) {
+      ++st.count;
+      if (agg_.type != T::kCardinality) continue;
+      if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+      const AggKey shown = keys_->ResultKey(key);
+      const auto* text = std::get_if<std::string>(&shown);
+      st.sketch->AddHash(text ? CardinalitySketch::Hash(*text)
+                              : CardinalitySketch::HashInteger(static_cast<uint64_t>(std::get<int64_t>(shown))));
+    }
+  }
+  return Status::OK();
+}
+
+Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, size_t n) {
+  if (keys_) return CollectKeys(rows, slots, n);
+  if (agg_.type == T::kSum || agg_.type == T::kAvg) {
+    // The common metric under terms and histograms: only count and sum.
+    for (size_t i = 0; i < n; ++i) {
+      if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+      State& st = states_[slots[i]];
+      Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+        ++st.count;
+        st.sum += AsDouble(b.type, b.values[k]);
+      });
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+  const bool numeric = agg_.type != T::kValueCount && agg_.type != T::kCardinality;
+  for (size_t i = 0; i < n; ++i) {
+    if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
+    State& st = states_[slots[i]];
+    Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+      ++st.count;
+      if (agg_.type == T::kCardinality) {
+        if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+        st.sketch->AddHash(HashOf(b, k));
+        return;
+      }
+      if (!numeric) return;
+      const double d = AsDouble(b.type, b.values[k]);
+      if (st.count == 1 || d < st.min) st.min = d;
+      if (st.count == 1 || d > st.max) st.max = d;
+      st.sum += d;
+      st.sum_of_squares += d * d;
+      if (agg_.type == T::kPercentiles) st.values.push_back(d);
+    });
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+Status MetricCollector::Finish(const std::vector<AggResult*>& targets) {
+  for (size_t slot = 0; slot < states_.size() && slot < targets.size(); ++slot) {
+    AggResult* r = targets[slot];
+    const State& st = states_[slot];
+    if (r == nullptr || st.count == 0) continue;
+    r->dates |= !keys_ && cursor_.type() == ColumnType::kTimestamp;
+    if (r->count == 0 || st.min < r->min) r->min = st.min;
+    if (r->count == 0 || st.max > r->max) r->max = st.max;
+    r->count += st.count;
+    r->sum += st.sum;
+    r->sum_of_squares += st.sum_of_squares;
+    r->values.insert(r->values.end(), st.values.begin(), st.values.end());
+    if (st.sketch) {
+      if (!r->cardinality) {
+        r->cardinality = st.sketch;
+      } else {
+        r->cardinality->Merge(*st.sketch);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+uint64_t MetricCollector::Memory() const {
+  uint64_t m = states_.size() * sizeof(State);
+  for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
+  return m;
+}
+
+Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
+  const FieldBinding field = AggField(agg, ctx);
+  if (!field.known) {
+    *out = std::make_unique<EmptyCollector>();
+    return Status::OK();
+  }
+  if (field.type == FieldType::kText) return UnsupportedFieldType(agg, field.type);
+  const bool counts = agg.type == T::kCardinality || agg.type == T::kValueCount;
+  if (!counts && field.type != FieldType::kLong && field.type != FieldType::kInteger &&
+      field.type != FieldType::kShort && field.type != FieldType::kByte && field.type != FieldType::kDouble &&
+      field.type != FieldType::kFloat && field.type != FieldType::kHalfFloat &&
+      field.type != FieldType::kScaledFloat && field.type != FieldType::kDate && field.type != FieldType::kBoolean) {
+    return UnsupportedFieldType(agg, field.type);
+  }
+  std::unique_ptr<KeySource> keys;
+  const bool plain = field.source == FieldSource::kColumn;
+  if (!plain) {
+    // Derived fields are keywords: they are counted by their keys.
+    Status s = KeySource::Make(field, *ctx.segment, &keys);
+    if (!s.ok()) return s;
+    if (!keys) {
+      *out = std::make_unique<EmptyCollector>();
+      return Status::OK();
+    }
+  }
+  FieldCursor cursor;
+  if (plain) {
+    Status s = cursor.Init(*ctx.segment, field);
+    if (!s.ok()) return s;
+    if (cursor.parts() == 0) {
+      *out = std::make_unique<EmptyCollector>();
+      return Status::OK();
+    }
+  }
+  *out = std::make_unique<MetricCollector>(agg, std::move(cursor), std::move(keys));
+  return Status::OK();
+}
+
+}  // namespace flowdex

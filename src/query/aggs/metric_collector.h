@@ -1,0 +1,50 @@
+// MetricCollector: sum, avg, min, max, value_count, stats, extended_stats,
+// cardinality and percentiles of one field, per parent bucket.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "query/aggs/collector.h"
+#include "query/aggs/field_cursor.h"
+#include "query/aggs/key_source.h"
+
+namespace flowdex {
+
+class CardinalitySketch;
+
+class MetricCollector final : public Collector {
+ public:
+  // Numeric metrics read `cursor`; cardinality and value_count of a
+  // derived field count its keys (`keys`, when set) instead.
+  MetricCollector(const AggRequest& agg, FieldCursor cursor, std::unique_ptr<KeySource> keys);
+
+  // `count` values summing to `sum` for bucket `slot` (the fused terms path).
+  void AddSums(uint32_t slot, uint64_t count, double sum);
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override;
+  Status Finish(const std::vector<AggResult*>& targets) override;
+  uint64_t Memory() const override;
+
+ private:
+  struct State {
+    uint64_t count = 0;
+    double sum = 0, sum_of_squares = 0, min = 0, max = 0;
+    std::vector<double> values;
+    std::shared_ptr<CardinalitySketch> sketch;
+  };
+  uint64_t HashOf(const ColumnBlock& b, size_t k) const;
+  Status CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n);
+
+  const AggRequest& agg_;
+  FieldCursor cursor_;
+  std::unique_ptr<KeySource> keys_;  // derived fields: their keys
+  std::vector<uint64_t> dict_hashes_;
+  std::vector<State> states_;
+  std::vector<uint64_t> row_keys_;
+};
+
+// Double value of a stored number's bits (doubles, signed and unsigned integers).
+double AsDouble(ColumnType type, uint64_t bits);
+
+}  // namespace flowdex

@@ -1,0 +1,204 @@
+// terms: a bucket per value of a field (stored or derived), with `missing`
+// for rows without one. Fast paths for plain one-column fields: a terms
+// with one sum or avg under it reads keys and values block by block, fused;
+// otherwise single-valued blocks go straight to their buckets.
+#include "query/aggs/bucket_collector.h"
+#include "query/aggs/key_source.h"
+#include "query/aggs/metric_collector.h"
+
+namespace flowdex {
+
+namespace {
+
+using T = AggRequest::Type;
+
+class TermsCollector final : public BucketCollector {
+ public:
+  static constexpr uint64_t kMissingKey = UINT64_MAX;
+
+  // `keys` null: no value here (with `missing`, every row is missing).
+  TermsCollector(const AggRequest& agg, std::unique_ptr<KeySource> keys)
+      : BucketCollector(agg, keys ? keys->DenseSpace() : 1), keys_(std::move(keys)) {
+    if (keys_) plain_ = keys_->plain();
+  }
+
+  // Terms with one sum or avg under it (top talkers by bytes, say), both on
+  // plain one-column fields. Call after InitSubs.
+  Status InitFused(const AggContext& ctx) {
+    if (plain_.cursor == nullptr || agg_.missing || subs_.size() != 1 || !agg_.subs[0].subs.empty() ||
+        (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
+      return Status::OK();
+    }
+    auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
+    const FieldBinding field = AggField(agg_.subs[0], ctx);
+    if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
+    Status s = value_cursor_.Init(*ctx.segment, field);
+    if (!s.ok() || !value_cursor_.simple()) return s;
+    const ColumnType type = value_cursor_.type();
+    if (HasDictionary(type) || type == ColumnType::kIp) return Status::OK();  // the generic path errs
+    metric_ = metric;
+    return Status::OK();
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    if (metric_ != nullptr) return CollectFused(rows, slots, n);
+    if (plain_.cursor != nullptr && !agg_.missing) return CollectSingleValued(rows, slots, n);
+    return BucketCollector::Collect(rows, slots, n);
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    if (metric_ != nullptr) {
+      if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
+      for (uint32_t b = 0; b < fused_.size(); ++b) {
+        counts_[b] += fused_[b].count;
+        if (fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
+      }
+    }
+    return BucketCollector::Finish(targets);
+  }
+
+  uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
+
+ protected:
+  Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      const size_t before = keys->size();
+      Status s = keys_ ? keys_->Keys(row, keys) : Status::OK();
+      if (keys->size() == before && agg_.missing) keys->push_back(kMissingKey);
+      return s;
+    });
+  }
+  bool AddressKeys() const override { return keys_ && keys_->AddressKeys() && !agg_.missing; }
+  bool BooleanKeys() const override { return keys_ && keys_->BooleanKeys() && !agg_.missing; }
+  bool RefindableKeys() const override { return keys_ && keys_->Refindable() && !agg_.missing; }
+  AggKey KeyOf(uint64_t key) const override {
+    if (key == kMissingKey) {
+      const QueryValue& m = *agg_.missing;
+      switch (m.kind) {
+        case QueryValue::Kind::kString: return m.text;
+        case QueryValue::Kind::kInteger: return m.integer;
+        case QueryValue::Kind::kDouble: return m.number;
+        case QueryValue::Kind::kBool: return int64_t{m.boolean};
+      }
+    }
+    if (AddressKeys()) return keys_->AddressKey(key);
+    return keys_->ResultKey(key);
+  }
+
+ private:
+  // Keys and the summed values read together, block by block, with no
+  // per-row handing down.
+  Status CollectFused(const uint32_t* rows, const uint32_t* slots, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+      const uint32_t block = rows[i] / kRowsPerBlock;
+      const size_t end = BlockRunEnd(rows, i, n);
+      const ColumnBlock* keys = nullptr;
+      const ColumnBlock* values = nullptr;
+      Status s = plain_.cursor->BlockOf(rows[i], &keys);
+      if (s.ok()) s = value_cursor_.BlockOf(rows[i], &values);
+      if (!s.ok()) return s;
+      if (keys == nullptr) {
+        i = end;  // no keys: no buckets
+        continue;
+      }
+      if (keys->multi() || (values != nullptr && values->multi())) {
+        s = BucketCollector::Collect(rows + i, slots + i, end - i);  // arrays: the generic path
+        if (!s.ok()) return s;
+        i = end;
+        continue;
+      }
+      const uint32_t base = block * kRowsPerBlock;
+      for (; i < end; ++i) {
+        const uint32_t k = rows[i] - base;
+        if (!keys->present(k)) continue;
+        const uint32_t b = table_.Find(slots[i], plain_.values->KeyOf(*keys, k));
+        if (b >= fused_.size()) fused_.resize(b + 1 + b / 2);
+        // Count, sum and values side by side in one line of memory; handed
+        // to the bucket counts and the metric at the end.
+        FusedSum& acc = fused_[b];
+        ++acc.count;
+        if (values != nullptr && values->present(k)) {
+          acc.sum += AsDouble(values->type, values->values[k]);
+          ++acc.values;
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  // One-column fields: blocks of one value per row go straight to their
+  // buckets (and the rows on to the sub-aggregations), without the generic
+  // path's per-row key lists; arrays take that path.
+  Status CollectSingleValued(const uint32_t* rows, const uint32_t* slots, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+      const uint32_t block = rows[i] / kRowsPerBlock;
+      const size_t end = BlockRunEnd(rows, i, n);
+      const ColumnBlock* keys = nullptr;
+      Status s = plain_.cursor->BlockOf(rows[i], &keys);
+      if (!s.ok()) return s;
+      if (keys != nullptr && keys->multi()) {
+        s = BucketCollector::Collect(rows + i, slots + i, end - i);
+        if (!s.ok()) return s;
+        i = end;
+        continue;
+      }
+      if (keys != nullptr) {
+        const uint32_t base = block * kRowsPerBlock;
+        const bool with_subs = !subs_.empty();
+        routed_rows_.clear();
+        routed_slots_.clear();
+        for (size_t j = i; j < end; ++j) {
+          const uint32_t k = rows[j] - base;
+          if (!keys->present(k)) continue;
+          const uint32_t b = table_.Find(slots[j], plain_.values->KeyOf(*keys, k));
+          Count(b);
+          if (with_subs) {
+            routed_rows_.push_back(rows[j]);
+            routed_slots_.push_back(b);
+          }
+        }
+        for (auto& sub : subs_) {
+          s = sub->Collect(routed_rows_.data(), routed_slots_.data(), routed_rows_.size());
+          if (!s.ok()) return s;
+        }
+      }
+      i = end;
+    }
+    return Status::OK();
+  }
+
+  std::unique_ptr<KeySource> keys_;
+  KeySource::Plain plain_{nullptr, nullptr};
+  std::vector<uint32_t> routed_rows_, routed_slots_;  // CollectSingleValued's rows for the sub-aggregations
+  FieldCursor value_cursor_;           // the fused path's sum/avg field
+  MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
+  struct FusedSum {                    // 16 bytes: a segment has fewer than 2^32 rows
+    uint32_t count = 0;                // rows in the bucket
+    uint32_t values = 0;               // ...with a value to sum
+    double sum = 0;
+  };
+  std::vector<FusedSum> fused_;  // the fused path, per bucket
+};
+
+}  // namespace
+
+Status MakeTermsCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
+  const FieldBinding field = AggField(agg, ctx);
+  if (field.known && field.type == FieldType::kText) return UnsupportedFieldType(agg, field.type);
+  std::unique_ptr<KeySource> keys;
+  Status s = KeySource::Make(field, *ctx.segment, &keys);
+  if (!s.ok()) return s;
+  if (!keys && !agg.missing) {
+    *out = std::make_unique<EmptyCollector>();  // nothing to read here
+    return Status::OK();
+  }
+  auto terms = std::make_unique<TermsCollector>(agg, std::move(keys));
+  s = terms->InitSubs(ctx);
+  if (s.ok()) s = terms->InitFused(ctx);
+  *out = std::move(terms);
+  return s;
+}
+
+}  // namespace flowdex

@@ -1,0 +1,63 @@
+// A search as the engine takes it (what `_search`, `_count`, `flowdex query`
+// and the UI's requests become) and what it answers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "query/aggs/aggregation.h"
+#include "query/query.h"
+#include "query/sort_values.h"
+
+namespace flowdex {
+
+// Elasticsearch's index.max_result_window.
+inline constexpr uint64_t kMaxResultWindow = 10000;
+
+struct SearchRequest {
+  std::vector<std::string> indices = {"*"};  // names, comma-free patterns with *, "_all"
+  Query query;
+  uint64_t from = 0;
+  uint64_t size = 10;
+  std::vector<SortKey> sort;          // empty: _score, i.e. index order
+  int64_t track_total_hits = 10000;   // count exactly up to this; -1: always exactly
+  bool fetch_source = true;
+  // _source filtering: dotted paths with * (empty includes: everything).
+  std::vector<std::string> source_includes, source_excludes;
+  std::vector<std::string> fields;    // "fields" and "docvalue_fields": values per field, from _source
+  // search_after: the sort values of the last hit of the previous page
+  // (search_after_null[i]: that value was null, i.e. missing).
+  std::vector<QueryValue> search_after;
+  std::vector<bool> search_after_null;
+  int64_t timeout_ms = -1;            // stop collecting after this (partial results, timed_out: true)
+  uint64_t terminate_after = 0;       // stop after this many hits per segment (0: never)
+  int64_t now_ms = 0;                 // date math's now (0: set by the parser to the clock)
+  const std::atomic<bool>* cancelled = nullptr;  // set by the caller to stop a running search
+  std::vector<AggRequest> aggs;       // over every hit, whatever size says
+  bool total_as_int = false;          // rest_total_hits_as_int: hits.total as a number
+};
+
+struct SearchHit {
+  std::string index;
+  uint64_t segment_id = 0;  // where the hit is stored (for _bulk's updates and deletes)
+  uint32_t row = 0;
+  std::string id;
+  std::string source;  // JSON
+  std::string fields;  // JSON object of the requested fields' values (when asked)
+  std::vector<SortValue> sort;
+};
+
+struct SearchResponse {
+  uint64_t total = 0;
+  bool total_is_exact = true;  // false: "relation": "gte"
+  std::vector<SearchHit> hits;
+  uint64_t segments_searched = 0;
+  uint64_t segments_skipped = 0;  // by time range
+  bool timed_out = false;
+  bool terminated_early = false;  // terminate_after stopped it
+  std::vector<AggResult> aggs;    // one per request.aggs
+};
+
+}  // namespace flowdex
