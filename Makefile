@@ -12,7 +12,7 @@ JOBS        ?= $(shell nproc)
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan fuzz bench clean lambda-zip
+.PHONY: all deps build run test test-unit test-asan fuzz bench clean lambda-zip docs
 
 all: build
 
@@ -73,6 +73,11 @@ fuzz: deps
 
 bench: build
 	bench/run.sh $(BUILD)
+
+# Generated documentation: docs/flow_schema.md from the flow schema table
+# (a test fails when it is stale).
+docs: build
+	$(BUILD)/flowdex schema --markdown > docs/flow_schema.md
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

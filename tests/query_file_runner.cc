@@ -5,6 +5,10 @@
 //   # a comment
 //   index NAME [MAPPING-JSON]      create an index (optionally with a mapping)
 //   doc NAME ID JSON               index a document (committed before the next query)
+//   flows [NAME]                   then flow-log lines up to a blank line (the first may be a
+//                                  header line, as in AWS's files): ingested as one file into
+//                                  NAME (default logs-aws.vpcflow-default); `hits` names them
+//                                  #1, #2, ... (data lines, in order)
 //   search NAME[,NAME...] [ORDERED]  then the _search body on the next line(s) up to ----
 //   kql NAME                       then a KQL query on the next line, then ----
 //   q NAME                         then a Lucene query string (as for q=) on the next line, then ----
@@ -12,6 +16,7 @@
 //   hits ID ID ...                 the ids of the hits (in order with ORDERED, else as a set)
 //   total N                        hits.total.value, exactly
 //   agg NAME JSON                  the aggregation NAME renders as JSON (compared as JSON values)
+//                                  (JSON expectations may run over several lines, to a blank one)
 //   error TYPE: REASON             the request fails with this error (first line of the reason;
 //                                  for failures while it runs, the root cause)
 //   sources [JSON, ...]            each hit's _source, in order (null when not fetched)
@@ -31,11 +36,13 @@
 
 #include "api/es_exception.h"
 #include "ingest/document_writer.h"
+#include "ingest/flow_ingester.h"
 #include "query/dsl/dsl_parser.h"
 #include "query/lang/kql_parser.h"
 #include "query/lang/query_string_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
+#include "schema/document_id.h"
 
 #ifndef FLOWDEX_QUERY_TEST_DIR
 #error "FLOWDEX_QUERY_TEST_DIR must name tests/query"
@@ -83,6 +90,9 @@ TEST_P(QueryFileTest, Cases) {
     }
     writers.clear();
   };
+  // Flow records loaded by `flows`: their ids, by #N.
+  std::map<std::string, std::string> flow_ids;  // id -> "#N"
+  int flow_files = 0;
   int cases = 0;
   for (size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
@@ -113,6 +123,34 @@ TEST_P(QueryFileTest, Cases) {
       ASSERT_TRUE(w->Add(json, words[2], &err)) << where << ": " << err.type << ": " << err.reason;
       continue;
     }
+    if (words[0] == "flows") {
+      flush();
+      IngestOptions o;
+      if (words.size() > 1) o.index = words[1];
+      const fs::path flow_dir = fs::path(dir.string() + "-flows");
+      fs::create_directories(flow_dir);
+      const fs::path file = flow_dir / ("flows-" + std::to_string(++flow_files) + ".log");
+      std::ofstream out(file);
+      std::vector<uint64_t> offsets;  // of the data lines
+      uint64_t offset = 0;
+      size_t j = i + 1;
+      for (; j < lines.size() && !lines[j].empty(); ++j) {
+        const bool header = j == i + 1 && !lines[j].empty() && !std::isdigit(static_cast<unsigned char>(lines[j][0]));
+        if (!header) offsets.push_back(offset);
+        out << lines[j] << "\n";
+        offset += lines[j].size() + 1;
+      }
+      out.close();
+      IngestProgress progress;
+      IngestSummary summary;
+      ASSERT_TRUE(IngestFlowFiles(store.get(), {file.string()}, o, &progress, &summary).ok()) << where;
+      ASSERT_EQ(summary.bad_lines, 0u) << where << ": a line did not parse";
+      for (size_t n = 0; n < offsets.size(); ++n) {
+        flow_ids[DocumentIdFor(SourceKeyForPath(file.string()), offsets[n])] = "#" + std::to_string(n + 1);
+      }
+      i = j;
+      continue;
+    }
     ASSERT_TRUE(words[0] == "search" || words[0] == "kql" || words[0] == "q")
         << where << ": unknown directive " << words[0];
     flush();
@@ -121,9 +159,18 @@ TEST_P(QueryFileTest, Cases) {
     size_t j = i + 1;
     for (; j < lines.size() && lines[j] != "----"; ++j) body += lines[j] + "\n";
     ASSERT_LT(j + 1, lines.size()) << where << ": no ---- and expectation";
-    const std::vector<std::string> expect = Words(lines[j + 1]);
-    const std::string expect_line = lines[j + 1];
+    std::vector<std::string> expect = Words(lines[j + 1]);
+    std::string expect_line = lines[j + 1];
     i = j + 1;
+    // A JSON expectation runs on while it does not parse, up to a blank line.
+    const size_t json_at = expect_line.find_first_of("{[");
+    if (json_at != std::string::npos && expect[0] != "error") {
+      rapidjson::Document probe;
+      while (probe.Parse(expect_line.substr(json_at).c_str()).HasParseError() && i + 1 < lines.size() &&
+             !lines[i + 1].empty()) {
+        expect_line += "\n" + lines[++i];
+      }
+    }
     ++cases;
     SCOPED_TRACE(where);
 
@@ -168,7 +215,10 @@ TEST_P(QueryFileTest, Cases) {
       EXPECT_EQ(response.total, std::stoull(expect[1]));
     } else if (expect[0] == "hits") {
       std::vector<std::string> want(expect.begin() + 1, expect.end()), got;
-      for (const SearchHit& h : response.hits) got.push_back(h.id);
+      for (const SearchHit& h : response.hits) {
+        auto named = flow_ids.find(h.id);
+        got.push_back(named != flow_ids.end() ? named->second : h.id);
+      }
       const bool ordered = words.size() > 2 && words[2] == "ORDERED";
       if (!ordered) {
         std::sort(want.begin(), want.end());
@@ -226,6 +276,7 @@ TEST_P(QueryFileTest, Cases) {
   EXPECT_GT(cases, 0);
   store.reset();
   fs::remove_all(dir);
+  fs::remove_all(dir.string() + "-flows");
 }
 
 std::vector<std::string> TestFiles() {

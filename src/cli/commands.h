@@ -83,6 +83,14 @@ struct IngestCommandOptions {
 // when one failed, 130 when interrupted (what was committed stays).
 int RunIngestCommand(const IngestCommandOptions& options);
 
+struct SchemaCommandOptions {
+  bool markdown = false;  // --markdown: docs/flow_schema.md
+};
+
+// Prints every field of the flow index (name, type, where it comes from):
+// a table, or with --markdown the generated docs/flow_schema.md. Returns 0.
+int RunSchemaCommand(const SchemaCommandOptions& options);
+
 struct CheckCommandOptions {
   std::string data_dir;
   bool columns = false;  // --columns: print where each column's bytes go

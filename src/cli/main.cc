@@ -127,6 +127,11 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   check_cmd->add_flag("--columns", check.columns, "Also print the bytes each column takes");
 
+  flowdex::SchemaCommandOptions schema;
+  CLI::App* schema_cmd = app.add_subcommand(
+      "schema", "List every field of the flow index a query can name: its type and where its values come from");
+  schema_cmd->add_flag("--markdown", schema.markdown, "Print docs/flow_schema.md (the table as documentation)");
+
   flowdex::QueryCommandOptions query;
   query.data_dir = ingest.data_dir;
   CLI::App* query_cmd = app.add_subcommand(
@@ -278,6 +283,7 @@ int main(int argc, char** argv) {
   if (*gen_cmd) return flowdex::RunGenCommand(gen);
   if (*ingest_cmd) return flowdex::RunIngestCommand(ingest);
   if (*check_cmd) return flowdex::RunCheckCommand(check);
+  if (*schema_cmd) return flowdex::RunSchemaCommand(schema);
   if (*query_cmd) return flowdex::RunQueryCommand(query);
   if (*serve_cmd) return flowdex::RunServeCommand(serve);
   if (*search_cmd) return flowdex::RunSearchCommand(search);

@@ -56,6 +56,7 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
       agg->percents = {1, 5, 25, 50, 75, 95, 99};
       agg->keyed = true;
     }
+    const Value* after = nullptr;  // composite's page key
     for (const auto& m : body.GetObject()) {
       const std::string key = m.name.GetString();
       const Value& v = m.value;
@@ -211,18 +212,7 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
       } else if (key == "sources" && agg->type == T::kComposite) {
         if (!ParseCompositeSources(dsl, v, agg)) return false;
       } else if (key == "after" && agg->type == T::kComposite && v.IsObject()) {
-        for (const AggRequest& src : agg->sources) {
-          if (!v.HasMember(src.name.c_str())) continue;
-          const Value& av = v[src.name.c_str()];
-          agg->after_null.push_back(av.IsNull());
-          QueryValue qv;
-          if (!av.IsNull() && !dsl.ParseValue(av, &qv, type, key)) return false;
-          agg->after.push_back(qv);
-        }
-        if (agg->after.size() != agg->sources.size()) {
-          return dsl.Fail(ParseError::Kind::kIllegalArgument,
-                      fmt::format("[after] has {} value(s) but [sources] has {}", agg->after.size(), agg->sources.size()), key);
-        }
+        after = &v;  // read once the sources are known, wherever they come
       } else if (key == "format" || key == "keyed" || key == "shard_size" || key == "execution_hint" ||
                  key == "show_term_doc_count_error" || key == "collect_mode" || key == "value_type" ||
                  key == "sigma" || key == "tdigest" || key == "hdr" || key == "script" ||
@@ -231,6 +221,22 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
       } else {
         return dsl.Fail(ParseError::Kind::kParsing, fmt::format("Unexpected token {} [{}] in [{}].", DslContext::TokenName(v), key, agg->name),
                     key);
+      }
+    }
+    if (after != nullptr) {
+      for (const AggRequest& src : agg->sources) {
+        if (!after->HasMember(src.name.c_str())) continue;
+        const Value& av = (*after)[src.name.c_str()];
+        agg->after_null.push_back(av.IsNull());
+        QueryValue qv;
+        if (!av.IsNull() && !dsl.ParseValue(av, &qv, type, "after")) return false;
+        agg->after.push_back(qv);
+      }
+      if (agg->after.size() != agg->sources.size()) {
+        return dsl.Fail(ParseError::Kind::kIllegalArgument,
+                        fmt::format("[after] has {} value(s) but [sources] has {}", agg->after.size(),
+                                    agg->sources.size()),
+                        "after");
       }
     }
     if (agg->type == T::kDateHistogram) {

@@ -1,0 +1,45 @@
+// metric_collector.cc: sums, averages, extremes, counts and distinct counts
+// per parent bucket; derived keywords counted by their values.
+#include <fmt/format.h>
+
+#include "query/aggs/agg_test_util.h"
+#include "query/cardinality_sketch.h"
+
+namespace flowdex {
+namespace {
+
+TEST(MetricCollector, NumbersPerParentBucket) {
+  auto seg = AggTestSegment::Documents(R"({"properties":{"n":{"type":"long"},"k":{"type":"keyword"}}})",
+                                       {R"({"n":1})", R"({"n":[2,3]})", R"({"n":10})", R"({"k":"x"})"});
+  std::vector<AggResult> r = seg->Run(seg->Make(R"({"stats":{"field":"n"}})").get(), {0, 1, 2, 3}, {0, 0, 1, 1}, 2);
+  EXPECT_EQ(r[0].count, 3u) << "every value of an array";
+  EXPECT_EQ(r[0].sum, 6.0);
+  EXPECT_EQ(r[0].min, 1.0);
+  EXPECT_EQ(r[0].max, 3.0);
+  EXPECT_EQ(r[1].count, 1u);
+  EXPECT_EQ(r[1].sum, 10.0);
+  Status s;
+  seg->Make(R"({"sum":{"field":"k"}})", &s);
+  EXPECT_EQ(s.message(), "Field [k] of type [keyword] is not supported for aggregation [sum]");
+  r = seg->Run(seg->Make(R"({"value_count":{"field":"k"}})").get());
+  EXPECT_EQ(r[0].count, 1u);
+}
+
+TEST(MetricCollector, CardinalityOfStoredAndDerivedFields) {
+  auto seg = AggTestSegment::Flows(SampleFlowLines());
+  auto distinct = [&](const char* field) {
+    std::vector<AggResult> r = seg->Run(seg->Make(fmt::format(R"({{"cardinality":{{"field":"{}"}}}})", field)).get());
+    return r[0].cardinality ? r[0].cardinality->Estimate() : 0;
+  };
+  EXPECT_EQ(distinct("source.ip"), 4u);
+  EXPECT_EQ(distinct("source.address"), 4u);
+  EXPECT_EQ(distinct("network.transport"), 2u);
+  EXPECT_EQ(distinct("event.type"), 3u);
+  EXPECT_EQ(distinct("network.community_id"), 4u);
+  Status s;
+  seg->Make(R"({"avg":{"field":"network.iana_number"}})", &s);
+  EXPECT_TRUE(s.IsInvalidArgument()) << "a keyword in Elastic's mapping";
+}
+
+}  // namespace
+}  // namespace flowdex
