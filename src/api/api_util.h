@@ -14,10 +14,6 @@ namespace flowdex::api {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-inline void Str(JsonWriter& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 // A JSON response.
 inline RestResponse Json(int status, std::string body) {
   RestResponse r;

@@ -28,6 +28,7 @@
 #include "query/searcher.h"
 #include "store/index_resolver.h"
 #include "store/mapping.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -36,7 +37,6 @@ namespace {
 using Writer = api::JsonWriter;
 using api::Json;
 using api::Split;
-using api::Str;
 
 struct BulkItem {
   std::string op;      // index, create, delete, update
@@ -467,35 +467,35 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     ++metrics_->bulk_items;
     if (item.failed) ++metrics_->bulk_item_errors;
     w.StartObject();
-    Str(w, item.op);
+    WriteJsonString(w, item.op);
     w.StartObject();
     w.Key("_index");
-    Str(w, item.index);
+    WriteJsonString(w, item.index);
     w.Key("_id");
     if (item.id.empty()) w.Null();
-    else Str(w, item.id);
+    else WriteJsonString(w, item.id);
     if (item.failed) {
       w.Key("status");
       w.Int(item.status);
       w.Key("error");
       w.StartObject();
       w.Key("type");
-      Str(w, item.error_type);
+      WriteJsonString(w, item.error_type);
       w.Key("reason");
-      Str(w, item.error_reason);
+      WriteJsonString(w, item.error_reason);
       w.Key("index_uuid");
       w.String("_na_");
       w.Key("shard");
       w.String("0");
       w.Key("index");
-      Str(w, item.index);
+      WriteJsonString(w, item.index);
       w.EndObject();
     } else {
       // Versions are not tracked: every write reports version 1.
       w.Key("_version");
       w.Int(1);
       w.Key("result");
-      Str(w, item.result);
+      WriteJsonString(w, item.result);
       w.Key("_shards");
       w.StartObject();
       w.Key("total");
@@ -541,9 +541,9 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     Writer w(buf);
     w.StartObject();
     w.Key("_index");
-    Str(w, response.hits.empty() ? index : response.hits[0].index);
+    WriteJsonString(w, response.hits.empty() ? index : response.hits[0].index);
     w.Key("_id");
-    Str(w, id);
+    WriteJsonString(w, id);
     if (!response.hits.empty()) {
       w.Key("_version");
       w.Int(1);
@@ -580,11 +580,11 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
   rapidjson::StringBuffer meta;
   Writer w(meta);
   w.StartObject();
-  Str(w, action);
+  WriteJsonString(w, action);
   w.StartObject();
   if (!id.empty()) {
     w.Key("_id");
-    Str(w, id);
+    WriteJsonString(w, id);
   }
   w.EndObject();
   w.EndObject();

@@ -17,6 +17,7 @@
 #include "store/index_resolver.h"
 #include "store/mapping.h"
 #include "util/glob.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -25,7 +26,6 @@ namespace {
 using Writer = api::JsonWriter;
 using api::Json;
 using api::Split;
-using api::Str;
 
 // Elasticsearch's answer to a path it has no endpoint for.
 RestResponse NoHandler(const RestRequest& req) {
@@ -33,7 +33,7 @@ RestResponse NoHandler(const RestRequest& req) {
   Writer w(buf);
   w.StartObject();
   w.Key("error");
-  Str(w, fmt::format("no handler found for uri [{}] and method [{}]", req.path, req.method));
+  WriteJsonString(w, fmt::format("no handler found for uri [{}] and method [{}]", req.path, req.method));
   w.Key("status");
   w.Int(400);
   w.EndObject();
@@ -45,7 +45,7 @@ RestResponse WrongMethod(const RestRequest& req, std::string_view allowed) {
   Writer w(buf);
   w.StartObject();
   w.Key("error");
-  Str(w, fmt::format("Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]", req.path, req.method, allowed));
+  WriteJsonString(w, fmt::format("Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]", req.path, req.method, allowed));
   w.Key("status");
   w.Int(405);
   w.EndObject();
@@ -295,15 +295,15 @@ RestResponse EsApi::Info(const RestRequest& req) {
   Writer w(buf);
   w.StartObject();
   w.Key("name");
-  Str(w, options_.node_name);
+  WriteJsonString(w, options_.node_name);
   w.Key("cluster_name");
-  Str(w, options_.cluster_name);
+  WriteJsonString(w, options_.cluster_name);
   w.Key("cluster_uuid");
-  Str(w, cluster_uuid_);
+  WriteJsonString(w, cluster_uuid_);
   w.Key("version");
   w.StartObject();
   w.Key("number");
-  Str(w, options_.version);
+  WriteJsonString(w, options_.version);
   w.Key("build_flavor");
   w.String("default");
   w.Key("build_type");
@@ -347,7 +347,7 @@ RestResponse EsApi::ClusterHealth(const RestRequest& req) {
   Writer w(buf);
   w.StartObject();
   w.Key("cluster_name");
-  Str(w, options_.cluster_name);
+  WriteJsonString(w, options_.cluster_name);
   w.Key("status");
   w.String("green");
   w.Key("timed_out");
@@ -394,21 +394,21 @@ RestResponse EsApi::Nodes(const RestRequest& req) {
   w.Int(0);
   w.EndObject();
   w.Key("cluster_name");
-  Str(w, options_.cluster_name);
+  WriteJsonString(w, options_.cluster_name);
   w.Key("nodes");
   w.StartObject();
-  Str(w, cluster_uuid_);
+  WriteJsonString(w, cluster_uuid_);
   w.StartObject();
   w.Key("name");
-  Str(w, options_.node_name);
+  WriteJsonString(w, options_.node_name);
   w.Key("transport_address");
-  Str(w, options_.publish_address);
+  WriteJsonString(w, options_.publish_address);
   w.Key("host");
   w.String("127.0.0.1");
   w.Key("ip");
   w.String("127.0.0.1");
   w.Key("version");
-  Str(w, options_.version);
+  WriteJsonString(w, options_.version);
   w.Key("build_flavor");
   w.String("default");
   w.Key("roles");
@@ -418,10 +418,10 @@ RestResponse EsApi::Nodes(const RestRequest& req) {
   w.Key("http");
   w.StartObject();
   w.Key("publish_address");
-  Str(w, options_.publish_address);
+  WriteJsonString(w, options_.publish_address);
   w.Key("bound_address");
   w.StartArray();
-  Str(w, options_.publish_address);
+  WriteJsonString(w, options_.publish_address);
   w.EndArray();
   w.Key("max_content_length_in_bytes");
   w.Uint64(100u << 20);

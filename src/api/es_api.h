@@ -15,6 +15,7 @@
 #include "api/rest.h"
 #include "query/searcher.h"
 #include "store/store.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -32,7 +33,7 @@ struct EsApiOptions {
   // Searches stop collecting after this long (their own timeout may be shorter).
   int64_t search_timeout_ms = 60000;
   // Set while the server shuts down: running searches stop.
-  const std::atomic<bool>* cancelled = nullptr;
+  CancellationToken cancel;  // set when the server stops: running searches end
 };
 
 class EsApi {

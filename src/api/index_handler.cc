@@ -21,6 +21,7 @@
 #include "store/mapping.h"
 #include "store/segment_reader.h"
 #include "util/glob.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -29,7 +30,6 @@ namespace {
 using Writer = api::JsonWriter;
 using api::Json;
 using api::Split;
-using api::Str;
 
 RestResponse Acknowledged() { return Json(200, "{\"acknowledged\":true}"); }
 
@@ -122,7 +122,7 @@ RestResponse EsApi::CreateIndex(const RestRequest& req, const std::string& index
   w.Key("shards_acknowledged");
   w.Bool(true);
   w.Key("index");
-  Str(w, index);
+  WriteJsonString(w, index);
   w.EndObject();
   return Json(buf);
 }
@@ -164,13 +164,13 @@ RestResponse EsApi::GetIndex(const RestRequest& req, const std::string& indices)
   Writer w(buf);
   w.StartObject();
   for (const std::string& index : resolved) {
-    Str(w, index);
+    WriteJsonString(w, index);
     w.StartObject();
     w.Key("aliases");
     w.StartObject();
     for (const auto& [alias, targets] : version->aliases) {
       if (std::find(targets.begin(), targets.end(), index) == targets.end()) continue;
-      Str(w, alias);
+      WriteJsonString(w, alias);
       w.StartObject();
       w.EndObject();
     }
@@ -187,7 +187,7 @@ RestResponse EsApi::GetIndex(const RestRequest& req, const std::string& indices)
     w.Key("number_of_replicas");
     w.String("0");
     w.Key("provided_name");
-    Str(w, index);
+    WriteJsonString(w, index);
     w.Key("max_result_window");
     w.String("10000");
     w.EndObject();
@@ -207,7 +207,7 @@ RestResponse EsApi::GetMapping(const RestRequest& req, const std::string& indice
   Writer w(buf);
   w.StartObject();
   for (const std::string& index : resolved) {
-    Str(w, index);
+    WriteJsonString(w, index);
     w.StartObject();
     w.Key("mappings");
     const std::string mapping = EffectiveMapping(*store_, *version, index).ToJson();
@@ -292,18 +292,18 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
   w.StartObject();
   w.Key("indices");
   w.StartArray();
-  for (const std::string& i : resolved) Str(w, i);
+  for (const std::string& i : resolved) WriteJsonString(w, i);
   w.EndArray();
   w.Key("fields");
   w.StartObject();
   for (const auto& [name, types] : caps) {
-    Str(w, name);
+    WriteJsonString(w, name);
     w.StartObject();
     for (const auto& [type, in] : types) {
-      Str(w, type);
+      WriteJsonString(w, type);
       w.StartObject();
       w.Key("type");
-      Str(w, type);
+      WriteJsonString(w, type);
       w.Key("metadata_field");
       w.Bool(name[0] == '_');
       w.Key("searchable");
@@ -313,7 +313,7 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
       if (in.size() != resolved.size()) {
         w.Key("indices");
         w.StartArray();
-        for (const std::string& i : in) Str(w, i);
+        for (const std::string& i : in) WriteJsonString(w, i);
         w.EndArray();
       }
       w.EndObject();
@@ -383,8 +383,8 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
     for (const auto& row : rows) {
       w.StartObject();
       for (const std::string& c : columns) {
-        Str(w, c);
-        Str(w, row.at(c));
+        WriteJsonString(w, c);
+        WriteJsonString(w, row.at(c));
       }
       w.EndObject();
     }
@@ -450,13 +450,13 @@ RestResponse EsApi::Aliases(const RestRequest& req, const std::string& indices, 
   for (const std::string& index : resolved) {
     auto it = by_index.find(index);
     if (it == by_index.end() && !names.empty()) continue;
-    Str(w, index);
+    WriteJsonString(w, index);
     w.StartObject();
     w.Key("aliases");
     w.StartObject();
     if (it != by_index.end()) {
       for (const std::string& a : it->second) {
-        Str(w, a);
+        WriteJsonString(w, a);
         w.StartObject();
         w.EndObject();
       }

@@ -158,7 +158,7 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
     return false;
   }
   if (sr->timeout_ms < 0 || sr->timeout_ms > options_.search_timeout_ms) sr->timeout_ms = options_.search_timeout_ms;
-  sr->cancelled = options_.cancelled;
+  sr->cancel = options_.cancel;
   // Searches beyond the limit are refused rather than queued without bound.
   if (searches_.fetch_add(1) >= options_.max_concurrent_searches) {
     searches_.fetch_sub(1);

@@ -14,11 +14,6 @@ namespace flowdex {
 
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
 bool RetryableCode(const std::string& code) {
   static const char* kCodes[] = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
                                  "RequestThrottledException", "SlowDown", "RequestLimitExceeded",
@@ -90,11 +85,12 @@ AwsError ParseAwsError(const HttpResponse& response) {
   return e;
 }
 
-void ResolveAwsConfig(const std::string& endpoint_flag, const std::string& region_flag, AwsConfig* config) {
-  const std::string global = Env("AWS_ENDPOINT_URL");
+void ResolveAwsConfig(const AwsEnvironment& env, const std::string& endpoint_flag, const std::string& region_flag,
+                      AwsConfig* config) {
+  const std::string global = env.Get("AWS_ENDPOINT_URL");
   auto pick = [&](const char* service_var) {
     if (!endpoint_flag.empty()) return endpoint_flag;
-    std::string v = Env(service_var);
+    std::string v = env.Get(service_var);
     return v.empty() ? global : v;
   };
   config->s3_endpoint = pick("AWS_ENDPOINT_URL_S3");
@@ -103,7 +99,7 @@ void ResolveAwsConfig(const std::string& endpoint_flag, const std::string& regio
   for (std::string* e : {&config->s3_endpoint, &config->sqs_endpoint, &config->secrets_endpoint}) {
     while (!e->empty() && e->back() == '/') e->pop_back();
   }
-  config->region = region_flag.empty() ? DefaultRegion() : region_flag;
+  config->region = region_flag.empty() ? DefaultRegion(env) : region_flag;
 }
 
 HttpClient& ThreadHttpClient() {
@@ -117,10 +113,10 @@ bool BackoffSleep(const AwsConfig& config, int attempt) {
   const int64_t sleep_ms = std::uniform_int_distribution<int64_t>(cap / 4, cap)(rng);
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(sleep_ms);
   while (std::chrono::steady_clock::now() < until) {
-    if (config.cancel && config.cancel->load()) return false;
+    if (config.cancel.cancelled()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(50, sleep_ms)));
   }
-  return !(config.cancel && config.cancel->load());
+  return !config.cancel.cancelled();
 }
 
 Status CallAws(const AwsConfig& config, const std::string& what, HttpRequest request, const SigV4Scope& scope,

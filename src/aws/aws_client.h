@@ -13,6 +13,7 @@
 #include "aws/http_client.h"
 #include "aws/sigv4.h"
 #include "util/status.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -39,13 +40,14 @@ struct AwsConfig {
   int64_t base_backoff_ms = 200;
   int64_t max_backoff_ms = 20'000;
   int64_t timeout_ms = 30'000;     // per request (long polls add their wait)
-  const std::atomic<bool>* cancel = nullptr;  // stops retries (shutdown)
+  CancellationToken cancel;        // stops retries and transfers (shutdown)
 };
 
 // Fills `config` the way the AWS SDKs and CLI do: `endpoint_flag` (when not
 // empty) for every service, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS /
 // AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL; region from `region_flag` or DefaultRegion().
-void ResolveAwsConfig(const std::string& endpoint_flag, const std::string& region_flag, AwsConfig* config);
+void ResolveAwsConfig(const AwsEnvironment& env, const std::string& endpoint_flag, const std::string& region_flag,
+                      AwsConfig* config);
 
 // The HttpClient of the calling thread (one pooled connection per thread).
 HttpClient& ThreadHttpClient();

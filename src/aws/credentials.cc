@@ -18,11 +18,6 @@ namespace {
 
 constexpr int64_t kRefreshMarginMs = 5 * 60 * 1000;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
@@ -38,16 +33,16 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
   return true;
 }
 
-std::string HomeFile(const char* env_override, const char* relative) {
-  std::string p = Env(env_override);
+std::string HomeFile(const AwsEnvironment& env, const char* env_override, const char* relative) {
+  std::string p = env.Get(env_override);
   if (!p.empty()) return p;
-  const std::string home = Env("HOME");
+  const std::string home = env.Get("HOME");
   return home.empty() ? std::string() : home + "/" + relative;
 }
 
 std::string ProfileName(const CredentialsOptions& o) {
   if (!o.profile.empty()) return o.profile;
-  std::string p = Env("AWS_PROFILE");
+  std::string p = o.env.Get("AWS_PROFILE");
   return p.empty() ? "default" : p;
 }
 
@@ -80,17 +75,18 @@ Status CredentialsFromJson(std::string_view body, const std::string& source, Cre
 }
 
 Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
-  const std::string token_file = Env("AWS_WEB_IDENTITY_TOKEN_FILE");
-  const std::string role = Env("AWS_ROLE_ARN");
+  const AwsEnvironment& env = o.env;
+  const std::string token_file = env.Get("AWS_WEB_IDENTITY_TOKEN_FILE");
+  const std::string role = env.Get("AWS_ROLE_ARN");
   std::string token;
   if (!ReadWholeFile(token_file, &token)) {
     return Status::IoError(fmt::format("cannot read AWS_WEB_IDENTITY_TOKEN_FILE {}", token_file));
   }
-  std::string session = Env("AWS_ROLE_SESSION_NAME");
+  std::string session = env.Get("AWS_ROLE_SESSION_NAME");
   if (session.empty()) session = fmt::format("flowdex-{}", CurrentTimeMillis());
-  std::string region = o.region.empty() ? DefaultRegion() : o.region;
-  std::string endpoint = Env("AWS_ENDPOINT_URL_STS");
-  if (endpoint.empty()) endpoint = Env("AWS_ENDPOINT_URL");
+  std::string region = o.region.empty() ? DefaultRegion(env) : o.region;
+  std::string endpoint = env.Get("AWS_ENDPOINT_URL_STS");
+  if (endpoint.empty()) endpoint = env.Get("AWS_ENDPOINT_URL");
   if (endpoint.empty()) {
     endpoint = region.empty() ? "https://sts.amazonaws.com" : fmt::format("https://sts.{}.amazonaws.com", region);
   }
@@ -125,13 +121,13 @@ Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
   return Status::OK();
 }
 
-Status FromContainer(Credentials* out) {
+Status FromContainer(const AwsEnvironment& env, Credentials* out) {
   std::string url;
-  const std::string relative = Env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  const std::string relative = env.Get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
   if (!relative.empty()) {
     url = "http://169.254.170.2" + relative;
   } else {
-    url = Env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    url = env.Get("AWS_CONTAINER_CREDENTIALS_FULL_URI");
     UrlParts parts;
     Status s = ParseUrl(url, &parts);
     if (!s.ok()) return s;
@@ -148,8 +144,8 @@ Status FromContainer(Credentials* out) {
   req.url = url;
   req.timeout_ms = 5000;
   req.connect_timeout_ms = 2000;
-  std::string token = Env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-  const std::string token_file = Env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  std::string token = env.Get("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+  const std::string token_file = env.Get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
   if (!token_file.empty() && !ReadWholeFile(token_file, &token)) {
     return Status::IoError(fmt::format("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}", token_file));
   }
@@ -162,8 +158,8 @@ Status FromContainer(Credentials* out) {
   return CredentialsFromJson(resp.body, "container credentials", out);
 }
 
-Status FromImds(Credentials* out) {
-  std::string base = Env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+Status FromImds(const AwsEnvironment& env, Credentials* out) {
+  std::string base = env.Get("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   if (base.empty()) base = "http://169.254.169.254";
   while (!base.empty() && base.back() == '/') base.pop_back();
   HttpClient http;
@@ -218,11 +214,11 @@ IniSections ParseIni(std::string_view text) {
   return out;
 }
 
-Status LoadProfile(const std::string& profile, std::map<std::string, std::string>* settings) {
+Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::map<std::string, std::string>* settings) {
   settings->clear();
   bool found = false;
   std::string text;
-  const std::string config = HomeFile("AWS_CONFIG_FILE", ".aws/config");
+  const std::string config = HomeFile(env, "AWS_CONFIG_FILE", ".aws/config");
   if (!config.empty() && ReadWholeFile(config, &text)) {
     IniSections ini = ParseIni(text);
     // In the config file, profiles other than default are "[profile name]".
@@ -233,7 +229,7 @@ Status LoadProfile(const std::string& profile, std::map<std::string, std::string
       found = true;
     }
   }
-  const std::string creds = HomeFile("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
+  const std::string creds = HomeFile(env, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
   if (!creds.empty() && ReadWholeFile(creds, &text)) {
     IniSections ini = ParseIni(text);
     auto it = ini.find(profile);
@@ -245,13 +241,13 @@ Status LoadProfile(const std::string& profile, std::map<std::string, std::string
   return found ? Status::OK() : Status::NotFound(fmt::format("profile '{}' is in neither {} nor {}", profile, creds, config));
 }
 
-std::string DefaultRegion() {
-  std::string r = Env("AWS_REGION");
-  if (r.empty()) r = Env("AWS_DEFAULT_REGION");
+std::string DefaultRegion(const AwsEnvironment& env) {
+  std::string r = env.Get("AWS_REGION");
+  if (r.empty()) r = env.Get("AWS_DEFAULT_REGION");
   if (r.empty()) {
     std::map<std::string, std::string> settings;
-    const std::string profile = Env("AWS_PROFILE").empty() ? "default" : Env("AWS_PROFILE");
-    if (LoadProfile(profile, &settings).ok()) r = settings["region"];
+    const std::string profile = env.Get("AWS_PROFILE").empty() ? "default" : env.Get("AWS_PROFILE");
+    if (LoadProfile(env, profile, &settings).ok()) r = settings["region"];
   }
   return r;
 }
@@ -287,6 +283,7 @@ Status CredentialsProvider::Get(Credentials* out) {
 }
 
 Status CredentialsProvider::Resolve(Credentials* out) {
+  const AwsEnvironment& env = options_.env;
   *out = Credentials();
   if (!options_.access_key_id.empty() || !options_.secret_access_key.empty()) {
     if (options_.access_key_id.empty() || options_.secret_access_key.empty()) {
@@ -298,22 +295,22 @@ Status CredentialsProvider::Resolve(Credentials* out) {
     out->source = "flags";
     return Status::OK();
   }
-  const std::string env_id = Env("AWS_ACCESS_KEY_ID"), env_secret = Env("AWS_SECRET_ACCESS_KEY");
+  const std::string env_id = env.Get("AWS_ACCESS_KEY_ID"), env_secret = env.Get("AWS_SECRET_ACCESS_KEY");
   if (!env_id.empty() || !env_secret.empty()) {
     if (env_id.empty() || env_secret.empty()) {
       return Status::InvalidArgument("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
     }
     out->access_key_id = env_id;
     out->secret_access_key = env_secret;
-    out->session_token = Env("AWS_SESSION_TOKEN");
+    out->session_token = env.Get("AWS_SESSION_TOKEN");
     out->source = "environment";
     return Status::OK();
   }
-  if (!Env("AWS_WEB_IDENTITY_TOKEN_FILE").empty() && !Env("AWS_ROLE_ARN").empty()) return FromWebIdentity(options_, out);
+  if (!env.Get("AWS_WEB_IDENTITY_TOKEN_FILE").empty() && !env.Get("AWS_ROLE_ARN").empty()) return FromWebIdentity(options_, out);
 
   const std::string profile = ProfileName(options_);
   std::map<std::string, std::string> settings;
-  Status s = LoadProfile(profile, &settings);
+  Status s = LoadProfile(env, profile, &settings);
   if (s.ok()) {
     if (!settings["aws_access_key_id"].empty() && !settings["aws_secret_access_key"].empty()) {
       out->access_key_id = settings["aws_access_key_id"];
@@ -330,14 +327,14 @@ Status CredentialsProvider::Resolve(Credentials* out) {
             profile, unsupported));
       }
     }
-  } else if (!options_.profile.empty() || !Env("AWS_PROFILE").empty()) {
+  } else if (!options_.profile.empty() || !env.Get("AWS_PROFILE").empty()) {
     return s;  // a profile asked for by name must exist
   }
-  if (!Env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty() || !Env("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty()) {
-    return FromContainer(out);
+  if (!env.Get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty() || !env.Get("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty()) {
+    return FromContainer(env, out);
   }
-  if (Env("AWS_EC2_METADATA_DISABLED") != "true") {
-    s = FromImds(out);
+  if (env.Get("AWS_EC2_METADATA_DISABLED") != "true") {
+    s = FromImds(env, out);
     if (s.ok() || !s.IsNotFound()) return s;
   }
   return Status::NotFound(

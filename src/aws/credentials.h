@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/aws_environment.h"
 #include "util/status.h"
 
 namespace flowdex {
@@ -35,11 +36,11 @@ IniSections ParseIni(std::string_view text);
 
 // The profile's settings merged from both shared files (credentials file wins).
 // Returns NotFound when neither file has the profile.
-Status LoadProfile(const std::string& profile, std::map<std::string, std::string>* settings);
+Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::map<std::string, std::string>* settings);
 
 // The region to use when none is configured: AWS_REGION, AWS_DEFAULT_REGION,
 // then the profile's `region`; "" when none of them is set.
-std::string DefaultRegion();
+std::string DefaultRegion(const AwsEnvironment& env);
 
 struct CredentialsOptions {
   std::string access_key_id;      // explicit keys (both or neither)
@@ -47,6 +48,7 @@ struct CredentialsOptions {
   std::string session_token;
   std::string profile;            // "" : AWS_PROFILE, else "default"
   std::string region;             // for the regional STS endpoint
+  AwsEnvironment env;             // the variables of the chain (AwsEnvironment::FromProcess())
 };
 
 class CredentialsProvider {

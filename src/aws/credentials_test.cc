@@ -1,7 +1,5 @@
 #include "aws/credentials.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -15,36 +13,11 @@
 namespace flowdex {
 namespace {
 
-// Sets environment variables for one test and restores them after.
-class ScopedEnv {
- public:
-  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
-    for (const char* name : kAll) {
-      const char* v = getenv(name);
-      saved_.emplace_back(name, v ? std::optional<std::string>(v) : std::nullopt);
-      unsetenv(name);
-    }
-    for (const auto& [k, v] : vars) setenv(k, v, 1);
-  }
-  ~ScopedEnv() {
-    for (const auto& [k, v] : saved_) {
-      if (v) {
-        setenv(k, v->c_str(), 1);
-      } else {
-        unsetenv(k);
-      }
-    }
-  }
-
- private:
-  static constexpr const char* kAll[] = {
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
-      "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
-      "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-      "AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS",
-      "AWS_ENDPOINT_URL_SECRETS_MANAGER", "HOME"};
-  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
-};
+// A provider reading exactly this environment (the process's is not touched).
+CredentialsProvider Provider(const AwsEnvironment& env, CredentialsOptions o = {}) {
+  o.env = env;
+  return CredentialsProvider(o);
+}
 
 class CredentialsTest : public ::testing::Test {
  protected:
@@ -66,9 +39,10 @@ class CredentialsTest : public ::testing::Test {
 };
 
 TEST_F(CredentialsTest, EnvironmentComesFirst) {
-  ScopedEnv env({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"}, {"AWS_SESSION_TOKEN", "t"},
-                 {"AWS_SHARED_CREDENTIALS_FILE", credentials_.c_str()}, {"AWS_EC2_METADATA_DISABLED", "true"}});
-  CredentialsProvider p;
+  const auto env = AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"},
+                                       {"AWS_SESSION_TOKEN", "t"}, {"AWS_SHARED_CREDENTIALS_FILE", credentials_},
+                                       {"AWS_EC2_METADATA_DISABLED", "true"}});
+  CredentialsProvider p = Provider(env);
   Credentials c;
   ASSERT_TRUE(p.Get(&c).ok());
   EXPECT_EQ(c.access_key_id, "AKIDENV");
@@ -77,19 +51,18 @@ TEST_F(CredentialsTest, EnvironmentComesFirst) {
 }
 
 TEST_F(CredentialsTest, ExplicitKeysBeatEverything) {
-  ScopedEnv env({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"}});
+  const auto env = AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"}});
   CredentialsOptions o;
   o.access_key_id = "AKIDFLAG";
   o.secret_access_key = "x";
-  CredentialsProvider p(o);
+  CredentialsProvider p = Provider(env, o);
   Credentials c;
   ASSERT_TRUE(p.Get(&c).ok());
   EXPECT_EQ(c.access_key_id, "AKIDFLAG");
 }
 
 TEST_F(CredentialsTest, HalfSetEnvironmentIsAnError) {
-  ScopedEnv env({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_EC2_METADATA_DISABLED", "true"}});
-  CredentialsProvider p;
+  CredentialsProvider p = Provider(AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
   Credentials c;
   Status s = p.Get(&c);
   EXPECT_TRUE(s.IsInvalidArgument());
@@ -97,45 +70,47 @@ TEST_F(CredentialsTest, HalfSetEnvironmentIsAnError) {
 }
 
 TEST_F(CredentialsTest, SharedFilesAndProfiles) {
-  ScopedEnv env({{"AWS_SHARED_CREDENTIALS_FILE", credentials_.c_str()}, {"AWS_CONFIG_FILE", config_.c_str()},
-                 {"AWS_EC2_METADATA_DISABLED", "true"}});
+  const auto env = AwsEnvironment::Of({{"AWS_SHARED_CREDENTIALS_FILE", credentials_}, {"AWS_CONFIG_FILE", config_},
+                                       {"AWS_EC2_METADATA_DISABLED", "true"}});
   Credentials c;
-  CredentialsProvider def;
+  CredentialsProvider def = Provider(env);
   ASSERT_TRUE(def.Get(&c).ok());
   EXPECT_EQ(c.access_key_id, "AKIDDEFAULT");
   EXPECT_EQ(c.source, "profile default");
-  EXPECT_EQ(DefaultRegion(), "eu-central-1");
+  EXPECT_EQ(DefaultRegion(env), "eu-central-1");
 
   CredentialsOptions o;
   o.profile = "dev";
-  CredentialsProvider dev(o);
+  CredentialsProvider dev = Provider(env, o);
   ASSERT_TRUE(dev.Get(&c).ok());
   EXPECT_EQ(c.access_key_id, "AKIDDEV");
   EXPECT_EQ(c.session_token, "tok");
 
   o.profile = "sso";
-  CredentialsProvider sso(o);
+  CredentialsProvider sso = Provider(env, o);
   Status s = sso.Get(&c);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("sso_start_url"), std::string_view::npos);
 
   o.profile = "nope";
-  CredentialsProvider missing(o);
+  CredentialsProvider missing = Provider(env, o);
   EXPECT_TRUE(missing.Get(&c).IsNotFound());
 }
 
 TEST_F(CredentialsTest, RegionPrecedence) {
-  ScopedEnv env({{"AWS_CONFIG_FILE", config_.c_str()}, {"AWS_PROFILE", "dev"}});
-  EXPECT_EQ(DefaultRegion(), "ap-south-1");
-  setenv("AWS_DEFAULT_REGION", "us-east-2", 1);
-  EXPECT_EQ(DefaultRegion(), "us-east-2");
-  setenv("AWS_REGION", "sa-east-1", 1);
-  EXPECT_EQ(DefaultRegion(), "sa-east-1");
+  EXPECT_EQ(DefaultRegion(AwsEnvironment::Of({{"AWS_CONFIG_FILE", config_}, {"AWS_PROFILE", "dev"}})), "ap-south-1");
+  EXPECT_EQ(DefaultRegion(AwsEnvironment::Of(
+                {{"AWS_CONFIG_FILE", config_}, {"AWS_PROFILE", "dev"}, {"AWS_DEFAULT_REGION", "us-east-2"}})),
+            "us-east-2");
+  EXPECT_EQ(DefaultRegion(AwsEnvironment::Of({{"AWS_CONFIG_FILE", config_},
+                                              {"AWS_PROFILE", "dev"},
+                                              {"AWS_DEFAULT_REGION", "us-east-2"},
+                                              {"AWS_REGION", "sa-east-1"}})),
+            "sa-east-1");
 }
 
 TEST_F(CredentialsTest, NothingFoundNamesEverySource) {
-  ScopedEnv env({{"HOME", dir_.c_str()}, {"AWS_EC2_METADATA_DISABLED", "true"}});
-  CredentialsProvider p;
+  CredentialsProvider p = Provider(AwsEnvironment::Of({{"HOME", dir_.string()}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
   Credentials c;
   Status s = p.Get(&c);
   EXPECT_TRUE(s.IsNotFound());
@@ -144,15 +119,15 @@ TEST_F(CredentialsTest, NothingFoundNamesEverySource) {
 }
 
 TEST_F(CredentialsTest, EndpointPrecedence) {
-  ScopedEnv env({{"AWS_ENDPOINT_URL", "http://global:1/"}, {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"},
-                 {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://secrets:4/"}});
+  const auto env = AwsEnvironment::Of({{"AWS_ENDPOINT_URL", "http://global:1/"}, {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"},
+                                       {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://secrets:4/"}});
   AwsConfig c;
-  ResolveAwsConfig("", "eu-west-3", &c);
+  ResolveAwsConfig(env, "", "eu-west-3", &c);
   EXPECT_EQ(c.s3_endpoint, "http://global:1");
   EXPECT_EQ(c.sqs_endpoint, "http://sqs:2");
   EXPECT_EQ(c.secrets_endpoint, "http://secrets:4");
   EXPECT_EQ(c.region, "eu-west-3");
-  ResolveAwsConfig("http://flag:3", "", &c);
+  ResolveAwsConfig(env, "http://flag:3", "", &c);
   EXPECT_EQ(c.s3_endpoint, "http://flag:3");
   EXPECT_EQ(c.sqs_endpoint, "http://flag:3");
   EXPECT_EQ(c.secrets_endpoint, "http://flag:3");

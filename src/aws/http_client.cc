@@ -64,9 +64,9 @@ int AbortIfCancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 }
 
 void ApplyCommon(CURL* c, const HttpRequest& request, curl_slist* headers) {
-  if (request.cancel) {
+  if (request.cancel.flag() != nullptr) {
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortIfCancelled);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel));
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel.flag()));
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   }
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());

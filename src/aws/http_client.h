@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "util/status.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -35,7 +36,7 @@ struct HttpRequest {
   std::string ca_file;                  // PEM bundle to verify the server with ("" : system store)
   bool insecure = false;                // do not verify the server's certificate
   size_t max_response_bytes = 64u << 20;  // Send: longer bodies fail the request
-  const std::atomic<bool>* cancel = nullptr;  // when it turns true, the transfer is aborted
+  CancellationToken cancel;  // when cancelled, the transfer is aborted
 };
 
 struct HttpResponse {

@@ -1,4 +1,3 @@
-#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -19,15 +18,12 @@
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
 #include "store/store.h"
+#include "util/shutdown_signals.h"
 #include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void OnInterrupt(int) { g_interrupted.store(true); }
 
 // Redraws one status line on a terminal, or prints a line every few seconds
 // otherwise, until `done` is set.
@@ -67,10 +63,7 @@ int RunS3Ingest(const IngestCommandOptions& options) {
       return 2;
     }
   }
-  struct sigaction sa = {};
-  sa.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  ShutdownSignals signals;  // Ctrl-C: objects being stored finish, the rest wait for a resume
   SinkCommandOptions sink_options = options.sink;
   if (!options.index.empty()) sink_options.index = options.index;
   std::unique_ptr<Store> store;
@@ -83,10 +76,10 @@ int RunS3Ingest(const IngestCommandOptions& options) {
       return 1;
     }
   }
-  AwsConfig aws = MakeAwsConfig(options.aws, &g_interrupted);
+  AwsConfig aws = MakeAwsConfig(options.aws, signals.token());
   std::unique_ptr<ObjectSink> sink;
   Status s = MakeSink(sink_options, aws, store.get(), options.format.empty() ? nullptr : &user_format,
-                      &g_interrupted, &sink);
+                      signals.token(), &sink);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     return 2;
@@ -110,7 +103,7 @@ int RunS3Ingest(const IngestCommandOptions& options) {
     }
     S3BackfillOptions bo;
     bo.workers = options.workers > 0 ? options.workers : 4;
-    bo.cancel = &g_interrupted;
+    bo.cancel = signals.token();
     bo.checkpoint_path = options.checkpoint;
     if (bo.checkpoint_path.empty()) {
       // One checkpoint per URL: beside the store, or in the working directory for a remote sink.
@@ -137,7 +130,7 @@ int RunS3Ingest(const IngestCommandOptions& options) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "flowdex ingest: {} into {}; {:.2f} s, {}/s\n", metrics.Summary(false), sink->Describe(), secs,
              HumanCount(secs > 0 ? static_cast<uint64_t>(metrics.records_stored.load() / secs) : 0));
-  if (g_interrupted) return 130;
+  if (signals.received()) return 130;
   return exit_code;
 }
 
@@ -153,6 +146,9 @@ int RunIngestCommand(const IngestCommandOptions& options) {
     }
     return RunS3Ingest(options);
   }
+  // Before any thread starts. Ctrl-C: files being read are dropped whole;
+  // everything reported as indexed is stored.
+  ShutdownSignals signals;
   FlowFormat user_format;
   IngestOptions ingest;
   ingest.index = options.index.empty() ? std::string(kFlowIndex) : options.index;
@@ -196,11 +192,7 @@ int RunIngestCommand(const IngestCommandOptions& options) {
     return 1;
   }
 
-  struct sigaction sa = {};
-  sa.sa_handler = OnInterrupt;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  ingest.cancel = &g_interrupted;
+  ingest.cancel = signals.token();
 
   IngestProgress progress;
   IngestSummary summary;

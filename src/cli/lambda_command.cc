@@ -33,9 +33,9 @@ int RunLambdaCommand(const LambdaCommandOptions& options) {
     return init_error("FLOWDEX_SINK must name an Elasticsearch/OpenSearch URL (https://host:9200): "
                       "a Lambda function has no lasting disk for the embedded store");
   }
-  AwsConfig aws = MakeAwsConfig(options.aws, nullptr);
+  AwsConfig aws = MakeAwsConfig(options.aws, CancellationToken());
   std::unique_ptr<ObjectSink> sink;
-  Status s = MakeSink(options.sink, aws, nullptr, options.format.empty() ? nullptr : &user_format, nullptr, &sink);
+  Status s = MakeSink(options.sink, aws, nullptr, options.format.empty() ? nullptr : &user_format, CancellationToken(), &sink);
   if (!s.ok()) return init_error(std::string(s.message()));
   S3Client s3(aws);
   PipelineMetrics metrics;

@@ -9,10 +9,13 @@
 
 namespace flowdex {
 
-AwsConfig MakeAwsConfig(const AwsCommandOptions& options, const std::atomic<bool>* cancel) {
+AwsConfig MakeAwsConfig(const AwsCommandOptions& options, CancellationToken cancel) {
   AwsConfig config;
-  ResolveAwsConfig(options.endpoint_url, options.region, &config);
+  // The AWS variables of this process, read here once and passed down.
+  const AwsEnvironment env = AwsEnvironment::FromProcess();
+  ResolveAwsConfig(env, options.endpoint_url, options.region, &config);
   CredentialsOptions creds;
+  creds.env = env;
   creds.profile = options.profile;
   creds.region = config.region;
   config.credentials = std::make_shared<CredentialsProvider>(creds);
@@ -36,7 +39,7 @@ bool IsRemoteSink(const SinkCommandOptions& options) {
 }
 
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
-                const std::atomic<bool>* cancel, std::unique_ptr<ObjectSink>* out) {
+                CancellationToken cancel, std::unique_ptr<ObjectSink>* out) {
   if (IsRemoteSink(options)) {
     ElasticsearchSinkOptions es;
     es.url = options.sink;

@@ -12,11 +12,12 @@
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "store/store.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
 // Region, endpoints and the credentials chain. `cancel` stops retries.
-AwsConfig MakeAwsConfig(const AwsCommandOptions& options, const std::atomic<bool>* cancel);
+AwsConfig MakeAwsConfig(const AwsCommandOptions& options, CancellationToken cancel);
 
 Status ParseSqsProtocol(const std::string& name, SqsProtocol* out);
 
@@ -26,6 +27,6 @@ bool IsRemoteSink(const SinkCommandOptions& options);
 // A sink for the flags: an ElasticsearchSink for a URL, else a StoreSink on
 // `store` (which must then be open). `format` may be null.
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
-                const std::atomic<bool>* cancel, std::unique_ptr<ObjectSink>* out);
+                CancellationToken cancel, std::unique_ptr<ObjectSink>* out);
 
 }  // namespace flowdex

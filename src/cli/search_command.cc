@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -16,6 +15,8 @@
 #include "query/dsl/dsl_writer.h"
 #include "query/lang/kql_parser.h"
 #include "query/response_writer.h"
+#include "aws/http_client.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -23,7 +24,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 // The _search body for the options, or false with the KQL error printed.
 bool BuildBody(const SearchCommandOptions& o, std::string* body) {
@@ -55,10 +55,10 @@ bool BuildBody(const SearchCommandOptions& o, std::string* body) {
       const std::string field = key.substr(0, colon);
       const std::string order = colon == std::string::npos ? "asc" : key.substr(colon + 1);
       w.StartObject();
-      Str(w, field);
+      WriteJsonString(w, field);
       w.StartObject();
       w.Key("order");
-      Str(w, order);
+      WriteJsonString(w, order);
       w.Key("unmapped_type");
       w.String("long");
       w.EndObject();
@@ -82,15 +82,15 @@ bool BuildBody(const SearchCommandOptions& o, std::string* body) {
     w.StartObject();
     if (!o.since.empty()) {
       w.Key("gte");
-      Str(w, "now-" + o.since);
+      WriteJsonString(w, "now-" + o.since);
     }
     if (!o.from.empty()) {
       w.Key("gte");
-      Str(w, o.from);
+      WriteJsonString(w, o.from);
     }
     if (!o.to.empty()) {
       w.Key("lte");
-      Str(w, o.to);
+      WriteJsonString(w, o.to);
     }
     w.EndObject();
     w.EndObject();
@@ -107,19 +107,19 @@ bool BuildBody(const SearchCommandOptions& o, std::string* body) {
     w.Key("terms");
     w.StartObject();
     w.Key("field");
-    Str(w, o.stats);
+    WriteJsonString(w, o.stats);
     w.Key("size");
     w.Int(o.size);
     w.EndObject();
     w.Key("aggs");
     w.StartObject();
     for (const char* f : {"network.bytes", "network.packets"}) {
-      Str(w, f);
+      WriteJsonString(w, f);
       w.StartObject();
       w.Key("sum");
       w.StartObject();
       w.Key("field");
-      Str(w, f);
+      WriteJsonString(w, f);
       w.EndObject();
       w.EndObject();
     }
@@ -156,30 +156,30 @@ bool Send(const SearchCommandOptions& o, const std::string& body, int* status, s
     *response = std::move(out.body);
     return true;
   }
+  // Any Elasticsearch or OpenSearch cluster, through the same HTTP client
+  // (libcurl) as the AWS calls and the sink.
   std::string base = o.url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  httplib::Client client(base);
-  if (!client.is_valid()) {
-    fmt::print(stderr, "flowdex search: cannot use --url {}\n", o.url);
+  HttpRequest req;
+  req.method = "POST";
+  req.url = base + path;
+  req.body = body;
+  req.headers = {{"Content-Type", "application/json"}};
+  const std::string auth = ElasticsearchAuthorization(o.user, o.api_key);
+  if (!auth.empty()) req.headers.emplace_back("Authorization", auth);
+  req.timeout_ms = 120'000;
+  req.connect_timeout_ms = 10'000;
+  req.ca_file = o.ca_cert;
+  req.insecure = o.insecure;
+  HttpClient client;
+  HttpResponse resp;
+  Status s = client.Send(req, &resp);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex search: {}: {}\n", o.url, s.message());
     return false;
   }
-  client.set_connection_timeout(10, 0);
-  client.set_read_timeout(120, 0);
-  httplib::Headers headers;
-  if (!o.user.empty()) {
-    const size_t colon = o.user.find(':');
-    client.set_basic_auth(o.user.substr(0, colon), colon == std::string::npos ? "" : o.user.substr(colon + 1));
-  }
-  if (!o.api_key.empty()) headers.emplace("Authorization", "ApiKey " + o.api_key);
-  if (!o.ca_cert.empty()) client.set_ca_cert_path(o.ca_cert.c_str());
-  client.enable_server_certificate_verification(!o.insecure);
-  auto result = client.Post(path.c_str(), headers, body, "application/json");
-  if (!result) {
-    fmt::print(stderr, "flowdex search: {}: {}\n", o.url, httplib::to_string(result.error()));
-    return false;
-  }
-  *status = result->status;
-  *response = result->body;
+  *status = static_cast<int>(resp.status);
+  *response = std::move(resp.body);
   return true;
 }
 

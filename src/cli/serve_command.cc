@@ -1,6 +1,3 @@
-#include <pthread.h>
-#include <signal.h>
-
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -18,6 +15,7 @@
 #include "pipeline/sqs_worker.h"
 #include "pipeline/store_sink.h"
 #include "store/store.h"
+#include "util/shutdown_signals.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -25,7 +23,9 @@ namespace flowdex {
 namespace {
 
 // serve --backend: the UI here, every API request forwarded to the cluster.
-int ServeBackend(const ServeCommandOptions& options, HttpServerOptions http, sigset_t signals) {
+// `running` is set to the server while it runs (the signal handler stops it).
+int ServeBackend(const ServeCommandOptions& options, HttpServerOptions http, ShutdownSignals& signals,
+                 std::atomic<HttpServer*>& running) {
   BackendOptions b;
   b.url = options.backend;
   b.basic_auth = options.backend_basic_auth;
@@ -41,33 +41,26 @@ int ServeBackend(const ServeCommandOptions& options, HttpServerOptions http, sig
     fmt::print(stderr, "flowdex serve: {}\n", s.message());
     return 1;
   }
-  std::atomic<bool> stopping{false};
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (stopping.exchange(true)) return;
-    server.Stop();
-  });
   const std::string url = fmt::format("{}://{}:{}", http.tls_cert.empty() ? "http" : "https", http.host, server.port());
   fmt::print(stderr, "flowdex serve: the UI at {}/_ui/, the API proxied to {}\n", url, options.backend);
   if (!options.ready_file.empty()) std::ofstream(options.ready_file) << url << "\n";
-  server.Run();
-  if (!stopping.exchange(true)) pthread_kill(signal_thread.native_handle(), SIGTERM);
-  signal_thread.join();
+  running = &server;
+  if (!signals.received()) server.Run();
+  signals.Finish();  // the handler is done with the server
+  running = nullptr;
   return 0;
 }
 
 }  // namespace
 
 int RunServeCommand(const ServeCommandOptions& options) {
-  // Signals are taken by one thread (sigwait), so every other thread the
-  // server starts inherits this mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // First, before any thread starts: SIGTERM and SIGINT stop the server
+  // (requests in flight finish), the watcher and the SQS workers.
+  std::atomic<HttpServer*> running{nullptr};
+  ShutdownSignals signals([&](const char* name) {
+    fmt::print(stderr, "flowdex serve: {} received, finishing in-flight requests\n", name);
+    if (HttpServer* server = running.load()) server->Stop();
+  });
 
   HttpServerOptions http;
   const size_t colon = options.listen.rfind(':');
@@ -109,7 +102,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::print(stderr, "flowdex serve: --backend serves a remote cluster: --watch and --sqs need the local store\n");
       return 2;
     }
-    return ServeBackend(options, http, signals);
+    return ServeBackend(options, http, signals, running);
   }
 
   StoreOptions store_options;
@@ -128,9 +121,9 @@ int RunServeCommand(const ServeCommandOptions& options) {
     return 1;
   }
 
-  std::atomic<bool> stopping{false};
   Metrics metrics;
   EsApiOptions api_options;
+  api_options.cancel = signals.token();
   api_options.version = options.es_version;
   api_options.max_concurrent_searches = options.max_concurrent_searches;
   api_options.indexing_pressure_bytes = options.indexing_pressure_mb << 20;
@@ -197,7 +190,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::print(stderr, "flowdex serve: {}\n", s.message());
       return 2;
     }
-    aws = MakeAwsConfig(options.aws, &stopping);
+    aws = MakeAwsConfig(options.aws, signals.token());
     s3 = std::make_unique<S3Client>(aws);
     StoreSink::Options so;
     so.retention_ms = store_options.retention_ms;
@@ -217,33 +210,23 @@ int RunServeCommand(const ServeCommandOptions& options) {
         wo.workers = options.sqs_workers;
         SqsWorker worker(q, processor.get(), wo);
         fmt::print(stderr, "flowdex serve: ingesting S3 notifications from {}\n", q->queue_url());
-        Status r = worker.Run(&stopping);
+        Status r = worker.Run(signals.token());
         if (!r.ok()) fmt::print(stderr, "flowdex serve: --sqs stopped: {}\n", r.message());
       });
     }
   }
 
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (sig == 0) return;
-    fmt::print(stderr, "flowdex serve: {} received, finishing in-flight requests\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    stopping = true;
-    server.Stop();
-  });
   const auto version = store->Current();
   fmt::print(stderr, "flowdex serve: {} documents in {} indices at {}; listening on {}\n", version->Rows(),
              version->indices.size(), options.data_dir, url);
   if (!options.ready_file.empty()) std::ofstream(options.ready_file) << url << "\n";
-  server.Run();
-  const bool signalled = stopping.exchange(true);
+  running = &server;
+  if (!signals.received()) server.Run();
+  signals.Finish();  // the handler is done with the server
+  running = nullptr;
+  signals.RequestStop();  // also when Run returned on its own (the socket failed)
   for (auto& t : sqs_threads) t.join();
   watcher.Stop();
-  if (!signalled) {
-    // Run returned without a signal (the socket failed): wake the signal thread.
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
-  }
-  signal_thread.join();
   store.reset();  // background work stopped, directory released
   fmt::print(stderr, "flowdex serve: stopped\n");
   return 0;

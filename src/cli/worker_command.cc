@@ -1,27 +1,25 @@
 // flowdex worker: the seed's pipeline worker (S3 notifications on SQS ->
 // objects from S3 -> the embedded store or an Elasticsearch cluster).
-#include <signal.h>
-
 #include <thread>
 
 #include <fmt/format.h>
-#include <httplib.h>
 
+#include "api/es_exception.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
 #include "cli/commands.h"
 #include "cli/pipeline_setup.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/sqs_worker.h"
+#include "util/shutdown_signals.h"
 
 namespace flowdex {
 
 int RunWorkerCommand(const WorkerCommandOptions& options) {
   // SIGTERM/SIGINT stop receiving; started messages finish.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::atomic<bool> stop{false};
+  ShutdownSignals signals([](const char* name) {
+    fmt::print(stderr, "flowdex worker: {} received: no new messages; finishing those started\n", name);
+  });
 
   FlowFormat user_format;
   if (!options.format.empty()) {
@@ -37,7 +35,7 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
     fmt::print(stderr, "flowdex worker: {}\n", s.message());
     return 2;
   }
-  AwsConfig aws = MakeAwsConfig(options.aws, &stop);
+  AwsConfig aws = MakeAwsConfig(options.aws, signals.token());
   std::unique_ptr<Store> store;
   if (!IsRemoteSink(options.sink)) {
     StoreOptions so;
@@ -49,7 +47,7 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
     }
   }
   std::unique_ptr<ObjectSink> sink;
-  s = MakeSink(options.sink, aws, store.get(), options.format.empty() ? nullptr : &user_format, &stop, &sink);
+  s = MakeSink(options.sink, aws, store.get(), options.format.empty() ? nullptr : &user_format, signals.token(), &sink);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex worker: {}\n", s.message());
     return 2;
@@ -72,8 +70,10 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
   wo.exit_when_idle = options.exit_when_idle;
   SqsWorker worker(&sqs, &processor, wo);
 
-  // --metrics-listen: the pipeline's counters for Prometheus, on GET /metrics.
-  httplib::Server metrics_server;
+  // --metrics-listen: the pipeline's counters for Prometheus, on GET
+  // /metrics, through the API's HTTP server (its bounds and timeouts).
+  Metrics server_metrics;
+  std::unique_ptr<HttpServer> metrics_server;
   std::thread metrics_thread;
   if (!options.metrics_listen.empty()) {
     const size_t colon = options.metrics_listen.rfind(':');
@@ -83,33 +83,34 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
       fmt::print(stderr, "flowdex worker: --metrics-listen wants host:port, not {}\n", options.metrics_listen);
       return 2;
     }
-    metrics_server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-      res.set_content(metrics.Render(), "text/plain; version=0.0.4");
-    });
-    if (!metrics_server.bind_to_port(options.metrics_listen.substr(0, colon).c_str(), port)) {
-      fmt::print(stderr, "flowdex worker: cannot listen on {}\n", options.metrics_listen);
+    HttpServerOptions http;
+    http.host = options.metrics_listen.substr(0, colon);
+    http.port = port;
+    http.threads = 2;
+    http.ui = false;
+    http.backend = [&metrics](const RestRequest& r) {
+      if (r.method != "GET" || r.path != "/metrics") {
+        return ErrorResponse(MakeEsException("resource_not_found_exception", "only GET /metrics is served here", 404));
+      }
+      RestResponse out;
+      out.content_type = "text/plain; version=0.0.4";
+      out.body = metrics.Render();
+      return out;
+    };
+    metrics_server = std::make_unique<HttpServer>(nullptr, &server_metrics, http);
+    s = metrics_server->Bind();
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex worker: --metrics-listen {}: {}\n", options.metrics_listen, s.message());
       return 1;
     }
-    metrics_thread = std::thread([&] { metrics_server.listen_after_bind(); });
+    metrics_thread = std::thread([&] { metrics_server->Run(); });
   }
 
-  std::atomic<bool> finished{false};
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (finished) return;  // woken by the main thread at the end
-    fmt::print(stderr, "flowdex worker: {} received: no new messages; finishing those started\n",
-               sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    stop = true;
-  });
   fmt::print(stderr, "flowdex worker: {} -> {} ({} workers, region {}{})\n", options.queue_url, sink->Describe(),
              options.workers, sqs.region(), aws.sqs_endpoint.empty() ? "" : ", endpoint " + aws.sqs_endpoint);
-  s = worker.Run(&stop);
-  finished = true;
-  if (!stop) pthread_kill(signal_thread.native_handle(), SIGTERM);
-  signal_thread.join();
+  s = worker.Run(signals.token());
   if (metrics_thread.joinable()) {
-    metrics_server.stop();
+    metrics_server->Stop();
     metrics_thread.join();
   }
   fmt::print(stderr, "flowdex worker: {}\n", metrics.Summary());

@@ -12,6 +12,7 @@
 #include "flowlog/community_id.h"
 #include "flowlog/ecs_fields.h"
 #include "util/time_util.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -48,11 +49,9 @@ const std::vector<VpcflowKey>& VpcflowKeys() {
   return keys;
 }
 
-void Key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
-void Str(JsonWriter& w, std::string_view v) { w.String(v.data(), static_cast<rapidjson::SizeType>(v.size())); }
 void KeyStr(JsonWriter& w, std::string_view k, std::string_view v) {
-  Key(w, k);
-  Str(w, v);
+  WriteJsonKey(w, k);
+  WriteJsonString(w, v);
 }
 
 bool AnyOf(const FlowRecord& r, std::initializer_list<FlowField> fields) {
@@ -66,7 +65,7 @@ bool AnyOf(const FlowRecord& r, std::initializer_list<FlowField> fields) {
 void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
   char buf[kIso8601MillisLength];
   FormatIso8601Millis(seconds * 1000, buf);
-  Key(w, key);
+  WriteJsonKey(w, key);
   w.String(buf, kIso8601MillisLength);
 }
 
@@ -82,9 +81,9 @@ struct EcsDocumentWriter::Impl {
 
   void WriteAwsVpcflow(const FlowRecord& r) {
     JsonWriter& w = writer;
-    Key(w, "aws");
+    WriteJsonKey(w, "aws");
     w.StartObject();
-    Key(w, "vpcflow");
+    WriteJsonKey(w, "vpcflow");
     w.StartObject();
     for (const VpcflowKey& k : VpcflowKeys()) {
       switch (k.kind) {
@@ -93,13 +92,13 @@ struct EcsDocumentWriter::Impl {
           break;
         case Kind::kLong:
           if (r.has(k.field)) {
-            Key(w, k.key);
+            WriteJsonKey(w, k.key);
             w.Uint64(r.number(k.field));
           }
           break;
         case Kind::kSublocation:
           if (AnyOf(r, {F::kSublocationId, F::kSublocationType})) {
-            Key(w, k.key);
+            WriteJsonKey(w, k.key);
             w.StartObject();
             if (r.has(F::kSublocationId)) KeyStr(w, "id", r.text(F::kSublocationId));
             if (r.has(F::kSublocationType)) KeyStr(w, "type", r.text(F::kSublocationType));
@@ -109,9 +108,9 @@ struct EcsDocumentWriter::Impl {
         case Kind::kTcpFlagsArray:
           if (r.has(F::kTcpFlags)) {
             // Elastic always creates the list, so 0 gives [].
-            Key(w, k.key);
+            WriteJsonKey(w, k.key);
             w.StartArray();
-            ForEachTcpFlag(r.number(F::kTcpFlags), [&](std::string_view name) { Str(w, name); });
+            ForEachTcpFlag(r.number(F::kTcpFlags), [&](std::string_view name) { WriteJsonString(w, name); });
             w.EndArray();
           }
           break;
@@ -125,25 +124,25 @@ struct EcsDocumentWriter::Impl {
     JsonWriter& w = writer;
     const bool has_counters = counters && AnyOf(r, {F::kBytes, F::kPackets});
     if (!r.has(addr) && !r.has(port) && !has_counters) return;
-    Key(w, key);
+    WriteJsonKey(w, key);
     w.StartObject();
     if (r.has(addr)) {
       KeyStr(w, "address", r.text(addr));
       if (counters && r.has(F::kBytes)) {
-        Key(w, "bytes");
+        WriteJsonKey(w, "bytes");
         w.Uint64(r.bytes());
       }
       KeyStr(w, "ip", r.text(addr));
     } else if (counters && r.has(F::kBytes)) {
-      Key(w, "bytes");
+      WriteJsonKey(w, "bytes");
       w.Uint64(r.bytes());
     }
     if (counters && r.has(F::kPackets)) {
-      Key(w, "packets");
+      WriteJsonKey(w, "packets");
       w.Uint64(r.packets());
     }
     if (r.has(port)) {
-      Key(w, "port");
+      WriteJsonKey(w, "port");
       w.Uint64(r.number(port));
     }
     w.EndObject();
@@ -164,17 +163,17 @@ struct EcsDocumentWriter::Impl {
     WriteAwsVpcflow(r);
 
     // cloud
-    Key(w, "cloud");
+    WriteJsonKey(w, "cloud");
     w.StartObject();
     if (r.has(F::kAccountId)) {
-      Key(w, "account");
+      WriteJsonKey(w, "account");
       w.StartObject();
       KeyStr(w, "id", r.text(F::kAccountId));
       w.EndObject();
     }
     if (r.has(F::kAzId)) KeyStr(w, "availability_zone", r.text(F::kAzId));
     if (r.has(F::kInstanceId)) {
-      Key(w, "instance");
+      WriteJsonKey(w, "instance");
       w.StartObject();
       KeyStr(w, "id", r.text(F::kInstanceId));
       w.EndObject();
@@ -185,19 +184,19 @@ struct EcsDocumentWriter::Impl {
 
     WriteEndpoint(r, "destination", F::kDstAddr, F::kDstPort, false);
 
-    Key(w, "ecs");
+    WriteJsonKey(w, "ecs");
     w.StartObject();
     KeyStr(w, "version", kEcsVersion);
     w.EndObject();
 
     // event
-    Key(w, "event");
+    WriteJsonKey(w, "event");
     w.StartObject();
     const bool has_action = r.has(F::kAction);
     if (has_action) KeyStr(w, "action", r.text(F::kAction));
-    Key(w, "category");
+    WriteJsonKey(w, "category");
     w.StartArray();
-    Str(w, kEventCategory);
+    WriteJsonString(w, kEventCategory);
     w.EndArray();
     if (r.has(F::kEnd)) Timestamp(w, "end", r.end());
     KeyStr(w, "kind", kEventKind);
@@ -205,10 +204,10 @@ struct EcsDocumentWriter::Impl {
     if (has_action) KeyStr(w, "outcome", EventOutcome(r.action()));
     if (r.has(F::kRejectReason)) KeyStr(w, "reason", r.text(F::kRejectReason));
     if (r.has(F::kStart)) Timestamp(w, "start", r.start());
-    Key(w, "type");
+    WriteJsonKey(w, "type");
     w.StartArray();
-    Str(w, kEventTypeConnection);
-    if (has_action) Str(w, EventTypeOfAction(r.action()));
+    WriteJsonString(w, kEventTypeConnection);
+    if (has_action) WriteJsonString(w, EventTypeOfAction(r.action()));
     w.EndArray();
     w.EndObject();
 
@@ -220,20 +219,20 @@ struct EcsDocumentWriter::Impl {
                                               r.protocol(), cid);
     const std::string_view transport = r.has(F::kProtocol) ? TransportName(r.protocol()) : std::string_view();
     if (AnyOf(r, {F::kBytes, F::kPackets, F::kProtocol, F::kFlowDirection, F::kSrcAddr}) || has_cid) {
-      Key(w, "network");
+      WriteJsonKey(w, "network");
       w.StartObject();
       if (r.has(F::kBytes)) {
-        Key(w, "bytes");
+        WriteJsonKey(w, "bytes");
         w.Uint64(r.bytes());
       }
       if (has_cid) {
-        Key(w, "community_id");
+        WriteJsonKey(w, "community_id");
         w.String(cid, kCommunityIdLength);
       }
       if (r.has(F::kFlowDirection)) KeyStr(w, "direction", r.text(F::kFlowDirection));
       if (r.has(F::kProtocol)) KeyStr(w, "iana_number", r.text(F::kProtocol));
       if (r.has(F::kPackets)) {
-        Key(w, "packets");
+        WriteJsonKey(w, "packets");
         w.Uint64(r.packets());
       }
       if (!transport.empty()) KeyStr(w, "transport", transport);
@@ -243,17 +242,17 @@ struct EcsDocumentWriter::Impl {
 
     // orchestrator and service (ECS tasks, v7)
     if (AnyOf(r, {F::kEcsClusterArn, F::kEcsClusterName, F::kEcsContainerInstanceArn, F::kEcsContainerInstanceId})) {
-      Key(w, "orchestrator");
+      WriteJsonKey(w, "orchestrator");
       w.StartObject();
       if (AnyOf(r, {F::kEcsClusterArn, F::kEcsClusterName})) {
-        Key(w, "cluster");
+        WriteJsonKey(w, "cluster");
         w.StartObject();
         if (r.has(F::kEcsClusterArn)) KeyStr(w, "id", r.text(F::kEcsClusterArn));
         if (r.has(F::kEcsClusterName)) KeyStr(w, "name", r.text(F::kEcsClusterName));
         w.EndObject();
       }
       if (AnyOf(r, {F::kEcsContainerInstanceArn, F::kEcsContainerInstanceId})) {
-        Key(w, "resource");
+        WriteJsonKey(w, "resource");
         w.StartObject();
         if (r.has(F::kEcsContainerInstanceId)) KeyStr(w, "id", r.text(F::kEcsContainerInstanceId));
         if (r.has(F::kEcsContainerInstanceArn)) KeyStr(w, "name", r.text(F::kEcsContainerInstanceArn));
@@ -263,18 +262,18 @@ struct EcsDocumentWriter::Impl {
     }
 
     if (AnyOf(r, {F::kSrcAddr, F::kDstAddr})) {
-      Key(w, "related");
+      WriteJsonKey(w, "related");
       w.StartObject();
-      Key(w, "ip");
+      WriteJsonKey(w, "ip");
       w.StartArray();
-      if (r.has(F::kSrcAddr)) Str(w, r.text(F::kSrcAddr));
-      if (r.has(F::kDstAddr)) Str(w, r.text(F::kDstAddr));
+      if (r.has(F::kSrcAddr)) WriteJsonString(w, r.text(F::kSrcAddr));
+      if (r.has(F::kDstAddr)) WriteJsonString(w, r.text(F::kDstAddr));
       w.EndArray();
       w.EndObject();
     }
 
     if (r.has(F::kEcsServiceName)) {
-      Key(w, "service");
+      WriteJsonKey(w, "service");
       w.StartObject();
       KeyStr(w, "name", r.text(F::kEcsServiceName));
       w.EndObject();

@@ -151,7 +151,7 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
   uint64_t base = 0;        // stream offset of buf[0]
   bool skipping = false;    // discarding the rest of an over-long line
   while (status.ok()) {
-    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+    if (options_.cancel.cancelled()) {
       status = Status::Cancelled(std::string(name) + ": stopped");
       break;
     }

@@ -15,6 +15,7 @@
 #include "flowlog/line_parser.h"
 #include "io/byte_source.h"
 #include "util/status.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -43,7 +44,7 @@ struct FlowReadOptions {
   size_t max_line_bytes = 64 * 1024;
   // When set and true, reading stops at the next buffer with a Cancelled
   // status (lines already delivered stay delivered).
-  const std::atomic<bool>* cancel = nullptr;
+  CancellationToken cancel;
   // Called after each buffer of text (about 1 MiB) with the bytes consumed
   // from the medium so far in this stream, for progress reports.
   std::function<void(uint64_t)> on_progress;

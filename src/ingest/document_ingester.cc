@@ -118,7 +118,7 @@ Status IngestDocumentFiles(Store* store, const std::vector<std::string>& files, 
     return Status::OK();
   };
   for (const std::string& path : files) {
-    if (options.cancel && options.cancel->load()) {
+    if (options.cancel.cancelled()) {
       summary->cancelled = true;
       return Status::OK();  // the open batch is dropped: whole files only
     }

@@ -32,7 +32,7 @@ struct Shared {
   std::mutex mu;  // guards summary and the store-wide status
   IngestSummary* summary;
   Status failure;  // a store failure stops everything
-  std::atomic<bool> stop{false};
+  CancellationSource stop;  // a failure or the caller's cancel stops every worker
 };
 
 class Worker {
@@ -43,7 +43,7 @@ class Worker {
                 [this](const LineContext& ctx, const Status& reason) { OnBadLine(ctx, reason); }) {
     FlowReadOptions ro;
     ro.user_format = shared->options->user_format;
-    ro.cancel = &shared->stop;
+    ro.cancel = shared->stop.token();
     ro.on_progress = [this](uint64_t consumed) {
       shared_->progress->bytes_read.fetch_add(consumed - reported_bytes_, std::memory_order_relaxed);
       reported_bytes_ = consumed;
@@ -154,7 +154,7 @@ class Worker {
     Abandon();
     std::lock_guard<std::mutex> lock(shared_->mu);
     if (shared_->failure.ok()) shared_->failure = s;
-    shared_->stop = true;
+    shared_->stop.Cancel();
   }
 
   Shared* shared_;
@@ -204,10 +204,10 @@ Status IngestFlowFiles(Store* store, const std::vector<std::string>& files, cons
     // and the allocator's slack.
     worker.set_memory_share(options.memory_budget / 2 / static_cast<size_t>(workers));
     for (size_t i = next++; i < todo.size(); i = next++) {
-      if (shared.stop || (options.cancel && options.cancel->load())) break;
+      if (shared.stop.cancelled() || options.cancel.cancelled()) break;
       worker.Ingest(todo[i].first, todo[i].second);
     }
-    if (shared.stop || (options.cancel && options.cancel->load())) {
+    if (shared.stop.cancelled() || options.cancel.cancelled()) {
       worker.Abandon();  // whole files only: an interrupted batch is not committed
     } else {
       worker.Commit();
@@ -216,10 +216,10 @@ Status IngestFlowFiles(Store* store, const std::vector<std::string>& files, cons
   // Propagate the caller's cancel flag to the readers.
   std::thread watcher;
   std::atomic<bool> finished{false};
-  if (options.cancel) {
+  if (options.cancel.flag() != nullptr) {
     watcher = std::thread([&] {
       while (!finished) {
-        if (options.cancel->load()) shared.stop = true;
+        if (options.cancel.cancelled()) shared.stop.Cancel();
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     });
@@ -230,7 +230,7 @@ Status IngestFlowFiles(Store* store, const std::vector<std::string>& files, cons
   for (auto& t : pool) t.join();
   finished = true;
   if (watcher.joinable()) watcher.join();
-  summary->cancelled = options.cancel && options.cancel->load();
+  summary->cancelled = options.cancel.cancelled();
   return shared.failure;
 }
 

@@ -16,6 +16,7 @@
 #include "flowlog/flow_format.h"
 #include "store/store.h"
 #include "util/status.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -28,7 +29,7 @@ struct IngestOptions {
   int zstd_level = 1;
   size_t bad_lines_kept = 10;               // the first few bad lines, for the summary
   int64_t retention_ms = 0;                 // records older than now - retention are not stored
-  const std::atomic<bool>* cancel = nullptr;
+  CancellationToken cancel;                 // stops after the files being read (nothing half committed)
 };
 
 // Counters updated while ingest runs (read them from another thread for a

@@ -194,9 +194,10 @@ TEST_F(FlowIngesterTest, BadLinesAndDamagedFiles) {
 }
 
 TEST_F(FlowIngesterTest, CancelledIngestCommitsNothingPartial) {
-  std::atomic<bool> cancel{true};
+  CancellationSource cancel;
+  cancel.Cancel();
   IngestOptions o;
-  o.cancel = &cancel;
+  o.cancel = cancel.token();
   IngestSummary s = Ingest(files_, o);
   EXPECT_TRUE(s.cancelled);
   EXPECT_EQ(store_->Current()->Rows(), 0u);

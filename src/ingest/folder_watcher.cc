@@ -78,13 +78,13 @@ Status FolderWatcher::Start() {
 }
 
 void FolderWatcher::Stop() {
-  stop_ = true;
+  stop_.Cancel();
   if (thread_.joinable()) thread_.join();
 }
 
 void FolderWatcher::Loop() {
   alignas(struct inotify_event) char buf[64 * 1024];
-  while (!stop_) {
+  while (!stop_.cancelled()) {
     pollfd p{state_->fd, POLLIN, 0};
     ::poll(&p, 1, 200);
     while (true) {
@@ -141,7 +141,7 @@ void FolderWatcher::Loop() {
         ++it;
       }
     }
-    while (!state_->ready.empty() && !stop_) {
+    while (!state_->ready.empty() && !stop_.cancelled()) {
       const std::string path = *state_->ready.begin();
       state_->ready.erase(state_->ready.begin());
       Ingest(path);
@@ -159,7 +159,7 @@ void FolderWatcher::Ingest(const std::string& path) {
   const auto t0 = std::chrono::steady_clock::now();
   IngestOptions o = options_.ingest;
   o.workers = 1;
-  o.cancel = &stop_;
+  o.cancel = stop_.token();
   IngestProgress progress;
   IngestSummary summary;
   Status s = IngestFlowFiles(store_, {path}, o, &progress, &summary);

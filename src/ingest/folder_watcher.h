@@ -21,6 +21,7 @@
 
 #include "ingest/flow_ingester.h"
 #include "store/store.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -62,7 +63,7 @@ class FolderWatcher {
   FolderWatcherOptions options_;
   Reporter reporter_;
   std::unique_ptr<State> state_;
-  std::atomic<bool> stop_{false};
+  CancellationSource stop_;
   std::thread thread_;
 };
 

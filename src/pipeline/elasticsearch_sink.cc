@@ -108,7 +108,7 @@ std::string FlowIndexTemplateJson(const std::string& index) {
 // Turns records into _bulk batches and sends each when full.
 class BulkBatcher final : public FlowRecordSink {
  public:
-  BulkBatcher(ElasticsearchSink* sink, const std::string& source_key, ObjectResult* result, std::atomic<bool>* stop)
+  BulkBatcher(ElasticsearchSink* sink, const std::string& source_key, ObjectResult* result, CancellationSource* stop)
       : sink_(sink), source_key_(source_key), result_(result), stop_(stop), ecs_(EcsDocumentWriter::Options{}) {
     const std::string first = DocumentIdFor(source_key, 0);
     id_prefix_ = first.substr(0, first.find('-'));
@@ -142,7 +142,7 @@ class BulkBatcher final : public FlowRecordSink {
     body_.clear();
     items_.clear();
     status_ = SendWithRetries(std::move(body), std::move(items));
-    if (!status_.ok()) stop_->store(true);
+    if (!status_.ok()) stop_->Cancel();
   }
 
   const Status& status() const { return status_; }
@@ -259,7 +259,7 @@ class BulkBatcher final : public FlowRecordSink {
   ElasticsearchSink* sink_;
   const std::string& source_key_;
   ObjectResult* result_;
-  std::atomic<bool>* stop_;
+  CancellationSource* stop_;  // stops reading the object once a batch failed
   EcsDocumentWriter ecs_;
   std::string id_prefix_, action_prefix_;
   std::string body_;
@@ -358,11 +358,11 @@ Status ElasticsearchSink::WriteObject(const std::string& source_key, ByteSource*
     Status s = InstallTemplate();
     if (!s.ok()) return s;
   }
-  std::atomic<bool> stop{false};
+  CancellationSource stop;
   BulkBatcher batcher(this, source_key, result, &stop);
   FlowReadOptions ro;
   ro.user_format = options_.user_format;
-  ro.cancel = &stop;
+  ro.cancel = stop.token();
   FlowLogReader reader(ro);
   FlowReadStats stats;
   Status s = reader.Read(body, source_key, &batcher, &stats);

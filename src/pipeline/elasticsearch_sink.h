@@ -21,6 +21,7 @@
 #include "aws/aws_client.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -40,7 +41,7 @@ struct ElasticsearchSinkOptions {
   std::string dead_letter_path = "flowdex-dead-letter.ndjson";
   bool install_template = true;
   const FlowFormat* user_format = nullptr;
-  const std::atomic<bool>* cancel = nullptr;
+  CancellationToken cancel;
   // Amazon OpenSearch Service: sign requests with SigV4 for this service
   // ("es" for domains, "aoss" for serverless); "" : no signing.
   std::string sigv4_service;

@@ -36,7 +36,7 @@ Status RunS3Backfill(const S3Client& s3, ObjectProcessor* processor, const std::
   bool advancing = true;  // false once a key failed: the checkpoint stays before it
   std::string token;
   do {
-    if (options.cancel && options.cancel->load()) break;
+    if (options.cancel.cancelled()) break;
     S3ListPage page;
     Status s = s3.ListObjects(bucket, prefix, token.empty() ? checkpoint : "", token, &page);
     if (!s.ok()) return s;
@@ -46,7 +46,7 @@ Status RunS3Backfill(const S3Client& s3, ObjectProcessor* processor, const std::
     std::atomic<size_t> next{0};
     auto run = [&] {
       for (size_t i = next++; i < page.objects.size(); i = next++) {
-        if (options.cancel && options.cancel->load()) return;
+        if (options.cancel.cancelled()) return;
         S3ObjectRef ref;
         ref.bucket = bucket;
         ref.key = page.objects[i].key;  // listed keys are not URL-encoded

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "pipeline/object_processor.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -19,7 +20,7 @@ Status ParseS3Url(const std::string& url, std::string* bucket, std::string* pref
 struct S3BackfillOptions {
   int workers = 4;
   std::string checkpoint_path;  // "" : no checkpoint
-  const std::atomic<bool>* cancel = nullptr;
+  CancellationToken cancel;
 };
 
 struct S3BackfillSummary {

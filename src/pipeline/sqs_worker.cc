@@ -44,7 +44,7 @@ SqsWorker::SqsWorker(SqsClient* sqs, ObjectProcessor* processor, SqsWorkerOption
   options_.retry_after_seconds = std::clamp(options_.retry_after_seconds, 0, 43200);
 }
 
-Status SqsWorker::Run(const std::atomic<bool>* stop) {
+Status SqsWorker::Run(CancellationToken stop) {
   RunState st;
   PipelineMetrics* metrics = processor_->metrics();
   const auto visibility = std::chrono::seconds(options_.visibility_seconds);
@@ -148,21 +148,21 @@ Status SqsWorker::Run(const std::atomic<bool>* stop) {
   bool first = true;
   int failures = 0;
   AwsConfig backoff = sqs_->config();
-  while (!stop->load()) {
+  while (!stop.cancelled()) {
     int free_slots;
     {
       std::unique_lock<std::mutex> lock(st.mu);
-      st.cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return st.busy < options_.workers || stop->load(); });
+      st.cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return st.busy < options_.workers || stop.cancelled(); });
       free_slots = options_.workers - st.busy;
     }
-    if (stop->load()) break;
+    if (stop.cancelled()) break;
     if (free_slots <= 0) continue;
     std::vector<SqsMessage> got;
     AwsError err;
     const auto asked = Clock::now();
     Status s = sqs_->Receive(std::min(10, free_slots), options_.wait_seconds, options_.visibility_seconds, &got, &err);
     if (!s.ok()) {
-      if (stop->load()) break;
+      if (stop.cancelled()) break;
       // A first receive refused for good (credentials, permissions, no such
       // queue) is a configuration error: say so and stop.
       if (first && !err.retryable && (err.http_status >= 400 || !err.code.empty())) {

@@ -20,6 +20,7 @@
 
 #include "aws/sqs_client.h"
 #include "pipeline/object_processor.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -36,11 +37,11 @@ class SqsWorker {
  public:
   SqsWorker(SqsClient* sqs, ObjectProcessor* processor, SqsWorkerOptions options);
 
-  // Runs until *stop becomes true (or idle, with exit_when_idle). Returns an
+  // Runs until `stop` is cancelled (or idle, with exit_when_idle). Returns an
   // error only when the queue cannot be read at all on the first attempt
   // (wrong credentials, no permission, no such queue); later failures are
   // logged and retried with backoff.
-  Status Run(const std::atomic<bool>* stop);
+  Status Run(CancellationToken stop);
 
  private:
   SqsClient* sqs_;

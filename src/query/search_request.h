@@ -10,6 +10,7 @@
 #include "query/aggs/aggregation.h"
 #include "query/query.h"
 #include "query/sort_values.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -34,7 +35,7 @@ struct SearchRequest {
   int64_t timeout_ms = -1;            // stop collecting after this (partial results, timed_out: true)
   uint64_t terminate_after = 0;       // stop after this many hits per segment (0: never)
   int64_t now_ms = 0;                 // date math's now (0: set by the parser to the clock)
-  const std::atomic<bool>* cancelled = nullptr;  // set by the caller to stop a running search
+  CancellationToken cancel;           // the caller's: stops a running search
   std::vector<AggRequest> aggs;       // over every hit, whatever size says
   bool total_as_int = false;          // rest_total_hits_as_int: hits.total as a number
 };

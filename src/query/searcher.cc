@@ -14,6 +14,7 @@
 
 #include "query/exec/segment_matcher.h"
 #include "query/hit_fetcher.h"
+#include "query/search_context.h"
 #include "query/plan/lowering.h"
 #include "query/source_filter.h"
 #include "schema/field_catalog.h"
@@ -232,9 +233,10 @@ struct SharedBound {
 // `counted`: hits counted so far by every segment of the search (lazy
 // matching stops counting once they reach track_total_hits); `bound`: see
 // SharedBound (nullptr: none).
-Status RunSegment(const Store& store, const SearchRequest& request, QueryPlans* plans, const std::vector<SortKey>& keys,
-                  uint64_t wanted, std::atomic<uint64_t>* counted, SharedBound* bound, SegmentTask* t) {
-  Status s = store.OpenSegment(t->ref, &t->seg);
+Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryPlans* plans,
+                  const std::vector<SortKey>& keys, uint64_t wanted, std::atomic<uint64_t>* counted, SharedBound* bound,
+                  SegmentTask* t) {
+  Status s = ctx.store().OpenSegment(t->ref, &t->seg);
   if (!s.ok()) return s;
   const SegmentReader* seg = t->seg.get();
   const SegmentPlan* plan = nullptr;
@@ -242,7 +244,7 @@ Status RunSegment(const Store& store, const SearchRequest& request, QueryPlans* 
   if (!s.ok()) return s;
   const FieldCatalog& catalog = *plan->catalog;
   const Predicate& predicate = plan->predicate;
-  SegmentMatcher matcher(seg, store.filter_cache());
+  SegmentMatcher matcher(seg, ctx.filter_cache());
   // One integer sort key (a timestamp, say): once the heap is full, blocks
   // whose min/max cannot beat its worst are skipped whole.
   int prune_column = -1;
@@ -294,7 +296,8 @@ Status RunSegment(const Store& store, const SearchRequest& request, QueryPlans* 
     context.catalog = &catalog;
     context.index = t->ref.index;
     context.ordinal = t->ordinal;
-    context.now_ms = request.now_ms;
+    context.now_ms = ctx.now_ms();
+    context.filter_cache = ctx.filter_cache();
     s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()), &t->aggs);
     if (!s.ok()) return s;
   }
@@ -489,14 +492,14 @@ Status RunSegment(const Store& store, const SearchRequest& request, QueryPlans* 
 namespace {
 
 // The search itself, over one version of the store.
-Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersion>& version,
-                     const SearchRequest& request, SearchResponse* response) {
+Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, SearchResponse* response) {
+  const Store& store = ctx.store();
+  const std::shared_ptr<const StoreVersion>& version = ctx.version();
   *response = SearchResponse{};
   const std::vector<std::string> indices = ResolveIndices(*version, request.indices);
-  const auto started = std::chrono::steady_clock::now();
   // The query lowered for each index's own kind of segments: its errors
   // come before any segment is read, and its time bounds skip segments.
-  QueryPlans plans(store, request.query, request.now_ms);
+  QueryPlans plans(store, request.query, ctx.now_ms());
   int64_t lo = indices.empty() ? INT64_MIN : INT64_MAX, hi = indices.empty() ? INT64_MAX : INT64_MIN;
   for (const std::string& index : indices) {
     const SegmentPlan* plan = nullptr;
@@ -526,16 +529,7 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
     tasks.back().ref = ref;
     tasks.back().ordinal = tasks.size() - 1;
   }
-  auto interrupted = [&]() -> Status {
-    if (request.cancelled != nullptr && request.cancelled->load(std::memory_order_relaxed)) {
-      return Status::Cancelled("the search was cancelled");
-    }
-    return Status::OK();
-  };
-  auto out_of_time = [&] {
-    return request.timeout_ms >= 0 &&
-           std::chrono::steady_clock::now() - started > std::chrono::milliseconds(request.timeout_ms);
-  };
+
 
   // Index order without aggregations can stop once it has enough hits and
   // an exact-enough total: segment by segment, in order. Everything else
@@ -548,8 +542,8 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
   if (sequential) {
     uint64_t so_far = 0, best_so_far = 0;
     for (SegmentTask& t : tasks) {
-      if (Status s = interrupted(); !s.ok()) return s;
-      if (out_of_time()) {
+      if (Status s = ctx.Interrupted(); !s.ok()) return s;
+      if (ctx.OutOfTime()) {
         response->timed_out = true;  // what was collected so far is the answer
         break;
       }
@@ -557,7 +551,7 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
         stopped_early = true;
         break;
       }
-      t.status = RunSegment(store, request, &plans, keys, wanted - std::min(best_so_far, wanted), &counted, nullptr, &t);
+      t.status = RunSegment(ctx, request, &plans, keys, wanted - std::min(best_so_far, wanted), &counted, nullptr, &t);
       if (!t.status.ok()) return t.status;
       so_far += t.hits;
       best_so_far += t.best.size();
@@ -580,20 +574,20 @@ Status SearchVersion(const Store& store, const std::shared_ptr<const StoreVersio
     std::atomic<bool> timed_out{false};
     auto work = [&] {
       for (size_t i = next.fetch_add(1); i < tasks.size(); i = next.fetch_add(1)) {
-        if (!interrupted().ok() || timed_out.load()) return;
-        if (out_of_time()) {
+        if (!ctx.Interrupted().ok() || timed_out.load()) return;
+        if (ctx.OutOfTime()) {
           timed_out.store(true);
           return;
         }
         SegmentTask& task = tasks[order[i]];
-        task.status = RunSegment(store, request, &plans, keys, wanted, &counted, &bound, &task);
+        task.status = RunSegment(ctx, request, &plans, keys, wanted, &counted, &bound, &task);
       }
     };
     // The caller and the shared pool's workers take segments in turn.
     ThreadPool* pool = ThreadPool::Shared();
     const size_t helpers = std::min(pool->size(), tasks.empty() ? size_t{0} : tasks.size() - 1);
     pool->RunOnAll(helpers, work);
-    if (Status s = interrupted(); !s.ok()) return s;
+    if (Status s = ctx.Interrupted(); !s.ok()) return s;
     response->timed_out = timed_out.load();
     ran = tasks.size();
   }
@@ -763,9 +757,8 @@ Query KeysQuery(const std::string& field, const AggResult& result, const std::ve
 
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
   // Both passes of a breadth-first plan see the same segments, and share the
-  // request's timeout.
-  const auto version = store.Current();
-  const auto started = std::chrono::steady_clock::now();
+  // request's deadline.
+  const SearchContext ctx(store, request);
   std::vector<size_t> planned;
   std::vector<std::vector<int>> first_index(request.aggs.size());
   std::vector<AggRequest> first_aggs;  // the request's aggregations, planned ones split (once any is)
@@ -778,10 +771,10 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
       planned.push_back(a);
     }
   }
-  if (planned.empty()) return SearchVersion(store, version, request, response);
+  if (planned.empty()) return SearchVersion(ctx, request, response);
   SearchRequest first = request;
   first.aggs = std::move(first_aggs);
-  Status s = SearchVersion(store, version, first, response);
+  Status s = SearchVersion(ctx, first, response);
   if (!s.ok()) return s;
   for (size_t a : planned) {
     const AggRequest& agg = request.aggs[a];
@@ -796,13 +789,6 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     second.size = 0;
     second.track_total_hits = 0;
     second.fetch_source = false;
-    if (request.timeout_ms >= 0) {
-      const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::steady_clock::now() - started).count();
-      second.timeout_ms = std::max<int64_t>(0, request.timeout_ms - spent);
-    }
-    second.now_ms = request.now_ms;
-    second.cancelled = request.cancelled;
     second.aggs.push_back(agg);
     second.aggs[0].collect_mode = AggRequest::CollectMode::kDepthFirst;
     second.aggs[0].order.clear();  // its buckets are not ranked again
@@ -819,7 +805,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
       second.query = std::move(both);
     }
     SearchResponse answer;
-    s = SearchVersion(store, version, second, &answer);
+    s = SearchVersion(ctx, second, &answer);
     if (!s.ok()) return s;
     response->timed_out = response->timed_out || answer.timed_out;
     GraftSecondPass(agg, first_index[a], std::move(answer.aggs[0]), &result);

@@ -181,12 +181,13 @@ TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {
   r.aggs.resize(1);
   r.aggs[0].name = "ports";
   r.aggs[0].field = "destination.port";
-  std::atomic<bool> cancelled{true};
-  r.cancelled = &cancelled;
+  CancellationSource cancel;
+  cancel.Cancel();
+  r.cancel = cancel.token();
   SearchResponse resp;
   EXPECT_TRUE(Search(*store_, r, &resp).IsCancelled());
 
-  r.cancelled = nullptr;
+  r.cancel = CancellationToken();
   r.timeout_ms = 0;  // out of time before the first segment: an empty, partial answer
   EXPECT_TRUE(Search(*store_, r, &resp).ok());
   EXPECT_TRUE(resp.timed_out);

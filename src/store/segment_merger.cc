@@ -6,7 +6,7 @@
 namespace flowdex {
 
 Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path,
-                     int zstd_level, SegmentMeta* meta, uint64_t* file_bytes, const std::atomic<bool>* cancel) {
+                     int zstd_level, SegmentMeta* meta, uint64_t* file_bytes, CancellationToken cancel) {
   SegmentBuilder::Options options;
   options.zstd_level = zstd_level;
   std::unique_ptr<SegmentBuilder> out;
@@ -31,7 +31,7 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
     }
     std::vector<ColumnBlock> blocks(columns.size());
     for (size_t b = 0; b < in->block_count(); ++b) {
-      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      if (cancel.cancelled()) {
         return Status::Cancelled("merge into " + path + " stopped");  // the builder removes the file
       }
       for (size_t c = 0; c < columns.size(); ++c) {

@@ -12,16 +12,17 @@
 #include "store/segment_builder.h"
 #include "store/segment_reader.h"
 #include "store/store.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
 // Writes the rows of `inputs`, in order, into a new segment file at `path`.
 // Fills *meta with the result. The output is complete and fsynced on OK.
-// When *cancel becomes true the merge stops with a Cancelled status and the
+// When `cancel` is cancelled the merge stops with a Cancelled status and the
 // output file is removed.
 Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path,
                      int zstd_level, SegmentMeta* meta, uint64_t* file_bytes,
-                     const std::atomic<bool>* cancel = nullptr);
+                     CancellationToken cancel = {});
 
 // Only small segments are merged: those that frequent small commits leave
 // (a watched folder, an SQS queue). Segments from a bulk ingest are already

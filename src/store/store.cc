@@ -128,7 +128,7 @@ Status Store::Open(const std::string& dir, const StoreOptions& options, std::uni
 Store::~Store() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+    stopping_.Cancel();
   }
   wake_.notify_all();
   if (background_.joinable()) background_.join();
@@ -144,7 +144,7 @@ Store::~Store() {
 void Store::BackgroundLoop() {
   MergePolicy policy;
   std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
+  while (!stopping_.cancelled()) {
     lock.unlock();
     if (options_.retention_ms > 0) {
       size_t dropped = 0;
@@ -157,12 +157,12 @@ void Store::BackgroundLoop() {
     while (merged) {
       {
         std::lock_guard<std::mutex> check(mu_);
-        if (stopping_) break;
+        if (stopping_.cancelled()) break;
       }
       if (!MergeOnce(policy, &merged).ok()) break;
     }
     lock.lock();
-    if (stopping_) break;
+    if (stopping_.cancelled()) break;
     wake_.wait_for(lock, std::chrono::seconds(60));
   }
 }
@@ -433,7 +433,7 @@ Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
   Status s = NewSegment(inputs[0].index, inputs[0].partition, &out, &path);
   if (!s.ok()) return s;
   SegmentMeta meta;
-  s = MergeSegments(readers, path, options_.zstd_level, &meta, &out.bytes, &stopping_);
+  s = MergeSegments(readers, path, options_.zstd_level, &meta, &out.bytes, stopping_.token());
   if (s.ok()) {
     out.rows = meta.rows;
     out.min_time = meta.min_time;

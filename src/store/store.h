@@ -24,6 +24,7 @@
 
 #include "store/manifest.h"
 #include "util/status.h"
+#include "util/cancellation.h"
 
 namespace flowdex {
 
@@ -182,7 +183,7 @@ class Store {
   StoreOptions options_;
   std::mutex merge_mu_;  // one merge at a time
   std::condition_variable wake_;
-  std::atomic<bool> stopping_{false};
+  CancellationSource stopping_;  // stops background work
   std::thread background_;
 };
 

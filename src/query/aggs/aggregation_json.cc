@@ -15,6 +15,7 @@
 #include "util/time_util.h"
 #include "query/cardinality_sketch.h"
 #include "query/hit_json.h"
+#include "util/json_util.h"
 
 namespace flowdex {
 
@@ -219,7 +220,6 @@ void WriteKey(Writer& w, const AggKey& key) {
   }
 }
 
-void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 void NumberOrNull(Writer& w, bool present, double v) {
   if (present && std::isfinite(v)) {
@@ -283,25 +283,25 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
     const std::string key = !rg.key.empty() ? rg.key
                                             : (from_text.empty() ? "*" : from_text) + "-" +
                                                   (to_text.empty() ? "*" : to_text);
-    if (agg.keyed) Str(w, key);
+    if (agg.keyed) WriteJsonString(w, key);
     w.StartObject();
     if (!agg.keyed) {
       w.Key("key");
-      Str(w, key);
+      WriteJsonString(w, key);
     }
     if (agg.type == T::kIpRange) {
-      if (!from_text.empty()) w.Key("from"), Str(w, from_text);
-      if (!to_text.empty()) w.Key("to"), Str(w, to_text);
+      if (!from_text.empty()) w.Key("from"), WriteJsonString(w, from_text);
+      if (!to_text.empty()) w.Key("to"), WriteJsonString(w, to_text);
     } else {
       if (rg.from) {
         w.Key("from");
         w.Double(*rg.from);
-        if (agg.type == T::kDateRange) w.Key("from_as_string"), Str(w, from_text);
+        if (agg.type == T::kDateRange) w.Key("from_as_string"), WriteJsonString(w, from_text);
       }
       if (rg.to) {
         w.Key("to");
         w.Double(*rg.to);
-        if (agg.type == T::kDateRange) w.Key("to_as_string"), Str(w, to_text);
+        if (agg.type == T::kDateRange) w.Key("to_as_string"), WriteJsonString(w, to_text);
       }
     }
     auto it = r.buckets.find(static_cast<int64_t>(i));
@@ -381,13 +381,13 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
     w.StartObject();
     w.Key("key");
     if (r.ip_keys) {
-      Str(w, IpKeyText(*key));
+      WriteJsonString(w, IpKeyText(*key));
     } else {
       WriteKey(w, *key);
     }
     if (r.boolean_keys && std::holds_alternative<int64_t>(*key)) {
       w.Key("key_as_string");
-      Str(w, std::get<int64_t>(*key) != 0 ? "true" : "false");
+      WriteJsonString(w, std::get<int64_t>(*key) != 0 ? "true" : "false");
     }
     WriteBucketBody(w, agg, b);
     w.EndObject();
@@ -412,11 +412,11 @@ void WriteHistogram(Writer& w, const AggRequest& agg, const AggResult& r) {
     } else {
       key_text = KeyText(key);
     }
-    if (agg.keyed) Str(w, key_text);
+    if (agg.keyed) WriteJsonString(w, key_text);
     w.StartObject();
     if (agg.type == T::kDateHistogram) {
       w.Key("key_as_string");
-      Str(w, key_text);
+      WriteJsonString(w, key_text);
     }
     w.Key("key");
     WriteKey(w, key);
@@ -550,7 +550,7 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
         const double v = Percentile(&sorted, p);
         const std::string key = KeyText(AggKey(p));
         if (agg.keyed) {
-          Str(w, key);
+          WriteJsonString(w, key);
           NumberOrNull(w, !sorted.empty(), v);
         } else {
           w.StartObject();
