@@ -2,17 +2,21 @@
 # Every target first installs what is missing (scripts/install-deps.sh is idempotent).
 
 BUILD       ?= build
-BUILD_ASAN  ?= build-asan
-BUILD_FUZZ  ?= build-fuzz
+# One clang tree with AddressSanitizer, UndefinedBehaviorSanitizer and
+# libFuzzer's coverage: `make fuzz` builds its fuzz targets, `make test-asan`
+# the rest, sharing every library.
+BUILD_CLANG ?= build-clang
 FUZZ_SECONDS ?= 10
 JOBS        ?= $(shell nproc)
+# CI sets WERROR=ON: a new warning fails the build there.
+WERROR      ?= OFF
 # Many tests wait on servers, sleeps and child processes (moto, Chromium,
 # flowdex serve): twice as many at once as there are cores keeps both busy.
 # (Not under the sanitizers, whose slower binaries make timings tighter.)
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan fuzz bench clean lambda-zip docs
+.PHONY: all deps build run test test-unit test-asan clang-tree fuzz bench clean lambda-zip docs
 
 all: build
 
@@ -20,7 +24,7 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/build.ninja: CMakeLists.txt | deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOWDEX_WERROR=$(WERROR)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -57,19 +61,21 @@ test: build fuzz test-unit
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
-test-asan: deps
-	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFLOWDEX_SANITIZE=ON
-	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+clang-tree: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_CLANG) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DFLOWDEX_FUZZ=ON -DFLOWDEX_SANITIZE=ON -DFLOWDEX_WERROR=$(WERROR)
 
-# libFuzzer (clang) on the line parser, the gzip reader and the query parsers
-# (KQL, query strings, whole _search bodies run against a store), each for a
-# bounded time.
-fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DFLOWDEX_FUZZ=ON -DFLOWDEX_SANITIZE=ON
-	cmake --build $(BUILD_FUZZ) -j $(JOBS)
-	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+# Every test again, built by clang with the sanitizers.
+test-asan: clang-tree
+	cmake --build $(BUILD_CLANG) -j $(JOBS)
+	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer (clang) on the line parser, the gzip reader, the query parsers
+# (KQL, query strings, whole _search bodies run against a store), the REST
+# layer and the AWS messages, each for a bounded time.
+fuzz: clang-tree
+	cmake --build $(BUILD_CLANG) -j $(JOBS) --target fuzzers
+	fuzz/run.sh $(BUILD_CLANG) $(FUZZ_SECONDS)
 
 bench: build
 	bench/run.sh $(BUILD)
@@ -80,4 +86,4 @@ docs: build
 	$(BUILD)/flowdex schema --markdown > docs/flow_schema.md
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_CLANG)

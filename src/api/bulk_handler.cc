@@ -99,8 +99,6 @@ std::string ToJson(const rapidjson::Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-}  // namespace
-
 // The state of one bulk while its items are applied.
 class BulkRun {
  public:
@@ -317,6 +315,8 @@ class BulkRun {
   std::vector<std::pair<uint64_t, uint32_t>> deletes_;
   std::vector<BulkItem*> waiting_;
 };
+
+}  // namespace
 
 RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) {
   const auto t0 = std::chrono::steady_clock::now();

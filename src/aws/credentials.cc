@@ -11,18 +11,13 @@
 #include "aws/sigv4.h"
 #include "aws/xml_document.h"
 #include "util/time_util.h"
+#include "util/strings.h"
 
 namespace flowdex {
 
 namespace {
 
 constexpr int64_t kRefreshMarginMs = 5 * 60 * 1000;
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
-  return std::string(s);
-}
 
 bool ReadWholeFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -96,7 +91,7 @@ Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
   // AssumeRoleWithWebIdentity is not signed: the token is the proof.
   req.body = fmt::format("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
-                         UriEncode(role, false), UriEncode(session, false), UriEncode(Trim(token), false));
+                         UriEncode(role, false), UriEncode(session, false), UriEncode(TrimAsciiWhitespace(token), false));
   HttpClient http;
   HttpResponse resp;
   Status s = http.Send(req, &resp);
@@ -149,7 +144,7 @@ Status FromContainer(const AwsEnvironment& env, Credentials* out) {
   if (!token_file.empty() && !ReadWholeFile(token_file, &token)) {
     return Status::IoError(fmt::format("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {}", token_file));
   }
-  if (!token.empty()) req.headers.emplace_back("Authorization", Trim(token));
+  if (!token.empty()) req.headers.emplace_back("Authorization", TrimAsciiWhitespace(token));
   HttpClient http;
   HttpResponse resp;
   Status s = http.Send(req, &resp);
@@ -172,7 +167,7 @@ Status FromImds(const AwsEnvironment& env, Credentials* out) {
   HttpResponse resp;
   Status s = http.Send(req, &resp);
   if (!s.ok() || resp.status != 200) return Status::NotFound("no EC2 instance metadata service (IMDSv2)");
-  const std::string token = Trim(resp.body);
+  const std::string token(TrimAsciiWhitespace(resp.body));
   req = HttpRequest();
   req.connect_timeout_ms = 1000;
   req.timeout_ms = 2000;
@@ -180,7 +175,7 @@ Status FromImds(const AwsEnvironment& env, Credentials* out) {
   req.url = base + "/latest/meta-data/iam/security-credentials/";
   s = http.Send(req, &resp);
   if (!s.ok() || resp.status != 200) return Status::NotFound("the EC2 instance has no IAM role");
-  const std::string role = Trim(resp.body.substr(0, resp.body.find('\n')));
+  const std::string role(TrimAsciiWhitespace(std::string_view(resp.body).substr(0, resp.body.find('\n'))));
   req.url = base + "/latest/meta-data/iam/security-credentials/" + role;
   s = http.Send(req, &resp);
   if (!s.ok() || resp.status != 200) return Status::IoError(fmt::format("IMDS credentials of role {} unavailable", role));
@@ -196,20 +191,20 @@ IniSections ParseIni(std::string_view text) {
   while (i < text.size()) {
     size_t j = text.find('\n', i);
     if (j == std::string_view::npos) j = text.size();
-    std::string line = Trim(text.substr(i, j - i));
+    std::string line(TrimAsciiWhitespace(text.substr(i, j - i)));
     i = j + 1;
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[') {
       const size_t close = line.find(']');
-      section = Trim(std::string_view(line).substr(1, close == std::string::npos ? std::string::npos : close - 1));
+      section = std::string(TrimAsciiWhitespace(std::string_view(line).substr(1, close == std::string::npos ? std::string::npos : close - 1)));
       out[section];
       continue;
     }
     const size_t eq = line.find('=');
     if (eq == std::string::npos || section.empty()) continue;
-    std::string key = Trim(std::string_view(line).substr(0, eq));
+    std::string key(TrimAsciiWhitespace(std::string_view(line).substr(0, eq)));
     for (char& c : key) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-    out[section][key] = Trim(std::string_view(line).substr(eq + 1));
+    out[section][key] = std::string(TrimAsciiWhitespace(std::string_view(line).substr(eq + 1)));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "util/time_util.h"
+#include "util/strings.h"
 
 namespace flowdex {
 
@@ -51,12 +52,6 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
 }
 
 // Trims and collapses runs of whitespace (spaces, tabs, folded line breaks) to one space.
@@ -217,7 +212,7 @@ Status SignRequest(HttpRequest* request, const Credentials& credentials, const S
     std::string lower = name;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     if (lower == "authorization" || lower == "user-agent" || lower == "expect" || lower == "content-length") continue;
-    std::string v = CanonicalHeaderValue(Trim(value));
+    std::string v = CanonicalHeaderValue(TrimAsciiWhitespace(value));
     auto it = std::find_if(headers.begin(), headers.end(), [&](const auto& h) { return h.first == lower; });
     if (it == headers.end()) {
       headers.emplace_back(std::move(lower), std::move(v));

@@ -20,7 +20,9 @@
 
 namespace flowdex {
 
-namespace {
+// The world's parts (FlowWorld, declared in the header, holds them, so they
+// cannot have internal linkage).
+namespace generator_internal {
 
 using F = FlowField;
 
@@ -113,7 +115,9 @@ struct External {
   const char* aws_service;  // nullptr when not an AWS range
 };
 
-}  // namespace
+}  // namespace generator_internal
+
+using namespace generator_internal;
 
 class FlowWorld {
  public:

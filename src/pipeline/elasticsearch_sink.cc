@@ -23,16 +23,6 @@
 
 namespace flowdex {
 
-namespace {
-
-// One document of a batch: its id and the byte range of its two lines.
-struct BulkItem {
-  uint64_t offset;  // line offset (the id's suffix)
-  size_t begin, end;
-};
-
-}  // namespace
-
 std::string FlowIndexTemplateJson(const std::string& index) {
   // Dotted field names become nested "properties" objects.
   struct Node {
@@ -107,6 +97,12 @@ std::string FlowIndexTemplateJson(const std::string& index) {
 
 // Turns records into _bulk batches and sends each when full.
 class BulkBatcher final : public FlowRecordSink {
+  // One document of a batch: its id and the byte range of its two lines.
+  struct BulkItem {
+    uint64_t offset;  // line offset (the id's suffix)
+    size_t begin, end;
+  };
+
  public:
   BulkBatcher(ElasticsearchSink* sink, const std::string& source_key, ObjectResult* result, CancellationSource* stop)
       : sink_(sink), source_key_(source_key), result_(result), stop_(stop), ecs_(EcsDocumentWriter::Options{}) {

@@ -17,7 +17,7 @@ std::string HumanBytes(uint64_t n) {
   return fmt::format("{:.2f} GiB", n / 1073741824.0);
 }
 
-void Log(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", line); }
+void LogObject(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", line); }
 
 }  // namespace
 
@@ -86,7 +86,7 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   const std::string where = fmt::format("s3://{}/{}", ref.bucket, ref.key);
   if (key_pattern_ && !RE2::PartialMatch(ref.key, *key_pattern_)) {
     metrics_->objects_skipped.fetch_add(1);
-    Log(fmt::format("{}: skipped (the key does not match --key-pattern)", where));
+    LogObject(fmt::format("{}: skipped (the key does not match --key-pattern)", where));
     return Status::OK();
   }
   const auto start = std::chrono::steady_clock::now();
@@ -103,7 +103,7 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
       // Deleted since it was announced (lifecycle, another consumer): retrying cannot help.
       metrics_->objects_missing.fetch_add(1);
       if (gone) *gone = true;
-      Log(fmt::format("{}: gone from the bucket, given up ({})", where, s.message()));
+      LogObject(fmt::format("{}: gone from the bucket, given up ({})", where, s.message()));
       return Status::OK();
     }
     if (s.ok()) {
@@ -116,12 +116,12 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   metrics_->bad_lines.fetch_add(result.bad_lines);
   if (!s.ok()) {
     metrics_->objects_failed.fetch_add(1);
-    Log(fmt::format("{}: FAILED after {} records, {:.2f} s: {}", where, result.records, seconds, s.message()));
+    LogObject(fmt::format("{}: FAILED after {} records, {:.2f} s: {}", where, result.records, seconds, s.message()));
     return s;
   }
   if (result.already_stored) {
     metrics_->objects_already_stored.fetch_add(1);
-    Log(fmt::format("{}: already stored, nothing added", where));
+    LogObject(fmt::format("{}: already stored, nothing added", where));
     return Status::OK();
   }
   metrics_->objects_stored.fetch_add(1);
@@ -132,9 +132,9 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   if (result.duplicates) extra += fmt::format(", {} already there", result.duplicates);
   if (result.dead_lettered) extra += fmt::format(", {} dead-lettered", result.dead_lettered);
   if (resumes) extra += fmt::format(", download resumed {} time{}", resumes, resumes == 1 ? "" : "s");
-  Log(fmt::format("{}: stored {} records{} ({} bad lines, {}, {:.2f} s)", where, result.stored, extra,
+  LogObject(fmt::format("{}: stored {} records{} ({} bad lines, {}, {:.2f} s)", where, result.stored, extra,
                   result.bad_lines, HumanBytes(result.bytes_read), seconds));
-  for (const std::string& bad : result.bad_line_samples) Log(fmt::format("{}: bad {}", where, bad));
+  for (const std::string& bad : result.bad_line_samples) LogObject(fmt::format("{}: bad {}", where, bad));
   return Status::OK();
 }
 
@@ -143,19 +143,19 @@ MessageOutcome ObjectProcessor::ProcessMessage(const std::string& id, const std:
   switch (n.kind) {
     case NotificationKind::kTestEvent:
       metrics_->test_events.fetch_add(1);
-      Log(fmt::format("message {}: {}, deleted", id, n.reason));
+      LogObject(fmt::format("message {}: {}, deleted", id, n.reason));
       return MessageOutcome::kDone;
     case NotificationKind::kIgnored:
-      Log(fmt::format("message {}: {}, nothing to ingest, deleted", id, n.reason));
+      LogObject(fmt::format("message {}: {}, nothing to ingest, deleted", id, n.reason));
       return MessageOutcome::kDone;
     case NotificationKind::kMalformed:
       metrics_->messages_malformed.fetch_add(1);
-      Log(fmt::format("message {}: {}; left on the queue for its dead-letter queue", id, n.reason));
+      LogObject(fmt::format("message {}: {}; left on the queue for its dead-letter queue", id, n.reason));
       return MessageOutcome::kRetry;
     case NotificationKind::kObjects:
       break;
   }
-  for (const std::string& skipped : n.skipped) Log(fmt::format("message {}: not ingested: {}", id, skipped));
+  for (const std::string& skipped : n.skipped) LogObject(fmt::format("message {}: not ingested: {}", id, skipped));
   for (const S3ObjectRef& ref : n.objects) {
     if (!ProcessObject(ref).ok()) return MessageOutcome::kRetry;
   }

@@ -4,19 +4,13 @@
 #include <rapidjson/document.h>
 
 #include "aws/sigv4.h"
+#include "util/json_members.h"
 
 namespace flowdex {
 
 namespace {
 
 using Value = rapidjson::Value;
-
-std::string StringMember(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
-                                                       : std::string();
-}
 
 const Value* Obj(const Value& obj, const char* name) {
   if (!obj.IsObject()) return nullptr;
@@ -33,9 +27,9 @@ uint64_t Size(const Value& obj) {
 void ParseS3Records(const Value& records, S3Notification* out) {
   out->kind = NotificationKind::kObjects;
   for (const Value& r : records.GetArray()) {
-    const std::string source = StringMember(r, "eventSource");
-    const std::string name = StringMember(r, "eventName");
-    const std::string version = StringMember(r, "eventVersion");
+    const std::string source = JsonStringMember(r, "eventSource");
+    const std::string name = JsonStringMember(r, "eventName");
+    const std::string version = JsonStringMember(r, "eventVersion");
     const Value* s3 = Obj(r, "s3");
     const Value* bucket = s3 ? Obj(*s3, "bucket") : nullptr;
     const Value* object = s3 ? Obj(*s3, "object") : nullptr;
@@ -44,10 +38,10 @@ void ParseS3Records(const Value& records, S3Notification* out) {
       continue;
     }
     S3ObjectRef ref;
-    ref.bucket = StringMember(*bucket, "name");
-    ref.key = FormDecode(StringMember(*object, "key"));
-    ref.version_id = StringMember(*object, "versionId");
-    ref.region = StringMember(r, "awsRegion");
+    ref.bucket = JsonStringMember(*bucket, "name");
+    ref.key = FormDecode(JsonStringMember(*object, "key"));
+    ref.version_id = JsonStringMember(*object, "versionId");
+    ref.region = JsonStringMember(r, "awsRegion");
     ref.size = Size(*object);
     const std::string where = fmt::format("s3://{}/{}", ref.bucket, ref.key);
     if (!version.empty() && version.substr(0, version.find('.')) != "2") {
@@ -73,14 +67,14 @@ void Classify(const Value& doc, int depth, S3Notification* out) {
     return;
   }
   // SNS envelope: unwrap, then classify what it carries.
-  const std::string type = StringMember(doc, "Type");
+  const std::string type = JsonStringMember(doc, "Type");
   if (!type.empty() && doc.HasMember("TopicArn")) {
     if (type != "Notification") {
       out->kind = NotificationKind::kIgnored;
       out->reason = fmt::format("SNS {} message", type);
       return;
     }
-    const std::string message = StringMember(doc, "Message");
+    const std::string message = JsonStringMember(doc, "Message");
     rapidjson::Document inner;
     inner.Parse(message.data(), message.size());
     if (inner.HasParseError() || depth > 0) {
@@ -92,10 +86,10 @@ void Classify(const Value& doc, int depth, S3Notification* out) {
     out->format = "sns+" + out->format;
     return;
   }
-  if (StringMember(doc, "Event") == "s3:TestEvent") {
+  if (JsonStringMember(doc, "Event") == "s3:TestEvent") {
     out->kind = NotificationKind::kTestEvent;
     out->format = "s3";
-    out->reason = fmt::format("s3:TestEvent for bucket {}", StringMember(doc, "Bucket"));
+    out->reason = fmt::format("s3:TestEvent for bucket {}", JsonStringMember(doc, "Bucket"));
     return;
   }
   auto records = doc.FindMember("Records");
@@ -104,9 +98,9 @@ void Classify(const Value& doc, int depth, S3Notification* out) {
     ParseS3Records(records->value, out);
     return;
   }
-  if (StringMember(doc, "source") == "aws.s3" && doc.HasMember("detail-type")) {
+  if (JsonStringMember(doc, "source") == "aws.s3" && doc.HasMember("detail-type")) {
     out->format = "eventbridge";
-    const std::string detail_type = StringMember(doc, "detail-type");
+    const std::string detail_type = JsonStringMember(doc, "detail-type");
     const Value* detail = Obj(doc, "detail");
     const Value* bucket = detail ? Obj(*detail, "bucket") : nullptr;
     const Value* object = detail ? Obj(*detail, "object") : nullptr;
@@ -115,16 +109,16 @@ void Classify(const Value& doc, int depth, S3Notification* out) {
       out->skipped.push_back(fmt::format("EventBridge '{}' event", detail_type));
       return;
     }
-    if (!bucket || !object || StringMember(*bucket, "name").empty() || StringMember(*object, "key").empty()) {
+    if (!bucket || !object || JsonStringMember(*bucket, "name").empty() || JsonStringMember(*object, "key").empty()) {
       out->kind = NotificationKind::kMalformed;
       out->reason = "EventBridge 'Object Created' event without detail.bucket.name or detail.object.key";
       return;
     }
     S3ObjectRef ref;
-    ref.bucket = StringMember(*bucket, "name");
-    ref.key = StringMember(*object, "key");  // EventBridge keys arrive raw: no decoding
-    ref.version_id = StringMember(*object, "version-id");
-    ref.region = StringMember(doc, "region");
+    ref.bucket = JsonStringMember(*bucket, "name");
+    ref.key = JsonStringMember(*object, "key");  // EventBridge keys arrive raw: no decoding
+    ref.version_id = JsonStringMember(*object, "version-id");
+    ref.region = JsonStringMember(doc, "region");
     ref.size = Size(*object);
     out->objects.push_back(std::move(ref));
     return;

@@ -1,19 +1,9 @@
 #include "pipeline/sink_secret.h"
+#include "util/json_members.h"
 
 #include <rapidjson/document.h>
 
 namespace flowdex {
-
-namespace {
-
-// The non-empty string member `name`, or "".
-std::string StringMember(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return "";
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-}  // namespace
 
 Status ParseSinkSecret(std::string_view secret, SinkCredentials* out) {
   *out = SinkCredentials();
@@ -24,9 +14,9 @@ Status ParseSinkSecret(std::string_view secret, SinkCredentials* out) {
     if (doc.HasParseError() || !doc.IsObject()) {
       return Status::InvalidArgument("the sink secret starts with '{' but is not a JSON object");
     }
-    const std::string api_key = StringMember(doc, "api_key");
-    const std::string user = StringMember(doc, "username");
-    const std::string password = StringMember(doc, "password");
+    const std::string api_key = JsonStringMember(doc, "api_key");
+    const std::string user = JsonStringMember(doc, "username");
+    const std::string password = JsonStringMember(doc, "password");
     if (!api_key.empty() && user.empty()) {
       out->api_key = api_key;
       return Status::OK();

@@ -16,7 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void Log(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", line); }
+void LogWorker(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", line); }
 
 struct InFlight {
   std::string receipt_handle;
@@ -60,7 +60,7 @@ Status SqsWorker::Run(CancellationToken stop) {
     }
     bool del = outcome == MessageOutcome::kDone;
     if (!del && options_.delete_after_receives > 0 && m.receive_count >= options_.delete_after_receives) {
-      Log(fmt::format("message {}: failed {} times, deleted (--delete-after-receives)", m.message_id, m.receive_count));
+      LogWorker(fmt::format("message {}: failed {} times, deleted (--delete-after-receives)", m.message_id, m.receive_count));
       del = true;
     }
     std::vector<SqsBatchFailure> failed;
@@ -70,13 +70,13 @@ Status SqsWorker::Run(CancellationToken stop) {
       if (s.ok() && failed.empty()) {
         metrics->messages_deleted.fetch_add(1);
       } else {
-        Log(fmt::format("message {}: delete failed ({}); it will be redelivered and found already stored",
+        LogWorker(fmt::format("message {}: delete failed ({}); it will be redelivered and found already stored",
                         m.message_id, s.ok() ? failed[0].code + ": " + failed[0].message : std::string(s.message())));
       }
     } else {
       metrics->messages_returned.fetch_add(1);
       s = sqs_->ChangeVisibilityBatch({SqsBatchEntry{"m0", handle, options_.retry_after_seconds}}, &failed);
-      Log(fmt::format("message {}: left on the queue (receive {}), visible again in {} s", m.message_id,
+      LogWorker(fmt::format("message {}: left on the queue (receive {}), visible again in {} s", m.message_id,
                       m.receive_count, options_.retry_after_seconds));
     }
     std::lock_guard<std::mutex> lock(st.mu);
@@ -121,7 +121,7 @@ Status SqsWorker::Run(CancellationToken stop) {
       Status s = sqs_->ChangeVisibilityBatch(due, &failed);
       lock.lock();
       if (!s.ok()) {
-        Log(fmt::format("visibility heartbeat failed: {}", s.message()));
+        LogWorker(fmt::format("visibility heartbeat failed: {}", s.message()));
         continue;
       }
       for (size_t i = 0; i < ids.size(); ++i) {
@@ -134,7 +134,7 @@ Status SqsWorker::Run(CancellationToken stop) {
         } else if (f->code == "ReceiptHandleIsInvalid" || f->code == "InvalidParameterValue" ||
                    f->code == "MessageNotInflight") {
           it->second.lost = true;
-          Log(fmt::format("message {}: visibility could not be extended ({}); it may be redelivered", ids[i], f->code));
+          LogWorker(fmt::format("message {}: visibility could not be extended ({}); it may be redelivered", ids[i], f->code));
         }
       }
     }
@@ -169,7 +169,7 @@ Status SqsWorker::Run(CancellationToken stop) {
         result = Status::InvalidArgument(fmt::format("cannot read queue {}: {}", sqs_->queue_url(), s.message()));
         break;
       }
-      Log(fmt::format("receiving from {} failed: {} (retrying)", sqs_->queue_url(), s.message()));
+      LogWorker(fmt::format("receiving from {} failed: {} (retrying)", sqs_->queue_url(), s.message()));
       if (!BackoffSleep(backoff, failures++)) break;
       continue;
     }
@@ -223,7 +223,7 @@ Status SqsWorker::Run(CancellationToken stop) {
     st.cv.notify_all();
   }
   heart.join();
-  if (!unstarted.empty()) Log(fmt::format("released {} messages not yet started", unstarted.size()));
+  if (!unstarted.empty()) LogWorker(fmt::format("released {} messages not yet started", unstarted.size()));
   return result;
 }
 

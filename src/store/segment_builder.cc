@@ -17,7 +17,8 @@
 
 namespace flowdex {
 
-namespace {
+// Types that SegmentBuilder::Column (declared in the header) holds.
+namespace segment_builder_internal {
 
 // The pages a value appears on, in order (rows arrive in order). A plain
 // vector while building; a roaring bitmap once written.
@@ -51,7 +52,9 @@ void PutPages(ByteWriter& w, std::string* out, const PageSet& set) {
   roaring_bitmap_portable_serialize(pages.get(), out->data() + at);
 }
 
-}  // namespace
+}  // namespace segment_builder_internal
+
+using namespace segment_builder_internal;
 
 struct SegmentBuilder::Column {
   ColumnMeta meta;

@@ -5,19 +5,11 @@
 
 #include "flowlog/community_id.h"
 #include "flowlog/ecs_fields.h"
+#include "query/aggs/metric_collector.h"
 
 namespace flowdex {
 
 namespace {
-
-double AsDouble(ColumnType type, uint64_t bits) {
-  if (type == ColumnType::kDouble) {
-    double d;
-    std::memcpy(&d, &bits, 8);
-    return d;
-  }
-  return IsSigned(type) ? static_cast<double>(static_cast<int64_t>(bits)) : static_cast<double>(bits);
-}
 
 std::string AddressText(const IpAddress& ip) {
   char buf[kMaxIpTextLength];

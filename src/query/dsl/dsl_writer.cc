@@ -11,7 +11,7 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void Value(Writer& w, const QueryValue& v) {
+void WriteValue(Writer& w, const QueryValue& v) {
   switch (v.kind) {
     case QueryValue::Kind::kString: WriteJsonString(w, v.text); break;
     case QueryValue::Kind::kInteger: w.Int64(v.integer); break;
@@ -95,7 +95,7 @@ void MultiMatch(Writer& w, const std::string& field, const QueryValue& value, bo
 void ValueWithCase(Writer& w, const char* key, const QueryValue& v, bool case_insensitive) {
   w.StartObject();
   w.Key(key);
-  Value(w, v);
+  WriteValue(w, v);
   if (case_insensitive) {
     w.Key("case_insensitive");
     w.Bool(true);
@@ -133,7 +133,7 @@ struct DslVisitor {
     }
     FieldQuery(w, "terms", q.field, [&] {
       w.StartArray();
-      for (const QueryValue& v : q.values) Value(w, v);
+      for (const QueryValue& v : q.values) WriteValue(w, v);
       w.EndArray();
     });
   }
@@ -154,7 +154,7 @@ struct DslVisitor {
       for (const auto& [name, bound] : bounds) {
         if (!bound->has_value()) continue;
         w.Key(name);
-        Value(w, **bound);
+        WriteValue(w, **bound);
       }
       if (!q.format.empty()) {
         w.Key("format");
@@ -201,7 +201,7 @@ struct DslVisitor {
     FieldQuery(w, "match", q.field, [&] {
       w.StartObject();
       w.Key("query");
-      Value(w, q.value);
+      WriteValue(w, q.value);
       if (q.all_tokens) {
         w.Key("operator");
         w.String("and");
@@ -214,7 +214,7 @@ struct DslVisitor {
     FieldQuery(w, "match_phrase", q.field, [&] {
       w.StartObject();
       w.Key("query");
-      Value(w, q.value);
+      WriteValue(w, q.value);
       w.EndObject();
     });
   }

@@ -298,7 +298,7 @@ TEST_F(SegmentMatcherTest, KqlEndToEnd) {
   Expect(kql("destination.port >= 1024 and destination.port < 1025"), [](const Flow& f) { return f.dport == 1024; });
 }
 
-Query Kql(std::string_view text) {
+Query KqlQuery(std::string_view text) {
   Query q;
   ParseError e;
   EXPECT_TRUE(ParseKql(text, &q, &e)) << e.reason;
@@ -313,7 +313,7 @@ TEST_F(SegmentMatcherTest, DerivedKeywordsBehaveAsKeywords) {
   };
   // source.address is a keyword in ECS: a prefix or wildcard on its text.
   Expect(PrefixQuery{"source.address", "10.1."}, src_starts("10.1."));
-  Expect(Kql("source.address:10.1.*"), src_starts("10.1."));
+  Expect(KqlQuery("source.address:10.1.*"), src_starts("10.1."));
   Expect(WildcardQuery{"destination.address", "*.5"},
          [](const Flow& f) { return f.dst.size() > 2 && f.dst.compare(f.dst.size() - 2, 2, ".5") == 0; });
   Expect(Query::Term("source.address", QueryValue::String(collect_->flows[7].src)),
@@ -322,7 +322,7 @@ TEST_F(SegmentMatcherTest, DerivedKeywordsBehaveAsKeywords) {
   Expect(Query::Term("source.address", QueryValue::String("10.000.0.1")), [](const Flow&) { return false; });
   // An infix wildcard on a derived keyword, in KQL and in the DSL alike.
   auto with_c = [](const Flow& f) { return f.proto == 6 || f.proto == 1 || f.proto == 58 || f.proto == 132; };
-  Expect(Kql("network.transport:*c*"), with_c);
+  Expect(KqlQuery("network.transport:*c*"), with_c);
   Expect(WildcardQuery{"network.transport", "*c*"}, with_c);
   Expect(RegexpQuery{"network.transport", "t.p"}, [](const Flow& f) { return f.proto == 6; });
   Expect(PrefixQuery{"event.outcome", "fail"}, [](const Flow& f) { return f.action == "REJECT"; });

@@ -22,7 +22,7 @@ Status LowerError(const Query& q) {
   return LowerQuery(q, FieldCatalog::Flow(), kNow, &p);
 }
 
-Query Kql(std::string_view text) {
+Query ParseKqlOrFail(std::string_view text) {
   Query q;
   ParseError e;
   EXPECT_TRUE(ParseKql(text, &q, &e)) << e.reason;
@@ -89,7 +89,7 @@ TEST(Lowering, ValuesAreTypedOnceAndErrorsComeFromLowering) {
   EXPECT_EQ(p.As<IntegerPredicate>()->lo, kNow - 3600000);
   // A field pattern is lenient: a port that is not a number does not match there.
   EXPECT_TRUE(LowerError(MatchQuery{"*", QueryValue::String("REJECT")}).ok());
-  EXPECT_TRUE(LowerError(Kql("REJECT")).ok());
+  EXPECT_TRUE(LowerError(ParseKqlOrFail("REJECT")).ok());
 }
 
 TEST(Lowering, CacheKeysTellLeavesApartAndRefuseTheClock) {
