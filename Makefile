@@ -16,7 +16,7 @@ WERROR      ?= OFF
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan clang-tree fuzz bench clean lambda-zip docs
+.PHONY: all deps build run test test-unit test-asan clang-tree fuzz bench clean lambda-zip docs format
 
 all: build
 
@@ -79,6 +79,10 @@ fuzz: clang-tree
 
 bench: build
 	bench/run.sh $(BUILD)
+
+# Rewrites every C++ source in .clang-format's style (a test checks it).
+format: deps
+	scripts/format.sh
 
 # Generated documentation: docs/flow_schema.md from the flow schema table
 # (a test fails when it is stale).

@@ -12,8 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   flowdex::ParseError error;
   flowdex::QueryStringOptions options;
   options.default_and = size > 0 && (data[0] & 1);
-  if (!flowdex::ParseQueryString(text, options, &query, &error) &&
-      error.reason.empty()) {
+  if (!flowdex::ParseQueryString(text, options, &query, &error) && error.reason.empty()) {
     __builtin_trap();
   }
   flowdex::SimpleQueryStringOptions simple;

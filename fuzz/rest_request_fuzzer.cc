@@ -19,8 +19,12 @@ flowdex::testing::FuzzStore g_fuzz_store("flowdex_rest_fuzz_");
 std::string Decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                   : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+    auto hex = [](char c) {
+      return c >= '0' && c <= '9'   ? c - '0'
+             : c >= 'a' && c <= 'f' ? c - 'a' + 10
+             : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                    : -1;
+    };
     if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
       out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
@@ -35,11 +39,14 @@ std::string Decode(std::string_view s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static flowdex::Metrics metrics;
-  static flowdex::EsApi api(g_fuzz_store.Get(), [] {
-    flowdex::EsApiOptions o;
-    o.search_timeout_ms = 2000;  // a slow request is not a hang
-    return o;
-  }(), &metrics);
+  static flowdex::EsApi api(
+      g_fuzz_store.Get(),
+      [] {
+        flowdex::EsApiOptions o;
+        o.search_timeout_ms = 2000;  // a slow request is not a hang
+        return o;
+      }(),
+      &metrics);
   std::string_view in(reinterpret_cast<const char*>(data), size);
   const size_t nl = in.find('\n');
   std::string_view line = in.substr(0, nl);

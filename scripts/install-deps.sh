@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev ccache
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev ccache clang-format
   # libraries
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev

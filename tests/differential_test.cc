@@ -82,7 +82,12 @@ class QueryMaker {
  public:
   QueryMaker(uint64_t seed, std::vector<uint32_t> src_ips, std::vector<uint32_t> dst_ips, std::vector<int> ports,
              int64_t t0, int64_t t1)
-      : rng_(seed), src_ips_(std::move(src_ips)), dst_ips_(std::move(dst_ips)), ports_(std::move(ports)), t0_(t0), t1_(t1) {}
+      : rng_(seed),
+        src_ips_(std::move(src_ips)),
+        dst_ips_(std::move(dst_ips)),
+        ports_(std::move(ports)),
+        t0_(t0),
+        t1_(t1) {}
 
   Condition Make(int depth) {
     const int pick = Uniform(0, depth > 0 ? 13 : 9);
@@ -118,7 +123,8 @@ class QueryMaker {
         const int prefix = kPrefixes[Uniform(0, 3)];
         const uint32_t mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
         const uint32_t lo = ip & mask, hi = lo | ~mask;
-        const std::string text = fmt::format("{}.{}.{}.{}/{}", lo >> 24, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255, prefix);
+        const std::string text =
+            fmt::format("{}.{}.{}.{}/{}", lo >> 24, (lo >> 16) & 255, (lo >> 8) & 255, lo & 255, prefix);
         const char* field = src ? "source.ip" : "destination.ip";
         std::string kql = fmt::format("{}:{}", field, text);
         // KQL's CIDR needs no quotes; /32 is also written as a bare address.
@@ -137,7 +143,8 @@ class QueryMaker {
         static const char* kOps[] = {"<", "<=", ">", ">="};
         static const char* kDsl[] = {"lt", "lte", "gt", "gte"};
         const int op = Uniform(0, 3);
-        const int port = Uniform(0, 4) == 0 ? ports_[Uniform(0, static_cast<int>(ports_.size()) - 1)] : Uniform(0, 65535);
+        const int port =
+            Uniform(0, 4) == 0 ? ports_[Uniform(0, static_cast<int>(ports_.size()) - 1)] : Uniform(0, 65535);
         return {fmt::format("destination.port {} {}", kOps[op], port),
                 fmt::format(R"({{"range":{{"destination.port":{{"{}":{}}}}}}})", kDsl[op], port),
                 fmt::format("(dst_port {} {}) IS 1", kOps[op], port)};
@@ -169,8 +176,10 @@ class QueryMaker {
                 fmt::format("(ts {} {}) IS 1", ge ? ">=" : "<", secs * 1000)};
       }
       case 8: {
-        static const char* kFields[][2] = {{"destination.port", "dst_port"}, {"source.bytes", "bytes"},
-                                           {"event.action", "action"}, {"destination.ip", "dst_ip"}};
+        static const char* kFields[][2] = {{"destination.port", "dst_port"},
+                                           {"source.bytes", "bytes"},
+                                           {"event.action", "action"},
+                                           {"destination.ip", "dst_ip"}};
         const int f = Uniform(0, 3);
         return {fmt::format("{}:*", kFields[f][0]), fmt::format(R"({{"exists":{{"field":"{}"}}}})", kFields[f][0]),
                 fmt::format("{} IS NOT NULL", kFields[f][1])};
@@ -178,7 +187,8 @@ class QueryMaker {
       default: {
         std::set<int> chosen;
         const int n = Uniform(2, 4);
-        while (static_cast<int>(chosen.size()) < n) chosen.insert(ports_[Uniform(0, static_cast<int>(ports_.size()) - 1)]);
+        while (static_cast<int>(chosen.size()) < n)
+          chosen.insert(ports_[Uniform(0, static_cast<int>(ports_.size()) - 1)]);
         std::string kql = "destination.port:(", dsl = R"({"terms":{"destination.port":[)", sql = "(dst_port IN (";
         bool first = true;
         for (int p : chosen) {
@@ -219,8 +229,9 @@ class DifferentialTest : public ::testing::Test {
     ASSERT_TRUE(IngestFlowFiles(store_.get(), generated.paths, o, &progress, &summary).ok());
 
     ASSERT_EQ(sqlite3_open(":memory:", &db_), SQLITE_OK);
-    Exec("CREATE TABLE flows (ts INTEGER, src_ip INTEGER, dst_ip INTEGER, src_port INTEGER, dst_port INTEGER, "
-         "proto INTEGER, packets INTEGER, bytes INTEGER, action TEXT, log_status TEXT, iface TEXT)");
+    Exec(
+        "CREATE TABLE flows (ts INTEGER, src_ip INTEGER, dst_ip INTEGER, src_port INTEGER, dst_port INTEGER, "
+        "proto INTEGER, packets INTEGER, bytes INTEGER, action TEXT, log_status TEXT, iface TEXT)");
     sqlite3_stmt* insert = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(db_, "INSERT INTO flows VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &insert, nullptr),
               SQLITE_OK);
@@ -402,7 +413,8 @@ TEST_F(DifferentialTest, NestedTermsAgreeWithSqlite) {
         EXPECT_EQ(peers[d]["m"]["value"].GetDouble(), static_cast<double>(peers_want[d][0]));
         const int64_t dst = ip_number(peers[d]["key"]);
         if (dst < 0) continue;
-        const auto pair = Rows(fmt::format("SELECT COUNT(*), SUM(bytes) FROM flows WHERE dst_ip = {} AND {}", dst, where));
+        const auto pair =
+            Rows(fmt::format("SELECT COUNT(*), SUM(bytes) FROM flows WHERE dst_ip = {} AND {}", dst, where));
         EXPECT_EQ(peers[d]["doc_count"].GetInt64(), pair[0][0]);
         EXPECT_EQ(peers[d]["m"]["value"].GetDouble(), static_cast<double>(pair[0][1]));
         ++checked;

@@ -74,8 +74,8 @@ TEST_P(QueryFileTest, Cases) {
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(Trim(l));
 
-  const fs::path dir = fs::temp_directory_path() / ("flowdex_query_file_" + std::to_string(::getpid()) + "_" +
-                                                    fs::path(path).stem().string());
+  const fs::path dir = fs::temp_directory_path() /
+                       ("flowdex_query_file_" + std::to_string(::getpid()) + "_" + fs::path(path).stem().string());
   fs::remove_all(dir);
   std::unique_ptr<Store> store;
   ASSERT_TRUE(Store::Open(dir.string(), &store).ok());

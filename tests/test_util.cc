@@ -1,8 +1,8 @@
 #include "test_util.h"
 
+#include <libdeflate.h>
 #include <algorithm>
 #include <cstring>
-#include <libdeflate.h>
 
 namespace flowdex::testing {
 

@@ -21,7 +21,9 @@ inline RestResponse Json(int status, std::string body) {
   r.body = std::move(body);
   return r;
 }
-inline RestResponse Json(const rapidjson::StringBuffer& buf) { return Json(200, std::string(buf.GetString(), buf.GetSize())); }
+inline RestResponse Json(const rapidjson::StringBuffer& buf) {
+  return Json(200, std::string(buf.GetString(), buf.GetSize()));
+}
 
 // Split("a,b,,c", ',') -> {"a", "b", "c"}: empty parts are dropped.
 inline std::vector<std::string> Split(std::string_view s, char separator) {

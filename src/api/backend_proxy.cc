@@ -1,6 +1,5 @@
 #include "api/backend_proxy.h"
 
-
 #include <fmt/format.h>
 
 #include "api/es_exception.h"

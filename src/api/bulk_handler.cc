@@ -39,8 +39,8 @@ using api::Json;
 using api::Split;
 
 struct BulkItem {
-  std::string op;      // index, create, delete, update
-  std::string index;   // the concrete index written
+  std::string op;     // index, create, delete, update
+  std::string index;  // the concrete index written
   std::string id;
   std::string source;  // the document (index, create) or the update request
   int status = 0;
@@ -186,8 +186,8 @@ class BulkRun {
         Fail(item, 400, "illegal_argument_exception", "scripted updates are not supported by flowdex");
         return Status::OK();
       }
-      const bool doc_as_upsert = request.HasMember("doc_as_upsert") && request["doc_as_upsert"].IsBool() &&
-                                 request["doc_as_upsert"].GetBool();
+      const bool doc_as_upsert =
+          request.HasMember("doc_as_upsert") && request["doc_as_upsert"].IsBool() && request["doc_as_upsert"].GetBool();
       const bool has_doc = request.HasMember("doc") && request["doc"].IsObject();
       if (!exists) {
         if (request.HasMember("upsert") && request["upsert"].IsObject()) {
@@ -350,23 +350,26 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     action.Parse(line.data(), line.size());
     if (action.HasParseError() || !action.IsObject() || action.MemberCount() != 1 ||
         !action.MemberBegin()->value.IsObject()) {
-      return bad_request(fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or END_OBJECT but "
-                                     "found [{}]",
-                                     line_number, action.HasParseError() ? "invalid JSON" : "a different value"));
+      return bad_request(
+          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or END_OBJECT but "
+                      "found [{}]",
+                      line_number, action.HasParseError() ? "invalid JSON" : "a different value"));
     }
     BulkItem item;
     item.op.assign(action.MemberBegin()->name.GetString(), action.MemberBegin()->name.GetStringLength());
     if (item.op != "index" && item.op != "create" && item.op != "delete" && item.op != "update") {
-      return bad_request(fmt::format("Malformed action/metadata line [{}], expected one of [create, delete, index, "
-                                     "update] but found [{}]",
-                                     line_number, item.op));
+      return bad_request(
+          fmt::format("Malformed action/metadata line [{}], expected one of [create, delete, index, "
+                      "update] but found [{}]",
+                      line_number, item.op));
     }
     item.index = path_index;
     for (auto& m : action.MemberBegin()->value.GetObject()) {
       const std::string_view key(m.name.GetString(), m.name.GetStringLength());
       if (key == "_index" || key == "_id") {
         if (!m.value.IsString()) {
-          return bad_request(fmt::format("Malformed action/metadata line [{}]: [{}] must be a string", line_number, key));
+          return bad_request(
+              fmt::format("Malformed action/metadata line [{}]: [{}] must be a string", line_number, key));
         }
         (key == "_index" ? item.index : item.id).assign(m.value.GetString(), m.value.GetStringLength());
       } else if (key == "op_type" && m.value.IsString() && std::string_view(m.value.GetString()) == "create") {
@@ -440,7 +443,8 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     for (BulkItem& item : items) {
       if (!item.failed) live.push_back(&item);
     }
-    BulkRun run(store_, metrics_, &seq_no_, [this](const std::string& index) { return TemplateMapping(index); }, live);
+    BulkRun run(
+        store_, metrics_, &seq_no_, [this](const std::string& index) { return TemplateMapping(index); }, live);
     s = run.Lookup(live);
     for (size_t i = 0; i < live.size() && s.ok(); ++i) s = run.Apply(live[i]);
     if (s.ok()) s = run.Commit();
@@ -472,8 +476,10 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
     w.Key("_index");
     WriteJsonString(w, item.index);
     w.Key("_id");
-    if (item.id.empty()) w.Null();
-    else WriteJsonString(w, item.id);
+    if (item.id.empty())
+      w.Null();
+    else
+      WriteJsonString(w, item.id);
     if (item.failed) {
       w.Key("status");
       w.Int(item.status);
@@ -565,10 +571,14 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     return out;
   }
   std::string action;
-  if (op == "_update" && m == "POST") action = "update";
-  else if (op == "_create" && (m == "PUT" || m == "POST")) action = "create";
-  else if (op == "_doc" && m == "DELETE") action = "delete";
-  else if (op == "_doc" && (m == "PUT" || m == "POST")) action = req.Param("op_type") == "create" ? "create" : "index";
+  if (op == "_update" && m == "POST")
+    action = "update";
+  else if (op == "_create" && (m == "PUT" || m == "POST"))
+    action = "create";
+  else if (op == "_doc" && m == "DELETE")
+    action = "delete";
+  else if (op == "_doc" && (m == "PUT" || m == "POST"))
+    action = req.Param("op_type") == "create" ? "create" : "index";
   if (action.empty() || (id.empty() && action != "index")) {
     EsException e;
     e.status = 405;

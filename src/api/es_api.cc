@@ -1,9 +1,9 @@
 #include "api/es_api.h"
 
 #include <chrono>
-#include <set>
 #include <ctime>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -45,7 +45,8 @@ RestResponse WrongMethod(const RestRequest& req, std::string_view allowed) {
   Writer w(buf);
   w.StartObject();
   w.Key("error");
-  WriteJsonString(w, fmt::format("Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]", req.path, req.method, allowed));
+  WriteJsonString(w, fmt::format("Incorrect HTTP method for uri [{}] and method [{}], allowed: [{}]", req.path,
+                                 req.method, allowed));
   w.Key("status");
   w.Int(405);
   w.EndObject();
@@ -67,10 +68,28 @@ std::string RandomUuid() {
 // the path names a known one, else "index" or "other" (never a name taken
 // from the request, so the metrics' label set stays bounded).
 std::string EndpointName(const std::vector<std::string>& parts) {
-  static const std::set<std::string> kKnown = {
-      "_bulk", "_search", "_count", "_msearch", "_mapping", "_field_caps", "_refresh", "_cat", "_cluster",
-      "_alias", "_aliases", "_nodes", "_license", "_xpack", "_index_template", "_template", "_component_template",
-      "_ilm", "_ingest", "_doc", "_create", "_update"};
+  static const std::set<std::string> kKnown = {"_bulk",
+                                               "_search",
+                                               "_count",
+                                               "_msearch",
+                                               "_mapping",
+                                               "_field_caps",
+                                               "_refresh",
+                                               "_cat",
+                                               "_cluster",
+                                               "_alias",
+                                               "_aliases",
+                                               "_nodes",
+                                               "_license",
+                                               "_xpack",
+                                               "_index_template",
+                                               "_template",
+                                               "_component_template",
+                                               "_ilm",
+                                               "_ingest",
+                                               "_doc",
+                                               "_create",
+                                               "_update"};
   if (parts.empty()) return "info";
   if (parts[0] == "metrics" || parts[0] == "health") return parts[0];
   for (const std::string& p : parts) {
@@ -195,8 +214,8 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (n == 3 && (m == "PUT" || m == "POST" || m == "DELETE")) {
       RestRequest update = req;
       update.method = "POST";
-      update.body = fmt::format(R"({{"actions":[{{"{}":{{"index":{},"alias":{}}}}}]}})", m == "DELETE" ? "remove" : "add",
-                                "\"" + index + "\"", "\"" + parts[2] + "\"");
+      update.body = fmt::format(R"({{"actions":[{{"{}":{{"index":{},"alias":{}}}}}]}})",
+                                m == "DELETE" ? "remove" : "add", "\"" + index + "\"", "\"" + parts[2] + "\"");
       // Names with quotes cannot be index names; UpdateAliases validates them.
       if (index.find('"') != std::string::npos || parts[2].find('"') != std::string::npos) return NoHandler(req);
       return UpdateAliases(update);
@@ -263,7 +282,8 @@ std::string EsApi::TemplateMapping(const std::string& index) const {
         if (it == component.end()) continue;
         rapidjson::Document c;
         c.Parse(it->second.data(), it->second.size());
-        if (c.IsObject() && c.HasMember("template") && c["template"].IsObject() && c["template"].HasMember("mappings")) {
+        if (c.IsObject() && c.HasMember("template") && c["template"].IsObject() &&
+            c["template"].HasMember("mappings")) {
           add(&c["template"]["mappings"]);
         }
       }
@@ -333,9 +353,10 @@ RestResponse EsApi::ClusterHealth(const RestRequest& req) {
   if (req.path.rfind("/_cat/", 0) == 0 && req.Param("format") != "json") {
     RestResponse r;
     r.content_type = "text/plain; charset=UTF-8";
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    if (req.BoolParam("v")) r.body = "epoch      timestamp cluster status node.total node.data shards pri relo init unassign\n";
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (req.BoolParam("v"))
+      r.body = "epoch      timestamp cluster status node.total node.data shards pri relo init unassign\n";
     const time_t at = static_cast<time_t>(now);
     struct tm utc;
     gmtime_r(&at, &utc);
@@ -496,9 +517,9 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
         EsException e;
         e.status = 404;
         e.type = "resource_not_found_exception";
-        e.reason = fmt::format("{} [{}] not found", parts[0] == "_index_template" ? "index template matching"
-                                                                                    : "component template matching",
-                               parts.back());
+        e.reason = fmt::format(
+            "{} [{}] not found",
+            parts[0] == "_index_template" ? "index template matching" : "component template matching", parts.back());
         return ErrorResponse(e);
       }
       return Json(404, "{}");  // legacy templates, policies, pipelines: an empty 404
@@ -517,7 +538,8 @@ RestResponse EsApi::SetupProbe(const RestRequest& req, const std::vector<std::st
     if (parts[0] == "_index_template" || parts[0] == "_component_template") {
       rapidjson::Value entry(rapidjson::kObjectType);
       entry.AddMember("name", rapidjson::Value(name.c_str(), a), a);
-      entry.AddMember(rapidjson::Value(parts[0] == "_index_template" ? "index_template" : "component_template", a), body, a);
+      entry.AddMember(rapidjson::Value(parts[0] == "_index_template" ? "index_template" : "component_template", a),
+                      body, a);
       list.PushBack(entry, a);
     } else if (parts[0] == "_ilm") {
       rapidjson::Value entry(rapidjson::kObjectType);

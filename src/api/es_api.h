@@ -20,7 +20,7 @@
 namespace flowdex {
 
 struct EsApiOptions {
-  std::string version = "8.17.0";        // version.number of GET /
+  std::string version = "8.17.0";  // version.number of GET /
   std::string cluster_name = "flowdex";
   std::string node_name = "flowdex";
   std::string publish_address = "127.0.0.1:9200";

@@ -82,10 +82,10 @@ TEST_F(EsApiTest, BulkItemStatusesFollowElasticsearch) {
       "{\"update\":{\"_index\":\"a\",\"_id\":\"nope\"}}\n{\"doc\":{}}\n"  // 404 document_missing
       "{\"index\":{\"_index\":\"a\"}}\n{\"n\":\"text\"}\n"                // n is a long: 400
       "{\"index\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"n\":5,\"s\":\"x\"}\n"
-      "{\"update\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"doc\":{\"s\":\"y\"}}\n"  // 200 updated
-      "{\"update\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"doc\":{\"s\":\"y\"}}\n"  // 200 noop
+      "{\"update\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"doc\":{\"s\":\"y\"}}\n"                     // 200 updated
+      "{\"update\":{\"_index\":\"a\",\"_id\":\"2\"}}\n{\"doc\":{\"s\":\"y\"}}\n"                     // 200 noop
       "{\"update\":{\"_index\":\"a\",\"_id\":\"3\"}}\n{\"doc\":{\"n\":7},\"doc_as_upsert\":true}\n"  // 201
-      "{\"delete\":{\"_index\":\"a\",\"_id\":\"3\"}}\n",                  // 200 deleted
+      "{\"delete\":{\"_index\":\"a\",\"_id\":\"3\"}}\n",                                             // 200 deleted
       &errors);
   EXPECT_EQ(statuses, (std::vector<int>{201, 409, 200, 404, 404, 400, 201, 200, 200, 201, 200}));
   EXPECT_TRUE(errors);
@@ -103,8 +103,11 @@ TEST_F(EsApiTest, BulkItemStatusesFollowElasticsearch) {
 }
 
 TEST_F(EsApiTest, DeletesAndOverwritesSurviveReopening) {
-  BulkStatuses("{\"index\":{\"_index\":\"b\",\"_id\":\"x\"}}\n{\"v\":1}\n{\"index\":{\"_index\":\"b\",\"_id\":\"y\"}}\n{\"v\":1}\n");
-  BulkStatuses("{\"index\":{\"_index\":\"b\",\"_id\":\"x\"}}\n{\"v\":2}\n{\"delete\":{\"_index\":\"b\",\"_id\":\"y\"}}\n");
+  BulkStatuses(
+      "{\"index\":{\"_index\":\"b\",\"_id\":\"x\"}}\n{\"v\":1}\n{\"index\":{\"_index\":\"b\",\"_id\":\"y\"}}\n{\"v\":1}"
+      "\n");
+  BulkStatuses(
+      "{\"index\":{\"_index\":\"b\",\"_id\":\"x\"}}\n{\"v\":2}\n{\"delete\":{\"_index\":\"b\",\"_id\":\"y\"}}\n");
   Open();
   EXPECT_EQ(Count("b"), 1u);
   EXPECT_EQ(Count("b", R"({"query":{"term":{"v":2}}})"), 1u);
@@ -118,8 +121,9 @@ TEST_F(EsApiTest, IndexingPressureRefusesItemsPastTheBudget) {
   options.indexing_pressure_bytes = 40;
   Open(options);
   const std::string doc = "{\"pad\":\"0123456789\"}";  // 20 bytes
-  const std::vector<int> statuses = BulkStatuses("{\"index\":{\"_index\":\"p\"}}\n" + doc + "\n{\"index\":{\"_index\":\"p\"}}\n" +
-                                                 doc + "\n{\"index\":{\"_index\":\"p\"}}\n" + doc + "\n");
+  const std::vector<int> statuses =
+      BulkStatuses("{\"index\":{\"_index\":\"p\"}}\n" + doc + "\n{\"index\":{\"_index\":\"p\"}}\n" + doc +
+                   "\n{\"index\":{\"_index\":\"p\"}}\n" + doc + "\n");
   EXPECT_EQ(statuses, (std::vector<int>{201, 201, 429}));
   EXPECT_NE(last_body_.find("es_rejected_execution_exception"), std::string::npos);
   EXPECT_EQ(Count("p"), 2u);
@@ -130,7 +134,7 @@ TEST_F(EsApiTest, IndexingPressureRefusesItemsPastTheBudget) {
 TEST_F(EsApiTest, MalformedBulksFailWhole) {
   int status = 0;
   for (const std::string& body : {std::string("{\"index\":{\"_index\":\"a\"}}\n"),  // no document line
-                                 std::string("{\"frobnicate\":{}}\n{}\n"), std::string("[1,2]\n"), std::string("")}) {
+                                  std::string("{\"frobnicate\":{}}\n{}\n"), std::string("[1,2]\n"), std::string("")}) {
     rapidjson::Document d = Call("POST", "/_bulk", body, &status);
     EXPECT_EQ(status, 400) << body;
     EXPECT_TRUE(d.IsObject() && d.HasMember("error")) << body;
@@ -148,7 +152,8 @@ TEST_F(EsApiTest, IndicesAliasesAndResolution) {
   EXPECT_EQ(status, 200);
   Call("POST", "/_aliases", R"({"actions":[{"add":{"index":"two","alias":"both"}}]})", &status);
   EXPECT_EQ(status, 200) << last_body_;
-  BulkStatuses("{\"index\":{\"_index\":\"one\"}}\n{\"ip\":\"10.0.0.1\"}\n{\"index\":{\"_index\":\"two\"}}\n{\"ip\":\"x\"}\n");
+  BulkStatuses(
+      "{\"index\":{\"_index\":\"one\"}}\n{\"ip\":\"10.0.0.1\"}\n{\"index\":{\"_index\":\"two\"}}\n{\"ip\":\"x\"}\n");
   EXPECT_EQ(Count("both"), 2u);
   EXPECT_EQ(Count("one,two"), 2u);
   EXPECT_EQ(Count("*,-two"), 1u);
@@ -180,8 +185,9 @@ TEST_F(EsApiTest, DefaultAliasServesTheSeedsPaths) {
 }
 
 TEST_F(EsApiTest, SearchParametersAndErrors) {
-  BulkStatuses("{\"index\":{\"_index\":\"s\"}}\n{\"n\":1,\"t\":\"a\"}\n{\"index\":{\"_index\":\"s\"}}\n{\"n\":2,\"t\":\"b\"}\n"
-               "{\"index\":{\"_index\":\"s\"}}\n{\"n\":3,\"t\":\"a\"}\n");
+  BulkStatuses(
+      "{\"index\":{\"_index\":\"s\"}}\n{\"n\":1,\"t\":\"a\"}\n{\"index\":{\"_index\":\"s\"}}\n{\"n\":2,\"t\":\"b\"}\n"
+      "{\"index\":{\"_index\":\"s\"}}\n{\"n\":3,\"t\":\"a\"}\n");
   int status = 0;
   rapidjson::Document d = Call("GET", "/s/_search", "", &status, {{"q", "t:a"}, {"sort", "n:desc"}, {"size", "1"}});
   ASSERT_EQ(status, 200) << last_body_;
@@ -211,16 +217,20 @@ TEST_F(EsApiTest, TemplateAppliesToAnIndexStillWithoutDocuments) {
   int status = 0;
   Call("PUT", "/early-1", "", &status);
   ASSERT_EQ(status, 200);
-  Call("PUT", "/_index_template/early", R"({"index_patterns":["early-*"],"data_stream":{},)"
-                                        R"("template":{"mappings":{"properties":{"source":{"properties":{"ip":{"type":"ip"}}}}}}})",
+  Call("PUT", "/_index_template/early",
+       R"({"index_patterns":["early-*"],"data_stream":{},)"
+       R"("template":{"mappings":{"properties":{"source":{"properties":{"ip":{"type":"ip"}}}}}}})",
        &status);
   ASSERT_EQ(status, 200) << last_body_;
   BulkStatuses("{\"create\":{\"_index\":\"early-1\",\"_id\":\"a\"}}\n{\"source\":{\"ip\":\"10.1.2.3\"}}\n");
   rapidjson::Document d = Call("GET", "/early-1/_mapping");
-  EXPECT_EQ(std::string(d["early-1"]["mappings"]["properties"]["source"]["properties"]["ip"]["type"].GetString()), "ip");
+  EXPECT_EQ(std::string(d["early-1"]["mappings"]["properties"]["source"]["properties"]["ip"]["type"].GetString()),
+            "ip");
   // Once it has documents, a later template changes nothing.
-  Call("PUT", "/_index_template/early2", R"({"index_patterns":["early-*"],"priority":9,)"
-                                         R"("template":{"mappings":{"properties":{"other":{"type":"ip"}}}}})", &status);
+  Call("PUT", "/_index_template/early2",
+       R"({"index_patterns":["early-*"],"priority":9,)"
+       R"("template":{"mappings":{"properties":{"other":{"type":"ip"}}}}})",
+       &status);
   BulkStatuses("{\"create\":{\"_index\":\"early-1\",\"_id\":\"b\"}}\n{\"other\":\"10.1.2.3\"}\n");
   d = Call("GET", "/early-1/_mapping");
   EXPECT_STRNE(d["early-1"]["mappings"]["properties"]["other"]["type"].GetString(), "ip");
@@ -237,15 +247,18 @@ TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
        R"("port":{"type":"long"},"name":{"type":"wildcard","fancy":1},"geo":{"type":"geo_point"}}}}})",
        &status);
   ASSERT_EQ(status, 200) << last_body_;
-  Call("PUT", "/_index_template/low", R"({"index_patterns":["flows-*"],"priority":1,"template":{"mappings":{)"
-                                      R"("properties":{"port":{"type":"keyword"}}}}})", &status);
-  ASSERT_EQ(status, 200);
-  Call("PUT", "/_template/legacy", R"({"index_patterns":["old-*"],"order":1,"mappings":{"properties":{"ip":{"type":"ip"}}}})",
+  Call("PUT", "/_index_template/low",
+       R"({"index_patterns":["flows-*"],"priority":1,"template":{"mappings":{)"
+       R"("properties":{"port":{"type":"keyword"}}}}})",
        &status);
   ASSERT_EQ(status, 200);
-  BulkStatuses("{\"index\":{\"_index\":\"flows-a\"}}\n{\"ip\":\"10.1.2.3\",\"port\":443,\"name\":\"web\"}\n"
-               "{\"index\":{\"_index\":\"old-a\"}}\n{\"ip\":\"10.9.9.9\"}\n"
-               "{\"index\":{\"_index\":\"other\"}}\n{\"ip\":\"10.1.2.3\"}\n");
+  Call("PUT", "/_template/legacy",
+       R"({"index_patterns":["old-*"],"order":1,"mappings":{"properties":{"ip":{"type":"ip"}}}})", &status);
+  ASSERT_EQ(status, 200);
+  BulkStatuses(
+      "{\"index\":{\"_index\":\"flows-a\"}}\n{\"ip\":\"10.1.2.3\",\"port\":443,\"name\":\"web\"}\n"
+      "{\"index\":{\"_index\":\"old-a\"}}\n{\"ip\":\"10.9.9.9\"}\n"
+      "{\"index\":{\"_index\":\"other\"}}\n{\"ip\":\"10.1.2.3\"}\n");
   rapidjson::Document d = Call("GET", "/flows-a/_mapping");
   const auto& props = d["flows-a"]["mappings"]["properties"];
   EXPECT_EQ(std::string(props["ip"]["type"].GetString()), "ip");
@@ -272,7 +285,8 @@ TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
 }
 
 TEST(JsonOutputTest, FilterPath) {
-  const std::string json = R"({"took":3,"hits":{"total":{"value":2},"hits":[{"_id":"a","_source":{"x":1}},{"_id":"b"}]},"aggregations":{"t":{"buckets":[{"key":"k","doc_count":1}]}}})";
+  const std::string json =
+      R"({"took":3,"hits":{"total":{"value":2},"hits":[{"_id":"a","_source":{"x":1}},{"_id":"b"}]},"aggregations":{"t":{"buckets":[{"key":"k","doc_count":1}]}}})";
   EXPECT_EQ(ApplyFilterPath(json, "hits.total"), R"({"hits":{"total":{"value":2}}})");
   EXPECT_EQ(ApplyFilterPath(json, "hits.hits._id"), R"({"hits":{"hits":[{"_id":"a"},{"_id":"b"}]}})");
   EXPECT_EQ(ApplyFilterPath(json, "took,-took"), R"({})");

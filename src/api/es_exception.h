@@ -20,7 +20,7 @@ namespace flowdex {
 
 struct EsException {
   int status = 400;
-  std::string type;    // "illegal_argument_exception", ...
+  std::string type;  // "illegal_argument_exception", ...
   std::string reason;
   int line = 0, col = 0;  // where in the request body, when known (1-based)
   // Further string members of the error object, in order ("index", "resource.id", ...).

@@ -42,8 +42,10 @@ class BoundedTaskQueue : public httplib::TaskQueue {
     {
       std::lock_guard<std::mutex> lock(mu_);
       // Room: an idle thread, or a free place in the queue.
-      if (queue_.size() >= max_queued_ + idle_) overflow_.push_back(std::move(fn));
-      else queue_.push_back(std::move(fn));
+      if (queue_.size() >= max_queued_ + idle_)
+        overflow_.push_back(std::move(fn));
+      else
+        queue_.push_back(std::move(fn));
     }
     cv_.notify_all();
   }
@@ -182,9 +184,7 @@ class HttpServer::Impl {
       server_ = std::make_unique<httplib::Server>();
     }
     httplib::Server& s = *server_;
-    s.new_task_queue = [this] {
-      return new BoundedTaskQueue(options_.threads, options_.max_queued, metrics_);
-    };
+    s.new_task_queue = [this] { return new BoundedTaskQueue(options_.threads, options_.max_queued, metrics_); };
     s.set_default_headers({{"X-Elastic-Product", "Elasticsearch"}});
     s.set_payload_max_length(options_.max_body_bytes);
     s.set_read_timeout(options_.read_timeout_s, 0);
@@ -205,8 +205,7 @@ class HttpServer::Impl {
     });
     // Bodies are read here, bounded after decompression (a small gzip body
     // may inflate without limit).
-    auto with_body = [this](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader) {
+    auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
       std::string body;
       bool too_big = false;
       const bool read = reader([&](const char* data, size_t len) {

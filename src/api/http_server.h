@@ -18,18 +18,18 @@ namespace flowdex {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 9200;                       // 0: any free port (see HttpServer::port)
-  size_t max_body_bytes = 100u << 20;    // after decompression; larger bodies get 413
-  int threads = 32;                      // connections served at once
-  size_t max_queued = 256;               // connections waiting for a thread; more get 429
-  int read_timeout_s = 30;               // per read of a request
+  int port = 9200;                     // 0: any free port (see HttpServer::port)
+  size_t max_body_bytes = 100u << 20;  // after decompression; larger bodies get 413
+  int threads = 32;                    // connections served at once
+  size_t max_queued = 256;             // connections waiting for a thread; more get 429
+  int read_timeout_s = 30;             // per read of a request
   int write_timeout_s = 30;
-  int keep_alive_timeout_s = 5;            // idle connections are closed after this
+  int keep_alive_timeout_s = 5;  // idle connections are closed after this
   // "user:password" for basic auth; API keys as "id:key". None: no auth.
   std::string basic_auth;
   std::vector<std::string> api_keys;
-  std::string tls_cert, tls_key;         // both set: HTTPS
-  bool ui = true;                        // serve the web UI at /_ui/
+  std::string tls_cert, tls_key;  // both set: HTTPS
+  bool ui = true;                 // serve the web UI at /_ui/
   // When set, answers every API request instead of the EsApi (serve
   // --backend: a proxy to an Elasticsearch/OpenSearch cluster).
   std::function<RestResponse(const RestRequest&)> backend;

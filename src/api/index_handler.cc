@@ -14,9 +14,8 @@
 
 #include "api/api_util.h"
 #include "api/es_exception.h"
-#include "schema/flow_schema.h"
-#include "schema/flow_schema.h"
 #include "query/hit_fetcher.h"
+#include "schema/flow_schema.h"
 #include "store/index_resolver.h"
 #include "store/mapping.h"
 #include "store/segment_reader.h"
@@ -133,8 +132,8 @@ RestResponse EsApi::DeleteIndex(const RestRequest& req, const std::string& indic
   for (const std::string& name : names) {
     // As action.destructive_requires_name (true by default in 8.x).
     if (name == "_all" || name.find('*') != std::string::npos) {
-      return ErrorResponse(BadRequest("illegal_argument_exception",
-                                      "Wildcard expressions or all indices are not allowed"));
+      return ErrorResponse(
+          BadRequest("illegal_argument_exception", "Wildcard expressions or all indices are not allowed"));
     }
     if (version->aliases.count(name)) {
       return ErrorResponse(BadRequest("illegal_argument_exception",
@@ -330,12 +329,14 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
   std::vector<std::string> resolved;
   RestResponse error;
   if (!ResolveIndices(req, *version, indices, &resolved, &error)) return error;
-  static const std::vector<std::string> kColumns = {"health", "status", "index", "uuid", "pri", "rep", "docs.count",
-                                                    "docs.deleted", "store.size", "pri.store.size", "dataset.size"};
+  static const std::vector<std::string> kColumns = {
+      "health",     "status",       "index",      "uuid",           "pri",         "rep",
+      "docs.count", "docs.deleted", "store.size", "pri.store.size", "dataset.size"};
   std::vector<std::string> columns = req.HasParam("h") ? Split(req.Param("h"), ',') : kColumns;
   for (const std::string& c : columns) {
     if (std::find(kColumns.begin(), kColumns.end(), c) == kColumns.end()) {
-      return ErrorResponse(BadRequest("illegal_argument_exception", fmt::format("header [{}] is not a valid header", c)));
+      return ErrorResponse(
+          BadRequest("illegal_argument_exception", fmt::format("header [{}] is not a valid header", c)));
     }
   }
   const std::string unit = req.Param("bytes");
@@ -356,10 +357,17 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
       if (r.index == index) deleted += r.deleted.size();
     }
     const uint64_t bytes = version->Bytes(index);
-    rows.push_back({{"health", "green"}, {"status", "open"}, {"index", index}, {"uuid", index},
-                    {"pri", "1"}, {"rep", "0"}, {"docs.count", std::to_string(version->Rows(index))},
-                    {"docs.deleted", std::to_string(deleted)}, {"store.size", size(bytes)},
-                    {"pri.store.size", size(bytes)}, {"dataset.size", size(bytes)}});
+    rows.push_back({{"health", "green"},
+                    {"status", "open"},
+                    {"index", index},
+                    {"uuid", index},
+                    {"pri", "1"},
+                    {"rep", "0"},
+                    {"docs.count", std::to_string(version->Rows(index))},
+                    {"docs.deleted", std::to_string(deleted)},
+                    {"store.size", size(bytes)},
+                    {"pri.store.size", size(bytes)},
+                    {"dataset.size", size(bytes)}});
   }
   // s=column[:desc],...: numbers compare as numbers.
   const std::vector<std::string> sort = Split(req.Param("s"), ',');
@@ -398,7 +406,9 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
     if (header) width[c] = columns[c].size();
     for (const auto& row : rows) width[c] = std::max(width[c], row.at(columns[c]).size());
   }
-  auto right = [](const std::string& c) { return c == "pri" || c == "rep" || c.rfind("docs.", 0) == 0 || c.find("size") != std::string::npos; };
+  auto right = [](const std::string& c) {
+    return c == "pri" || c == "rep" || c.rfind("docs.", 0) == 0 || c.find("size") != std::string::npos;
+  };
   std::string text;
   auto line = [&](auto value_of) {
     std::string l;
@@ -439,7 +449,8 @@ RestResponse EsApi::Aliases(const RestRequest& req, const std::string& indices, 
     for (const std::string& n : wanted) {
       if (n.find('*') == std::string::npos && !seen.count(n)) {
         if (req.method == "HEAD") return Json(404, "");
-        return Json(404, fmt::format(R"({{"error":"alias [{}] missing","status":404}})", n.find('"') == std::string::npos ? n : "?"));
+        return Json(404, fmt::format(R"({{"error":"alias [{}] missing","status":404}})",
+                                     n.find('"') == std::string::npos ? n : "?"));
       }
     }
   }
@@ -472,7 +483,8 @@ RestResponse EsApi::UpdateAliases(const RestRequest& req) {
   rapidjson::Document d;
   d.Parse(req.body.data(), req.body.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("actions") || !d["actions"].IsArray()) {
-    return ErrorResponse(BadRequest("action_request_validation_exception", "Validation Failed: 1: no actions specified;"));
+    return ErrorResponse(
+        BadRequest("action_request_validation_exception", "Validation Failed: 1: no actions specified;"));
   }
   const auto version = store_->Current();
   std::vector<AliasAction> actions;
@@ -482,7 +494,8 @@ RestResponse EsApi::UpdateAliases(const RestRequest& req) {
     }
     const std::string_view kind(a.MemberBegin()->name.GetString());
     if (kind != "add" && kind != "remove") {
-      return ErrorResponse(BadRequest("illegal_argument_exception", fmt::format("unsupported alias action [{}]", kind)));
+      return ErrorResponse(
+          BadRequest("illegal_argument_exception", fmt::format("unsupported alias action [{}]", kind)));
     }
     const auto& body = a.MemberBegin()->value;
     auto strings = [&](const char* one, const char* many) {
@@ -497,8 +510,8 @@ RestResponse EsApi::UpdateAliases(const RestRequest& req) {
     };
     const std::vector<std::string> index_patterns = strings("index", "indices"), aliases = strings("alias", "aliases");
     if (index_patterns.empty() || aliases.empty()) {
-      return ErrorResponse(BadRequest("action_request_validation_exception",
-                                      "Validation Failed: 1: [index] and [alias] are required;"));
+      return ErrorResponse(
+          BadRequest("action_request_validation_exception", "Validation Failed: 1: [index] and [alias] are required;"));
     }
     std::vector<std::string> targets;
     std::string missing;

@@ -33,8 +33,10 @@ Patterns Advance(const Patterns& patterns, std::string_view key, bool* whole) {
         continue;
       }
       if (GlobMatch(p[start], key)) {
-        if (start + 1 == p.size()) *whole = true;
-        else next.emplace_back(p.begin() + start + 1, p.end());
+        if (start + 1 == p.size())
+          *whole = true;
+        else
+          next.emplace_back(p.begin() + start + 1, p.end());
       }
       break;
     }
@@ -101,8 +103,10 @@ std::string ApplyFilterPath(std::string_view json, std::string_view filter_path)
     std::string_view p = filter_path.substr(0, comma);
     filter_path = comma == std::string_view::npos ? std::string_view() : filter_path.substr(comma + 1);
     if (p.empty()) continue;
-    if (p[0] == '-') exclude.push_back(Split(p.substr(1)));
-    else include.push_back(Split(p));
+    if (p[0] == '-')
+      exclude.push_back(Split(p.substr(1)));
+    else
+      include.push_back(Split(p));
   }
   if (include.empty() && exclude.empty()) return std::string(json);
   rapidjson::Document d;

@@ -58,9 +58,10 @@ std::string Metrics::Render(const Store* store) const {
   counter("flowdex_watch_records_total", "Flow records ingested from watched folders.", watch_records);
   counter("flowdex_watch_bad_lines_total", "Malformed lines skipped in watched files.", watch_bad_lines);
   counter("flowdex_watch_failures_total", "Watched files that could not be ingested.", watch_failures);
-  out += fmt::format("# HELP flowdex_http_connections Open HTTP connections.\n# TYPE flowdex_http_connections "
-                     "gauge\nflowdex_http_connections {}\n",
-                     connections_open.load());
+  out += fmt::format(
+      "# HELP flowdex_http_connections Open HTTP connections.\n# TYPE flowdex_http_connections "
+      "gauge\nflowdex_http_connections {}\n",
+      connections_open.load());
   if (store) {
     const auto version = store->Current();
     out += "# HELP flowdex_index_documents Live documents per index.\n# TYPE flowdex_index_documents gauge\n";

@@ -25,11 +25,11 @@ class Metrics {
   std::atomic<uint64_t> documents_indexed{0};  // committed by _bulk and the document APIs
   std::atomic<uint64_t> searches{0};           // _search, _count and each _msearch item
   std::atomic<uint64_t> search_errors{0};
-  std::atomic<uint64_t> rejected{0};           // answered 429 for overload
-  std::atomic<uint64_t> watch_files{0};        // files ingested by --watch
+  std::atomic<uint64_t> rejected{0};     // answered 429 for overload
+  std::atomic<uint64_t> watch_files{0};  // files ingested by --watch
   std::atomic<uint64_t> watch_records{0};
   std::atomic<uint64_t> watch_bad_lines{0};
-  std::atomic<uint64_t> watch_failures{0};     // files that could not be read
+  std::atomic<uint64_t> watch_failures{0};  // files that could not be read
   std::atomic<int64_t> connections_open{0};
 
   // More exposition text appended by Render (the SQS pipeline's counters).

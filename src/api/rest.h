@@ -11,11 +11,11 @@
 namespace flowdex {
 
 struct RestRequest {
-  std::string method;  // GET, HEAD, POST, PUT, DELETE
-  std::string path;    // decoded, without the query string: "/logs/_search"
+  std::string method;                          // GET, HEAD, POST, PUT, DELETE
+  std::string path;                            // decoded, without the query string: "/logs/_search"
   std::map<std::string, std::string> params;   // query-string parameters, decoded
   std::map<std::string, std::string> headers;  // names lowercased
-  std::string body;    // already decompressed
+  std::string body;                            // already decompressed
 
   // The parameter's value, or `fallback` when absent.
   std::string Param(const std::string& name, const std::string& fallback = "") const {

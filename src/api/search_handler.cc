@@ -1,6 +1,6 @@
 // _search, _count and _msearch.
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -162,11 +162,11 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
   // Searches beyond the limit are refused rather than queued without bound.
   if (searches_.fetch_add(1) >= options_.max_concurrent_searches) {
     searches_.fetch_sub(1);
-    *error = ErrorResponse(MakeEsException(
-        "es_rejected_execution_exception",
-        fmt::format("rejected execution of search: {} searches are running (the limit is {})",
-                    options_.max_concurrent_searches, options_.max_concurrent_searches),
-        429));
+    *error = ErrorResponse(
+        MakeEsException("es_rejected_execution_exception",
+                        fmt::format("rejected execution of search: {} searches are running (the limit is {})",
+                                    options_.max_concurrent_searches, options_.max_concurrent_searches),
+                        429));
     return false;
   }
   const Status s = flowdex::Search(*store_, *sr, response);
@@ -235,9 +235,9 @@ RestResponse EsApi::MultiSearch(const RestRequest& req, const std::string& path_
     rapidjson::Document header;
     header.Parse(lines[i].second.data(), lines[i].second.size());
     if (header.HasParseError() || !header.IsObject()) {
-      return ErrorResponse(MakeEsException(
-          "illegal_argument_exception",
-          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT", lines[i].first)));
+      return ErrorResponse(
+          MakeEsException("illegal_argument_exception",
+                          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT", lines[i].first)));
     }
     if (i + 1 >= lines.size()) {
       return ErrorResponse(

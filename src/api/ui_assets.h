@@ -12,7 +12,7 @@
 namespace flowdex {
 
 struct UiAsset {
-  std::string_view path;          // "/index.html", "/assets/index-abc123.js"
+  std::string_view path;  // "/index.html", "/assets/index-abc123.js"
   std::string_view content_type;
   const unsigned char* data;
   size_t size;

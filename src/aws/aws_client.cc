@@ -15,11 +15,21 @@ namespace flowdex {
 namespace {
 
 bool RetryableCode(const std::string& code) {
-  static const char* kCodes[] = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled",
-                                 "RequestThrottledException", "SlowDown", "RequestLimitExceeded",
-                                 "TooManyRequestsException", "ProvisionedThroughputExceededException",
-                                 "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure",
-                                 "ServiceUnavailable", "KMS.ThrottlingException",
+  static const char* kCodes[] = {"Throttling",
+                                 "ThrottlingException",
+                                 "ThrottledException",
+                                 "RequestThrottled",
+                                 "RequestThrottledException",
+                                 "SlowDown",
+                                 "RequestLimitExceeded",
+                                 "TooManyRequestsException",
+                                 "ProvisionedThroughputExceededException",
+                                 "RequestTimeout",
+                                 "RequestTimeoutException",
+                                 "InternalError",
+                                 "InternalFailure",
+                                 "ServiceUnavailable",
+                                 "KMS.ThrottlingException",
                                  "AWS.SimpleQueueService.RequestThrottled"};
   for (const char* c : kCodes) {
     if (code == c) return true;

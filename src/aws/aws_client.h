@@ -12,15 +12,15 @@
 #include "aws/credentials.h"
 #include "aws/http_client.h"
 #include "aws/sigv4.h"
-#include "util/status.h"
 #include "util/cancellation.h"
+#include "util/status.h"
 
 namespace flowdex {
 
 // An error answer from an AWS service (or a failure to get one).
 struct AwsError {
-  long http_status = 0;   // 0: no answer (network)
-  std::string code;       // "NoSuchKey", "QueueDoesNotExist", "SignatureDoesNotMatch", ...
+  long http_status = 0;  // 0: no answer (network)
+  std::string code;      // "NoSuchKey", "QueueDoesNotExist", "SignatureDoesNotMatch", ...
   std::string message;
   bool retryable = false;
   std::string ToString() const;
@@ -31,16 +31,16 @@ struct AwsError {
 AwsError ParseAwsError(const HttpResponse& response);
 
 struct AwsConfig {
-  std::string region;        // default region (bucket or queue region when not known otherwise)
-  std::string s3_endpoint;   // custom S3 endpoint ("" : AWS); custom endpoints use path-style addressing
-  std::string sqs_endpoint;  // custom SQS endpoint ("" : AWS)
+  std::string region;            // default region (bucket or queue region when not known otherwise)
+  std::string s3_endpoint;       // custom S3 endpoint ("" : AWS); custom endpoints use path-style addressing
+  std::string sqs_endpoint;      // custom SQS endpoint ("" : AWS)
   std::string secrets_endpoint;  // custom Secrets Manager endpoint ("" : AWS)
   std::shared_ptr<CredentialsProvider> credentials;
-  int max_attempts = 6;            // per call, the first included
+  int max_attempts = 6;  // per call, the first included
   int64_t base_backoff_ms = 200;
   int64_t max_backoff_ms = 20'000;
-  int64_t timeout_ms = 30'000;     // per request (long polls add their wait)
-  CancellationToken cancel;        // stops retries and transfers (shutdown)
+  int64_t timeout_ms = 30'000;  // per request (long polls add their wait)
+  CancellationToken cancel;     // stops retries and transfers (shutdown)
 };
 
 // Fills `config` the way the AWS SDKs and CLI do: `endpoint_flag` (when not

@@ -5,6 +5,7 @@
 namespace flowdex {
 
 const std::initializer_list<const char*>& AwsEnvironment::Names() {
+  // clang-format off
   static const std::initializer_list<const char*> kNames = {
       "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION",
       "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -14,6 +15,7 @@ const std::initializer_list<const char*>& AwsEnvironment::Names() {
       "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_DISABLED",
       "HOME",
   };
+  // clang-format on
   return kNames;
 }
 

@@ -10,8 +10,8 @@
 #include "aws/http_client.h"
 #include "aws/sigv4.h"
 #include "aws/xml_document.h"
-#include "util/time_util.h"
 #include "util/strings.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -63,8 +63,8 @@ Status CredentialsFromJson(std::string_view body, const std::string& source, Cre
   out->source = source;
   if (out->access_key_id.empty() || out->secret_access_key.empty()) {
     std::string code = str("Code"), message = str("Message");
-    return Status::NotFound(fmt::format("{} gave no credentials{}", source,
-                                        code.empty() ? "" : fmt::format(" ({}: {})", code, message)));
+    return Status::NotFound(
+        fmt::format("{} gave no credentials{}", source, code.empty() ? "" : fmt::format(" ({}: {})", code, message)));
   }
   return Status::OK();
 }
@@ -90,8 +90,9 @@ Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
   req.url = endpoint;
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
   // AssumeRoleWithWebIdentity is not signed: the token is the proof.
-  req.body = fmt::format("Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
-                         UriEncode(role, false), UriEncode(session, false), UriEncode(TrimAsciiWhitespace(token), false));
+  req.body = fmt::format(
+      "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
+      UriEncode(role, false), UriEncode(session, false), UriEncode(TrimAsciiWhitespace(token), false));
   HttpClient http;
   HttpResponse resp;
   Status s = http.Send(req, &resp);
@@ -178,7 +179,8 @@ Status FromImds(const AwsEnvironment& env, Credentials* out) {
   const std::string role(TrimAsciiWhitespace(std::string_view(resp.body).substr(0, resp.body.find('\n'))));
   req.url = base + "/latest/meta-data/iam/security-credentials/" + role;
   s = http.Send(req, &resp);
-  if (!s.ok() || resp.status != 200) return Status::IoError(fmt::format("IMDS credentials of role {} unavailable", role));
+  if (!s.ok() || resp.status != 200)
+    return Status::IoError(fmt::format("IMDS credentials of role {} unavailable", role));
   return CredentialsFromJson(resp.body, "EC2 instance role " + role, out);
 }
 
@@ -196,7 +198,8 @@ IniSections ParseIni(std::string_view text) {
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[') {
       const size_t close = line.find(']');
-      section = std::string(TrimAsciiWhitespace(std::string_view(line).substr(1, close == std::string::npos ? std::string::npos : close - 1)));
+      section = std::string(TrimAsciiWhitespace(
+          std::string_view(line).substr(1, close == std::string::npos ? std::string::npos : close - 1)));
       out[section];
       continue;
     }
@@ -209,7 +212,8 @@ IniSections ParseIni(std::string_view text) {
   return out;
 }
 
-Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::map<std::string, std::string>* settings) {
+Status LoadProfile(const AwsEnvironment& env, const std::string& profile,
+                   std::map<std::string, std::string>* settings) {
   settings->clear();
   bool found = false;
   std::string text;
@@ -233,7 +237,8 @@ Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::m
       found = true;
     }
   }
-  return found ? Status::OK() : Status::NotFound(fmt::format("profile '{}' is in neither {} nor {}", profile, creds, config));
+  return found ? Status::OK()
+               : Status::NotFound(fmt::format("profile '{}' is in neither {} nor {}", profile, creds, config));
 }
 
 std::string DefaultRegion(const AwsEnvironment& env) {
@@ -301,7 +306,8 @@ Status CredentialsProvider::Resolve(Credentials* out) {
     out->source = "environment";
     return Status::OK();
   }
-  if (!env.Get("AWS_WEB_IDENTITY_TOKEN_FILE").empty() && !env.Get("AWS_ROLE_ARN").empty()) return FromWebIdentity(options_, out);
+  if (!env.Get("AWS_WEB_IDENTITY_TOKEN_FILE").empty() && !env.Get("AWS_ROLE_ARN").empty())
+    return FromWebIdentity(options_, out);
 
   const std::string profile = ProfileName(options_);
   std::map<std::string, std::string> settings;
@@ -325,7 +331,8 @@ Status CredentialsProvider::Resolve(Credentials* out) {
   } else if (!options_.profile.empty() || !env.Get("AWS_PROFILE").empty()) {
     return s;  // a profile asked for by name must exist
   }
-  if (!env.Get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty() || !env.Get("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty()) {
+  if (!env.Get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").empty() ||
+      !env.Get("AWS_CONTAINER_CREDENTIALS_FULL_URI").empty()) {
     return FromContainer(env, out);
   }
   if (env.Get("AWS_EC2_METADATA_DISABLED") != "true") {

@@ -43,12 +43,12 @@ Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::m
 std::string DefaultRegion(const AwsEnvironment& env);
 
 struct CredentialsOptions {
-  std::string access_key_id;      // explicit keys (both or neither)
+  std::string access_key_id;  // explicit keys (both or neither)
   std::string secret_access_key;
   std::string session_token;
-  std::string profile;            // "" : AWS_PROFILE, else "default"
-  std::string region;             // for the regional STS endpoint
-  AwsEnvironment env;             // the variables of the chain (AwsEnvironment::FromProcess())
+  std::string profile;  // "" : AWS_PROFILE, else "default"
+  std::string region;   // for the regional STS endpoint
+  AwsEnvironment env;   // the variables of the chain (AwsEnvironment::FromProcess())
 };
 
 class CredentialsProvider {

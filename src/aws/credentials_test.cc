@@ -22,13 +22,14 @@ CredentialsProvider Provider(const AwsEnvironment& env, CredentialsOptions o = {
 class CredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("flowdex-creds-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("flowdex-creds-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     credentials_ = (dir_ / "credentials").string();
     config_ = (dir_ / "config").string();
-    std::ofstream(credentials_) << "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key=secret1\n\n"
-                                   "[dev]\nAWS_ACCESS_KEY_ID=AKIDDEV\naws_secret_access_key = secret2\naws_session_token = tok\n";
+    std::ofstream(credentials_)
+        << "# comment\n[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key=secret1\n\n"
+           "[dev]\nAWS_ACCESS_KEY_ID=AKIDDEV\naws_secret_access_key = secret2\naws_session_token = tok\n";
     std::ofstream(config_) << "[default]\nregion = eu-central-1\n[profile dev]\nregion=ap-south-1\n"
                               "[profile sso]\nsso_start_url = https://x\nregion = us-west-2\n";
   }
@@ -39,8 +40,10 @@ class CredentialsTest : public ::testing::Test {
 };
 
 TEST_F(CredentialsTest, EnvironmentComesFirst) {
-  const auto env = AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_SECRET_ACCESS_KEY", "s"},
-                                       {"AWS_SESSION_TOKEN", "t"}, {"AWS_SHARED_CREDENTIALS_FILE", credentials_},
+  const auto env = AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                                       {"AWS_SECRET_ACCESS_KEY", "s"},
+                                       {"AWS_SESSION_TOKEN", "t"},
+                                       {"AWS_SHARED_CREDENTIALS_FILE", credentials_},
                                        {"AWS_EC2_METADATA_DISABLED", "true"}});
   CredentialsProvider p = Provider(env);
   Credentials c;
@@ -62,7 +65,8 @@ TEST_F(CredentialsTest, ExplicitKeysBeatEverything) {
 }
 
 TEST_F(CredentialsTest, HalfSetEnvironmentIsAnError) {
-  CredentialsProvider p = Provider(AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
+  CredentialsProvider p =
+      Provider(AwsEnvironment::Of({{"AWS_ACCESS_KEY_ID", "AKIDENV"}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
   Credentials c;
   Status s = p.Get(&c);
   EXPECT_TRUE(s.IsInvalidArgument());
@@ -70,7 +74,8 @@ TEST_F(CredentialsTest, HalfSetEnvironmentIsAnError) {
 }
 
 TEST_F(CredentialsTest, SharedFilesAndProfiles) {
-  const auto env = AwsEnvironment::Of({{"AWS_SHARED_CREDENTIALS_FILE", credentials_}, {"AWS_CONFIG_FILE", config_},
+  const auto env = AwsEnvironment::Of({{"AWS_SHARED_CREDENTIALS_FILE", credentials_},
+                                       {"AWS_CONFIG_FILE", config_},
                                        {"AWS_EC2_METADATA_DISABLED", "true"}});
   Credentials c;
   CredentialsProvider def = Provider(env);
@@ -110,7 +115,8 @@ TEST_F(CredentialsTest, RegionPrecedence) {
 }
 
 TEST_F(CredentialsTest, NothingFoundNamesEverySource) {
-  CredentialsProvider p = Provider(AwsEnvironment::Of({{"HOME", dir_.string()}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
+  CredentialsProvider p =
+      Provider(AwsEnvironment::Of({{"HOME", dir_.string()}, {"AWS_EC2_METADATA_DISABLED", "true"}}));
   Credentials c;
   Status s = p.Get(&c);
   EXPECT_TRUE(s.IsNotFound());
@@ -119,7 +125,8 @@ TEST_F(CredentialsTest, NothingFoundNamesEverySource) {
 }
 
 TEST_F(CredentialsTest, EndpointPrecedence) {
-  const auto env = AwsEnvironment::Of({{"AWS_ENDPOINT_URL", "http://global:1/"}, {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"},
+  const auto env = AwsEnvironment::Of({{"AWS_ENDPOINT_URL", "http://global:1/"},
+                                       {"AWS_ENDPOINT_URL_SQS", "http://sqs:2"},
                                        {"AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://secrets:4/"}});
   AwsConfig c;
   ResolveAwsConfig(env, "", "eu-west-3", &c);
@@ -148,7 +155,8 @@ TEST(SqsRegionTest, FromQueueUrls) {
 }
 
 TEST(SecretRegionTest, FromArnsOnly) {
-  EXPECT_EQ(RegionFromSecretArn("arn:aws:secretsmanager:eu-west-1:123456789012:secret:flowdex/sink-AbCdEf"), "eu-west-1");
+  EXPECT_EQ(RegionFromSecretArn("arn:aws:secretsmanager:eu-west-1:123456789012:secret:flowdex/sink-AbCdEf"),
+            "eu-west-1");
   EXPECT_EQ(RegionFromSecretArn("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:s-1"), "cn-north-1");
   EXPECT_EQ(RegionFromSecretArn("flowdex/sink"), "");
   EXPECT_EQ(RegionFromSecretArn("arn:aws:secretsmanager"), "");
@@ -168,7 +176,9 @@ TEST(AwsErrorTest, JsonXmlAndHeaderShapes) {
   EXPECT_TRUE(e.retryable);
   EXPECT_EQ(e.ToString(), "SlowDown (HTTP 503): Reduce your request rate.");
   r.status = 400;
-  r.body = "<ErrorResponse><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code></Error></ErrorResponse>";
+  r.body =
+      "<ErrorResponse><Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code></Error></"
+      "ErrorResponse>";
   EXPECT_EQ(ParseAwsError(r).code, "AWS.SimpleQueueService.NonExistentQueue");
   r.body = "";
   r.headers = {{"x-amzn-query-error", "AWS.SimpleQueueService.RequestThrottled;Sender"}};

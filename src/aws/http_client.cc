@@ -21,7 +21,8 @@ void GlobalInit() {
 
 std::string_view TrimView(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -158,9 +159,9 @@ std::string ElasticsearchAuthorization(const std::string& basic_auth, const std:
   if (!api_key.empty()) return "ApiKey " + api_key;
   if (basic_auth.empty()) return "";
   std::string encoded(4 * ((basic_auth.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                reinterpret_cast<const unsigned char*>(basic_auth.data()),
-                                static_cast<int>(basic_auth.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                      reinterpret_cast<const unsigned char*>(basic_auth.data()), static_cast<int>(basic_auth.size()));
   encoded.resize(static_cast<size_t>(n));
   return "Basic " + encoded;
 }
@@ -191,8 +192,8 @@ Status HttpClient::Send(const HttpRequest& request, HttpResponse* response) {
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   if (st.too_big) {
-    return Status::IoError(fmt::format("response body of {} is larger than {} bytes", request.url,
-                                       request.max_response_bytes));
+    return Status::IoError(
+        fmt::format("response body of {} is larger than {} bytes", request.url, request.max_response_bytes));
   }
   if (rc != CURLE_OK) return CurlError(rc, errbuf, request.url);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response->status);
@@ -380,7 +381,8 @@ Status ParseUrl(std::string_view url, UrlParts* out) {
   if (!port_text.empty()) {
     int port = 0;
     for (char ch : port_text) {
-      if (ch < '0' || ch > '9' || port > 65535) return Status::InvalidArgument(fmt::format("bad port in URL '{}'", url));
+      if (ch < '0' || ch > '9' || port > 65535)
+        return Status::InvalidArgument(fmt::format("bad port in URL '{}'", url));
       port = port * 10 + (ch - '0');
     }
     if (port == 0 || port > 65535) return Status::InvalidArgument(fmt::format("bad port in URL '{}'", url));

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "util/status.h"
 #include "util/cancellation.h"
+#include "util/status.h"
 
 namespace flowdex {
 
@@ -31,12 +31,12 @@ struct HttpRequest {
   std::string url;
   HttpHeaders headers;  // sent as given (a Host header replaces libcurl's)
   std::string body;
-  int64_t timeout_ms = 30'000;          // whole request; 0: none (streams use low_speed_*)
+  int64_t timeout_ms = 30'000;  // whole request; 0: none (streams use low_speed_*)
   int64_t connect_timeout_ms = 5'000;
-  std::string ca_file;                  // PEM bundle to verify the server with ("" : system store)
-  bool insecure = false;                // do not verify the server's certificate
+  std::string ca_file;                    // PEM bundle to verify the server with ("" : system store)
+  bool insecure = false;                  // do not verify the server's certificate
   size_t max_response_bytes = 64u << 20;  // Send: longer bodies fail the request
-  CancellationToken cancel;  // when cancelled, the transfer is aborted
+  CancellationToken cancel;               // when cancelled, the transfer is aborted
 };
 
 struct HttpResponse {

@@ -72,7 +72,8 @@ Status S3Client::StartGet(const S3ObjectRef& ref, uint64_t offset, const std::st
   for (int attempt = 0;; ++attempt) {
     const std::string region = RegionOf(ref);
     HttpRequest req;
-    req.url = Url(ref.bucket, ref.key, region, ref.version_id.empty() ? "" : "versionId=" + UriEncode(ref.version_id, false));
+    req.url =
+        Url(ref.bucket, ref.key, region, ref.version_id.empty() ? "" : "versionId=" + UriEncode(ref.version_id, false));
     req.timeout_ms = 0;  // a large object may take long; stalls are caught by the low-speed limit
     req.cancel = config_.cancel;
     if (offset > 0) {
@@ -119,9 +120,9 @@ Status S3Client::StartGet(const S3ObjectRef& ref, uint64_t offset, const std::st
     return Status::NotFound(fmt::format("{}: {}", what, last.ToString()));
   }
   if (last.code == "AccessDenied") {
-    return Status::InvalidArgument(fmt::format(
-        "{}: {} (S3 also answers AccessDenied for a missing key when s3:ListBucket is not granted)", what,
-        last.ToString()));
+    return Status::InvalidArgument(
+        fmt::format("{}: {} (S3 also answers AccessDenied for a missing key when s3:ListBucket is not granted)", what,
+                    last.ToString()));
   }
   if (last.http_status >= 400 && last.http_status < 500) {
     return Status::InvalidArgument(fmt::format("{}: {}", what, last.ToString()));
@@ -150,8 +151,8 @@ Status S3ObjectReader::Read(uint8_t* buf, size_t capacity, size_t* n) {
     if (s.ok()) {
       position_ += *n;
       if (*n == 0 && size_ > 0 && position_ < size_) {
-        s = Status::IoError(fmt::format("s3://{}/{}: connection closed after {} of {} bytes", ref_.bucket, ref_.key,
-                                        position_, size_));
+        s = Status::IoError(
+            fmt::format("s3://{}/{}: connection closed after {} of {} bytes", ref_.bucket, ref_.key, position_, size_));
       } else {
         return s;
       }
@@ -162,10 +163,11 @@ Status S3ObjectReader::Read(uint8_t* buf, size_t capacity, size_t* n) {
     S3ObjectRef exact = ref_;
     if (!version_id_.empty()) exact.version_id = version_id_;
     Status r = client_->StartGet(exact, position_, etag_, &stream_, nullptr);
-    if (!r.ok()) return Status::IoError(fmt::format("{} (resuming at byte {} failed: {})", s.message(), position_, r.message()));
+    if (!r.ok())
+      return Status::IoError(fmt::format("{} (resuming at byte {} failed: {})", s.message(), position_, r.message()));
     if (stream_.status() != 206) {
-      return Status::IoError(fmt::format("s3://{}/{}: ranged GET to resume answered HTTP {}", ref_.bucket, ref_.key,
-                                         stream_.status()));
+      return Status::IoError(
+          fmt::format("s3://{}/{}: ranged GET to resume answered HTTP {}", ref_.bucket, ref_.key, stream_.status()));
     }
   }
 }

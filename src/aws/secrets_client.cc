@@ -28,7 +28,8 @@ Status GetSecretString(const AwsConfig& config, const std::string& secret_id, st
   HttpRequest req;
   req.method = "POST";
   req.url = (config.secrets_endpoint.empty() ? fmt::format("https://secretsmanager.{}.amazonaws.com", region)
-                                             : config.secrets_endpoint) + "/";
+                                             : config.secrets_endpoint) +
+            "/";
   req.timeout_ms = config.timeout_ms;
   req.headers.emplace_back("Content-Type", "application/x-amz-json-1.1");
   req.headers.emplace_back("X-Amz-Target", "secretsmanager.GetSecretValue");
@@ -45,7 +46,8 @@ Status GetSecretString(const AwsConfig& config, const std::string& secret_id, st
   }
   auto it = doc.FindMember("SecretString");
   if (it == doc.MemberEnd() || !it->value.IsString()) {
-    return Status::InvalidArgument(fmt::format("secret {} has no SecretString (binary secrets are not read)", secret_id));
+    return Status::InvalidArgument(
+        fmt::format("secret {} has no SecretString (binary secrets are not read)", secret_id));
   }
   out->assign(it->value.GetString(), it->value.GetStringLength());
   return Status::OK();

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "util/time_util.h"
 #include "util/strings.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -232,8 +232,8 @@ Status SignRequest(HttpRequest* request, const Credentials& credentials, const S
   std::string method = request->method;
   std::transform(method.begin(), method.end(), method.begin(), ::toupper);
   const std::string canonical_request = method + "\n" + CanonicalUri(url.path, options.s3_rules) + "\n" +
-                                        CanonicalQuery(url.query) + "\n" + canonical_headers + "\n" +
-                                        signed_headers + "\n" + payload_hash;
+                                        CanonicalQuery(url.query) + "\n" + canonical_headers + "\n" + signed_headers +
+                                        "\n" + payload_hash;
   const std::string credential_scope = date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   const std::string string_to_sign =
       "AWS4-HMAC-SHA256\n" + amz_date + "\n" + credential_scope + "\n" + Sha256Hex(canonical_request);

@@ -41,9 +41,9 @@ struct SigV4Scope {
 };
 
 struct SigV4Options {
-  bool s3_rules = false;           // S3 path rules and the x-amz-content-sha256 header
-  bool unsigned_payload = false;   // S3 only: sign UNSIGNED-PAYLOAD instead of the body's hash
-  int64_t time_ms = 0;             // signing time (epoch ms); 0: now
+  bool s3_rules = false;          // S3 path rules and the x-amz-content-sha256 header
+  bool unsigned_payload = false;  // S3 only: sign UNSIGNED-PAYLOAD instead of the body's hash
+  int64_t time_ms = 0;            // signing time (epoch ms); 0: now
 };
 
 // The intermediate products, for tests and for error messages.

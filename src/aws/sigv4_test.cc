@@ -107,10 +107,8 @@ TEST(SigV4Test, PathRulesDifferForS3) {
 TEST(SigV4Test, HeadersTrimmedMergedAndSorted) {
   HttpRequest req;
   req.url = "https://example.amazonaws.com/";
-  req.headers = {{"My-Header1", "  value1  "},
-                 {"My-Header2", "\"a   b   c\""},
-                 {"My-Header1", "value2"},
-                 {"ZZ", "Mixed Case"}};
+  req.headers = {
+      {"My-Header1", "  value1  "}, {"My-Header2", "\"a   b   c\""}, {"My-Header1", "value2"}, {"ZZ", "Mixed Case"}};
   SigV4Options o;
   o.time_ms = kSuiteTime;
   SigV4Result r;

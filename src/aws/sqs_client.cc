@@ -48,7 +48,8 @@ SqsClient::SqsClient(AwsConfig config, std::string queue_url, SqsProtocol protoc
     : config_(std::move(config)), queue_url_(std::move(queue_url)), protocol_(protocol) {
   region_ = RegionFromQueueUrl(queue_url_);
   if (region_.empty()) region_ = config_.region.empty() ? "us-east-1" : config_.region;
-  endpoint_ = config_.sqs_endpoint.empty() ? fmt::format("https://sqs.{}.amazonaws.com", region_) : config_.sqs_endpoint;
+  endpoint_ =
+      config_.sqs_endpoint.empty() ? fmt::format("https://sqs.{}.amazonaws.com", region_) : config_.sqs_endpoint;
 }
 
 Status SqsClient::Call(const std::string& action, const std::string& json_body, const std::string& form_body,
@@ -103,7 +104,8 @@ Status SqsClient::Receive(int max_messages, int wait_seconds, int visibility_sec
       auto attrs = m.FindMember("Attributes");
       if (attrs != m.MemberEnd() && attrs->value.IsObject()) {
         auto rc = attrs->value.FindMember("ApproximateReceiveCount");
-        if (rc != attrs->value.MemberEnd() && rc->value.IsString()) msg.receive_count = std::atoi(rc->value.GetString());
+        if (rc != attrs->value.MemberEnd() && rc->value.IsString())
+          msg.receive_count = std::atoi(rc->value.GetString());
       }
       if (!msg.receipt_handle.empty()) out->push_back(std::move(msg));
     }

@@ -11,11 +11,11 @@
 namespace flowdex {
 
 struct ParseCommandOptions {
-  std::vector<std::string> inputs;  // files, folders, or "-"
-  std::string format;               // --format: layout of files without a header
-  bool original = false;            // --original: add event.original
-  bool count_only = false;          // --count: parse, print no documents
-  uint64_t max_errors = UINT64_MAX; // --max-errors: bad lines printed to stderr
+  std::vector<std::string> inputs;   // files, folders, or "-"
+  std::string format;                // --format: layout of files without a header
+  bool original = false;             // --original: add event.original
+  bool count_only = false;           // --count: parse, print no documents
+  uint64_t max_errors = UINT64_MAX;  // --max-errors: bad lines printed to stderr
 };
 
 // Prints one ECS document per record (NDJSON) on stdout, bad lines as
@@ -28,9 +28,9 @@ struct GenCommandOptions {
   uint32_t files = 1;
   std::string out_dir;
   uint64_t seed = 1;
-  std::string start;                // ISO-8601, Unix seconds or now-24h; "" for the default
-  std::string fields = "v2";        // v2 | v5 | v8 | a list of field names
-  int level = 6;                    // gzip compression level
+  std::string start;          // ISO-8601, Unix seconds or now-24h; "" for the default
+  std::string fields = "v2";  // v2 | v5 | v8 | a list of field names
+  int level = 6;              // gzip compression level
 };
 
 // Writes synthetic flow logs below out_dir; prints a summary on stderr.
@@ -38,26 +38,26 @@ int RunGenCommand(const GenCommandOptions& options);
 
 // AWS settings shared by the commands that read S3 and SQS.
 struct AwsCommandOptions {
-  std::string endpoint_url;         // --endpoint-url (else AWS_ENDPOINT_URL_S3/_SQS, AWS_ENDPOINT_URL)
-  std::string region;               // --region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's)
-  std::string profile;              // --profile (else AWS_PROFILE)
+  std::string endpoint_url;           // --endpoint-url (else AWS_ENDPOINT_URL_S3/_SQS, AWS_ENDPOINT_URL)
+  std::string region;                 // --region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's)
+  std::string profile;                // --profile (else AWS_PROFILE)
   std::string sqs_protocol = "json";  // json | query
 };
 
 // Where objects' records go: the embedded store, or an Elasticsearch /
 // OpenSearch cluster through _bulk.
 struct SinkCommandOptions {
-  std::string sink = "embedded";    // embedded | http(s)://host:9200 (env FLOWDEX_SINK)
+  std::string sink = "embedded";  // embedded | http(s)://host:9200 (env FLOWDEX_SINK)
   std::string index = std::string(kFlowIndex);
-  std::string basic_auth;           // user:password (env FLOWDEX_SINK_BASIC_AUTH)
-  std::string api_key;              // encoded API key (env FLOWDEX_SINK_API_KEY)
-  std::string secret;               // Secrets Manager secret holding either of them (env FLOWDEX_SINK_SECRET)
+  std::string basic_auth;  // user:password (env FLOWDEX_SINK_BASIC_AUTH)
+  std::string api_key;     // encoded API key (env FLOWDEX_SINK_API_KEY)
+  std::string secret;      // Secrets Manager secret holding either of them (env FLOWDEX_SINK_SECRET)
   std::string ca_cert;
   bool insecure = false;
   std::string dead_letter = "flowdex-dead-letter.ndjson";  // "-": standard error
   uint64_t bulk_documents = 5000;
   uint64_t bulk_mb = 5;
-  std::string sigv4_service;        // "es" / "aoss": sign requests for Amazon OpenSearch Service
+  std::string sigv4_service;  // "es" / "aoss": sign requests for Amazon OpenSearch Service
 };
 
 struct IngestCommandOptions {
@@ -73,7 +73,7 @@ struct IngestCommandOptions {
   // s3://bucket/prefix inputs (backfill):
   AwsCommandOptions aws;
   SinkCommandOptions sink;
-  std::string checkpoint;           // "" : <data>/backfill/<bucket>-<hash>.checkpoint (embedded sink)
+  std::string checkpoint;  // "" : <data>/backfill/<bucket>-<hash>.checkpoint (embedded sink)
   std::string key_pattern;
 };
 
@@ -118,25 +118,25 @@ namespace flowdex {
 
 struct ServeCommandOptions {
   std::string data_dir;
-  std::string listen = "127.0.0.1:9200";   // host:port (port 0: any free one, printed)
-  std::vector<std::string> watch;           // folders to ingest flow logs from
-  std::string es_version = "8.17.0";        // version.number of GET /
+  std::string listen = "127.0.0.1:9200";  // host:port (port 0: any free one, printed)
+  std::vector<std::string> watch;         // folders to ingest flow logs from
+  std::string es_version = "8.17.0";      // version.number of GET /
   int threads = 32;
-  int max_queued = 256;                     // connections waiting for a thread; more are answered 429
+  int max_queued = 256;  // connections waiting for a thread; more are answered 429
   uint64_t max_body_mb = 100;
-  uint64_t indexing_pressure_mb = 512;      // _bulk documents being indexed at once; more are answered 429
-  std::string basic_auth;                   // user:password (env FLOWDEX_BASIC_AUTH)
-  std::vector<std::string> api_keys;        // id:key (env FLOWDEX_API_KEYS, comma-separated)
+  uint64_t indexing_pressure_mb = 512;  // _bulk documents being indexed at once; more are answered 429
+  std::string basic_auth;               // user:password (env FLOWDEX_BASIC_AUTH)
+  std::vector<std::string> api_keys;    // id:key (env FLOWDEX_API_KEYS, comma-separated)
   std::string tls_cert, tls_key;
   int max_concurrent_searches = 64;
   std::string search_timeout = "60s";
-  std::string read_timeout = "30s";         // a client that sends nothing for this long is cut off
-  std::string retention;                    // "30d": drop older partitions in the background
-  std::string ready_file;                   // written with the URL once serving (for scripts)
-  std::string backend;                      // serve the UI over this Elasticsearch/OpenSearch URL instead of a store
+  std::string read_timeout = "30s";  // a client that sends nothing for this long is cut off
+  std::string retention;             // "30d": drop older partitions in the background
+  std::string ready_file;            // written with the URL once serving (for scripts)
+  std::string backend;               // serve the UI over this Elasticsearch/OpenSearch URL instead of a store
   std::string backend_basic_auth, backend_api_key, backend_ca_cert;
   bool backend_insecure = false;
-  std::vector<std::string> sqs;             // SQS queue URLs of S3 notifications to ingest from
+  std::vector<std::string> sqs;  // SQS queue URLs of S3 notifications to ingest from
   AwsCommandOptions aws;
   std::string key_pattern;
   int sqs_workers = 2;
@@ -148,18 +148,18 @@ int RunServeCommand(const ServeCommandOptions& options);
 
 struct WorkerCommandOptions {
   std::string queue_url;
-  std::string data_dir;             // for the embedded sink
+  std::string data_dir;  // for the embedded sink
   AwsCommandOptions aws;
   SinkCommandOptions sink;
-  std::string key_pattern;          // RE2 searched in object keys; others are skipped
-  std::string format;               // layout of objects without a header line
+  std::string key_pattern;  // RE2 searched in object keys; others are skipped
+  std::string format;       // layout of objects without a header line
   int workers = 4;
   int visibility_seconds = 300;
   int wait_seconds = 20;
   int retry_after_seconds = 30;
   int delete_after_receives = 0;
   bool exit_when_idle = false;
-  std::string metrics_listen;       // host:port serving GET /metrics ("" : none)
+  std::string metrics_listen;  // host:port serving GET /metrics ("" : none)
 };
 
 // Consumes S3 notifications from SQS into the sink until SIGTERM/SIGINT
@@ -181,20 +181,20 @@ struct LambdaCommandOptions {
 int RunLambdaCommand(const LambdaCommandOptions& options);
 
 struct SearchCommandOptions {
-  std::string kql;                          // "" matches everything
-  std::string url;                          // "" : the embedded store
+  std::string kql;  // "" matches everything
+  std::string url;  // "" : the embedded store
   std::string data_dir;
   std::string index = "logs-*";
-  std::string since;                        // "15m": @timestamp >= now-15m
-  std::string from, to;                     // absolute bounds (date math allowed)
+  std::string since;     // "15m": @timestamp >= now-15m
+  std::string from, to;  // absolute bounds (date math allowed)
   int size = 20;
   std::string sort = "@timestamp:desc";
-  std::string stats;                        // a field: print its top values instead of hits
-  std::string format = "table";             // table | json | ndjson | csv
-  std::string user;                         // user:password for --url
-  std::string api_key;                      // encoded API key for --url
-  std::string ca_cert;                      // CA file for https URLs
-  bool insecure = false;                    // do not verify the server's certificate
+  std::string stats;             // a field: print its top values instead of hits
+  std::string format = "table";  // table | json | ndjson | csv
+  std::string user;              // user:password for --url
+  std::string api_key;           // encoded API key for --url
+  std::string ca_cert;           // CA file for https URLs
+  bool insecure = false;         // do not verify the server's certificate
 };
 
 // Runs a KQL search and prints the hits (or --stats' top values).

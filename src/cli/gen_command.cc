@@ -38,9 +38,9 @@ int RunGenCommand(const GenCommandOptions& options) {
     return 1;
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fmt::print(stderr, "flowdex gen: wrote {} records in {} files ({:.1f} MB gzip, {:.1f} MB text) below {} in {:.2f} s\n",
-             result.records, result.paths.size(), result.gzip_bytes / 1e6, result.text_bytes / 1e6, options.out_dir,
-             secs);
+  fmt::print(
+      stderr, "flowdex gen: wrote {} records in {} files ({:.1f} MB gzip, {:.1f} MB text) below {} in {:.2f} s\n",
+      result.records, result.paths.size(), result.gzip_bytes / 1e6, result.text_bytes / 1e6, options.out_dir, secs);
   return 0;
 }
 

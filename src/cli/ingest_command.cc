@@ -1,5 +1,5 @@
-#include <cstdio>
 #include <unistd.h>
+#include <cstdio>
 
 #include <chrono>
 #include <filesystem>
@@ -7,16 +7,16 @@
 
 #include <fmt/format.h>
 
-#include "cli/commands.h"
 #include "aws/sigv4.h"
+#include "cli/commands.h"
 #include "cli/human.h"
 #include "cli/pipeline_setup.h"
-#include "pipeline/object_processor.h"
-#include "pipeline/s3_backfill.h"
 #include "ingest/document_ingester.h"
-#include "schema/flow_schema.h"
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
+#include "pipeline/object_processor.h"
+#include "pipeline/s3_backfill.h"
+#include "schema/flow_schema.h"
 #include "store/store.h"
 #include "util/shutdown_signals.h"
 #include "util/time_util.h"
@@ -41,9 +41,9 @@ void ReportProgress(const IngestProgress& p, const std::atomic<bool>& done, bool
     if (tty) {
       constexpr int kWidth = 24;
       const int filled = static_cast<int>(fraction * kWidth);
-      fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3.0f}%  {} records  {}  {}/s  ETA {}   ", "", filled, "",
-                 kWidth - filled, fraction * 100, HumanCount(records), HumanBytes(read),
-                 HumanCount(static_cast<uint64_t>(rate)), HumanDuration(eta));
+      fmt::print(stderr, "\r[{:=<{}}{:<{}}] {:3.0f}%  {} records  {}  {}/s  ETA {}   ", "", filled, "", kWidth - filled,
+                 fraction * 100, HumanCount(records), HumanBytes(read), HumanCount(static_cast<uint64_t>(rate)),
+                 HumanDuration(eta));
     } else if (now - last_line >= std::chrono::seconds(5)) {
       last_line = now;
       fmt::print(stderr, "ingest: {:.0f}% {} records {} read {}/s\n", fraction * 100, records, HumanBytes(read),
@@ -78,8 +78,8 @@ int RunS3Ingest(const IngestCommandOptions& options) {
   }
   AwsConfig aws = MakeAwsConfig(options.aws, signals.token());
   std::unique_ptr<ObjectSink> sink;
-  Status s = MakeSink(sink_options, aws, store.get(), options.format.empty() ? nullptr : &user_format,
-                      signals.token(), &sink);
+  Status s =
+      MakeSink(sink_options, aws, store.get(), options.format.empty() ? nullptr : &user_format, signals.token(), &sink);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     return 2;
@@ -107,7 +107,8 @@ int RunS3Ingest(const IngestCommandOptions& options) {
     bo.checkpoint_path = options.checkpoint;
     if (bo.checkpoint_path.empty()) {
       // One checkpoint per URL: beside the store, or in the working directory for a remote sink.
-      const std::string name = fmt::format("{}-{}.checkpoint", bucket, Sha256Hex(url + "\n" + sink_options.sink).substr(0, 12));
+      const std::string name =
+          fmt::format("{}-{}.checkpoint", bucket, Sha256Hex(url + "\n" + sink_options.sink).substr(0, 12));
       if (store) {
         std::filesystem::create_directories(options.data_dir + "/backfill");
         bo.checkpoint_path = options.data_dir + "/backfill/" + name;
@@ -212,20 +213,20 @@ int RunIngestCommand(const IngestCommandOptions& options) {
     for (const std::string& b : summary.bad_line_samples) fmt::print(stderr, "  {}\n", b);
   }
   const auto version = store->Current();
-  fmt::print(stderr,
-             "flowdex ingest: {} records indexed from {} files into {} ({} segments); {} duplicate records skipped "
-             "({} files already ingested); {}{} bad lines; read {} ({} of text), {} on disk ({:.2f}x the input); "
-             "{:.2f} s, {}/s\n",
-             summary.records, summary.files, ingest.index, summary.segments, summary.duplicate_records,
-             summary.files_skipped,
-             summary.expired_records ? fmt::format("{} records older than --retention skipped; ", summary.expired_records)
-                                     : std::string(),
-             summary.bad_lines, HumanBytes(summary.bytes_read),
-             HumanBytes(summary.bytes_decoded), HumanBytes(summary.bytes_on_disk),
-             summary.bytes_read > 0 ? static_cast<double>(summary.bytes_on_disk) / summary.bytes_read : 0.0, secs,
-             HumanCount(secs > 0 ? static_cast<uint64_t>(summary.records / secs) : 0));
-  fmt::print(stderr, "flowdex ingest: {} now holds {} records in {} ({})\n", store->dir(),
-             version->Rows(), HumanBytes(version->Bytes()), ingest.index);
+  fmt::print(
+      stderr,
+      "flowdex ingest: {} records indexed from {} files into {} ({} segments); {} duplicate records skipped "
+      "({} files already ingested); {}{} bad lines; read {} ({} of text), {} on disk ({:.2f}x the input); "
+      "{:.2f} s, {}/s\n",
+      summary.records, summary.files, ingest.index, summary.segments, summary.duplicate_records, summary.files_skipped,
+      summary.expired_records ? fmt::format("{} records older than --retention skipped; ", summary.expired_records)
+                              : std::string(),
+      summary.bad_lines, HumanBytes(summary.bytes_read), HumanBytes(summary.bytes_decoded),
+      HumanBytes(summary.bytes_on_disk),
+      summary.bytes_read > 0 ? static_cast<double>(summary.bytes_on_disk) / summary.bytes_read : 0.0, secs,
+      HumanCount(secs > 0 ? static_cast<uint64_t>(summary.records / secs) : 0));
+  fmt::print(stderr, "flowdex ingest: {} now holds {} records in {} ({})\n", store->dir(), version->Rows(),
+             HumanBytes(version->Bytes()), ingest.index);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", s.message());
     return 1;

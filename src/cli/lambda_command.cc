@@ -30,12 +30,14 @@ int RunLambdaCommand(const LambdaCommandOptions& options) {
   // /tmp is all Lambda lets a function write, and it does not outlive the
   // environment: an embedded store there would lose data.
   if (!IsRemoteSink(options.sink)) {
-    return init_error("FLOWDEX_SINK must name an Elasticsearch/OpenSearch URL (https://host:9200): "
-                      "a Lambda function has no lasting disk for the embedded store");
+    return init_error(
+        "FLOWDEX_SINK must name an Elasticsearch/OpenSearch URL (https://host:9200): "
+        "a Lambda function has no lasting disk for the embedded store");
   }
   AwsConfig aws = MakeAwsConfig(options.aws, CancellationToken());
   std::unique_ptr<ObjectSink> sink;
-  Status s = MakeSink(options.sink, aws, nullptr, options.format.empty() ? nullptr : &user_format, CancellationToken(), &sink);
+  Status s =
+      MakeSink(options.sink, aws, nullptr, options.format.empty() ? nullptr : &user_format, CancellationToken(), &sink);
   if (!s.ok()) return init_error(std::string(s.message()));
   S3Client s3(aws);
   PipelineMetrics metrics;

@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "flowdex 0.1.0");
   // One file for every command's options: a [serve] or [worker] section holds
   // that command's long option names (TOML; see deploy/systemd/flowdex.toml).
-  app.set_config("--config", "", "Read options from this TOML file ([serve], [worker], ... sections; env FLOWDEX_CONFIG)")
+  app.set_config("--config", "",
+                 "Read options from this TOML file ([serve], [worker], ... sections; env FLOWDEX_CONFIG)")
       ->envname("FLOWDEX_CONFIG");
   app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not silently ignored
 
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   parse_cmd->add_option("--max-errors", parse.max_errors, "Print at most this many bad lines (all are counted)");
 
   flowdex::GenCommandOptions gen;
-  CLI::App* gen_cmd = app.add_subcommand("gen", "Write deterministic, realistic synthetic flow logs as AWS delivers them");
+  CLI::App* gen_cmd =
+      app.add_subcommand("gen", "Write deterministic, realistic synthetic flow logs as AWS delivers them");
   gen_cmd->add_option("--records", gen.records, "Total records")->capture_default_str();
   gen_cmd->add_option("--files", gen.files, "Number of files (each covers 5 minutes)")
       ->capture_default_str()
@@ -162,21 +164,29 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--watch", serve.watch, "Ingest flow-log files dropped into this folder (repeatable)");
   serve_cmd->add_option("--es-version", serve.es_version, "Elasticsearch version reported by GET /")
       ->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads, "Connections served at once")->capture_default_str()
+  serve_cmd->add_option("--threads", serve.threads, "Connections served at once")
+      ->capture_default_str()
       ->check(CLI::Range(1, 4096));
   serve_cmd->add_option("--max-queued", serve.max_queued, "Connections waiting for a thread; more are answered 429")
-      ->capture_default_str()->check(CLI::Range(0, 1000000));
-  serve_cmd->add_option("--indexing-pressure-mb", serve.indexing_pressure_mb,
-                        "_bulk documents being indexed at once (MB); items beyond are answered 429")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  serve_cmd
+      ->add_option("--indexing-pressure-mb", serve.indexing_pressure_mb,
+                   "_bulk documents being indexed at once (MB); items beyond are answered 429")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   serve_cmd->add_option("--max-body-mb", serve.max_body_mb, "Largest request body, after decompression (MB)")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   serve_cmd->add_option("--basic-auth", serve.basic_auth, "Require user:password (env FLOWDEX_BASIC_AUTH)");
-  serve_cmd->add_option("--api-key", serve.api_keys, "Accept this API key, as id:key (repeatable; env FLOWDEX_API_KEYS)");
+  serve_cmd->add_option("--api-key", serve.api_keys,
+                        "Accept this API key, as id:key (repeatable; env FLOWDEX_API_KEYS)");
   serve_cmd->add_option("--tls-cert", serve.tls_cert, "Serve HTTPS with this certificate (PEM)");
   serve_cmd->add_option("--tls-key", serve.tls_key, "...and this private key (PEM)");
-  serve_cmd->add_option("--max-concurrent-searches", serve.max_concurrent_searches,
-                        "Searches run at once; more are answered 429")->capture_default_str()
+  serve_cmd
+      ->add_option("--max-concurrent-searches", serve.max_concurrent_searches,
+                   "Searches run at once; more are answered 429")
+      ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   serve_cmd->add_option("--search-timeout", serve.search_timeout, "Longest time a search collects hits")
       ->capture_default_str();
@@ -210,19 +220,25 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--index", worker.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
       ->capture_default_str();
   AddAwsOptions(worker_cmd, &worker.aws);
-  worker_cmd->add_option("--key-pattern", worker.key_pattern,
-                         "Only objects whose key matches this RE2 pattern (env FLOWDEX_KEY_PATTERN); others are skipped")
+  worker_cmd
+      ->add_option("--key-pattern", worker.key_pattern,
+                   "Only objects whose key matches this RE2 pattern (env FLOWDEX_KEY_PATTERN); others are skipped")
       ->capture_default_str();
   worker_cmd->add_option("--format", worker.format, "Layout of objects without a header line");
-  worker_cmd->add_option("--workers", worker.workers, "Messages (objects) processed at once")->capture_default_str()
+  worker_cmd->add_option("--workers", worker.workers, "Messages (objects) processed at once")
+      ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  worker_cmd->add_option("--visibility-timeout", worker.visibility_seconds,
-                         "Seconds a received message stays hidden; extended while it is processed")
-      ->capture_default_str()->check(CLI::Range(2, 43200));
-  worker_cmd->add_option("--wait", worker.wait_seconds, "Long-poll seconds")->capture_default_str()
+  worker_cmd
+      ->add_option("--visibility-timeout", worker.visibility_seconds,
+                   "Seconds a received message stays hidden; extended while it is processed")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 43200));
+  worker_cmd->add_option("--wait", worker.wait_seconds, "Long-poll seconds")
+      ->capture_default_str()
       ->check(CLI::Range(0, 20));
-  worker_cmd->add_option("--retry-after", worker.retry_after_seconds,
-                         "Seconds before a failed message is visible again")->capture_default_str()
+  worker_cmd
+      ->add_option("--retry-after", worker.retry_after_seconds, "Seconds before a failed message is visible again")
+      ->capture_default_str()
       ->check(CLI::Range(0, 43200));
   worker_cmd->add_option("--delete-after-receives", worker.delete_after_receives,
                          "Delete a message that failed this many receives (only for queues without a DLQ)");
@@ -240,9 +256,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   lambda.sink.dead_letter = "-";  // /tmp does not last: dead letters go to the function's log
   AddAwsOptions(lambda_cmd, &lambda.aws);
-  lambda_cmd->add_option("--key-pattern", lambda.key_pattern, "Only objects whose key matches (env FLOWDEX_KEY_PATTERN)");
-  lambda_cmd->add_option("--deadline-margin-ms", lambda.deadline_margin_ms,
-                         "Start no message with less time than this before the deadline")->capture_default_str();
+  lambda_cmd->add_option("--key-pattern", lambda.key_pattern,
+                         "Only objects whose key matches (env FLOWDEX_KEY_PATTERN)");
+  lambda_cmd
+      ->add_option("--deadline-margin-ms", lambda.deadline_margin_ms,
+                   "Start no message with less time than this before the deadline")
+      ->capture_default_str();
   lambda_cmd->add_option("--max-invocations", lambda.max_invocations, "Return after this many invocations (tests)");
 
   flowdex::SearchCommandOptions search;
@@ -256,7 +275,8 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--since", search.since, "Only the last period: 15m, 1h, 7d");
   search_cmd->add_option("--from", search.from, "From this time (ISO-8601 or date math)");
   search_cmd->add_option("--to", search.to, "Until this time");
-  search_cmd->add_option("--size", search.size, "Hits (or --stats rows) to show")->capture_default_str()
+  search_cmd->add_option("--size", search.size, "Hits (or --stats rows) to show")
+      ->capture_default_str()
       ->check(CLI::Range(0, 10000));
   search_cmd->add_option("--sort", search.sort, "field:asc|desc, comma-separated")->capture_default_str();
   search_cmd->add_option("--stats", search.stats, "Print the top values of this field (flows, bytes, packets)");
@@ -265,7 +285,9 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--api-key", search.api_key, "Encoded API key for --url");
   search_cmd->add_option("--ca-cert", search.ca_cert, "CA certificate file for https URLs");
   search_cmd->add_flag("--insecure", search.insecure, "Do not verify the server's certificate");
-  search_cmd->get_option("--since")->excludes(search_cmd->get_option("--from"))->excludes(search_cmd->get_option("--to"));
+  search_cmd->get_option("--since")
+      ->excludes(search_cmd->get_option("--from"))
+      ->excludes(search_cmd->get_option("--to"));
 
   // CLI11 skips a missing file named by the environment; a unit's
   // FLOWDEX_CONFIG that names nothing must not start a default server.

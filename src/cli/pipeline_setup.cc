@@ -72,7 +72,8 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
     return Status::OK();
   }
   if (options.sink != "embedded") {
-    return Status::InvalidArgument(fmt::format("--sink must be 'embedded' or an http(s):// URL, not '{}'", options.sink));
+    return Status::InvalidArgument(
+        fmt::format("--sink must be 'embedded' or an http(s):// URL, not '{}'", options.sink));
   }
   if (!store) return Status::InvalidArgument("the embedded sink needs an open data directory");
   StoreSink::Options so;

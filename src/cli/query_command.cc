@@ -1,15 +1,15 @@
 #include <algorithm>
 #include <chrono>
-#include <vector>
 #include <cstdio>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "api/es_exception.h"
 #include "cli/commands.h"
 #include "query/dsl/dsl_parser.h"
-#include "api/es_exception.h"
-#include "query/searcher.h"
 #include "query/response_writer.h"
+#include "query/searcher.h"
 #include "store/store.h"
 #include "util/file_util.h"
 

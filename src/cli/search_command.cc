@@ -9,13 +9,13 @@
 #include <rapidjson/writer.h>
 
 #include "api/es_api.h"
+#include "aws/http_client.h"
 #include "cli/commands.h"
 #include "cli/human.h"
 #include "query/dsl/dsl_parser.h"
 #include "query/dsl/dsl_writer.h"
 #include "query/lang/kql_parser.h"
 #include "query/response_writer.h"
-#include "aws/http_client.h"
 #include "util/json_util.h"
 
 namespace flowdex {
@@ -23,7 +23,6 @@ namespace flowdex {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
 
 // The _search body for the options, or false with the KQL error printed.
 bool BuildBody(const SearchCommandOptions& o, std::string* body) {
@@ -301,8 +300,8 @@ int RunSearchCommand(const SearchCommandOptions& o) {
         const uint64_t bytes = Number(Field(b, "network.bytes.value"));
         const uint64_t packets = Number(Field(b, "network.packets.value"));
         if (o.format == "ndjson") {
-          fmt::print("{{\"key\":{},\"flows\":{},\"bytes\":{},\"packets\":{}}}\n", Raw(Field(b, "key")), count,
-                     bytes, packets);
+          fmt::print("{{\"key\":{},\"flows\":{},\"bytes\":{},\"packets\":{}}}\n", Raw(Field(b, "key")), count, bytes,
+                     packets);
           continue;
         }
         rows.push_back({Text(Field(b, "key_as_string") ? Field(b, "key_as_string") : Field(b, "key")),
@@ -355,10 +354,10 @@ int RunSearchCommand(const SearchCommandOptions& o) {
         if (port.empty()) return ip;
         return ip.find(':') != std::string::npos ? "[" + ip + "]:" + port : ip + ":" + port;
       };
-      const uint64_t bytes = Number(Field(src, "network.bytes")) + Number(Field(src, "source.bytes")) *
-                                                                      (Field(src, "network.bytes") ? 0 : 1);
+      const uint64_t bytes = Number(Field(src, "network.bytes")) +
+                             Number(Field(src, "source.bytes")) * (Field(src, "network.bytes") ? 0 : 1);
       const std::string proto = Text(Field(src, "network.transport")).empty() ? Text(Field(src, "network.iana_number"))
-                                                                               : Text(Field(src, "network.transport"));
+                                                                              : Text(Field(src, "network.transport"));
       rows.push_back({Text(Field(src, "@timestamp")), endpoint("source"), endpoint("destination"), proto,
                       Text(Field(src, "event.action")), csv ? std::to_string(bytes) : HumanBytes(bytes),
                       Text(Field(src, "network.packets")), Text(Field(src, "aws.vpcflow.interface_id"))});

@@ -146,9 +146,9 @@ int RunServeCommand(const ServeCommandOptions& options) {
   }
   api.set_publish_address(fmt::format("{}:{}", http.host, server.port()));
   const std::string scheme = options.tls_cert.empty() ? "http" : "https";
-  const std::string url = fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos
-                                                                 ? "[" + http.host + "]" : http.host,
-                                      server.port());
+  const std::string url =
+      fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host,
+                  server.port());
 
   FolderWatcherOptions watch;
   watch.dirs = options.watch;

@@ -1,7 +1,7 @@
 #include "flowlog/community_id.h"
 
-#include <cstring>
 #include <openssl/evp.h>
+#include <cstring>
 
 namespace flowdex {
 
@@ -11,8 +11,8 @@ constexpr uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kIcmp6 = 58, kSctp = 132;
 
 // The counterpart of a two-way ICMP message type, if it has one.
 bool IcmpCounterpart(uint8_t protocol, uint16_t type, uint16_t* counterpart) {
-  static constexpr uint16_t kV4[][2] = {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15},
-                                        {10, 9}, {9, 10}, {17, 18}, {18, 17}};
+  static constexpr uint16_t kV4[][2] = {{8, 0},   {0, 8},  {13, 14}, {14, 13}, {15, 16},
+                                        {16, 15}, {10, 9}, {9, 10},  {17, 18}, {18, 17}};
   static constexpr uint16_t kV6[][2] = {{128, 129}, {129, 128}, {133, 134}, {134, 133}, {135, 136},
                                         {136, 135}, {130, 131}, {131, 130}, {144, 145}, {145, 144}};
   if (protocol == kIcmp) {
@@ -47,8 +47,8 @@ bool CommunityIdHasher::Compute(const IpAddress& src, const IpAddress& dst, uint
   const IpAddress* a = &src;
   const IpAddress* b = &dst;
   uint16_t ap = src_port, bp = dst_port;
-  const bool has_ports = protocol == kTcp || protocol == kUdp || protocol == kSctp || protocol == kIcmp ||
-                         protocol == kIcmp6;
+  const bool has_ports =
+      protocol == kTcp || protocol == kUdp || protocol == kSctp || protocol == kIcmp || protocol == kIcmp6;
   bool one_way = false;
   if (protocol == kIcmp || protocol == kIcmp6) {
     uint16_t counterpart;

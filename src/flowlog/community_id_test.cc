@@ -69,11 +69,11 @@ TEST(CommunityId, MixedFamiliesOrderIpv4First) {
 TEST(CommunityId, MixedFamiliesHashTheIpv4EndpointFirst) {
   // "::1" sorts before 175.16.199.0 byte-wise; the spec's ordering (address
   // length first) puts the IPv4 endpoint first. Build that input by hand.
-  std::string input = {0, 0};                           // seed
-  input += std::string("\xaf\x10\xc7\x00", 4);          // 175.16.199.0
-  input += std::string(15, '\0') + "\x01";              // ::1
-  input += std::string("\x06\x00", 2);                  // TCP, padding
-  input += std::string("\x00\x50\xc3\x50", 4);          // 80, 50000
+  std::string input = {0, 0};                   // seed
+  input += std::string("\xaf\x10\xc7\x00", 4);  // 175.16.199.0
+  input += std::string(15, '\0') + "\x01";      // ::1
+  input += std::string("\x06\x00", 2);          // TCP, padding
+  input += std::string("\x00\x50\xc3\x50", 4);  // 80, 50000
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   ASSERT_EQ(EVP_Digest(input.data(), input.size(), md, &md_len, EVP_sha1(), nullptr), 1);

@@ -17,9 +17,9 @@ namespace flowdex {
 inline constexpr std::string_view kEcsVersion = "8.11.0";
 
 // Constants of every flow document.
-inline constexpr std::string_view kCloudProvider = "aws";        // cloud.provider
-inline constexpr std::string_view kEventKind = "event";          // event.kind
-inline constexpr std::string_view kEventCategory = "network";    // event.category[0]
+inline constexpr std::string_view kCloudProvider = "aws";               // cloud.provider
+inline constexpr std::string_view kEventKind = "event";                 // event.kind
+inline constexpr std::string_view kEventCategory = "network";           // event.category[0]
 inline constexpr std::string_view kEventTypeConnection = "connection";  // event.type[0]
 
 // event.outcome: "success" for ACCEPT, "failure" for REJECT.

@@ -11,8 +11,8 @@
 
 #include "flowlog/community_id.h"
 #include "flowlog/ecs_fields.h"
-#include "util/time_util.h"
 #include "util/json_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -61,7 +61,6 @@ bool AnyOf(const FlowRecord& r, std::initializer_list<FlowField> fields) {
   return false;
 }
 
-
 void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
   char buf[kIso8601MillisLength];
   FormatIso8601Millis(seconds * 1000, buf);
@@ -70,7 +69,6 @@ void Timestamp(JsonWriter& w, std::string_view key, int64_t seconds) {
 }
 
 }  // namespace
-
 
 struct EcsDocumentWriter::Impl {
   Options options;
@@ -213,10 +211,10 @@ struct EcsDocumentWriter::Impl {
 
     // network
     char cid[kCommunityIdLength];
-    const bool has_cid = r.has(F::kProtocol) && r.has(F::kSrcAddr) && r.has(F::kDstAddr) &&
-                         (!CommunityIdUsesPorts(r.protocol()) || (r.has(F::kSrcPort) && r.has(F::kDstPort))) &&
-                         community_id.Compute(r.src_addr(), r.dst_addr(), r.src_port(), r.dst_port(),
-                                              r.protocol(), cid);
+    const bool has_cid =
+        r.has(F::kProtocol) && r.has(F::kSrcAddr) && r.has(F::kDstAddr) &&
+        (!CommunityIdUsesPorts(r.protocol()) || (r.has(F::kSrcPort) && r.has(F::kDstPort))) &&
+        community_id.Compute(r.src_addr(), r.dst_addr(), r.src_port(), r.dst_port(), r.protocol(), cid);
     const std::string_view transport = r.has(F::kProtocol) ? TransportName(r.protocol()) : std::string_view();
     if (AnyOf(r, {F::kBytes, F::kPackets, F::kProtocol, F::kFlowDirection, F::kSrcAddr}) || has_cid) {
       WriteJsonKey(w, "network");

@@ -117,21 +117,22 @@ TEST(EcsWriter, RejectAndOriginal) {
 }
 
 TEST(EcsWriter, NoDataLeavesOutWhatIsAbsent) {
-  auto d = Doc("2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA",
-               FlowFormat::DefaultV2());
+  auto d =
+      Doc("2 123456789010 eni-1235b8ca123456789 - - - - - - - 1431280876 1431280934 - NODATA", FlowFormat::DefaultV2());
   EXPECT_EQ(Str(d, "aws.vpcflow.log_status"), "NODATA");
   EXPECT_EQ(Str(d, "@timestamp"), "2015-05-10T18:02:14.000Z");
-  for (const char* gone : {"source", "destination", "network", "related", "event.action", "event.outcome",
-                           "aws.vpcflow.action"}) {
+  for (const char* gone :
+       {"source", "destination", "network", "related", "event.action", "event.outcome", "aws.vpcflow.action"}) {
     EXPECT_EQ(At(d, gone), nullptr) << gone;
   }
   EXPECT_EQ(Strs(d, "event.type"), (std::vector<std::string>{"connection"}));
 }
 
 TEST(EcsWriter, Version5FieldsAndDashesLeftOut) {
-  auto d = Doc("2 123456789010 eni-1 10.0.0.71 52.95.128.179 34210 80 6 7 471 1616729292 1616729349 ACCEPT OK "
-               "vpc-a subnet-b i-c 19 IPv4 10.0.0.71 52.95.128.179 - - - - - S3 egress 8",
-               FlowFormat::AllFieldsUpTo(5));
+  auto d =
+      Doc("2 123456789010 eni-1 10.0.0.71 52.95.128.179 34210 80 6 7 471 1616729292 1616729349 ACCEPT OK "
+          "vpc-a subnet-b i-c 19 IPv4 10.0.0.71 52.95.128.179 - - - - - S3 egress 8",
+          FlowFormat::AllFieldsUpTo(5));
   EXPECT_EQ(Str(d, "aws.vpcflow.vpc_id"), "vpc-a");
   EXPECT_EQ(Str(d, "aws.vpcflow.subnet_id"), "subnet-b");
   EXPECT_EQ(Str(d, "aws.vpcflow.instance_id"), "i-c");
@@ -144,8 +145,8 @@ TEST(EcsWriter, Version5FieldsAndDashesLeftOut) {
   EXPECT_EQ(Str(d, "aws.vpcflow.traffic_path"), "8");
   EXPECT_EQ(Str(d, "network.direction"), "egress");
   // Elastic would index "-" in these, or leave {}; flowdex leaves them out.
-  for (const char* gone : {"cloud.region", "cloud.availability_zone", "aws.vpcflow.sublocation",
-                           "aws.vpcflow.pkt_src_service"}) {
+  for (const char* gone :
+       {"cloud.region", "cloud.availability_zone", "aws.vpcflow.sublocation", "aws.vpcflow.pkt_src_service"}) {
     EXPECT_EQ(At(d, gone), nullptr) << gone;
   }
 }
@@ -174,10 +175,11 @@ TEST(EcsWriter, TcpFlagsZeroGivesEmptyArray) {
 }
 
 TEST(EcsWriter, EcsTaskFieldsMoveToOrchestratorAndService) {
-  auto d = Doc("8 123456789012 eni-0 10.0.1.10 10.0.2.20 49152 443 6 10 1200 1700000000 1700000060 REJECT OK "
-               "vpc-1 subnet-1 i-1 2 IPv4 10.0.1.10 10.0.2.20 us-east-1 use1-az1 - - - - ingress - "
-               "arn:cluster prod arn:container-instance ci-1 c0ffee - checkout arn:taskdef arn:task task-1 BPA",
-               FlowFormat::AllFieldsUpTo(8));
+  auto d =
+      Doc("8 123456789012 eni-0 10.0.1.10 10.0.2.20 49152 443 6 10 1200 1700000000 1700000060 REJECT OK "
+          "vpc-1 subnet-1 i-1 2 IPv4 10.0.1.10 10.0.2.20 us-east-1 use1-az1 - - - - ingress - "
+          "arn:cluster prod arn:container-instance ci-1 c0ffee - checkout arn:taskdef arn:task task-1 BPA",
+          FlowFormat::AllFieldsUpTo(8));
   EXPECT_EQ(Str(d, "orchestrator.cluster.id"), "arn:cluster");
   EXPECT_EQ(Str(d, "orchestrator.cluster.name"), "prod");
   EXPECT_EQ(Str(d, "orchestrator.resource.name"), "arn:container-instance");
@@ -196,10 +198,11 @@ TEST(EcsWriter, EcsTaskFieldsMoveToOrchestratorAndService) {
 }
 
 TEST(EcsWriter, TransitGatewayRecord) {
-  auto d = Doc("6 TransitGateway 123456789012 tgw-0123 tgw-attach-0456 123456789012 210987654321 vpc-a vpc-b "
-               "subnet-a subnet-b eni-a eni-b use1-az1 use1-az2 tgw-attach-0789 10.0.0.1 10.1.0.1 49152 443 6 "
-               "10 5000 1700000000 1700000060 OK IPv4 0 1 0 2 19 us-east-1 egress - -",
-               FlowFormat::TransitGateway());
+  auto d =
+      Doc("6 TransitGateway 123456789012 tgw-0123 tgw-attach-0456 123456789012 210987654321 vpc-a vpc-b "
+          "subnet-a subnet-b eni-a eni-b use1-az1 use1-az2 tgw-attach-0789 10.0.0.1 10.1.0.1 49152 443 6 "
+          "10 5000 1700000000 1700000060 OK IPv4 0 1 0 2 19 us-east-1 egress - -",
+          FlowFormat::TransitGateway());
   EXPECT_EQ(Str(d, "aws.vpcflow.resource_type"), "TransitGateway");
   EXPECT_EQ(Str(d, "aws.vpcflow.tgw_id"), "tgw-0123");
   EXPECT_EQ(Str(d, "aws.vpcflow.tgw_src_vpc_id"), "vpc-a");

@@ -17,9 +17,12 @@ constexpr uint64_t kI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::ma
 // Positional entries: field, token, snake_case name, version, then the
 // parse type (with max_value or ip slot), the ECS field and its type, the
 // aws.vpcflow key ("" when the value lives only elsewhere), the description.
-#define INT_FIELD(f, tok, nm, ver, max, ecs, et, key, desc) {F::f, tok, nm, ver, T::kInteger, max, -1, ecs, E::et, key, desc}
-#define IP_FIELD(f, tok, nm, ver, slot, ecs, key, desc) {F::f, tok, nm, ver, T::kIp, 0, slot, ecs, E::kIp, key, desc}
-#define STR_FIELD(f, tok, nm, ver, ecs, key, desc) {F::f, tok, nm, ver, T::kString, 0, -1, ecs, E::kKeyword, key, desc}
+#define INT_FIELD(f, tok, nm, ver, max, ecs, et, key, desc) \
+  { F::f, tok, nm, ver, T::kInteger, max, -1, ecs, E::et, key, desc }
+#define IP_FIELD(f, tok, nm, ver, slot, ecs, key, desc) \
+  { F::f, tok, nm, ver, T::kIp, 0, slot, ecs, E::kIp, key, desc }
+#define STR_FIELD(f, tok, nm, ver, ecs, key, desc) \
+  { F::f, tok, nm, ver, T::kString, 0, -1, ecs, E::kKeyword, key, desc }
 #define TGW(f, tok, nm, desc) STR_FIELD(f, tok, nm, 6, "aws.vpcflow." nm, nm, desc)
 #define V11(f, tok, nm, desc) STR_FIELD(f, tok, nm, 11, "aws.vpcflow." nm, nm, desc)
 #define ECS_TASK(f, tok, nm, ecs, key, desc) STR_FIELD(f, tok, nm, 7, ecs, key, desc)

@@ -9,6 +9,7 @@
 
 namespace flowdex {
 
+// clang-format off
 enum class FlowField : uint8_t {
   // version 2 (the default format, in its order)
   kVersion, kAccountId, kInterfaceId, kSrcAddr, kDstAddr, kSrcPort, kDstPort, kProtocol,
@@ -34,6 +35,7 @@ enum class FlowField : uint8_t {
   kTgwPairAttachmentId, kPacketsLostNoRoute, kPacketsLostBlackhole, kPacketsLostMtuExceeded,
   kPacketsLostTtlExpired,
 };
+// clang-format on
 
 inline constexpr int kFlowFieldCount = static_cast<int>(FlowField::kPacketsLostTtlExpired) + 1;
 
@@ -56,8 +58,8 @@ struct FlowFieldInfo {
   std::string_view name;   // snake_case: "pkt_srcaddr"
   uint8_t version;         // flow-log version that introduced the field
   FlowFieldType type;
-  uint64_t max_value;      // for kInteger
-  int8_t ip_slot;          // for kIp: index into FlowRecord's address array, else -1
+  uint64_t max_value;  // for kInteger
+  int8_t ip_slot;      // for kIp: index into FlowRecord's address array, else -1
   // The ECS field the value becomes in Elastic's document ("source.ip"),
   // and that field's mapping type. `end` has none of its own: it is
   // @timestamp (and event.end).

@@ -104,6 +104,7 @@ const FlowFormat& FlowFormat::AllFieldsUpTo(int version) {
   }
 }
 
+// clang-format off
 const FlowFormat& FlowFormat::TransitGateway() {
   static const FlowFormat f(
       {F::kVersion, F::kResourceType, F::kAccountId, F::kTgwId, F::kTgwAttachmentId, F::kTgwSrcVpcAccountId,
@@ -116,22 +117,22 @@ const FlowFormat& FlowFormat::TransitGateway() {
       "Transit Gateway default format");
   return f;
 }
+// clang-format on
 
 const FlowFormat* FlowFormat::FormatForTokenCount(size_t count) {
   // The layouts of Elastic's aws.vpcflow ingest pipeline, keyed by count.
-  static const FlowFormat nat({F::kInstanceId, F::kInterfaceId, F::kSrcAddr, F::kDstAddr, F::kPktSrcAddr,
-                               F::kPktDstAddr},
-                              "6-token NAT gateway layout (guessed from the token count)");
-  static const FlowFormat tgw_vpc({F::kVersion, F::kInterfaceId, F::kAccountId, F::kVpcId, F::kSubnetId,
-                                   F::kInstanceId, F::kSrcAddr, F::kDstAddr, F::kSrcPort, F::kDstPort,
-                                   F::kProtocol, F::kTcpFlags, F::kType, F::kPktSrcAddr, F::kPktDstAddr,
-                                   F::kAction, F::kLogStatus},
+  static const FlowFormat nat(
+      {F::kInstanceId, F::kInterfaceId, F::kSrcAddr, F::kDstAddr, F::kPktSrcAddr, F::kPktDstAddr},
+      "6-token NAT gateway layout (guessed from the token count)");
+  static const FlowFormat tgw_vpc({F::kVersion, F::kInterfaceId, F::kAccountId, F::kVpcId, F::kSubnetId, F::kInstanceId,
+                                   F::kSrcAddr, F::kDstAddr, F::kSrcPort, F::kDstPort, F::kProtocol, F::kTcpFlags,
+                                   F::kType, F::kPktSrcAddr, F::kPktDstAddr, F::kAction, F::kLogStatus},
                                   "17-token transit gateway example layout (guessed from the token count)");
-  static const FlowFormat tcp_flags({F::kVersion, F::kVpcId, F::kSubnetId, F::kInstanceId, F::kInterfaceId,
-                                     F::kAccountId, F::kType, F::kSrcAddr, F::kDstAddr, F::kSrcPort, F::kDstPort,
-                                     F::kPktSrcAddr, F::kPktDstAddr, F::kProtocol, F::kBytes, F::kPackets,
-                                     F::kStart, F::kEnd, F::kAction, F::kTcpFlags, F::kLogStatus},
-                                    "21-token TCP-flags example layout (guessed from the token count)");
+  static const FlowFormat tcp_flags(
+      {F::kVersion, F::kVpcId,   F::kSubnetId, F::kInstanceId, F::kInterfaceId, F::kAccountId,  F::kType,
+       F::kSrcAddr, F::kDstAddr, F::kSrcPort,  F::kDstPort,    F::kPktSrcAddr,  F::kPktDstAddr, F::kProtocol,
+       F::kBytes,   F::kPackets, F::kStart,    F::kEnd,        F::kAction,      F::kTcpFlags,   F::kLogStatus},
+      "21-token TCP-flags example layout (guessed from the token count)");
   static const FlowFormat v5(AllFields(5), "all v2-v5 fields (guessed from the token count)");
   static const FlowFormat v7(AllFields(7), "all v2-v7 fields (guessed from the token count)");
   static const FlowFormat v8(AllFields(8), "all v2-v8 fields (guessed from the token count)");
@@ -176,8 +177,7 @@ bool FlowFormat::ParseHeaderLine(std::string_view line, FlowFormat* out, Status*
   });
   if (!is_header || fields.empty()) return false;
   if (has_duplicate) {
-    *error = Status::InvalidArgument("header line names field '" + std::string(FlowFieldToken(duplicate)) +
-                                     "' twice");
+    *error = Status::InvalidArgument("header line names field '" + std::string(FlowFieldToken(duplicate)) + "' twice");
     return true;
   }
   *error = Status::OK();

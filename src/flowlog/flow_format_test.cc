@@ -84,18 +84,20 @@ TEST(FlowFormat, RejectsBadFieldLists) {
 TEST(FlowFormat, RecognisesHeaderLines) {
   FlowFormat f;
   Status err;
-  EXPECT_TRUE(FlowFormat::ParseHeaderLine("version account-id interface-id srcaddr dstaddr srcport dstport "
-                                          "protocol packets bytes start end action log-status\r",
-                                          &f, &err));
+  EXPECT_TRUE(
+      FlowFormat::ParseHeaderLine("version account-id interface-id srcaddr dstaddr srcport dstport "
+                                  "protocol packets bytes start end action log-status\r",
+                                  &f, &err));
   EXPECT_TRUE(err.ok());
   EXPECT_EQ(f.size(), 14u);
   EXPECT_EQ(f.description(), "header line");
-  EXPECT_TRUE(FlowFormat::ParseHeaderLine("instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr", &f, &err));
+  EXPECT_TRUE(
+      FlowFormat::ParseHeaderLine("instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr", &f, &err));
   EXPECT_EQ(f.fields()[0], F::kInstanceId);
   // Data lines are not headers.
   EXPECT_FALSE(FlowFormat::ParseHeaderLine("2 123456789010 eni-1 - - - - - - - 1 2 - NODATA", &f, &err));
-  EXPECT_FALSE(FlowFormat::ParseHeaderLine("i-01234 eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5",
-                                           &f, &err));
+  EXPECT_FALSE(
+      FlowFormat::ParseHeaderLine("i-01234 eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5", &f, &err));
   EXPECT_FALSE(FlowFormat::ParseHeaderLine("eni-1 version", &f, &err));
   EXPECT_FALSE(FlowFormat::ParseHeaderLine("version account-id something-else", &f, &err));
   // A header with a repeated name is a header, and a bad one.

@@ -26,9 +26,7 @@ class PrefixedSource final : public ByteSource {
     }
     return inner_->Read(buf, capacity, n);
   }
-  uint64_t bytes_consumed() const override {
-    return inner_->bytes_consumed() - (prefix_.size() - pos_);
-  }
+  uint64_t bytes_consumed() const override { return inner_->bytes_consumed() - (prefix_.size() - pos_); }
 
  private:
   std::vector<uint8_t> prefix_;
@@ -147,9 +145,9 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
 
   char* buf = buffer_.data();
   const size_t cap = buffer_.size();
-  size_t filled = 0;        // bytes of an unfinished line at the front of buf
-  uint64_t base = 0;        // stream offset of buf[0]
-  bool skipping = false;    // discarding the rest of an over-long line
+  size_t filled = 0;      // bytes of an unfinished line at the front of buf
+  uint64_t base = 0;      // stream offset of buf[0]
+  bool skipping = false;  // discarding the rest of an over-long line
   while (status.ok()) {
     if (options_.cancel.cancelled()) {
       status = Status::Cancelled(std::string(name) + ": stopped");

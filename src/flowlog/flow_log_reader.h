@@ -14,8 +14,8 @@
 #include "flowlog/flow_record.h"
 #include "flowlog/line_parser.h"
 #include "io/byte_source.h"
-#include "util/status.h"
 #include "util/cancellation.h"
+#include "util/status.h"
 
 namespace flowdex {
 

@@ -16,8 +16,8 @@ constexpr const char* kV2Header =
     "log-status";
 
 std::string V2Line(int i) {
-  return "2 123456789010 eni-1235b8ca123456789 10.0.0." + std::to_string(i % 250) +
-         " 172.31.16.21 20641 22 6 20 " + std::to_string(1000 + i) + " 1418530010 1418530070 ACCEPT OK";
+  return "2 123456789010 eni-1235b8ca123456789 10.0.0." + std::to_string(i % 250) + " 172.31.16.21 20641 22 6 20 " +
+         std::to_string(1000 + i) + " 1418530010 1418530070 ACCEPT OK";
 }
 
 Status ReadText(const std::string& data, CollectingSink* sink, FlowReadStats* stats, FlowReadOptions opts = {},
@@ -89,13 +89,13 @@ TEST(FlowLogReader, DefaultV2ThenTokenCountRule) {
 
 TEST(FlowLogReader, BadLinesAreReportedCountedAndSkipped) {
   std::string data = std::string(kV2Header) + "\n" + V2Line(1) + "\n" +
-                     "2 1 eni-1 10.0.0.1 10.0.0.2 99999 22 6 1 1 1 2 ACCEPT OK\n" +  // bad port
-                     "garbage \x01\x02\xff bytes\n" +                                 // garbage bytes
-                     V2Line(2) + "\r\n" +                                             // CRLF
-                     "   \n" +                                                        // blank
+                     "2 1 eni-1 10.0.0.1 10.0.0.2 99999 22 6 1 1 1 2 ACCEPT OK\n" +                 // bad port
+                     "garbage \x01\x02\xff bytes\n" +                                               // garbage bytes
+                     V2Line(2) + "\r\n" +                                                           // CRLF
+                     "   \n" +                                                                      // blank
                      "2  123456789010 eni-1  10.0.0.7 172.31.16.21 1 22 6 20 10 1 2 ACCEPT OK\n" +  // runs of spaces
-                     "2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1 2\n" +  // wrong count
-                     V2Line(3);                                          // no final newline
+                     "2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1 2\n" +                               // wrong count
+                     V2Line(3);                                                                     // no final newline
   CollectingSink sink;
   FlowReadStats stats;
   ASSERT_TRUE(ReadText(data, &sink, &stats).ok());
@@ -181,8 +181,7 @@ TEST(FlowLogReader, OverlongLinesAreSkippedWithBoundedMemory) {
 }
 
 TEST(FlowLogReader, ConcatenatedFilesSwitchLayoutAtEachHeader) {
-  std::string data = std::string(kV2Header) + "\n" + V2Line(1) + "\n" +
-                     "srcaddr bytes\n" + "10.9.9.9 42\n";
+  std::string data = std::string(kV2Header) + "\n" + V2Line(1) + "\n" + "srcaddr bytes\n" + "10.9.9.9 42\n";
   CollectingSink sink;
   FlowReadStats stats;
   ASSERT_TRUE(ReadText(data, &sink, &stats).ok());

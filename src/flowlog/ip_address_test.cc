@@ -50,8 +50,8 @@ TEST(IpAddress, ParsesIpv6) {
 
 TEST(IpAddress, RejectsMalformedIpv6) {
   IpAddress ip;
-  for (const char* bad : {":::", "2001:db8::1::2", "2001:db8:g::1", "1:2:3:4:5:6:7:8:9",
-                          "fe80::1%eth0", "2001:0db8:0000:0000:0000:0000:0000:0001:ffff:ffff"}) {
+  for (const char* bad : {":::", "2001:db8::1::2", "2001:db8:g::1", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0",
+                          "2001:0db8:0000:0000:0000:0000:0000:0001:ffff:ffff"}) {
     EXPECT_FALSE(ParseIpAddress(bad, &ip)) << bad;
   }
 }

@@ -101,8 +101,7 @@ inline void TakeEdges(const char* base, size_t block_start, uint32_t edges, bool
 
 }  // namespace
 
-bool TokenizeCleanFlowLine(std::string_view line, std::string_view* tokens, size_t max, size_t* count,
-                           size_t* column) {
+bool TokenizeCleanFlowLine(std::string_view line, std::string_view* tokens, size_t max, size_t* count, size_t* column) {
   const char* p = line.data();
   size_t n = line.size();
   if (n > 0 && p[n - 1] == '\r') --n;
@@ -246,8 +245,7 @@ Status ParseFlowTokens(const std::string_view* tokens, size_t count, const FlowF
           return BadValue(info, v);
         }
         break;
-      case FlowFieldType::kString:
-        break;
+      case FlowFieldType::kString: break;
     }
     rec->SetText(info.field, v);
   }

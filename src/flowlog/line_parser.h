@@ -21,8 +21,7 @@ size_t TokenizeFlowLine(std::string_view line, std::string_view* tokens, size_t 
 // Tokenizes `line` like TokenizeFlowLine after checking it like IsCleanText,
 // in one pass (SIMD where available). Returns false when the line is not
 // clean text; *column is then the 1-based column of the first bad byte.
-bool TokenizeCleanFlowLine(std::string_view line, std::string_view* tokens, size_t max, size_t* count,
-                           size_t* column);
+bool TokenizeCleanFlowLine(std::string_view line, std::string_view* tokens, size_t max, size_t* count, size_t* column);
 
 // Checks that `line` is text: valid UTF-8 with no control characters other
 // than tab and a trailing '\r'. On failure *column is the 1-based byte column

@@ -68,8 +68,14 @@ TEST(Tokenize, OnePassMatchesTheReferenceSplitterAndCheck) {
 TEST(CleanText, AcceptsAsciiAndUtf8RejectsControlsAndBadUtf8) {
   size_t col = 0;
   EXPECT_TRUE(IsCleanText("2 123 eni-1 ACCEPT OK\r", &col));
-  EXPECT_TRUE(IsCleanText("team=r\xc3\xa9" "seau tag=\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9a\x80", &col));  // UTF-8 tags
-  EXPECT_FALSE(IsCleanText("abc\x01" "def", &col));
+  EXPECT_TRUE(
+      IsCleanText("team=r\xc3\xa9"
+                  "seau tag=\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9a\x80",
+                  &col));  // UTF-8 tags
+  EXPECT_FALSE(
+      IsCleanText("abc\x01"
+                  "def",
+                  &col));
   EXPECT_EQ(col, 4u);
   EXPECT_FALSE(IsCleanText("ab\xff", &col));
   EXPECT_EQ(col, 3u);
@@ -183,11 +189,10 @@ TEST(ParseFlowTokens, Versions9To11) {
       "version srcaddr dstaddr srcport dstport protocol start end action log-status reject-reason resource-id "
       "encryption-status interface-type");
   FlowRecord r;
-  ASSERT_TRUE(
-      Parse("11 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 REJECT OK BPA nat-0c50d5961bcb2d47b 1 "
-            "nat_gateway",
-            f, &r)
-          .ok());
+  ASSERT_TRUE(Parse("11 10.0.0.71 52.95.128.179 34210 80 6 1616729292 1616729349 REJECT OK BPA nat-0c50d5961bcb2d47b 1 "
+                    "nat_gateway",
+                    f, &r)
+                  .ok());
   EXPECT_EQ(r.number(F::kVersion), 11u);
   EXPECT_EQ(r.text(F::kResourceId), "nat-0c50d5961bcb2d47b");
   EXPECT_EQ(r.number(F::kEncryptionStatus), 1u);
@@ -220,7 +225,8 @@ TEST(ParseFlowTokens, IPv6Addresses) {
 
 TEST(ParseFlowTokens, AccountIdKeepsLeadingZerosAndUnknown) {
   FlowRecord r;
-  ASSERT_TRUE(Parse("2 012345678901 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK", FlowFormat::DefaultV2(), &r).ok());
+  ASSERT_TRUE(
+      Parse("2 012345678901 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK", FlowFormat::DefaultV2(), &r).ok());
   EXPECT_EQ(r.text(F::kAccountId), "012345678901");
   ASSERT_TRUE(Parse("2 unknown eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK", FlowFormat::DefaultV2(), &r).ok());
   EXPECT_EQ(r.text(F::kAccountId), "unknown");
@@ -275,7 +281,9 @@ TEST(ParseFlowTokens, EveryFieldParsesWithItsType) {
     if (!line.empty()) line += ' ';
     switch (info.type) {
       case FlowFieldType::kInteger: line += std::to_string(std::min<uint64_t>(info.max_value, 100 + i)); break;
-      case FlowFieldType::kIp: line += info.ip_slot % 2 ? "2001:db8::" + std::to_string(i) : "10.0.0." + std::to_string(i); break;
+      case FlowFieldType::kIp:
+        line += info.ip_slot % 2 ? "2001:db8::" + std::to_string(i) : "10.0.0." + std::to_string(i);
+        break;
       case FlowFieldType::kAction: line += "REJECT"; break;
       case FlowFieldType::kLogStatus: line += "SKIPDATA"; break;
       case FlowFieldType::kString: line += "v-" + std::string(info.token); break;
@@ -291,9 +299,7 @@ TEST(ParseFlowTokens, EveryFieldParsesWithItsType) {
       case FlowFieldType::kInteger:
         EXPECT_EQ(r.number(info.field), std::min<uint64_t>(info.max_value, 100 + i)) << info.token;
         break;
-      case FlowFieldType::kIp:
-        EXPECT_EQ(r.ip(info.field).is_v6(), info.ip_slot % 2 == 1) << info.token;
-        break;
+      case FlowFieldType::kIp: EXPECT_EQ(r.ip(info.field).is_v6(), info.ip_slot % 2 == 1) << info.token; break;
       case FlowFieldType::kAction: EXPECT_EQ(r.action(), FlowAction::kReject); break;
       case FlowFieldType::kLogStatus: EXPECT_EQ(r.log_status(), LogStatus::kSkipData); break;
       case FlowFieldType::kString: EXPECT_EQ(r.text(info.field), "v-" + std::string(info.token)); break;

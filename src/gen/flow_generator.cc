@@ -161,9 +161,8 @@ FlowWorld::FlowWorld(uint64_t seed) {
     task.cluster_name = fmt::format("prod-cluster-{}", c + 1);
     task.cluster_arn = fmt::format("arn:aws:ecs:{}:{}:cluster/{}", region, account, task.cluster_name);
     task.container_instance_id = HexId(rng, "", 32);
-    task.container_instance_arn =
-        fmt::format("arn:aws:ecs:{}:{}:container-instance/{}/{}", region, account, task.cluster_name,
-                    task.container_instance_id);
+    task.container_instance_arn = fmt::format("arn:aws:ecs:{}:{}:container-instance/{}/{}", region, account,
+                                              task.cluster_name, task.container_instance_id);
     task.container_id = HexId(rng, "", 64);
     task.service_name = kServices[t % 6];
     task.task_definition_arn =
@@ -173,8 +172,8 @@ FlowWorld::FlowWorld(uint64_t seed) {
     ecs_tasks.push_back(std::move(task));
   }
   // Hundreds of interfaces with a mix of roles.
-  static const Role kRoles[] = {Role::kWeb,    Role::kApp,     Role::kApp,        Role::kApp,
-                                Role::kWorker, Role::kWorker,  Role::kDatabase,   Role::kCache,
+  static const Role kRoles[] = {Role::kWeb,    Role::kApp,     Role::kApp,          Role::kApp,
+                                Role::kWorker, Role::kWorker,  Role::kDatabase,     Role::kCache,
                                 Role::kWorker, Role::kBastion, Role::kLoadBalancer, Role::kNatGateway};
   uint32_t host_counter[12] = {};
   for (int i = 0; i < 320; ++i) {
@@ -203,14 +202,16 @@ FlowWorld::FlowWorld(uint64_t seed) {
     if (r == Role::kWeb || r == Role::kLoadBalancer || r == Role::kBastion) web.push_back(static_cast<int>(i));
   }
   // Public endpoints: a few thousand, some in AWS service ranges.
-  static const uint8_t kFirstOctets[] = {3, 13, 18, 23, 31, 34, 35, 44, 52, 54, 64, 104, 140, 142, 151, 157, 172, 185, 199, 216};
+  static const uint8_t kFirstOctets[] = {3,  13,  18,  23,  31,  34,  35,  44,  52,  54,
+                                         64, 104, 140, 142, 151, 157, 172, 185, 199, 216};
   static const char* kAwsServices[] = {"AMAZON", "S3", "EC2", "DYNAMODB", "CLOUDFRONT", "ROUTE53"};
   for (int i = 0; i < 4000; ++i) {
     uint8_t first = kFirstOctets[rng.Below(std::size(kFirstOctets))];
     uint32_t v = (uint32_t{first} << 24) | static_cast<uint32_t>(rng.Below(1u << 24));
     if (first == 172) v = (v & 0xFF00FFFF) | (uint32_t{217} << 16);  // 172.217/16, never the private 172.16/12
     const bool aws = first == 3 || first == 52 || first == 54;
-    externals.push_back(External{IpAddress::FromV4(v), aws ? kAwsServices[rng.Below(std::size(kAwsServices))] : nullptr});
+    externals.push_back(
+        External{IpAddress::FromV4(v), aws ? kAwsServices[rng.Below(std::size(kAwsServices))] : nullptr});
   }
   for (int i = 0; i < 300; ++i) {
     static const uint8_t kScanOctets[] = {45, 61, 80, 89, 92, 103, 141, 162, 179, 185, 193, 194, 195, 222};
@@ -301,8 +302,8 @@ class FileWriter {
 
   // A request row on `itf` and, budget permitting, the reply row on the same interface.
   uint64_t EmitPair(const Interface& itf, bool ipv6, const IpAddress& client, uint16_t cport, const IpAddress& server,
-                    uint16_t sport, uint8_t protocol, bool itf_is_client, int traffic_path,
-                    const char* remote_service, uint64_t budget) {
+                    uint16_t sport, uint8_t protocol, bool itf_is_client, int traffic_path, const char* remote_service,
+                    uint64_t budget) {
     Row req;
     req.itf = &itf;
     req.ipv6 = ipv6;
@@ -563,8 +564,10 @@ std::string FlowGenerator::FileKey(uint32_t index) const {
   uint64_t mix = options_.seed * 31 + index;
   const uint32_t hash = static_cast<uint32_t>(Rng::SplitMix(mix));
   const FlowWorld& w = *world_;
-  return fmt::format("AWSLogs/{0}/vpcflowlogs/{1}/{2:04}/{3:02}/{4:02}/{0}_vpcflowlogs_{1}_{5}_{2:04}{3:02}{4:02}T{6:02}{7:02}Z_{8:08x}.log.gz",
-                     w.account, w.region, t.year, t.month, t.day, w.flow_log_id, t.hour, t.minute, hash);
+  return fmt::format(
+      "AWSLogs/{0}/vpcflowlogs/{1}/{2:04}/{3:02}/{4:02}/"
+      "{0}_vpcflowlogs_{1}_{5}_{2:04}{3:02}{4:02}T{6:02}{7:02}Z_{8:08x}.log.gz",
+      w.account, w.region, t.year, t.month, t.day, w.flow_log_id, t.hour, t.minute, hash);
 }
 
 Status FlowGenerator::WriteAll(FlowGenResult* result) const {

@@ -16,15 +16,15 @@
 namespace flowdex {
 
 struct FlowGenOptions {
-  uint64_t records = 100000;    // total records over all files (header lines not counted)
+  uint64_t records = 100000;  // total records over all files (header lines not counted)
   uint32_t files = 1;
-  std::string out_dir;          // the AWSLogs/ tree is made below it
+  std::string out_dir;  // the AWSLogs/ tree is made below it
   uint64_t seed = 1;
   int64_t start = 1798761600;   // Unix seconds of the first file's window (2027-01-01T00:00Z)
   int64_t file_interval = 300;  // seconds covered by each file (AWS publishes every 5 minutes)
   FlowFormat format = FlowFormat::DefaultV2();
-  int compression_level = 6;    // gzip level (libdeflate, 1..12)
-  int threads = 0;              // 0: one per core
+  int compression_level = 6;  // gzip level (libdeflate, 1..12)
+  int threads = 0;            // 0: one per core
 };
 
 struct FlowGenResult {

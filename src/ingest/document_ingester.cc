@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include "schema/document_id.h"
 #include "ingest/document_writer.h"
 #include "io/file_source.h"
 #include "io/gzip_source.h"
+#include "schema/document_id.h"
 
 namespace flowdex {
 
@@ -75,8 +75,8 @@ Status ReadDocuments(const std::string& path, const std::string& key, DocumentWr
     pending.erase(0, start);
     if (pending.size() > kMaxDocumentBytes) {
       ++result->bad_lines;
-      read_status = Status::InvalidArgument(fmt::format("{}:{}: document longer than {} bytes", path,
-                                                        line_number + 1, kMaxDocumentBytes));
+      read_status = Status::InvalidArgument(
+          fmt::format("{}:{}: document longer than {} bytes", path, line_number + 1, kMaxDocumentBytes));
       break;
     }
   }

@@ -14,8 +14,8 @@
 #include <fmt/format.h>
 
 #include "flowlog/ip_address.h"
-#include "schema/flow_schema.h"
 #include "ingest/flow_segment_writer.h"
+#include "schema/flow_schema.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -26,9 +26,9 @@ namespace {
 struct TypedValue {
   std::string column;
   ColumnType type;
-  uint64_t integer = 0;    // integer-like columns (doubles as bits)
+  uint64_t integer = 0;  // integer-like columns (doubles as bits)
   IpAddress ip;
-  std::string text;        // keyword and text columns
+  std::string text;  // keyword and text columns
 };
 
 std::string Preview(const rapidjson::Value& v) {
@@ -92,7 +92,8 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
       if (v.IsObject() || v.IsArray()) return false;
       tv.text = ScalarText(v);
       for (const auto& [name, sub] : f.fields) {
-        if (sub.type == FieldType::kKeyword && (sub.ignore_above < 0 || tv.text.size() <= static_cast<size_t>(sub.ignore_above))) {
+        if (sub.type == FieldType::kKeyword &&
+            (sub.ignore_above < 0 || tv.text.size() <= static_cast<size_t>(sub.ignore_above))) {
           TypedValue kw;
           kw.column = path + "." + name;
           kw.type = ColumnType::kKeyword;
@@ -104,7 +105,8 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
     case FieldType::kKeyword:
       if (v.IsObject() || v.IsArray()) return false;
       tv.text = ScalarText(v);
-      if (f.ignore_above >= 0 && tv.text.size() > static_cast<size_t>(f.ignore_above)) return true;  // kept in _source only
+      if (f.ignore_above >= 0 && tv.text.size() > static_cast<size_t>(f.ignore_above))
+        return true;  // kept in _source only
       break;
     case FieldType::kLong:
     case FieldType::kInteger:
@@ -128,8 +130,8 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
     case FieldType::kBoolean:
       if (v.IsBool()) {
         tv.integer = v.GetBool();
-      } else if (v.IsString() && (std::string_view(v.GetString()) == "true" || std::string_view(v.GetString()) == "false" ||
-                                  v.GetStringLength() == 0)) {
+      } else if (v.IsString() && (std::string_view(v.GetString()) == "true" ||
+                                  std::string_view(v.GetString()) == "false" || v.GetStringLength() == 0)) {
         tv.integer = std::string_view(v.GetString()) == "true";
       } else {
         return false;
@@ -268,7 +270,8 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
   };
   auto leaf = [&](const std::string& path, const rapidjson::Value& v) {
     if (path.empty() || path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos) {
-      return fail("mapper_parsing_exception", fmt::format("field name cannot contain only whitespace or dots: [{}]", path));
+      return fail("mapper_parsing_exception",
+                  fmt::format("field name cannot contain only whitespace or dots: [{}]", path));
     }
     if (path == kIdColumn || path == kSourceColumn || path.rfind("_flowdex.", 0) == 0) {
       return fail("mapper_parsing_exception",
@@ -294,8 +297,8 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
       }
       FieldMapping fresh;
       if (v.IsString()) {
-        fresh = IndexMapping::DynamicForString(std::string_view(v.GetString(), v.GetStringLength()),
-                                               next.date_detection());
+        fresh =
+            IndexMapping::DynamicForString(std::string_view(v.GetString(), v.GetStringLength()), next.date_detection());
       } else if (v.IsBool()) {
         fresh = IndexMapping::DynamicForBoolean();
       } else if (v.IsInt64() || v.IsUint64()) {

@@ -31,7 +31,7 @@ struct Shared {
   IngestProgress* progress;
   std::mutex mu;  // guards summary and the store-wide status
   IngestSummary* summary;
-  Status failure;  // a store failure stops everything
+  Status failure;           // a store failure stops everything
   CancellationSource stop;  // a failure or the caller's cancel stops every worker
 };
 
@@ -134,9 +134,9 @@ class Worker {
     FlowSegmentWriter::Options w;
     w.index = o.index;
     w.zstd_level = o.zstd_level;
-    w.ingest_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+    w.ingest_time_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     if (o.retention_ms > 0) w.min_time_ms = w.ingest_time_ms - o.retention_ms;
     return w;
   }

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 
 #include "flowlog/flow_log_reader.h"
 #include "gen/flow_generator.h"
-#include "schema/flow_schema.h"
 #include "ingest/flow_segment_writer.h"
+#include "schema/flow_schema.h"
 #include "store/segment_reader.h"
 #include "store/store_check.h"
 

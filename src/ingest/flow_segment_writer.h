@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "schema/flow_index.h"
 #include "flowlog/flow_log_reader.h"
+#include "schema/flow_index.h"
 #include "store/segment_builder.h"
 #include "store/store.h"
 
@@ -20,7 +20,7 @@ class FlowSegmentWriter final : public FlowRecordSink {
   struct Options {
     std::string index = std::string(kFlowIndex);
     int zstd_level = 1;
-    int64_t ingest_time_ms = 0;  // @timestamp of records with neither start nor end
+    int64_t ingest_time_ms = 0;       // @timestamp of records with neither start nor end
     int64_t min_time_ms = INT64_MIN;  // records older than this are dropped (retention)
   };
   using BadLineFn = std::function<void(const LineContext&, const Status&)>;

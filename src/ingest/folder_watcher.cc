@@ -168,8 +168,10 @@ void FolderWatcher::Ingest(const std::string& path) {
   report.bad_lines = summary.bad_lines;
   report.ingested = s.ok() && summary.files == 1;
   report.failed = !s.ok() || summary.files_failed > 0;
-  if (!s.ok()) report.error = std::string(s.message());
-  else if (!summary.errors.empty()) report.error = summary.errors[0];
+  if (!s.ok())
+    report.error = std::string(s.message());
+  else if (!summary.errors.empty())
+    report.error = summary.errors[0];
   if (reporter_) reporter_(report);
 }
 

@@ -34,7 +34,7 @@ struct FolderWatcherOptions {
 // What happened to one file (for logs and metrics).
 struct WatchedFileReport {
   std::string path;
-  bool ingested = false;      // false: skipped (already there) or failed
+  bool ingested = false;  // false: skipped (already there) or failed
   bool failed = false;
   uint64_t records = 0;
   uint64_t bad_lines = 0;

@@ -1,8 +1,8 @@
 #include "io/file_source.h"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace flowdex {
 

@@ -1,7 +1,7 @@
 #include "io/gzip_source.h"
 
-#include <cstring>
 #include <isa-l/igzip_lib.h>
+#include <cstring>
 
 #include <fmt/format.h>
 

@@ -37,8 +37,8 @@ class GzipSource final : public ByteSource {
   static bool LooksLikeGzip(const uint8_t* data, size_t n) { return n >= 2 && data[0] == 0x1f && data[1] == 0x8b; }
 
  private:
-  Status Fill();                     // reads more compressed input; sets eof_
-  uint64_t InputOffset() const;      // compressed offset of the next unread input byte
+  Status Fill();                 // reads more compressed input; sets eof_
+  uint64_t InputOffset() const;  // compressed offset of the next unread input byte
   Status Fail(const std::string& what);
 
   ByteSource* input_;
@@ -47,10 +47,10 @@ class GzipSource final : public ByteSource {
   std::vector<uint8_t> in_buf_;
   size_t in_begin_ = 0;  // unread input is in_buf_[in_begin_, in_end_)
   size_t in_end_ = 0;
-  bool eof_ = false;          // the input has no more bytes
-  bool in_member_ = false;    // inside a gzip member (header seen, trailer not yet)
+  bool eof_ = false;        // the input has no more bytes
+  bool in_member_ = false;  // inside a gzip member (header seen, trailer not yet)
   uint64_t members_ = 0;
-  Status error_;              // sticky error, returned once pending output is gone
+  Status error_;  // sticky error, returned once pending output is gone
 };
 
 }  // namespace flowdex

@@ -21,8 +21,8 @@ Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::
 }
 
 const std::vector<std::string>& DocumentFileSuffixes() {
-  static const std::vector<std::string> kSuffixes = {".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz", ".json",
-                                                     ".json.gz"};
+  static const std::vector<std::string> kSuffixes = {".ndjson",   ".ndjson.gz", ".jsonl",
+                                                     ".jsonl.gz", ".json",      ".json.gz"};
   return kSuffixes;
 }
 

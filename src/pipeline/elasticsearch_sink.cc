@@ -1,8 +1,8 @@
 #include "pipeline/elasticsearch_sink.h"
 
 #include <fcntl.h>
-#include <cerrno>
 #include <unistd.h>
+#include <cerrno>
 
 #include <chrono>
 #include <map>
@@ -174,8 +174,8 @@ class BulkBatcher final : public FlowRecordSink {
         items = std::move(next_items);
       }
       if (attempt + 1 >= sink_->options_.max_attempts) {
-        return Status::IoError(fmt::format("{} documents not accepted by {} after {} attempts (last: {})",
-                                           items.size(), sink_->options_.url, attempt + 1, why));
+        return Status::IoError(fmt::format("{} documents not accepted by {} after {} attempts (last: {})", items.size(),
+                                           sink_->options_.url, attempt + 1, why));
       }
       sink_->retries_.fetch_add(1);
       if (!sink_->Sleep(attempt)) return Status::Cancelled("shutting down");
@@ -203,7 +203,8 @@ class BulkBatcher final : public FlowRecordSink {
     std::string dead;
     for (rapidjson::SizeType i = 0; i < arr->value.Size(); ++i) {
       const auto& wrapper = arr->value[i];
-      if (!wrapper.IsObject() || wrapper.MemberCount() == 0) return Status::Corruption("_bulk answer item is not an object");
+      if (!wrapper.IsObject() || wrapper.MemberCount() == 0)
+        return Status::Corruption("_bulk answer item is not an object");
       const auto& item = wrapper.MemberBegin()->value;
       auto st = item.FindMember("status");
       const int status = st != item.MemberEnd() && st->value.IsInt() ? st->value.GetInt() : 0;
@@ -296,8 +297,8 @@ Status ElasticsearchSink::Send(const std::string& method, const std::string& pat
     if (!s.ok()) return s;
     SigV4Options opt;
     if (options_.sigv4_service == "aoss") req.headers.emplace_back("x-amz-content-sha256", Sha256Hex(req.body));
-    s = SignRequest(&req, creds, SigV4Scope{options_.aws.region.empty() ? "us-east-1" : options_.aws.region,
-                                            options_.sigv4_service},
+    s = SignRequest(&req, creds,
+                    SigV4Scope{options_.aws.region.empty() ? "us-east-1" : options_.aws.region, options_.sigv4_service},
                     opt);
     if (!s.ok()) return s;
   }
@@ -314,9 +315,9 @@ Status ElasticsearchSink::InstallTemplate() {
     if (s.ok() && resp.status >= 200 && resp.status < 300) break;
     const bool retry = s.ok() ? resp.status == 429 || resp.status >= 500 : IsTransient(s);
     if (!retry || attempt + 1 >= options_.max_attempts || !Sleep(attempt)) {
-      return Status::IoError(fmt::format("installing the index template on {}: {}", options_.url,
-                                         s.ok() ? fmt::format("HTTP {}: {}", resp.status, resp.body.substr(0, 300))
-                                                : std::string(s.message())));
+      return Status::IoError(fmt::format(
+          "installing the index template on {}: {}", options_.url,
+          s.ok() ? fmt::format("HTTP {}: {}", resp.status, resp.body.substr(0, 300)) : std::string(s.message())));
     }
   }
   template_done_ = true;

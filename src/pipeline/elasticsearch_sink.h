@@ -17,24 +17,24 @@
 #include <mutex>
 #include <string>
 
-#include "schema/flow_index.h"
 #include "aws/aws_client.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
+#include "schema/flow_index.h"
 #include "util/cancellation.h"
 
 namespace flowdex {
 
 struct ElasticsearchSinkOptions {
-  std::string url;                            // http(s)://host:9200[/prefix]
+  std::string url;  // http(s)://host:9200[/prefix]
   std::string index = std::string(kFlowIndex);
-  std::string basic_auth;                     // user:password
-  std::string api_key;                        // the encoded API key (id:key in base64)
+  std::string basic_auth;  // user:password
+  std::string api_key;     // the encoded API key (id:key in base64)
   std::string ca_file;
   bool insecure = false;
   size_t batch_documents = 5000;
   size_t batch_bytes = 5u << 20;
-  int max_attempts = 8;                       // per batch, before the object fails
+  int max_attempts = 8;  // per batch, before the object fails
   int64_t base_backoff_ms = 200;
   int64_t max_backoff_ms = 30'000;
   int64_t timeout_ms = 120'000;
@@ -45,7 +45,7 @@ struct ElasticsearchSinkOptions {
   // Amazon OpenSearch Service: sign requests with SigV4 for this service
   // ("es" for domains, "aoss" for serverless); "" : no signing.
   std::string sigv4_service;
-  AwsConfig aws;                              // credentials and region for SigV4
+  AwsConfig aws;  // credentials and region for SigV4
 };
 
 class ElasticsearchSink final : public ObjectSink {

@@ -42,7 +42,8 @@ Status Post(HttpClient* http, const std::string& url, const std::string& body, c
   Status s = http->Send(req, resp);
   if (!s.ok()) return s;
   if (resp->status >= 300) {
-    return Status::IoError(fmt::format("runtime API {} answered HTTP {}: {}", url, resp->status, resp->body.substr(0, 200)));
+    return Status::IoError(
+        fmt::format("runtime API {} answered HTTP {}: {}", url, resp->status, resp->body.substr(0, 200)));
   }
   return Status::OK();
 }
@@ -73,8 +74,8 @@ Status ParseSqsEvent(std::string_view event, std::vector<SqsEventRecord>* record
 Status ReportLambdaInitError(const std::string& runtime_api, const std::string& type, const std::string& message) {
   HttpClient http;
   HttpResponse resp;
-  return Post(&http, fmt::format("http://{}/{}/runtime/init/error", runtime_api, kApiVersion),
-              ErrorJson(type, message), type, &resp);
+  return Post(&http, fmt::format("http://{}/{}/runtime/init/error", runtime_api, kApiVersion), ErrorJson(type, message),
+              type, &resp);
 }
 
 Status RunLambdaRuntime(ObjectProcessor* processor, const LambdaRuntimeOptions& options) {
@@ -92,7 +93,8 @@ Status RunLambdaRuntime(ObjectProcessor* processor, const LambdaRuntimeOptions& 
     const std::string request_id(event.Header("Lambda-Runtime-Aws-Request-Id"));
     const std::string trace(event.Header("Lambda-Runtime-Trace-Id"));
     if (!trace.empty()) ::setenv("_X_AMZN_TRACE_ID", trace.c_str(), 1);
-    const int64_t deadline_ms = std::strtoll(std::string(event.Header("Lambda-Runtime-Deadline-Ms")).c_str(), nullptr, 10);
+    const int64_t deadline_ms =
+        std::strtoll(std::string(event.Header("Lambda-Runtime-Deadline-Ms")).c_str(), nullptr, 10);
     HttpResponse resp;
     std::vector<SqsEventRecord> records;
     s = ParseSqsEvent(event.body, &records);

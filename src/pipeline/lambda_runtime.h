@@ -16,9 +16,9 @@
 namespace flowdex {
 
 struct LambdaRuntimeOptions {
-  std::string runtime_api;           // host:port (AWS_LAMBDA_RUNTIME_API)
+  std::string runtime_api;              // host:port (AWS_LAMBDA_RUNTIME_API)
   int64_t deadline_margin_ms = 10'000;  // start no message with less time left than this
-  int max_invocations = 0;           // > 0: return after this many (tests)
+  int max_invocations = 0;              // > 0: return after this many (tests)
 };
 
 // What an SQS event needs answered; exposed for tests.

@@ -24,8 +24,9 @@ void LogObject(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", li
 std::string PipelineMetrics::Render() const {
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v) {
-    out += fmt::format("# HELP flowdex_pipeline_{0} {1}\n# TYPE flowdex_pipeline_{0} counter\nflowdex_pipeline_{0} {2}\n",
-                       name, help, v);
+    out +=
+        fmt::format("# HELP flowdex_pipeline_{0} {1}\n# TYPE flowdex_pipeline_{0} counter\nflowdex_pipeline_{0} {2}\n",
+                    name, help, v);
   };
   counter("messages_received_total", "SQS messages received.", messages_received);
   counter("messages_deleted_total", "SQS messages deleted after their objects were stored (or held nothing to ingest).",
@@ -133,7 +134,7 @@ Status ObjectProcessor::ProcessObject(const S3ObjectRef& ref, bool* gone) {
   if (result.dead_lettered) extra += fmt::format(", {} dead-lettered", result.dead_lettered);
   if (resumes) extra += fmt::format(", download resumed {} time{}", resumes, resumes == 1 ? "" : "s");
   LogObject(fmt::format("{}: stored {} records{} ({} bad lines, {}, {:.2f} s)", where, result.stored, extra,
-                  result.bad_lines, HumanBytes(result.bytes_read), seconds));
+                        result.bad_lines, HumanBytes(result.bytes_read), seconds));
   for (const std::string& bad : result.bad_line_samples) LogObject(fmt::format("{}: bad {}", where, bad));
   return Status::OK();
 }
@@ -152,8 +153,7 @@ MessageOutcome ObjectProcessor::ProcessMessage(const std::string& id, const std:
       metrics_->messages_malformed.fetch_add(1);
       LogObject(fmt::format("message {}: {}; left on the queue for its dead-letter queue", id, n.reason));
       return MessageOutcome::kRetry;
-    case NotificationKind::kObjects:
-      break;
+    case NotificationKind::kObjects: break;
   }
   for (const std::string& skipped : n.skipped) LogObject(fmt::format("message {}: not ingested: {}", id, skipped));
   for (const S3ObjectRef& ref : n.objects) {

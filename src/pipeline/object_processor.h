@@ -20,15 +20,15 @@ namespace flowdex {
 // Counters of the pipeline (flowdex serve exposes them at /metrics).
 struct PipelineMetrics {
   std::atomic<uint64_t> messages_received{0};
-  std::atomic<uint64_t> messages_deleted{0};       // done, or nothing to ingest
-  std::atomic<uint64_t> messages_returned{0};      // failed: left for redelivery (and the DLQ)
-  std::atomic<uint64_t> messages_malformed{0};     // not a notification (left for the DLQ)
+  std::atomic<uint64_t> messages_deleted{0};    // done, or nothing to ingest
+  std::atomic<uint64_t> messages_returned{0};   // failed: left for redelivery (and the DLQ)
+  std::atomic<uint64_t> messages_malformed{0};  // not a notification (left for the DLQ)
   std::atomic<uint64_t> test_events{0};
   std::atomic<uint64_t> visibility_extensions{0};
   std::atomic<uint64_t> objects_stored{0};
   std::atomic<uint64_t> objects_already_stored{0};
-  std::atomic<uint64_t> objects_skipped{0};        // key does not match --key-pattern
-  std::atomic<uint64_t> objects_missing{0};        // announced but gone (404): given up
+  std::atomic<uint64_t> objects_skipped{0};  // key does not match --key-pattern
+  std::atomic<uint64_t> objects_missing{0};  // announced but gone (404): given up
   std::atomic<uint64_t> objects_failed{0};
   std::atomic<uint64_t> records_stored{0};
   std::atomic<uint64_t> records_duplicate{0};

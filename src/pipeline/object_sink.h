@@ -22,7 +22,7 @@ struct ObjectResult {
   uint64_t bad_lines = 0;      // lines that are not flow records
   uint64_t bytes_read = 0;     // of the object as stored (compressed)
   uint64_t bytes_decoded = 0;
-  bool already_stored = false; // the whole object was there before: nothing was read
+  bool already_stored = false;                // the whole object was there before: nothing was read
   std::vector<std::string> bad_line_samples;  // "line N: reason", the first few
 };
 

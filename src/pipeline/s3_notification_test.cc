@@ -6,10 +6,13 @@ namespace flowdex {
 namespace {
 
 std::string S3Event(const std::string& name, const std::string& key, const std::string& version = "2.1") {
-  return R"({"Records":[{"eventVersion":")" + version + R"(","eventSource":"aws:s3","awsRegion":"eu-west-1",)"
-         R"("eventName":")" + name + R"(","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"logs",)"
-         R"("arn":"arn:aws:s3:::logs","awsGeneratedTags":{"x":1}},"object":{"key":")" + key +
-         R"(","size":48213,"eTag":"1f0e","sequencer":"0067"}}}]})";
+  return R"({"Records":[{"eventVersion":")" + version +
+         R"(","eventSource":"aws:s3","awsRegion":"eu-west-1",)"
+         R"("eventName":")" +
+         name +
+         R"(","s3":{"s3SchemaVersion":"1.0","bucket":{"name":"logs",)"
+         R"("arn":"arn:aws:s3:::logs","awsGeneratedTags":{"x":1}},"object":{"key":")" +
+         key + R"(","size":48213,"eTag":"1f0e","sequencer":"0067"}}}]})";
 }
 
 // `json` as a JSON string's contents (the SNS envelope's Message).
@@ -23,8 +26,8 @@ std::string Escaped(const std::string& json) {
 }
 
 TEST(S3NotificationTest, DirectEventKeysAreFormDecoded) {
-  S3Notification n = ParseS3Notification(
-      S3Event("ObjectCreated:Put", "AWSLogs/aws-account-id%3D1/a+b%2Bc%3Ad%C3%BC.log.gz"));
+  S3Notification n =
+      ParseS3Notification(S3Event("ObjectCreated:Put", "AWSLogs/aws-account-id%3D1/a+b%2Bc%3Ad%C3%BC.log.gz"));
   ASSERT_EQ(n.kind, NotificationKind::kObjects);
   EXPECT_EQ(n.format, "s3");
   ASSERT_EQ(n.objects.size(), 1u);
@@ -54,18 +57,20 @@ TEST(S3NotificationTest, SeveralRecordsAndMissingSize) {
 }
 
 TEST(S3NotificationTest, TestEventDirectAndInsideSns) {
-  const std::string test = R"({"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2025-03-04T09:00:00.123Z","Bucket":"logs"})";
+  const std::string test =
+      R"({"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2025-03-04T09:00:00.123Z","Bucket":"logs"})";
   EXPECT_EQ(ParseS3Notification(test).kind, NotificationKind::kTestEvent);
-  S3Notification n = ParseS3Notification(R"({"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:1:t","Message":")" +
-                                          Escaped(test) + R"("})");
+  S3Notification n = ParseS3Notification(
+      R"({"Type":"Notification","TopicArn":"arn:aws:sns:us-east-1:1:t","Message":")" + Escaped(test) + R"("})");
   EXPECT_EQ(n.kind, NotificationKind::kTestEvent);
   EXPECT_EQ(n.format, "sns+s3");
 }
 
 TEST(S3NotificationTest, SnsEnvelopeIsUnwrapped) {
-  S3Notification n = ParseS3Notification(R"({"Type":"Notification","MessageId":"m","TopicArn":"arn:aws:sns:us-east-1:1:t",)"
-                                          R"("Subject":"Amazon S3 Notification","Message":")" +
-                                          Escaped(S3Event("ObjectCreated:Put", "a%3Db.log.gz")) + R"("})");
+  S3Notification n =
+      ParseS3Notification(R"({"Type":"Notification","MessageId":"m","TopicArn":"arn:aws:sns:us-east-1:1:t",)"
+                          R"("Subject":"Amazon S3 Notification","Message":")" +
+                          Escaped(S3Event("ObjectCreated:Put", "a%3Db.log.gz")) + R"("})");
   ASSERT_EQ(n.kind, NotificationKind::kObjects);
   EXPECT_EQ(n.format, "sns+s3");
   ASSERT_EQ(n.objects.size(), 1u);

@@ -14,7 +14,8 @@ TEST(SinkSecretTest, UsernameAndPasswordObject) {
 
 TEST(SinkSecretTest, ApiKeyObject) {
   SinkCredentials c;
-  ASSERT_TRUE(ParseSinkSecret(" {\"api_key\":\"VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==\"}", &c).ok());
+  ASSERT_TRUE(
+      ParseSinkSecret(" {\"api_key\":\"VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==\"}", &c).ok());
   EXPECT_EQ(c.api_key, "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==");
   EXPECT_EQ(c.basic_auth, "");
 }

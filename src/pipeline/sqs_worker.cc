@@ -22,16 +22,16 @@ struct InFlight {
   std::string receipt_handle;
   Clock::time_point visible_at;  // when SQS would hand the message out again
   bool started = false;
-  bool lost = false;             // the handle went stale: no more heartbeats
+  bool lost = false;  // the handle went stale: no more heartbeats
 };
 
 // The shared state of one Run.
 struct RunState {
   std::mutex mu;
-  std::condition_variable cv;                // job queued, slot freed, stopping
+  std::condition_variable cv;  // job queued, slot freed, stopping
   std::deque<SqsMessage> jobs;
-  std::map<std::string, InFlight> in_flight; // message id -> state
-  int busy = 0;                              // messages received and not finished
+  std::map<std::string, InFlight> in_flight;  // message id -> state
+  int busy = 0;                               // messages received and not finished
   bool stopping = false;
 };
 
@@ -60,7 +60,8 @@ Status SqsWorker::Run(CancellationToken stop) {
     }
     bool del = outcome == MessageOutcome::kDone;
     if (!del && options_.delete_after_receives > 0 && m.receive_count >= options_.delete_after_receives) {
-      LogWorker(fmt::format("message {}: failed {} times, deleted (--delete-after-receives)", m.message_id, m.receive_count));
+      LogWorker(
+          fmt::format("message {}: failed {} times, deleted (--delete-after-receives)", m.message_id, m.receive_count));
       del = true;
     }
     std::vector<SqsBatchFailure> failed;
@@ -71,13 +72,14 @@ Status SqsWorker::Run(CancellationToken stop) {
         metrics->messages_deleted.fetch_add(1);
       } else {
         LogWorker(fmt::format("message {}: delete failed ({}); it will be redelivered and found already stored",
-                        m.message_id, s.ok() ? failed[0].code + ": " + failed[0].message : std::string(s.message())));
+                              m.message_id,
+                              s.ok() ? failed[0].code + ": " + failed[0].message : std::string(s.message())));
       }
     } else {
       metrics->messages_returned.fetch_add(1);
       s = sqs_->ChangeVisibilityBatch({SqsBatchEntry{"m0", handle, options_.retry_after_seconds}}, &failed);
       LogWorker(fmt::format("message {}: left on the queue (receive {}), visible again in {} s", m.message_id,
-                      m.receive_count, options_.retry_after_seconds));
+                            m.receive_count, options_.retry_after_seconds));
     }
     std::lock_guard<std::mutex> lock(st.mu);
     --st.busy;
@@ -127,14 +129,16 @@ Status SqsWorker::Run(CancellationToken stop) {
       for (size_t i = 0; i < ids.size(); ++i) {
         auto it = st.in_flight.find(ids[i]);
         if (it == st.in_flight.end()) continue;
-        auto f = std::find_if(failed.begin(), failed.end(), [&](const SqsBatchFailure& x) { return x.id == due[i].id; });
+        auto f =
+            std::find_if(failed.begin(), failed.end(), [&](const SqsBatchFailure& x) { return x.id == due[i].id; });
         if (f == failed.end()) {
           it->second.visible_at = now + visibility;
           metrics->visibility_extensions.fetch_add(1);
         } else if (f->code == "ReceiptHandleIsInvalid" || f->code == "InvalidParameterValue" ||
                    f->code == "MessageNotInflight") {
           it->second.lost = true;
-          LogWorker(fmt::format("message {}: visibility could not be extended ({}); it may be redelivered", ids[i], f->code));
+          LogWorker(
+              fmt::format("message {}: visibility could not be extended ({}); it may be redelivered", ids[i], f->code));
         }
       }
     }
@@ -152,7 +156,8 @@ Status SqsWorker::Run(CancellationToken stop) {
     int free_slots;
     {
       std::unique_lock<std::mutex> lock(st.mu);
-      st.cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return st.busy < options_.workers || stop.cancelled(); });
+      st.cv.wait_for(lock, std::chrono::milliseconds(200),
+                     [&] { return st.busy < options_.workers || stop.cancelled(); });
       free_slots = options_.workers - st.busy;
     }
     if (stop.cancelled()) break;

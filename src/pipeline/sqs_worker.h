@@ -25,12 +25,12 @@
 namespace flowdex {
 
 struct SqsWorkerOptions {
-  int workers = 4;                 // messages processed at once
-  int visibility_seconds = 300;    // asked on receive, and added by each heartbeat
-  int wait_seconds = 20;           // long poll
-  int retry_after_seconds = 30;    // a failed message is visible again after this
-  int delete_after_receives = 0;   // > 0: delete a failing message received this often (no DLQ)
-  bool exit_when_idle = false;     // return once a receive finds nothing and nothing is in flight
+  int workers = 4;                // messages processed at once
+  int visibility_seconds = 300;   // asked on receive, and added by each heartbeat
+  int wait_seconds = 20;          // long poll
+  int retry_after_seconds = 30;   // a failed message is visible again after this
+  int delete_after_receives = 0;  // > 0: delete a failing message received this often (no DLQ)
+  bool exit_when_idle = false;    // return once a receive finds nothing and nothing is in flight
 };
 
 class SqsWorker {

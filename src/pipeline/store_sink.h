@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "schema/flow_index.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
+#include "schema/flow_index.h"
 #include "store/store.h"
 
 namespace flowdex {

@@ -35,8 +35,8 @@ int DaysInMonth(int64_t year, int month) {
 }
 
 int64_t Join(const Fields& f) {
-  return DaysFromCivil(f.year, f.month, f.day) * kDayMs + f.hour * 3600000LL + f.minute * 60000LL +
-         f.second * 1000LL + f.millis;
+  return DaysFromCivil(f.year, f.month, f.day) * kDayMs + f.hour * 3600000LL + f.minute * 60000LL + f.second * 1000LL +
+         f.millis;
 }
 
 int64_t FloorLocal(int64_t local, DateUnit unit) {
@@ -102,7 +102,9 @@ std::string OffsetText(int64_t offset_ms, bool colon, bool z_for_zero) {
 // Reads strict_date_optional_time, which also takes partial dates (yyyy,
 // yyyy-MM); *last_unit says the smallest unit the text gave.
 bool ReadIso(std::string_view text, int64_t* ms, bool* has_zone, DateUnit* last_unit) {
-  auto all_digits = [](std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; };
+  auto all_digits = [](std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  };
   if (text.size() == 4 && all_digits(text)) {
     *ms = DaysFromCivil(std::stoi(std::string(text)), 1, 1) * kDayMs;
     *has_zone = false;
@@ -135,7 +137,7 @@ bool ReadIso(std::string_view text, int64_t* ms, bool* has_zone, DateUnit* last_
       time_digits += text[i] >= '0' && text[i] <= '9';
     }
   }
-  *last_unit = time_digits >= 6 ? DateUnit::kSecond
+  *last_unit = time_digits >= 6   ? DateUnit::kSecond
                : time_digits >= 4 ? DateUnit::kMinute
                : time_digits >= 2 ? DateUnit::kHour
                                   : DateUnit::kDay;
@@ -298,16 +300,20 @@ bool DateFormat::Read(std::string_view text, const TimeZone& tz, bool round_up, 
               ++pos;
             } else {
               size_t n = 1;
-              while (pos + n < text.size() && (std::isdigit(static_cast<unsigned char>(text[pos + n])) || text[pos + n] == ':')) ++n;
+              while (pos + n < text.size() &&
+                     (std::isdigit(static_cast<unsigned char>(text[pos + n])) || text[pos + n] == ':'))
+                ++n;
               if (!ParseFixedOffset(text.substr(pos, n), &zone_ms)) ok = false;
               pos += n;
             }
             has_zone = true;
           } else {
             // Numbers: as many digits as the run (years and millis: up to 9).
-            const size_t max_digits = (tok[0] == 'y' || tok[0] == 'u' || tok[0] == 'S') ? 9 : std::max<size_t>(tok.size(), 2);
+            const size_t max_digits =
+                (tok[0] == 'y' || tok[0] == 'u' || tok[0] == 'S') ? 9 : std::max<size_t>(tok.size(), 2);
             size_t n = 0;
-            while (pos + n < text.size() && n < max_digits && std::isdigit(static_cast<unsigned char>(text[pos + n]))) ++n;
+            while (pos + n < text.size() && n < max_digits && std::isdigit(static_cast<unsigned char>(text[pos + n])))
+              ++n;
             if (n == 0 || n < tok.size()) {
               ok = false;
               break;
@@ -315,7 +321,8 @@ bool DateFormat::Read(std::string_view text, const TimeZone& tz, bool round_up, 
             int64_t v = std::stoll(std::string(text.substr(pos, n)));
             pos += n;
             switch (tok[0]) {
-              case 'y': case 'u': f.year = v; break;
+              case 'y':
+              case 'u': f.year = v; break;
               case 'M': f.month = static_cast<int>(v), any_month = true, last = std::max(last, DateUnit::kMonth); break;
               case 'd': f.day = static_cast<int>(v), any_day = true, last = std::max(last, DateUnit::kDay); break;
               case 'H': f.hour = static_cast<int>(v), last = std::max(last, DateUnit::kHour); break;
@@ -367,7 +374,8 @@ std::string DateFormat::Write(int64_t ms, const TimeZone& tz) const {
     const int width = static_cast<int>(tok.size());
     switch (tok[0]) {
       case '\'': out.append(tok, 1); break;
-      case 'y': case 'u':
+      case 'y':
+      case 'u':
         out += width == 2 ? fmt::format("{:02}", f.year % 100) : fmt::format("{:0{}}", f.year, std::max(width, 4));
         break;
       case 'M': out += fmt::format("{:0{}}", f.month, width); break;
@@ -388,8 +396,8 @@ Status EvaluateDateMath(std::string_view text, int64_t now_ms, const DateFormat&
   std::string_view math;
   int64_t t = 0;
   auto failed = [&](std::string_view why) {
-    return Status::DateValue(fmt::format("failed to parse date field [{}] with format [{}]{}", text,
-                                               format.spec(), why.empty() ? "" : fmt::format(": [{}]", why)));
+    return Status::DateValue(fmt::format("failed to parse date field [{}] with format [{}]{}", text, format.spec(),
+                                         why.empty() ? "" : fmt::format(": [{}]", why)));
   };
   if (text.substr(0, 3) == "now") {
     t = now_ms;
@@ -419,7 +427,8 @@ Status EvaluateDateMath(std::string_view text, int64_t now_ms, const DateFormat&
       if (j > i) n = std::stoll(std::string(math.substr(i, j - i)));
       DateUnit unit;
       if (j >= math.size() || !DateUnitFromLetter(math[j], &unit)) {
-        return failed(fmt::format("unit [{}] not supported for date math [{}]", j < math.size() ? math.substr(j, 1) : "", math));
+        return failed(
+            fmt::format("unit [{}] not supported for date math [{}]", j < math.size() ? math.substr(j, 1) : "", math));
       }
       t = AddUnits(t, op == '-' ? -n : n, unit, tz);
       i = j + 1;

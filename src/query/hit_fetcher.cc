@@ -1,10 +1,10 @@
 #include "query/hit_fetcher.h"
 
 #include "flowlog/flow_record.h"
-#include "schema/document_id.h"
 #include "ingest/document_writer.h"
-#include "schema/flow_schema.h"
+#include "schema/document_id.h"
 #include "schema/flow_row_decoder.h"
+#include "schema/flow_schema.h"
 
 namespace flowdex {
 

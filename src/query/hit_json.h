@@ -29,8 +29,8 @@ inline void WriteSortValueJson(rapidjson::Writer<rapidjson::StringBuffer>& w, co
 
 // {"_index", "_id", "_score" (1.0, or null when sorted by a field), then
 // "_source", "fields" and "sort" when given}.
-inline void WriteHitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& index,
-                         const std::string& id, bool sorted, const std::string* source, const std::string* fields,
+inline void WriteHitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& index, const std::string& id,
+                         bool sorted, const std::string* source, const std::string* fields,
                          const std::vector<SortValue>* sort) {
   w.StartObject();
   w.Key("_index");

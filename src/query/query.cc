@@ -73,7 +73,9 @@ std::string QueryToString(const Query& query) {
     std::string operator()(const MatchQuery& q) const {
       return "match(" + q.field + "=" + q.value.ToString() + (q.all_tokens ? ",and" : "") + ")";
     }
-    std::string operator()(const MatchPhraseQuery& q) const { return "phrase(" + q.field + "=" + q.value.ToString() + ")"; }
+    std::string operator()(const MatchPhraseQuery& q) const {
+      return "phrase(" + q.field + "=" + q.value.ToString() + ")";
+    }
     std::string operator()(const IdsQuery& q) const {
       std::string s = "ids(";
       for (size_t i = 0; i < q.ids.size(); ++i) s += (i ? "," : "") + q.ids[i];

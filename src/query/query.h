@@ -148,9 +148,9 @@ struct BoolQuery {
   bool operator==(const BoolQuery&) const;
 };
 
-using QueryNode = std::variant<MatchAllQuery, MatchNoneQuery, TermQuery, TermsQuery, RangeQuery, ExistsQuery,
-                               PrefixQuery, WildcardQuery, RegexpQuery, MatchQuery, MatchPhraseQuery, IdsQuery,
-                               BoolQuery>;
+using QueryNode =
+    std::variant<MatchAllQuery, MatchNoneQuery, TermQuery, TermsQuery, RangeQuery, ExistsQuery, PrefixQuery,
+                 WildcardQuery, RegexpQuery, MatchQuery, MatchPhraseQuery, IdsQuery, BoolQuery>;
 
 struct Query {
   QueryNode node;

@@ -22,22 +22,22 @@ struct SearchRequest {
   Query query;
   uint64_t from = 0;
   uint64_t size = 10;
-  std::vector<SortKey> sort;          // empty: _score, i.e. index order
-  int64_t track_total_hits = 10000;   // count exactly up to this; -1: always exactly
+  std::vector<SortKey> sort;         // empty: _score, i.e. index order
+  int64_t track_total_hits = 10000;  // count exactly up to this; -1: always exactly
   bool fetch_source = true;
   // _source filtering: dotted paths with * (empty includes: everything).
   std::vector<std::string> source_includes, source_excludes;
-  std::vector<std::string> fields;    // "fields" and "docvalue_fields": values per field, from _source
+  std::vector<std::string> fields;  // "fields" and "docvalue_fields": values per field, from _source
   // search_after: the sort values of the last hit of the previous page
   // (search_after_null[i]: that value was null, i.e. missing).
   std::vector<QueryValue> search_after;
   std::vector<bool> search_after_null;
-  int64_t timeout_ms = -1;            // stop collecting after this (partial results, timed_out: true)
-  uint64_t terminate_after = 0;       // stop after this many hits per segment (0: never)
-  int64_t now_ms = 0;                 // date math's now (0: set by the parser to the clock)
-  CancellationToken cancel;           // the caller's: stops a running search
-  std::vector<AggRequest> aggs;       // over every hit, whatever size says
-  bool total_as_int = false;          // rest_total_hits_as_int: hits.total as a number
+  int64_t timeout_ms = -1;       // stop collecting after this (partial results, timed_out: true)
+  uint64_t terminate_after = 0;  // stop after this many hits per segment (0: never)
+  int64_t now_ms = 0;            // date math's now (0: set by the parser to the clock)
+  CancellationToken cancel;      // the caller's: stops a running search
+  std::vector<AggRequest> aggs;  // over every hit, whatever size says
+  bool total_as_int = false;     // rest_total_hits_as_int: hits.total as a number
 };
 
 struct SearchHit {

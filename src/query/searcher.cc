@@ -14,8 +14,8 @@
 
 #include "query/exec/segment_matcher.h"
 #include "query/hit_fetcher.h"
-#include "query/search_context.h"
 #include "query/plan/lowering.h"
+#include "query/search_context.h"
 #include "query/source_filter.h"
 #include "schema/field_catalog.h"
 #include "schema/flow_index.h"
@@ -266,8 +266,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   // track_total_hits, the remaining blocks that cannot win are never matched
   // (the newest-first view of Discover, with its "10,000+ hits").
   const bool lazy = reverse_blocks && request.aggs.empty() && request.terminate_after == 0 && wanted > 0;
-  const uint64_t limit =
-      request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
+  const uint64_t limit = request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
   Bitmap rows;
   // Rows deleted since the segment was written never match.
   Bitmap deleted;
@@ -322,7 +321,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   }
   Before before{&keys};
   CandidateHeap best(before);  // worst on top
-  Candidate last;  // search_after's values, as sort values like this segment's
+  Candidate last;              // search_after's values, as sort values like this segment's
   auto block_cannot_win = [&](size_t block, bool later) {
     const Candidate& worst = best.top();
     const SortValue& w = worst.sort[0];
@@ -332,7 +331,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     // The block's best value (max descending, min ascending) against the worst kept.
     const uint64_t edge = keys[0].descending ? st.max : st.min;
     const __int128 e = prune_signed ? static_cast<__int128>(static_cast<int64_t>(edge)) : static_cast<__int128>(edge);
-    const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
+    const __int128 v =
+        w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
     // Ties go to index order: a later block cannot win them, an earlier one can.
     if (later) return keys[0].descending ? e <= v : e >= v;
     return keys[0].descending ? e < v : e > v;
@@ -354,7 +354,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     if (!raw->present(i)) return !keys[0].missing_first;  // missing sorts last
     const uint64_t bits = raw->values[i];
     const __int128 e = prune_signed ? static_cast<__int128>(static_cast<int64_t>(bits)) : static_cast<__int128>(bits);
-    const __int128 v = w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
+    const __int128 v =
+        w.integer == INT64_MAX ? static_cast<__int128>(w.unsigned_integer) : static_cast<__int128>(w.integer);
     return keys[0].descending ? e < v : e > v;
   };
   // The search-wide bound (SharedBound): strictly worse loses, ties go on.
@@ -438,7 +439,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   if (reverse_blocks) {
     std::vector<uint32_t> block_rows;
     for (size_t block_at = blocks; block_at-- > 0 && s.ok();) {
-      const bool loses = (best.size() >= wanted && block_cannot_win(block_at, false)) || block_loses_everywhere(block_at);
+      const bool loses =
+          (best.size() >= wanted && block_cannot_win(block_at, false)) || block_loses_everywhere(block_at);
       const uint64_t lo = uint64_t{block_at} * kRowsPerBlock;
       const uint64_t hi = std::min<uint64_t>(lo + kRowsPerBlock, seg->rows());
       if (lazy) {
@@ -473,7 +475,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
       const uint32_t row = it->current_value;
       if ((prune_column >= 0 && best.size() >= wanted && !after && block_cannot_win(row / kRowsPerBlock, true)) ||
           block_loses_everywhere(row / kRowsPerBlock)) {
-        roaring_move_uint32_iterator_equalorlarger(it, static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
+        roaring_move_uint32_iterator_equalorlarger(it,
+                                                   static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
         continue;
       }
       roaring_advance_uint32_iterator(it);
@@ -529,7 +532,6 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     tasks.back().ref = ref;
     tasks.back().ordinal = tasks.size() - 1;
   }
-
 
   // Index order without aggregations can stop once it has enough hits and
   // an exact-enough total: segment by segment, in order. Everything else
@@ -689,8 +691,8 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
 // sub-aggregations, its index in the first pass (-1: second pass).
 // Returns false when the plan does not apply.
 bool SplitBreadthFirst(const AggRequest& agg, AggRequest* first, std::vector<int>* first_index) {
-  if (agg.type != AggRequest::Type::kTerms || agg.collect_mode == AggRequest::CollectMode::kDepthFirst ||
-      agg.missing || agg.min_doc_count == 0 || agg.size > kMaxBuckets) {
+  if (agg.type != AggRequest::Type::kTerms || agg.collect_mode == AggRequest::CollectMode::kDepthFirst || agg.missing ||
+      agg.min_doc_count == 0 || agg.size > kMaxBuckets) {
     return false;
   }
   // A bucket sub-aggregation the order does not name waits for the second pass.
@@ -717,7 +719,8 @@ bool SplitBreadthFirst(const AggRequest& agg, AggRequest* first, std::vector<int
 // sub-aggregations the first pass left out, over the winners' rows) into
 // the first pass's buckets (*result), in the request's order of
 // sub-aggregations.
-void GraftSecondPass(const AggRequest& agg, const std::vector<int>& first_index, AggResult&& second, AggResult* result) {
+void GraftSecondPass(const AggRequest& agg, const std::vector<int>& first_index, AggResult&& second,
+                     AggResult* result) {
   for (auto& [key, bucket] : result->buckets) {
     std::vector<AggResult> subs(agg.subs.size());
     auto found = second.buckets.find(key);

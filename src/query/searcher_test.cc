@@ -8,9 +8,9 @@
 #include <set>
 
 #include "gen/flow_generator.h"
-#include "query/dsl/dsl_parser.h"
 #include "ingest/document_writer.h"
 #include "ingest/flow_ingester.h"
+#include "query/dsl/dsl_parser.h"
 
 namespace flowdex {
 namespace {

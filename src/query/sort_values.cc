@@ -71,12 +71,13 @@ Status SortValueReader::Get(uint32_t row, SortValue* out) {
         break;
       default:
         v.kind = SortValue::Kind::kInteger;
-        v.integer = block_->values[k] > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX
-                                                                        : static_cast<int64_t>(block_->values[k]);
+        v.integer =
+            block_->values[k] > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(block_->values[k]);
         v.unsigned_integer = block_->values[k];
         break;
     }
-    if (k == from || (descending_ ? CompareSortValues(v, *out) > 0 : CompareSortValues(v, *out) < 0)) *out = std::move(v);
+    if (k == from || (descending_ ? CompareSortValues(v, *out) > 0 : CompareSortValues(v, *out) < 0))
+      *out = std::move(v);
   }
   return Status::OK();
 }

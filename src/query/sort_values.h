@@ -25,7 +25,7 @@ struct SortValue {
   uint64_t unsigned_integer = 0;  // integer columns wider than int64 keep their bits here
   double number = 0;
   std::string text;
-  bool is_ip = false;                 // text is an address: order by ip_key
+  bool is_ip = false;  // text is an address: order by ip_key
   std::array<uint8_t, 16> ip_key{};
 };
 

@@ -30,7 +30,9 @@ bool AnyBelow(const std::vector<std::string>& patterns, const std::string& prefi
     const std::string_view fixed = std::string_view(p).substr(0, star);
     const std::string with_dot = prefix + ".";
     if (star != std::string::npos) {
-      if (fixed.substr(0, std::min(fixed.size(), with_dot.size())) == std::string_view(with_dot).substr(0, std::min(fixed.size(), with_dot.size()))) return true;
+      if (fixed.substr(0, std::min(fixed.size(), with_dot.size())) ==
+          std::string_view(with_dot).substr(0, std::min(fixed.size(), with_dot.size())))
+        return true;
     } else if (p.size() > with_dot.size() && p.compare(0, with_dot.size(), with_dot) == 0) {
       return true;
     }

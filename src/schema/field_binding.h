@@ -40,7 +40,9 @@ struct EnumeratedValue {
   uint64_t integer = 0;
 
   static EnumeratedValue Always(std::string_view v) { return {v, When::kAlways, {}, 0}; }
-  static EnumeratedValue KeywordEquals(std::string_view v, std::string_view k) { return {v, When::kKeywordEquals, k, 0}; }
+  static EnumeratedValue KeywordEquals(std::string_view v, std::string_view k) {
+    return {v, When::kKeywordEquals, k, 0};
+  }
   static EnumeratedValue IntegerEquals(std::string_view v, uint64_t n) { return {v, When::kIntegerEquals, {}, n}; }
   static EnumeratedValue BitSet(std::string_view v, uint64_t mask) { return {v, When::kBitSet, {}, mask}; }
   static EnumeratedValue IpFamily(std::string_view v, int family) {
@@ -54,12 +56,12 @@ struct EnumeratedField {
 
 struct FieldBinding {
   std::string name;
-  bool known = false;  // false: unmapped here (queries on it match nothing)
+  bool known = false;                    // false: unmapped here (queries on it match nothing)
   FieldType type = FieldType::kKeyword;  // the Elasticsearch type users see
   FieldSource source = FieldSource::kColumn;
-  std::vector<std::string> columns;  // stored columns read (kCommunityId: src, dst, sport, dport, proto)
+  std::vector<std::string> columns;               // stored columns read (kCommunityId: src, dst, sport, dport, proto)
   ColumnType column_type = ColumnType::kKeyword;  // of columns[0] as this index writes it
-  const EnumeratedField* enumerated = nullptr;     // kEnumerated
+  const EnumeratedField* enumerated = nullptr;    // kEnumerated
   // A column whose value on a row hides this field there (event.end is
   // @timestamp only where the record had an end: _flowdex.no_end unset).
   std::string hidden_by;
@@ -68,7 +70,9 @@ struct FieldBinding {
 
   // A field whose values are the stored column's as they are (no
   // derivation, one column, nothing hiding them).
-  bool IsPlainColumn() const { return known && source == FieldSource::kColumn && columns.size() == 1 && hidden_by.empty(); }
+  bool IsPlainColumn() const {
+    return known && source == FieldSource::kColumn && columns.size() == 1 && hidden_by.empty();
+  }
 };
 
 }  // namespace flowdex

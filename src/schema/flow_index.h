@@ -10,8 +10,8 @@ namespace flowdex {
 inline constexpr std::string_view kFlowIndex = "logs-aws.vpcflow-default";
 
 // Columns every flow segment has besides the fields.
-inline constexpr std::string_view kTimestampColumn = "@timestamp";       // end, else start, else ingest time
-inline constexpr std::string_view kSourceKeyColumn = "_flowdex.source";  // the file or object key
+inline constexpr std::string_view kTimestampColumn = "@timestamp";        // end, else start, else ingest time
+inline constexpr std::string_view kSourceKeyColumn = "_flowdex.source";   // the file or object key
 inline constexpr std::string_view kLineOffsetColumn = "_flowdex.offset";  // byte offset of the line in it
 // Set (true) only on rows whose line had no end time, so that @timestamp is
 // known to be the start time or the time of ingest there.

@@ -66,7 +66,8 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
         const std::string& text = (*c.dict)[c.block->values[row]];
         record->SetText(c.field, text);
         if (info.type == FlowFieldType::kAction) {
-          record->SetNumber(c.field, static_cast<uint64_t>(text == "REJECT" ? FlowAction::kReject : FlowAction::kAccept));
+          record->SetNumber(c.field,
+                            static_cast<uint64_t>(text == "REJECT" ? FlowAction::kReject : FlowAction::kAccept));
         } else if (info.type == FlowFieldType::kLogStatus) {
           record->SetNumber(c.field, static_cast<uint64_t>(text == "NODATA"     ? LogStatus::kNoData
                                                            : text == "SKIPDATA" ? LogStatus::kSkipData

@@ -1,8 +1,8 @@
 // Owning handle for CRoaring bitmaps.
 #pragma once
 
-#include <memory>
 #include <roaring/roaring.h>
+#include <memory>
 
 namespace flowdex {
 

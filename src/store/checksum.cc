@@ -1,7 +1,7 @@
 #include "store/checksum.h"
 
-#include <climits>
 #include <isa-l/crc.h>
+#include <climits>
 
 namespace flowdex {
 

@@ -99,11 +99,10 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
                     std::string* out, BlockStats* stats) {
   ByteWriter w(out);
   const bool all_present = presence.empty();
-  const Range range = IsSigned(type)
-                          ? (all_present ? ScanRange<true, true>(rows, presence, values)
-                                         : ScanRange<true, false>(rows, presence, values))
-                          : (all_present ? ScanRange<false, true>(rows, presence, values)
-                                         : ScanRange<false, false>(rows, presence, values));
+  const Range range = IsSigned(type) ? (all_present ? ScanRange<true, true>(rows, presence, values)
+                                                    : ScanRange<true, false>(rows, presence, values))
+                                     : (all_present ? ScanRange<false, true>(rows, presence, values)
+                                                    : ScanRange<false, false>(rows, presence, values));
   const uint8_t presence_flag = all_present ? 0 : kHasPresence;
   if (!range.any) {
     w.PutU8(static_cast<uint8_t>(kAllNull << 1));
@@ -165,8 +164,7 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
   PutPlanes(deltas.data(), rows, width, out);
 }
 
-void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips, std::string* out,
-               BlockStats* stats) {
+void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips, std::string* out, BlockStats* stats) {
   ByteWriter w(out);
   const bool all_present = presence.empty();
   bool any = false, all_v4 = true;
@@ -382,8 +380,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
   }
   out->values.assign(rows, 0);
   switch (kind) {
-    case kAllNull:
-      break;
+    case kAllNull: break;
     case kConstant: {
       uint64_t v;
       if (!in.GetVarint(&v)) return Malformed(type);
@@ -415,8 +412,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       for (uint32_t i = 1; i < rows; ++i) out->values[i] = out->values[i - 1] + out->values[i] * divisor;
       break;
     }
-    default:
-      return Malformed(type);
+    default: return Malformed(type);
   }
   if (in.remaining() != 0) return Malformed(type);
   if (type != ColumnType::kDouble && type != ColumnType::kInt64 && type != ColumnType::kTimestamp) {

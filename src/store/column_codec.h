@@ -47,8 +47,8 @@ struct BlockStats {
 struct ColumnBlock {
   ColumnType type = ColumnType::kUInt64;
   uint32_t rows = 0;
-  PresenceBits presence;           // empty when every row has a value
-  std::vector<uint64_t> values;    // integer-like types and doubles' bits; 0 for absent rows
+  PresenceBits presence;         // empty when every row has a value
+  std::vector<uint64_t> values;  // integer-like types and doubles' bits; 0 for absent rows
   // kIp: IPv4 addresses as integers in `v4` (0 for absent rows and IPv6
   // ones); blocks that also hold IPv6 mark those entries in `v6` and keep
   // them, as IpAddress, at the same index of `ips` (other entries unset).
@@ -56,8 +56,8 @@ struct ColumnBlock {
   std::vector<uint32_t> v4;
   PresenceBits v6;
   std::vector<IpAddress> ips;
-  std::vector<uint32_t> offsets;   // rows + 1 entries for multi-valued blocks and blobs, else empty
-  std::string blob;                // kBlob: every row's bytes, back to back
+  std::vector<uint32_t> offsets;  // rows + 1 entries for multi-valued blocks and blobs, else empty
+  std::string blob;               // kBlob: every row's bytes, back to back
   bool present(size_t row) const { return presence.empty() || IsPresent(presence, row); }
   bool multi() const { return !offsets.empty() && type != ColumnType::kBlob; }
   // Address k of a kIp block, whichever form it was decoded into (kNone for

@@ -63,7 +63,8 @@ TEST(ColumnCodec, FrameOfReferenceUsesNarrowWidths) {
 
 TEST(ColumnCodec, WholeSecondTimestampsAndNegativeValues) {
   std::vector<uint64_t> v;
-  for (int64_t t : {1700000000000LL, 1700000060000LL, 1699999990000LL, -5000LL, 0LL}) v.push_back(static_cast<uint64_t>(t));
+  for (int64_t t : {1700000000000LL, 1700000060000LL, 1699999990000LL, -5000LL, 0LL})
+    v.push_back(static_cast<uint64_t>(t));
   BlockStats st;
   RoundTrip(ColumnType::kTimestamp, v, std::vector<bool>(v.size(), true), &st);
   EXPECT_EQ(static_cast<int64_t>(st.min), -5000);
@@ -128,9 +129,9 @@ TEST(ColumnCodec, Ips) {
 
 TEST(ColumnCodec, RandomRoundTrips) {
   std::mt19937_64 rng(7);
-  const ColumnType types[] = {ColumnType::kUInt8, ColumnType::kUInt16, ColumnType::kUInt32, ColumnType::kUInt64,
-                              ColumnType::kInt64, ColumnType::kTimestamp, ColumnType::kKeyword, ColumnType::kBool,
-                              ColumnType::kDouble};
+  const ColumnType types[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,
+                              ColumnType::kUInt64,  ColumnType::kInt64,  ColumnType::kTimestamp,
+                              ColumnType::kKeyword, ColumnType::kBool,   ColumnType::kDouble};
   for (int iter = 0; iter < 200; ++iter) {
     const ColumnType t = types[rng() % std::size(types)];
     const uint32_t rows = 1 + static_cast<uint32_t>(rng() % 3000);

@@ -17,8 +17,8 @@ enum class ColumnType : uint8_t {
   kKeyword = 8,    // dictionary-encoded string (codes index the segment's dictionary)
   kBool = 9,
   kDouble = 10,
-  kBlob = 11,      // bytes per row, not interpreted (a document's _source)
-  kText = 12,      // like kKeyword, but its postings are by token (full-text search)
+  kBlob = 11,  // bytes per row, not interpreted (a document's _source)
+  kText = 12,  // like kKeyword, but its postings are by token (full-text search)
 };
 
 // The type's name as docs/format.md and error messages spell it.

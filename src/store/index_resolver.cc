@@ -20,8 +20,7 @@ std::vector<std::string> SplitIndexList(std::string_view list) {
 }
 
 Status ResolveIndexExpression(const StoreVersion& version, const std::vector<std::string>& parts,
-                              const IndexResolveOptions& options, std::vector<std::string>* out,
-                              std::string* missing) {
+                              const IndexResolveOptions& options, std::vector<std::string>* out, std::string* missing) {
   std::set<std::string> selected;
   auto add_alias = [&](const std::vector<std::string>& indices) {
     for (const std::string& i : indices) {
@@ -35,8 +34,10 @@ Status ResolveIndexExpression(const StoreVersion& version, const std::vector<std
     const bool exclude = part.size() > 1 && part[0] == '-' && p > 0;
     const std::string_view pattern = exclude ? std::string_view(part).substr(1) : std::string_view(part);
     if (pattern == "_all" || pattern == "*") {
-      if (!exclude) selected.insert(version.indices.begin(), version.indices.end());
-      else selected.clear();
+      if (!exclude)
+        selected.insert(version.indices.begin(), version.indices.end());
+      else
+        selected.clear();
       continue;
     }
     if (pattern.find('*') == std::string_view::npos) {
@@ -59,14 +60,18 @@ Status ResolveIndexExpression(const StoreVersion& version, const std::vector<std
     }
     for (const std::string& i : version.indices) {
       if (!GlobMatch(pattern, i)) continue;
-      if (exclude) selected.erase(i);
-      else selected.insert(i);
+      if (exclude)
+        selected.erase(i);
+      else
+        selected.insert(i);
     }
     for (const auto& [alias, indices] : version.aliases) {
       if (!GlobMatch(pattern, alias)) continue;
       for (const std::string& i : indices) {
-        if (exclude) selected.erase(i);
-        else if (std::binary_search(version.indices.begin(), version.indices.end(), i)) selected.insert(i);
+        if (exclude)
+          selected.erase(i);
+        else if (std::binary_search(version.indices.begin(), version.indices.end(), i))
+          selected.insert(i);
       }
     }
   }

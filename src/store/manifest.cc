@@ -110,8 +110,8 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
   char* end = nullptr;
   const unsigned long want = std::strtoul(hex.c_str(), &end, 16);
   if (end != hex.c_str() + 8 || Crc32c(body) != want) {
-    return Status::Corruption(fmt::format("{}: checksum mismatch (expected {}, computed {:08x})", name, hex,
-                                          Crc32c(body)));
+    return Status::Corruption(
+        fmt::format("{}: checksum mismatch (expected {}, computed {:08x})", name, hex, Crc32c(body)));
   }
   rapidjson::Document d;
   d.Parse(body.data(), body.size());

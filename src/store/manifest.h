@@ -18,8 +18,8 @@ struct SegmentRef {
   std::string index;      // Elasticsearch-style index name
   std::string partition;  // "YYYY-MM-DD" of its @timestamp values
   uint64_t rows = 0;
-  uint64_t bytes = 0;     // file size
-  int64_t min_time = 0;   // ms
+  uint64_t bytes = 0;    // file size
+  int64_t min_time = 0;  // ms
   int64_t max_time = 0;
   // Rows deleted since the segment was written (by _bulk delete, update or
   // overwrite), ascending. Searches skip them; merges drop them.
@@ -32,8 +32,8 @@ struct SegmentRef {
 // A flow-log file or object that was ingested, so that ingesting it again
 // adds nothing.
 struct SourceRecord {
-  std::string key;      // canonical path, or s3://bucket/key
-  uint64_t size = 0;    // bytes of the source
+  std::string key;    // canonical path, or s3://bucket/key
+  uint64_t size = 0;  // bytes of the source
   uint64_t records = 0;
   uint64_t bad_lines = 0;
   std::string index;

@@ -17,10 +17,18 @@ struct TypeName {
   std::string_view name;
 };
 constexpr TypeName kTypeNames[] = {
-    {FieldType::kText, "text"},       {FieldType::kKeyword, "keyword"},     {FieldType::kLong, "long"},
-    {FieldType::kInteger, "integer"}, {FieldType::kShort, "short"},         {FieldType::kByte, "byte"},
-    {FieldType::kDouble, "double"},   {FieldType::kFloat, "float"},         {FieldType::kHalfFloat, "half_float"},
-    {FieldType::kScaledFloat, "scaled_float"}, {FieldType::kBoolean, "boolean"}, {FieldType::kDate, "date"},
+    {FieldType::kText, "text"},
+    {FieldType::kKeyword, "keyword"},
+    {FieldType::kLong, "long"},
+    {FieldType::kInteger, "integer"},
+    {FieldType::kShort, "short"},
+    {FieldType::kByte, "byte"},
+    {FieldType::kDouble, "double"},
+    {FieldType::kFloat, "float"},
+    {FieldType::kHalfFloat, "half_float"},
+    {FieldType::kScaledFloat, "scaled_float"},
+    {FieldType::kBoolean, "boolean"},
+    {FieldType::kDate, "date"},
     {FieldType::kIp, "ip"},
 };
 
@@ -34,8 +42,8 @@ bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping
 // keyword; match_only_text -> text; unsigned_long -> long), fields of types
 // with no counterpart (geo_point, flattened, alias, ...) are left to the
 // dynamic rules, and unknown parameters are ignored.
-bool ParseProperties(const std::string& prefix, const rapidjson::Value& props, IndexMapping* out,
-                     MappingError* error, bool lenient) {
+bool ParseProperties(const std::string& prefix, const rapidjson::Value& props, IndexMapping* out, MappingError* error,
+                     bool lenient) {
   if (!props.IsObject()) {
     *error = Error("mapper_parsing_exception", "Expected map for property [properties] on field [" + prefix + "]");
     return false;
@@ -66,8 +74,8 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
   std::string type_name(v["type"].GetString(), v["type"].GetStringLength());
   if (lenient && !FieldTypeFromName(type_name, &field->type)) type_name = std::string(NearestType(type_name));
   if (!FieldTypeFromName(type_name, &field->type)) {
-    *error = Error("mapper_parsing_exception", fmt::format("No handler for type [{}] declared on field [{}]",
-                                                           type_name, path));
+    *error = Error("mapper_parsing_exception",
+                   fmt::format("No handler for type [{}] declared on field [{}]", type_name, path));
     return false;
   }
   for (const auto& m : v.GetObject()) {
@@ -350,9 +358,9 @@ bool IndexMapping::Add(const std::string& path, const FieldMapping& field, Mappi
   auto it = fields_.find(path);
   if (it != fields_.end()) {
     if (it->second.type != field.type) {
-      *error = Error("illegal_argument_exception",
-                     fmt::format("mapper [{}] cannot be changed from type [{}] to [{}]", path,
-                                 FieldTypeName(it->second.type), FieldTypeName(field.type)));
+      *error =
+          Error("illegal_argument_exception", fmt::format("mapper [{}] cannot be changed from type [{}] to [{}]", path,
+                                                          FieldTypeName(it->second.type), FieldTypeName(field.type)));
       return false;
     }
     return true;  // the same field again (parameters of the first definition stay)

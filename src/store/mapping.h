@@ -18,7 +18,18 @@
 namespace flowdex {
 
 enum class FieldType : uint8_t {
-  kText, kKeyword, kLong, kInteger, kShort, kByte, kDouble, kFloat, kHalfFloat, kScaledFloat, kBoolean, kDate,
+  kText,
+  kKeyword,
+  kLong,
+  kInteger,
+  kShort,
+  kByte,
+  kDouble,
+  kFloat,
+  kHalfFloat,
+  kScaledFloat,
+  kBoolean,
+  kDate,
   kIp,
 };
 
@@ -29,9 +40,9 @@ ColumnType ColumnTypeFor(FieldType t);
 
 struct FieldMapping {
   FieldType type = FieldType::kKeyword;
-  int ignore_above = -1;        // keyword: longer strings are kept in _source but not indexed
-  std::string format;           // date: as given (empty: strict_date_optional_time||epoch_millis)
-  double scaling_factor = 0;    // scaled_float
+  int ignore_above = -1;      // keyword: longer strings are kept in _source but not indexed
+  std::string format;         // date: as given (empty: strict_date_optional_time||epoch_millis)
+  double scaling_factor = 0;  // scaled_float
   bool index = true;
   bool doc_values = true;
   // Multi-fields: a text field's "keyword" sub-field, for example.

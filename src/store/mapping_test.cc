@@ -47,7 +47,8 @@ TEST(Mapping, RejectsWhatElasticsearchRejects) {
   EXPECT_FALSE(IndexMapping::FromJson(R"({"properties": {"a": {"type": "strnig"}}})", &m, &err));
   EXPECT_EQ(err.type, "mapper_parsing_exception");
   EXPECT_EQ(err.reason, "No handler for type [strnig] declared on field [a]");
-  EXPECT_FALSE(IndexMapping::FromJson(R"({"properties": {"a": {"type": "long", "analyzer": 5, "bogus": 1}}})", &m, &err));
+  EXPECT_FALSE(
+      IndexMapping::FromJson(R"({"properties": {"a": {"type": "long", "analyzer": 5, "bogus": 1}}})", &m, &err));
   EXPECT_EQ(err.reason, "unknown parameter [bogus] on mapper [a] of type [long]");
   EXPECT_FALSE(IndexMapping::FromJson(R"({"properties": {"a": {"index": true}}})", &m, &err));
   EXPECT_EQ(err.reason, "No type specified for field [a]");

@@ -1,11 +1,11 @@
 #include "store/segment_builder.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -215,8 +215,8 @@ Status SegmentBuilder::FinishRow() {
 
 Status SegmentBuilder::Compress(std::string_view raw) {
   compressed_.resize(ZSTD_compressBound(raw.size()));
-  const size_t n = ZSTD_compressCCtx(cctx_, compressed_.data(), compressed_.size(), raw.data(), raw.size(),
-                                     options_.zstd_level);
+  const size_t n =
+      ZSTD_compressCCtx(cctx_, compressed_.data(), compressed_.size(), raw.data(), raw.size(), options_.zstd_level);
   if (ZSTD_isError(n)) return Status::IoError(fmt::format("{}: zstd: {}", path_, ZSTD_getErrorName(n)));
   compressed_.resize(n);
   return Status::OK();

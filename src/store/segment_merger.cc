@@ -5,8 +5,8 @@
 
 namespace flowdex {
 
-Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path,
-                     int zstd_level, SegmentMeta* meta, uint64_t* file_bytes, CancellationToken cancel) {
+Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path, int zstd_level,
+                     SegmentMeta* meta, uint64_t* file_bytes, CancellationToken cancel) {
   SegmentBuilder::Options options;
   options.zstd_level = zstd_level;
   std::unique_ptr<SegmentBuilder> out;

@@ -20,16 +20,15 @@ namespace flowdex {
 // Fills *meta with the result. The output is complete and fsynced on OK.
 // When `cancel` is cancelled the merge stops with a Cancelled status and the
 // output file is removed.
-Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path,
-                     int zstd_level, SegmentMeta* meta, uint64_t* file_bytes,
-                     CancellationToken cancel = {});
+Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, const std::string& path, int zstd_level,
+                     SegmentMeta* meta, uint64_t* file_bytes, CancellationToken cancel = {});
 
 // Only small segments are merged: those that frequent small commits leave
 // (a watched folder, an SQS queue). Segments from a bulk ingest are already
 // large and are never rewritten.
 struct MergePolicy {
-  uint64_t small_rows = 1'000'000;   // segments below this are merge candidates
-  size_t min_inputs = 4;             // merge when a partition has this many small segments
+  uint64_t small_rows = 1'000'000;  // segments below this are merge candidates
+  size_t min_inputs = 4;            // merge when a partition has this many small segments
   size_t max_inputs = 16;
   uint64_t max_output_rows = 4'000'000;
 };

@@ -4,13 +4,13 @@
 
 #include "store/block_cache.h"
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -57,8 +57,8 @@ Status SegmentReader::Open(const std::string& path, std::unique_ptr<SegmentReade
   fr.GetFixed32(&dir_crc);
   if (std::memcmp(footer.data() + 16, kSegmentFooterMagic, sizeof(kSegmentFooterMagic)) != 0 ||
       dir_offset + dir_size + kSegmentFooterSize != size) {
-    return Status::Corruption(fmt::format("{}: bad footer at offset {} (truncated or overwritten)", path,
-                                          size - kSegmentFooterSize));
+    return Status::Corruption(
+        fmt::format("{}: bad footer at offset {} (truncated or overwritten)", path, size - kSegmentFooterSize));
   }
   std::string dir;
   s = ReadAt(fd, dir_offset, dir_size, &dir, path);
@@ -234,8 +234,9 @@ Status SegmentReader::LoadPostings(int column, const PostingsIndex** out) const 
     uint64_t v = 0, size = 0;
     std::string_view key;
     const bool int_key = c.type != ColumnType::kIp && c.type != ColumnType::kText;
-    bool ok = c.type == ColumnType::kIp ? r.GetBytes(16, &key) : c.type == ColumnType::kText ? r.GetString(&key)
-                                                                                          : r.GetVarint(&v);
+    bool ok = c.type == ColumnType::kIp     ? r.GetBytes(16, &key)
+              : c.type == ColumnType::kText ? r.GetString(&key)
+                                            : r.GetVarint(&v);
     ok = ok && r.GetVarint(&size) && size <= r.remaining();
     if (!ok) return Status::Corruption(fmt::format("{}: malformed {} at offset {}", path_, what, c.postings.offset));
     e.key = int_key ? IntKey(v) : std::string(key);
@@ -265,8 +266,8 @@ Status SegmentReader::Lookup(int column, std::string_view key, Bitmap* pages) co
   if (it == index->entries.end() || it->key != key) return Status::OK();
   roaring_bitmap_t* b = roaring_bitmap_portable_deserialize_safe(index->blob.data() + it->offset, it->size);
   if (b == nullptr) {
-    return Status::Corruption(fmt::format("{}: malformed postings bitmap of column {}", path_,
-                                          meta_.columns[column].name));
+    return Status::Corruption(
+        fmt::format("{}: malformed postings bitmap of column {}", path_, meta_.columns[column].name));
   }
   pages->reset(b);
   return Status::OK();

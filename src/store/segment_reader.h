@@ -73,7 +73,7 @@ class SegmentReader {
 
   int fd_;
   std::string path_;
-  const uint64_t id_;            // process-unique: the block cache's key
+  const uint64_t id_;  // process-unique: the block cache's key
   BlockCache* cache_ = nullptr;
   SegmentMeta meta_;
   mutable std::mutex mu_;

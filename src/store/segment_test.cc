@@ -210,7 +210,8 @@ TEST_F(SegmentTest, ArraysBlobsAndTextAcrossBlocks) {
 TEST(Tokenizer, SplitsLowercasesAndKeepsUtf8Words) {
   std::vector<std::string> got;
   ForEachToken("Connection REFUSED: host-7.example, café 10.0.0.1", [&](std::string_view t) { got.emplace_back(t); });
-  EXPECT_EQ(got, (std::vector<std::string>{"connection", "refused", "host", "7", "example", "café", "10", "0", "0", "1"}));
+  EXPECT_EQ(got,
+            (std::vector<std::string>{"connection", "refused", "host", "7", "example", "café", "10", "0", "0", "1"}));
   got.clear();
   ForEachToken(std::string(300, 'a'), [&](std::string_view t) { got.emplace_back(t); });
   ASSERT_EQ(got.size(), 2u);

@@ -1,9 +1,9 @@
 #include "store/store.h"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <algorithm>
 #include <chrono>
@@ -17,8 +17,8 @@
 #include "store/segment_builder.h"
 #include "store/segment_merger.h"
 #include "store/segment_reader.h"
-#include "util/time_util.h"
 #include "util/file_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -148,9 +148,9 @@ void Store::BackgroundLoop() {
     lock.unlock();
     if (options_.retention_ms > 0) {
       size_t dropped = 0;
-      const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+      const int64_t now =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       ApplyRetention(now, options_.retention_ms, &dropped);
     }
     bool merged = true;
@@ -267,14 +267,15 @@ Status Store::CreateIndex(const std::string& index, const std::string& mapping) 
   Status s = ValidateIndexName(index);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
-  const bool exists = manifest_.mappings.count(index) ||
-                      std::any_of(manifest_.segments.begin(), manifest_.segments.end(),
-                                  [&](const SegmentRef& r) { return r.index == index; });
+  const bool exists =
+      manifest_.mappings.count(index) || std::any_of(manifest_.segments.begin(), manifest_.segments.end(),
+                                                     [&](const SegmentRef& r) { return r.index == index; });
   if (exists) {
     return Status::AlreadyExists(fmt::format("index [{}] already exists", index));
   }
   if (manifest_.aliases.count(index)) {
-    return Status::InvalidName(fmt::format("Invalid index name [{}], an alias with the same name already exists", index));
+    return Status::InvalidName(
+        fmt::format("Invalid index name [{}], an alias with the same name already exists", index));
   }
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
@@ -512,7 +513,8 @@ Status Store::OpenSegment(const SegmentRef& ref, std::shared_ptr<SegmentReader>*
   // Readers of segments no longer in the store are let go (a search still
   // using one keeps it alive through its own reference).
   std::erase_if(readers_, [&](const auto& e) {
-    return std::none_of(live->segments.begin(), live->segments.end(), [&](const SegmentRef& r) { return r.id == e.first; });
+    return std::none_of(live->segments.begin(), live->segments.end(),
+                        [&](const SegmentRef& r) { return r.id == e.first; });
   });
   for (auto& [id, existing] : readers_) {
     if (id == ref.id) {

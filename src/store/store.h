@@ -13,18 +13,18 @@
 // crash or an abandoned batch) are deleted when the store is opened.
 #pragma once
 
-#include <cstdint>
-#include <memory>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/manifest.h"
-#include "util/status.h"
 #include "util/cancellation.h"
+#include "util/status.h"
 
 namespace flowdex {
 
@@ -41,7 +41,7 @@ struct StoreVersion {
   uint64_t generation = 0;
   std::vector<SegmentRef> segments;  // by index, then by time (min_time), then id
   // Every index: those with segments, and those created (or mapped) without any yet.
-  std::vector<std::string> indices;  // sorted
+  std::vector<std::string> indices;                         // sorted
   std::map<std::string, std::vector<std::string>> aliases;  // alias -> indices
   // Live (not deleted) rows and bytes of the segments of `index` ("" for all indices).
   uint64_t Rows(std::string_view index = "") const;
@@ -168,8 +168,8 @@ class Store {
   const std::string dir_;
   int lock_fd_;
   mutable std::mutex mu_;
-  Manifest manifest_;                              // guarded by mu_
-  std::shared_ptr<const StoreVersion> current_;    // guarded by mu_
+  Manifest manifest_;                            // guarded by mu_
+  std::shared_ptr<const StoreVersion> current_;  // guarded by mu_
   // Readers of the segments in use, kept open (with their dictionaries and
   // postings loaded) while their segment is in the current version.
   mutable std::vector<std::pair<uint64_t, std::shared_ptr<SegmentReader>>> readers_;  // guarded by mu_

@@ -18,8 +18,8 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       continue;
     }
     if (reader->rows() != ref.rows) {
-      report->problems.push_back(fmt::format("{}: {} rows, the manifest says {}", reader->path(), reader->rows(),
-                                             ref.rows));
+      report->problems.push_back(
+          fmt::format("{}: {} rows, the manifest says {}", reader->path(), reader->rows(), ref.rows));
     }
     report->rows += reader->rows();
     for (const ColumnMeta& c : reader->meta().columns) {

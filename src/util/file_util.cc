@@ -1,8 +1,8 @@
 #include "util/file_util.h"
 
-#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+#include <cerrno>
 
 #include <filesystem>
 

@@ -17,8 +17,7 @@ sigset_t StopSignals() {
 
 }  // namespace
 
-ShutdownSignals::ShutdownSignals(std::function<void(const char* signal)> on_signal)
-    : on_signal_(std::move(on_signal)) {
+ShutdownSignals::ShutdownSignals(std::function<void(const char* signal)> on_signal) : on_signal_(std::move(on_signal)) {
   const sigset_t set = StopSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);

@@ -28,10 +28,10 @@ class Status {
     kQueryValue,         // a query value cannot be read for its field's type ("ssh" for a port)
     kDateValue,          // a date or date math expression cannot be read
     kUnsupported,        // valid, but flowdex does not do it (sorting on a derived field)
-    kConflict,           // the state does not allow it now (a segment merged away, a directory locked by another process)
-    kNoSpace,            // the disk is full (ENOSPC)
-    kTimedOut,           // a deadline passed (a network call, a wait)
-    kUnauthenticated,    // a peer or a caller could not be authenticated (an unverifiable TLS certificate)
+    kConflict,         // the state does not allow it now (a segment merged away, a directory locked by another process)
+    kNoSpace,          // the disk is full (ENOSPC)
+    kTimedOut,         // a deadline passed (a network call, a wait)
+    kUnauthenticated,  // a peer or a caller could not be authenticated (an unverifiable TLS certificate)
   };
 
   Status() = default;

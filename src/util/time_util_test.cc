@@ -17,7 +17,7 @@ TEST(TimeUtil, FormatsElasticStyleTimestamps) {
   EXPECT_EQ(Iso(0), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(Iso(1566848933000), "2019-08-26T19:48:53.000Z");  // Elastic fixture value
   EXPECT_EQ(Iso(1418530070000), "2014-12-14T04:07:50.000Z");  // AWS example end time
-  EXPECT_EQ(Iso(951782400123), "2000-02-29T00:00:00.123Z");    // leap day
+  EXPECT_EQ(Iso(951782400123), "2000-02-29T00:00:00.123Z");   // leap day
   EXPECT_EQ(Iso(-1), "1969-12-31T23:59:59.999Z");
 }
 
@@ -75,9 +75,9 @@ TEST(TimeUtil, ParsesElasticsearchDates) {
   ASSERT_TRUE(ParseIsoDate("2015/09/02 10:00:00", &ms));
   EXPECT_EQ(ms, 1441188000000);
   ASSERT_TRUE(ParseIsoDate("2024-02-29", &ms));
-  for (const char* bad : {"", "2019", "2019-8-26", "2019-08-26T", "2019-08-26 19:48", "2019-13-01", "2019-02-29",
-                          "2019-08-26T19:48:53.Z", "hello", "10.0.0.1", "2019-08-26T19:48:53+25:00", "2015/09/02T10:00",
-                          "2019-08-26Tx"}) {
+  for (const char* bad :
+       {"", "2019", "2019-8-26", "2019-08-26T", "2019-08-26 19:48", "2019-13-01", "2019-02-29", "2019-08-26T19:48:53.Z",
+        "hello", "10.0.0.1", "2019-08-26T19:48:53+25:00", "2015/09/02T10:00", "2019-08-26Tx"}) {
     EXPECT_FALSE(ParseIsoDate(bad, &ms)) << bad;
   }
 }

@@ -33,8 +33,8 @@ int main() {
     options.unsigned_payload = in["unsigned"].GetBool();
     options.time_ms = in["time_ms"].GetInt64();
     flowdex::SigV4Result r;
-    flowdex::Status s = flowdex::SignRequest(&req, creds, {in["region"].GetString(), in["service"].GetString()},
-                                             options, &r);
+    flowdex::Status s =
+        flowdex::SignRequest(&req, creds, {in["region"].GetString(), in["service"].GetString()}, options, &r);
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     w.StartObject();

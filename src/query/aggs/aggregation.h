@@ -29,12 +29,14 @@
 namespace flowdex {
 
 struct AggRequest {
+  // clang-format off
   enum class Type : uint8_t {
     // bucket aggregations
     kTerms, kDateHistogram, kHistogram, kRange, kDateRange, kIpRange, kFilter, kFilters, kMissing, kComposite,
     // metric aggregations
     kSum, kAvg, kMin, kMax, kValueCount, kStats, kExtendedStats, kCardinality, kPercentiles, kTopHits,
   };
+  // clang-format on
   std::string name;
   Type type = Type::kTerms;
   std::string field;
@@ -48,9 +50,9 @@ struct AggRequest {
     bool descending = true;
   };
   std::vector<Order> order;
-  std::optional<QueryValue> missing;  // terms: a bucket for hits without the field
-  std::string include_regex, exclude_regex;                  // terms: RE2, whole key
-  std::vector<std::string> include_values, exclude_values;   // terms: exact keys
+  std::optional<QueryValue> missing;                        // terms: a bucket for hits without the field
+  std::string include_regex, exclude_regex;                 // terms: RE2, whole key
+  std::vector<std::string> include_values, exclude_values;  // terms: exact keys
 
   // date_histogram and histogram
   int64_t fixed_interval_ms = 0;
@@ -61,13 +63,13 @@ struct AggRequest {
   std::string format;         // date_histogram, date_range: key_as_string
   std::optional<double> extended_min, extended_max;  // empty buckets to show
   std::optional<double> hard_min, hard_max;          // buckets to keep
-  bool keyed = false;         // buckets as an object keyed by key (ranges, histograms, percentiles)
+  bool keyed = false;  // buckets as an object keyed by key (ranges, histograms, percentiles)
 
   // range, date_range (ms), ip_range (16-byte address keys)
   struct Range {
     std::optional<double> from, to;
     std::string key;
-    std::string from_text, to_text;  // date_range and ip_range: as given / shown
+    std::string from_text, to_text;              // date_range and ip_range: as given / shown
     std::array<uint8_t, 16> ip_from{}, ip_to{};  // ip_range: [ip_from, ip_to) ; inclusive when ip_to_inclusive
     bool has_ip_from = false, has_ip_to = false, ip_to_inclusive = false;
   };
@@ -78,7 +80,7 @@ struct AggRequest {
   bool keyed_filters = true;
 
   uint64_t precision_threshold = 3000;  // cardinality: exact below this
-  std::vector<double> percents;          // percentiles (default 1 5 25 50 75 95 99)
+  std::vector<double> percents;         // percentiles (default 1 5 25 50 75 95 99)
 
   // top_hits
   uint64_t from = 0;
@@ -170,17 +172,17 @@ struct roaring_bitmap_s;
 struct AggContext {
   const SegmentReader* segment = nullptr;
   const FieldCatalog* catalog = nullptr;
-  std::string index;        // the segment's index (top_hits' _index)
-  uint64_t ordinal = 0;     // the segment's place in the search (index order)
-  int64_t now_ms = 0;       // date math's now
+  std::string index;                    // the segment's index (top_hits' _index)
+  uint64_t ordinal = 0;                 // the segment's place in the search (index order)
+  int64_t now_ms = 0;                   // date math's now
   FilterCache* filter_cache = nullptr;  // for filter(s) aggregations' queries (nullptr: none)
 };
 
 // Adds what the rows of one segment contribute to results[i] for each
 // aggs[i]. Errors: a field that cannot be aggregated (text: InvalidArgument),
 // more memory than kAggMemoryLimit (ResourceExhausted).
-Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& context,
-                           const roaring_bitmap_s* rows, std::vector<AggResult>* results);
+Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& context, const roaring_bitmap_s* rows,
+                           std::vector<AggResult>* results);
 
 // Adds `from` (one segment's results, say) into *into, as if both had been
 // collected into one.
@@ -203,7 +205,6 @@ std::string IpKeyText(const AggKey& key);
 
 // Re-keys an AggResult with ip_keys by text.
 void IpKeysToText(AggResult* result);
-
 
 // The keys of the buckets a terms aggregation shows, best first: its order
 // (ties by key), size, min_doc_count and include/exclude, as the response

@@ -4,18 +4,18 @@
 #include <cmath>
 #include <limits>
 
-#include <re2/re2.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <re2/re2.h>
 
 #include <fmt/format.h>
 
 #include "query/aggs/aggregation.h"
 #include "query/aggs/date_histogram_rounding.h"
-#include "util/time_util.h"
 #include "query/cardinality_sketch.h"
 #include "query/hit_json.h"
 #include "util/json_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -220,7 +220,6 @@ void WriteKey(Writer& w, const AggKey& key) {
   }
 }
 
-
 void NumberOrNull(Writer& w, bool present, double v) {
   if (present && std::isfinite(v)) {
     w.Double(v);
@@ -280,9 +279,8 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
       if (rg.from) from_text = number_text(*rg.from);
       if (rg.to) to_text = number_text(*rg.to);
     }
-    const std::string key = !rg.key.empty() ? rg.key
-                                            : (from_text.empty() ? "*" : from_text) + "-" +
-                                                  (to_text.empty() ? "*" : to_text);
+    const std::string key =
+        !rg.key.empty() ? rg.key : (from_text.empty() ? "*" : from_text) + "-" + (to_text.empty() ? "*" : to_text);
     if (agg.keyed) WriteJsonString(w, key);
     w.StartObject();
     if (!agg.keyed) {
@@ -314,7 +312,7 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
 // The buckets a terms aggregation shows, best first, and the doc count of
 // every bucket its include/exclude lets through (for sum_other_doc_count).
 std::vector<std::pair<const AggKey*, const AggBucket*>> SelectTerms(const AggRequest& agg, const AggResult& r,
-                                                                   uint64_t* total) {
+                                                                    uint64_t* total) {
   const TermFilter filter(agg, r.ip_keys);
   std::vector<AggRequest::Order> order = agg.order;
   if (order.empty()) order.push_back({"_count", true});
@@ -488,7 +486,10 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
   const double n = static_cast<double>(r.count);
   w.StartObject();
   switch (agg.type) {
-    case T::kSum: w.Key("value"); w.Double(r.sum); break;
+    case T::kSum:
+      w.Key("value");
+      w.Double(r.sum);
+      break;
     case T::kAvg:
       w.Key("value");
       NumberOrNull(w, r.count > 0, r.sum / n);
@@ -504,16 +505,27 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
       NumberOrNull(w, r.count > 0, r.max);
       DateString(w, r, "value_as_string", r.max);
       break;
-    case T::kValueCount: w.Key("value"); w.Uint64(r.count); break;
-    case T::kCardinality: w.Key("value"); w.Uint64(r.cardinality ? r.cardinality->Estimate() : 0); break;
+    case T::kValueCount:
+      w.Key("value");
+      w.Uint64(r.count);
+      break;
+    case T::kCardinality:
+      w.Key("value");
+      w.Uint64(r.cardinality ? r.cardinality->Estimate() : 0);
+      break;
     case T::kStats:
     case T::kExtendedStats: {
       const bool any = r.count > 0;
-      w.Key("count"); w.Uint64(r.count);
-      w.Key("min"); NumberOrNull(w, any, r.min);
-      w.Key("max"); NumberOrNull(w, any, r.max);
-      w.Key("avg"); NumberOrNull(w, any, r.sum / n);
-      w.Key("sum"); w.Double(r.sum);
+      w.Key("count");
+      w.Uint64(r.count);
+      w.Key("min");
+      NumberOrNull(w, any, r.min);
+      w.Key("max");
+      NumberOrNull(w, any, r.max);
+      w.Key("avg");
+      NumberOrNull(w, any, r.sum / n);
+      w.Key("sum");
+      w.Double(r.sum);
       DateString(w, r, "min_as_string", r.min);
       DateString(w, r, "max_as_string", r.max);
       DateString(w, r, "avg_as_string", r.sum / n);
@@ -522,21 +534,34 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
         const double var = Variance(r);
         const double var_sampling = r.count > 1 ? var * n / (n - 1) : NAN;
         const double mean = r.sum / n, sd = std::sqrt(var), sd_sampling = std::sqrt(var_sampling);
-        w.Key("sum_of_squares"); NumberOrNull(w, any, r.sum_of_squares);
-        w.Key("variance"); NumberOrNull(w, any, var);
-        w.Key("variance_population"); NumberOrNull(w, any, var);
-        w.Key("variance_sampling"); NumberOrNull(w, any && r.count > 1, var_sampling);
-        w.Key("std_deviation"); NumberOrNull(w, any, sd);
-        w.Key("std_deviation_population"); NumberOrNull(w, any, sd);
-        w.Key("std_deviation_sampling"); NumberOrNull(w, any && r.count > 1, sd_sampling);
+        w.Key("sum_of_squares");
+        NumberOrNull(w, any, r.sum_of_squares);
+        w.Key("variance");
+        NumberOrNull(w, any, var);
+        w.Key("variance_population");
+        NumberOrNull(w, any, var);
+        w.Key("variance_sampling");
+        NumberOrNull(w, any && r.count > 1, var_sampling);
+        w.Key("std_deviation");
+        NumberOrNull(w, any, sd);
+        w.Key("std_deviation_population");
+        NumberOrNull(w, any, sd);
+        w.Key("std_deviation_sampling");
+        NumberOrNull(w, any && r.count > 1, sd_sampling);
         w.Key("std_deviation_bounds");
         w.StartObject();
-        w.Key("upper"); NumberOrNull(w, any, mean + 2 * sd);
-        w.Key("lower"); NumberOrNull(w, any, mean - 2 * sd);
-        w.Key("upper_population"); NumberOrNull(w, any, mean + 2 * sd);
-        w.Key("lower_population"); NumberOrNull(w, any, mean - 2 * sd);
-        w.Key("upper_sampling"); NumberOrNull(w, any && r.count > 1, mean + 2 * sd_sampling);
-        w.Key("lower_sampling"); NumberOrNull(w, any && r.count > 1, mean - 2 * sd_sampling);
+        w.Key("upper");
+        NumberOrNull(w, any, mean + 2 * sd);
+        w.Key("lower");
+        NumberOrNull(w, any, mean - 2 * sd);
+        w.Key("upper_population");
+        NumberOrNull(w, any, mean + 2 * sd);
+        w.Key("lower_population");
+        NumberOrNull(w, any, mean - 2 * sd);
+        w.Key("upper_sampling");
+        NumberOrNull(w, any && r.count > 1, mean + 2 * sd_sampling);
+        w.Key("lower_sampling");
+        NumberOrNull(w, any && r.count > 1, mean - 2 * sd_sampling);
         w.EndObject();
       }
       break;

@@ -28,7 +28,8 @@ class BucketCollector : public Collector {
   // Appends the keys of the buckets each of rows[0..n) falls in (none, one
   // or several) to *keys, and for each key the index of its row in `rows`
   // to *owners (a row's keys together, rows in order).
-  virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) = 0;
+  virtual Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys,
+                         std::vector<uint32_t>* owners) = 0;
   // The result key of a key from KeysFor().
   virtual AggKey KeyOf(uint64_t key) const = 0;
   // Whether a term query on the field for any result key finds exactly the

@@ -26,10 +26,10 @@ size_t BlockRunEnd(const uint32_t* rows, size_t i, size_t n) {
 FieldBinding AggField(const AggRequest& agg, const AggContext& ctx) { return ctx.catalog->Resolve(agg.field); }
 
 const char* AggTypeName(AggRequest::Type type) {
-  static constexpr const char* kNames[] = {"terms", "date_histogram", "histogram", "range", "date_range",
-                                           "ip_range", "filter", "filters", "missing", "composite",
-                                           "sum", "avg", "min", "max", "value_count", "stats",
-                                           "extended_stats", "cardinality", "percentiles", "top_hits"};
+  static constexpr const char* kNames[] = {
+      "terms",       "date_histogram", "histogram",      "range",       "date_range",  "ip_range", "filter",
+      "filters",     "missing",        "composite",      "sum",         "avg",         "min",      "max",
+      "value_count", "stats",          "extended_stats", "cardinality", "percentiles", "top_hits"};
   return kNames[static_cast<int>(type)];
 }
 
@@ -59,7 +59,8 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
     case T::kFilters: return MakeFiltersCollector(agg, ctx, out);
     case T::kTopHits: return MakeTopHitsCollector(agg, ctx, out);
     case T::kComposite:
-      return Status::InvalidArgument("[composite] aggregation cannot be used with a parent aggregation of type: [bucket]");
+      return Status::InvalidArgument(
+          "[composite] aggregation cannot be used with a parent aggregation of type: [bucket]");
     default: return MakeMetricCollector(agg, ctx, out);
   }
 }
@@ -89,10 +90,10 @@ Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext
       memory += c->Memory();
     }
     if (s.ok() && memory > kAggMemoryLimit) {
-      s = Status::ResourceExhausted(fmt::format(
-          "[request] Data too large, data for [<agg [{}]>] would be [{}/{}mb], which is "
-          "larger than the limit of [{}/{}mb]",
-          aggs.empty() ? "" : aggs[0].name, memory, memory >> 20, kAggMemoryLimit, kAggMemoryLimit >> 20));
+      s = Status::ResourceExhausted(
+          fmt::format("[request] Data too large, data for [<agg [{}]>] would be [{}/{}mb], which is "
+                      "larger than the limit of [{}/{}mb]",
+                      aggs.empty() ? "" : aggs[0].name, memory, memory >> 20, kAggMemoryLimit, kAggMemoryLimit >> 20));
     }
   }
   roaring_free_uint32_iterator(it);

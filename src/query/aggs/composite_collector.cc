@@ -19,8 +19,7 @@ using T = AggRequest::Type;
 // tuples after `after` (in the sources' order) are kept.
 class CompositeCollector final : public Collector {
  public:
-  explicit CompositeCollector(const AggRequest& agg)
-      : agg_(agg), tuples_(CompositeOrder{Directions(agg)}) {}
+  explicit CompositeCollector(const AggRequest& agg) : agg_(agg), tuples_(CompositeOrder{Directions(agg)}) {}
 
   static std::vector<bool> Directions(const AggRequest& agg) {
     std::vector<bool> d;

@@ -15,8 +15,9 @@ TEST(CompositeCollector, TuplesPagesAndDerivedSources) {
   }
   EXPECT_EQ(got, (std::map<std::string, uint64_t>{{"tcp/success", 2}, {"tcp/failure", 2}, {"udp/success", 1}}));
   // The page after ("tcp", "failure"), two at most.
-  r = seg->Run(seg->Make(R"({"composite":{"size":2,"after":{"p":80},"sources":[{"p":{"terms":{"field":"destination.port"}}}]}})")
-                   .get());
+  r = seg->Run(
+      seg->Make(R"({"composite":{"size":2,"after":{"p":80},"sources":[{"p":{"terms":{"field":"destination.port"}}}]}})")
+          .get());
   ASSERT_EQ(r[0].composite.size(), 2u);
   EXPECT_EQ(std::get<int64_t>(r[0].composite.begin()->first[0]), 443);
 }

@@ -16,11 +16,14 @@ TEST(DateHistogramCollector, FixedAndCalendarIntervals) {
   r = seg->Run(seg->Make(R"({"date_histogram":{"field":"t","calendar_interval":"month"}})").get());
   EXPECT_EQ(r[0].buckets.size(), 2u);
   // In Paris, 10:01Z is 11:01 local: the day bucket starts at local midnight.
-  r = seg->Run(seg->Make(R"({"date_histogram":{"field":"t","calendar_interval":"day","time_zone":"Europe/Paris"}})").get());
+  r = seg->Run(
+      seg->Make(R"({"date_histogram":{"field":"t","calendar_interval":"day","time_zone":"Europe/Paris"}})").get());
   EXPECT_EQ(AggTestSegment::Count(r[0], int64_t{1795734000000}), 3u);  // 2026-11-26T23:00:00Z
   // hard_bounds leave values outside out.
-  r = seg->Run(seg->Make(
-      R"({"date_histogram":{"field":"t","fixed_interval":"1h","hard_bounds":{"min":"2026-11-27T10:02:00Z","max":"2026-11-28"}}})").get());
+  r = seg->Run(
+      seg->Make(
+             R"({"date_histogram":{"field":"t","fixed_interval":"1h","hard_bounds":{"min":"2026-11-27T10:02:00Z","max":"2026-11-28"}}})")
+          .get());
   EXPECT_EQ(AggTestSegment::Count(r[0], ten), 2u);
   Status s;
   seg->Make(R"({"date_histogram":{"field":"k","fixed_interval":"1h"}})", &s);
@@ -37,8 +40,10 @@ TEST(DateHistogramCollector, EventEndHidesRecordsWithoutAnEnd) {
     for (const auto& [k, b] : r.buckets) n += b.doc_count;
     return n;
   };
-  EXPECT_EQ(count(seg->Run(seg->Make(R"({"date_histogram":{"field":"@timestamp","fixed_interval":"1h"}})").get())[0]), 7u);
-  EXPECT_EQ(count(seg->Run(seg->Make(R"({"date_histogram":{"field":"event.end","fixed_interval":"1h"}})").get())[0]), 6u);
+  EXPECT_EQ(count(seg->Run(seg->Make(R"({"date_histogram":{"field":"@timestamp","fixed_interval":"1h"}})").get())[0]),
+            7u);
+  EXPECT_EQ(count(seg->Run(seg->Make(R"({"date_histogram":{"field":"event.end","fixed_interval":"1h"}})").get())[0]),
+            6u);
 }
 
 }  // namespace

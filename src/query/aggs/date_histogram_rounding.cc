@@ -10,17 +10,16 @@ Status DateHistogramRounding::Make(const AggRequest& agg, DateHistogramRounding*
   out->offset_ms_ = static_cast<int64_t>(agg.offset);
   if (out->fixed_ms_ == 0) {
     const std::string& u = agg.calendar_unit;
-    const char letter = u == "minute" || u == "1m" ? 'm'
-                        : u == "hour" || u == "1h" ? 'h'
-                        : u == "day" || u == "1d" ? 'd'
-                        : u == "week" || u == "1w" ? 'w'
-                        : u == "month" || u == "1M" ? 'M'
+    const char letter = u == "minute" || u == "1m"    ? 'm'
+                        : u == "hour" || u == "1h"    ? 'h'
+                        : u == "day" || u == "1d"     ? 'd'
+                        : u == "week" || u == "1w"    ? 'w'
+                        : u == "month" || u == "1M"   ? 'M'
                         : u == "quarter" || u == "1q" ? 'q'
-                        : u == "year" || u == "1y" ? 'y'
-                                                   : '?';
+                        : u == "year" || u == "1y"    ? 'y'
+                                                      : '?';
     if (!DateUnitFromLetter(letter, &out->unit_)) {
-      return Status::InvalidArgument("The supplied interval [" + u +
-                                     "] could not be parsed as a calendar interval.");
+      return Status::InvalidArgument("The supplied interval [" + u + "] could not be parsed as a calendar interval.");
     }
   }
   return Status::OK();

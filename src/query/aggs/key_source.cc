@@ -23,9 +23,7 @@ class ColumnKeys final : public KeySource {
   Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
     return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) { keys->push_back(values_.KeyOf(b, k)); });
   }
-  AggKey ResultKey(uint64_t key) const override {
-    return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key);
-  }
+  AggKey ResultKey(uint64_t key) const override { return values_.ResultKey(cursor_.type(), cursor_.dictionary(), key); }
   uint64_t DenseSpace() const override { return ValueKeys::DenseSpace(cursor_.type(), cursor_.dictionary()); }
   bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp; }
   AggKey AddressKey(uint64_t key) const override { return values_.AddressKey(key); }
@@ -91,7 +89,8 @@ class EnumeratedKeys final : public KeySource {
       for (size_t code = 0; code < dict->size(); ++code) {
         for (size_t i = 0; i < field_->values.size(); ++i) {
           const EnumeratedValue& v = field_->values[i];
-          if (v.when == EnumeratedValue::When::kKeywordEquals && v.keyword == (*dict)[code]) by_code_[code].push_back(i);
+          if (v.when == EnumeratedValue::When::kKeywordEquals && v.keyword == (*dict)[code])
+            by_code_[code].push_back(i);
         }
       }
     }
@@ -110,7 +109,9 @@ class EnumeratedKeys final : public KeySource {
         const EnumeratedValue& v = field_->values[i];
         bool hit = false;
         switch (v.when) {
-          case EnumeratedValue::When::kIntegerEquals: hit = b.type != ColumnType::kIp && b.values[k] == v.integer; break;
+          case EnumeratedValue::When::kIntegerEquals:
+            hit = b.type != ColumnType::kIp && b.values[k] == v.integer;
+            break;
           case EnumeratedValue::When::kBitSet: hit = b.type != ColumnType::kIp && (b.values[k] & v.integer) != 0; break;
           case EnumeratedValue::When::kIpFamily:
             hit = b.type == ColumnType::kIp && (v.integer == 4 ? b.ip(k).is_v4() : b.ip(k).is_v6());
@@ -157,8 +158,8 @@ class CommunityIdKeys final : public KeySource {
       return Status::OK();
     }
     char cid[kCommunityIdLength];
-    if (!hasher_.Compute(ips[0], ips[1], static_cast<uint16_t>(numbers[0]), static_cast<uint16_t>(numbers[1]),
-                         protocol, cid)) {
+    if (!hasher_.Compute(ips[0], ips[1], static_cast<uint16_t>(numbers[0]), static_cast<uint16_t>(numbers[1]), protocol,
+                         cid)) {
       return Status::OK();
     }
     auto [it, fresh] = ids_.try_emplace(std::string(cid, kCommunityIdLength), texts_.size());

@@ -139,8 +139,8 @@ Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::un
   const bool counts = agg.type == T::kCardinality || agg.type == T::kValueCount;
   if (!counts && field.type != FieldType::kLong && field.type != FieldType::kInteger &&
       field.type != FieldType::kShort && field.type != FieldType::kByte && field.type != FieldType::kDouble &&
-      field.type != FieldType::kFloat && field.type != FieldType::kHalfFloat &&
-      field.type != FieldType::kScaledFloat && field.type != FieldType::kDate && field.type != FieldType::kBoolean) {
+      field.type != FieldType::kFloat && field.type != FieldType::kHalfFloat && field.type != FieldType::kScaledFloat &&
+      field.type != FieldType::kDate && field.type != FieldType::kBoolean) {
     return UnsupportedFieldType(agg, field.type);
   }
   std::unique_ptr<KeySource> keys;

@@ -172,11 +172,11 @@ class TermsCollector final : public BucketCollector {
   std::unique_ptr<KeySource> keys_;
   KeySource::Plain plain_{nullptr, nullptr};
   std::vector<uint32_t> routed_rows_, routed_slots_;  // CollectSingleValued's rows for the sub-aggregations
-  FieldCursor value_cursor_;           // the fused path's sum/avg field
-  MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_)
-  struct FusedSum {                    // 16 bytes: a segment has fewer than 2^32 rows
-    uint32_t count = 0;                // rows in the bucket
-    uint32_t values = 0;               // ...with a value to sum
+  FieldCursor value_cursor_;                          // the fused path's sum/avg field
+  MetricCollector* metric_ = nullptr;                 // the fused path's sum/avg (owned by subs_)
+  struct FusedSum {                                   // 16 bytes: a segment has fewer than 2^32 rows
+    uint32_t count = 0;                               // rows in the bucket
+    uint32_t values = 0;                              // ...with a value to sum
     double sum = 0;
   };
   std::vector<FusedSum> fused_;  // the fused path, per bucket

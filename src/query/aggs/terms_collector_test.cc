@@ -8,9 +8,9 @@ namespace {
 using S = std::string;
 
 TEST(TermsCollector, CountsPerParentBucketAndSkipsDroppedOnes) {
-  auto seg = AggTestSegment::Documents(R"({"properties":{"k":{"type":"keyword"},"n":{"type":"long"}}})",
-                                       {R"({"k":"a","n":1})", R"({"k":"b","n":1})", R"({"k":"a","n":2})",
-                                        R"({"k":"a","n":2})", R"({"k":"c"})"});
+  auto seg = AggTestSegment::Documents(
+      R"({"properties":{"k":{"type":"keyword"},"n":{"type":"long"}}})",
+      {R"({"k":"a","n":1})", R"({"k":"b","n":1})", R"({"k":"a","n":2})", R"({"k":"a","n":2})", R"({"k":"c"})"});
   auto c = seg->Make(R"({"terms":{"field":"k"}})");
   // Rows 0-1 in parent bucket 0, rows 2-4 in parent bucket 1.
   std::vector<AggResult> r = seg->Run(c.get(), {0, 1, 2, 3, 4}, {0, 0, 1, 1, 1}, 2);
@@ -91,9 +91,10 @@ TEST(TermsCollector, FusedSumAgreesWithTheGenericPath) {
   // A terms with one sum takes the fused path; with two metrics, the generic one.
   std::vector<AggResult> fused =
       seg->Run(seg->Make(R"({"terms":{"field":"source.ip"},"aggs":{"b":{"sum":{"field":"network.bytes"}}}})").get());
-  std::vector<AggResult> generic = seg->Run(seg->Make(
-      R"({"terms":{"field":"source.ip"},"aggs":{"b":{"sum":{"field":"network.bytes"}},"c":{"max":{"field":"network.bytes"}}}})")
-                                                .get());
+  std::vector<AggResult> generic = seg->Run(
+      seg->Make(
+             R"({"terms":{"field":"source.ip"},"aggs":{"b":{"sum":{"field":"network.bytes"}},"c":{"max":{"field":"network.bytes"}}}})")
+          .get());
   ASSERT_EQ(fused[0].buckets.size(), generic[0].buckets.size());
   for (const auto& [key, bucket] : fused[0].buckets) {
     const AggBucket& other = generic[0].buckets.at(key);

@@ -49,8 +49,8 @@ bool DslContext::ParseValue(const Value& v, QueryValue* out, std::string_view qu
   } else if (v.IsBool()) {
     *out = QueryValue::Bool(v.GetBool());
   } else {
-    return Fail(ParseError::Kind::kParsing,
-                fmt::format("[{}] unknown token [{}] after [{}]", query, TokenName(v), key), key);
+    return Fail(ParseError::Kind::kParsing, fmt::format("[{}] unknown token [{}] after [{}]", query, TokenName(v), key),
+                key);
   }
   return true;
 }
@@ -103,7 +103,8 @@ bool DslContext::ReadFieldList(const Value& v, std::string_view query, std::vect
     return Fail(ParseError::Kind::kParsing, fmt::format("[{}] query does not support [fields]", query), "fields");
   }
   for (const Value& f : v.GetArray()) {
-    if (!f.IsString()) return Fail(ParseError::Kind::kParsing, fmt::format("[{}] fields must be strings", query), "fields");
+    if (!f.IsString())
+      return Fail(ParseError::Kind::kParsing, fmt::format("[{}] fields must be strings", query), "fields");
     std::string name = f.GetString();
     if (const size_t caret = name.find('^'); caret != std::string::npos) name.resize(caret);
     out->push_back(name);

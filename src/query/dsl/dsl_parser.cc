@@ -32,9 +32,12 @@ bool ParseSourceFilter(DslContext& dsl, const Value& v, SearchRequest* request) 
       out->push_back(list.GetString());
       return true;
     }
-    if (!list.IsArray()) return dsl.Fail(ParseError::Kind::kParsing, "Expected one of [VALUE_STRING, START_ARRAY] in [_source]", "_source");
+    if (!list.IsArray())
+      return dsl.Fail(ParseError::Kind::kParsing, "Expected one of [VALUE_STRING, START_ARRAY] in [_source]",
+                      "_source");
     for (const Value& e : list.GetArray()) {
-      if (!e.IsString()) return dsl.Fail(ParseError::Kind::kParsing, "Unknown key for a VALUE_NUMBER in [_source].", "_source");
+      if (!e.IsString())
+        return dsl.Fail(ParseError::Kind::kParsing, "Unknown key for a VALUE_NUMBER in [_source].", "_source");
       out->push_back(e.GetString());
     }
     return true;
@@ -44,7 +47,8 @@ bool ParseSourceFilter(DslContext& dsl, const Value& v, SearchRequest* request) 
     return true;
   }
   if (v.IsString() || v.IsArray()) return strings(v, &request->source_includes);
-  if (!v.IsObject()) return dsl.Fail(ParseError::Kind::kParsing, "Unknown key for a VALUE_NULL in [_source].", "_source");
+  if (!v.IsObject())
+    return dsl.Fail(ParseError::Kind::kParsing, "Unknown key for a VALUE_NULL in [_source].", "_source");
   for (const auto& m : v.GetObject()) {
     const std::string key = m.name.GetString();
     if (key == "includes" || key == "include") {
@@ -60,7 +64,8 @@ bool ParseSourceFilter(DslContext& dsl, const Value& v, SearchRequest* request) 
 
 // "500ms", "30s", "1m", or a bare number of milliseconds.
 bool ReadTimeout(const std::string& text, int64_t* ms) {
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return ParseDuration(text + "ms", ms).ok();
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+    return ParseDuration(text + "ms", ms).ok();
   return DslContext::ReadTimeValue(text, ms);
 }
 
@@ -89,7 +94,9 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
                                 rapidjson::GetParseError_En(d.GetParseError()));
     return false;
   }
-  if (!d.IsObject()) return dsl.Fail(ParseError::Kind::kParsing, "Expected [START_OBJECT] but found [" + std::string(DslContext::TokenName(d)) + "]");
+  if (!d.IsObject())
+    return dsl.Fail(ParseError::Kind::kParsing,
+                    "Expected [START_OBJECT] but found [" + std::string(DslContext::TokenName(d)) + "]");
   if (request->now_ms == 0) request->now_ms = CurrentTimeMillis();
   dsl.set_now(request->now_ms);
   for (const auto& m : d.GetObject()) {
@@ -108,9 +115,9 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
         request->track_total_hits = v.GetInt64();
       } else {
         return dsl.Fail(ParseError::Kind::kIllegalArgument,
-                      "[track_total_hits] parameter must be positive or equals to -1, got " +
-                          std::to_string(v.IsInt64() ? v.GetInt64() : 0),
-                      key);
+                        "[track_total_hits] parameter must be positive or equals to -1, got " +
+                            std::to_string(v.IsInt64() ? v.GetInt64() : 0),
+                        key);
       }
     } else if (key == "_source") {
       if (!ParseSourceFilter(dsl, v, request)) return false;
@@ -141,11 +148,12 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
     } else if (key == "timeout") {
       int64_t ms = 0;
       if (!v.IsString() || !ReadTimeout(v.GetString(), &ms)) {
-        return dsl.Fail(ParseError::Kind::kParsing,
-                      fmt::format("failed to parse setting [timeout] with value [{}] as a time value: unit is missing "
-                                  "or unrecognized",
-                                  v.IsString() ? v.GetString() : "?"),
-                      key);
+        return dsl.Fail(
+            ParseError::Kind::kParsing,
+            fmt::format("failed to parse setting [timeout] with value [{}] as a time value: unit is missing "
+                        "or unrecognized",
+                        v.IsString() ? v.GetString() : "?"),
+            key);
       }
       request->timeout_ms = ms;
     } else if (key == "terminate_after") {
@@ -154,28 +162,31 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
       if (!ParseSort(dsl, v, &request->sort)) return false;
     } else if (key == "aggs" || key == "aggregations") {
       if (!ParseAggs(dsl, v, &request->aggs, nullptr)) return false;
-    } else if (key == "track_scores" || key == "version" ||
-               key == "seq_no_primary_term" || key == "stored_fields" || key == "explain" ||
-               key == "highlight" || key == "indices_boost" || key == "min_score" || key == "profile") {
+    } else if (key == "track_scores" || key == "version" || key == "seq_no_primary_term" || key == "stored_fields" ||
+               key == "explain" || key == "highlight" || key == "indices_boost" || key == "min_score" ||
+               key == "profile") {
       // Accepted; flowdex answers within its own limits (no highlighting:
       // clients such as Grafana show hits without it).
     } else if ((key == "script_fields" || key == "runtime_mappings") && v.IsObject() && v.MemberCount() == 0) {
       // Kibana and Grafana send these empty.
     } else if (key == "script_fields" || key == "runtime_mappings") {
-      return dsl.Fail(ParseError::Kind::kIllegalArgument, fmt::format("[{}] is not supported: flowdex runs no scripts", key), key);
+      return dsl.Fail(ParseError::Kind::kIllegalArgument,
+                      fmt::format("[{}] is not supported: flowdex runs no scripts", key), key);
     } else {
-      return dsl.Fail(ParseError::Kind::kParsing, fmt::format("Unknown key for a {} in [{}].", DslContext::TokenName(v), key), key);
+      return dsl.Fail(ParseError::Kind::kParsing,
+                      fmt::format("Unknown key for a {} in [{}].", DslContext::TokenName(v), key), key);
     }
   }
   if (!request->search_after.empty()) {
     if (request->from > 0) {
-      return dsl.Fail(ParseError::Kind::kIllegalArgument, "[from] parameter must be set to 0 when [search_after] is used", "from");
+      return dsl.Fail(ParseError::Kind::kIllegalArgument,
+                      "[from] parameter must be set to 0 when [search_after] is used", "from");
     }
     if (request->sort.empty() || request->search_after.size() != request->sort.size()) {
       return dsl.Fail(ParseError::Kind::kIllegalArgument,
-                    fmt::format("search_after has {} value(s) but sort has {}.", request->search_after.size(),
-                                request->sort.size()),
-                    "search_after");
+                      fmt::format("search_after has {} value(s) but sort has {}.", request->search_after.size(),
+                                  request->sort.size()),
+                      "search_after");
     }
   }
   if (!CheckResultWindow(*request, error)) {

@@ -55,9 +55,12 @@ TEST(DslParser, QueriesBecomeTheQueryTree) {
 
 TEST(DslParser, MinimumShouldMatchForms) {
   auto msm = [](const char* value) {
-    return Parse(std::string(R"({"query":{"bool":{"should":[{"match_all":{}},{"match_all":{}},{"match_all":{}},{"match_all":{}}],"minimum_should_match":)") +
-                 value + "}}}")
-        .query.As<BoolQuery>()->minimum_should_match;
+    return Parse(
+               std::string(
+                   R"({"query":{"bool":{"should":[{"match_all":{}},{"match_all":{}},{"match_all":{}},{"match_all":{}}],"minimum_should_match":)") +
+               value + "}}}")
+        .query.As<BoolQuery>()
+        ->minimum_should_match;
   };
   EXPECT_EQ(msm("2"), 2);
   EXPECT_EQ(msm("\"3\""), 3);
@@ -65,7 +68,8 @@ TEST(DslParser, MinimumShouldMatchForms) {
   EXPECT_EQ(msm("\"75%\""), 3);
   EXPECT_EQ(msm("\"-25%\""), 3);
   // A nested bool does not take its parent's setting.
-  SearchRequest r = Parse(R"({"query":{"bool":{"minimum_should_match":2,"should":[{"bool":{"should":[{"match_all":{}}]}},{"match_all":{}}]}}})");
+  SearchRequest r = Parse(
+      R"({"query":{"bool":{"minimum_should_match":2,"should":[{"bool":{"should":[{"match_all":{}}]}},{"match_all":{}}]}}})");
   EXPECT_EQ(r.query.As<BoolQuery>()->minimum_should_match, 2);
   EXPECT_EQ(r.query.As<BoolQuery>()->should[0].As<BoolQuery>()->minimum_should_match, -1);
 }
@@ -90,8 +94,9 @@ TEST(DslParser, ElasticsearchErrors) {
   EXPECT_EQ(e.kind, K::kMalformedJson);
   e = Fails(R"({"from": 9995, "size": 10})");
   EXPECT_EQ(e.kind, K::kIllegalArgument);
-  EXPECT_NE(e.reason.find("Result window is too large, from + size must be less than or equal to: [10000] but was [10005]"),
-            std::string::npos);
+  EXPECT_NE(
+      e.reason.find("Result window is too large, from + size must be less than or equal to: [10000] but was [10005]"),
+      std::string::npos);
   e = Fails(R"({"size": -1})");
   EXPECT_EQ(e.reason, "[size] parameter cannot be negative");
   e = Fails(R"({"track_total_hits": -2})");
@@ -110,8 +115,12 @@ TEST(DslParser, EveryQueryTypeIsRegisteredByItsName) {
   EXPECT_EQ(QueryToString(Parse(R"({"query":{"wildcard":{"f":{"wildcard":"a*"}}}})").query), "wild(f=a*)");
   EXPECT_EQ(QueryToString(Parse(R"({"query":{"regexp":{"f":{"value":"a.*","flags":"ALL"}}}})").query), "regexp(f=a.*)");
   EXPECT_EQ(QueryToString(Parse(R"({"query":{"constant_score":{"filter":{"term":{"a":1}}}}})").query), "term(a=1)");
-  EXPECT_EQ(QueryToString(Parse(R"({"query":{"multi_match":{"query":"x y","fields":["a","b^2"],"type":"cross_fields","operator":"and"}}})").query),
-            "must[or[match(a=x) match(b=x)] or[match(a=y) match(b=y)]]");
+  EXPECT_EQ(
+      QueryToString(
+          Parse(
+              R"({"query":{"multi_match":{"query":"x y","fields":["a","b^2"],"type":"cross_fields","operator":"and"}}})")
+              .query),
+      "must[or[match(a=x) match(b=x)] or[match(a=y) match(b=y)]]");
   EXPECT_EQ(QueryToString(Parse(R"({"query":{"kql":{"query":"a:1 or b:*"}}})").query), "or[match(a=1) exists(b)]");
   EXPECT_EQ(QueryToString(Parse(R"({"query":{"query_string":{"query":"a:1 AND -b:2"}}})").query),
             "bool(must[match(a=1)] not[match(b=2)])");

@@ -16,7 +16,8 @@ bool ParseExistsQuery(DslContext& dsl, const rapidjson::Value& body, Query* out)
       return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[exists] query does not support [{}]", key), key);
     }
   }
-  if (q.field.empty()) return dsl.Fail(ParseError::Kind::kParsing, "[exists] must be provided with a [field]", "exists");
+  if (q.field.empty())
+    return dsl.Fail(ParseError::Kind::kParsing, "[exists] must be provided with a [field]", "exists");
   *out = std::move(q);
   return true;
 }

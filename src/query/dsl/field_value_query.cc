@@ -37,7 +37,8 @@ bool ParseFieldValueQuery(DslContext& dsl, std::string_view type, const rapidjso
           }
         }
         if (!have_value) {
-          return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[{}] requires a value for [{}]", type, field), field);
+          return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[{}] requires a value for [{}]", type, field),
+                          field);
         }
         return true;
       });

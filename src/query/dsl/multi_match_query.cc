@@ -25,7 +25,8 @@ bool ParseMultiMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* 
       if (!dsl.ReadFieldList(m.value, "multi_match", &fields)) return false;
     } else if (key == "type" && m.value.IsString()) {
       type = m.value.GetString();
-      static const char* kTypes[] = {"best_fields", "most_fields", "cross_fields", "phrase", "phrase_prefix", "bool_prefix"};
+      static const char* kTypes[] = {"best_fields", "most_fields",   "cross_fields",
+                                     "phrase",      "phrase_prefix", "bool_prefix"};
       if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes)) {
         return dsl.Fail(ParseError::Kind::kParsing, "[multi_match] query type [" + type + "] is not supported", key);
       }
@@ -42,7 +43,8 @@ bool ParseMultiMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* 
       return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[multi_match] query does not support [{}]", key), key);
     }
   }
-  if (!have_query) return dsl.Fail(ParseError::Kind::kParsing, "No text specified for multi_match query", "multi_match");
+  if (!have_query)
+    return dsl.Fail(ParseError::Kind::kParsing, "No text specified for multi_match query", "multi_match");
   if (fields.empty()) fields.push_back("*");
   const bool phrase = type == "phrase" || type == "phrase_prefix";
   auto per_field = [&](const std::string& field, const QueryValue& value, bool all) -> Query {

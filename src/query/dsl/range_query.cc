@@ -17,7 +17,7 @@ bool ParseRangeQuery(DslContext& dsl, const rapidjson::Value& body, Query* out) 
         }
         for (const auto& p : v.GetObject()) {
           const std::string_view param(p.name.GetString(), p.name.GetStringLength());
-          std::optional<QueryValue>* slot = param == "gt"                      ? &q.gt
+          std::optional<QueryValue>* slot = param == "gt"                       ? &q.gt
                                             : param == "gte" || param == "from" ? &q.gte
                                             : param == "lt"                     ? &q.lt
                                             : param == "lte" || param == "to"   ? &q.lte

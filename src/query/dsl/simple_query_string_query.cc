@@ -32,7 +32,8 @@ bool ParseSimpleQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, 
                key == "fuzzy_max_expansions" || key == "fuzzy_prefix_length" || key == "fuzzy_transpositions" ||
                key == "minimum_should_match" || key == "quote_field_suffix") {
     } else {
-      return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[simple_query_string] unsupported field [{}]", key), key);
+      return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[simple_query_string] unsupported field [{}]", key),
+                      key);
     }
   }
   if (!have_query) {

@@ -95,7 +95,8 @@ Status MatchFlowIds(const FlowIdPredicate& p, const LeafScope& scope, Bitmap* ro
   std::vector<uint32_t> hits;
   for (size_t b = 0; b < seg.block_count(); ++b) {
     if (!seg.meta().columns[src].blocks[b].stats.has_values()) continue;
-    if (!(s = seg.ReadBlockShared(src, b, &sources)).ok() || !(s = seg.ReadBlockShared(off, b, &offsets)).ok()) return s;
+    if (!(s = seg.ReadBlockShared(src, b, &sources)).ok() || !(s = seg.ReadBlockShared(off, b, &offsets)).ok())
+      return s;
     hits.clear();
     const uint32_t base = static_cast<uint32_t>(b * kRowsPerBlock);
     ForEachCandidate(scope, b, sources->rows, [&](uint32_t i) {

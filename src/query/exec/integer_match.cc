@@ -42,30 +42,33 @@ Status MatchIntegers(const IntegerPredicate& p, const LeafScope& scope, Bitmap* 
     return StoredValue(type, st.max) >= lo && StoredValue(type, st.min) <= hi;
   };
   if (p.values.empty()) {
-    return ScanColumn(scope, col, page_filter, in_range,
-                      [&](const ColumnBlock& b, size_t k) {
-                        const Wide v = StoredValue(type, b.values[k]);
-                        return v >= lo && v <= hi;
-                      },
-                      rows);
+    return ScanColumn(
+        scope, col, page_filter, in_range,
+        [&](const ColumnBlock& b, size_t k) {
+          const Wide v = StoredValue(type, b.values[k]);
+          return v >= lo && v <= hi;
+        },
+        rows);
   }
   if (p.values.size() == 1) {
-    return ScanColumn(scope, col, page_filter, in_range,
-                      [&](const ColumnBlock& b, size_t k) { return StoredValue(type, b.values[k]) == lo; }, rows);
+    return ScanColumn(
+        scope, col, page_filter, in_range,
+        [&](const ColumnBlock& b, size_t k) { return StoredValue(type, b.values[k]) == lo; }, rows);
   }
-  return ScanColumn(scope, col, page_filter, in_range,
-                    [&](const ColumnBlock& b, size_t k) {
-                      return std::binary_search(p.values.begin(), p.values.end(), StoredValue(type, b.values[k]));
-                    },
-                    rows);
+  return ScanColumn(
+      scope, col, page_filter, in_range,
+      [&](const ColumnBlock& b, size_t k) {
+        return std::binary_search(p.values.begin(), p.values.end(), StoredValue(type, b.values[k]));
+      },
+      rows);
 }
 
 Status MatchBits(const BitsPredicate& p, const LeafScope& scope, Bitmap* rows) {
   const int col = IntegerColumn(*scope.segment, p.column);
   if (col < 0 || p.mask == 0) return Status::OK();
   const uint64_t mask = p.mask;
-  return ScanColumn(scope, col, nullptr, AnyBlock, [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; },
-                    rows);
+  return ScanColumn(
+      scope, col, nullptr, AnyBlock, [&](const ColumnBlock& b, size_t k) { return (b.values[k] & mask) != 0; }, rows);
 }
 
 }  // namespace flowdex

@@ -115,43 +115,46 @@ Status MatchIps(const IpPredicate& p, const LeafScope& scope, Bitmap* rows) {
     page_filter = pages.get();
   }
   const V4Ranges v4(p.ranges);
-  return ScanColumn(scope, col, page_filter,
-                    [&](const BlockStats& st) {
-                      for (const auto& r : p.ranges) {
-                        if (!(st.max_ip < r.first) && !(r.second < st.min_ip)) return true;
-                      }
-                      return false;
-                    },
-                    [&](const ColumnBlock& b, size_t k) {
-                      if (!b.v4.empty() && !b.is_v6(k)) return v4.Contains(b.v4[k]);
-                      const IpAddress& ip = b.ips[k];
-                      if (ip.is_v4()) return v4.Contains(ip.v4());
-                      const IpKey key = IpSortKey(ip);
-                      for (const auto& r : p.ranges) {
-                        if (!(key < r.first) && !(r.second < key)) return true;
-                      }
-                      return false;
-                    },
-                    rows);
+  return ScanColumn(
+      scope, col, page_filter,
+      [&](const BlockStats& st) {
+        for (const auto& r : p.ranges) {
+          if (!(st.max_ip < r.first) && !(r.second < st.min_ip)) return true;
+        }
+        return false;
+      },
+      [&](const ColumnBlock& b, size_t k) {
+        if (!b.v4.empty() && !b.is_v6(k)) return v4.Contains(b.v4[k]);
+        const IpAddress& ip = b.ips[k];
+        if (ip.is_v4()) return v4.Contains(ip.v4());
+        const IpKey key = IpSortKey(ip);
+        for (const auto& r : p.ranges) {
+          if (!(key < r.first) && !(r.second < key)) return true;
+        }
+        return false;
+      },
+      rows);
 }
 
 Status MatchIpFamily(const IpFamilyPredicate& p, const LeafScope& scope, Bitmap* rows) {
   const int col = IpColumn(*scope.segment, p.column);
   if (col < 0 || (!p.v4 && !p.v6)) return Status::OK();
-  return ScanColumn(scope, col, nullptr, AnyBlock,
-                    [&](const ColumnBlock& b, size_t k) { return b.ip(k).is_v4() ? p.v4 : p.v6; }, rows);
+  return ScanColumn(
+      scope, col, nullptr, AnyBlock, [&](const ColumnBlock& b, size_t k) { return b.ip(k).is_v4() ? p.v4 : p.v6; },
+      rows);
 }
 
 Status MatchAddressText(const AddressTextPredicate& p, const LeafScope& scope, Bitmap* rows) {
   const int col = IpColumn(*scope.segment, p.column);
   if (col < 0) return Status::OK();
   char text[kMaxIpTextLength];
-  return ScanColumn(scope, col, nullptr, AnyBlock,
-                    [&](const ColumnBlock& b, size_t k) {
-                      const IpAddress ip = b.ip(k);
-                      return p.test.Matches(std::string_view(text, FormatIpAddress(ip, text)));
-                    },
-                    rows);
+  return ScanColumn(
+      scope, col, nullptr, AnyBlock,
+      [&](const ColumnBlock& b, size_t k) {
+        const IpAddress ip = b.ip(k);
+        return p.test.Matches(std::string_view(text, FormatIpAddress(ip, text)));
+      },
+      rows);
 }
 
 }  // namespace flowdex

@@ -51,14 +51,14 @@ Status MatchKeyword(const KeywordPredicate& p, const LeafScope& scope, Bitmap* r
   const uint64_t lo = codes.front(), hi = codes.back();
   auto in_range = [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; };
   if (codes.size() == 1) {
-    return ScanColumn(scope, col, page_filter, in_range,
-                      [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; }, rows);
+    return ScanColumn(
+        scope, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; }, rows);
   }
   std::vector<uint8_t> wanted(hi + 1, 0);
   for (uint64_t code : codes) wanted[code] = 1;
-  return ScanColumn(scope, col, page_filter, in_range,
-                    [&](const ColumnBlock& b, size_t k) { return b.values[k] <= hi && wanted[b.values[k]] != 0; },
-                    rows);
+  return ScanColumn(
+      scope, col, page_filter, in_range,
+      [&](const ColumnBlock& b, size_t k) { return b.values[k] <= hi && wanted[b.values[k]] != 0; }, rows);
 }
 
 Status MatchExists(const ColumnExists& p, const LeafScope& scope, Bitmap* rows) {
@@ -76,8 +76,9 @@ Status MatchExists(const ColumnExists& p, const LeafScope& scope, Bitmap* rows) 
     }
   }
   if (!partial) return Status::OK();
-  return ScanColumn(scope, col, nullptr, [](const BlockStats& st) { return st.nulls > 0; },
-                    [](const ColumnBlock&, size_t) { return true; }, rows);
+  return ScanColumn(
+      scope, col, nullptr, [](const BlockStats& st) { return st.nulls > 0; },
+      [](const ColumnBlock&, size_t) { return true; }, rows);
 }
 
 }  // namespace flowdex

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "store/filter_cache.h"
 #include "query/exec/leaf_matchers.h"
+#include "store/filter_cache.h"
 
 namespace flowdex {
 
@@ -24,7 +24,7 @@ int Cost(const Predicate& p) {
     int operator()(const BitsPredicate&) const { return 1; }
     int operator()(const IpFamilyPredicate&) const { return 1; }
     int operator()(const BoolPredicate&) const { return 2; }
-    int operator()(const ColumnExists&) const { return 3; }  // every block
+    int operator()(const ColumnExists&) const { return 3; }          // every block
     int operator()(const AddressTextPredicate&) const { return 4; }  // text per row
     int operator()(const CommunityIdPredicate&) const { return 5; }  // a hash per row
     int operator()(const AllRows&) const { return 3; }

@@ -9,11 +9,11 @@
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
 #include "gen/flow_generator.h"
-#include "schema/document_id.h"
 #include "ingest/document_writer.h"
 #include "ingest/flow_ingester.h"
 #include "query/lang/kql_parser.h"
 #include "query/plan/lowering.h"
+#include "schema/document_id.h"
 #include "schema/field_catalog.h"
 #include "schema/flow_row_decoder.h"
 #include "util/time_util.h"
@@ -152,7 +152,9 @@ Collect* SegmentMatcherTest::collect_ = nullptr;
 std::unique_ptr<Store> SegmentMatcherTest::store_;
 std::shared_ptr<SegmentReader> SegmentMatcherTest::segment_;
 
-Query Terms(std::string field, std::vector<QueryValue> values) { return TermsQuery{std::move(field), std::move(values)}; }
+Query Terms(std::string field, std::vector<QueryValue> values) {
+  return TermsQuery{std::move(field), std::move(values)};
+}
 
 RangeQuery Range(std::string field) {
   RangeQuery r;
@@ -170,7 +172,8 @@ TEST_F(SegmentMatcherTest, TermsOnEveryKindOfColumn) {
   }
   ASSERT_FALSE(rare.empty());
   uint64_t blocks = 0;
-  Expect(Query::Term("source.ip", QueryValue::String(rare)), [&](const Flow& f) { return f.src == rare; }, &blocks);
+  Expect(
+      Query::Term("source.ip", QueryValue::String(rare)), [&](const Flow& f) { return f.src == rare; }, &blocks);
   EXPECT_LE(blocks, 3u) << "postings: only blocks holding the address are read";
   Expect(Query::Term("destination.port", QueryValue::Integer(22)), [](const Flow& f) { return f.dport == 22; });
   Expect(Query::Term("destination.port", QueryValue::String("22")), [](const Flow& f) { return f.dport == 22; });
@@ -209,7 +212,8 @@ TEST_F(SegmentMatcherTest, RangesAndCidrs) {
 }
 
 TEST_F(SegmentMatcherTest, DerivedAndConstantFields) {
-  Expect(Query::Term("event.outcome", QueryValue::String("failure")), [](const Flow& f) { return f.action == "REJECT"; });
+  Expect(Query::Term("event.outcome", QueryValue::String("failure")),
+         [](const Flow& f) { return f.action == "REJECT"; });
   Expect(Query::Term("event.type", QueryValue::String("allowed")), [](const Flow& f) { return f.action == "ACCEPT"; });
   Expect(Query::Term("event.type", QueryValue::String("connection")), [](const Flow&) { return true; });
   Expect(Query::Term("network.transport", QueryValue::String("udp")), [](const Flow& f) { return f.proto == 17; });
@@ -253,7 +257,8 @@ TEST_F(SegmentMatcherTest, BoolLogic) {
 
 TEST_F(SegmentMatcherTest, IdsAndErrors) {
   const Flow& f = collect_->flows[1234];
-  Expect(IdsQuery{{DocumentIdFor(f.key, f.offset)}}, [&](const Flow& g) { return g.key == f.key && g.offset == f.offset; });
+  Expect(IdsQuery{{DocumentIdFor(f.key, f.offset)}},
+         [&](const Flow& g) { return g.key == f.key && g.offset == f.offset; });
   // Values that do not fit their field fail when the query is lowered.
   Bitmap rows;
   Status s = MatchRows(Query::Term("destination.port", QueryValue::String("http")), &rows);
@@ -291,9 +296,8 @@ TEST_F(SegmentMatcherTest, KqlEndToEnd) {
          [&](const Flow& f) { return f.end / 60 == end / 60; });
   // Field-less: any field holds the value.
   Expect(kql("REJECT"), [](const Flow& f) { return f.action == "REJECT"; });
-  Expect(kql(std::string("related.ip:\"").append(collect_->flows[3].src).append("\"")), [&](const Flow& f) {
-    return f.src == collect_->flows[3].src || f.dst == collect_->flows[3].src;
-  });
+  Expect(kql(std::string("related.ip:\"").append(collect_->flows[3].src).append("\"")),
+         [&](const Flow& f) { return f.src == collect_->flows[3].src || f.dst == collect_->flows[3].src; });
   Expect(kql("aws.vpcflow.interface_id:eni-*"), [](const Flow&) { return true; });
   Expect(kql("destination.port >= 1024 and destination.port < 1025"), [](const Flow& f) { return f.dport == 1024; });
 }
@@ -326,7 +330,8 @@ TEST_F(SegmentMatcherTest, DerivedKeywordsBehaveAsKeywords) {
   Expect(WildcardQuery{"network.transport", "*c*"}, with_c);
   Expect(RegexpQuery{"network.transport", "t.p"}, [](const Flow& f) { return f.proto == 6; });
   Expect(PrefixQuery{"event.outcome", "fail"}, [](const Flow& f) { return f.action == "REJECT"; });
-  Expect(WildcardQuery{"aws.vpcflow.tcp_flags_array", "?yn"}, [](const Flow& f) { return f.has_flags && (f.flags & 2); });
+  Expect(WildcardQuery{"aws.vpcflow.tcp_flags_array", "?yn"},
+         [](const Flow& f) { return f.has_flags && (f.flags & 2); });
   // The protocol is a keyword in Elastic's mapping: its decimal text.
   Expect(PrefixQuery{"network.iana_number", "1"},
          [](const Flow& f) { return f.proto != 999 && std::to_string(f.proto).starts_with("1"); });

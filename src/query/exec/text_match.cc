@@ -60,8 +60,9 @@ Status MatchTokens(const TokenPredicate& p, const LeafScope& scope, Bitmap* rows
     }
     page_filter = pages.get();
   }
-  return ScanColumn(scope, col, page_filter, AnyBlock,
-                    [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]] != 0; }, rows);
+  return ScanColumn(
+      scope, col, page_filter, AnyBlock, [&](const ColumnBlock& b, size_t k) { return wanted[b.values[k]] != 0; },
+      rows);
 }
 
 }  // namespace flowdex

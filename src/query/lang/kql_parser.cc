@@ -101,10 +101,12 @@ class KqlParser {
   }
 
   bool OrQuery(Query* out) {
-    return Chain("or", [&](Query* q) { return AndQuery(q); }, out);
+    return Chain(
+        "or", [&](Query* q) { return AndQuery(q); }, out);
   }
   bool AndQuery(Query* out) {
-    return Chain("and", [&](Query* q) { return NotQuery(q); }, out);
+    return Chain(
+        "and", [&](Query* q) { return NotQuery(q); }, out);
   }
   bool PeekKeyword(std::string_view word) {
     const size_t saved = pos_;
@@ -218,10 +220,12 @@ class KqlParser {
     return MakeIs(field, value, out);
   }
   bool OrList(const Literal& field, Query* out) {
-    return Chain("or", [&](Query* q) { return AndList(field, q); }, out);
+    return Chain(
+        "or", [&](Query* q) { return AndList(field, q); }, out);
   }
   bool AndList(const Literal& field, Query* out) {
-    return Chain("and", [&](Query* q) { return NotList(field, q); }, out);
+    return Chain(
+        "and", [&](Query* q) { return NotList(field, q); }, out);
   }
   bool NotList(const Literal& field, Query* out) {
     if (Not()) {

@@ -26,15 +26,13 @@ TEST(Kql, GrammarFromKibanasTests) {
   EXPECT_EQ(Show(Kql("foo and\u00a0bar")), "and[match(*=foo) match(*=bar)]") << "no-break space";
   EXPECT_EQ(Show(Kql("foo OR bar or baz")), "or[match(*=foo) match(*=bar) match(*=baz)]") << "flat, any case";
   EXPECT_EQ(Show(Kql("not (foo or bar)")), "not[or[match(*=foo) match(*=bar)]]");
-  EXPECT_EQ(Show(Kql("foo or bar and baz or qux")),
-            "or[match(*=foo) and[match(*=bar) match(*=baz)] match(*=qux)]");
+  EXPECT_EQ(Show(Kql("foo or bar and baz or qux")), "or[match(*=foo) and[match(*=bar) match(*=baz)] match(*=qux)]");
   EXPECT_EQ(Show(Kql("(foo or bar) and baz")), "and[or[match(*=foo) match(*=bar)] match(*=baz)]");
   EXPECT_EQ(Show(Kql("foo:bar")), "match(foo=bar)");
   EXPECT_EQ(Show(Kql("foo:bar baz")), "match(foo=bar baz)");
   EXPECT_EQ(Show(Kql("foo:\"bar baz\"")), "phrase(foo=bar baz)");
   EXPECT_EQ(Show(Kql("foo:(bar or baz)")), "or[match(foo=bar) match(foo=baz)]");
-  EXPECT_EQ(Show(Kql("foo:(bar or baz and not qux)")),
-            "or[match(foo=bar) and[match(foo=baz) not[match(foo=qux)]]]");
+  EXPECT_EQ(Show(Kql("foo:(bar or baz and not qux)")), "or[match(foo=bar) and[match(foo=baz) not[match(foo=qux)]]]");
   EXPECT_EQ(Show(Kql("foo:*")), "exists(foo)");
   EXPECT_EQ(Show(Kql("*:*")), "ALL");
   EXPECT_EQ(Show(Kql("foo:bar*")), "wild(foo=bar*)");

@@ -125,7 +125,8 @@ class QueryStringParser {
     const size_t start = pos_;
     std::string word;
     bool wildcard = false;
-    if (s_[pos_] != '"' && s_[pos_] != '[' && s_[pos_] != '{' && s_[pos_] != '/' && s_[pos_] != '>' && s_[pos_] != '<') {
+    if (s_[pos_] != '"' && s_[pos_] != '[' && s_[pos_] != '{' && s_[pos_] != '/' && s_[pos_] != '>' &&
+        s_[pos_] != '<') {
       if (!ReadTerm(&word, &wildcard)) return false;
       if (pos_ < s_.size() && s_[pos_] == ':') {
         ++pos_;
@@ -186,7 +187,8 @@ class QueryStringParser {
       *out += c;
       ++pos_;
     }
-    if (out->empty()) return Fail(fmt::format("Encountered \"{}\" at column {}", pos_ < s_.size() ? s_[pos_] : ' ', pos_ + 1));
+    if (out->empty())
+      return Fail(fmt::format("Encountered \"{}\" at column {}", pos_ < s_.size() ? s_[pos_] : ' ', pos_ + 1));
     return true;
   }
 

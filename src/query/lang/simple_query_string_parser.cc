@@ -94,8 +94,8 @@ class SimpleParser {
     std::string term;
     while (pos_ < s_.size()) {
       const char c = s_[pos_];
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == '|' || c == '+' ||
-          c == '"' || c == '~') {
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == ')' || c == '|' || c == '+' || c == '"' ||
+          c == '~') {
         break;
       }
       if (c == '\\' && pos_ + 1 < s_.size()) ++pos_;
@@ -131,7 +131,6 @@ class SimpleParser {
     for (const std::string& f : fields_) any.should.push_back(one(f));
     return any;
   }
-
 
   std::string_view s_;
   const SimpleQueryStringOptions& options_;

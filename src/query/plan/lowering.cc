@@ -155,8 +155,8 @@ class Lowerer {
     }
     std::erase_if(b.required, [](const Predicate& p) { return p.Is<AllRows>(); });
     std::erase_if(b.excluded, [](const Predicate& p) { return p.Is<NoRows>(); });
-    const int always = static_cast<int>(std::count_if(b.should.begin(), b.should.end(),
-                                                       [](const Predicate& p) { return p.Is<AllRows>(); }));
+    const int always = static_cast<int>(
+        std::count_if(b.should.begin(), b.should.end(), [](const Predicate& p) { return p.Is<AllRows>(); }));
     std::erase_if(b.should, [](const Predicate& p) { return p.Is<NoRows>() || p.Is<AllRows>(); });
     b.minimum_should = std::max(0, b.minimum_should - always);
     if (b.minimum_should > static_cast<int>(b.should.size())) return *out = NoRows{}, Status::OK();

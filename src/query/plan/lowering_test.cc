@@ -50,7 +50,8 @@ TEST(Lowering, DerivedFieldsBecomeConditionsOnStoredColumns) {
   EXPECT_TRUE(Lower(Query::Term("cloud.provider", QueryValue::String("gcp"))).Is<NoRows>());
   EXPECT_TRUE(Lower(Query::Exists("event.type")).Is<AllRows>()) << "every flow is a connection";
   // tcp flags by name: a bit mask.
-  const Predicate syn = Lower(TermsQuery{"aws.vpcflow.tcp_flags_array", {QueryValue::String("syn"), QueryValue::String("fin")}});
+  const Predicate syn =
+      Lower(TermsQuery{"aws.vpcflow.tcp_flags_array", {QueryValue::String("syn"), QueryValue::String("fin")}});
   ASSERT_TRUE(syn.Is<BitsPredicate>());
   EXPECT_EQ(syn.As<BitsPredicate>()->mask, 3u);
   // An address's text: exact addresses use the address column.

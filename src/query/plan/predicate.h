@@ -117,10 +117,9 @@ struct BoolPredicate {
   int minimum_should = 0;
 };
 
-using PredicateNode =
-    std::variant<AllRows, NoRows, ColumnExists, KeywordPredicate, TokenPredicate, IntegerPredicate, DoublePredicate,
-                 IpPredicate, BitsPredicate, IpFamilyPredicate, AddressTextPredicate, CommunityIdPredicate,
-                 FlowIdPredicate, BoolPredicate>;
+using PredicateNode = std::variant<AllRows, NoRows, ColumnExists, KeywordPredicate, TokenPredicate, IntegerPredicate,
+                                   DoublePredicate, IpPredicate, BitsPredicate, IpFamilyPredicate, AddressTextPredicate,
+                                   CommunityIdPredicate, FlowIdPredicate, BoolPredicate>;
 
 struct Predicate {
   PredicateNode node;
