@@ -6,6 +6,8 @@ BUILD       ?= build
 # libFuzzer's coverage: `make fuzz` builds its fuzz targets, `make test-asan`
 # the rest, sharing every library.
 BUILD_CLANG ?= build-clang
+# ThreadSanitizer, for the tests that run threads (make test-tsan).
+BUILD_TSAN  ?= build-tsan
 FUZZ_SECONDS ?= 10
 JOBS        ?= $(shell nproc)
 # CI sets WERROR=ON: a new warning fails the build there.
@@ -16,7 +18,7 @@ WERROR      ?= OFF
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan clang-tree fuzz bench clean lambda-zip docs format
+.PHONY: all deps build run test test-unit test-asan test-tsan clang-tree fuzz bench clean lambda-zip docs format
 
 all: build
 
@@ -68,7 +70,23 @@ clang-tree: deps
 # Every test again, built by clang with the sanitizers.
 test-asan: clang-tree
 	cmake --build $(BUILD_CLANG) -j $(JOBS)
-	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_CLANG) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --output-on-failure -j $(JOBS) -E '$(NOT_CXX_TESTS)'
+
+# Tests that run no C++ of ours beyond what others run (the Terraform files,
+# the systemd units, the source style): once is enough, in make test.
+NOT_CXX_TESTS ?= ^(deploy_terraform|deploy_systemd|format_check|docs_flow_schema)$$
+
+# The tests whose code runs threads, under ThreadSanitizer: the store's
+# commits beside background merges, the search pool, the caches, parallel
+# ingest, the API under concurrent requests, the SQS worker.
+TSAN_TESTS ?= ^(ThreadPool|BlockCache|FilterCache|EsApiTest|SearcherTest|StoreTest|FlowIngesterTest|LambdaRuntimeTest)\.|^api_server$$|^aws_worker$$
+test-tsan: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DFLOWDEX_TSAN=ON -DFLOWDEX_WERROR=$(WERROR)
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target flowdex_tests flowdex
+	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	    ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
 
 # libFuzzer (clang) on the line parser, the gzip reader, the query parsers
 # (KQL, query strings, whole _search bodies run against a store), the REST
@@ -90,4 +108,4 @@ docs: build
 	$(BUILD)/flowdex schema --markdown > docs/flow_schema.md
 
 clean:
-	rm -rf $(BUILD) $(BUILD_CLANG)
+	rm -rf $(BUILD) $(BUILD_CLANG) $(BUILD_TSAN)

@@ -289,8 +289,8 @@ std::vector<std::string> TestFiles() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, QueryFileTest, ::testing::ValuesIn(TestFiles()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = fs::path(info.param).stem().string();
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = fs::path(param_info.param).stem().string();
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });

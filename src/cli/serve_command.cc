@@ -202,8 +202,8 @@ int RunServeCommand(const ServeCommandOptions& options) {
       return 2;
     }
     metrics.extra = [&pipeline_metrics] { return pipeline_metrics.Render(); };
-    for (const std::string& url : options.sqs) {
-      queues.push_back(std::make_unique<SqsClient>(aws, url, protocol));
+    for (const std::string& queue_url : options.sqs) {
+      queues.push_back(std::make_unique<SqsClient>(aws, queue_url, protocol));
       SqsClient* q = queues.back().get();
       sqs_threads.emplace_back([&, q] {
         SqsWorkerOptions wo;

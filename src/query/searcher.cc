@@ -16,6 +16,7 @@
 #include "query/hit_fetcher.h"
 #include "query/plan/lowering.h"
 #include "query/search_context.h"
+#include "query/sort_value_reader.h"
 #include "query/source_filter.h"
 #include "schema/field_catalog.h"
 #include "schema/flow_index.h"

@@ -1,14 +1,10 @@
 // Sort keys and sort values: what a hit is ordered by (the search's "sort",
-// top_hits' "sort") and how one column's values are read for it.
+// top_hits' "sort"). Reading them from a segment: sort_value_reader.h.
 #pragma once
 
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <string>
-
-#include "store/segment_reader.h"
-#include "util/status.h"
 
 namespace flowdex {
 
@@ -32,24 +28,5 @@ struct SortValue {
 // <0, 0, >0 as a sorts before, with, after b (values of one field; kinds
 // compare by kind first).
 int CompareSortValues(const SortValue& a, const SortValue& b);
-
-// Reads one column's sort values row by row, decoding each block once
-// (rows in increasing order read each block once; any order works).
-class SortValueReader {
- public:
-  // column < 0: the field is not in this segment (every value missing).
-  // Arrays give their smallest value, or their largest when descending.
-  SortValueReader(const SegmentReader* seg, int column, bool descending);
-  Status Get(uint32_t row, SortValue* out);
-
- private:
-  const SegmentReader* seg_;
-  int column_;
-  bool descending_;
-  const std::vector<std::string>* dict_ = nullptr;
-  Status dict_status_;
-  std::shared_ptr<const ColumnBlock> block_;
-  size_t loaded_ = SIZE_MAX;
-};
 
 }  // namespace flowdex

@@ -167,16 +167,16 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
     m.sources.emplace(r.key, std::move(r));
   }
   // Members whose values are JSON objects, kept as their text (mappings, API objects).
-  auto objects = [&](const char* name, std::map<std::string, std::string>* out) {
-    if (!d.HasMember(name)) return true;
-    if (!d[name].IsObject()) return false;
-    for (const auto& v : d[name].GetObject()) {
+  auto objects = [&](const char* member, std::map<std::string, std::string>* into) {
+    if (!d.HasMember(member)) return true;
+    if (!d[member].IsObject()) return false;
+    for (const auto& v : d[member].GetObject()) {
       if (!v.value.IsObject()) return false;
       rapidjson::StringBuffer json;
       rapidjson::Writer<rapidjson::StringBuffer> w(json);
       v.value.Accept(w);
-      out->emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
-                   std::string(json.GetString(), json.GetSize()));
+      into->emplace(std::string(v.name.GetString(), v.name.GetStringLength()),
+                    std::string(json.GetString(), json.GetSize()));
     }
     return true;
   };

@@ -2,7 +2,7 @@
 // with their _id and _source.
 #include "query/aggs/collector.h"
 #include "query/hit_fetcher.h"
-#include "query/sort_values.h"
+#include "query/sort_value_reader.h"
 #include "schema/field_catalog.h"
 
 namespace flowdex {

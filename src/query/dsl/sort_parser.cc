@@ -5,7 +5,7 @@
 namespace flowdex {
 
 bool ParseSort(DslContext& dsl, const rapidjson::Value& v, std::vector<SortKey>* out) {
-  using Value = rapidjson::Value;
+  using rapidjson::Value;
   const auto add = [&](const Value& s) -> bool {
     SortKey k;
     if (s.IsString()) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 
@@ -27,6 +28,7 @@ namespace fs = std::filesystem;
 struct Flow {
   std::string src, dst, action, key;
   uint64_t sport = 0, dport = 0, bytes = 0, proto = 0, flags = 0, offset = 0;
+  uint32_t file = 0;  // the key's number (Collect::files), to compare lines cheaply
   int64_t end = 0;
   bool has_flags = false, has_action = false, src_v6 = false, has_src = false;
 };
@@ -49,11 +51,18 @@ class Collect final : public FlowRecordSink {
     f.has_flags = r.has(FlowField::kTcpFlags);
     f.end = r.end();
     f.key = key;
+    f.file = static_cast<uint32_t>(files.size() - 1);
     f.offset = ctx.offset;
     flows.push_back(f);
   }
   void OnBadLine(const LineContext&, const Status&) override {}
+  // Starts the records of another file.
+  void StartFile(std::string k) {
+    key = k;
+    files.push_back(std::move(k));
+  }
   std::string key;
+  std::vector<std::string> files;  // by number
   std::vector<Flow> flows;
 };
 
@@ -63,7 +72,7 @@ class SegmentMatcherTest : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("flowdex_matcher_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     FlowGenOptions g;
-    g.records = 200000;  // several blocks
+    g.records = 140000;  // three blocks
     g.files = 2;
     g.seed = 11;
     g.out_dir = (root_ / "logs").string();
@@ -73,7 +82,7 @@ class SegmentMatcherTest : public ::testing::Test {
     collect_ = new Collect;
     FlowLogReader reader;
     for (const std::string& f : result.paths) {
-      collect_->key = SourceKeyForPath(f);
+      collect_->StartFile(SourceKeyForPath(f));
       FlowReadStats stats;
       ASSERT_TRUE(reader.ReadFile(f, collect_, &stats).ok());
     }
@@ -92,7 +101,11 @@ class SegmentMatcherTest : public ::testing::Test {
       if (row % kRowsPerBlock == 0) {
         ASSERT_TRUE(decoder.LoadBlock(row / kRowsPerBlock).ok());
       }
-      lines_.emplace_back(std::string(decoder.SourceKey(row % kRowsPerBlock)), decoder.LineOffset(row % kRowsPerBlock));
+      const std::string_view key = decoder.SourceKey(row % kRowsPerBlock);
+      const auto file = std::find(collect_->files.begin(), collect_->files.end(), key);
+      ASSERT_NE(file, collect_->files.end()) << key;
+      lines_.emplace_back(static_cast<uint32_t>(file - collect_->files.begin()),
+                          decoder.LineOffset(row % kRowsPerBlock));
     }
   }
   static void TearDownTestSuite() {
@@ -118,7 +131,7 @@ class SegmentMatcherTest : public ::testing::Test {
     Bitmap rows;
     Status s = MatchRows(q, &rows, blocks);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    std::vector<std::pair<std::string, uint64_t>> got, expected;
+    std::vector<std::pair<uint32_t, uint64_t>> got, expected;
     roaring_iterate(
         rows.get(),
         [](uint32_t row, void* out) {
@@ -129,7 +142,7 @@ class SegmentMatcherTest : public ::testing::Test {
     for (uint32_t row : matched_) got.push_back(lines_[row]);
     matched_.clear();
     for (const Flow& f : collect_->flows) {
-      if (want(f)) expected.emplace_back(f.key, f.offset);
+      if (want(f)) expected.emplace_back(f.file, f.offset);
     }
     std::sort(got.begin(), got.end());
     std::sort(expected.begin(), expected.end());
@@ -139,14 +152,14 @@ class SegmentMatcherTest : public ::testing::Test {
 
   static fs::path root_;
   static Collect* collect_;
-  static std::vector<std::pair<std::string, uint64_t>> lines_;  // by row
+  static std::vector<std::pair<uint32_t, uint64_t>> lines_;  // (file number, line offset) by row
   static std::vector<uint32_t> matched_;
   static std::unique_ptr<Store> store_;
   static std::shared_ptr<SegmentReader> segment_;
 };
 
 fs::path SegmentMatcherTest::root_;
-std::vector<std::pair<std::string, uint64_t>> SegmentMatcherTest::lines_;
+std::vector<std::pair<uint32_t, uint64_t>> SegmentMatcherTest::lines_;
 std::vector<uint32_t> SegmentMatcherTest::matched_;
 Collect* SegmentMatcherTest::collect_ = nullptr;
 std::unique_ptr<Store> SegmentMatcherTest::store_;

@@ -58,20 +58,20 @@ Predicate Unless(Predicate p, const std::string& column) {
 Status KeywordTest(const Query& q, StringTest* out) {
   if (const auto* t = q.As<TermQuery>()) {
     *out = StringTest::Equals({t->value.ToString()}, t->case_insensitive);
-  } else if (const auto* t = q.As<TermsQuery>()) {
+  } else if (const auto* terms = q.As<TermsQuery>()) {
     std::vector<std::string> values;
-    for (const QueryValue& v : t->values) values.push_back(v.ToString());
+    for (const QueryValue& v : terms->values) values.push_back(v.ToString());
     *out = StringTest::Equals(std::move(values), false);
   } else if (const auto* m = q.As<MatchQuery>()) {
     *out = StringTest::Equals({m->value.ToString()}, m->case_insensitive);
-  } else if (const auto* m = q.As<MatchPhraseQuery>()) {
-    *out = StringTest::Equals({m->value.ToString()}, m->case_insensitive);
+  } else if (const auto* phrase = q.As<MatchPhraseQuery>()) {
+    *out = StringTest::Equals({phrase->value.ToString()}, phrase->case_insensitive);
   } else if (const auto* p = q.As<PrefixQuery>()) {
     *out = StringTest::Prefix(p->prefix, p->case_insensitive);
   } else if (const auto* w = q.As<WildcardQuery>()) {
     *out = StringTest::Wildcard(w->pattern, w->case_insensitive);
-  } else if (const auto* r = q.As<RegexpQuery>()) {
-    return StringTest::Regexp(r->pattern, r->case_insensitive, out);
+  } else if (const auto* re = q.As<RegexpQuery>()) {
+    return StringTest::Regexp(re->pattern, re->case_insensitive, out);
   } else if (const auto* r = q.As<RangeQuery>()) {
     std::optional<std::string> lo, hi;
     bool lo_inclusive = true, hi_inclusive = true;
@@ -298,13 +298,13 @@ class LeafLowerer {
     };
     if (const auto* t = q_.As<TermQuery>()) {
       p.tokens.push_back(t->value.ToString());  // a term is one token, not analysed
-    } else if (const auto* t = q_.As<TermsQuery>()) {
-      for (const QueryValue& v : t->values) p.tokens.push_back(v.ToString());
+    } else if (const auto* terms = q_.As<TermsQuery>()) {
+      for (const QueryValue& v : terms->values) p.tokens.push_back(v.ToString());
     } else if (const auto* m = q_.As<MatchQuery>()) {
       analysed(m->value);
       p.mode = m->all_tokens ? TokenPredicate::Mode::kAllTokens : TokenPredicate::Mode::kAnyToken;
-    } else if (const auto* m = q_.As<MatchPhraseQuery>()) {
-      analysed(m->value);
+    } else if (const auto* phrase = q_.As<MatchPhraseQuery>()) {
+      analysed(phrase->value);
       p.mode = TokenPredicate::Mode::kPhrase;
     } else {
       // prefix, wildcard, regexp and range test the tokens (wildcards in
