@@ -7,27 +7,7 @@ seconds=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$build" && pwd)
 corpus="$build/corpus"
-mkdir -p "$corpus/line" "$corpus/gzip"
-cp "$here"/seeds/line/* "$corpus/line/"
-for f in "$here"/seeds/line/*; do
-  gzip -c "$f" >"$corpus/gzip/$(basename "$f").gz"
-done
-# A two-member stream and a truncated one.
-cat "$corpus/gzip/v2.log.gz" "$corpus/gzip/v5.log.gz" >"$corpus/gzip/multi.gz"
-head -c 60 "$corpus/gzip/v5.log.gz" >"$corpus/gzip/truncated.gz"
-
-# Query seeds come from the data-driven query tests: KQL lines, query
-# strings and _search bodies.
-mkdir -p "$corpus/kql" "$corpus/qs" "$corpus/body" "$corpus/rest" "$corpus/aws"
-awk -v out="$corpus" '
-  /^(kql|q|search) / { kind = $1; body = ""; n++; next }
-  /^----$/ && kind != "" {
-    dir = kind == "kql" ? "kql" : kind == "q" ? "qs" : "body"
-    f = out "/" dir "/seed" n; printf "%s", body > f; close(f); kind = ""; next }
-  kind != "" { body = body $0 "\n" }
-' "$here"/../tests/query/*.test
-cp "$here"/seeds/rest/* "$corpus/rest/"
-cp "$here"/seeds/aws/* "$corpus/aws/"
+"$here/corpus.sh" "$corpus"
 
 # run TARGET CORPUS: one target for the time given; prints its stats, and
 # the crash with its reproducer when it fails.
@@ -49,9 +29,7 @@ export build seconds
 
 # One target per core at a time.
 failed=0
-printf '%s\n' "flow_line_fuzzer $corpus/line" "gzip_reader_fuzzer $corpus/gzip" "kql_parser_fuzzer $corpus/kql" \
-  "query_string_fuzzer $corpus/qs" "search_body_fuzzer $corpus/body" "rest_request_fuzzer $corpus/rest" \
-  "aws_message_fuzzer $corpus/aws" |
+awk -v c="$corpus" '{ print $1, c "/" $2 }' "$here/targets" |
   xargs -P "$(nproc)" -L 1 bash -c 'run "$0" "$1"' || failed=1
 if [[ $failed -ne 0 ]]; then
   echo "fuzz: a target failed" >&2
