@@ -26,3 +26,6 @@ echo "### Web UI on 10M flows: Discover's first render, dashboard panel queries 
 echo
 echo "### Parse path micro-benchmarks (Google Benchmark)"
 "$build/parse_benchmark" --benchmark_min_time=0.5
+echo
+echo "### One commit (one object's bookkeeping) with 1,000 vs 1,000,000 objects already stored"
+"$build/store_benchmark" --benchmark_min_time=0.5

@@ -99,6 +99,9 @@ struct CheckCommandOptions {
 // Reads and verifies every block of every segment, and that each ingested
 // source is stored exactly once. Returns 0 when sound, 1 otherwise.
 int RunCheckCommand(const CheckCommandOptions& options);
+// Converts a data directory written by an older flowdex to the current
+// format (opening it does the same) and verifies it.
+int RunUpgradeCommand(const CheckCommandOptions& options);
 
 struct QueryCommandOptions {
   std::string data_dir;

@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
       "check", "Verify a data directory: every block's checksum, and every ingested source stored exactly once");
   check_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   check_cmd->add_flag("--columns", check.columns, "Also print the bytes each column takes");
+  CLI::App* upgrade_cmd = app.add_subcommand(
+      "upgrade", "Convert a data directory written by an older flowdex to the current format, then verify it");
+  upgrade_cmd->add_option("--data", check.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
 
   flowdex::SchemaCommandOptions schema;
   CLI::App* schema_cmd = app.add_subcommand(
@@ -305,6 +308,7 @@ int main(int argc, char** argv) {
   if (*gen_cmd) return flowdex::RunGenCommand(gen);
   if (*ingest_cmd) return flowdex::RunIngestCommand(ingest);
   if (*check_cmd) return flowdex::RunCheckCommand(check);
+  if (*upgrade_cmd) return flowdex::RunUpgradeCommand(check);
   if (*schema_cmd) return flowdex::RunSchemaCommand(schema);
   if (*query_cmd) return flowdex::RunQueryCommand(query);
   if (*serve_cmd) return flowdex::RunServeCommand(serve);

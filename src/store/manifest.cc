@@ -11,7 +11,7 @@
 namespace flowdex {
 
 namespace {
-constexpr int kManifestFormat = 1;
+// 2: rollups, and sources in their own log (1: sources listed here).
 constexpr std::string_view kCrcPrefix = "#crc32c:";
 }  // namespace
 
@@ -28,9 +28,7 @@ std::string Manifest::Serialize() const {
   w.Uint64(generation);
   w.Key("next_segment_id");
   w.Uint64(next_segment_id);
-  w.Key("segments");
-  w.StartArray();
-  for (const SegmentRef& s : segments) {
+  auto segment = [&](const SegmentRef& s) {
     w.StartObject();
     w.Key("id");
     w.Uint64(s.id);
@@ -52,26 +50,33 @@ std::string Manifest::Serialize() const {
       for (uint32_t row : s.deleted) w.Uint(row);
       w.EndArray();
     }
+    if (!s.rollup.empty()) {
+      w.Key("rollup");
+      str(s.rollup);
+    }
+    if (s.rollup_version != 0) {
+      w.Key("rollup_version");
+      w.Uint(s.rollup_version);
+    }
     w.EndObject();
-  }
-  w.EndArray();
-  w.Key("sources");
+  };
+  w.Key("segments");
   w.StartArray();
-  for (const auto& [key, src] : sources) {
+  for (const SegmentRef& s : segments) segment(s);
+  w.EndArray();
+  w.Key("rollups");
+  w.StartArray();
+  for (const SegmentRef& s : rollups) segment(s);
+  w.EndArray();
+  if (!sources_file.empty()) {
+    w.Key("sources_log");
     w.StartObject();
-    w.Key("key");
-    str(key);
-    w.Key("size");
-    w.Uint64(src.size);
-    w.Key("records");
-    w.Uint64(src.records);
-    w.Key("bad_lines");
-    w.Uint64(src.bad_lines);
-    w.Key("index");
-    str(src.index);
+    w.Key("file");
+    str(sources_file);
+    w.Key("length");
+    w.Uint64(sources_length);
     w.EndObject();
   }
-  w.EndArray();
   // Maps of name -> JSON object text (mappings, API objects), written as they are.
   auto objects = [&](const char* name, const std::map<std::string, std::string>& map) {
     w.Key(name);
@@ -117,9 +122,11 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
   d.Parse(body.data(), body.size());
   auto bad = [&](std::string_view what) { return Status::Corruption(name + ": " + std::string(what)); };
   if (d.HasParseError() || !d.IsObject()) return bad("not a JSON object");
-  if (!d.HasMember("format") || !d["format"].IsInt() || d["format"].GetInt() != kManifestFormat) {
-    return bad("unsupported manifest format");
+  if (!d.HasMember("format") || !d["format"].IsInt() || d["format"].GetInt() < 1 ||
+      d["format"].GetInt() > kManifestFormat) {
+    return bad("unsupported manifest format (written by a newer flowdex?)");
   }
+  const int format = d["format"].GetInt();
   auto u64 = [](const rapidjson::Value& o, const char* k, uint64_t* v) {
     if (!o.HasMember(k) || !o[k].IsUint64()) return false;
     *v = o[k].GetUint64();
@@ -136,35 +143,64 @@ Status Manifest::Parse(std::string_view text, const std::string& name, Manifest*
     return true;
   };
   Manifest m;
+  m.format = format;
   if (!u64(d, "generation", &m.generation) || !u64(d, "next_segment_id", &m.next_segment_id) ||
-      !d.HasMember("segments") || !d["segments"].IsArray() || !d.HasMember("sources") || !d["sources"].IsArray()) {
+      !d.HasMember("segments") || !d["segments"].IsArray()) {
     return bad("missing fields");
   }
-  for (const auto& v : d["segments"].GetArray()) {
-    SegmentRef r;
-    if (!v.IsObject() || !u64(v, "id", &r.id) || !s(v, "index", &r.index) || !s(v, "partition", &r.partition) ||
-        !u64(v, "rows", &r.rows) || !u64(v, "bytes", &r.bytes) || !i64(v, "min_time", &r.min_time) ||
-        !i64(v, "max_time", &r.max_time)) {
+  auto segment = [&](const rapidjson::Value& v, SegmentRef* r) -> Status {
+    if (!v.IsObject() || !u64(v, "id", &r->id) || !s(v, "index", &r->index) || !s(v, "partition", &r->partition) ||
+        !u64(v, "rows", &r->rows) || !u64(v, "bytes", &r->bytes) || !i64(v, "min_time", &r->min_time) ||
+        !i64(v, "max_time", &r->max_time)) {
       return bad("malformed segment entry");
     }
     if (v.HasMember("deleted")) {
       if (!v["deleted"].IsArray()) return bad("malformed deleted rows");
       for (const auto& row : v["deleted"].GetArray()) {
-        if (!row.IsUint() || row.GetUint() >= r.rows || (!r.deleted.empty() && row.GetUint() <= r.deleted.back())) {
+        if (!row.IsUint() || row.GetUint() >= r->rows || (!r->deleted.empty() && row.GetUint() <= r->deleted.back())) {
           return bad("malformed deleted rows");
         }
-        r.deleted.push_back(row.GetUint());
+        r->deleted.push_back(row.GetUint());
       }
     }
+    if (v.HasMember("rollup") && !s(v, "rollup", &r->rollup)) return bad("malformed rollup name");
+    if (v.HasMember("rollup_version")) {
+      if (!v["rollup_version"].IsUint()) return bad("malformed rollup version");
+      r->rollup_version = v["rollup_version"].GetUint();
+    }
+    return Status::OK();
+  };
+  for (const auto& v : d["segments"].GetArray()) {
+    SegmentRef r;
+    if (Status st = segment(v, &r); !st.ok()) return st;
+    if (!r.rollup.empty()) return bad("a rollup among the raw segments");
     m.segments.push_back(std::move(r));
   }
-  for (const auto& v : d["sources"].GetArray()) {
-    SourceRecord r;
-    if (!v.IsObject() || !s(v, "key", &r.key) || !u64(v, "size", &r.size) || !u64(v, "records", &r.records) ||
-        !u64(v, "bad_lines", &r.bad_lines) || !s(v, "index", &r.index)) {
-      return bad("malformed source entry");
+  if (d.HasMember("rollups")) {
+    if (!d["rollups"].IsArray()) return bad("malformed rollups");
+    for (const auto& v : d["rollups"].GetArray()) {
+      SegmentRef r;
+      if (Status st = segment(v, &r); !st.ok()) return st;
+      if (r.rollup.empty()) return bad("a rollup segment without its rollup's name");
+      m.rollups.push_back(std::move(r));
     }
-    m.sources.emplace(r.key, std::move(r));
+  }
+  if (format == 1) {
+    if (!d.HasMember("sources") || !d["sources"].IsArray()) return bad("missing fields");
+    for (const auto& v : d["sources"].GetArray()) {
+      SourceRecord r;
+      if (!v.IsObject() || !s(v, "key", &r.key) || !u64(v, "size", &r.size) || !u64(v, "records", &r.records) ||
+          !u64(v, "bad_lines", &r.bad_lines) || !s(v, "index", &r.index)) {
+        return bad("malformed source entry");
+      }
+      m.legacy_sources.push_back(std::move(r));
+    }
+  } else if (d.HasMember("sources_log")) {
+    const rapidjson::Value& log = d["sources_log"];
+    if (!log.IsObject() || !s(log, "file", &m.sources_file) || !u64(log, "length", &m.sources_length) ||
+        m.sources_file.find('/') != std::string::npos || m.sources_file.rfind("SOURCES-", 0) != 0) {
+      return bad("malformed sources_log");
+    }
   }
   // Members whose values are JSON objects, kept as their text (mappings, API objects).
   auto objects = [&](const char* member, std::map<std::string, std::string>* into) {

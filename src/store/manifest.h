@@ -1,5 +1,6 @@
-// Manifest: the list of live segments and of ingested sources, i.e. the
-// committed state of a data directory. Each commit writes a new
+// Manifest: the list of live segments (raw and rollup) and where the
+// record of ingested sources ends (store/source_log.h), i.e. the committed
+// state of a data directory. Each commit writes a new
 // MANIFEST-<generation> file and then points CURRENT at it with an atomic
 // rename; whatever is not named by the current manifest does not exist.
 #pragma once
@@ -24,6 +25,11 @@ struct SegmentRef {
   // Rows deleted since the segment was written (by _bulk delete, update or
   // overwrite), ascending. Searches skip them; merges drop them.
   std::vector<uint32_t> deleted;
+  // Raw segments: the version of the rollups that hold their rows (0: in
+  // none yet). Rollup segments: the version they were built by.
+  uint32_t rollup_version = 0;
+  // Rollup segments: the rollup's name (rollup/rollup_spec.h); "" for raw.
+  std::string rollup;
   uint64_t live_rows() const { return rows - deleted.size(); }
   // The file, relative to the data directory.
   std::string RelativePath() const;
@@ -39,11 +45,23 @@ struct SourceRecord {
   std::string index;
 };
 
+// The format Manifest::Serialize writes (docs/format.md): 2 since the
+// sources moved into their own log; format 1 manifests are still read.
+inline constexpr int kManifestFormat = 2;
+
 struct Manifest {
+  // The format this manifest was read in (kManifestFormat when written by us).
+  int format = kManifestFormat;
   uint64_t generation = 0;
   uint64_t next_segment_id = 1;
-  std::vector<SegmentRef> segments;
-  std::map<std::string, SourceRecord> sources;
+  std::vector<SegmentRef> segments;  // raw
+  std::vector<SegmentRef> rollups;   // rollup segments
+  // The source log (a file beside the manifest) and its committed bytes.
+  std::string sources_file;
+  uint64_t sources_length = 0;
+  // Sources listed by a format 1 manifest (before the source log), moved
+  // into a log when the store is opened.
+  std::vector<SourceRecord> legacy_sources;
   // Each index's mapping, as the JSON "mappings" object (store/mapping.h).
   std::map<std::string, std::string> mappings;
   // Aliases: alias name -> the indices it stands for.
@@ -54,7 +72,8 @@ struct Manifest {
 
   // JSON text followed by a checksum line ("#crc32c:xxxxxxxx").
   std::string Serialize() const;
-  // Parses and verifies what Serialize wrote; `name` is used in errors.
+  // Parses and verifies what Serialize wrote, and manifests of format 1;
+  // `name` is used in errors.
   static Status Parse(std::string_view text, const std::string& name, Manifest* out);
 };
 

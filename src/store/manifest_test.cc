@@ -1,6 +1,9 @@
 #include "store/manifest.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "store/checksum.h"
 
 namespace flowdex {
 namespace {
@@ -18,13 +21,15 @@ Manifest Sample() {
   r.min_time = 1790000000000;
   r.max_time = 1790000300000;
   m.segments.push_back(r);
-  SourceRecord s;
-  s.key = "/data/AWSLogs/1/vpcflowlogs/a \"quoted\" name.log.gz";
-  s.size = 999;
-  s.records = 65536;
-  s.bad_lines = 2;
-  s.index = r.index;
-  m.sources.emplace(s.key, s);
+  SegmentRef rollup = r;
+  rollup.id = 10;
+  rollup.rows = 12;
+  rollup.rollup = "ports";
+  rollup.rollup_version = 1;
+  m.rollups.push_back(rollup);
+  m.segments[0].rollup_version = 1;
+  m.sources_file = "SOURCES-000003";
+  m.sources_length = 4242;
   return m;
 }
 
@@ -38,9 +43,36 @@ TEST(Manifest, RoundTrip) {
   ASSERT_EQ(back.segments.size(), 1u);
   EXPECT_EQ(back.segments[0].RelativePath(), "indices/logs-aws.vpcflow-default/2026-11-27/00000011.seg");
   EXPECT_EQ(back.segments[0].max_time, 1790000300000);
-  ASSERT_EQ(back.sources.size(), 1u);
-  EXPECT_EQ(back.sources.begin()->second.key, m.sources.begin()->second.key);
-  EXPECT_EQ(back.sources.begin()->second.bad_lines, 2u);
+  EXPECT_EQ(back.segments[0].rollup_version, 1u);
+  EXPECT_EQ(back.segments[0].rollup, "");
+  ASSERT_EQ(back.rollups.size(), 1u);
+  EXPECT_EQ(back.rollups[0].rollup, "ports");
+  EXPECT_EQ(back.rollups[0].rollup_version, 1u);
+  EXPECT_EQ(back.rollups[0].rows, 12u);
+  EXPECT_EQ(back.sources_file, "SOURCES-000003");
+  EXPECT_EQ(back.sources_length, 4242u);
+  EXPECT_TRUE(back.legacy_sources.empty());
+}
+
+// A format 1 manifest (before the source log) lists its sources inline:
+// they are read into legacy_sources for the store to move into a log.
+TEST(Manifest, ReadsFormat1Sources) {
+  std::string body =
+      R"({"format":1,"generation":3,"next_segment_id":2,"segments":[{"id":1,"index":"i","partition":"2026-11-27",)"
+      R"("rows":5,"bytes":10,"min_time":1,"max_time":2}],"sources":[{"key":"/a \"b\".log.gz","size":9,)"
+      R"("records":5,"bad_lines":1,"index":"i"}]})";
+  body += "\n";
+  const std::string text = body + fmt::format("#crc32c:{:08x}\n", Crc32c(body));
+  Manifest back;
+  Status s = Manifest::Parse(text, "M", &back);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(back.segments.size(), 1u);
+  EXPECT_EQ(back.segments[0].rollup_version, 0u);
+  ASSERT_EQ(back.legacy_sources.size(), 1u);
+  EXPECT_EQ(back.legacy_sources[0].key, "/a \"b\".log.gz");
+  EXPECT_EQ(back.legacy_sources[0].records, 5u);
+  EXPECT_EQ(back.legacy_sources[0].bad_lines, 1u);
+  EXPECT_EQ(back.sources_file, "");
 }
 
 TEST(Manifest, DamageIsDetected) {

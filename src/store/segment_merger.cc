@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace flowdex {
 
@@ -70,11 +71,13 @@ Status MergeSegments(const std::vector<std::shared_ptr<SegmentReader>>& inputs, 
 }
 
 std::vector<SegmentRef> PickMerge(const StoreVersion& version, const MergePolicy& policy) {
-  std::map<std::pair<std::string, std::string>, std::vector<SegmentRef>> small;
+  // By index, partition and rollup version: a merged segment's rows are in
+  // the rollups of one version, or of none.
+  std::map<std::tuple<std::string, std::string, uint32_t>, std::vector<SegmentRef>> small;
   for (const SegmentRef& r : version.segments) {
     // Segments with deleted rows are left alone (the merge would have to drop
     // them, and a delete committed during the merge would be lost).
-    if (r.rows < policy.small_rows && r.deleted.empty()) small[{r.index, r.partition}].push_back(r);
+    if (r.rows < policy.small_rows && r.deleted.empty()) small[{r.index, r.partition, r.rollup_version}].push_back(r);
   }
   for (auto& [key, refs] : small) {
     if (refs.size() < policy.min_inputs) continue;

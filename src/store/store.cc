@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,7 @@
 #include "store/segment_builder.h"
 #include "store/segment_merger.h"
 #include "store/segment_reader.h"
+#include "store/source_log.h"
 #include "util/file_util.h"
 #include "util/time_util.h"
 
@@ -34,6 +36,10 @@ std::shared_ptr<const StoreVersion> MakeVersion(const Manifest& m) {
     if (a.index != b.index) return a.index < b.index;
     if (a.min_time != b.min_time) return a.min_time < b.min_time;
     return a.id < b.id;
+  });
+  v->rollups = m.rollups;
+  std::sort(v->rollups.begin(), v->rollups.end(), [](const SegmentRef& a, const SegmentRef& b) {
+    return std::tie(a.index, a.partition, a.rollup, a.id) < std::tie(b.index, b.partition, b.rollup, b.id);
   });
   std::set<std::string> names;
   for (const SegmentRef& r : m.segments) names.insert(r.index);
@@ -151,7 +157,7 @@ void Store::BackgroundLoop() {
       const int64_t now =
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
               .count();
-      ApplyRetention(now, options_.retention_ms, &dropped);
+      ApplyRetention(now, options_.retention_ms, &dropped, options_.rollup_retention_ms);
     }
     bool merged = true;
     while (merged) {
@@ -160,6 +166,12 @@ void Store::BackgroundLoop() {
         if (stopping_.cancelled()) break;
       }
       if (!MergeOnce(policy, &merged).ok()) break;
+      // The other tasks (rollups) after each merge, so that neither starves.
+      for (const BackgroundTask& task : options_.background_tasks) {
+        if (stopping_.cancelled()) break;
+        bool did = false;
+        if (task(*this, stopping_.token(), &did).ok() && did) merged = true;
+      }
     }
     lock.lock();
     if (stopping_.cancelled()) break;
@@ -185,6 +197,22 @@ Status Store::Load() {
     s = Manifest::Parse(text, dir_ + "/" + current, &manifest_);
     if (!s.ok()) return s;
   }
+  // The source log: the manifest's, or a new one holding what a format 1
+  // manifest listed (written and synced before a new manifest names it, so
+  // a crash meanwhile leaves the old store as it was).
+  opened_format_ = manifest_.format;
+  if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty()) {
+    Manifest next = manifest_;
+    next.generation = manifest_.generation + 1;
+    next.sources_file = fmt::format("SOURCES-{:06}", next.generation);
+    s = SourceLog::Write(dir_ + "/" + next.sources_file, manifest_.legacy_sources, &next.sources_length);
+    if (!s.ok()) return s;
+    next.legacy_sources.clear();
+    s = Install(std::move(next));
+    if (!s.ok()) return s;
+  }
+  s = SourceLog::Open(dir_ + "/" + manifest_.sources_file, manifest_.sources_length, &sources_);
+  if (!s.ok()) return s;
   current_ = MakeVersion(manifest_);
   return Status::OK();
 }
@@ -192,12 +220,14 @@ Status Store::Load() {
 Status Store::RemoveOrphans() {
   std::set<std::string> live;
   for (const SegmentRef& r : manifest_.segments) live.insert(fs::path(SegmentPath(r)).lexically_normal().string());
+  for (const SegmentRef& r : manifest_.rollups) live.insert(fs::path(SegmentPath(r)).lexically_normal().string());
   const std::string current_name = fmt::format("MANIFEST-{:06}", manifest_.generation);
   std::error_code ec;
   // Old manifests and temporary files at the top.
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
     const std::string name = e.path().filename().string();
-    if ((name.rfind("MANIFEST-", 0) == 0 && name != current_name) || name.ends_with(".tmp")) {
+    if ((name.rfind("MANIFEST-", 0) == 0 && name != current_name) || name.ends_with(".tmp") ||
+        (name.rfind("SOURCES-", 0) == 0 && name != manifest_.sources_file)) {
       fs::remove(e.path(), ec);
     }
   }
@@ -233,9 +263,11 @@ Status Store::Commit(const CommitBatch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
+  std::unordered_set<std::string_view> in_batch;
   for (const SourceRecord& src : batch.sources) {
-    if (next.sources.count(src.key)) return Status::AlreadyExists("source already ingested: " + src.key);
-    next.sources.emplace(src.key, src);
+    if (!in_batch.insert(src.key).second || sources_->Find(src.key, nullptr)) {
+      return Status::AlreadyExists("source already ingested: " + src.key);
+    }
   }
   for (const auto& [index, json] : batch.mappings) next.mappings[index] = json;
   for (const auto& [segment, row] : batch.deletes) {
@@ -252,14 +284,27 @@ Status Store::Commit(const CommitBatch& batch) {
     next.segments.push_back(r);
     dirs.insert(fs::path(SegmentPath(r)).parent_path().string());
   }
+  for (const SegmentRef& r : batch.rollups) {
+    next.rollups.push_back(r);
+    dirs.insert(fs::path(SegmentPath(r)).parent_path().string());
+  }
   for (const std::string& d : dirs) {
     Status s = SyncDirectory(d);
     if (s.ok()) s = SyncDirectory(fs::path(d).parent_path().string());
     if (s.ok()) s = SyncDirectory(fs::path(d).parent_path().parent_path().string());
     if (!s.ok()) return s;
   }
+  // The sources go to the log first (synced); the manifest then commits
+  // them by naming the log's new length.
+  if (!batch.sources.empty()) {
+    Status s = sources_->Append(batch.sources, &next.sources_length);
+    if (!s.ok()) return s;
+  }
   Status s = Install(std::move(next));
-  if (s.ok()) wake_.notify_all();
+  if (s.ok()) {
+    sources_->Committed(manifest_.sources_length);
+    wake_.notify_all();
+  }
   return s;
 }
 
@@ -289,16 +334,41 @@ Status Store::DeleteIndex(const std::string& index) {
   next.generation = manifest_.generation + 1;
   const size_t before = next.segments.size() + next.mappings.size();
   std::erase_if(next.segments, [&](const SegmentRef& r) { return r.index == index; });
+  std::erase_if(next.rollups, [&](const SegmentRef& r) { return r.index == index; });
   next.mappings.erase(index);
   if (before == next.segments.size() + next.mappings.size()) {
     return Status::NotFound(fmt::format("no such index [{}]", index));
   }
-  std::erase_if(next.sources, [&](const auto& entry) { return entry.second.index == index; });
+  // The index's sources go: a new log with the others (rare: rewriting it
+  // costs one pass over it).
+  std::vector<SourceRecord> kept;
+  bool dropped = false;
+  Status s = sources_->ForEach([&](const SourceRecord& r) {
+    if (r.index == index) {
+      dropped = true;
+    } else {
+      kept.push_back(r);
+    }
+  });
+  if (!s.ok()) return s;
+  std::unique_ptr<SourceLog> log;
+  if (dropped) {
+    next.sources_file = fmt::format("SOURCES-{:06}", next.generation);
+    s = SourceLog::Write(dir_ + "/" + next.sources_file, kept, &next.sources_length);
+    if (s.ok()) s = SourceLog::Open(dir_ + "/" + next.sources_file, next.sources_length, &log);
+    if (!s.ok()) return s;
+  }
   for (auto it = next.aliases.begin(); it != next.aliases.end();) {
     std::erase(it->second, index);
     it = it->second.empty() ? next.aliases.erase(it) : std::next(it);
   }
-  return Install(std::move(next));
+  const std::string old_log = sources_->path();
+  s = Install(std::move(next));
+  if (s.ok() && log) {
+    sources_ = std::move(log);
+    ::unlink(old_log.c_str());
+  }
+  return s;
 }
 
 Status Store::UpdateAliases(const std::vector<AliasAction>& actions) {
@@ -363,8 +433,11 @@ Status Store::Install(Manifest next) {
   // Files of segments that left the manifest wait for older snapshots to go.
   std::set<uint64_t> still;
   for (const SegmentRef& r : next.segments) still.insert(r.id);
-  for (const SegmentRef& r : manifest_.segments) {
-    if (!still.count(r.id)) obsolete_.emplace_back(next.generation, SegmentPath(r));
+  for (const SegmentRef& r : next.rollups) still.insert(r.id);
+  for (const auto* list : {&manifest_.segments, &manifest_.rollups}) {
+    for (const SegmentRef& r : *list) {
+      if (!still.count(r.id)) obsolete_.emplace_back(next.generation, SegmentPath(r));
+    }
   }
   manifest_ = std::move(next);
   current_ = MakeVersion(manifest_);
@@ -414,6 +487,34 @@ Status Store::ReplaceSegments(const std::vector<uint64_t>& removed, const std::v
   return Install(std::move(next));
 }
 
+Status Store::ReplaceRollups(const RollupChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Manifest next = manifest_;
+  next.generation = manifest_.generation + 1;
+  for (uint64_t id : change.raw_ids) {
+    auto it = std::find_if(next.segments.begin(), next.segments.end(), [&](const SegmentRef& r) { return r.id == id; });
+    if (it == next.segments.end()) return Status::Conflict(fmt::format("segment {} is no longer live", id));
+    // Rows deleted since the rollup was built would still be counted there.
+    if (!it->deleted.empty()) return Status::Conflict(fmt::format("segment {} changed while rolled up", id));
+    it->rollup_version = change.version;
+  }
+  for (uint64_t id : change.removed) {
+    auto it = std::find_if(next.rollups.begin(), next.rollups.end(), [&](const SegmentRef& r) { return r.id == id; });
+    if (it == next.rollups.end()) return Status::Conflict(fmt::format("rollup segment {} is no longer live", id));
+    next.rollups.erase(it);
+  }
+  std::set<std::string> dirs;
+  for (const SegmentRef& r : change.added) {
+    next.rollups.push_back(r);
+    dirs.insert(fs::path(SegmentPath(r)).parent_path().string());
+  }
+  for (const std::string& d : dirs) {
+    Status s = SyncDirectory(d);
+    if (!s.ok()) return s;
+  }
+  return Install(std::move(next));
+}
+
 Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
   *merged = false;
   std::lock_guard<std::mutex> one_at_a_time(merge_mu_);
@@ -439,6 +540,7 @@ Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
     out.rows = meta.rows;
     out.min_time = meta.min_time;
     out.max_time = meta.max_time;
+    out.rollup_version = inputs[0].rollup_version;  // PickMerge takes segments of one version
     s = ReplaceSegments(ids, {out});
   }
   if (!s.ok()) {
@@ -449,29 +551,45 @@ Status Store::MergeOnce(const MergePolicy& policy, bool* merged) {
   return Status::OK();
 }
 
-Status Store::ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped) {
+Status Store::ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped, int64_t rollup_retention_ms) {
   *dropped = 0;
-  if (retention_ms <= 0) return Status::OK();
+  if (retention_ms <= 0 && rollup_retention_ms <= 0) return Status::OK();
   std::lock_guard<std::mutex> one_at_a_time(merge_mu_);
-  const int64_t cutoff = now_ms - retention_ms;
-  std::vector<uint64_t> ids;
-  for (const SegmentRef& r : Current()->segments) {
-    int64_t start = 0;
-    if (!ParsePartitionDay(r.partition, &start)) continue;
-    if (start + 86400000 <= cutoff) ids.push_back(r.id);
+  // Whole day partitions that ended before the cutoff.
+  auto expired = [](const std::vector<SegmentRef>& refs, int64_t cutoff) {
+    std::vector<uint64_t> ids;
+    for (const SegmentRef& r : refs) {
+      int64_t start = 0;
+      if (!ParsePartitionDay(r.partition, &start)) continue;
+      if (start + 86400000 <= cutoff) ids.push_back(r.id);
+    }
+    return ids;
+  };
+  const auto version = Current();
+  if (retention_ms > 0) {
+    const std::vector<uint64_t> ids = expired(version->segments, now_ms - retention_ms);
+    if (!ids.empty()) {
+      Status s = ReplaceSegments(ids, {});
+      if (!s.ok()) return s;
+      *dropped += ids.size();
+    }
   }
-  if (ids.empty()) return Status::OK();
-  Status s = ReplaceSegments(ids, {});
-  if (s.ok()) *dropped = ids.size();
-  return s;
+  const int64_t rollups_for = rollup_retention_ms > 0 ? rollup_retention_ms : retention_ms;
+  if (rollups_for > 0) {
+    RollupChange change;
+    change.removed = expired(version->rollups, now_ms - rollups_for);
+    if (!change.removed.empty()) {
+      Status s = ReplaceRollups(change);
+      if (!s.ok()) return s;
+      *dropped += change.removed.size();
+    }
+  }
+  return Status::OK();
 }
 
 bool Store::HasSource(const std::string& key, SourceRecord* record) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = manifest_.sources.find(key);
-  if (it == manifest_.sources.end()) return false;
-  if (record) *record = it->second;
-  return true;
+  return sources_->Find(key, record);
 }
 
 std::string Store::Mapping(const std::string& index) const {
@@ -483,8 +601,13 @@ std::string Store::Mapping(const std::string& index) const {
 std::vector<SourceRecord> Store::Sources() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<SourceRecord> out;
-  for (const auto& [key, src] : manifest_.sources) out.push_back(src);
+  sources_->ForEach([&](const SourceRecord& r) { out.push_back(r); });
   return out;
+}
+
+uint64_t Store::SourceCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sources_->count();
 }
 
 std::shared_ptr<const StoreVersion> Store::Current() const {

@@ -3,8 +3,9 @@
 //
 //   DIR/LOCK                      held (flock) by the one process writing
 //   DIR/CURRENT                   names the live manifest
-//   DIR/MANIFEST-<generation>     segments and sources (store/manifest.h)
-//   DIR/indices/<index>/<YYYY-MM-DD>/<id>.seg   segment files
+//   DIR/MANIFEST-<generation>     segments (store/manifest.h)
+//   DIR/SOURCES-<n>               every source ingested (store/source_log.h)
+//   DIR/indices/<index>/<YYYY-MM-DD>/<id>.seg   segment files (raw and rollup)
 //
 // Writers build segment files under names from NewSegment, then Commit them
 // together with the sources they came from. A commit is durable when it
@@ -16,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +32,8 @@ namespace flowdex {
 
 class BlockCache;
 class FilterCache;
+class SourceLog;
+class Store;
 
 class SegmentReader;
 
@@ -40,6 +44,7 @@ struct MergePolicy;
 struct StoreVersion {
   uint64_t generation = 0;
   std::vector<SegmentRef> segments;  // by index, then by time (min_time), then id
+  std::vector<SegmentRef> rollups;   // rollup segments, by index, partition, rollup, then id
   // Every index: those with segments, and those created (or mapped) without any yet.
   std::vector<std::string> indices;                         // sorted
   std::map<std::string, std::vector<std::string>> aliases;  // alias -> indices
@@ -50,6 +55,7 @@ struct StoreVersion {
 
 struct CommitBatch {
   std::vector<SegmentRef> segments;  // files already written and fsynced
+  std::vector<SegmentRef> rollups;   // rollup segments of `segments` (likewise written)
   std::vector<SourceRecord> sources;
   std::map<std::string, std::string> mappings;  // index -> its new mapping (JSON)
   // Rows of live segments to delete (segment id, row), in the same commit as
@@ -64,11 +70,30 @@ struct AliasAction {
   std::string index;
 };
 
+// A change of the rollups, made atomically (Store::ReplaceRollups).
+struct RollupChange {
+  // Raw segments whose rows the added rollups now hold: they are marked
+  // with `version` (Conflict when one is no longer live).
+  std::vector<uint64_t> raw_ids;
+  uint32_t version = 0;
+  std::vector<uint64_t> removed;  // rollup segments replaced (merged) or dropped
+  std::vector<SegmentRef> added;
+};
+
+// Work the store's background thread does besides merging raw segments and
+// retention (rollups register theirs: rollup/rollup_maintainer.h). Sets
+// *did_work when it changed something, so that it is called again at once.
+using BackgroundTask = std::function<Status(Store& store, CancellationToken cancel, bool* did_work)>;
+
 struct StoreOptions {
-  // Merge small segments and apply retention in a background thread.
+  // Merge small segments, apply retention and run `background_tasks` in a
+  // background thread.
   bool background_work = false;
+  std::vector<BackgroundTask> background_tasks;
   // Drop whole day partitions that ended more than this long ago (0: keep all).
   int64_t retention_ms = 0;
+  // The same for rollup segments (0: as long as raw segments are kept).
+  int64_t rollup_retention_ms = 0;
   int zstd_level = 1;
   // Decoded column blocks kept for later queries (0: none).
   uint64_t block_cache_bytes = uint64_t{1} << 30;
@@ -119,13 +144,19 @@ class Store {
   // segment is no longer live. Removed files are deleted once no snapshot needs them.
   Status ReplaceSegments(const std::vector<uint64_t>& removed, const std::vector<SegmentRef>& added);
 
+  // Applies `change` atomically: marks raw segments as rolled up, removes
+  // and adds rollup segments. Conflict, changing nothing, when a raw or
+  // removed segment is no longer live (a merge or retention took it).
+  Status ReplaceRollups(const RollupChange& change);
+
   // Merges one group of small segments if the policy finds one; *merged
   // says whether it did.
   Status MergeOnce(const MergePolicy& policy, bool* merged);
 
-  // Drops the partitions that ended before now_ms - retention_ms; *dropped
-  // counts the segments removed.
-  Status ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped);
+  // Drops the partitions that ended before now_ms - retention_ms (raw
+  // segments) and now_ms - rollup_retention_ms (rollups; 0: as raw ones);
+  // *dropped counts the segments removed.
+  Status ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped, int64_t rollup_retention_ms = 0);
 
   // Stores (json non-empty) or removes (json empty) an API object
   // (Manifest::api_objects); removing one that is not there is NotFound.
@@ -140,8 +171,13 @@ class Store {
   // The committed mapping of `index` (JSON "mappings" object), or "" when it has none.
   std::string Mapping(const std::string& index) const;
 
-  // Every committed source.
+  // Every committed source, in commit order.
   std::vector<SourceRecord> Sources() const;
+  // How many sources are committed.
+  uint64_t SourceCount() const;
+  // The manifest format the store had when opened (kManifestFormat, or
+  // older when opening converted it in place).
+  int opened_format() const { return opened_format_; }
 
   // The current version (a snapshot).
   std::shared_ptr<const StoreVersion> Current() const;
@@ -170,6 +206,8 @@ class Store {
   mutable std::mutex mu_;
   Manifest manifest_;                            // guarded by mu_
   std::shared_ptr<const StoreVersion> current_;  // guarded by mu_
+  std::unique_ptr<SourceLog> sources_;           // guarded by mu_
+  int opened_format_ = kManifestFormat;
   // Readers of the segments in use, kept open (with their dictionaries and
   // postings loaded) while their segment is in the current version.
   mutable std::vector<std::pair<uint64_t, std::shared_ptr<SegmentReader>>> readers_;  // guarded by mu_

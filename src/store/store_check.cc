@@ -1,5 +1,7 @@
 #include "store/store_check.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "store/segment_reader.h"
@@ -8,9 +10,18 @@ namespace flowdex {
 
 void CheckStore(const Store& store, std::string_view source_column, StoreCheckReport* report) {
   const auto version = store.Current();
-  for (const SegmentRef& ref : version->segments) {
-    ++report->segments;
-    report->bytes += ref.bytes;
+  std::vector<SegmentRef> refs = version->segments;
+  refs.insert(refs.end(), version->rollups.begin(), version->rollups.end());
+  for (const SegmentRef& ref : refs) {
+    const bool rollup = !ref.rollup.empty();
+    if (rollup) {
+      ++report->rollup_segments;
+      report->rollup_bytes += ref.bytes;
+      report->rollup_rows += ref.rows;
+    } else {
+      ++report->segments;
+      report->bytes += ref.bytes;
+    }
     std::shared_ptr<SegmentReader> reader;
     Status s = store.OpenSegment(ref, &reader);
     if (!s.ok()) {
@@ -21,8 +32,9 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       report->problems.push_back(
           fmt::format("{}: {} rows, the manifest says {}", reader->path(), reader->rows(), ref.rows));
     }
-    report->rows += reader->rows();
+    if (!rollup) report->rows += reader->rows();
     for (const ColumnMeta& c : reader->meta().columns) {
+      if (rollup) break;  // the column table describes raw data
       ColumnUsage& u = report->columns[c.name];
       u.type = std::string(ColumnTypeName(c.type));
       for (const BlockMeta& b : c.blocks) u.data_bytes += b.extent.size;
@@ -30,7 +42,7 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       u.postings_bytes += c.postings_entries > 0 ? c.postings.size : 0;
       u.postings_entries += c.postings_entries;
     }
-    const int src = reader->FindColumn(source_column);
+    const int src = rollup ? -1 : reader->FindColumn(source_column);
     const std::vector<std::string>* dict = nullptr;
     if (src >= 0) {
       s = reader->Dictionary(src, &dict);
@@ -60,7 +72,10 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       }
     }
   }
-  for (const SourceRecord& src : store.Sources()) {
+  const std::vector<SourceRecord> sources = store.Sources();
+  std::set<std::string_view> known;
+  for (const SourceRecord& src : sources) {
+    known.insert(src.key);
     const auto it = report->rows_per_source.find(src.key);
     const uint64_t stored = it == report->rows_per_source.end() ? 0 : it->second;
     if (stored != src.records) {
@@ -69,9 +84,7 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
     }
   }
   for (const auto& [key, rows] : report->rows_per_source) {
-    bool known = false;
-    for (const SourceRecord& src : store.Sources()) known = known || src.key == key;
-    if (!known) report->problems.push_back(fmt::format("{} rows from {}, which no commit names", rows, key));
+    if (!known.count(key)) report->problems.push_back(fmt::format("{} rows from {}, which no commit names", rows, key));
   }
 }
 

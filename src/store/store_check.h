@@ -24,6 +24,7 @@ struct StoreCheckReport {
   uint64_t rows = 0;
   uint64_t blocks = 0;
   uint64_t bytes = 0;
+  uint64_t rollup_segments = 0, rollup_rows = 0, rollup_bytes = 0;  // read like the others
   std::map<std::string, uint64_t> rows_per_source;
   std::vector<std::string> problems;  // empty when the store is sound
 };
