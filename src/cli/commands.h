@@ -68,6 +68,7 @@ struct IngestCommandOptions {
   int workers = 0;
   uint64_t batch_rows = 2'000'000;  // commit when a worker holds this many rows
   std::string retention;            // "30d": drop partitions (and skip records) older than this
+  std::string max_disk;             // "50GB": drop the oldest partitions beyond this
   uint64_t memory_mb = 512;         // memory budget
   bool documents = false;           // files hold JSON documents (NDJSON), not flow logs
   // s3://bucket/prefix inputs (backfill):
@@ -133,10 +134,13 @@ struct ServeCommandOptions {
   std::string tls_cert, tls_key;
   int max_concurrent_searches = 64;
   std::string search_timeout = "60s";
-  std::string read_timeout = "30s";  // a client that sends nothing for this long is cut off
-  std::string retention;             // "30d": drop older partitions in the background
-  std::string ready_file;            // written with the URL once serving (for scripts)
-  std::string backend;               // serve the UI over this Elasticsearch/OpenSearch URL instead of a store
+  std::string read_timeout = "30s";    // a client that sends nothing for this long is cut off
+  std::string retention;               // "30d": drop older partitions in the background
+  std::string max_disk;                // "50GB": drop the oldest partitions beyond this
+  std::string block_cache = "256mb";   // decoded column blocks kept in memory
+  std::string filter_cache = "128mb";  // query filters' matching rows kept in memory
+  std::string ready_file;              // written with the URL once serving (for scripts)
+  std::string backend;                 // serve the UI over this Elasticsearch/OpenSearch URL instead of a store
   std::string backend_basic_auth, backend_api_key, backend_ca_cert;
   bool backend_insecure = false;
   std::vector<std::string> sqs;  // SQS queue URLs of S3 notifications to ingest from

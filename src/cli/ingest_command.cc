@@ -18,6 +18,7 @@
 #include "pipeline/s3_backfill.h"
 #include "schema/flow_schema.h"
 #include "store/store.h"
+#include "util/byte_size.h"
 #include "util/shutdown_signals.h"
 #include "util/time_util.h"
 
@@ -186,6 +187,13 @@ int RunIngestCommand(const IngestCommandOptions& options) {
     }
     ingest.retention_ms = store_options.retention_ms;
   }
+  if (!options.max_disk.empty()) {
+    s = ParseByteSize(options.max_disk, &store_options.max_disk_bytes);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex ingest: --max-disk: {}\n", s.message());
+      return 2;
+    }
+  }
   std::unique_ptr<Store> store;
   s = Store::Open(options.data_dir, store_options, &store);
   if (!s.ok()) {
@@ -211,6 +219,16 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   if (summary.bad_lines > 0) {
     fmt::print(stderr, "bad lines: {} (first {}):\n", summary.bad_lines, summary.bad_line_samples.size());
     for (const std::string& b : summary.bad_line_samples) fmt::print(stderr, "  {}\n", b);
+  }
+  if (store_options.max_disk_bytes > 0) {
+    size_t dropped = 0;
+    Status limit = store->ApplySizeLimit(store_options.max_disk_bytes, &dropped);
+    if (!limit.ok()) {
+      fmt::print(stderr, "flowdex ingest: --max-disk: {}\n", limit.message());
+    } else if (store->size_limit_dropped() > 0) {  // here or by the background thread
+      fmt::print(stderr, "flowdex ingest: --max-disk {}: dropped the oldest days ({} segments)\n", options.max_disk,
+                 store->size_limit_dropped());
+    }
   }
   const auto version = store->Current();
   fmt::print(

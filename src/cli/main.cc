@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
 
   ingest_cmd->add_option("--retention", ingest.retention,
                          "Keep this much history (30d, 12h): older partitions are dropped, older records skipped");
+  ingest_cmd->add_option("--max-disk", ingest.max_disk,
+                         "Drop the oldest day partitions while the store is larger than this (50GB)");
 
   ingest_cmd->add_flag("--documents", ingest.documents,
                        "The files hold JSON documents, one per line (NDJSON, plain or gzip), for --index");
@@ -196,6 +198,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--read-timeout", serve.read_timeout, "Cut off a client that sends nothing for this long")
       ->capture_default_str();
   serve_cmd->add_option("--retention", serve.retention, "Drop day partitions older than this (30d)");
+  serve_cmd->add_option("--max-disk", serve.max_disk,
+                        "Drop the oldest day partitions while the store is larger (50GB)");
+  serve_cmd->add_option("--block-cache", serve.block_cache, "Memory for decoded column blocks (0: none)")
+      ->capture_default_str();
+  serve_cmd->add_option("--filter-cache", serve.filter_cache, "Memory for the rows query filters match (0: none)")
+      ->capture_default_str();
   serve_cmd->add_option("--ready-file", serve.ready_file, "Write the server's URL here once it listens");
 
   serve_cmd->add_option("--sqs", serve.sqs, "Ingest S3 notifications from this SQS queue URL (repeatable)");

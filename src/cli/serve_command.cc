@@ -1,6 +1,7 @@
 #include <atomic>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "pipeline/sqs_worker.h"
 #include "pipeline/store_sink.h"
 #include "store/store.h"
+#include "util/byte_size.h"
 #include "util/shutdown_signals.h"
 #include "util/time_util.h"
 
@@ -111,6 +113,17 @@ int RunServeCommand(const ServeCommandOptions& options) {
     Status s = ParseDuration(options.retention, &store_options.retention_ms);
     if (!s.ok()) {
       fmt::print(stderr, "flowdex serve: --retention: {}\n", s.message());
+      return 2;
+    }
+  }
+  for (const auto& [flag, text, bytes] :
+       {std::tuple{"--max-disk", &options.max_disk, &store_options.max_disk_bytes},
+        std::tuple{"--block-cache", &options.block_cache, &store_options.block_cache_bytes},
+        std::tuple{"--filter-cache", &options.filter_cache, &store_options.filter_cache_bytes}}) {
+    if (text->empty()) continue;
+    Status s = ParseByteSize(*text, bytes);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex serve: {}: {}\n", flag, s.message());
       return 2;
     }
   }

@@ -159,6 +159,10 @@ void Store::BackgroundLoop() {
               .count();
       ApplyRetention(now, options_.retention_ms, &dropped, options_.rollup_retention_ms);
     }
+    if (options_.max_disk_bytes > 0) {
+      size_t dropped = 0;
+      ApplySizeLimit(options_.max_disk_bytes, &dropped);
+    }
     bool merged = true;
     while (merged) {
       {
@@ -240,6 +244,13 @@ Status Store::RemoveOrphans() {
     if (!live.count(p)) fs::remove(it->path(), ec);
   }
   if (ec) return Status::IoError(indices.string() + ": " + ec.message());
+  // Partition folders left empty by retention (removed here, when no writer
+  // can be about to create a file in one).
+  for (const auto& index_dir : fs::directory_iterator(indices, ec)) {
+    for (const auto& day : fs::directory_iterator(index_dir.path(), ec)) {
+      if (day.is_directory() && fs::is_empty(day.path(), ec)) fs::remove(day.path(), ec);
+    }
+  }
   return Status::OK();
 }
 
@@ -584,6 +595,48 @@ Status Store::ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropp
       *dropped += change.removed.size();
     }
   }
+  return Status::OK();
+}
+
+Status Store::ApplySizeLimit(uint64_t max_bytes, size_t* dropped) {
+  *dropped = 0;
+  if (max_bytes == 0) return Status::OK();
+  std::lock_guard<std::mutex> one_at_a_time(merge_mu_);
+  const auto version = Current();
+  // Bytes per day partition ("YYYY-MM-DD" sorts by time), over every index.
+  std::map<std::string, uint64_t> days;
+  uint64_t total = 0;
+  for (const auto* refs : {&version->segments, &version->rollups}) {
+    for (const SegmentRef& r : *refs) {
+      total += r.bytes;
+      int64_t start = 0;
+      if (ParsePartitionDay(r.partition, &start)) days[r.partition] += r.bytes;
+    }
+  }
+  std::set<std::string> drop;
+  for (auto it = days.begin(); total > max_bytes && it != days.end() && std::next(it) != days.end(); ++it) {
+    drop.insert(it->first);
+    total -= it->second;
+  }
+  if (drop.empty()) return Status::OK();
+  std::vector<uint64_t> raw;
+  RollupChange rollups;
+  for (const SegmentRef& r : version->segments) {
+    if (drop.count(r.partition)) raw.push_back(r.id);
+  }
+  for (const SegmentRef& r : version->rollups) {
+    if (drop.count(r.partition)) rollups.removed.push_back(r.id);
+  }
+  if (!raw.empty()) {
+    Status s = ReplaceSegments(raw, {});
+    if (!s.ok()) return s;
+  }
+  if (!rollups.removed.empty()) {
+    Status s = ReplaceRollups(rollups);
+    if (!s.ok()) return s;
+  }
+  *dropped = raw.size() + rollups.removed.size();
+  size_limit_dropped_ += *dropped;
   return Status::OK();
 }
 

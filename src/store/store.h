@@ -94,11 +94,15 @@ struct StoreOptions {
   int64_t retention_ms = 0;
   // The same for rollup segments (0: as long as raw segments are kept).
   int64_t rollup_retention_ms = 0;
+  // Drop whole day partitions, oldest first, while the segments take more
+  // than this many bytes (0: no limit; ApplySizeLimit).
+  uint64_t max_disk_bytes = 0;
   int zstd_level = 1;
-  // Decoded column blocks kept for later queries (0: none).
-  uint64_t block_cache_bytes = uint64_t{1} << 30;
+  // Decoded column blocks kept for later queries (0: none). The caches'
+  // defaults fit a small VM (flowdex serve --block-cache/--filter-cache).
+  uint64_t block_cache_bytes = uint64_t{256} << 20;
   // The rows of queries' leaves per segment, kept for later queries (0: none).
-  uint64_t filter_cache_bytes = uint64_t{256} << 20;
+  uint64_t filter_cache_bytes = uint64_t{128} << 20;
 };
 
 class Store {
@@ -158,6 +162,13 @@ class Store {
   // *dropped counts the segments removed.
   Status ApplyRetention(int64_t now_ms, int64_t retention_ms, size_t* dropped, int64_t rollup_retention_ms = 0);
 
+  // Drops whole day partitions (of every index; raw and rollup segments),
+  // oldest first, until the segments take at most max_bytes; the newest day
+  // is always kept. *dropped counts the segments removed.
+  Status ApplySizeLimit(uint64_t max_bytes, size_t* dropped);
+  // Segments ApplySizeLimit dropped since the store was opened (by any caller).
+  uint64_t size_limit_dropped() const { return size_limit_dropped_.load(); }
+
   // Stores (json non-empty) or removes (json empty) an API object
   // (Manifest::api_objects); removing one that is not there is NotFound.
   // `json` must be a JSON object.
@@ -208,6 +219,7 @@ class Store {
   std::shared_ptr<const StoreVersion> current_;  // guarded by mu_
   std::unique_ptr<SourceLog> sources_;           // guarded by mu_
   int opened_format_ = kManifestFormat;
+  std::atomic<uint64_t> size_limit_dropped_{0};
   // Readers of the segments in use, kept open (with their dictionaries and
   // postings loaded) while their segment is in the current version.
   mutable std::vector<std::pair<uint64_t, std::shared_ptr<SegmentReader>>> readers_;  // guarded by mu_

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "store/segment_builder.h"
@@ -25,10 +27,11 @@ class StoreTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Writes a one-column segment of `rows` rows from `source`.
-  SegmentRef WriteSegment(Store* store, const std::string& source, uint64_t rows) {
+  SegmentRef WriteSegment(Store* store, const std::string& source, uint64_t rows,
+                          const std::string& partition = "2026-11-27") {
     SegmentRef ref;
     std::string path;
-    EXPECT_TRUE(store->NewSegment("logs-test", "2026-11-27", &ref, &path).ok());
+    EXPECT_TRUE(store->NewSegment("logs-test", partition, &ref, &path).ok());
     std::unique_ptr<SegmentBuilder> b;
     EXPECT_TRUE(SegmentBuilder::Create(path, {}, &b).ok());
     const int ts = b->AddColumn("@timestamp", ColumnType::kTimestamp);
@@ -259,6 +262,48 @@ TEST_F(StoreTest, RetentionDropsWholeOldPartitions) {
   EXPECT_EQ(store->Current()->segments[0].partition, "2026-10-27");
   ASSERT_TRUE(store->ApplyRetention(now, 0, &dropped).ok());
   EXPECT_EQ(dropped, 0u) << "no retention configured";
+}
+
+TEST_F(StoreTest, SizeLimitDropsOldestDaysFirstAndKeepsTheNewest) {
+  std::unique_ptr<Store> store;
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  std::map<std::string, uint64_t> day_bytes;
+  uint64_t total = 0;
+  int n = 0;
+  for (const std::string day : {"2026-10-03", "2026-10-01", "2026-10-02", "2026-10-01"}) {
+    const std::string src = "f" + std::to_string(n++);
+    SegmentRef ref = WriteSegment(store.get(), src, 2000, day);
+    ASSERT_GT(ref.bytes, 0u);
+    day_bytes[day] += ref.bytes;
+    total += ref.bytes;
+    ASSERT_TRUE(store->Commit(Batch(ref, src)).ok());
+  }
+  auto days = [&] {
+    std::set<std::string> d;
+    for (const SegmentRef& r : store->Current()->segments) d.insert(r.partition);
+    return d;
+  };
+  size_t dropped = 9;
+  ASSERT_TRUE(store->ApplySizeLimit(total, &dropped).ok());
+  EXPECT_EQ(dropped, 0u) << "within the limit";
+  ASSERT_TRUE(store->ApplySizeLimit(0, &dropped).ok());
+  EXPECT_EQ(dropped, 0u) << "0 is no limit";
+
+  // One byte over: the oldest day goes, both of its segments, nothing else.
+  ASSERT_TRUE(store->ApplySizeLimit(total - 1, &dropped).ok());
+  EXPECT_EQ(dropped, 2u);
+  EXPECT_EQ(days(), (std::set<std::string>{"2026-10-02", "2026-10-03"}));
+  EXPECT_EQ(store->Current()->Rows(), 4000u);
+
+  // A limit below the newest day alone keeps the newest day.
+  ASSERT_TRUE(store->ApplySizeLimit(1, &dropped).ok());
+  EXPECT_EQ(dropped, 1u);
+  EXPECT_EQ(days(), (std::set<std::string>{"2026-10-03"}));
+  store.reset();
+  ASSERT_TRUE(Store::Open(dir_, &store).ok());
+  EXPECT_EQ(days(), (std::set<std::string>{"2026-10-03"}));
+  EXPECT_FALSE(fs::exists(dir_ + "/indices/logs-test/2026-10-01")) << "files of dropped days are deleted";
+  EXPECT_TRUE(store->HasSource("f0")) << "sources stay known: their rows were dropped on purpose";
 }
 
 TEST(IndexNames, FollowElasticsearchRules) {

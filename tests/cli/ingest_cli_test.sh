@@ -46,4 +46,18 @@ check "a document that does not fit the mapping is reported the Elasticsearch wa
 check "the mapping is committed" grep -q '"app-logs":{"properties"' "$WORK/data"/MANIFEST-*
 "$FLOWDEX" check --data "$WORK/data" >"$WORK/check2.txt" 2>&1
 check "flows and documents together check out" grep -q 'exactly once: OK' "$WORK/check2.txt"
+
+# --max-disk: whole days go, oldest first, the newest always stays.
+"$FLOWDEX" gen --records 3000 --files 3 --seed 5 --start 2026-11-30T23:50Z --out "$WORK/days" >/dev/null 2>&1
+"$FLOWDEX" ingest --data "$WORK/sized" --max-disk 1gb "$WORK/days" 2>"$WORK/sized1.txt"
+check "under --max-disk nothing is dropped" grep -q "now holds 3000 records" "$WORK/sized1.txt"
+"$FLOWDEX" ingest --data "$WORK/sized" --max-disk 1kb "$WORK/days" 2>"$WORK/sized2.txt"
+check "over --max-disk the oldest day is dropped and said" grep -q "dropped the oldest days (2 segments)" \
+  "$WORK/sized2.txt"
+check "the newest day (1000 records) stays" grep -q "now holds 1000 records" "$WORK/sized2.txt"
+check "what stays is 2026-12-01" test "$("$FLOWDEX" search --data "$WORK/sized" --size 1 --format ndjson '' |
+  grep -c '"@timestamp":"2026-12-01')" -eq 1
+"$FLOWDEX" ingest --data "$WORK/sized" --max-disk lots "$WORK/days" 2>"$WORK/sized3.txt"; rc=$?
+check "a --max-disk that is not a size is a usage error" test "$rc" -eq 2
+check "  naming the value" grep -q "failed to parse \[lots\] as a byte size" "$WORK/sized3.txt"
 finish
