@@ -11,8 +11,9 @@ size_t BlockCache::KeyHash::operator()(const Key& k) const {
 
 uint64_t BlockCache::Charge(const ColumnBlock& b) {
   return sizeof(ColumnBlock) + b.values.capacity() * sizeof(uint64_t) + b.v4.capacity() * sizeof(uint32_t) +
-         b.v6.capacity() * sizeof(uint64_t) + b.ips.capacity() * sizeof(IpAddress) +
-         b.presence.capacity() * sizeof(uint64_t) + b.offsets.capacity() * sizeof(uint32_t) + b.blob.capacity();
+         b.v6.capacity() * sizeof(uint64_t) + b.v6_rank.capacity() * sizeof(uint32_t) +
+         b.ips.capacity() * sizeof(IpAddress) + b.presence.capacity() * sizeof(uint64_t) +
+         b.offsets.capacity() * sizeof(uint32_t) + b.blob.capacity();
 }
 
 std::shared_ptr<const ColumnBlock> BlockCache::Lookup(uint64_t reader_id, int column, size_t block) {

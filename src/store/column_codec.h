@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -49,12 +50,13 @@ struct ColumnBlock {
   uint32_t rows = 0;
   PresenceBits presence;         // empty when every row has a value
   std::vector<uint64_t> values;  // integer-like types and doubles' bits; 0 for absent rows
-  // kIp: IPv4 addresses as integers in `v4` (0 for absent rows and IPv6
-  // ones); blocks that also hold IPv6 mark those entries in `v6` and keep
-  // them, as IpAddress, at the same index of `ips` (other entries unset).
-  // All-null blocks have only `ips`, of kNone.
+  // kIp: addresses as integers in `v4` (0 for absent entries and IPv6
+  // ones). Blocks that also hold IPv6 mark those entries in `v6` and keep
+  // only them, in entry order, in `ips` (4 bytes an entry, not 17: IPv6 are
+  // few in flow logs); v6_rank[w] counts the IPv6 entries before word w.
   std::vector<uint32_t> v4;
   PresenceBits v6;
+  std::vector<uint32_t> v6_rank;
   std::vector<IpAddress> ips;
   std::vector<uint32_t> offsets;  // rows + 1 entries for multi-valued blocks and blobs, else empty
   std::string blob;               // kBlob: every row's bytes, back to back
@@ -63,13 +65,17 @@ struct ColumnBlock {
   // Address k of a kIp block, whichever form it was decoded into (kNone for
   // an absent row of a single-valued block).
   IpAddress ip(size_t k) const {
-    if (v4.empty()) return ips[k];
     if (!multi() && !present(k)) return IpAddress{};
-    if (is_v6(k)) return ips[k];
+    if (is_v6(k)) return v6_at(k);
     return IpAddress::FromV4(v4[k]);
   }
-  // Whether entry k of a kIp block is an IPv6 address (then in `ips`).
+  // Whether entry k of a kIp block is an IPv6 address.
   bool is_v6(size_t k) const { return !v6.empty() && IsPresent(v6, k); }
+  // The IPv6 address of entry k (is_v6(k) must hold).
+  const IpAddress& v6_at(size_t k) const {
+    const uint64_t before = v6[k >> 6] & ((uint64_t{1} << (k & 63)) - 1);
+    return ips[v6_rank[k >> 6] + static_cast<uint32_t>(std::popcount(before))];
+  }
   std::string_view blob_at(size_t row) const {
     return std::string_view(blob).substr(offsets[row], offsets[row + 1] - offsets[row]);
   }

@@ -127,6 +127,44 @@ TEST(ColumnCodec, Ips) {
   EXPECT_EQ(st.nulls, 1u);
 }
 
+// A full block with IPv6 addresses scattered over many 64-row words (kept
+// sparsely: only the IPv6 entries, found by rank) and absent rows between.
+TEST(ColumnCodec, SparseIpv6InAFullBlock) {
+  const uint32_t rows = kRowsPerBlock;
+  std::mt19937_64 rng(17);
+  std::vector<IpAddress> ips(rows);
+  std::vector<bool> present(rows, true);
+  size_t v6 = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const uint64_t r = rng();
+    if (r % 97 == 0 || i == 63 || i == 64 || i == rows - 1) {
+      IpAddress a;
+      a.family = IpAddress::Family::kV6;
+      for (int b = 0; b < 16; ++b) a.bytes[b] = static_cast<uint8_t>(rng());
+      a.bytes[0] = 0x20;
+      ips[i] = a;
+      ++v6;
+    } else {
+      ips[i] = IpAddress::FromV4(static_cast<uint32_t>(r >> 7));
+    }
+    if (r % 31 == 0 && i != 63) present[i] = false;
+  }
+  const PresenceBits bits = Presence(rows, present);
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kIp, rows, bits, nullptr, ips.data(), &enc, &st);
+  ColumnBlock out;
+  ASSERT_TRUE(DecodeColumnBlock(ColumnType::kIp, rows, enc, &out).ok());
+  EXPECT_LE(out.ips.size(), v6) << "only the IPv6 entries are kept whole";
+  EXPECT_GT(out.ips.size(), 500u);
+  for (uint32_t i = 0; i < rows; ++i) {
+    ASSERT_EQ(out.present(i), static_cast<bool>(present[i])) << i;
+    if (!present[i]) continue;
+    ASSERT_EQ(out.is_v6(i), ips[i].is_v6()) << i;
+    ASSERT_EQ(out.ip(i), ips[i]) << i;
+  }
+}
+
 TEST(ColumnCodec, RandomRoundTrips) {
   std::mt19937_64 rng(7);
   const ColumnType types[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,

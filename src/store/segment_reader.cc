@@ -138,9 +138,10 @@ Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) cons
     out->rows = b.stats.rows;
     out->presence.assign((b.stats.rows + 63) / 64, 0);
     out->values.assign(c.type == ColumnType::kIp ? 0 : b.stats.rows, 0);
-    out->ips.assign(c.type == ColumnType::kIp ? b.stats.rows : 0, IpAddress{});
-    out->v4.clear();
+    out->v4.assign(c.type == ColumnType::kIp ? b.stats.rows : 0, 0);
+    out->ips.clear();
     out->v6.clear();
+    out->v6_rank.clear();
     out->offsets.clear();
     return Status::OK();
   }

@@ -30,8 +30,8 @@ class ValueKeys {
 
   [[gnu::always_inline]] uint64_t KeyOf(const ColumnBlock& b, size_t k) {
     if (b.type != ColumnType::kIp) return b.values[k];
-    if (!b.v4.empty() && !b.is_v6(k)) return kV4Tag | b.v4[k];
-    const IpAddress& ip = b.ips[k];
+    if (!b.is_v6(k)) return kV4Tag | b.v4[k];
+    const IpAddress& ip = b.v6_at(k);
     if (ip.is_v4()) return kV4Tag | ip.v4();
     auto [it, fresh] = v6_index_.try_emplace(ip.bytes, static_cast<uint32_t>(v6_.size()));
     if (fresh) v6_.push_back(ip);

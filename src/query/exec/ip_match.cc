@@ -124,8 +124,8 @@ Status MatchIps(const IpPredicate& p, const LeafScope& scope, Bitmap* rows) {
         return false;
       },
       [&](const ColumnBlock& b, size_t k) {
-        if (!b.v4.empty() && !b.is_v6(k)) return v4.Contains(b.v4[k]);
-        const IpAddress& ip = b.ips[k];
+        if (!b.is_v6(k)) return v4.Contains(b.v4[k]);
+        const IpAddress& ip = b.v6_at(k);
         if (ip.is_v4()) return v4.Contains(ip.v4());
         const IpKey key = IpSortKey(ip);
         for (const auto& r : p.ranges) {
