@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "util/allocator_tuning.h"
 
 namespace {
 
@@ -55,6 +56,7 @@ void AddSinkOptions(CLI::App* cmd, flowdex::SinkCommandOptions* sink) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  flowdex::TuneAllocator();
   CLI::App app{"flowdex: search and analyse AWS VPC Flow Logs", "flowdex"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "flowdex 0.1.0");

@@ -10,6 +10,7 @@
 #include "query/dsl/dsl_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
+#include "store/block_cache.h"
 #include "store/store.h"
 #include "util/file_util.h"
 
@@ -63,8 +64,12 @@ int RunQueryCommand(const QueryCommandOptions& options) {
   }
   if (!latencies_ms.empty()) {
     std::sort(latencies_ms.begin(), latencies_ms.end());
-    fmt::print(stderr, "{{\"runs\":{},\"median_ms\":{:.2f},\"min_ms\":{:.2f},\"max_ms\":{:.2f}}}\n",
-               latencies_ms.size(), latencies_ms[latencies_ms.size() / 2], latencies_ms.front(), latencies_ms.back());
+    const BlockCache* cache = store->block_cache();
+    fmt::print(stderr,
+               "{{\"runs\":{},\"median_ms\":{:.2f},\"min_ms\":{:.2f},\"max_ms\":{:.2f},\"block_cache_hits\":{},"
+               "\"block_cache_misses\":{},\"block_cache_bytes\":{}}}\n",
+               latencies_ms.size(), latencies_ms[latencies_ms.size() / 2], latencies_ms.front(), latencies_ms.back(),
+               cache ? cache->hits() : 0, cache ? cache->misses() : 0, cache ? cache->bytes() : 0);
   }
   if (!s.ok()) {
     std::string names;

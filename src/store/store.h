@@ -100,7 +100,7 @@ struct StoreOptions {
   int zstd_level = 1;
   // Decoded column blocks kept for later queries (0: none). The caches'
   // defaults fit a small VM (flowdex serve --block-cache/--filter-cache).
-  uint64_t block_cache_bytes = uint64_t{256} << 20;
+  uint64_t block_cache_bytes = uint64_t{512} << 20;
   // The rows of queries' leaves per segment, kept for later queries (0: none).
   uint64_t filter_cache_bytes = uint64_t{128} << 20;
 };
@@ -189,6 +189,9 @@ class Store {
   // The manifest format the store had when opened (kManifestFormat, or
   // older when opening converted it in place).
   int opened_format() const { return opened_format_; }
+
+  // The cache of decoded blocks (nullptr when block_cache_bytes is 0).
+  const BlockCache* block_cache() const { return block_cache_.get(); }
 
   // The current version (a snapshot).
   std::shared_ptr<const StoreVersion> Current() const;

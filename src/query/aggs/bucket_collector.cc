@@ -21,6 +21,23 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
   Status s = KeysFor(rows, n, &keys_, &owners_);
   if (!s.ok()) return s;
   const bool with_subs = !subs_.empty();
+  bool one_per_row = keys_.size() == n;
+  for (size_t i = 0; one_per_row && i < n; ++i) one_per_row = owners_[i] == i;
+  if (one_per_row) {
+    // One key per row (single-valued fields, every row with a value): no
+    // grouping by row, and the sub-aggregations get `rows` itself.
+    child_slots_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t b = table_.Find(slots[i], keys_[i]);
+      Count(b);
+      child_slots_[i] = b;
+    }
+    for (auto& sub : subs_) {
+      s = sub->Collect(rows, child_slots_.data(), n);
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
   for (size_t j = 0; j < keys_.size();) {
     const uint32_t i = owners_[j];
     size_t end = j + 1;

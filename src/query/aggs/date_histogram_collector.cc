@@ -15,25 +15,62 @@ class DateHistogramCollector final : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    if (cursor_.simple() && !agg_.hard_min && !agg_.hard_max) return KeysByBlock(rows, n, keys, owners);
     return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
       return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
         const int64_t ms = static_cast<int64_t>(b.values[k]);
         if (agg_.hard_min && ms < *agg_.hard_min) return;
         if (agg_.hard_max && ms > *agg_.hard_max) return;
-        // Same bucket as the previous value: no rounding needed (flows come in time order).
-        if (ms >= last_lo_ && ms < last_hi_) {
-          keys->push_back(static_cast<uint64_t>(last_lo_));
-          return;
-        }
-        last_lo_ = rounding_.Key(ms);
-        last_hi_ = rounding_.Next(last_lo_);
-        keys->push_back(static_cast<uint64_t>(last_lo_));
+        keys->push_back(static_cast<uint64_t>(KeyOfTime(ms)));
       });
     });
   }
   AggKey KeyOf(uint64_t key) const override { return static_cast<int64_t>(key); }
 
  private:
+  // The bucket of `ms`. Same bucket as the previous value: no rounding
+  // needed (flows come in time order).
+  [[gnu::always_inline]] int64_t KeyOfTime(int64_t ms) {
+    if (ms < last_lo_ || ms >= last_hi_) {
+      last_lo_ = rounding_.Key(ms);
+      last_hi_ = rounding_.Next(last_lo_);
+    }
+    return last_lo_;
+  }
+
+  // KeysFor of a simple field: each block looked up once per run of its
+  // rows, single-valued blocks in a tight loop.
+  Status KeysByBlock(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) {
+    keys->reserve(keys->size() + n);
+    owners->reserve(owners->size() + n);
+    size_t at = 0;
+    while (at < n) {
+      const size_t end = BlockRunEnd(rows, at, n);
+      const ColumnBlock* b = nullptr;
+      Status s = cursor_.BlockOf(rows[at], &b);
+      if (!s.ok()) return s;
+      if (b != nullptr && !b->multi()) {
+        const bool all = b->presence.empty();
+        for (size_t i = at; i < end; ++i) {
+          const uint32_t k = rows[i] % kRowsPerBlock;
+          if (!all && !IsPresent(b->presence, k)) continue;
+          keys->push_back(static_cast<uint64_t>(KeyOfTime(static_cast<int64_t>(b->values[k]))));
+          owners->push_back(static_cast<uint32_t>(i));
+        }
+      } else if (b != nullptr) {
+        for (size_t i = at; i < end; ++i) {
+          s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
+            keys->push_back(static_cast<uint64_t>(KeyOfTime(static_cast<int64_t>(vb.values[k]))));
+            owners->push_back(static_cast<uint32_t>(i));
+          });
+          if (!s.ok()) return s;
+        }
+      }
+      at = end;
+    }
+    return Status::OK();
+  }
+
   FieldCursor cursor_;
   DateHistogramRounding rounding_;
   int64_t last_lo_ = 1, last_hi_ = 0;

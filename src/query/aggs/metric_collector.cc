@@ -61,10 +61,46 @@ Status MetricCollector::CollectKeys(const uint32_t* rows, const uint32_t* slots,
   return Status::OK();
 }
 
+Status MetricCollector::CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n) {
+  size_t at = 0;
+  while (at < n) {
+    // The run of rows in one block: the block is looked up once for all.
+    const size_t end = BlockRunEnd(rows, at, n);
+    const ColumnBlock* b = nullptr;
+    Status s = cursor_.BlockOf(rows[at], &b);
+    if (!s.ok()) return s;
+    if (b != nullptr && !b->multi()) {
+      const ColumnType type = b->type;
+      const bool all = b->presence.empty();
+      for (size_t i = at; i < end; ++i) {
+        const uint32_t k = rows[i] % kRowsPerBlock;
+        if (!all && !IsPresent(b->presence, k)) continue;
+        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+        State& st = states_[slots[i]];
+        ++st.count;
+        st.sum += AsDouble(type, b->values[k]);
+      }
+    } else if (b != nullptr) {
+      for (size_t i = at; i < end; ++i) {
+        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+        State& st = states_[slots[i]];
+        s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
+          ++st.count;
+          st.sum += AsDouble(vb.type, vb.values[k]);
+        });
+        if (!s.ok()) return s;
+      }
+    }
+    at = end;
+  }
+  return Status::OK();
+}
+
 Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, size_t n) {
   if (keys_) return CollectKeys(rows, slots, n);
   if (agg_.type == T::kSum || agg_.type == T::kAvg) {
     // The common metric under terms and histograms: only count and sum.
+    if (cursor_.simple()) return CollectSumsByBlock(rows, slots, n);
     for (size_t i = 0; i < n; ++i) {
       if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
       State& st = states_[slots[i]];

@@ -35,6 +35,8 @@ class MetricCollector final : public Collector {
   };
   uint64_t HashOf(const ColumnBlock& b, size_t k) const;
   Status CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n);
+  // Sums of a simple field: each block looked up once per run of its rows.
+  Status CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n);
 
   const AggRequest& agg_;
   FieldCursor cursor_;
