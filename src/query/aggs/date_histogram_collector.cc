@@ -43,32 +43,27 @@ class DateHistogramCollector final : public BucketCollector {
   Status KeysByBlock(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) {
     keys->reserve(keys->size() + n);
     owners->reserve(owners->size() + n);
-    size_t at = 0;
-    while (at < n) {
-      const size_t end = BlockRunEnd(rows, at, n);
-      const ColumnBlock* b = nullptr;
-      Status s = cursor_.BlockOf(rows[at], &b);
-      if (!s.ok()) return s;
-      if (b != nullptr && !b->multi()) {
-        const bool all = b->presence.empty();
+    return ForEachBlockRun(cursor_, rows, n, [&](const ColumnBlock* b, size_t at, size_t end) {
+      if (b == nullptr) return Status::OK();
+      if (b->multi()) {
         for (size_t i = at; i < end; ++i) {
-          const uint32_t k = rows[i] % kRowsPerBlock;
-          if (!all && !IsPresent(b->presence, k)) continue;
-          keys->push_back(static_cast<uint64_t>(KeyOfTime(static_cast<int64_t>(b->values[k]))));
-          owners->push_back(static_cast<uint32_t>(i));
-        }
-      } else if (b != nullptr) {
-        for (size_t i = at; i < end; ++i) {
-          s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
+          Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
             keys->push_back(static_cast<uint64_t>(KeyOfTime(static_cast<int64_t>(vb.values[k]))));
             owners->push_back(static_cast<uint32_t>(i));
           });
           if (!s.ok()) return s;
         }
+        return Status::OK();
       }
-      at = end;
-    }
-    return Status::OK();
+      const bool all = b->presence.empty();
+      for (size_t i = at; i < end; ++i) {
+        const uint32_t k = rows[i] % kRowsPerBlock;
+        if (!all && !IsPresent(b->presence, k)) continue;
+        keys->push_back(static_cast<uint64_t>(KeyOfTime(static_cast<int64_t>(b->values[k]))));
+        owners->push_back(static_cast<uint32_t>(i));
+      }
+      return Status::OK();
+    });
   }
 
   FieldCursor cursor_;

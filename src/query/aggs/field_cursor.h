@@ -86,4 +86,23 @@ class FieldCursor {
   ColumnType type_ = ColumnType::kUInt64;
 };
 
+// For a simple() cursor: calls fn(block, at, end) for each run rows[at..end)
+// of the (non-decreasing) rows that lie in one block, the block looked up
+// once for the run (nullptr: the block has no values).
+template <typename Fn>
+Status ForEachBlockRun(FieldCursor& cursor, const uint32_t* rows, size_t n, Fn&& fn) {
+  size_t at = 0;
+  while (at < n) {
+    const uint32_t block = rows[at] / kRowsPerBlock;
+    size_t end = at + 1;
+    while (end < n && rows[end] / kRowsPerBlock == block) ++end;
+    const ColumnBlock* b = nullptr;
+    Status s = cursor.BlockOf(rows[at], &b);
+    if (s.ok()) s = fn(b, at, end);
+    if (!s.ok()) return s;
+    at = end;
+  }
+  return Status::OK();
+}
+
 }  // namespace flowdex

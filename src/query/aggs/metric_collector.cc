@@ -62,38 +62,33 @@ Status MetricCollector::CollectKeys(const uint32_t* rows, const uint32_t* slots,
 }
 
 Status MetricCollector::CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n) {
-  size_t at = 0;
-  while (at < n) {
-    // The run of rows in one block: the block is looked up once for all.
-    const size_t end = BlockRunEnd(rows, at, n);
-    const ColumnBlock* b = nullptr;
-    Status s = cursor_.BlockOf(rows[at], &b);
-    if (!s.ok()) return s;
-    if (b != nullptr && !b->multi()) {
-      const ColumnType type = b->type;
-      const bool all = b->presence.empty();
-      for (size_t i = at; i < end; ++i) {
-        const uint32_t k = rows[i] % kRowsPerBlock;
-        if (!all && !IsPresent(b->presence, k)) continue;
-        if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
-        State& st = states_[slots[i]];
-        ++st.count;
-        st.sum += AsDouble(type, b->values[k]);
-      }
-    } else if (b != nullptr) {
+  return ForEachBlockRun(cursor_, rows, n, [&](const ColumnBlock* b, size_t at, size_t end) {
+    if (b == nullptr) return Status::OK();
+    if (b->multi()) {
       for (size_t i = at; i < end; ++i) {
         if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
         State& st = states_[slots[i]];
-        s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
+        Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) {
           ++st.count;
           st.sum += AsDouble(vb.type, vb.values[k]);
         });
         if (!s.ok()) return s;
       }
+      return Status::OK();
     }
-    at = end;
-  }
-  return Status::OK();
+    // One value per row: the loop tests nothing but presence.
+    const ColumnType type = b->type;
+    const bool all = b->presence.empty();
+    for (size_t i = at; i < end; ++i) {
+      const uint32_t k = rows[i] % kRowsPerBlock;
+      if (!all && !IsPresent(b->presence, k)) continue;
+      if (slots[i] >= states_.size()) states_.resize(slots[i] + 1 + slots[i] / 2);
+      State& st = states_[slots[i]];
+      ++st.count;
+      st.sum += AsDouble(type, b->values[k]);
+    }
+    return Status::OK();
+  });
 }
 
 Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, size_t n) {
