@@ -18,7 +18,7 @@ WERROR      ?= OFF
 TEST_JOBS   ?= $(shell echo $$(( $$(nproc) * 2 )))
 SAMPLE      ?= $(BUILD)/sample
 
-.PHONY: all deps build run test test-unit test-asan test-tsan clang-tree fuzz bench clean lambda-zip docs format
+.PHONY: all deps build run test test-unit test-asan test-tsan clang-tree fuzz bench bench-scale clean lambda-zip docs format
 
 all: build
 
@@ -98,7 +98,14 @@ fuzz: clang-tree
 	fuzz/run.sh $(BUILD_CLANG) $(FUZZ_SECONDS)
 
 bench: build
+	@scripts/install-deps.sh --bench
 	bench/run.sh $(BUILD)
+
+# A month of flows (#16): 100M records in 10,000 files, flowdex against DuckDB
+# and ClickHouse, S1-S7 over HTTP (RECORDS, FILES, REPEAT to scale it down).
+bench-scale: build
+	@scripts/install-deps.sh --bench
+	python3 bench/scale_bench.py $(BUILD)
 
 # Rewrites every C++ source in .clang-format's style (a test checks it).
 format: deps

@@ -21,6 +21,12 @@ packages=(
   chromium
 )
 
+# `install-deps.sh --bench` adds the benchmarks' ClickHouse peer (make bench,
+# make bench-scale); the tests do not need it.
+if [[ ${1:-} == --bench ]]; then
+  packages+=(clickhouse-server clickhouse-client)
+fi
+
 # Node.js runs the benchmark peers (bench/peers) and, later, the API and UI
 # tests; the machine image may carry its own, else Debian's.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
