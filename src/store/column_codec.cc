@@ -340,10 +340,12 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
     if (kind == kIpv4) {
       // Kept as 32-bit integers (ColumnBlock::v4): plane by plane, first
       // octet first, sequential reads.
-      std::vector<uint32_t>& v4 = out->v4;
-      v4.assign(rows, 0);
-      for (int b = 0; b < 4; ++b) {
-        const auto* plane = reinterpret_cast<const uint8_t*>(planes.data()) + static_cast<size_t>(b) * rows;
+      auto& v4 = out->v4;
+      v4.resize(rows);
+      const auto* first = reinterpret_cast<const uint8_t*>(planes.data());
+      for (uint32_t i = 0; i < rows; ++i) v4[i] = first[i];
+      for (int b = 1; b < 4; ++b) {
+        const uint8_t* plane = first + static_cast<size_t>(b) * rows;
         for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
       }
       if (!out->presence.empty()) {
@@ -356,7 +358,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       // ::ffff:a.b.c.d), plane by plane; IPv6 rows also whole, in `ips`.
       const auto* src = reinterpret_cast<const uint8_t*>(planes.data());
       const auto* fam = reinterpret_cast<const uint8_t*>(families.data());
-      std::vector<uint32_t>& v4 = out->v4;
+      auto& v4 = out->v4;
       v4.assign(rows, 0);
       for (int b = 12; b < 16; ++b) {
         const uint8_t* plane = src + static_cast<size_t>(b) * rows;
@@ -385,16 +387,15 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
     }
     return Status::OK();
   }
-  out->values.assign(rows, 0);
+  // Every case below writes every element (resize leaves them unset).
+  out->values.resize(rows);
   bool within_type = false;  // every value known to fit `type`
   switch (kind) {
-    case kAllNull: break;
+    case kAllNull: std::fill(out->values.begin(), out->values.end(), 0); break;
     case kConstant: {
       uint64_t v;
       if (!in.GetVarint(&v)) return Malformed(type);
-      for (uint32_t i = 0; i < rows; ++i) {
-        if (out->present(i)) out->values[i] = v;
-      }
+      for (uint32_t i = 0; i < rows; ++i) out->values[i] = out->present(i) ? v : 0;
       break;
     }
     case kFrameOfReference: {

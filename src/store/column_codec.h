@@ -12,8 +12,10 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "flowlog/ip_address.h"
@@ -26,6 +28,28 @@ inline constexpr uint32_t kRowsPerBlock = 65536;
 
 // Presence of values: bit i of word i/64 is set when row i has a value.
 using PresenceBits = std::vector<uint64_t>;
+
+// An allocator whose resize() leaves new elements uninitialised: decoders
+// write every element, and zeroing a 512 KB block first cost as much as
+// decoding it. (Explicit values, as in assign(n, 0), still initialise.)
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <typename U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
 inline bool IsPresent(const PresenceBits& bits, size_t row) { return (bits[row >> 6] >> (row & 63)) & 1; }
 
 // Statistics of a block, kept in the segment directory for skipping.
@@ -48,13 +72,14 @@ struct BlockStats {
 struct ColumnBlock {
   ColumnType type = ColumnType::kUInt64;
   uint32_t rows = 0;
-  PresenceBits presence;         // empty when every row has a value
-  std::vector<uint64_t> values;  // integer-like types and doubles' bits; 0 for absent rows
+  PresenceBits presence;  // empty when every row has a value
+  // Integer-like types and doubles' bits; 0 for absent rows.
+  std::vector<uint64_t, UninitializedAllocator<uint64_t>> values;
   // kIp: addresses as integers in `v4` (0 for absent entries and IPv6
   // ones). Blocks that also hold IPv6 mark those entries in `v6` and keep
   // only them, in entry order, in `ips` (4 bytes an entry, not 17: IPv6 are
   // few in flow logs); v6_rank[w] counts the IPv6 entries before word w.
-  std::vector<uint32_t> v4;
+  std::vector<uint32_t, UninitializedAllocator<uint32_t>> v4;
   PresenceBits v6;
   std::vector<uint32_t> v6_rank;
   std::vector<IpAddress> ips;

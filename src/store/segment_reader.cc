@@ -100,7 +100,9 @@ int SegmentReader::FindColumn(std::string_view name) const {
 }
 
 Status SegmentReader::ReadExtent(const Extent& e, std::string_view what, std::string* out) const {
-  std::string compressed;
+  // Reused by each thread: growing a fresh string zeroes it first, and
+  // extents are read one after another.
+  thread_local std::string compressed;
   Status s = ReadAt(fd_, e.offset, e.size, &compressed, path_);
   if (!s.ok()) return s;
   if (Crc32c(compressed) != e.crc) {
@@ -146,7 +148,7 @@ Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) cons
     return Status::OK();
   }
   const std::string what = fmt::format("block {} of column {}", block, c.name);
-  std::string raw;
+  thread_local std::string raw;  // decoded into `out`, then reused by this thread's next block
   Status s = ReadExtent(b.extent, what, &raw);
   if (!s.ok()) return s;
   s = DecodeColumnBlock(c.type, b.stats.rows, raw, out);
