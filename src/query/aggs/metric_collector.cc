@@ -40,6 +40,27 @@ uint64_t MetricCollector::HashOf(const ColumnBlock& b, size_t k) const {
   return CardinalitySketch::HashInteger(b.values[k]);
 }
 
+void MetricCollector::AddToSketch(State& st, uint32_t slot, const ColumnBlock& b, size_t k) {
+  if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+  // The entry's raw value (IPv4 tagged; IPv6 entries are not cached).
+  uint64_t value = 0;
+  if (b.type != ColumnType::kIp) {
+    value = b.values[k];
+  } else if (!b.is_v6(k)) {
+    value = (uint64_t{1} << 32) | b.v4[k];
+  } else {
+    st.sketch->AddHash(HashOf(b, k));
+    return;
+  }
+  constexpr int kSeenBits = 12;
+  if (seen_.empty()) seen_.resize(size_t{1} << kSeenBits);
+  Seen& e = seen_[((value ^ (uint64_t{slot} << 40)) * 0x9E3779B97F4A7C15ull) >> (64 - kSeenBits)];
+  if (e.slot == slot && e.value == value) return;
+  e.slot = slot;
+  e.value = value;
+  st.sketch->AddHash(HashOf(b, k));
+}
+
 // value_count and cardinality of a derived field: its keys, by their text.
 Status MetricCollector::CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n) {
   for (size_t i = 0; i < n; ++i) {
@@ -114,8 +135,7 @@ Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
     Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
       ++st.count;
       if (agg_.type == T::kCardinality) {
-        if (!st.sketch) st.sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
-        st.sketch->AddHash(HashOf(b, k));
+        AddToSketch(st, slots[i], b, k);
         return;
       }
       if (!numeric) return;
@@ -155,7 +175,7 @@ Status MetricCollector::Finish(const std::vector<AggResult*>& targets) {
 }
 
 uint64_t MetricCollector::Memory() const {
-  uint64_t m = states_.size() * sizeof(State);
+  uint64_t m = states_.size() * sizeof(State) + seen_.size() * sizeof(Seen);
   for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
   return m;
 }

@@ -34,6 +34,8 @@ class MetricCollector final : public Collector {
     std::shared_ptr<CardinalitySketch> sketch;
   };
   uint64_t HashOf(const ColumnBlock& b, size_t k) const;
+  // Adds entry k of `b` to the sketch of `slot` (cardinality).
+  void AddToSketch(State& st, uint32_t slot, const ColumnBlock& b, size_t k);
   Status CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n);
   // Sums of a simple field: each block looked up once per run of its rows.
   Status CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n);
@@ -44,6 +46,14 @@ class MetricCollector final : public Collector {
   std::vector<uint64_t> dict_hashes_;
   std::vector<State> states_;
   std::vector<uint64_t> row_keys_;
+  // Cardinality: (slot, raw value) pairs added lately, direct-mapped. Adding
+  // a value to a sketch again changes nothing, and flows repeat their
+  // addresses and ports, so most rows skip the hash and the sketch.
+  struct Seen {
+    uint64_t value = 0;
+    uint32_t slot = UINT32_MAX;
+  };
+  std::vector<Seen> seen_;
 };
 
 // Double value of a stored number's bits (doubles, signed and unsigned integers).

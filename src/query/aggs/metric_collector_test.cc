@@ -41,5 +41,21 @@ TEST(MetricCollector, CardinalityOfStoredAndDerivedFields) {
   EXPECT_TRUE(s.IsInvalidArgument()) << "a keyword in Elastic's mapping";
 }
 
+// A value repeated within a bucket counts once, and in every bucket it is
+// in (repeats skip the sketch only for the bucket that already has them).
+TEST(MetricCollector, CardinalityPerBucketWithRepeats) {
+  auto seg = AggTestSegment::Documents(
+      R"({"properties":{"n":{"type":"long"},"ip":{"type":"ip"}}})",
+      {R"({"n":7,"ip":"10.0.0.1"})", R"({"n":7,"ip":"10.0.0.1"})", R"({"n":8,"ip":"2001:db8::1"})",
+       R"({"n":7,"ip":"10.0.0.1"})", R"({"n":8,"ip":"2001:db8::1"})", R"({"n":9,"ip":"10.0.0.2"})"});
+  for (const char* field : {"n", "ip"}) {
+    std::vector<AggResult> r = seg->Run(seg->Make(fmt::format(R"({{"cardinality":{{"field":"{}"}}}})", field)).get(),
+                                        {0, 1, 2, 3, 4, 5}, {0, 0, 0, 1, 1, 1}, 2);
+    ASSERT_TRUE(r[0].cardinality && r[1].cardinality) << field;
+    EXPECT_EQ(r[0].cardinality->Estimate(), 2u) << field << ": bucket 0 has 7,7,8 / two addresses";
+    EXPECT_EQ(r[1].cardinality->Estimate(), 3u) << field << ": bucket 1 has 7 again, and two more";
+  }
+}
+
 }  // namespace
 }  // namespace flowdex
