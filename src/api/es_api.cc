@@ -215,7 +215,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
       RestRequest update = req;
       update.method = "POST";
       update.body = fmt::format(R"({{"actions":[{{"{}":{{"index":{},"alias":{}}}}}]}})",
-                                m == "DELETE" ? "remove" : "add", "\"" + index + "\"", "\"" + parts[2] + "\"");
+                                m == "DELETE" ? "remove" : "add", JsonQuote(index), JsonQuote(parts[2]));
       // Names with quotes cannot be index names; UpdateAliases validates them.
       if (index.find('"') != std::string::npos || parts[2].find('"') != std::string::npos) return NoHandler(req);
       return UpdateAliases(update);

@@ -449,8 +449,7 @@ RestResponse EsApi::Aliases(const RestRequest& req, const std::string& indices, 
     for (const std::string& n : wanted) {
       if (n.find('*') == std::string::npos && !seen.count(n)) {
         if (req.method == "HEAD") return Json(404, "");
-        return Json(404, fmt::format(R"({{"error":"alias [{}] missing","status":404}})",
-                                     n.find('"') == std::string::npos ? n : "?"));
+        return Json(404, fmt::format(R"({{"error":{},"status":404}})", JsonQuote("alias [" + n + "] missing")));
       }
     }
   }
