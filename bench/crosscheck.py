@@ -4,6 +4,7 @@ form of flowdex's answer and "=" or the first difference per peer.
 
 usage: crosscheck.py QUESTION FLOWDEX_JSON DUCKDB_ROWS_JSON [CLICKHOUSE_JSON]
 """
+import datetime
 import ipaddress
 import json
 import sys
@@ -34,7 +35,6 @@ def from_flowdex(q, r):
 
 
 def iso(epoch_s):
-    import datetime
     return datetime.datetime.fromtimestamp(int(epoch_s), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
@@ -89,4 +89,5 @@ def main():
     print("; ".join(out))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,6 @@ env:   RECORDS (100000000), FILES (10000), REPEAT (5), START (2026-10-01T00:00Z)
 """
 import datetime
 import http.client
-import ipaddress
 import json
 import os
 import shutil
@@ -18,6 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crosscheck import dotted, iso  # noqa: E402  (the same address and time forms as make bench)
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,10 +98,6 @@ def load_all(gz_bytes):
 
 def ms(epoch_s):
     return int(epoch_s) * 1000
-
-
-def dotted(n):
-    return str(ipaddress.IPv4Address(int(n)))
 
 
 def main():
@@ -248,9 +246,6 @@ def main():
             return a["c"]["value"]
         if name == "S7":
             return sorted(h["_source"]["@timestamp"] for h in r["hits"]["hits"])
-
-    def iso(s):
-        return datetime.datetime.fromtimestamp(int(s), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     def sql_answer(name, rows):
         if name in ("S1", "S6"):

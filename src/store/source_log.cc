@@ -41,16 +41,16 @@ bool NextRecord(std::string_view bytes, std::string_view* payload, size_t* size)
   return true;
 }
 
-// Calls fn(payload, offset) for each whole, intact record in the first
-// `length` bytes of the file, reading it in pieces so that a large log needs
-// little memory; *end is where the last such record ends (== length when
-// every byte was a record).
+// Calls fn(record, offset) for each record in the first `length` bytes of
+// the file, reading it in pieces so that a large log needs little memory.
+// Corruption when those bytes are not whole, intact records.
 Status ScanRecords(int fd, const std::string& path, uint64_t length,
-                   const std::function<Status(std::string_view payload, uint64_t offset)>& fn, uint64_t* end) {
+                   const std::function<void(const SourceRecord& record, uint64_t offset)>& fn) {
   constexpr size_t kChunk = size_t{4} << 20;
   std::string buf;
-  uint64_t at = 0;  // bytes read
-  *end = 0;         // bytes scanned
+  uint64_t at = 0;   // bytes read
+  uint64_t end = 0;  // bytes scanned
+  SourceRecord r;
   while (at < length) {
     std::string piece;
     Status s = ReadAt(fd, at, static_cast<size_t>(std::min<uint64_t>(kChunk, length - at)), &piece, path);
@@ -63,14 +63,17 @@ Status ScanRecords(int fd, const std::string& path, uint64_t length,
       std::string_view payload;
       size_t n = 0;
       if (!NextRecord(std::string_view(buf).substr(used), &payload, &n)) break;
-      s = fn(payload, *end + used);
-      if (!s.ok()) return s;
+      if (!DecodePayload(payload, &r)) {
+        return Status::Corruption(fmt::format("{}: malformed record at offset {}", path, end + used));
+      }
+      fn(r, end + used);
       used += n;
     }
-    *end += used;
+    end += used;
     buf.erase(0, used);
     if (buf.size() > kChunk) break;  // a record cannot be that long: damage
   }
+  if (end != length) return Status::Corruption(fmt::format("{}: damaged record at offset {}", path, end));
   return Status::OK();
 }
 
@@ -99,25 +102,13 @@ Status SourceLog::Open(const std::string& path, uint64_t length, std::unique_ptr
     return Status::Corruption(fmt::format("{}: {} bytes, but the manifest commits {}", path, size, length));
   }
   SourceLog* l = log.get();
-  uint64_t end = 0;
-  Status s = ScanRecords(
-      fd, path, length,
-      [&](std::string_view payload, uint64_t offset) {
-        SourceRecord r;
-        if (!DecodePayload(payload, &r)) {
-          return Status::Corruption(fmt::format("{}: malformed record at offset {}", path, offset));
-        }
-        const uint64_t h = KeyHash(r.key);
-        if (!l->offsets_.try_emplace(h, offset).second) l->collisions_.emplace_back(h, offset);
-        ++l->count_;
-        return Status::OK();
-      },
-      &end);
+  Status s = ScanRecords(fd, path, length, [&](const SourceRecord& r, uint64_t offset) {
+    const uint64_t h = KeyHash(r.key);
+    if (!l->offsets_.try_emplace(h, offset).second) l->collisions_.emplace_back(h, offset);
+    ++l->count_;
+  });
   if (!s.ok()) return s;
-  log->length_ = end;
-  if (log->length_ != length) {
-    return Status::Corruption(fmt::format("{}: damaged record at offset {}", path, log->length_));
-  }
+  log->length_ = length;
   *out = std::move(log);
   return Status::OK();
 }
@@ -188,20 +179,7 @@ bool SourceLog::Find(const std::string& key, SourceRecord* record) const {
 }
 
 Status SourceLog::ForEach(const std::function<void(const SourceRecord&)>& fn) const {
-  uint64_t end = 0;
-  Status s = ScanRecords(
-      fd_, path_, length_,
-      [&](std::string_view payload, uint64_t offset) {
-        SourceRecord r;
-        if (!DecodePayload(payload, &r)) {
-          return Status::Corruption(fmt::format("{}: malformed record at offset {}", path_, offset));
-        }
-        fn(r);
-        return Status::OK();
-      },
-      &end);
-  if (s.ok() && end != length_) return Status::Corruption(fmt::format("{}: damaged record at offset {}", path_, end));
-  return s;
+  return ScanRecords(fd_, path_, length_, [&](const SourceRecord& r, uint64_t) { fn(r); });
 }
 
 Status SourceLog::Write(const std::string& path, const std::vector<SourceRecord>& records, uint64_t* length) {
