@@ -6,7 +6,10 @@ answers cross-checked. Prints ingest rate, disk, memory and the median of
 REPEAT warm runs per question, and the first query after a restart.
 
 usage: python3 bench/scale_bench.py BUILD_DIR
-env:   RECORDS (100000000), FILES (10000), REPEAT (5), START (2026-10-01T00:00Z)
+env:   RECORDS (100000000), FILES (10000), REPEAT (5), START (2026-10-01T00:00Z),
+       RELOAD=flowdex (ingest flowdex again, keep the peers' loaded stores),
+       SOAK_MINUTES (30; 0: no soak) and the other SOAK_* of bench/soak.py,
+       CLICKHOUSE=0 (leave ClickHouse out: it loads 100M flows in 20+ minutes here)
 """
 import datetime
 import http.client
@@ -20,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crosscheck import dotted, iso  # noqa: E402  (the same address and time forms as make bench)
+from serve_process import start_serve  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,7 +75,14 @@ def load_all(gz_bytes):
     WORK/load.json and printed again by later runs."""
     marker = os.path.join(WORK, ".done")
     if os.path.exists(marker) and open(marker).read() == LAYOUT:
-        return json.load(open(os.path.join(WORK, "load.json")))
+        loads = json.load(open(os.path.join(WORK, "load.json")))
+        if os.environ.get("RELOAD") == "flowdex":  # a new flowdex build, the same peers' stores
+            shutil.rmtree(f"{WORK}/flowdex", ignore_errors=True)
+            sh("sync")
+            fx_s, fx_mb = timed(f"{FLOWDEX} ingest --data {WORK}/flowdex {DATA}")
+            loads["flowdex"] = [fx_s, fx_mb, du(f"{WORK}/flowdex")]
+            json.dump(loads, open(os.path.join(WORK, "load.json"), "w"))
+        return loads
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     sh("sync")
@@ -81,7 +92,7 @@ def load_all(gz_bytes):
     dk_s, dk_mb = timed(f"node {HERE}/peers/duckdb_load.mjs '{DATA}/**/*.log.gz' {WORK}/duck.db")
     dk_disk = du(f"{WORK}/duck.db")
     loads = {"flowdex": [fx_s, fx_mb, fx_disk], "DuckDB": [dk_s, dk_mb, dk_disk]}
-    if shutil.which("clickhouse-server"):
+    if shutil.which("clickhouse-server") and os.environ.get("CLICKHOUSE", "1") != "0":
         pid = ch_start()
         ch_bash("ch_create")
         t0 = time.time()
@@ -175,18 +186,8 @@ def main():
     ]
 
     # flowdex serve: started fresh, so the first query is a cold start.
-    serve_log = open(os.path.join(WORK, "serve.log"), "w")
-    ready = os.path.join(WORK, "ready")
-    if os.path.exists(ready):
-        os.remove(ready)
-    serve = subprocess.Popen([FLOWDEX, "serve", "--data", f"{WORK}/flowdex", "--listen", "127.0.0.1:0",
-                              "--ready-file", ready], stderr=serve_log)
+    serve, host, port = start_serve(FLOWDEX, f"{WORK}/flowdex", WORK)
     try:
-        for _ in range(600):
-            if os.path.exists(ready) and os.path.getsize(ready) > 0:
-                break
-            time.sleep(0.1)
-        host, port = open(ready).read().strip().replace("http://", "").split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=600)
 
         def search(body):
@@ -295,6 +296,10 @@ def main():
     print("goals (#16): every S at least 2x the faster peer; dashboards under 200 ms, S7 under 100 ms, the first "
           "query under 1 s; serve at most 1 GB resident; ingest >= 3x the faster peer and >= 2M records/s; "
           "disk <= 0.7x gzip")
+    # The soak: a copy of this store under a stream of new files and queries.
+    if float(os.environ.get("SOAK_MINUTES", 30)) > 0:
+        sys.stdout.flush()
+        subprocess.run([sys.executable, os.path.join(HERE, "soak.py"), BUILD, f"{WORK}/flowdex"])
 
 
 main()

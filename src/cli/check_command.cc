@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/human.h"
+#include "rollup/rollup_spec.h"
 #include "schema/flow_schema.h"
 #include "store/store.h"
 #include "store/store_check.h"
@@ -16,7 +17,7 @@ int RunCheckCommand(const CheckCommandOptions& options) {
     return 1;
   }
   StoreCheckReport report;
-  CheckStore(*store, kSourceKeyColumn, &report);
+  CheckStore(*store, kSourceKeyColumn, kDocCountColumn, &report);
   for (const std::string& p : report.problems) fmt::print(stderr, "flowdex check: {}\n", p);
   if (options.columns) {
     fmt::print("{:<40} {:<10} {:>12} {:>12} {:>12} {:>10}\n", "column", "type", "data", "dictionary", "postings",
@@ -26,9 +27,12 @@ int RunCheckCommand(const CheckCommandOptions& options) {
                  HumanBytes(u.dictionary_bytes), HumanBytes(u.postings_bytes), u.postings_entries);
     }
   }
-  fmt::print("{}: {} segments, {} rows, {} blocks read, {}; {} sources, each stored {}\n", store->dir(),
-             report.segments, report.rows, report.blocks, HumanBytes(report.bytes), store->SourceCount(),
-             report.problems.empty() ? "exactly once: OK" : "with PROBLEMS");
+  fmt::print(
+      "{}: {} segments, {} rows, {} blocks read, {}; {} rollup segments, {} rows, {}; {} sources, each "
+      "stored {}\n",
+      store->dir(), report.segments, report.rows, report.blocks, HumanBytes(report.bytes), report.rollup_segments,
+      report.rollup_rows, HumanBytes(report.rollup_bytes), store->SourceCount(),
+      report.problems.empty() ? "exactly once: OK" : "with PROBLEMS");
   return report.problems.empty() ? 0 : 1;
 }
 
@@ -49,7 +53,7 @@ int RunUpgradeCommand(const CheckCommandOptions& options) {
                store->opened_format(), kManifestFormat, store->SourceCount());
   }
   StoreCheckReport report;
-  CheckStore(*store, kSourceKeyColumn, &report);
+  CheckStore(*store, kSourceKeyColumn, kDocCountColumn, &report);
   for (const std::string& p : report.problems) fmt::print(stderr, "flowdex upgrade: {}\n", p);
   return report.problems.empty() ? 0 : 1;
 }

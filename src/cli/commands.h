@@ -110,6 +110,7 @@ struct QueryCommandOptions {
   std::string body;         // an _search body, or @file
   int repeat = 0;           // extra warm runs, timed (stderr)
   bool no_cache = false;    // no block or filter cache (every run as if cold, but for the OS page cache)
+  bool no_rollups = false;  // raw rows only (SearchRequest::use_rollups)
 };
 
 // Runs an _search body against the store and prints Elasticsearch's response

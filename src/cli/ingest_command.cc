@@ -16,6 +16,7 @@
 #include "io/path_walker.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/s3_backfill.h"
+#include "rollup/rollup_maintainer.h"
 #include "schema/flow_schema.h"
 #include "store/store.h"
 #include "util/byte_size.h"
@@ -25,6 +26,21 @@
 namespace flowdex {
 
 namespace {
+
+// Brings the flow index's rollups up to date with what was just stored
+// (dashboards read them; rollup/rollup_maintainer.h) and says what it did.
+void UpdateRollups(Store* store, CancellationToken cancel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RollupBuildStats stats;
+  Status s = RollupAll(*store, RollupOptions{}, cancel, &stats);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex ingest: rollups: {} (searches read raw rows there)\n", s.ToString());
+  } else if (stats.input_rows > 0) {
+    fmt::print(stderr, "flowdex ingest: rollups: {} rows summed into {} rollup rows ({}); {:.2f} s\n", stats.input_rows,
+               stats.output_rows, HumanBytes(stats.output_bytes), secs);
+  }
+}
 
 // Redraws one status line on a terminal, or prints a line every few seconds
 // otherwise, until `done` is set.
@@ -129,6 +145,7 @@ int RunS3Ingest(const IngestCommandOptions& options) {
                summary.failed, bo.checkpoint_path, summary.checkpoint);
     if (summary.failed > 0) exit_code = 1;
   }
+  if (store && !signals.received()) UpdateRollups(store.get(), signals.token());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "flowdex ingest: {} into {}; {:.2f} s, {}/s\n", metrics.Summary(false), sink->Describe(), secs,
              HumanCount(secs > 0 ? static_cast<uint64_t>(metrics.records_stored.load() / secs) : 0));
@@ -211,9 +228,10 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   s = options.documents ? IngestDocumentFiles(store.get(), files, ingest, &progress, &summary)
                         : IngestFlowFiles(store.get(), files, ingest, &progress, &summary);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   done = true;
   reporter.join();
+  if (s.ok() && !summary.cancelled && !options.documents) UpdateRollups(store.get(), signals.token());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   for (const std::string& e : summary.errors) fmt::print(stderr, "flowdex ingest: {}\n", e);
   if (summary.bad_lines > 0) {

@@ -56,6 +56,7 @@ void AddSinkOptions(CLI::App* cmd, flowdex::SinkCommandOptions* sink) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  flowdex::RestartWithHugePages(argc, argv);
   flowdex::TuneAllocator();
   CLI::App app{"flowdex: search and analyse AWS VPC Flow Logs", "flowdex"};
   app.require_subcommand(1);
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   query_cmd->add_option("--index", query.index, "Indices: names and patterns, comma-separated")->capture_default_str();
   query_cmd->add_option("--repeat", query.repeat, "Run the query N more times and print their latencies on stderr")
       ->check(CLI::Range(0, 100000));
+  query_cmd->add_flag("--no-rollups", query.no_rollups, "Read raw rows only, never rollups (to compare answers)");
   query_cmd->add_flag("--no-cache", query.no_cache,
                       "Keep no decoded blocks or filter results between runs (to time the uncached engine)");
 

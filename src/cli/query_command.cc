@@ -38,6 +38,7 @@ int RunQueryCommand(const QueryCommandOptions& options) {
     request.indices.emplace_back(patterns.substr(0, comma));
     patterns = comma == std::string_view::npos ? std::string_view() : patterns.substr(comma + 1);
   }
+  request.use_rollups = !options.no_rollups;
   std::unique_ptr<Store> store;
   StoreOptions store_options;
   if (options.no_cache) {
@@ -67,9 +68,11 @@ int RunQueryCommand(const QueryCommandOptions& options) {
     const BlockCache* cache = store->block_cache();
     fmt::print(stderr,
                "{{\"runs\":{},\"median_ms\":{:.2f},\"min_ms\":{:.2f},\"max_ms\":{:.2f},\"block_cache_hits\":{},"
-               "\"block_cache_misses\":{},\"block_cache_bytes\":{}}}\n",
+               "\"block_cache_misses\":{},\"block_cache_bytes\":{},\"rollup\":\"{}\",\"rollup_segments\":{},"
+               "\"segments_searched\":{}}}\n",
                latencies_ms.size(), latencies_ms[latencies_ms.size() / 2], latencies_ms.front(), latencies_ms.back(),
-               cache ? cache->hits() : 0, cache ? cache->misses() : 0, cache ? cache->bytes() : 0);
+               cache ? cache->hits() : 0, cache ? cache->misses() : 0, cache ? cache->bytes() : 0, response.rollup,
+               response.rollup_segments, response.segments_searched);
   }
   if (!s.ok()) {
     std::string names;

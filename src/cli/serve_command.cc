@@ -15,6 +15,7 @@
 #include "pipeline/object_processor.h"
 #include "pipeline/sqs_worker.h"
 #include "pipeline/store_sink.h"
+#include "rollup/rollup_maintainer.h"
 #include "store/store.h"
 #include "util/byte_size.h"
 #include "util/shutdown_signals.h"
@@ -109,6 +110,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
 
   StoreOptions store_options;
   store_options.background_work = true;
+  store_options.background_tasks.push_back(RollupTask());  // dashboards' rollups follow new data
   if (!options.retention.empty()) {
     Status s = ParseDuration(options.retention, &store_options.retention_ms);
     if (!s.ok()) {

@@ -11,6 +11,7 @@
 #include "cli/pipeline_setup.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/sqs_worker.h"
+#include "rollup/rollup_maintainer.h"
 #include "util/shutdown_signals.h"
 
 namespace flowdex {
@@ -40,6 +41,7 @@ int RunWorkerCommand(const WorkerCommandOptions& options) {
   if (!IsRemoteSink(options.sink)) {
     StoreOptions so;
     so.background_work = true;
+    so.background_tasks.push_back(RollupTask());  // dashboards' rollups follow new data
     s = Store::Open(options.data_dir, so, &store);
     if (!s.ok()) {
       fmt::print(stderr, "flowdex worker: {}\n", s.message());

@@ -115,7 +115,7 @@ TEST_F(FlowIngesterTest, StoresEveryRecordExactlyOnce) {
   EXPECT_EQ(stored.rejects, expected_.t.rejects);
   EXPECT_EQ(stored.port_sum, expected_.t.port_sum);
   StoreCheckReport report;
-  CheckStore(*store_, kSourceKeyColumn, &report);
+  CheckStore(*store_, kSourceKeyColumn, "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   EXPECT_EQ(report.rows_per_source.size(), 6u);
   // On disk: well under the gzip input.
@@ -132,7 +132,7 @@ TEST_F(FlowIngesterTest, MemoryBudgetBoundsWhatABatchHolds) {
   EXPECT_EQ(s.segments, files_.size());
   EXPECT_EQ(store_->Current()->Rows(), 150000u);
   StoreCheckReport report;
-  CheckStore(*store_, kSourceKeyColumn, &report);
+  CheckStore(*store_, kSourceKeyColumn, "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
 }
 
@@ -189,7 +189,7 @@ TEST_F(FlowIngesterTest, BadLinesAndDamagedFiles) {
   EXPECT_GT(rec.records, 1000u);
   EXPECT_LT(rec.records, 25000u);
   StoreCheckReport report;
-  CheckStore(*store_, kSourceKeyColumn, &report);
+  CheckStore(*store_, kSourceKeyColumn, "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
 }
 
@@ -232,7 +232,7 @@ TEST_F(FlowIngesterTest, RetentionSkipsOldRecords) {
   EXPECT_EQ(s.expired_records, 2000u);
   EXPECT_EQ(store_->Current()->Rows(), 2000u);
   StoreCheckReport report;
-  CheckStore(*store_, kSourceKeyColumn, &report);
+  CheckStore(*store_, kSourceKeyColumn, "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   // The old file counts as ingested: it is not read again.
   s = Ingest(paths, o);

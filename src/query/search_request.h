@@ -38,6 +38,8 @@ struct SearchRequest {
   CancellationToken cancel;      // the caller's: stops a running search
   std::vector<AggRequest> aggs;  // over every hit, whatever size says
   bool total_as_int = false;     // rest_total_hits_as_int: hits.total as a number
+  // Answer from rollups where the answer is the same (query/plan/rollup_plan.h).
+  bool use_rollups = true;
 };
 
 struct SearchHit {
@@ -59,6 +61,8 @@ struct SearchResponse {
   bool timed_out = false;
   bool terminated_early = false;  // terminate_after stopped it
   std::vector<AggResult> aggs;    // one per request.aggs
+  std::string rollup;             // the rollup that answered in part ("": raw rows only)
+  uint64_t rollup_segments = 0;   // rollup segments read
 };
 
 }  // namespace flowdex

@@ -12,9 +12,11 @@
 #include <map>
 #include <mutex>
 
+#include "query/aggs/field_cursor.h"
 #include "query/exec/segment_matcher.h"
 #include "query/hit_fetcher.h"
 #include "query/plan/lowering.h"
+#include "query/plan/rollup_plan.h"
 #include "query/search_context.h"
 #include "query/sort_value_reader.h"
 #include "query/source_filter.h"
@@ -220,6 +222,10 @@ struct SegmentTask {
   std::vector<AggResult> aggs;
   std::vector<Candidate> best;
   Status status;
+  // The query to run instead of the plan's (rollup plans: a raw segment's
+  // edge hours, a rollup segment's inner ones), or nullptr.
+  const Predicate* predicate = nullptr;
+  bool rollup = false;  // a rollup segment: each row counts _doc_count hits
 };
 
 // The worst sort value among `wanted` hits some segment already holds, for a
@@ -244,7 +250,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   s = plans->For(t->ref.index, IsFlowSegment(*seg), &plan);
   if (!s.ok()) return s;
   const FieldCatalog& catalog = *plan->catalog;
-  const Predicate& predicate = plan->predicate;
+  const Predicate& predicate = t->predicate != nullptr ? *t->predicate : plan->predicate;
   SegmentMatcher matcher(seg, ctx.filter_cache());
   // One integer sort key (a timestamp, say): once the heap is full, blocks
   // whose min/max cannot beat its worst are skipped whole.
@@ -290,6 +296,21 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     t->terminated = true;
   }
   t->hits = roaring_bitmap_get_cardinality(rows.get());
+  // Rollup rows stand for _doc_count flows each.
+  const int doc_count_column = t->rollup ? seg->FindColumn(kDocCountColumn) : -1;
+  if (doc_count_column >= 0) {
+    RowWeights weights;
+    s = weights.Init(*seg, doc_count_column);
+    if (!s.ok()) return s;
+    t->hits = 0;
+    roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());
+    uint32_t batch[256];
+    for (uint32_t n; (n = roaring_read_uint32_iterator(it, batch, 256)) > 0;) {
+      for (uint32_t i = 0; i < n; ++i) t->hits += weights.At(batch[i]);
+    }
+    roaring_free_uint32_iterator(it);
+    if (!weights.status().ok()) return weights.status();
+  }
   if (!request.aggs.empty()) {
     AggContext context;
     context.segment = seg;
@@ -298,6 +319,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     context.ordinal = t->ordinal;
     context.now_ms = ctx.now_ms();
     context.filter_cache = ctx.filter_cache();
+    context.doc_count_column = doc_count_column;
     s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()), &t->aggs);
     if (!s.ok()) return s;
   }
@@ -522,6 +544,18 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
   const uint64_t wanted = request.from + request.size;
   const uint64_t limit = request.track_total_hits < 0 ? UINT64_MAX : static_cast<uint64_t>(request.track_total_hits);
 
+  // Rollups for the flow index's whole hours, where they give the same answer.
+  RollupPlan rollups;
+  if (std::find(indices.begin(), indices.end(), kFlowIndex) != indices.end()) {
+    const SegmentPlan* plan = nullptr;
+    if (Status s = plans.For(std::string(kFlowIndex), true, &plan); !s.ok()) return s;
+    PlanRollups(request, plan->predicate, *version, ctx.now_ms(), &rollups);
+  }
+  auto rolled_up = [&](const SegmentRef& ref) {
+    return rollups.spec != nullptr && ref.index == kFlowIndex && ref.rollup_version == kRollupVersion &&
+           rollups.partitions.count(ref.partition) > 0;
+  };
+
   std::vector<SegmentTask> tasks;
   for (const SegmentRef& ref : version->segments) {
     if (std::find(indices.begin(), indices.end(), ref.index) == indices.end()) continue;
@@ -529,9 +563,33 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
       ++response->segments_skipped;
       continue;
     }
+    const Predicate* edge = nullptr;
+    if (rolled_up(ref)) {
+      // Its whole hours are in the rollups; only edge hours are read here.
+      if (!rollups.TouchesEdges(ref.min_time, ref.max_time)) continue;
+      edge = &rollups.edge;
+    }
     tasks.emplace_back();
     tasks.back().ref = ref;
     tasks.back().ordinal = tasks.size() - 1;
+    tasks.back().predicate = edge;
+  }
+  if (rollups.spec != nullptr) {
+    response->rollup = std::string(rollups.spec->name);
+    const int64_t from = std::max(lo, rollups.inner_lo);
+    const int64_t to = rollups.inner_hi == INT64_MAX ? INT64_MAX : std::min(hi, rollups.inner_hi - 1);
+    for (const SegmentRef& ref : version->rollups) {
+      if (ref.index != kFlowIndex || ref.rollup != rollups.spec->name || ref.rollup_version != kRollupVersion ||
+          rollups.partitions.count(ref.partition) == 0 || ref.max_time < from || ref.min_time > to) {
+        continue;
+      }
+      tasks.emplace_back();
+      tasks.back().ref = ref;
+      tasks.back().ordinal = tasks.size() - 1;
+      tasks.back().predicate = &rollups.inner;
+      tasks.back().rollup = true;
+      ++response->rollup_segments;
+    }
   }
 
   // Index order without aggregations can stop once it has enough hits and
@@ -759,10 +817,24 @@ Query KeysQuery(const std::string& field, const AggResult& result, const std::ve
 
 }  // namespace
 
-Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
-  // Both passes of a breadth-first plan see the same segments, and share the
-  // request's deadline.
-  const SearchContext ctx(store, request);
+namespace {
+
+// Whether rollups would answer `request`'s aggregations (its hits aside).
+bool RollupsAnswerAggs(const SearchContext& ctx, const SearchRequest& request) {
+  const std::vector<std::string> indices = ResolveIndices(*ctx.version(), request.indices);
+  if (std::find(indices.begin(), indices.end(), kFlowIndex) == indices.end()) return false;
+  QueryPlans plans(ctx.store(), request.query, ctx.now_ms());
+  const SegmentPlan* plan = nullptr;
+  if (!plans.For(std::string(kFlowIndex), true, &plan).ok()) return false;  // the search reports it
+  SearchRequest aggs_only = request;
+  aggs_only.from = aggs_only.size = 0;
+  RollupPlan rollups;
+  PlanRollups(aggs_only, plan->predicate, *ctx.version(), ctx.now_ms(), &rollups);
+  return rollups.spec != nullptr;
+}
+
+// The aggregations (breadth first where planned), the total and the hits.
+Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, SearchResponse* response) {
   std::vector<size_t> planned;
   std::vector<std::vector<int>> first_index(request.aggs.size());
   std::vector<AggRequest> first_aggs;  // the request's aggregations, planned ones split (once any is)
@@ -790,6 +862,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     }
     SearchRequest second;
     second.indices = request.indices;
+    second.use_rollups = request.use_rollups;
     second.size = 0;
     second.track_total_hits = 0;
     second.fetch_source = false;
@@ -817,6 +890,37 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     if (!s.ok()) return s;
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
+  // Every pass sees the same segments and shares the request's deadline.
+  const SearchContext ctx(store, request);
+  // A page of hits beside aggregations rollups can answer (Discover's
+  // histogram): the hits from raw rows, matched lazily newest first, and
+  // the aggregations and total from the rollups.
+  if (request.use_rollups && !request.aggs.empty() && request.from + request.size > 0 && request.terminate_after == 0 &&
+      RollupsAnswerAggs(ctx, request)) {
+    SearchRequest aggs = request;
+    aggs.from = aggs.size = 0;
+    aggs.sort.clear();
+    aggs.search_after.clear();
+    aggs.search_after_null.clear();
+    Status s = SearchWithAggs(ctx, aggs, response);
+    if (!s.ok()) return s;
+    SearchRequest hits = request;
+    hits.aggs.clear();
+    hits.track_total_hits = 0;  // the total came with the aggregations
+    SearchResponse page;
+    s = SearchVersion(ctx, hits, &page);
+    if (!s.ok()) return s;
+    response->hits = std::move(page.hits);
+    response->timed_out = response->timed_out || page.timed_out;
+    response->segments_searched += page.segments_searched;
+    return Status::OK();
+  }
+  return SearchWithAggs(ctx, request, response);
 }
 
 }  // namespace flowdex

@@ -61,8 +61,10 @@ uint64_t StoreVersion::Rows(std::string_view index) const {
 
 uint64_t StoreVersion::Bytes(std::string_view index) const {
   uint64_t n = 0;
-  for (const SegmentRef& s : segments) {
-    if (index.empty() || s.index == index) n += s.bytes;
+  for (const auto* refs : {&segments, &rollups}) {
+    for (const SegmentRef& s : *refs) {
+      if (index.empty() || s.index == index) n += s.bytes;
+    }
   }
   return n;
 }
@@ -688,10 +690,13 @@ Status Store::OpenSegment(const SegmentRef& ref, std::shared_ptr<SegmentReader>*
   std::lock_guard<std::mutex> lock(mu_);
   // Readers of segments no longer in the store are let go (a search still
   // using one keeps it alive through its own reference).
-  std::erase_if(readers_, [&](const auto& e) {
-    return std::none_of(live->segments.begin(), live->segments.end(),
-                        [&](const SegmentRef& r) { return r.id == e.first; });
-  });
+  auto is_live = [&](uint64_t id) {
+    for (const auto* refs : {&live->segments, &live->rollups}) {
+      if (std::any_of(refs->begin(), refs->end(), [&](const SegmentRef& r) { return r.id == id; })) return true;
+    }
+    return false;
+  };
+  std::erase_if(readers_, [&](const auto& e) { return !is_live(e.first); });
   for (auto& [id, existing] : readers_) {
     if (id == ref.id) {
       *out = existing;  // opened meanwhile by another thread

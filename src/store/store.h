@@ -48,7 +48,8 @@ struct StoreVersion {
   // Every index: those with segments, and those created (or mapped) without any yet.
   std::vector<std::string> indices;                         // sorted
   std::map<std::string, std::vector<std::string>> aliases;  // alias -> indices
-  // Live (not deleted) rows and bytes of the segments of `index` ("" for all indices).
+  // Live (not deleted) rows of the raw segments of `index` ("" for all
+  // indices), and the bytes of its segments, rollups included.
   uint64_t Rows(std::string_view index = "") const;
   uint64_t Bytes(std::string_view index = "") const;
 };

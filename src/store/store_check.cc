@@ -1,6 +1,8 @@
 #include "store/store_check.h"
 
+#include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -8,8 +10,20 @@
 
 namespace flowdex {
 
-void CheckStore(const Store& store, std::string_view source_column, StoreCheckReport* report) {
+void CheckStore(const Store& store, std::string_view source_column, std::string_view doc_count_column,
+                StoreCheckReport* report) {
   const auto version = store.Current();
+  // (index, partition, version) -> raw rows rolled up there; and each
+  // rollup's count of them, by (index, partition, version, rollup).
+  using Part = std::tuple<std::string, std::string, uint32_t>;
+  std::map<Part, uint64_t> rolled_up;
+  std::set<Part> with_deletes;
+  for (const SegmentRef& r : version->segments) {
+    if (r.rollup_version == 0) continue;
+    rolled_up[{r.index, r.partition, r.rollup_version}] += r.rows;
+    if (!r.deleted.empty()) with_deletes.insert({r.index, r.partition, r.rollup_version});
+  }
+  std::map<std::pair<Part, std::string>, uint64_t> counted;
   std::vector<SegmentRef> refs = version->segments;
   refs.insert(refs.end(), version->rollups.begin(), version->rollups.end());
   for (const SegmentRef& ref : refs) {
@@ -43,6 +57,9 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
       u.postings_entries += c.postings_entries;
     }
     const int src = rollup ? -1 : reader->FindColumn(source_column);
+    const int doc_count = rollup ? reader->FindColumn(doc_count_column) : -1;
+    uint64_t* count = rollup ? &counted[{{ref.index, ref.partition, ref.rollup_version}, ref.rollup}] : nullptr;
+    if (rollup && doc_count < 0) *count += ref.rows;  // every row one
     const std::vector<std::string>* dict = nullptr;
     if (src >= 0) {
       s = reader->Dictionary(src, &dict);
@@ -64,12 +81,25 @@ void CheckStore(const Store& store, std::string_view source_column, StoreCheckRe
           report->problems.push_back(std::string(s.message()));
           continue;
         }
+        if (static_cast<int>(c) == doc_count) {
+          for (uint32_t i = 0; i < block.rows; ++i) *count += block.present(i) ? block.values[i] : 1;
+        }
         if (static_cast<int>(c) == src && dict != nullptr) {
           for (uint32_t i = 0; i < block.rows; ++i) {
             if (block.present(i)) ++report->rows_per_source[(*dict)[block.values[i]]];
           }
         }
       }
+    }
+  }
+  for (const auto& [key, rows] : counted) {
+    const auto& [part, name] = key;
+    const auto it = rolled_up.find(part);
+    const uint64_t raw = it == rolled_up.end() ? 0 : it->second;
+    // Rollups kept longer than raw rows (rollup retention) count rows that are gone.
+    if (rows != raw && raw > 0 && !with_deletes.count(part)) {
+      report->problems.push_back(fmt::format("rollup {} of {} {}: counts {} rows, {} raw rows are rolled up", name,
+                                             std::get<0>(part), std::get<1>(part), rows, raw));
     }
   }
   const std::vector<SourceRecord> sources = store.Sources();

@@ -1,7 +1,8 @@
 // Checking a whole data directory (`flowdex check`): every block of every
 // live segment is read, checksummed and decoded, and the rows stored for each
 // source are counted against the manifest's record of that source, so a
-// source is present exactly once or the check fails.
+// source is present exactly once or the check fails; rollups must count
+// every raw row they stand for.
 #pragma once
 
 #include <map>
@@ -29,7 +30,12 @@ struct StoreCheckReport {
   std::vector<std::string> problems;  // empty when the store is sound
 };
 
-// `source_column` is the keyword column naming each row's source.
-void CheckStore(const Store& store, std::string_view source_column, StoreCheckReport* report);
+// `source_column` is the keyword column naming each row's source;
+// `doc_count_column` the column of rollup rows counting the rows they sum:
+// in each partition, each rollup's rows must count exactly the live rows of
+// the raw segments marked as rolled up by its version (partitions with
+// deleted rows aside: their rollups are not read).
+void CheckStore(const Store& store, std::string_view source_column, std::string_view doc_count_column,
+                StoreCheckReport* report);
 
 }  // namespace flowdex

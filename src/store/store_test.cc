@@ -84,7 +84,7 @@ TEST_F(StoreTest, CommitIsVisibleAndSurvivesReopen) {
   ASSERT_TRUE(store->HasSource("a.log", &rec));
   EXPECT_EQ(rec.records, 1000u);
   StoreCheckReport report;
-  CheckStore(*store, "_src", &report);
+  CheckStore(*store, "_src", "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   EXPECT_EQ(report.rows_per_source["a.log"], 1000u);
 }
@@ -172,7 +172,7 @@ TEST_F(StoreTest, CheckFindsDamagedBlocks) {
     f.put('\x5a');
   }
   StoreCheckReport report;
-  CheckStore(*store, "_src", &report);
+  CheckStore(*store, "_src", "_doc_count", &report);
   ASSERT_FALSE(report.problems.empty());
   EXPECT_NE(report.problems[0].find("checksum mismatch"), std::string::npos) << report.problems[0];
 }
@@ -197,7 +197,7 @@ TEST_F(StoreTest, MergesSmallSegmentsKeepingEveryRow) {
   EXPECT_EQ(store->Current()->segments.size(), 1u);
   EXPECT_EQ(store->Current()->Rows(), rows);
   StoreCheckReport report;
-  CheckStore(*store, "_src", &report);
+  CheckStore(*store, "_src", "_doc_count", &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   EXPECT_EQ(report.rows_per_source["file5"], 35000u);
   // The old snapshot still reads: its files stay until it is released.

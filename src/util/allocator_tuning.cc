@@ -1,6 +1,12 @@
 #include "util/allocator_tuning.h"
 
 #include <malloc.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
 
 namespace flowdex {
 
@@ -8,6 +14,55 @@ void TuneAllocator() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
+}
+
+namespace {
+
+constexpr bool kSanitized =
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+    true;
+#else
+    false;
+#endif
+#else
+    false;
+#endif
+
+}  // namespace
+
+void RestartWithHugePages(int argc, char** argv) {
+#if defined(__GLIBC__)
+  if (kSanitized || std::getenv("FLOWDEX_NO_HUGE_PAGES") != nullptr) return;
+  // Only the commands that decode much data and keep it (serving, queries).
+  const std::string command = argc > 1 ? argv[1] : "";
+  if (command != "serve" && command != "query" && command != "search" && command != "worker") return;
+  // Started through the dynamic loader (the Lambda zip's bootstrap runs
+  // ld-linux explicitly): /proc/self/exe is the loader, not flowdex.
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0) return;
+  exe[n] = '\0';
+  const char* base = std::strrchr(exe, '/');
+  if (std::strncmp(base != nullptr ? base + 1 : exe, "ld-", 3) == 0) return;
+  // Tunables of the user's own are left alone: glibc 2.36 reads only the
+  // first of several (measured: "a=1:glibc.malloc.hugetlb=1" has no huge
+  // pages), so adding ours would drop theirs.
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && *tunables != '\0') return;
+  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string line;
+  if (!std::getline(mode, line) || line.find("[madvise]") == std::string::npos) return;
+  if (::setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // Still here: the exec failed; run as we are (the variable stays set, so
+  // a child would not try again either).
+#else
+  (void)argc;
+  (void)argv;
 #endif
 }
 

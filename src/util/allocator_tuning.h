@@ -12,4 +12,17 @@ namespace flowdex {
 // thing in main.
 void TuneAllocator();
 
+// A cold query decodes hundreds of megabytes of blocks into fresh heap,
+// one 4 KB page fault at a time (half of the first query's time). glibc
+// backs its heap with transparent huge pages (2 MB) when started with the
+// tunable glibc.malloc.hugetlb=1, and only then: so when the kernel offers
+// them on request (transparent_hugepage "madvise") and GLIBC_TUNABLES is not
+// set (the user's own are kept), this sets it and executes the same binary
+// again with the same
+// arguments (same process id), for the commands that serve and query
+// (serve, worker, query, search). Does nothing under sanitizers, when
+// FLOWDEX_NO_HUGE_PAGES is set, when started through the dynamic loader
+// (the Lambda zip), or when the exec fails. Call first in main.
+void RestartWithHugePages(int argc, char** argv);
+
 }  // namespace flowdex

@@ -21,7 +21,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
   fi
   wait "$pid" 2>/dev/null
   if "$FLOWDEX" check --data "$DATA" >"$WORK/check.txt" 2>&1; then
-    rows=$(grep -oE '[0-9]+ rows' "$WORK/check.txt" | cut -d' ' -f1)
+    rows=$(grep -oE '[0-9]+ rows, [0-9]+ blocks read' "$WORK/check.txt" | cut -d' ' -f1)
     pass "round $round: after SIGKILL every committed file is stored exactly once ($rows rows)"
     check "round $round: nothing committed earlier was lost" test "$rows" -ge "$previous_rows"
     previous_rows=$rows

@@ -50,4 +50,43 @@ check "an unreadable value is a 400 error, not a crash" python3 -c "
 import json; e = json.load(open('$WORK/bad.json'))
 assert e['status'] == 400 and e['error']['type'] == 'search_phase_execution_exception', e
 assert e['error']['root_cause'][0]['type'] == 'query_shard_exception' and 'ssh' in e['error']['root_cause'][0]['reason'], e"
+
+# Rollups: ingest built them; an eligible aggregation reads them and answers
+# as raw rows do (--no-rollups).
+body='{"size":0,"query":{"term":{"event.action":"REJECT"}},"aggs":{"p":{"terms":{"field":"destination.port","size":5},"aggs":{"b":{"sum":{"field":"source.bytes"}}}}}}'
+"$FLOWDEX" query --data "$WORK/data" --repeat 1 "$body" >"$WORK/rolled.json" 2>"$WORK/rolled.err"
+"$FLOWDEX" query --data "$WORK/data" --repeat 1 --no-rollups "$body" >"$WORK/raw.json" 2>"$WORK/raw.err"
+check "an eligible aggregation reads the ports rollup" grep -q '"rollup":"ports"' "$WORK/rolled.err"
+check "--no-rollups reads raw rows" grep -q '"rollup":""' "$WORK/raw.err"
+check "both answer the same" python3 - "$WORK/rolled.json" "$WORK/raw.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for r in (a, b):
+    r.pop("took"); r.pop("_shards")
+assert a == b, (a, b)
+assert a["aggregations"]["p"]["buckets"], a
+PY
+"$FLOWDEX" check --data "$WORK/data" >"$WORK/check.txt" 2>&1
+check "check counts the rollups against the raw rows" grep -Eq "[1-9][0-9]* rollup segments.*exactly once: OK" \
+  "$WORK/check.txt"
+
+# Serving restarts itself with transparent huge pages for the heap where the
+# kernel offers them on request (util/allocator_tuning.h).
+serve_env() {  # serve_env [VAR=value...]: the environment serve ends up with
+  rm -f "$WORK/ready"
+  env "$@" "$FLOWDEX" serve --data "$WORK/data" --listen 127.0.0.1:0 --ready-file "$WORK/ready" 2>/dev/null &
+  local pid=$!
+  for _ in $(seq 100); do [[ -s "$WORK/ready" ]] && break; sleep 0.1; done
+  tr '\0' '\n' <"/proc/$pid/environ"
+  kill "$pid"; wait "$pid" 2>/dev/null
+}
+if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+  check "serve runs with glibc.malloc.hugetlb=1" grep -q 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1' <(serve_env)
+  check "  not over the user's own tunables" grep -qx 'GLIBC_TUNABLES=glibc.malloc.arena_max=4' \
+    <(serve_env GLIBC_TUNABLES=glibc.malloc.arena_max=4)
+  check "  not with FLOWDEX_NO_HUGE_PAGES" bash -c "! grep -q hugetlb <(cat)" < <(serve_env FLOWDEX_NO_HUGE_PAGES=1)
+else
+  check "serve leaves the heap alone without transparent huge pages on request" \
+    bash -c "! grep -q hugetlb <(cat)" < <(serve_env)
+fi
 finish

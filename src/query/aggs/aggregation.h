@@ -176,6 +176,9 @@ struct AggContext {
   uint64_t ordinal = 0;                 // the segment's place in the search (index order)
   int64_t now_ms = 0;                   // date math's now
   FilterCache* filter_cache = nullptr;  // for filter(s) aggregations' queries (nullptr: none)
+  // Rollup segments: the _doc_count column, how many flows each row
+  // stands for; bucket doc counts add these. -1: each row is one.
+  int doc_count_column = -1;
 };
 
 // Adds what the rows of one segment contribute to results[i] for each

@@ -5,6 +5,11 @@
 namespace flowdex {
 
 Status BucketCollector::InitSubs(const AggContext& ctx) {
+  if (ctx.doc_count_column >= 0) {
+    weights_ = std::make_unique<RowWeights>();
+    Status s = weights_->Init(*ctx.segment, ctx.doc_count_column);
+    if (!s.ok()) return s;
+  }
   for (const AggRequest& sub : agg_.subs) {
     subs_.emplace_back();
     Status s = MakeCollector(sub, ctx, &subs_.back());
@@ -29,14 +34,14 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
     child_slots_.resize(n);
     for (size_t i = 0; i < n; ++i) {
       const uint32_t b = table_.Find(slots[i], keys_[i]);
-      Count(b);
+      Count(b, rows[i]);
       child_slots_[i] = b;
     }
     for (auto& sub : subs_) {
       s = sub->Collect(rows, child_slots_.data(), n);
       if (!s.ok()) return s;
     }
-    return Status::OK();
+    return weights_ ? weights_->status() : Status::OK();
   }
   for (size_t j = 0; j < keys_.size();) {
     const uint32_t i = owners_[j];
@@ -50,7 +55,7 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
     }
     for (size_t k = j; k < end; ++k) {
       const uint32_t b = table_.Find(slots[i], keys_[k]);
-      Count(b);
+      Count(b, rows[i]);
       if (with_subs) {
         child_rows_.push_back(rows[i]);
         child_slots_.push_back(b);
@@ -62,7 +67,7 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
     s = sub->Collect(child_rows_.data(), child_slots_.data(), child_rows_.size());
     if (!s.ok()) return s;
   }
-  return Status::OK();
+  return weights_ ? weights_->status() : Status::OK();
 }
 
 Status BucketCollector::Finish(const std::vector<AggResult*>& targets) {

@@ -10,6 +10,7 @@
 
 #include "query/aggs/bucket_table.h"
 #include "query/aggs/collector.h"
+#include "query/aggs/field_cursor.h"
 
 namespace flowdex {
 
@@ -17,7 +18,7 @@ class BucketCollector : public Collector {
  public:
   BucketCollector(const AggRequest& agg, uint64_t dense_space) : agg_(agg), table_(dense_space) {}
 
-  // Builds the sub-aggregations' collectors.
+  // Builds the sub-aggregations' collectors (and takes the context's weights).
   Status InitSubs(const AggContext& ctx);
 
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override;
@@ -53,16 +54,17 @@ class BucketCollector : public Collector {
     return Status::OK();
   }
 
-  // Counts a row into bucket `b` (and remembers it for the sub-aggregations).
-  [[gnu::always_inline]] void Count(uint32_t b) {
+  // Counts `row` into bucket `b`: one, or on rollup segments its _doc_count.
+  [[gnu::always_inline]] void Count(uint32_t b, uint32_t row) {
     if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
-    ++counts_[b];
+    counts_[b] += weights_ == nullptr ? 1 : weights_->At(row);
   }
 
   const AggRequest& agg_;
   BucketTable table_;
   std::vector<uint64_t> counts_;
   std::vector<std::unique_ptr<Collector>> subs_;
+  std::unique_ptr<RowWeights> weights_;  // rollup segments (AggContext::doc_count_column)
 
  private:
   std::vector<uint64_t> keys_;

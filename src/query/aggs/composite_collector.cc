@@ -28,6 +28,11 @@ class CompositeCollector final : public Collector {
   }
 
   Status Init(const AggContext& ctx) {
+    if (ctx.doc_count_column >= 0) {
+      weights_ = std::make_unique<RowWeights>();
+      Status s = weights_->Init(*ctx.segment, ctx.doc_count_column);
+      if (!s.ok()) return s;
+    }
     if (!agg_.after.empty()) {
       Status s = CompositeAfterKey(agg_, ctx.now_ms, &after_key_);
       if (!s.ok()) return s;
@@ -100,7 +105,7 @@ class CompositeCollector final : public Collector {
         if (after_ == nullptr || tuples_.key_comp()(*after_, tuple)) {
           auto [it, fresh] = tuples_.try_emplace(std::move(tuple), static_cast<uint32_t>(counts_.size()));
           if (fresh) counts_.push_back(0);
-          ++counts_[it->second];
+          counts_[it->second] += weights_ == nullptr ? 1 : weights_->At(rows[i]);
           if (!subs_.empty()) {
             child_rows_.push_back(rows[i]);
             child_slots_.push_back(it->second);
@@ -111,6 +116,7 @@ class CompositeCollector final : public Collector {
         if (j == pick.size()) break;
       }
     }
+    if (weights_ && !weights_->status().ok()) return weights_->status();
     // Only the first `size` tuples can be in the page.
     while (tuples_.size() > agg_.size) tuples_.erase(std::prev(tuples_.end()));
     for (auto& sub : subs_) {
@@ -164,6 +170,7 @@ class CompositeCollector final : public Collector {
   std::vector<uint32_t> child_rows_, child_slots_;
   std::vector<std::unique_ptr<Collector>> subs_;
   std::vector<uint64_t> keys_;
+  std::unique_ptr<RowWeights> weights_;  // rollup segments (AggContext::doc_count_column)
 };
 
 }  // namespace

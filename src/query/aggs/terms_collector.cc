@@ -25,8 +25,9 @@ class TermsCollector final : public BucketCollector {
   // Terms with one sum or avg under it (top talkers by bytes, say), both on
   // plain one-column fields. Call after InitSubs.
   Status InitFused(const AggContext& ctx) {
-    if (plain_.cursor == nullptr || agg_.missing || subs_.size() != 1 || !agg_.subs[0].subs.empty() ||
-        (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
+    // (Rollup rows count _doc_count each: the generic path weighs them.)
+    if (plain_.cursor == nullptr || agg_.missing || ctx.doc_count_column >= 0 || subs_.size() != 1 ||
+        !agg_.subs[0].subs.empty() || (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
       return Status::OK();
     }
     auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
@@ -153,7 +154,7 @@ class TermsCollector final : public BucketCollector {
           const uint32_t k = rows[j] - base;
           if (!keys->present(k)) continue;
           const uint32_t b = table_.Find(slots[j], plain_.values->KeyOf(*keys, k));
-          Count(b);
+          Count(b, rows[j]);
           if (with_subs) {
             routed_rows_.push_back(rows[j]);
             routed_slots_.push_back(b);
@@ -166,7 +167,7 @@ class TermsCollector final : public BucketCollector {
       }
       i = end;
     }
-    return Status::OK();
+    return weights_ ? weights_->status() : Status::OK();
   }
 
   std::unique_ptr<KeySource> keys_;

@@ -1,0 +1,328 @@
+#include "rollup/rollup_builder.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <numeric>
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "schema/flow_index.h"
+#include "store/segment_builder.h"
+#include "store/segment_reader.h"
+#include "util/thread_pool.h"
+
+namespace flowdex {
+
+namespace {
+
+// One column read by some rollup, with its values across every input as
+// small integers: keywords by a shared id, IPv6 addresses likewise (IPv4
+// ones are their own number), integers as they are.
+struct ColumnValues {
+  std::string name;
+  ColumnType type = ColumnType::kUInt64;
+  bool seen = false;  // some input has the column
+  absl::flat_hash_map<std::string, uint64_t> text_ids;
+  std::vector<std::string> texts;
+  absl::flat_hash_map<std::string, uint64_t> v6_ids;  // by the address's 16 bytes
+  std::vector<IpAddress> v6;
+
+  static constexpr uint64_t kV6Tag = uint64_t{1} << 32;
+
+  uint64_t TextId(const std::string& text) {
+    auto [it, fresh] = text_ids.try_emplace(text, texts.size());
+    if (fresh) texts.push_back(text);
+    return it->second;
+  }
+  uint64_t IpId(const IpAddress& ip) {
+    if (ip.is_v4()) return ip.v4();
+    auto [it, fresh] =
+        v6_ids.try_emplace(std::string(reinterpret_cast<const char*>(ip.bytes.data()), ip.bytes.size()), v6.size());
+    if (fresh) v6.push_back(ip);
+    return kV6Tag | it->second;
+  }
+  IpAddress Ip(uint64_t id) const {
+    return (id & kV6Tag) ? v6[id & ~kV6Tag] : IpAddress::FromV4(static_cast<uint32_t>(id));
+  }
+};
+
+// Groups by fixed-width keys of 64-bit words, kept side by side in one
+// array; the hash set holds group numbers and looks keys up in place.
+class GroupTable {
+ public:
+  explicit GroupTable(size_t width) : width_(width), index_(0, Hash{this}, Eq{this}) {}
+  GroupTable(const GroupTable&) = delete;
+  GroupTable& operator=(const GroupTable&) = delete;
+
+  // The group of `key` (width() words), added when new.
+  uint32_t FindOrAdd(const uint64_t* key) {
+    auto it = index_.find(Probe{key});
+    if (it != index_.end()) return *it;
+    const uint32_t g = static_cast<uint32_t>(size());
+    keys_.insert(keys_.end(), key, key + width_);
+    index_.insert(g);
+    return g;
+  }
+  size_t size() const { return keys_.size() / width_; }
+  size_t width() const { return width_; }
+  const uint64_t* key(uint32_t g) const { return keys_.data() + size_t{g} * width_; }
+  uint64_t Memory() const { return keys_.capacity() * 8 + index_.capacity() * 5; }
+
+ private:
+  struct Probe {
+    const uint64_t* key;
+  };
+  struct Hash {
+    using is_transparent = void;
+    const GroupTable* t;
+    size_t operator()(uint32_t g) const { return (*this)(Probe{t->key(g)}); }
+    size_t operator()(Probe p) const { return XXH3_64bits(p.key, t->width_ * 8); }
+  };
+  struct Eq {
+    using is_transparent = void;
+    const GroupTable* t;
+    const uint64_t* Of(uint32_t g) const { return t->key(g); }
+    const uint64_t* Of(Probe p) const { return p.key; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::equal(Of(a), Of(a) + t->width_, Of(b));
+    }
+  };
+
+  size_t width_;
+  std::vector<uint64_t> keys_;
+  absl::flat_hash_set<uint32_t, Hash, Eq> index_;
+};
+
+struct GroupSums {
+  uint64_t docs = 0, bytes = 0, packets = 0;
+  bool has_bytes = false, has_packets = false;
+};
+
+// One rollup's groups, filled from the inputs' rows and written as one
+// segment. Each rollup reads its own columns, so rollups build in parallel.
+class SpecBuilder {
+ public:
+  explicit SpecBuilder(const RollupSpec* spec) : spec_(spec), groups_(2 + spec->dims.size()) {
+    for (std::string_view dim : spec->dims) {
+      columns_.emplace_back();
+      columns_.back().name = std::string(dim);
+    }
+  }
+
+  // Adds every row of `in`.
+  Status Add(const SegmentReader& in, const std::string& partition, CancellationToken cancel) {
+    const int time_col = in.FindColumn(kTimestampColumn);
+    if (time_col < 0) return Status::InvalidArgument(fmt::format("{} has no {} column", in.path(), kTimestampColumn));
+    const int bytes_col = in.FindColumn(RollupSumColumns()[0]);
+    const int packets_col = in.FindColumn(RollupSumColumns()[1]);
+    const int weight_col = in.FindColumn(kDocCountColumn);
+    const size_t n = columns_.size();
+    // Each column's place in this input and, for keywords, its codes' ids.
+    std::vector<int> at(n, -1);
+    std::vector<std::vector<uint64_t>> code_ids(n);
+    for (size_t c = 0; c < n; ++c) {
+      at[c] = in.FindColumn(columns_[c].name);
+      if (at[c] < 0) continue;
+      const ColumnType type = in.meta().columns[at[c]].type;
+      if (!columns_[c].seen) {
+        columns_[c].type = type;
+        columns_[c].seen = true;
+      } else if (columns_[c].type != type) {
+        return Status::Unsupported(
+            fmt::format("column {} has two types among the segments rolled up", columns_[c].name));
+      }
+      if (type == ColumnType::kText || type == ColumnType::kBlob) {
+        return Status::Unsupported(fmt::format("column {} cannot be a rollup dimension", columns_[c].name));
+      }
+      if (HasDictionary(type)) {
+        const std::vector<std::string>* dict = nullptr;
+        Status s = in.Dictionary(at[c], &dict);
+        if (!s.ok()) return s;
+        code_ids[c].reserve(dict->size());
+        for (const std::string& text : *dict) code_ids[c].push_back(columns_[c].TextId(text));
+      }
+    }
+    std::vector<ColumnBlock> blocks(n);
+    std::vector<uint64_t> key(2 + n);
+    for (size_t b = 0; b < in.block_count(); ++b) {
+      if (cancel.cancelled()) return Status::Cancelled("rollup of " + partition + " stopped");
+      Status s = in.ReadBlock(time_col, b, &time_block_);
+      if (s.ok() && bytes_col >= 0) s = in.ReadBlock(bytes_col, b, &bytes_block_);
+      if (s.ok() && packets_col >= 0) s = in.ReadBlock(packets_col, b, &packets_block_);
+      if (s.ok() && weight_col >= 0) s = in.ReadBlock(weight_col, b, &weight_block_);
+      for (size_t c = 0; c < n && s.ok(); ++c) {
+        if (at[c] < 0) continue;
+        s = in.ReadBlock(at[c], b, &blocks[c]);
+        if (s.ok() && blocks[c].multi()) {
+          s = Status::Unsupported(
+              fmt::format("column {} holds arrays: it cannot be a rollup dimension", columns_[c].name));
+        }
+      }
+      if (!s.ok()) return s;
+      const uint32_t rows = time_block_.rows;
+      for (uint32_t i = 0; i < rows; ++i) {
+        // The key: the hour, which dimensions are present, then each one's value.
+        key[0] = static_cast<uint64_t>(
+            RollupBucket(time_block_.present(i) ? static_cast<int64_t>(time_block_.values[i]) : 0));
+        key[1] = 0;
+        for (size_t c = 0; c < n; ++c) {
+          key[2 + c] = 0;
+          if (at[c] < 0) continue;
+          const ColumnBlock& blk = blocks[c];
+          if (!blk.present(i)) continue;
+          key[1] |= uint64_t{1} << c;
+          if (blk.type == ColumnType::kIp) {
+            key[2 + c] = blk.is_v6(i) ? columns_[c].IpId(blk.v6_at(i)) : blk.v4[i];
+          } else if (HasDictionary(blk.type)) {
+            key[2 + c] = code_ids[c][blk.values[i]];
+          } else {
+            key[2 + c] = blk.values[i];
+          }
+        }
+        const uint32_t g = groups_.FindOrAdd(key.data());
+        if (g >= sums_.size()) sums_.resize(g + 1 + g / 2);
+        GroupSums& sum = sums_[g];
+        sum.docs += weight_col >= 0 && weight_block_.present(i) ? weight_block_.values[i] : 1;
+        if (bytes_col >= 0 && bytes_block_.present(i)) {
+          sum.bytes += bytes_block_.values[i];
+          sum.has_bytes = true;
+        }
+        if (packets_col >= 0 && packets_block_.present(i)) {
+          sum.packets += packets_block_.values[i];
+          sum.has_packets = true;
+        }
+      }
+    }
+    return Status::OK();
+  }
+
+  // Writes the groups as a segment (none when there are none) and fills *ref.
+  Status Write(Store* store, const std::string& index, const std::string& partition, int zstd_level, bool* wrote,
+               SegmentRef* ref, std::string* path) {
+    *wrote = false;
+    if (groups_.size() == 0) return Status::OK();
+    // By hour, then in the order groups were first seen (flows arrive
+    // roughly by time): blocks then cover narrow time ranges.
+    std::vector<uint32_t> order(groups_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return groups_.key(a)[0] < groups_.key(b)[0]; });
+    Status s = store->NewSegment(index, partition, ref, path);
+    if (!s.ok()) return s;
+    SegmentBuilder::Options options;
+    options.zstd_level = zstd_level;
+    options.time_column = std::string(kTimestampColumn);
+    std::unique_ptr<SegmentBuilder> builder;
+    s = SegmentBuilder::Create(*path, options, &builder);
+    if (!s.ok()) return s;
+    const int time_out = builder->AddColumn(kTimestampColumn, ColumnType::kTimestamp);
+    std::vector<int> dim_out(columns_.size(), -1);
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      if (columns_[c].seen) dim_out[c] = builder->AddColumn(columns_[c].name, columns_[c].type);
+    }
+    const int bytes_out = builder->AddColumn(RollupSumColumns()[0], ColumnType::kUInt64);
+    const int packets_out = builder->AddColumn(RollupSumColumns()[1], ColumnType::kUInt64);
+    const int docs_out = builder->AddColumn(kDocCountColumn, ColumnType::kUInt64);
+    for (uint32_t g : order) {
+      const uint64_t* k = groups_.key(g);
+      builder->SetInteger(time_out, k[0]);
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        if (!(k[1] >> c & 1)) continue;
+        const ColumnValues& col = columns_[c];
+        if (col.type == ColumnType::kIp) {
+          builder->SetIp(dim_out[c], col.Ip(k[2 + c]));
+        } else if (HasDictionary(col.type)) {
+          builder->SetKeyword(dim_out[c], col.texts[k[2 + c]]);
+        } else {
+          builder->SetInteger(dim_out[c], k[2 + c]);
+        }
+      }
+      const GroupSums& sum = sums_[g];
+      if (sum.has_bytes) builder->SetInteger(bytes_out, sum.bytes);
+      if (sum.has_packets) builder->SetInteger(packets_out, sum.packets);
+      builder->SetInteger(docs_out, sum.docs);
+      s = builder->FinishRow();
+      if (!s.ok()) return s;
+    }
+    s = FinishSegment(builder.get(), ref);
+    if (!s.ok()) return s;
+    ref->rollup = std::string(spec_->name);
+    ref->rollup_version = kRollupVersion;
+    *wrote = true;
+    return Status::OK();
+  }
+
+ private:
+  const RollupSpec* spec_;
+  std::vector<ColumnValues> columns_;  // one per dimension
+  GroupTable groups_;
+  std::vector<GroupSums> sums_;
+  ColumnBlock time_block_, bytes_block_, packets_block_, weight_block_;
+};
+
+}  // namespace
+
+Status BuildRollups(Store* store, const std::string& index, const std::string& partition,
+                    const std::vector<std::shared_ptr<SegmentReader>>& inputs,
+                    const std::vector<const RollupSpec*>& specs, int zstd_level, CancellationToken cancel,
+                    std::vector<SegmentRef>* out, RollupBuildStats* stats) {
+  for (const RollupSpec* spec : specs) {
+    if (spec->dims.size() > 62) return Status::InvalidArgument("a rollup has at most 62 dimensions");
+  }
+  // Each rollup on its own core: read, group, write.
+  struct Job {
+    std::unique_ptr<SpecBuilder> builder;
+    SegmentRef ref;
+    std::string path;
+    bool wrote = false;
+    Status status;
+  };
+  std::vector<Job> jobs(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) jobs[i].builder = std::make_unique<SpecBuilder>(specs[i]);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
+      Job& job = jobs[i];
+      for (const auto& in : inputs) {
+        job.status = job.builder->Add(*in, partition, cancel);
+        if (!job.status.ok()) break;
+      }
+      if (job.status.ok()) {
+        job.status = job.builder->Write(store, index, partition, zstd_level, &job.wrote, &job.ref, &job.path);
+      }
+      job.builder.reset();  // its memory, before the next rollup
+    }
+  };
+  ThreadPool* pool = ThreadPool::Shared();
+  pool->RunOnAll(std::min(pool->size(), jobs.empty() ? size_t{0} : jobs.size() - 1), work);
+  Status status;
+  for (const Job& job : jobs) {
+    if (!job.status.ok() && status.ok()) status = job.status;
+  }
+  if (!status.ok()) {
+    for (const Job& job : jobs) {
+      if (job.wrote) ::unlink(job.path.c_str());
+    }
+    return status;
+  }
+  for (const Job& job : jobs) {
+    if (!job.wrote) continue;
+    out->push_back(job.ref);
+    if (stats != nullptr) {
+      stats->output_rows += job.ref.rows;
+      stats->output_bytes += job.ref.bytes;
+    }
+  }
+  if (stats != nullptr && !inputs.empty()) {
+    for (const auto& in : inputs) stats->input_rows += in->rows();
+  }
+  return Status::OK();
+}
+
+}  // namespace flowdex

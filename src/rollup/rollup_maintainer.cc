@@ -1,0 +1,130 @@
+#include "rollup/rollup_maintainer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "schema/flow_index.h"
+#include "store/segment_reader.h"
+
+namespace flowdex {
+
+namespace {
+
+void RemoveFiles(const Store& store, const std::vector<SegmentRef>& refs) {
+  for (const SegmentRef& r : refs) ::unlink((store.dir() + "/" + r.RelativePath()).c_str());
+}
+
+Status Open(const Store& store, const std::vector<SegmentRef>& refs, std::vector<std::shared_ptr<SegmentReader>>* out) {
+  for (const SegmentRef& r : refs) {
+    std::shared_ptr<SegmentReader> reader;
+    Status s = store.OpenSegment(r, &reader);
+    if (!s.ok()) return s;
+    out->push_back(std::move(reader));
+  }
+  return Status::OK();
+}
+
+// Commits `change`; a lost race (Conflict) removes the added files and
+// still counts as work, so that the next step sees the new state.
+Status Apply(Store& store, const RollupChange& change, bool* did_work) {
+  Status s = store.ReplaceRollups(change);
+  if (!s.ok()) RemoveFiles(store, change.added);
+  if (s.code() == Status::Code::kConflict) s = Status::OK();
+  *did_work = true;
+  return s;
+}
+
+}  // namespace
+
+Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken cancel, bool* did_work,
+                  RollupBuildStats* stats) {
+  *did_work = false;
+  const auto version = store.Current();
+  const std::string index(kFlowIndex);
+  std::vector<const RollupSpec*> specs;
+  for (const RollupSpec& r : FlowRollups()) specs.push_back(&r);
+
+  // 1. Raw segments no rollup of this version holds, oldest partition first.
+  std::map<std::string, std::vector<SegmentRef>> pending;
+  for (const SegmentRef& r : version->segments) {
+    // Segments with deleted rows stay raw: their partition is answered from raw rows.
+    if (r.index == index && r.rollup_version != kRollupVersion && r.deleted.empty()) pending[r.partition].push_back(r);
+  }
+  if (!pending.empty()) {
+    const auto& [partition, all] = *pending.begin();
+    std::vector<SegmentRef> chosen;
+    uint64_t rows = 0;
+    for (const SegmentRef& r : all) {
+      if (!chosen.empty() && rows + r.rows > options.max_rows_per_step) break;
+      chosen.push_back(r);
+      rows += r.rows;
+    }
+    std::vector<std::shared_ptr<SegmentReader>> readers;
+    Status s = Open(store, chosen, &readers);
+    if (!s.ok()) return s;
+    RollupChange change;
+    change.version = kRollupVersion;
+    for (const SegmentRef& r : chosen) change.raw_ids.push_back(r.id);
+    // Rollups of another version in this partition go (their raw segments
+    // are among the pending ones).
+    for (const SegmentRef& r : version->rollups) {
+      if (r.index == index && r.partition == partition && r.rollup_version != kRollupVersion) {
+        change.removed.push_back(r.id);
+      }
+    }
+    s = BuildRollups(&store, index, partition, readers, specs, options.zstd_level, cancel, &change.added, stats);
+    if (!s.ok()) return s;
+    return Apply(store, change, did_work);
+  }
+
+  // 2. A rollup with too many segments in one partition: merged into one.
+  std::map<std::pair<std::string, std::string>, std::vector<SegmentRef>> parts;  // (partition, rollup)
+  for (const SegmentRef& r : version->rollups) {
+    if (r.index == index && r.rollup_version == kRollupVersion) parts[{r.partition, r.rollup}].push_back(r);
+  }
+  for (const auto& [key, refs] : parts) {
+    if (refs.size() <= options.max_segments_per_partition) continue;
+    const RollupSpec* spec = FindRollup(key.second);
+    if (spec == nullptr) continue;
+    std::vector<std::shared_ptr<SegmentReader>> readers;
+    Status s = Open(store, refs, &readers);
+    if (!s.ok()) return s;
+    RollupChange change;
+    change.version = kRollupVersion;
+    for (const SegmentRef& r : refs) change.removed.push_back(r.id);
+    s = BuildRollups(&store, index, key.first, readers, {spec}, options.zstd_level, cancel, &change.added, stats);
+    if (!s.ok()) return s;
+    return Apply(store, change, did_work);
+  }
+  return Status::OK();
+}
+
+Status RollupAll(Store& store, const RollupOptions& options, CancellationToken cancel, RollupBuildStats* stats) {
+  bool did_work = true;
+  while (did_work && !cancel.cancelled()) {
+    Status s = RollupOnce(store, options, cancel, &did_work, stats);
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+BackgroundTask RollupTask(RollupOptions options) {
+  auto last_error = std::make_shared<std::string>();
+  auto mu = std::make_shared<std::mutex>();
+  return [options, last_error, mu](Store& store, CancellationToken cancel, bool* did_work) {
+    Status s = RollupOnce(store, options, cancel, did_work);
+    if (!s.ok() && !s.IsCancelled()) {
+      std::lock_guard<std::mutex> lock(*mu);
+      if (s.ToString() != *last_error) {
+        *last_error = s.ToString();
+        std::fprintf(stderr, "flowdex: rollups: %s\n", last_error->c_str());
+      }
+    }
+    return s;
+  };
+}
+
+}  // namespace flowdex

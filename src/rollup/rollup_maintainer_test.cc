@@ -1,0 +1,187 @@
+#include "rollup/rollup_maintainer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "gen/flow_generator.h"
+#include "ingest/flow_ingester.h"
+#include "schema/flow_index.h"
+#include "schema/flow_schema.h"
+#include "store/segment_reader.h"
+#include "store/store_check.h"
+
+namespace flowdex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RollupMaintainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("flowdex_rollup_test_" + std::to_string(::getpid()) + "_" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    FlowGenOptions g;
+    g.records = 24000;
+    g.files = 12;
+    g.file_interval = 1800;
+    g.out_dir = (root_ / "logs").string();
+    ASSERT_TRUE(FlowFormat::Parse("v5", &g.format).ok());
+    FlowGenResult result;
+    ASSERT_TRUE(FlowGenerator(g).WriteAll(&result).ok());
+    paths_ = result.paths;
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(root_);
+  }
+  void Open(StoreOptions options = {}) { ASSERT_TRUE(Store::Open((root_ / "data").string(), options, &store_).ok()); }
+  void Ingest(size_t from, size_t to) {
+    IngestOptions o;
+    o.workers = 1;
+    o.batch_rows = 1000;  // several segments per partition
+    IngestProgress progress;
+    IngestSummary summary;
+    std::vector<std::string> paths(paths_.begin() + from, paths_.begin() + to);
+    ASSERT_TRUE(IngestFlowFiles(store_.get(), paths, o, &progress, &summary).ok());
+  }
+  // Sum of a column over segments (rows without it count `absent`).
+  uint64_t Sum(const std::vector<SegmentRef>& refs, std::string_view column, uint64_t absent) {
+    uint64_t sum = 0;
+    for (const SegmentRef& r : refs) {
+      std::shared_ptr<SegmentReader> seg;
+      EXPECT_TRUE(store_->OpenSegment(r, &seg).ok());
+      const int c = seg->FindColumn(column);
+      for (size_t b = 0; b < seg->block_count(); ++b) {
+        ColumnBlock block;
+        if (c < 0) {
+          sum += absent * std::min<uint64_t>(kRowsPerBlock, seg->rows() - b * kRowsPerBlock);
+          continue;
+        }
+        EXPECT_TRUE(seg->ReadBlock(c, b, &block).ok());
+        for (uint32_t i = 0; i < block.rows; ++i) sum += block.present(i) ? block.values[i] : absent;
+      }
+    }
+    return sum;
+  }
+  std::vector<SegmentRef> RollupsNamed(const StoreVersion& v, std::string_view name) {
+    std::vector<SegmentRef> out;
+    for (const SegmentRef& r : v.rollups) {
+      if (r.rollup == name) out.push_back(r);
+    }
+    return out;
+  }
+
+  fs::path root_;
+  std::vector<std::string> paths_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(RollupMaintainerTest, EveryRollupHoldsEveryFlowOnce) {
+  Open();
+  Ingest(0, paths_.size());
+  RollupBuildStats stats;
+  ASSERT_TRUE(RollupAll(*store_, {}, {}, &stats).ok());
+  const auto v = store_->Current();
+  EXPECT_EQ(stats.input_rows, v->Rows());
+  for (const SegmentRef& r : v->segments) EXPECT_EQ(r.rollup_version, kRollupVersion);
+  const uint64_t bytes = Sum(v->segments, FlowColumnFor(FlowField::kBytes).name, 0);
+  const uint64_t packets = Sum(v->segments, FlowColumnFor(FlowField::kPackets).name, 0);
+  for (const RollupSpec& spec : FlowRollups()) {
+    const std::vector<SegmentRef> refs = RollupsNamed(*v, spec.name);
+    ASSERT_FALSE(refs.empty()) << spec.name;
+    uint64_t rows = 0;
+    for (const SegmentRef& r : refs) {
+      rows += r.rows;
+      EXPECT_EQ(r.rollup_version, kRollupVersion);
+      EXPECT_EQ(r.min_time % kRollupResolutionMs, 0);
+    }
+    EXPECT_LT(rows, v->Rows()) << spec.name;  // groups, not flows
+    EXPECT_EQ(Sum(refs, kDocCountColumn, 1), v->Rows()) << spec.name;
+    EXPECT_EQ(Sum(refs, FlowColumnFor(FlowField::kBytes).name, 0), bytes) << spec.name;
+    EXPECT_EQ(Sum(refs, FlowColumnFor(FlowField::kPackets).name, 0), packets) << spec.name;
+  }
+  bool again = true;
+  ASSERT_TRUE(RollupOnce(*store_, {}, {}, &again).ok());
+  EXPECT_FALSE(again);  // nothing left to do
+  StoreCheckReport report;
+  CheckStore(*store_, kSourceKeyColumn, kDocCountColumn, &report);
+  EXPECT_TRUE(report.problems.empty()) << report.problems[0];
+  EXPECT_EQ(report.rollup_segments, v->rollups.size());
+}
+
+TEST_F(RollupMaintainerTest, CheckFindsRowsTheRollupsMiss) {
+  Open();
+  Ingest(0, 2);
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  Ingest(2, 3);
+  // Marked as rolled up, but in no rollup.
+  RollupChange lie;
+  lie.version = kRollupVersion;
+  lie.raw_ids.push_back(store_->Current()->segments.back().id);
+  ASSERT_TRUE(store_->ReplaceRollups(lie).ok());
+  StoreCheckReport report;
+  CheckStore(*store_, kSourceKeyColumn, kDocCountColumn, &report);
+  ASSERT_EQ(report.problems.size(), FlowRollups().size());
+  EXPECT_NE(report.problems[0].find("raw rows are rolled up"), std::string::npos) << report.problems[0];
+}
+
+TEST_F(RollupMaintainerTest, ManyRoundsAreMergedAndKeepTheirCounts) {
+  Open();
+  RollupOptions options;
+  options.max_segments_per_partition = 3;
+  for (size_t i = 0; i < paths_.size(); ++i) {
+    Ingest(i, i + 1);
+    ASSERT_TRUE(RollupAll(*store_, options, {}).ok());
+  }
+  const auto v = store_->Current();
+  std::map<std::pair<std::string, std::string>, size_t> per_partition;
+  for (const SegmentRef& r : v->rollups) ++per_partition[{r.partition, r.rollup}];
+  for (const auto& [key, n] : per_partition) EXPECT_LE(n, options.max_segments_per_partition) << key.second;
+  for (const RollupSpec& spec : FlowRollups()) {
+    EXPECT_EQ(Sum(RollupsNamed(*v, spec.name), kDocCountColumn, 1), v->Rows()) << spec.name;
+  }
+}
+
+TEST_F(RollupMaintainerTest, SegmentsWithDeletedRowsStayRaw) {
+  Open();
+  Ingest(0, 2);
+  CommitBatch remove;
+  remove.deletes.emplace_back(store_->Current()->segments.front().id, 3);
+  ASSERT_TRUE(store_->Commit(remove).ok());
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  const auto v = store_->Current();
+  EXPECT_EQ(v->segments.front().rollup_version, 0u);
+  for (const RollupSpec& spec : FlowRollups()) {
+    EXPECT_EQ(Sum(RollupsNamed(*v, spec.name), kDocCountColumn, 1), v->Rows() + 1 - v->segments.front().rows)
+        << spec.name;
+  }
+}
+
+TEST_F(RollupMaintainerTest, TheBackgroundTaskFollowsCommits) {
+  StoreOptions options;
+  options.background_work = true;
+  options.background_tasks.push_back(RollupTask());
+  Open(options);
+  Ingest(0, 3);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool rolled = false;
+  while (!rolled && std::chrono::steady_clock::now() < deadline) {
+    const auto v = store_->Current();
+    rolled = !v->segments.empty() && std::all_of(v->segments.begin(), v->segments.end(), [](const SegmentRef& r) {
+      return r.rollup_version == kRollupVersion;
+    });
+    if (!rolled) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(rolled);
+  const auto v = store_->Current();
+  EXPECT_EQ(Sum(RollupsNamed(*v, "context"), kDocCountColumn, 1), v->Rows());
+}
+
+}  // namespace
+}  // namespace flowdex
