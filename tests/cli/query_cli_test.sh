@@ -80,7 +80,10 @@ serve_env() {  # serve_env [VAR=value...]: the environment serve ends up with
   tr '\0' '\n' <"/proc/$pid/environ"
   kill "$pid"; wait "$pid" 2>/dev/null
 }
-if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+if grep -qa -e __asan_init -e __tsan_init "$FLOWDEX"; then
+  pass "serve leaves the heap alone under sanitizers (their own allocator)"
+  check "  and keeps its environment" bash -c "! grep -q hugetlb <(cat)" < <(serve_env)
+elif grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
   check "serve runs with glibc.malloc.hugetlb=1" grep -q 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1' <(serve_env)
   check "  not over the user's own tunables" grep -qx 'GLIBC_TUNABLES=glibc.malloc.arena_max=4' \
     <(serve_env GLIBC_TUNABLES=glibc.malloc.arena_max=4)
