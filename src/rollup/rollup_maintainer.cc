@@ -17,21 +17,26 @@ void RemoveFiles(const Store& store, const std::vector<SegmentRef>& refs) {
   for (const SegmentRef& r : refs) ::unlink((store.dir() + "/" + r.RelativePath()).c_str());
 }
 
-Status Open(const Store& store, const std::vector<SegmentRef>& refs, std::vector<std::shared_ptr<SegmentReader>>* out) {
-  for (const SegmentRef& r : refs) {
+// Builds `specs` from the segments `inputs` of one partition into
+// change->added and commits the change; a lost race (Conflict) removes the
+// added files and still counts as work, so that the next step sees the new
+// state.
+Status BuildAndApply(Store& store, const std::string& index, const std::string& partition,
+                     const std::vector<SegmentRef>& inputs, const std::vector<const RollupSpec*>& specs,
+                     const RollupOptions& options, CancellationToken cancel, RollupChange* change, bool* did_work,
+                     RollupBuildStats* stats) {
+  std::vector<std::shared_ptr<SegmentReader>> readers;
+  for (const SegmentRef& r : inputs) {
     std::shared_ptr<SegmentReader> reader;
     Status s = store.OpenSegment(r, &reader);
     if (!s.ok()) return s;
-    out->push_back(std::move(reader));
+    readers.push_back(std::move(reader));
   }
-  return Status::OK();
-}
-
-// Commits `change`; a lost race (Conflict) removes the added files and
-// still counts as work, so that the next step sees the new state.
-Status Apply(Store& store, const RollupChange& change, bool* did_work) {
-  Status s = store.ReplaceRollups(change);
-  if (!s.ok()) RemoveFiles(store, change.added);
+  change->version = kRollupVersion;
+  Status s = BuildRollups(&store, index, partition, readers, specs, options.zstd_level, cancel, &change->added, stats);
+  if (!s.ok()) return s;
+  s = store.ReplaceRollups(*change);
+  if (!s.ok()) RemoveFiles(store, change->added);
   if (s.code() == Status::Code::kConflict) s = Status::OK();
   *did_work = true;
   return s;
@@ -62,11 +67,7 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
       chosen.push_back(r);
       rows += r.rows;
     }
-    std::vector<std::shared_ptr<SegmentReader>> readers;
-    Status s = Open(store, chosen, &readers);
-    if (!s.ok()) return s;
     RollupChange change;
-    change.version = kRollupVersion;
     for (const SegmentRef& r : chosen) change.raw_ids.push_back(r.id);
     // Rollups of another version in this partition go (their raw segments
     // are among the pending ones).
@@ -75,9 +76,7 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
         change.removed.push_back(r.id);
       }
     }
-    s = BuildRollups(&store, index, partition, readers, specs, options.zstd_level, cancel, &change.added, stats);
-    if (!s.ok()) return s;
-    return Apply(store, change, did_work);
+    return BuildAndApply(store, index, partition, chosen, specs, options, cancel, &change, did_work, stats);
   }
 
   // 2. A rollup with too many segments in one partition: merged into one.
@@ -89,15 +88,9 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
     if (refs.size() <= options.max_segments_per_partition) continue;
     const RollupSpec* spec = FindRollup(key.second);
     if (spec == nullptr) continue;
-    std::vector<std::shared_ptr<SegmentReader>> readers;
-    Status s = Open(store, refs, &readers);
-    if (!s.ok()) return s;
     RollupChange change;
-    change.version = kRollupVersion;
     for (const SegmentRef& r : refs) change.removed.push_back(r.id);
-    s = BuildRollups(&store, index, key.first, readers, {spec}, options.zstd_level, cancel, &change.added, stats);
-    if (!s.ok()) return s;
-    return Apply(store, change, did_work);
+    return BuildAndApply(store, index, key.first, refs, {spec}, options, cancel, &change, did_work, stats);
   }
   return Status::OK();
 }

@@ -217,7 +217,7 @@ void PlanRollups(const SearchRequest& request, const Predicate& predicate, const
   // skipped by their time bounds.
   BoolPredicate edges;
   if (inner_lo != INT64_MIN) edges.should.push_back(TimeRange(lo, inner_lo));
-  if (inner_hi != INT64_MAX) edges.should.push_back(TimeRange(inner_hi, hi == INT64_MAX ? hi : hi + 1));
+  if (inner_hi != INT64_MAX) edges.should.push_back(TimeRange(inner_hi, hi + 1));  // hi is finite here
   edges.minimum_should = 1;
   BoolPredicate edge;
   edge.required.push_back(predicate);
