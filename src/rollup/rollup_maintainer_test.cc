@@ -163,6 +163,20 @@ TEST_F(RollupMaintainerTest, SegmentsWithDeletedRowsStayRaw) {
   }
 }
 
+TEST_F(RollupMaintainerTest, AMergeOfSegmentsRolledUpMeanwhileIsRefused) {
+  Open();
+  Ingest(0, 1);
+  const SegmentRef input = store_->Current()->segments.front();  // what a merge read: not rolled up
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());                  // ...rolled up while it ran
+  SegmentRef merged;
+  std::string path;
+  ASSERT_TRUE(store_->NewSegment(input.index, input.partition, &merged, &path).ok());
+  merged.rollup_version = input.rollup_version;
+  const Status s = store_->ReplaceSegments({input.id}, {merged});
+  EXPECT_EQ(s.code(), Status::Code::kConflict) << s.ToString();  // else its rows would count twice
+  EXPECT_EQ(store_->Current()->segments.front().id, input.id);
+}
+
 TEST_F(RollupMaintainerTest, TheBackgroundTaskFollowsCommits) {
   StoreOptions options;
   options.background_work = true;

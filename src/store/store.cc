@@ -486,6 +486,13 @@ Status Store::ReplaceSegments(const std::vector<uint64_t>& removed, const std::v
     // Merges only take segments without deletions; one that gained some
     // while the merge ran would lose them.
     if (!it->deleted.empty()) return Status::Conflict(fmt::format("segment {} changed during the merge", id));
+    // A merge's output carries its inputs' rollup version as they were read:
+    // an input rolled up meanwhile would have its rows counted twice.
+    for (const SegmentRef& a : added) {
+      if (a.rollup_version != it->rollup_version) {
+        return Status::Conflict(fmt::format("segment {} was rolled up during the merge", id));
+      }
+    }
     next.segments.erase(it);
   }
   std::set<std::string> dirs;

@@ -146,7 +146,9 @@ class Store {
 
   // Atomically removes the segments with ids `removed` and adds `added`
   // (merges, retention). Fails with Conflict, changing nothing, if a removed
-  // segment is no longer live. Removed files are deleted once no snapshot needs them.
+  // segment is no longer live, or has another rollup_version than the added
+  // ones (rolled up while a merge ran). Removed files are deleted once no
+  // snapshot needs them.
   Status ReplaceSegments(const std::vector<uint64_t>& removed, const std::vector<SegmentRef>& added);
 
   // Applies `change` atomically: marks raw segments as rolled up, removes
