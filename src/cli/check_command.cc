@@ -49,8 +49,9 @@ int RunUpgradeCommand(const CheckCommandOptions& options) {
   if (store->opened_format() == kManifestFormat) {
     fmt::print("{}: already at format {}\n", store->dir(), kManifestFormat);
   } else {
-    fmt::print("{}: upgraded from format {} to {}; {} sources moved to their own log\n", store->dir(),
-               store->opened_format(), kManifestFormat, store->SourceCount());
+    fmt::print("{}: upgraded from format {} to {}{}\n", store->dir(), store->opened_format(), kManifestFormat,
+               store->moved_sources() ? fmt::format("; {} sources moved to their own log", store->SourceCount())
+                                      : std::string());
   }
   StoreCheckReport report;
   CheckStore(*store, kSourceKeyColumn, kDocCountColumn, &report);

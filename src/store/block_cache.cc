@@ -28,6 +28,14 @@ std::shared_ptr<const ColumnBlock> BlockCache::Lookup(uint64_t reader_id, int co
   return it->second->value;
 }
 
+std::shared_ptr<const ColumnBlock> BlockCache::Peek(uint64_t reader_id, int column, size_t block) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(Key{reader_id, static_cast<uint32_t>(column), static_cast<uint32_t>(block)});
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->value;
+}
+
 void BlockCache::Insert(uint64_t reader_id, int column, size_t block, std::shared_ptr<const ColumnBlock> value) {
   const uint64_t charge = Charge(*value);
   if (charge > capacity_) return;

@@ -21,6 +21,8 @@ class BlockCache {
 
   // The cached block, or nullptr.
   std::shared_ptr<const ColumnBlock> Lookup(uint64_t reader_id, int column, size_t block);
+  // The cached block, or nullptr, without counting a hit or a miss.
+  std::shared_ptr<const ColumnBlock> Peek(uint64_t reader_id, int column, size_t block);
   // Adds a block (replacing any), then evicts down to the capacity. Blocks
   // larger than the whole capacity are not kept.
   void Insert(uint64_t reader_id, int column, size_t block, std::shared_ptr<const ColumnBlock> value);

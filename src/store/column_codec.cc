@@ -18,8 +18,9 @@ enum Kind : uint8_t {
   kDelta = 3,
   kIpv4 = 4,
   kIpMixed = 5,
-  kMulti = 6,  // counts per row, then the values of all rows
-  kBlob = 7,   // lengths per row, then the bytes
+  kMulti = 6,          // counts per row, then the values of all rows
+  kBlob = 7,           // lengths per row, then the bytes
+  kIpv4AndSomeV6 = 8,  // IPv4 planes for every row, then the few IPv6 rows' bytes
 };
 // Most values one multi-valued block may hold (a guard against damaged counts).
 constexpr uint64_t kMaxBlockValues = uint64_t{1} << 26;
@@ -185,6 +186,36 @@ void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips
   }
   stats->min_ip = min;
   stats->max_ip = max;
+  uint32_t v6_rows = 0;
+  for (uint32_t i = 0; i < rows && !all_v4; ++i) {
+    v6_rows += (all_present || IsPresent(presence, i)) && !ips[i].is_v4() ? 1 : 0;
+  }
+  if (!all_v4 && v6_rows <= rows / 2) {
+    // Mostly IPv4 (dual-stack VPCs): the few IPv6 rows' 16 bytes on their
+    // own, then four planes for every row, so scans read 4 bytes a row
+    // (and a test on a /8 only the first plane).
+    w.PutU8(static_cast<uint8_t>(kIpv4AndSomeV6 << 1 | presence_flag));
+    if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
+    std::string v6_bits((rows + 7) / 8, '\0');
+    for (uint32_t i = 0; i < rows; ++i) {
+      if ((all_present || IsPresent(presence, i)) && !ips[i].is_v4()) {
+        v6_bits[i >> 3] = static_cast<char>(v6_bits[i >> 3] | (1 << (i & 7)));
+      }
+    }
+    out->append(v6_bits);
+    for (uint32_t i = 0; i < rows; ++i) {
+      if ((all_present || IsPresent(presence, i)) && !ips[i].is_v4()) w.PutBytes(ips[i].bytes.data(), 16);
+    }
+    const size_t start = out->size();
+    out->resize(start + static_cast<size_t>(rows) * 4, '\0');
+    char* planes = out->data() + start;
+    for (uint32_t i = 0; i < rows; ++i) {
+      if ((all_present || IsPresent(presence, i)) && ips[i].is_v4()) {
+        for (int b = 0; b < 4; ++b) planes[static_cast<size_t>(b) * rows + i] = static_cast<char>(ips[i].bytes[b]);
+      }
+    }
+    return;
+  }
   w.PutU8(static_cast<uint8_t>((all_v4 ? kIpv4 : kIpMixed) << 1 | presence_flag));
   if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
   const int width = all_v4 ? 4 : 16;
@@ -305,6 +336,56 @@ void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& prese
 
 namespace {
 
+// Reads IPv4 planes, big-endian (first octet first), into `v4`.
+void GetV4Planes(const uint8_t* first, uint32_t rows, uint32_t* v4) {
+  for (uint32_t i = 0; i < rows; ++i) v4[i] = first[i];
+  for (int b = 1; b < 4; ++b) {
+    const uint8_t* plane = first + static_cast<size_t>(b) * rows;
+    for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
+  }
+}
+
+// The rest of a kIpv4AndSomeV6 block (after head and presence), consumed
+// whole. False when malformed.
+bool DecodeIpv4AndSomeV6(ByteReader* in, uint32_t rows, ColumnBlock* out) {
+  const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
+  std::string_view v6_bits;
+  if (!in->GetBytes(bitmap_bytes, &v6_bits)) return false;
+  out->v6.assign((rows + 63) / 64, 0);
+  std::memcpy(out->v6.data(), v6_bits.data(), bitmap_bytes);
+  out->v6_rank.resize(out->v6.size());
+  uint32_t count = 0;
+  for (size_t w = 0; w < out->v6.size(); ++w) {
+    // IPv6 rows hold a value.
+    if ((out->v6[w] & ~(out->presence.empty() ? ~uint64_t{0} : out->presence[w])) != 0) return false;
+    out->v6_rank[w] = count;
+    count += static_cast<uint32_t>(std::popcount(out->v6[w]));
+  }
+  if (rows % 64 != 0 && (out->v6.back() >> (rows % 64)) != 0) return false;
+  std::string_view bytes, planes;
+  if (!in->GetBytes(static_cast<size_t>(count) * 16, &bytes) || !in->GetBytes(static_cast<size_t>(rows) * 4, &planes) ||
+      in->remaining() != 0) {
+    return false;
+  }
+  out->ips.resize(count);
+  for (uint32_t k = 0; k < count; ++k) {
+    out->ips[k].family = IpAddress::Family::kV6;
+    std::memcpy(out->ips[k].bytes.data(), bytes.data() + static_cast<size_t>(k) * 16, 16);
+  }
+  auto& v4 = out->v4;
+  v4.resize(rows);
+  GetV4Planes(reinterpret_cast<const uint8_t*>(planes.data()), rows, v4.data());
+  for (size_t w = 0; w < out->v6.size(); ++w) {
+    for (uint64_t word = out->v6[w]; word != 0; word &= word - 1) v4[w * 64 + std::countr_zero(word)] = 0;
+  }
+  if (!out->presence.empty()) {
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (!out->present(i)) v4[i] = 0;
+    }
+  }
+  return true;
+}
+
 // Decodes a block of one value per row from `in`, consuming all of it.
 Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out) {
   ByteReader in(encoded);
@@ -331,6 +412,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       out->v4.assign(rows, 0);
       return in.remaining() == 0 ? Status::OK() : Malformed(type);
     }
+    if (kind == kIpv4AndSomeV6) return DecodeIpv4AndSomeV6(&in, rows, out) ? Status::OK() : Malformed(type);
     if (kind != kIpv4 && kind != kIpMixed) return Malformed(type);
     std::string_view families;
     if (kind == kIpMixed && !in.GetBytes(bitmap_bytes, &families)) return Malformed(type);
@@ -342,12 +424,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       // octet first, sequential reads.
       auto& v4 = out->v4;
       v4.resize(rows);
-      const auto* first = reinterpret_cast<const uint8_t*>(planes.data());
-      for (uint32_t i = 0; i < rows; ++i) v4[i] = first[i];
-      for (int b = 1; b < 4; ++b) {
-        const uint8_t* plane = first + static_cast<size_t>(b) * rows;
-        for (uint32_t i = 0; i < rows; ++i) v4[i] = (v4[i] << 8) | plane[i];
-      }
+      GetV4Planes(reinterpret_cast<const uint8_t*>(planes.data()), rows, v4.data());
       if (!out->presence.empty()) {
         for (uint32_t i = 0; i < rows; ++i) {
           if (!out->present(i)) v4[i] = 0;
@@ -522,6 +599,265 @@ Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
     return Status::OK();
   }
   return DecodeSingle(type, rows, encoded, out);
+}
+
+namespace {
+
+// The first 12 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d).
+constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+// Sets bits[w] from bytes m[64 w .. 64 w + 63], each 0 or 1: the multiply
+// gathers the low bits of eight bytes into the top byte, first byte lowest.
+void PackMatches(const uint8_t* m, uint32_t words, uint64_t* bits) {
+  for (uint32_t w = 0; w < words; ++w) {
+    uint64_t word = 0;
+    for (int k = 0; k < 8; ++k) {
+      uint64_t x;
+      std::memcpy(&x, m + static_cast<size_t>(w) * 64 + static_cast<size_t>(k) * 8, 8);
+      word |= ((x * 0x0102040810204080ull) >> 56) << (8 * k);
+    }
+    bits[w] = word;
+  }
+}
+
+// Every row present: all bits of the first `rows` set.
+void SetAll(uint32_t rows, uint64_t* bits) {
+  const uint32_t words = (rows + 63) / 64;
+  std::fill(bits, bits + words, ~uint64_t{0});
+  if (rows % 64 != 0) bits[words - 1] = (uint64_t{1} << (rows % 64)) - 1;
+}
+
+// m[i] |= (row i's value - lo <= span), for values `width` bytes wide read
+// from little-endian byte planes (or, for addresses, big-endian ones).
+template <typename D, int kWidth, bool kBigEndian>
+void MatchPlanes(const uint8_t* planes, uint32_t rows, D lo, D span, bool first, uint8_t* m) {
+  for (uint32_t i = 0; i < rows; ++i) {
+    D d = 0;
+    for (int b = 0; b < kWidth; ++b) {
+      const D byte = planes[static_cast<size_t>(b) * rows + i];
+      d |= kBigEndian ? static_cast<D>(byte << (8 * (kWidth - 1 - b))) : static_cast<D>(byte << (8 * b));
+    }
+    const uint8_t hit = static_cast<D>(d - lo) <= span ? 1 : 0;
+    m[i] = first ? hit : static_cast<uint8_t>(m[i] | hit);
+  }
+}
+
+template <int kWidth>
+void MatchPlanesOfWidth(const uint8_t* planes, uint32_t rows, uint64_t lo, uint64_t span, bool first, uint8_t* m) {
+  using D = std::conditional_t<
+      kWidth == 1, uint8_t,
+      std::conditional_t<kWidth == 2, uint16_t, std::conditional_t<(kWidth <= 4), uint32_t, uint64_t>>>;
+  MatchPlanes<D, kWidth, false>(planes, rows, static_cast<D>(lo), static_cast<D>(span), first, m);
+}
+
+void MatchLittleEndianPlanes(const uint8_t* planes, uint32_t rows, int width, uint64_t lo, uint64_t span, bool first,
+                             uint8_t* m) {
+  switch (width) {
+    case 1: return MatchPlanesOfWidth<1>(planes, rows, lo, span, first, m);
+    case 2: return MatchPlanesOfWidth<2>(planes, rows, lo, span, first, m);
+    case 3: return MatchPlanesOfWidth<3>(planes, rows, lo, span, first, m);
+    case 4: return MatchPlanesOfWidth<4>(planes, rows, lo, span, first, m);
+    case 5: return MatchPlanesOfWidth<5>(planes, rows, lo, span, first, m);
+    case 6: return MatchPlanesOfWidth<6>(planes, rows, lo, span, first, m);
+    case 7: return MatchPlanesOfWidth<7>(planes, rows, lo, span, first, m);
+    default: return MatchPlanesOfWidth<8>(planes, rows, lo, span, first, m);
+  }
+}
+
+// The same for big-endian planes, the first `width` (1-4) of an address.
+void MatchBigEndianPlanes(const uint8_t* planes, uint32_t rows, int width, uint32_t lo, uint32_t span, bool first,
+                          uint8_t* m) {
+  switch (width) {
+    case 1:
+      return MatchPlanes<uint8_t, 1, true>(planes, rows, static_cast<uint8_t>(lo), static_cast<uint8_t>(span), first,
+                                           m);
+    case 2:
+      return MatchPlanes<uint16_t, 2, true>(planes, rows, static_cast<uint16_t>(lo), static_cast<uint16_t>(span), first,
+                                            m);
+    case 3: return MatchPlanes<uint32_t, 3, true>(planes, rows, lo, span, first, m);
+    default: return MatchPlanes<uint32_t, 4, true>(planes, rows, lo, span, first, m);
+  }
+}
+
+bool InRanges(const ValueFilter& f, uint64_t v) {
+  for (const auto& [lo, hi] : f.ranges) {
+    if (v >= lo && v <= hi) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, const ValueFilter& filter, uint64_t* bits) {
+  const uint32_t words = (rows + 63) / 64;
+  if (rows > kRowsPerBlock || bytes->size() == 0) return Malformed(type);
+  if (!filter.any_value && (filter.ranges.empty() || filter.ranges.size() > kMaxFilterRanges)) {
+    return Status::Unsupported("no ranges to test");
+  }
+  const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
+  // The head, the presence bitmap and the longest header after it (three
+  // varints and a byte).
+  Status s = bytes->Reach(1 + bitmap_bytes + 32);
+  if (!s.ok()) return s;
+  ByteReader in(bytes->data());
+  uint8_t head;
+  in.GetU8(&head);
+  const uint8_t kind = head >> 1;
+  if (kind == kMulti || kind == kBlob) return Status::Unsupported("multi-valued block");
+  if (kind == kAllNull) {
+    std::fill(bits, bits + words, 0);
+    return Status::OK();
+  }
+  thread_local std::string presence;
+  presence.clear();
+  if (head & kHasPresence) {
+    std::string_view p;
+    if (!in.GetBytes(bitmap_bytes, &p)) return Malformed(type);
+    presence.assign(p);
+  }
+  // The rows holding a value; the test then narrows them.
+  auto apply_presence = [&] {
+    if (presence.empty()) return;
+    for (uint32_t w = 0; w < words; ++w) {
+      uint64_t p = 0;
+      std::memcpy(&p, presence.data() + static_cast<size_t>(w) * 8, std::min<size_t>(8, bitmap_bytes - w * 8));
+      bits[w] &= p;
+    }
+  };
+  if (filter.any_value) {
+    SetAll(rows, bits);
+    apply_presence();
+    return Status::OK();
+  }
+  // Makes bytes [at, at + n) of the block available as a view.
+  auto take = [&](size_t at, size_t n, std::string_view* out) -> Status {
+    if (at + n > bytes->size()) return Malformed(type);
+    Status r = bytes->Reach(at + n);
+    if (!r.ok()) return r;
+    *out = bytes->data().substr(at, n);
+    return Status::OK();
+  };
+  thread_local std::vector<uint8_t> matches;
+  matches.assign(static_cast<size_t>(words) * 64, 0);  // whole words: PackMatches reads past `rows`
+  if (type == ColumnType::kIp) {
+    if (kind != kIpv4 && (kind != kIpv4AndSomeV6 || filter.beyond_ipv4)) {
+      return Status::Unsupported("block of IPv6 addresses");
+    }
+    size_t at = in.position();
+    std::string_view v6_bits, addresses;
+    size_t v6_count = 0;
+    if (kind == kIpv4AndSomeV6) {
+      if (!(s = take(at, bitmap_bytes, &v6_bits)).ok()) return s;
+      for (size_t i = 0; i < bitmap_bytes; ++i) v6_count += std::popcount(static_cast<uint8_t>(v6_bits[i]));
+      if (!(s = take(at + bitmap_bytes, v6_count * 16, &addresses)).ok()) return s;
+      v6_bits = bytes->data().substr(at, bitmap_bytes);  // Reach may have moved the bytes
+      at += bitmap_bytes + v6_count * 16;
+    }
+    if (bytes->size() != at + static_cast<size_t>(rows) * 4) return Malformed(type);
+    // Only the leading planes a test needs: a range of whole /8s reads one.
+    int planes_needed = 1;
+    for (const auto& [lo, hi] : filter.ranges) {
+      for (int k = planes_needed; k < 4; ++k) {
+        const uint64_t low = (uint64_t{1} << (32 - 8 * k)) - 1;
+        if ((lo & low) == 0 && (std::min<uint64_t>(hi, UINT32_MAX) & low) == low) break;
+        planes_needed = k + 1;
+      }
+    }
+    std::string_view planes;
+    if (!(s = take(at, static_cast<size_t>(rows) * planes_needed, &planes)).ok()) return s;
+    if (kind == kIpv4AndSomeV6) {
+      v6_bits = bytes->data().substr(at - bitmap_bytes - v6_count * 16, bitmap_bytes);
+      addresses = bytes->data().substr(at - v6_count * 16, v6_count * 16);
+    }
+    const auto* p = reinterpret_cast<const uint8_t*>(planes.data());
+    const int shift = 32 - 8 * planes_needed;
+    bool first = true;
+    for (const auto& [lo, hi] : filter.ranges) {
+      if (lo > UINT32_MAX || lo > hi) continue;
+      const uint32_t a = static_cast<uint32_t>(lo >> shift);
+      const uint32_t z = static_cast<uint32_t>(std::min<uint64_t>(hi, UINT32_MAX) >> shift);
+      MatchBigEndianPlanes(p, rows, planes_needed, a, z - a, first, matches.data());
+      first = false;
+    }
+    PackMatches(matches.data(), words, bits);
+    apply_presence();
+    if (kind == kIpv4) return Status::OK();
+    // IPv6 rows (whose planes hold zeros): only an IPv4-mapped address
+    // (::ffff:a.b.c.d) can pass.
+    const auto* v6 = reinterpret_cast<const uint8_t*>(v6_bits.data());
+    size_t k = 0;
+    for (uint32_t w = 0; w < words; ++w) {
+      uint64_t marked = 0;
+      std::memcpy(&marked, v6 + static_cast<size_t>(w) * 8, std::min<size_t>(8, bitmap_bytes - w * 8));
+      for (; marked != 0; marked &= marked - 1) {
+        const uint64_t bit = marked & (~marked + 1);
+        const auto* a = reinterpret_cast<const uint8_t*>(addresses.data()) + 16 * k++;
+        bool pass = false;
+        if (std::memcmp(a, kMapped, 12) == 0) {
+          const uint64_t v = (uint64_t{a[12]} << 24) | (uint64_t{a[13]} << 16) | (uint64_t{a[14]} << 8) | a[15];
+          pass = InRanges(filter, v);
+        }
+        bits[w] = pass ? bits[w] | bit : bits[w] & ~bit;
+      }
+    }
+    apply_presence();
+    return Status::OK();
+  }
+  if (IsSigned(type) || type == ColumnType::kDouble) return Status::Unsupported("signed values");
+  switch (kind) {
+    case kConstant: {
+      uint64_t v;
+      if (!in.GetVarint(&v) || in.position() != bytes->size()) return Malformed(type);
+      if (InRanges(filter, v)) {
+        SetAll(rows, bits);
+        apply_presence();
+      } else {
+        std::fill(bits, bits + words, 0);
+      }
+      return Status::OK();
+    }
+    case kFrameOfReference: {
+      uint64_t base, divisor;
+      uint8_t width;
+      if (!in.GetVarint(&base) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 || width > 8 ||
+          divisor == 0 || bytes->size() != in.position() + static_cast<size_t>(rows) * width) {
+        return Malformed(type);
+      }
+      std::string_view planes;
+      if (!(s = take(in.position(), static_cast<size_t>(rows) * width, &planes)).ok()) return s;
+      // value = base + d * divisor: the test on d instead.
+      const uint64_t max_d = width == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width)) - 1;
+      const auto* p = reinterpret_cast<const uint8_t*>(planes.data());
+      bool first = true;
+      for (const auto& [lo, hi] : filter.ranges) {
+        if (hi < base || lo > hi) continue;
+        const uint64_t d_lo = lo <= base ? 0 : (lo - base - 1) / divisor + 1;
+        const uint64_t d_hi = std::min((hi - base) / divisor, max_d);
+        if (d_lo > d_hi) continue;
+        MatchLittleEndianPlanes(p, rows, width, d_lo, d_hi - d_lo, first, matches.data());
+        first = false;
+      }
+      PackMatches(matches.data(), words, bits);
+      apply_presence();
+      return Status::OK();
+    }
+    default: return Status::Unsupported("delta-coded block");
+  }
+}
+
+bool FilterPasses(const ValueFilter& filter, const ColumnBlock& block, size_t row) {
+  if (!block.present(row)) return false;
+  if (filter.any_value) return true;
+  if (block.type != ColumnType::kIp) return InRanges(filter, block.values[row]);
+  const std::array<uint8_t, 16> key = IpSortKey(block.ip(row));
+  if (std::memcmp(key.data(), kMapped, 12) != 0) return false;
+  return InRanges(filter, (uint64_t{key[12]} << 24) | (uint64_t{key[13]} << 16) | (uint64_t{key[14]} << 8) | key[15]);
+}
+
+Status FilterColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const ValueFilter& filter,
+                         uint64_t* bits) {
+  WholeBlockBytes whole(encoded);
+  return FilterColumnBlock(type, rows, &whole, filter, bits);
 }
 
 }  // namespace flowdex

@@ -132,6 +132,64 @@ void EncodeColumnBlock(ColumnType type, uint32_t rows, const PresenceBits& prese
 // Decodes what EncodeColumnBlock wrote. Returns Corruption on malformed input.
 Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, ColumnBlock* out);
 
+// A test of a column's values that a block's encoded bytes can answer
+// without decoding them: a row passes when it holds a value in one of
+// `ranges` (inclusive, in the unsigned order of the stored bit patterns;
+// IPv4 addresses as 32-bit integers for kIp), or, with `any_value`, when it
+// holds a value at all.
+struct ValueFilter {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  bool any_value = false;
+  // kIp: the test also passes addresses outside IPv4's (and IPv4-mapped)
+  // space, which `ranges` cannot say: blocks holding IPv6 are then decoded.
+  bool beyond_ipv4 = false;
+};
+// Most ranges a ValueFilter may have (each is a pass over the block).
+inline constexpr size_t kMaxFilterRanges = 8;
+
+// The bytes of an encoded block, made available only as far as a reader
+// asks (a filter that needs a block's first plane decompresses no more).
+class BlockBytes {
+ public:
+  virtual ~BlockBytes() = default;
+  // Makes at least the first min(n, size()) bytes available in data().
+  // Corruption when the stored bytes are damaged.
+  virtual Status Reach(size_t n) = 0;
+  // The bytes available so far (a Reach may move them: views taken before
+  // it are stale).
+  virtual std::string_view data() const = 0;
+  // The whole block's size.
+  virtual size_t size() const = 0;
+};
+
+// A block already whole in memory.
+class WholeBlockBytes final : public BlockBytes {
+ public:
+  explicit WholeBlockBytes(std::string_view bytes) : bytes_(bytes) {}
+  Status Reach(size_t) override { return Status::OK(); }
+  std::string_view data() const override { return bytes_; }
+  size_t size() const override { return bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+};
+
+// Sets bit i of `bits` (word i/64; (rows + 63) / 64 words, every bit past
+// `rows` cleared) exactly when row i of a single-valued block passes
+// `filter`, reading the encoded bytes as they are: a cold scan then neither
+// allocates nor writes 8 bytes a row. Unsupported when this block cannot be
+// tested so (multi-valued, delta-coded, signed or mixed-family values, more
+// than kMaxFilterRanges ranges): the caller decodes it instead. Corruption
+// on malformed input.
+Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, const ValueFilter& filter, uint64_t* bits);
+Status FilterColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const ValueFilter& filter,
+                         uint64_t* bits);
+
+// Whether row `row` of a decoded single-valued block passes `filter`: what
+// FilterColumnBlock computes from the encoded bytes, said plainly (an IPv6
+// row passes an IPv4 range only as an IPv4-mapped address).
+bool FilterPasses(const ValueFilter& filter, const ColumnBlock& block, size_t row);
+
 // The 16-byte form used for address order: IPv4 as ::ffff:a.b.c.d.
 std::array<uint8_t, 16> IpSortKey(const IpAddress& ip);
 

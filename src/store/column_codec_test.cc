@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 namespace flowdex {
@@ -207,6 +208,222 @@ TEST(ColumnCodec, MalformedInputIsCorruptionNotACrash) {
   enc.clear();
   EncodeColumnBlock(ColumnType::kUInt64, 2, all, wide.data(), nullptr, &enc, &st);
   EXPECT_TRUE(DecodeColumnBlock(ColumnType::kUInt16, 2, enc, &out).IsCorruption());
+}
+
+// Filters `enc` and compares with the decoded block; false when the filter
+// declined (Unsupported).
+bool FilterAgrees(ColumnType type, uint32_t rows, const std::string& enc, const ValueFilter& f) {
+  ColumnBlock decoded;
+  EXPECT_TRUE(DecodeColumnBlock(type, rows, enc, &decoded).ok());
+  std::vector<uint64_t> bits((rows + 63) / 64, 0xdeadbeefdeadbeefull);
+  Status s = FilterColumnBlock(type, rows, enc, f, bits.data());
+  if (s.code() == Status::Code::kUnsupported) return false;
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  for (uint32_t i = 0; i < rows; ++i) {
+    const bool got = (bits[i >> 6] >> (i & 63)) & 1;
+    if (got != FilterPasses(f, decoded, i)) {
+      ADD_FAILURE() << ColumnTypeName(type) << " row " << i << ": filter says " << got;
+      return true;
+    }
+  }
+  if (rows % 64 != 0) {
+    EXPECT_EQ(bits.back() >> (rows % 64), 0u) << "bits past the last row";
+  }
+  return true;
+}
+
+ValueFilter RandomRanges(std::mt19937_64& rng, uint64_t max) {
+  ValueFilter f;
+  const int n = 1 + static_cast<int>(rng() % 3);
+  for (int k = 0; k < n; ++k) {
+    uint64_t a = rng() % 4 == 0 ? rng() : rng() % 300;
+    uint64_t z = a + (rng() % 3 == 0 ? 0 : rng() % 200);
+    if (max != UINT64_MAX) a %= max + 1, z = std::min(z, max);
+    if (z < a) std::swap(a, z);
+    f.ranges.emplace_back(a, z);
+  }
+  return f;
+}
+
+TEST(ColumnFilter, AgreesWithDecodedIntegerBlocks) {
+  std::mt19937_64 rng(11);
+  const ColumnType types[] = {ColumnType::kUInt8,  ColumnType::kUInt16,  ColumnType::kUInt32,
+                              ColumnType::kUInt64, ColumnType::kKeyword, ColumnType::kBool};
+  int filtered = 0;
+  for (int iter = 0; iter < 400; ++iter) {
+    const ColumnType t = types[rng() % std::size(types)];
+    const uint32_t rows = 1 + static_cast<uint32_t>(rng() % (iter % 10 == 0 ? kRowsPerBlock : 3000));
+    const uint64_t max = MaxValue(t);
+    // Narrow and wide values, whole-block constants, and steps (divisor).
+    const uint64_t spread = uint64_t{1} << (rng() % 40);
+    const uint64_t base = rng() % 1000, step = rng() % 3 == 0 ? 1000 : 1;
+    const bool constant = rng() % 8 == 0;
+    std::vector<uint64_t> v(rows);
+    std::vector<bool> p(rows);
+    const int absent_every = static_cast<int>(rng() % 4);  // 0: none absent
+    for (uint32_t i = 0; i < rows; ++i) {
+      v[i] = constant ? base : base + (rng() % spread) * step;
+      if (max != UINT64_MAX) v[i] %= max + 1;
+      p[i] = absent_every == 0 || rng() % (absent_every + 2) != 0;
+    }
+    std::string enc;
+    BlockStats st;
+    EncodeColumnBlock(t, rows, Presence(rows, p), v.data(), nullptr, &enc, &st);
+    ValueFilter f = rng() % 10 == 0 ? ValueFilter{{}, true} : RandomRanges(rng, max);
+    if (rng() % 2 == 0) {  // bounds at and just beside values present
+      const uint64_t a = v[rng() % rows], z = v[rng() % rows];
+      const int nudge = static_cast<int>(rng() % 3);
+      f.ranges.emplace_back(nudge == 1 ? a + 1 : a, nudge == 2 && z > 0 ? z - 1 : z);
+    }
+    if (!f.ranges.empty() && f.ranges.back().first > f.ranges.back().second) {
+      std::swap(f.ranges.back().first, f.ranges.back().second);
+    }
+    filtered += FilterAgrees(t, rows, enc, f) ? 1 : 0;
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(filtered, 350) << "unsigned blocks are filtered without decoding";
+}
+
+TEST(ColumnFilter, DeclinesWhatItCannotTest) {
+  std::vector<uint64_t> sorted(1000), mixed(1000);
+  for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = i * 3, mixed[i] = (i * 7919) % 1000;
+  std::string enc;
+  BlockStats st;
+  PresenceBits all;
+  ValueFilter f{{{10, 20}}, false};
+  uint64_t bits[16];
+  EncodeColumnBlock(ColumnType::kUInt32, 1000, all, sorted.data(), nullptr, &enc, &st);  // deltas
+  EXPECT_EQ(FilterColumnBlock(ColumnType::kUInt32, 1000, enc, f, bits).code(), Status::Code::kUnsupported);
+  enc.clear();
+  EncodeColumnBlock(ColumnType::kInt64, 1000, all, mixed.data(), nullptr, &enc, &st);  // signed
+  EXPECT_EQ(FilterColumnBlock(ColumnType::kInt64, 1000, enc, f, bits).code(), Status::Code::kUnsupported);
+  enc.clear();
+  EncodeColumnBlock(ColumnType::kUInt32, 1000, all, mixed.data(), nullptr, &enc, &st);
+  ValueFilter many;
+  for (uint64_t k = 0; k <= kMaxFilterRanges; ++k) many.ranges.emplace_back(k * 10, k * 10);
+  EXPECT_EQ(FilterColumnBlock(ColumnType::kUInt32, 1000, enc, many, bits).code(), Status::Code::kUnsupported);
+  // Presence alone never needs the values.
+  EXPECT_TRUE(FilterColumnBlock(ColumnType::kUInt32, 1000, enc, ValueFilter{{}, true}, bits).ok());
+}
+
+// Random address blocks: IPv4 only, IPv4 with a few IPv6 (some of them
+// IPv4-mapped), mostly IPv6, with absent rows; ranges of whole /8s, /16s,
+// odd prefixes and single addresses.
+TEST(ColumnFilter, AgreesWithDecodedAddressBlocks) {
+  std::mt19937_64 rng(23);
+  int filtered = 0;
+  for (int iter = 0; iter < 200; ++iter) {
+    const uint32_t rows = 1 + static_cast<uint32_t>(rng() % (iter % 10 == 0 ? kRowsPerBlock : 2000));
+    const int v6_percent = iter % 3 == 0 ? 0 : iter % 3 == 1 ? 2 : 80;
+    std::vector<IpAddress> ips(rows);
+    std::vector<bool> present(rows);
+    for (uint32_t i = 0; i < rows; ++i) {
+      present[i] = rng() % 10 != 0;
+      if (static_cast<int>(rng() % 100) < v6_percent) {
+        IpAddress a;
+        a.family = IpAddress::Family::kV6;
+        for (int b = 0; b < 16; ++b) a.bytes[b] = static_cast<uint8_t>(rng());
+        if (rng() % 4 == 0) {  // ::ffff:10.x.y.z
+          std::memset(a.bytes.data(), 0, 10);
+          a.bytes[10] = a.bytes[11] = 0xff;
+          a.bytes[12] = 10;
+        }
+        ips[i] = a;
+      } else {
+        const uint32_t nets[] = {0x0A000000u, 0xAC100000u, 0xC0A80000u, 0x34000000u};
+        ips[i] = IpAddress::FromV4(nets[rng() % 4] + static_cast<uint32_t>(rng() % 0x100000));
+      }
+    }
+    std::string enc;
+    BlockStats st;
+    EncodeColumnBlock(ColumnType::kIp, rows, Presence(rows, present), nullptr, ips.data(), &enc, &st);
+    ValueFilter f;
+    switch (rng() % 6) {
+      case 0: f.ranges = {{0x0A000000u, 0x0AFFFFFFu}}; break;                              // 10/8
+      case 1: f.ranges = {{0xAC100000u, 0xAC1FFFFFu}}; break;                              // 172.16/12
+      case 2: f.ranges = {{0xC0A80000u, 0xC0A8FFFFu}, {0x0A000000u, 0x0A00FFFFu}}; break;  // two /16s
+      case 3: f.ranges = {{ips[0].is_v4() ? ips[0].v4() : 5u, ips[0].is_v4() ? ips[0].v4() : 5u}}; break;
+      case 4: f.ranges = {{0, UINT32_MAX}}; break;
+      default: f.any_value = true; break;
+    }
+    const bool done = FilterAgrees(ColumnType::kIp, rows, enc, f);
+    if (::testing::Test::HasFailure()) return;
+    if (v6_percent <= 2) {
+      EXPECT_TRUE(done) << "IPv4 blocks, with a few IPv6 rows or none, are filtered";
+    }
+    filtered += done ? 1 : 0;
+  }
+  EXPECT_GT(filtered, 130);
+}
+
+// Counts how far a filter reads into a block.
+class CountingBytes final : public BlockBytes {
+ public:
+  explicit CountingBytes(std::string_view all) : all_(all) {}
+  Status Reach(size_t n) override {
+    reached_ = std::max(reached_, std::min(n, all_.size()));
+    return Status::OK();
+  }
+  std::string_view data() const override { return all_.substr(0, reached_); }
+  size_t size() const override { return all_.size(); }
+  size_t reached() const { return reached_; }
+
+ private:
+  std::string_view all_;
+  size_t reached_ = 0;
+};
+
+TEST(ColumnFilter, ReadsOnlyTheLeadingPlanesATestNeeds) {
+  const uint32_t rows = kRowsPerBlock;
+  std::vector<IpAddress> ips(rows);
+  std::vector<bool> present(rows, true);
+  for (uint32_t i = 0; i < rows; ++i) {
+    ips[i] = IpAddress::FromV4(0x0A000000u + i * 11);
+    present[i] = i % 5 != 0;
+  }
+  ParseIpAddress("2001:db8::7", &ips[3]);
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kIp, rows, Presence(rows, present), nullptr, ips.data(), &enc, &st);
+  const size_t bitmap = rows / 8, before_planes = 1 + bitmap + bitmap + 16;
+  ASSERT_EQ(enc.size(), before_planes + 4 * size_t{rows}) << "IPv6 rows apart, then four planes";
+  uint64_t bits[kRowsPerBlock / 64];
+  auto reached = [&](const ValueFilter& f) {
+    CountingBytes bytes(enc);
+    EXPECT_TRUE(FilterColumnBlock(ColumnType::kIp, rows, &bytes, f, bits).ok());
+    return bytes.reached();
+  };
+  EXPECT_EQ(reached(ValueFilter{{{0x0A000000u, 0x0AFFFFFFu}}, false}), before_planes + rows);      // /8
+  EXPECT_EQ(reached(ValueFilter{{{0x0A000000u, 0x0A01FFFFu}}, false}), before_planes + 2 * rows);  // /15
+  EXPECT_EQ(reached(ValueFilter{{{0x0A000005u, 0x0A000005u}}, false}), before_planes + 4 * rows);  // one address
+  EXPECT_LE(reached(ValueFilter{{}, true}), 1 + bitmap + 32) << "presence alone";
+}
+
+TEST(ColumnFilter, MalformedBlocksAreCorruptionNotACrash) {
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> v(500);
+  for (auto& x : v) x = rng() % 5000;
+  std::vector<IpAddress> ips(500);
+  for (auto& ip : ips) ip = IpAddress::FromV4(static_cast<uint32_t>(rng()));
+  ParseIpAddress("2001:db8::1", &ips[9]);
+  PresenceBits all;
+  std::string ints, addrs;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kUInt32, 500, all, v.data(), nullptr, &ints, &st);
+  EncodeColumnBlock(ColumnType::kIp, 500, all, nullptr, ips.data(), &addrs, &st);
+  uint64_t bits[8];
+  const ValueFilter f{{{100, 4000}}, false};
+  for (const auto& [type, enc] : {std::pair{ColumnType::kUInt32, ints}, std::pair{ColumnType::kIp, addrs}}) {
+    EXPECT_TRUE(FilterColumnBlock(type, 500, enc.substr(0, enc.size() - 1), f, bits).IsCorruption());
+    EXPECT_TRUE(FilterColumnBlock(type, 500, enc + "x", f, bits).IsCorruption());
+    EXPECT_TRUE(FilterColumnBlock(type, 500, "", f, bits).IsCorruption());
+    for (int k = 0; k < 300; ++k) {  // damaged bytes: any answer but a crash
+      std::string bad = enc;
+      bad[rng() % bad.size()] = static_cast<char>(rng());
+      const Status s = FilterColumnBlock(type, 500, bad, f, bits);
+      EXPECT_TRUE(s.ok() || s.IsCorruption() || s.code() == Status::Code::kUnsupported) << s.ToString();
+    }
+  }
 }
 
 }  // namespace

@@ -46,8 +46,10 @@ struct SourceRecord {
 };
 
 // The format Manifest::Serialize writes (docs/format.md): 2 since the
-// sources moved into their own log; format 1 manifests are still read.
-inline constexpr int kManifestFormat = 2;
+// sources moved into their own log, 3 since segments may hold address
+// blocks of kind 8 (which older readers cannot read). Formats 1 and 2 are
+// still read.
+inline constexpr int kManifestFormat = 3;
 
 struct Manifest {
   // The format this manifest was read in (kManifestFormat when written by us).

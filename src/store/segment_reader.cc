@@ -132,6 +132,70 @@ Status SegmentReader::ReadBlockShared(int column, size_t block, std::shared_ptr<
   return Status::OK();
 }
 
+std::shared_ptr<const ColumnBlock> SegmentReader::CachedBlock(int column, size_t block) const {
+  return cache_ != nullptr ? cache_->Peek(id_, column, block) : nullptr;
+}
+
+namespace {
+
+// A zstd frame decompressed only as far as asked, into a buffer reused by
+// the thread.
+class StreamedBlock final : public BlockBytes {
+ public:
+  StreamedBlock(std::string_view compressed, size_t raw_size, std::string* buffer)
+      : in_{compressed.data(), compressed.size(), 0}, raw_size_(raw_size), buffer_(buffer) {
+    thread_local ZSTD_DStream* stream = ZSTD_createDStream();
+    stream_ = stream;
+    ZSTD_DCtx_reset(stream_, ZSTD_reset_session_only);
+    if (buffer_->size() < raw_size_) buffer_->resize(raw_size_);
+  }
+
+  Status Reach(size_t n) override {
+    n = std::min(n, raw_size_);
+    while (have_ < n) {
+      ZSTD_outBuffer out{buffer_->data(), n, have_};
+      const size_t r = ZSTD_decompressStream(stream_, &out, &in_);
+      if (ZSTD_isError(r) || (out.pos == have_ && in_.pos == in_.size)) {
+        return Status::Corruption("cannot decompress the block");
+      }
+      have_ = out.pos;
+    }
+    return Status::OK();
+  }
+  std::string_view data() const override { return std::string_view(buffer_->data(), have_); }
+  size_t size() const override { return raw_size_; }
+
+ private:
+  ZSTD_DStream* stream_;
+  ZSTD_inBuffer in_;
+  const size_t raw_size_;
+  std::string* buffer_;
+  size_t have_ = 0;
+};
+
+}  // namespace
+
+Status SegmentReader::FilterBlock(int column, size_t block, const ValueFilter& filter, uint64_t* bits) const {
+  const ColumnMeta& c = meta_.columns[column];
+  const BlockMeta& b = c.blocks[block];
+  if (!b.stats.has_values()) {
+    std::fill(bits, bits + (b.stats.rows + 63) / 64, 0);
+    return Status::OK();
+  }
+  auto context = [&] {
+    return fmt::format("{}: block {} of column {} at offset {}", path_, block, c.name, b.extent.offset);
+  };
+  thread_local std::string compressed, raw;
+  Status s = ReadAt(fd_, b.extent.offset, b.extent.size, &compressed, path_);
+  if (!s.ok()) return s;
+  if (Crc32c(compressed) != b.extent.crc) return Status::Corruption(context() + ": checksum mismatch");
+  if (b.extent.raw_size > (uint64_t{1} << 32)) return Status::Corruption(context() + ": implausible size");
+  StreamedBlock bytes(compressed, b.extent.raw_size, &raw);
+  s = FilterColumnBlock(c.type, b.stats.rows, &bytes, filter, bits);
+  if (s.ok() || s.code() == Status::Code::kUnsupported) return s;
+  return s.WithContext(context());
+}
+
 Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) const {
   const ColumnMeta& c = meta_.columns[column];
   const BlockMeta& b = c.blocks[block];

@@ -43,6 +43,14 @@ class SegmentReader {
   // the block is there, else decoded (and then cached). Thread-safe.
   Status ReadBlockShared(int column, size_t block, std::shared_ptr<const ColumnBlock>* out) const;
 
+  // The decoded block when the block cache holds it, else nullptr (counted
+  // neither as a hit nor as a miss). Thread-safe.
+  std::shared_ptr<const ColumnBlock> CachedBlock(int column, size_t block) const;
+  // Tests block `block` of `column` against `filter` from its encoded bytes
+  // (FilterColumnBlock: bits for the block's rows), neither decoding nor
+  // caching it. Unsupported when the block must be decoded. Thread-safe.
+  Status FilterBlock(int column, size_t block, const ValueFilter& filter, uint64_t* bits) const;
+
   // Decoded blocks go to `cache` (owned by the caller, which outlives the
   // reader). Set before the reader is shared.
   void set_block_cache(BlockCache* cache) { cache_ = cache; }

@@ -206,14 +206,21 @@ Status Store::Load() {
   // The source log: the manifest's, or a new one holding what a format 1
   // manifest listed (written and synced before a new manifest names it, so
   // a crash meanwhile leaves the old store as it was).
+  // An older format is rewritten in the current one at once, so that an
+  // older flowdex refuses the store before it may hold what it cannot read.
   opened_format_ = manifest_.format;
-  if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty()) {
+  if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty() ||
+      (manifest_.format < kManifestFormat && manifest_.generation > 0)) {
     Manifest next = manifest_;
     next.generation = manifest_.generation + 1;
-    next.sources_file = fmt::format("SOURCES-{:06}", next.generation);
-    s = SourceLog::Write(dir_ + "/" + next.sources_file, manifest_.legacy_sources, &next.sources_length);
-    if (!s.ok()) return s;
-    next.legacy_sources.clear();
+    next.format = kManifestFormat;
+    if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty()) {
+      next.sources_file = fmt::format("SOURCES-{:06}", next.generation);
+      s = SourceLog::Write(dir_ + "/" + next.sources_file, manifest_.legacy_sources, &next.sources_length);
+      if (!s.ok()) return s;
+      next.legacy_sources.clear();
+      moved_sources_ = true;
+    }
     s = Install(std::move(next));
     if (!s.ok()) return s;
   }

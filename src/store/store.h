@@ -192,6 +192,8 @@ class Store {
   // The manifest format the store had when opened (kManifestFormat, or
   // older when opening converted it in place).
   int opened_format() const { return opened_format_; }
+  // Whether opening moved a format 1 manifest's sources into a source log.
+  bool moved_sources() const { return moved_sources_; }
 
   // The cache of decoded blocks (nullptr when block_cache_bytes is 0).
   const BlockCache* block_cache() const { return block_cache_.get(); }
@@ -225,6 +227,7 @@ class Store {
   std::shared_ptr<const StoreVersion> current_;  // guarded by mu_
   std::unique_ptr<SourceLog> sources_;           // guarded by mu_
   int opened_format_ = kManifestFormat;
+  bool moved_sources_ = false;
   std::atomic<uint64_t> size_limit_dropped_{0};
   // Readers of the segments in use, kept open (with their dictionaries and
   // postings loaded) while their segment is in the current version.

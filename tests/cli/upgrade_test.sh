@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Users keep their data across upgrades: a store written by the release
-# before manifest format 2 (tests/fixtures/format1, made by
-# tests/fixtures/format1/README.md's commands) opens, converts in place and
-# answers exactly as the same flow files ingested afresh.
+# Users keep their data across upgrades: stores written by the releases
+# before manifest formats 2 and 3 (tests/fixtures/format1 and format2, made
+# by their README.md's commands) open, convert in place and answer exactly
+# as the same flow files ingested afresh.
 FLOWDEX=${1:?usage: upgrade_test.sh path/to/flowdex}
 source "$(dirname "$0")/lib.sh"
 FIXTURE=$(cd "$(dirname "$0")/../fixtures/format1" && pwd)
@@ -13,27 +13,34 @@ check "the fixture is a format 1 store" grep -q '"format":1' "$WORK"/old/MANIFES
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/upgrade.txt" 2>&1
 rc=$?
 check "flowdex upgrade succeeds" test "$rc" -eq 0
-check "it says what it converted" grep -q "upgraded from format 1 to 2; 3 sources moved" "$WORK/upgrade.txt"
-check "the new manifest is format 2" grep -q '"format":2' "$WORK"/old/MANIFEST-*
+check "it says what it converted" grep -q "upgraded from format 1 to 3; 3 sources moved" "$WORK/upgrade.txt"
+check "the new manifest is format 3" grep -q '"format":3' "$WORK"/old/MANIFEST-*
 check "the sources are in their own log" test -s "$(ls "$WORK"/old/SOURCES-* | head -1)"
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/again.txt" 2>&1
-check "a second upgrade finds nothing to do" grep -q "already at format 2" "$WORK/again.txt"
+check "a second upgrade finds nothing to do" grep -q "already at format 3" "$WORK/again.txt"
 
 "$FLOWDEX" check --data "$WORK/old" >"$WORK/check.txt" 2>&1
 check "check passes: 1500 rows, 3 sources, each once" grep -q "3 segments, 1500 rows.*3 sources, each stored exactly once: OK" \
   "$WORK/check.txt"
 
 # The same flow files, ingested by this release: every row, field by field.
+# same_rows OLD NEW: every query answers the same rows from both stores.
+same_rows() {
+  local old=$1 new=$2
+  for q in '' 'event.action:REJECT' 'destination.port:22 OR destination.port:443' 'source.ip:10.0.0.0/8' \
+    'network.type:ipv6' 'destination.ip:* AND NOT source.ip:172.16.0.0/12'; do
+    "$FLOWDEX" search --data "$old" --size 2000 --format ndjson --sort '@timestamp:asc,event.id:asc' "$q" \
+      | sort >"$WORK/old.ndjson"
+    "$FLOWDEX" search --data "$new" --size 2000 --format ndjson --sort '@timestamp:asc,event.id:asc' "$q" \
+      | sort >"$WORK/new.ndjson"
+    rows=$(wc -l <"$WORK/old.ndjson")
+    check "$(basename "$old"), query '$q': the upgraded store returns the same $rows rows" \
+      cmp -s "$WORK/old.ndjson" "$WORK/new.ndjson"
+    check "query '$q' returns rows" test "$rows" -gt 0
+  done
+}
 "$FLOWDEX" ingest --data "$WORK/new" "$FIXTURE/flows" >/dev/null 2>&1
-for q in '' 'event.action:REJECT' 'destination.port:22 OR destination.port:443' 'source.ip:10.0.0.0/8'; do
-  "$FLOWDEX" search --data "$WORK/old" --size 2000 --format ndjson --sort '@timestamp:asc,event.id:asc' "$q" \
-    | sort >"$WORK/old.ndjson"
-  "$FLOWDEX" search --data "$WORK/new" --size 2000 --format ndjson --sort '@timestamp:asc,event.id:asc' "$q" \
-    | sort >"$WORK/new.ndjson"
-  rows=$(wc -l <"$WORK/old.ndjson")
-  check "query '$q': the upgraded store returns the same $rows rows" cmp -s "$WORK/old.ndjson" "$WORK/new.ndjson"
-  check "query '$q' returns rows" test "$rows" -gt 0
-done
+same_rows "$WORK/old" "$WORK/new"
 # The upgraded store takes new files into its source log, each once. (The
 # fixture's own files were recorded under the path they had when it was
 # made, so they are not "the same" files here.)
@@ -46,4 +53,16 @@ check "and again add nothing (2 files already ingested)" grep -q "0 records inde
 "$FLOWDEX" check --data "$WORK/old" >"$WORK/check2.txt" 2>&1
 check "check: 3500 rows, 5 sources, each once" grep -q "3500 rows.*5 sources, each stored exactly once: OK" \
   "$WORK/check2.txt"
+
+# Format 2 (address blocks with IPv6 rows of kind 5, 16 bytes a row): opens,
+# is marked format 3 so that older readers refuse it, and answers the same.
+FIXTURE2=$(cd "$(dirname "$0")/../fixtures/format2" && pwd)
+cp -r "$FIXTURE2/store" "$WORK/old2"
+check "the second fixture is a format 2 store" grep -q '"format":2' "$WORK"/old2/MANIFEST-*
+"$FLOWDEX" upgrade --data "$WORK/old2" >"$WORK/upgrade2.txt" 2>&1
+check "flowdex upgrade of format 2 succeeds" test "$?" -eq 0
+check "it says format 2 to 3, nothing moved" grep -qx ".*: upgraded from format 2 to 3" "$WORK/upgrade2.txt"
+check "the manifest is now format 3" grep -q '"format":3' "$WORK"/old2/MANIFEST-*
+"$FLOWDEX" ingest --data "$WORK/new2" "$FIXTURE2/flows" >/dev/null 2>&1
+same_rows "$WORK/old2" "$WORK/new2"
 finish

@@ -29,15 +29,19 @@ struct LeafScope {
 
 // Adds to *rows every row of `column` for which some value satisfies
 // `pred(block, value index)`, reading only blocks `block_ok(stats)` lets
-// through and, with `pages`, only the listed pages.
+// through and, with `pages`, only the listed pages. `filter`, when given,
+// is the same test in a form the encoded bytes answer (FilterColumnBlock):
+// blocks not in the block cache are then tested without being decoded (and
+// the rows outside `scope.restrict_rows` may be added too).
 template <typename BlockOk, typename Pred>
 Status ScanColumn(const LeafScope& scope, int column, const roaring_bitmap_t* pages, BlockOk&& block_ok, Pred&& pred,
-                  Bitmap* rows) {
+                  Bitmap* rows, const ValueFilter* filter = nullptr) {
   const SegmentReader& seg = *scope.segment;
   const roaring_bitmap_t* restrict_rows = scope.restrict_rows;
   const ColumnMeta& meta = seg.meta().columns[column];
   std::shared_ptr<const ColumnBlock> shared;
   std::vector<uint32_t> hits, candidates;
+  uint64_t bits[kRowsPerBlock / 64];
   for (size_t b = 0; b < meta.blocks.size(); ++b) {
     const BlockStats& stats = meta.blocks[b].stats;
     if (!stats.has_values() || !block_ok(stats)) continue;
@@ -48,18 +52,32 @@ Status ScanColumn(const LeafScope& scope, int column, const roaring_bitmap_t* pa
       for (uint32_t p = 0; p < kPagesPerBlock && !any; ++p) any = roaring_bitmap_contains(pages, first_page + p);
       if (!any) continue;
     }
+    const uint64_t in_question =
+        restrict_rows != nullptr ? roaring_bitmap_range_cardinality(restrict_rows, base, uint64_t{base} + stats.rows)
+                                 : stats.rows;
+    if (in_question == 0) continue;
+    shared = filter != nullptr ? seg.CachedBlock(column, b) : nullptr;
+    if (filter != nullptr && !shared) {
+      Status s = seg.FilterBlock(column, b, *filter, bits);
+      if (s.ok()) {
+        if (scope.blocks_read != nullptr) ++*scope.blocks_read;
+        AddBits(rows->get(), base, bits, stats.rows);
+        continue;
+      }
+      if (s.code() != Status::Code::kUnsupported) return s;
+    }
     if (restrict_rows != nullptr) {
       // Only the rows still in question: the candidates of this block.
-      const uint64_t n = roaring_bitmap_range_cardinality(restrict_rows, base, uint64_t{base} + stats.rows);
-      if (n == 0) continue;
-      candidates.resize(n);
+      candidates.resize(in_question);
       roaring_uint32_iterator_t it;
       roaring_init_iterator(restrict_rows, &it);
       roaring_move_uint32_iterator_equalorlarger(&it, base);
-      roaring_read_uint32_iterator(&it, candidates.data(), static_cast<uint32_t>(n));
+      roaring_read_uint32_iterator(&it, candidates.data(), static_cast<uint32_t>(in_question));
     }
-    Status s = seg.ReadBlockShared(column, b, &shared);
-    if (!s.ok()) return s;
+    if (!shared) {
+      Status s = seg.ReadBlockShared(column, b, &shared);
+      if (!s.ok()) return s;
+    }
     const ColumnBlock& blk = *shared;
     if (scope.blocks_read != nullptr) ++*scope.blocks_read;
     hits.clear();

@@ -41,6 +41,23 @@ Status MatchIntegers(const IntegerPredicate& p, const LeafScope& scope, Bitmap* 
   auto in_range = [&](const BlockStats& st) {
     return StoredValue(type, st.max) >= lo && StoredValue(type, st.min) <= hi;
   };
+  // Unsigned columns: the same test as ranges of stored values.
+  ValueFilter filter;
+  if (!IsSigned(type)) {
+    const Wide max = static_cast<Wide>(MaxValue(type));
+    auto add = [&](Wide a, Wide z) {
+      a = std::max<Wide>(a, 0);
+      z = std::min(z, max);
+      if (a <= z) filter.ranges.emplace_back(static_cast<uint64_t>(a), static_cast<uint64_t>(z));
+    };
+    if (p.values.empty()) {
+      add(lo, hi);
+    } else {
+      for (Wide v : p.values) add(v, v);
+    }
+  }
+  const ValueFilter* fast =
+      !IsSigned(type) && !filter.ranges.empty() && filter.ranges.size() <= kMaxFilterRanges ? &filter : nullptr;
   if (p.values.empty()) {
     return ScanColumn(
         scope, col, page_filter, in_range,
@@ -48,19 +65,19 @@ Status MatchIntegers(const IntegerPredicate& p, const LeafScope& scope, Bitmap* 
           const Wide v = StoredValue(type, b.values[k]);
           return v >= lo && v <= hi;
         },
-        rows);
+        rows, fast);
   }
   if (p.values.size() == 1) {
     return ScanColumn(
         scope, col, page_filter, in_range,
-        [&](const ColumnBlock& b, size_t k) { return StoredValue(type, b.values[k]) == lo; }, rows);
+        [&](const ColumnBlock& b, size_t k) { return StoredValue(type, b.values[k]) == lo; }, rows, fast);
   }
   return ScanColumn(
       scope, col, page_filter, in_range,
       [&](const ColumnBlock& b, size_t k) {
         return std::binary_search(p.values.begin(), p.values.end(), StoredValue(type, b.values[k]));
       },
-      rows);
+      rows, fast);
 }
 
 Status MatchBits(const BitsPredicate& p, const LeafScope& scope, Bitmap* rows) {

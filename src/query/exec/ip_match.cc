@@ -49,6 +49,9 @@ class V4Ranges {
     }
   }
 
+  // The IPv4 part of the ranges, sorted and merged.
+  const std::vector<std::pair<uint32_t, uint32_t>>& ranges() const { return ranges_; }
+
   bool Contains(uint32_t v) const {
     if (one_) return v - lo_ <= span_;
     if (!set_.empty()) {
@@ -91,6 +94,12 @@ class V4Ranges {
   size_t probes_ = 0;  // the longest probe sequence, less one
 };
 
+// Whether a range holds addresses that are not IPv4 (or IPv4-mapped).
+bool ReachesBeyondIpv4(const std::pair<IpKey, IpKey>& r) {
+  static const IpKey kV4Lo = IpSortKey(IpAddress::FromV4(0)), kV4Hi = IpSortKey(IpAddress::FromV4(0xFFFFFFFFu));
+  return r.first < kV4Lo || kV4Hi < r.second;
+}
+
 }  // namespace
 
 Status MatchIps(const IpPredicate& p, const LeafScope& scope, Bitmap* rows) {
@@ -115,6 +124,13 @@ Status MatchIps(const IpPredicate& p, const LeafScope& scope, Bitmap* rows) {
     page_filter = pages.get();
   }
   const V4Ranges v4(p.ranges);
+  // Blocks of IPv4 addresses only hold values in the IPv4 part; blocks
+  // with a few IPv6 addresses are tested on the encoded bytes too when the
+  // predicate has no IPv6 part.
+  ValueFilter filter;
+  for (const auto& [a, z] : v4.ranges()) filter.ranges.emplace_back(a, z);
+  filter.beyond_ipv4 = std::any_of(p.ranges.begin(), p.ranges.end(), ReachesBeyondIpv4);
+  const ValueFilter* fast = filter.ranges.size() <= kMaxFilterRanges ? &filter : nullptr;
   return ScanColumn(
       scope, col, page_filter,
       [&](const BlockStats& st) {
@@ -133,7 +149,7 @@ Status MatchIps(const IpPredicate& p, const LeafScope& scope, Bitmap* rows) {
         }
         return false;
       },
-      rows);
+      rows, fast);
 }
 
 Status MatchIpFamily(const IpFamilyPredicate& p, const LeafScope& scope, Bitmap* rows) {

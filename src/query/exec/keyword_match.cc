@@ -50,15 +50,25 @@ Status MatchKeyword(const KeywordPredicate& p, const LeafScope& scope, Bitmap* r
   }
   const uint64_t lo = codes.front(), hi = codes.back();
   auto in_range = [&](const BlockStats& st) { return st.max >= lo && st.min <= hi; };
+  ValueFilter filter;
+  for (uint64_t code : codes) {
+    if (!filter.ranges.empty() && filter.ranges.back().second + 1 == code) {
+      filter.ranges.back().second = code;
+    } else {
+      filter.ranges.emplace_back(code, code);
+    }
+  }
+  const ValueFilter* fast = filter.ranges.size() <= kMaxFilterRanges ? &filter : nullptr;
   if (codes.size() == 1) {
     return ScanColumn(
-        scope, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; }, rows);
+        scope, col, page_filter, in_range, [&](const ColumnBlock& b, size_t k) { return b.values[k] == lo; }, rows,
+        fast);
   }
   std::vector<uint8_t> wanted(hi + 1, 0);
   for (uint64_t code : codes) wanted[code] = 1;
   return ScanColumn(
       scope, col, page_filter, in_range,
-      [&](const ColumnBlock& b, size_t k) { return b.values[k] <= hi && wanted[b.values[k]] != 0; }, rows);
+      [&](const ColumnBlock& b, size_t k) { return b.values[k] <= hi && wanted[b.values[k]] != 0; }, rows, fast);
 }
 
 Status MatchExists(const ColumnExists& p, const LeafScope& scope, Bitmap* rows) {
@@ -76,9 +86,11 @@ Status MatchExists(const ColumnExists& p, const LeafScope& scope, Bitmap* rows) 
     }
   }
   if (!partial) return Status::OK();
+  ValueFilter any;
+  any.any_value = true;
   return ScanColumn(
       scope, col, nullptr, [](const BlockStats& st) { return st.nulls > 0; },
-      [](const ColumnBlock&, size_t) { return true; }, rows);
+      [](const ColumnBlock&, size_t) { return true; }, rows, &any);
 }
 
 }  // namespace flowdex

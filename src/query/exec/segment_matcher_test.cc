@@ -1,4 +1,5 @@
 #include "query/exec/segment_matcher.h"
+#include "store/block_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -94,6 +95,22 @@ class SegmentMatcherTest : public ::testing::Test {
     ASSERT_TRUE(IngestFlowFiles(store_.get(), result.paths, o, &progress, &summary).ok());
     ASSERT_EQ(store_->Current()->segments.size(), 1u);
     ASSERT_TRUE(store_->OpenSegment(store_->Current()->segments[0], &segment_).ok());
+    // The same segment twice more: without a block cache (leaves test the
+    // encoded bytes wherever they can), and with every block decoded in
+    // its cache (leaves test decoded values).
+    std::unique_ptr<SegmentReader> seg_reader;
+    ASSERT_TRUE(SegmentReader::Open(segment_->path(), &seg_reader).ok());
+    undecoded_ = std::move(seg_reader);
+    ASSERT_TRUE(SegmentReader::Open(segment_->path(), &seg_reader).ok());
+    cache_ = new BlockCache(uint64_t{1} << 32);
+    seg_reader->set_block_cache(cache_);
+    for (size_t c = 0; c < seg_reader->meta().columns.size(); ++c) {
+      for (size_t b = 0; b < seg_reader->meta().columns[c].blocks.size(); ++b) {
+        std::shared_ptr<const ColumnBlock> block;
+        ASSERT_TRUE(seg_reader->ReadBlockShared(static_cast<int>(c), b, &block).ok());
+      }
+    }
+    decoded_ = std::move(seg_reader);
     // Each row's line, so that matched rows compare as a set of lines
     // (whatever order the store keeps rows in).
     FlowRowDecoder decoder(segment_.get());
@@ -110,27 +127,38 @@ class SegmentMatcherTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     segment_.reset();
+    undecoded_.reset();
+    decoded_.reset();
+    delete cache_;
     store_.reset();
     delete collect_;
     fs::remove_all(root_);
   }
 
-  // The rows `q` matches, lowered against the flow schema.
-  static Status MatchRows(const Query& q, Bitmap* rows, uint64_t* blocks = nullptr) {
+  // The rows `q` matches, lowered against the flow schema, in `segment`
+  // (by default the store's own reader).
+  static Status MatchRows(const Query& q, Bitmap* rows, uint64_t* blocks = nullptr,
+                          const SegmentReader* segment = nullptr) {
     Predicate p;
     Status s = LowerQuery(q, FieldCatalog::Flow(), CurrentTimeMillis(), &p);
     if (!s.ok()) return s;
-    SegmentMatcher m(segment_.get(), nullptr);
+    SegmentMatcher m(segment != nullptr ? segment : segment_.get(), nullptr);
     s = m.Match(p, rows);
     if (blocks) *blocks = m.blocks_read();
     return s;
   }
 
-  // The lines `q` matches equal those the brute-force predicate keeps.
+  // The lines `q` matches equal those the brute-force predicate keeps,
+  // whether the blocks are tested encoded or decoded.
   void Expect(const Query& q, const std::function<bool(const Flow&)>& want, uint64_t* blocks = nullptr) {
     Bitmap rows;
-    Status s = MatchRows(q, &rows, blocks);
+    Status s = MatchRows(q, &rows, blocks, undecoded_.get());
     ASSERT_TRUE(s.ok()) << s.ToString();
+    Bitmap decoded_rows;
+    s = MatchRows(q, &decoded_rows, nullptr, decoded_.get());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE(roaring_bitmap_equals(rows.get(), decoded_rows.get()))
+        << QueryToString(q) << ": encoded and decoded blocks match different rows";
     std::vector<std::pair<uint32_t, uint64_t>> got, expected;
     roaring_iterate(
         rows.get(),
@@ -156,6 +184,8 @@ class SegmentMatcherTest : public ::testing::Test {
   static std::vector<uint32_t> matched_;
   static std::unique_ptr<Store> store_;
   static std::shared_ptr<SegmentReader> segment_;
+  static std::shared_ptr<SegmentReader> undecoded_, decoded_;
+  static BlockCache* cache_;
 };
 
 fs::path SegmentMatcherTest::root_;
@@ -164,6 +194,9 @@ std::vector<uint32_t> SegmentMatcherTest::matched_;
 Collect* SegmentMatcherTest::collect_ = nullptr;
 std::unique_ptr<Store> SegmentMatcherTest::store_;
 std::shared_ptr<SegmentReader> SegmentMatcherTest::segment_;
+std::shared_ptr<SegmentReader> SegmentMatcherTest::undecoded_;
+std::shared_ptr<SegmentReader> SegmentMatcherTest::decoded_;
+BlockCache* SegmentMatcherTest::cache_ = nullptr;
 
 Query Terms(std::string field, std::vector<QueryValue> values) {
   return TermsQuery{std::move(field), std::move(values)};
