@@ -6,7 +6,8 @@ usage: soak.py BUILD [BASE_STORE]
   BASE_STORE  a store to start from (copied; the scale bench passes its own),
               else an empty one
 env:   SOAK_MINUTES (30), SOAK_RECORDS_PER_FILE (10000), SOAK_FILE_SECONDS (5),
-       SOAK_CLIENTS (2)
+       SOAK_CLIENTS (2), SOAK_SERVE_ARGS (more options for serve, e.g.
+       "--block-cache 512MB")
 
 A file of SOAK_RECORDS_PER_FILE flows is renamed into the folder `serve
 --watch` watches every SOAK_FILE_SECONDS seconds (as AWS delivers a busy
@@ -37,6 +38,7 @@ MINUTES = float(os.environ.get("SOAK_MINUTES", 30))
 PER_FILE = int(os.environ.get("SOAK_RECORDS_PER_FILE", 10000))
 EVERY = float(os.environ.get("SOAK_FILE_SECONDS", 5))
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", 2))
+SERVE_ARGS = os.environ.get("SOAK_SERVE_ARGS", "").split()
 WORK = os.path.join(BUILD, "bench-soak")
 INDEX = "logs-aws.vpcflow-default"
 
@@ -79,7 +81,7 @@ def main():
     if BASE:
         shutil.copytree(BASE, data)
         # A copy is not the running store: its lock file goes with it.
-    serve, host, port = start_serve(FLOWDEX, data, WORK, "--watch", f"{WORK}/watch")
+    serve, host, port = start_serve(FLOWDEX, data, WORK, "--watch", f"{WORK}/watch", *SERVE_ARGS)
     stop = threading.Event()
     latencies, errors = [], []
     lock = threading.Lock()

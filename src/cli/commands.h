@@ -138,7 +138,7 @@ struct ServeCommandOptions {
   std::string read_timeout = "30s";    // a client that sends nothing for this long is cut off
   std::string retention;               // "30d": drop older partitions in the background
   std::string max_disk;                // "50GB": drop the oldest partitions beyond this
-  std::string block_cache = "512mb";   // decoded column blocks kept in memory
+  std::string block_cache = "256mb";   // decoded column blocks kept in memory
   std::string filter_cache = "128mb";  // query filters' matching rows kept in memory
   std::string ready_file;              // written with the URL once serving (for scripts)
   std::string backend;                 // serve the UI over this Elasticsearch/OpenSearch URL instead of a store

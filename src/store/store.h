@@ -101,7 +101,7 @@ struct StoreOptions {
   int zstd_level = 1;
   // Decoded column blocks kept for later queries (0: none). The caches'
   // defaults fit a small VM (flowdex serve --block-cache/--filter-cache).
-  uint64_t block_cache_bytes = uint64_t{512} << 20;
+  uint64_t block_cache_bytes = uint64_t{256} << 20;
   // The rows of queries' leaves per segment, kept for later queries (0: none).
   uint64_t filter_cache_bytes = uint64_t{128} << 20;
 };
