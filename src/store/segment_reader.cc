@@ -144,14 +144,18 @@ class StreamedBlock final : public BlockBytes {
  public:
   StreamedBlock(std::string_view compressed, size_t raw_size, std::string* buffer)
       : in_{compressed.data(), compressed.size(), 0}, raw_size_(raw_size), buffer_(buffer) {
-    thread_local ZSTD_DStream* stream = ZSTD_createDStream();
-    stream_ = stream;
-    ZSTD_DCtx_reset(stream_, ZSTD_reset_session_only);
+    struct Free {
+      void operator()(ZSTD_DStream* d) const { ZSTD_freeDStream(d); }
+    };
+    thread_local std::unique_ptr<ZSTD_DStream, Free> stream(ZSTD_createDStream());
+    stream_ = stream.get();
+    if (stream_ != nullptr) ZSTD_DCtx_reset(stream_, ZSTD_reset_session_only);
     if (buffer_->size() < raw_size_) buffer_->resize(raw_size_);
   }
 
   Status Reach(size_t n) override {
     n = std::min(n, raw_size_);
+    if (stream_ == nullptr && have_ < n) return Status::ResourceExhausted("no memory for a zstd stream");
     while (have_ < n) {
       ZSTD_outBuffer out{buffer_->data(), n, have_};
       const size_t r = ZSTD_decompressStream(stream_, &out, &in_);
