@@ -25,7 +25,7 @@ void AddBits(roaring_bitmap_t* rows, uint32_t base, const uint64_t* bits, uint32
     roaring_bitmap_add_range(rows, base, uint64_t{base} + count);
     return;
   }
-  if (set <= kMaxArrayValues || base % 65536 != 0) {
+  auto value_by_value = [&] {
     thread_local std::vector<uint32_t> values;
     values.clear();
     for (uint32_t w = 0; w < words; ++w) {
@@ -34,8 +34,8 @@ void AddBits(roaring_bitmap_t* rows, uint32_t base, const uint64_t* bits, uint32
       }
     }
     roaring_bitmap_add_many(rows, values.size(), values.data());
-    return;
-  }
+  };
+  if (set <= kMaxArrayValues || base % 65536 != 0) return value_by_value();
   // One bitset container in the portable format: cookie, count, key and
   // cardinality - 1, the container's offset, then its words.
   thread_local std::string buf;
@@ -49,14 +49,7 @@ void AddBits(roaring_bitmap_t* rows, uint32_t base, const uint64_t* bits, uint32
   std::memcpy(buf.data() + 12, &offset, 4);
   std::memcpy(buf.data() + kHeader, bits, static_cast<size_t>(words) * 8);
   roaring_bitmap_t* block = roaring_bitmap_portable_deserialize_safe(buf.data(), buf.size());
-  if (block == nullptr) {  // cannot happen for a well-formed buffer; value by value then
-    for (uint32_t w = 0; w < words; ++w) {
-      for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
-        roaring_bitmap_add(rows, base + w * 64 + static_cast<uint32_t>(__builtin_ctzll(word)));
-      }
-    }
-    return;
-  }
+  if (block == nullptr) return value_by_value();  // cannot happen for a well-formed buffer
   roaring_bitmap_or_inplace(rows, block);
   roaring_bitmap_free(block);
 }

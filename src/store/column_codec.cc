@@ -603,8 +603,14 @@ Status DecodeColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
 
 namespace {
 
-// The first 12 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d).
-constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+// The IPv4 address in an IPv4-mapped 16-byte one (::ffff:a.b.c.d): false
+// when `a` is not of that form.
+bool MappedV4(const uint8_t* a, uint64_t* v4) {
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(a, kMapped, 12) != 0) return false;
+  *v4 = (uint64_t{a[12]} << 24) | (uint64_t{a[13]} << 16) | (uint64_t{a[14]} << 8) | a[15];
+  return true;
+}
 
 // Sets bits[w] from bytes m[64 w .. 64 w + 63], each 0 or 1: the multiply
 // gathers the low bits of eight bytes into the top byte, first byte lowest.
@@ -743,16 +749,15 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
     if (kind != kIpv4 && (kind != kIpv4AndSomeV6 || filter.beyond_ipv4)) {
       return Status::Unsupported("block of IPv6 addresses");
     }
-    size_t at = in.position();
-    std::string_view v6_bits, addresses;
+    // Kind 8: the IPv6 rows' bitmap and addresses come before the planes.
+    const size_t v6_at = in.position();
     size_t v6_count = 0;
     if (kind == kIpv4AndSomeV6) {
-      if (!(s = take(at, bitmap_bytes, &v6_bits)).ok()) return s;
+      std::string_view v6_bits;
+      if (!(s = take(v6_at, bitmap_bytes, &v6_bits)).ok()) return s;
       for (size_t i = 0; i < bitmap_bytes; ++i) v6_count += std::popcount(static_cast<uint8_t>(v6_bits[i]));
-      if (!(s = take(at + bitmap_bytes, v6_count * 16, &addresses)).ok()) return s;
-      v6_bits = bytes->data().substr(at, bitmap_bytes);  // Reach may have moved the bytes
-      at += bitmap_bytes + v6_count * 16;
     }
+    const size_t at = kind == kIpv4AndSomeV6 ? v6_at + bitmap_bytes + v6_count * 16 : v6_at;
     if (bytes->size() != at + static_cast<size_t>(rows) * 4) return Malformed(type);
     // Only the leading planes a test needs: a range of whole /8s reads one.
     int planes_needed = 1;
@@ -765,10 +770,6 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
     }
     std::string_view planes;
     if (!(s = take(at, static_cast<size_t>(rows) * planes_needed, &planes)).ok()) return s;
-    if (kind == kIpv4AndSomeV6) {
-      v6_bits = bytes->data().substr(at - bitmap_bytes - v6_count * 16, bitmap_bytes);
-      addresses = bytes->data().substr(at - v6_count * 16, v6_count * 16);
-    }
     const auto* p = reinterpret_cast<const uint8_t*>(planes.data());
     const int shift = 32 - 8 * planes_needed;
     bool first = true;
@@ -780,25 +781,22 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
       first = false;
     }
     PackMatches(matches.data(), words, bits);
-    apply_presence();
-    if (kind == kIpv4) return Status::OK();
-    // IPv6 rows (whose planes hold zeros): only an IPv4-mapped address
-    // (::ffff:a.b.c.d) can pass.
-    const auto* v6 = reinterpret_cast<const uint8_t*>(v6_bits.data());
-    size_t k = 0;
-    for (uint32_t w = 0; w < words; ++w) {
-      uint64_t marked = 0;
-      std::memcpy(&marked, v6 + static_cast<size_t>(w) * 8, std::min<size_t>(8, bitmap_bytes - w * 8));
-      for (; marked != 0; marked &= marked - 1) {
-        const uint64_t bit = marked & (~marked + 1);
-        const auto* a = reinterpret_cast<const uint8_t*>(addresses.data()) + 16 * k++;
-        bool pass = false;
-        if (std::memcmp(a, kMapped, 12) == 0) {
-          const uint64_t v = (uint64_t{a[12]} << 24) | (uint64_t{a[13]} << 16) | (uint64_t{a[14]} << 8) | a[15];
-          pass = InRanges(filter, v);
+    if (kind == kIpv4AndSomeV6) {
+      // IPv6 rows (whose planes hold zeros): only an IPv4-mapped address
+      // (::ffff:a.b.c.d) can pass. (The views are taken after the last
+      // Reach, which may move the bytes.)
+      const auto* v6 = reinterpret_cast<const uint8_t*>(bytes->data().data() + v6_at);
+      const uint8_t* address = v6 + bitmap_bytes;
+      for (uint32_t w = 0; w < words; ++w) {
+        uint64_t marked = 0;
+        std::memcpy(&marked, v6 + static_cast<size_t>(w) * 8, std::min<size_t>(8, bitmap_bytes - w * 8));
+        for (; marked != 0; marked &= marked - 1, address += 16) {
+          const uint64_t bit = marked & (~marked + 1);
+          uint64_t v4 = 0;
+          bits[w] = MappedV4(address, &v4) && InRanges(filter, v4) ? bits[w] | bit : bits[w] & ~bit;
         }
-        bits[w] = pass ? bits[w] | bit : bits[w] & ~bit;
       }
+      if (rows % 64 != 0) bits[words - 1] &= (uint64_t{1} << (rows % 64)) - 1;  // damaged marks past the end
     }
     apply_presence();
     return Status::OK();
@@ -850,8 +848,8 @@ bool FilterPasses(const ValueFilter& filter, const ColumnBlock& block, size_t ro
   if (filter.any_value) return true;
   if (block.type != ColumnType::kIp) return InRanges(filter, block.values[row]);
   const std::array<uint8_t, 16> key = IpSortKey(block.ip(row));
-  if (std::memcmp(key.data(), kMapped, 12) != 0) return false;
-  return InRanges(filter, (uint64_t{key[12]} << 24) | (uint64_t{key[13]} << 16) | (uint64_t{key[14]} << 8) | key[15]);
+  uint64_t v4 = 0;
+  return MappedV4(key.data(), &v4) && InRanges(filter, v4);
 }
 
 Status FilterColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const ValueFilter& filter,

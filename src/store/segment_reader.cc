@@ -99,18 +99,24 @@ int SegmentReader::FindColumn(std::string_view name) const {
   return -1;
 }
 
-Status SegmentReader::ReadExtent(const Extent& e, std::string_view what, std::string* out) const {
-  // Reused by each thread: growing a fresh string zeroes it first, and
-  // extents are read one after another.
-  thread_local std::string compressed;
-  Status s = ReadAt(fd_, e.offset, e.size, &compressed, path_);
+Status SegmentReader::ReadCompressed(const Extent& e, std::string_view what, std::string* compressed) const {
+  Status s = ReadAt(fd_, e.offset, e.size, compressed, path_);
   if (!s.ok()) return s;
-  if (Crc32c(compressed) != e.crc) {
+  if (Crc32c(*compressed) != e.crc) {
     return Status::Corruption(fmt::format("{}: checksum mismatch in {} at offset {}", path_, what, e.offset));
   }
   if (e.raw_size > (uint64_t{1} << 32)) {
     return Status::Corruption(fmt::format("{}: implausible size of {} at offset {}", path_, what, e.offset));
   }
+  return Status::OK();
+}
+
+Status SegmentReader::ReadExtent(const Extent& e, std::string_view what, std::string* out) const {
+  // Reused by each thread: growing a fresh string zeroes it first, and
+  // extents are read one after another.
+  thread_local std::string compressed;
+  Status s = ReadCompressed(e, what, &compressed);
+  if (!s.ok()) return s;
   out->resize(e.raw_size);
   const size_t n = ZSTD_decompress(out->data(), out->size(), compressed.data(), compressed.size());
   if (ZSTD_isError(n) || n != e.raw_size) {
@@ -186,18 +192,13 @@ Status SegmentReader::FilterBlock(int column, size_t block, const ValueFilter& f
     std::fill(bits, bits + (b.stats.rows + 63) / 64, 0);
     return Status::OK();
   }
-  auto context = [&] {
-    return fmt::format("{}: block {} of column {} at offset {}", path_, block, c.name, b.extent.offset);
-  };
   thread_local std::string compressed, raw;
-  Status s = ReadAt(fd_, b.extent.offset, b.extent.size, &compressed, path_);
-  if (!s.ok()) return s;
-  if (Crc32c(compressed) != b.extent.crc) return Status::Corruption(context() + ": checksum mismatch");
-  if (b.extent.raw_size > (uint64_t{1} << 32)) return Status::Corruption(context() + ": implausible size");
+  Status s = ReadCompressed(b.extent, "a column block", &compressed);
+  if (!s.ok()) return s.WithContext(fmt::format("block {} of column {}", block, c.name));
   StreamedBlock bytes(compressed, b.extent.raw_size, &raw);
   s = FilterColumnBlock(c.type, b.stats.rows, &bytes, filter, bits);
   if (s.ok() || s.code() == Status::Code::kUnsupported) return s;
-  return s.WithContext(context());
+  return s.WithContext(fmt::format("{}: block {} of column {} at offset {}", path_, block, c.name, b.extent.offset));
 }
 
 Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) const {

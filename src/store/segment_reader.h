@@ -74,6 +74,8 @@ class SegmentReader {
 
  private:
   SegmentReader(int fd, std::string path);
+  // Reads an extent's compressed bytes and checks their checksum and size.
+  Status ReadCompressed(const Extent& e, std::string_view what, std::string* compressed) const;
   Status ReadExtent(const Extent& e, std::string_view what, std::string* out) const;
   struct PostingsIndex;
   Status LoadPostings(int column, const PostingsIndex** out) const;

@@ -203,18 +203,18 @@ Status Store::Load() {
     s = Manifest::Parse(text, dir_ + "/" + current, &manifest_);
     if (!s.ok()) return s;
   }
+  // An older format is rewritten in the current one at once, so that an
+  // older flowdex refuses the store before it may hold what it cannot read.
   // The source log: the manifest's, or a new one holding what a format 1
   // manifest listed (written and synced before a new manifest names it, so
   // a crash meanwhile leaves the old store as it was).
-  // An older format is rewritten in the current one at once, so that an
-  // older flowdex refuses the store before it may hold what it cannot read.
   opened_format_ = manifest_.format;
-  if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty() ||
-      (manifest_.format < kManifestFormat && manifest_.generation > 0)) {
+  const bool new_source_log = manifest_.sources_file.empty() || !manifest_.legacy_sources.empty();
+  if (new_source_log || manifest_.format < kManifestFormat) {
     Manifest next = manifest_;
     next.generation = manifest_.generation + 1;
     next.format = kManifestFormat;
-    if (manifest_.sources_file.empty() || !manifest_.legacy_sources.empty()) {
+    if (new_source_log) {
       next.sources_file = fmt::format("SOURCES-{:06}", next.generation);
       s = SourceLog::Write(dir_ + "/" + next.sources_file, manifest_.legacy_sources, &next.sources_length);
       if (!s.ok()) return s;

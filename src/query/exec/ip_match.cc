@@ -18,6 +18,16 @@ uint32_t V4Of(const IpKey& k) {
   return (uint32_t{k[12]} << 24) | (uint32_t{k[13]} << 16) | (uint32_t{k[14]} << 8) | k[15];
 }
 
+// The IPv4 space in address order: ::ffff:0.0.0.0 to ::ffff:255.255.255.255.
+const IpKey& V4Lo() {
+  static const IpKey k = IpSortKey(IpAddress::FromV4(0));
+  return k;
+}
+const IpKey& V4Hi() {
+  static const IpKey k = IpSortKey(IpAddress::FromV4(0xFFFFFFFFu));
+  return k;
+}
+
 // IPv4 addresses (as 32-bit integers) against a set of ranges: a single
 // range is one unsigned compare; single addresses (terms on the top
 // talkers) an open-addressing set probed without branches; otherwise a
@@ -25,7 +35,8 @@ uint32_t V4Of(const IpKey& k) {
 class V4Ranges {
  public:
   explicit V4Ranges(const std::vector<std::pair<IpKey, IpKey>>& ranges) {
-    static const IpKey kV4Lo = IpSortKey(IpAddress::FromV4(0)), kV4Hi = IpSortKey(IpAddress::FromV4(0xFFFFFFFFu));
+    const IpKey& kV4Lo = V4Lo();
+    const IpKey& kV4Hi = V4Hi();
     std::vector<std::pair<uint32_t, uint32_t>> v4;
     for (const auto& [a, z] : ranges) {
       if (z < kV4Lo || kV4Hi < a) continue;
@@ -95,10 +106,7 @@ class V4Ranges {
 };
 
 // Whether a range holds addresses that are not IPv4 (or IPv4-mapped).
-bool ReachesBeyondIpv4(const std::pair<IpKey, IpKey>& r) {
-  static const IpKey kV4Lo = IpSortKey(IpAddress::FromV4(0)), kV4Hi = IpSortKey(IpAddress::FromV4(0xFFFFFFFFu));
-  return r.first < kV4Lo || kV4Hi < r.second;
-}
+bool ReachesBeyondIpv4(const std::pair<IpKey, IpKey>& r) { return r.first < V4Lo() || V4Hi() < r.second; }
 
 }  // namespace
 
