@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <numeric>
 
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
@@ -90,7 +89,14 @@ class GroupTable {
     const uint64_t* Of(Probe p) const { return p.key; }
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return std::equal(Of(a), Of(a) + t->width_, Of(b));
+      // A plain loop, not std::equal: that becomes a call to memcmp, which
+      // costs more than these few words.
+      const uint64_t* x = Of(a);
+      const uint64_t* y = Of(b);
+      for (size_t i = 0; i < t->width_; ++i) {
+        if (x[i] != y[i]) return false;
+      }
+      return true;
     }
   };
 
@@ -104,15 +110,32 @@ struct GroupSums {
   bool has_bytes = false, has_packets = false;
 };
 
+// The groups of one hour: keys of presence bits then each dimension's value.
+struct HourGroups {
+  explicit HourGroups(size_t width) : table(width) {}
+  GroupTable table;
+  std::vector<GroupSums> sums;
+};
+
+// Rows whose keys are built at once, column by column.
+constexpr uint32_t kKeyBatch = 256;
+
 // One rollup's groups, filled from the inputs' rows and written as one
 // segment. Each rollup reads its own columns, so rollups build in parallel.
+//
+// Groups are kept per hour: rows arrive roughly in time order (files are
+// ingested by name, which is by time), so the table being probed is one
+// hour's, small enough to stay in cache, where one table for the whole
+// partition would miss the cache on every row.
 class SpecBuilder {
  public:
-  explicit SpecBuilder(const RollupSpec* spec) : spec_(spec), groups_(2 + spec->dims.size()) {
-    for (std::string_view dim : spec->dims) {
+  explicit SpecBuilder(const RollupSpec* spec) : spec_(spec) {
+    for (size_t c = 0; c < spec->dims.size(); ++c) {
       columns_.emplace_back();
-      columns_.back().name = std::string(dim);
+      columns_.back().name = std::string(spec->dims[c]);
+      columns_.back().type = spec->dim_types[c];
     }
+    PlanKey();
   }
 
   // Adds every row of `in`.
@@ -130,13 +153,11 @@ class SpecBuilder {
       at[c] = in.FindColumn(columns_[c].name);
       if (at[c] < 0) continue;
       const ColumnType type = in.meta().columns[at[c]].type;
-      if (!columns_[c].seen) {
-        columns_[c].type = type;
-        columns_[c].seen = true;
-      } else if (columns_[c].type != type) {
-        return Status::Unsupported(
-            fmt::format("column {} has two types among the segments rolled up", columns_[c].name));
+      if (columns_[c].type != type) {
+        return Status::Unsupported(fmt::format("column {} is {} in {}; its rollup dimension is {}", columns_[c].name,
+                                               ColumnTypeName(type), in.path(), ColumnTypeName(columns_[c].type)));
       }
+      columns_[c].seen = true;
       if (type == ColumnType::kText || type == ColumnType::kBlob) {
         return Status::Unsupported(fmt::format("column {} cannot be a rollup dimension", columns_[c].name));
       }
@@ -149,7 +170,8 @@ class SpecBuilder {
       }
     }
     std::vector<ColumnBlock> blocks(n);
-    std::vector<uint64_t> key(2 + n);
+    const size_t width = key_words_;
+    std::vector<uint64_t> keys(size_t{kKeyBatch} * width);
     for (size_t b = 0; b < in.block_count(); ++b) {
       if (cancel.cancelled()) return Status::Cancelled("rollup of " + partition + " stopped");
       Status s = in.ReadBlock(time_col, b, &time_block_);
@@ -165,37 +187,33 @@ class SpecBuilder {
         }
       }
       if (!s.ok()) return s;
+      for (const ColumnValues& col : columns_) {
+        // Ids must fit their key slots (KeyBits).
+        if (col.texts.size() > UINT32_MAX || col.v6.size() + kRowsPerBlock > UINT32_MAX) {
+          return Status::Unsupported(fmt::format("column {} has too many values to roll up", col.name));
+        }
+      }
       const uint32_t rows = time_block_.rows;
-      for (uint32_t i = 0; i < rows; ++i) {
-        // The key: the hour, which dimensions are present, then each one's value.
-        key[0] = static_cast<uint64_t>(
-            RollupBucket(time_block_.present(i) ? static_cast<int64_t>(time_block_.values[i]) : 0));
-        key[1] = 0;
-        for (size_t c = 0; c < n; ++c) {
-          key[2 + c] = 0;
-          if (at[c] < 0) continue;
-          const ColumnBlock& blk = blocks[c];
-          if (!blk.present(i)) continue;
-          key[1] |= uint64_t{1} << c;
-          if (blk.type == ColumnType::kIp) {
-            key[2 + c] = blk.is_v6(i) ? columns_[c].IpId(blk.v6_at(i)) : blk.v4[i];
-          } else if (HasDictionary(blk.type)) {
-            key[2 + c] = code_ids[c][blk.values[i]];
-          } else {
-            key[2 + c] = blk.values[i];
+      for (uint32_t first = 0; first < rows; first += kKeyBatch) {
+        const uint32_t count = std::min(kKeyBatch, rows - first);
+        BuildKeys(blocks, at, code_ids, first, count, keys.data());
+        for (uint32_t k = 0; k < count; ++k) {
+          const uint32_t i = first + k;
+          const uint64_t hour = static_cast<uint64_t>(
+              RollupBucket(time_block_.present(i) ? static_cast<int64_t>(time_block_.values[i]) : 0));
+          HourGroups& groups = Hour(hour, width);
+          const uint32_t g = groups.table.FindOrAdd(keys.data() + size_t{k} * width);
+          if (g >= groups.sums.size()) groups.sums.resize(g + 1 + g / 2);
+          GroupSums& sum = groups.sums[g];
+          sum.docs += weight_col >= 0 && weight_block_.present(i) ? weight_block_.values[i] : 1;
+          if (bytes_col >= 0 && bytes_block_.present(i)) {
+            sum.bytes += bytes_block_.values[i];
+            sum.has_bytes = true;
           }
-        }
-        const uint32_t g = groups_.FindOrAdd(key.data());
-        if (g >= sums_.size()) sums_.resize(g + 1 + g / 2);
-        GroupSums& sum = sums_[g];
-        sum.docs += weight_col >= 0 && weight_block_.present(i) ? weight_block_.values[i] : 1;
-        if (bytes_col >= 0 && bytes_block_.present(i)) {
-          sum.bytes += bytes_block_.values[i];
-          sum.has_bytes = true;
-        }
-        if (packets_col >= 0 && packets_block_.present(i)) {
-          sum.packets += packets_block_.values[i];
-          sum.has_packets = true;
+          if (packets_col >= 0 && packets_block_.present(i)) {
+            sum.packets += packets_block_.values[i];
+            sum.has_packets = true;
+          }
         }
       }
     }
@@ -206,13 +224,13 @@ class SpecBuilder {
   Status Write(Store* store, const std::string& index, const std::string& partition, int zstd_level, bool* wrote,
                SegmentRef* ref, std::string* path) {
     *wrote = false;
-    if (groups_.size() == 0) return Status::OK();
+    if (hours_.empty()) return Status::OK();
     // By hour, then in the order groups were first seen (flows arrive
     // roughly by time): blocks then cover narrow time ranges.
-    std::vector<uint32_t> order(groups_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return groups_.key(a)[0] < groups_.key(b)[0]; });
+    std::vector<uint64_t> hours;
+    hours.reserve(hours_.size());
+    for (const auto& [hour, groups] : hours_) hours.push_back(hour);
+    std::sort(hours.begin(), hours.end());
     Status s = store->NewSegment(index, partition, ref, path);
     if (!s.ok()) return s;
     SegmentBuilder::Options options;
@@ -229,26 +247,31 @@ class SpecBuilder {
     const int bytes_out = builder->AddColumn(RollupSumColumns()[0], ColumnType::kUInt64);
     const int packets_out = builder->AddColumn(RollupSumColumns()[1], ColumnType::kUInt64);
     const int docs_out = builder->AddColumn(kDocCountColumn, ColumnType::kUInt64);
-    for (uint32_t g : order) {
-      const uint64_t* k = groups_.key(g);
-      builder->SetInteger(time_out, k[0]);
-      for (size_t c = 0; c < columns_.size(); ++c) {
-        if (!(k[1] >> c & 1)) continue;
-        const ColumnValues& col = columns_[c];
-        if (col.type == ColumnType::kIp) {
-          builder->SetIp(dim_out[c], col.Ip(k[2 + c]));
-        } else if (HasDictionary(col.type)) {
-          builder->SetKeyword(dim_out[c], col.texts[k[2 + c]]);
-        } else {
-          builder->SetInteger(dim_out[c], k[2 + c]);
+    for (uint64_t hour : hours) {
+      const HourGroups& groups = *hours_.at(hour);
+      for (uint32_t g = 0; g < groups.table.size(); ++g) {
+        const uint64_t* k = groups.table.key(g);
+        builder->SetInteger(time_out, hour);
+        for (size_t c = 0; c < columns_.size(); ++c) {
+          if (!(k[0] >> c & 1)) continue;
+          const ColumnValues& col = columns_[c];
+          const KeySlot& slot = slots_[c];
+          const uint64_t v = (k[slot.word] >> slot.shift) & slot.mask;
+          if (col.type == ColumnType::kIp) {
+            builder->SetIp(dim_out[c], col.Ip(v));
+          } else if (HasDictionary(col.type)) {
+            builder->SetKeyword(dim_out[c], col.texts[v]);
+          } else {
+            builder->SetInteger(dim_out[c], v);
+          }
         }
+        const GroupSums& sum = groups.sums[g];
+        if (sum.has_bytes) builder->SetInteger(bytes_out, sum.bytes);
+        if (sum.has_packets) builder->SetInteger(packets_out, sum.packets);
+        builder->SetInteger(docs_out, sum.docs);
+        s = builder->FinishRow();
+        if (!s.ok()) return s;
       }
-      const GroupSums& sum = sums_[g];
-      if (sum.has_bytes) builder->SetInteger(bytes_out, sum.bytes);
-      if (sum.has_packets) builder->SetInteger(packets_out, sum.packets);
-      builder->SetInteger(docs_out, sum.docs);
-      s = builder->FinishRow();
-      if (!s.ok()) return s;
     }
     s = FinishSegment(builder.get(), ref);
     if (!s.ok()) return s;
@@ -259,10 +282,107 @@ class SpecBuilder {
   }
 
  private:
+  // The groups of `hour`, added when new.
+  HourGroups& Hour(uint64_t hour, size_t width) {
+    if (last_groups_ == nullptr || hour != last_hour_) {
+      auto& slot = hours_[hour];
+      if (slot == nullptr) slot = std::make_unique<HourGroups>(width);
+      last_hour_ = hour;
+      last_groups_ = slot.get();
+    }
+    return *last_groups_;
+  }
+
+  // Where each dimension's value sits in a key: `bits` wide (its type's
+  // range: 32 for keyword ids, 33 for address ids, 16 for ports), at
+  // `shift` in word `word`. Word 0 starts with one presence bit per
+  // dimension. Packing keys into few words makes them quicker to hash and
+  // compare, and the tables smaller.
+  struct KeySlot {
+    uint32_t word = 0, shift = 0;
+    uint64_t mask = ~uint64_t{0};
+  };
+  static uint32_t KeyBits(ColumnType type) {
+    switch (type) {
+      case ColumnType::kBool: return 1;
+      case ColumnType::kUInt8: return 8;
+      case ColumnType::kUInt16: return 16;
+      case ColumnType::kUInt32:
+      case ColumnType::kKeyword: return 32;  // keyword: ColumnValues::TextId
+      case ColumnType::kIp: return 33;       // ColumnValues::IpId
+      default: return 64;
+    }
+  }
+  // Fills slots_ and key_words_: widest dimensions first, each into the
+  // first word with room (n <= 62 presence bits take word 0's low bits).
+  void PlanKey() {
+    const size_t n = columns_.size();
+    std::vector<uint32_t> used{static_cast<uint32_t>(n)};
+    std::vector<size_t> order(n);
+    for (size_t c = 0; c < n; ++c) order[c] = c;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return KeyBits(columns_[a].type) > KeyBits(columns_[b].type); });
+    slots_.assign(n, KeySlot{});
+    for (size_t c : order) {
+      const uint32_t bits = KeyBits(columns_[c].type);
+      size_t w = 0;
+      while (w < used.size() && used[w] + bits > 64) ++w;
+      if (w == used.size()) used.push_back(0);
+      slots_[c].word = static_cast<uint32_t>(w);
+      slots_[c].shift = used[w];
+      slots_[c].mask = bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+      used[w] += bits;
+    }
+    key_words_ = used.size();
+  }
+
+  // Fills keys[k * key_words_ ...] for rows first + k, k < count: presence
+  // bits, then each dimension's value as a small integer (0 when absent)
+  // in its slot. Column by column, so that each column's type is looked at
+  // once.
+  void BuildKeys(const std::vector<ColumnBlock>& blocks, const std::vector<int>& at,
+                 const std::vector<std::vector<uint64_t>>& code_ids, uint32_t first, uint32_t count, uint64_t* keys) {
+    const size_t width = key_words_;
+    std::fill(keys, keys + size_t{count} * width, 0);
+    for (size_t c = 0; c < columns_.size(); ++c) {
+      if (at[c] < 0) continue;
+      const ColumnBlock& blk = blocks[c];
+      const uint64_t bit = uint64_t{1} << c;
+      if (!blk.presence.empty()) {
+        for (uint32_t k = 0; k < count; ++k) {
+          if (blk.present(first + k)) keys[k * width] |= bit;
+        }
+      } else {
+        for (uint32_t k = 0; k < count; ++k) keys[k * width] |= bit;
+      }
+      uint64_t* out = keys + slots_[c].word;
+      const uint32_t shift = slots_[c].shift;
+      // Absent rows decode as 0 in values and v4, and are not IPv6.
+      if (blk.type == ColumnType::kIp) {
+        for (uint32_t k = 0; k < count; ++k) {
+          const uint32_t i = first + k;
+          out[k * width] |= (blk.is_v6(i) ? columns_[c].IpId(blk.v6_at(i)) : uint64_t{blk.v4[i]}) << shift;
+        }
+      } else if (HasDictionary(blk.type)) {
+        const std::vector<uint64_t>& ids = code_ids[c];
+        for (uint32_t k = 0; k < count; ++k) {
+          const uint32_t i = first + k;
+          out[k * width] |= (blk.present(i) ? ids[blk.values[i]] : 0) << shift;
+        }
+      } else {
+        const uint64_t mask = slots_[c].mask;  // the type's range: never spills into a neighbour
+        for (uint32_t k = 0; k < count; ++k) out[k * width] |= (blk.values[first + k] & mask) << shift;
+      }
+    }
+  }
+
   const RollupSpec* spec_;
   std::vector<ColumnValues> columns_;  // one per dimension
-  GroupTable groups_;
-  std::vector<GroupSums> sums_;
+  std::vector<KeySlot> slots_;         // one per dimension
+  size_t key_words_ = 1;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<HourGroups>> hours_;  // by the hour's start, ms
+  uint64_t last_hour_ = 0;
+  HourGroups* last_groups_ = nullptr;  // hours_[last_hour_]: rows of one hour come in runs
   ColumnBlock time_block_, bytes_block_, packets_block_, weight_block_;
 };
 

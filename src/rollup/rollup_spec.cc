@@ -14,6 +14,13 @@ std::vector<std::string_view> Columns(std::initializer_list<FlowField> fields) {
   return out;
 }
 
+// A rollup over the raw columns of `fields`.
+RollupSpec Rollup(std::string_view name, std::initializer_list<FlowField> fields) {
+  RollupSpec spec{name, Columns(fields), {}};
+  for (FlowField f : fields) spec.dim_types.push_back(FlowColumnFor(f).type);
+  return spec;
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& RollupSumColumns() {
@@ -28,13 +35,13 @@ const std::vector<RollupSpec>& FlowRollups() {
   // with addresses; the others add one high-cardinality dimension each to
   // the few that every flow dashboard splits by.
   static const std::vector<RollupSpec> kRollups = {
-      {"context",
-       Columns({F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kAccountId, F::kRegion, F::kAzId,
-                F::kVpcId, F::kSubnetId, F::kInterfaceId, F::kInstanceId, F::kInterfaceType, F::kTrafficPath, F::kType,
-                F::kVersion, F::kRejectReason, F::kPktSrcAwsService, F::kPktDstAwsService, F::kEncryptionStatus})},
-      {"ports", Columns({F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstPort})},
-      {"sources", Columns({F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kSrcAddr})},
-      {"destinations", Columns({F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstAddr})},
+      Rollup("context",
+             {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kAccountId, F::kRegion, F::kAzId,
+              F::kVpcId, F::kSubnetId, F::kInterfaceId, F::kInstanceId, F::kInterfaceType, F::kTrafficPath, F::kType,
+              F::kVersion, F::kRejectReason, F::kPktSrcAwsService, F::kPktDstAwsService, F::kEncryptionStatus}),
+      Rollup("ports", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstPort}),
+      Rollup("sources", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kSrcAddr}),
+      Rollup("destinations", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstAddr}),
   };
   return kRollups;
 }

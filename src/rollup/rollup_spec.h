@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/column_type.h"
+
 namespace flowdex {
 
 // The width of a rollup row's time bucket.
@@ -32,6 +34,7 @@ inline constexpr std::string_view kDocCountColumn = "_doc_count";
 struct RollupSpec {
   std::string_view name;               // "context", "ports", ...: SegmentRef::rollup of its segments
   std::vector<std::string_view> dims;  // raw columns (flow_schema.h names) kept as they are
+  std::vector<ColumnType> dim_types;   // their types, as the raw segments store them
 };
 
 // The summed columns of every rollup (bytes and packets: raw columns of an

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
 #include "store/bitmap.h"
@@ -20,36 +21,61 @@ namespace flowdex {
 // Types that SegmentBuilder::Column (declared in the header) holds.
 namespace segment_builder_internal {
 
-// The pages a value appears on, in order (rows arrive in order). A plain
-// vector while building; a roaring bitmap once written.
-struct PageSet {
-  std::vector<uint32_t> pages;
-  // Returns true when the page is new for this value.
-  bool Add(uint32_t page) {
-    if (!pages.empty() && pages.back() == page) return false;
-    pages.push_back(page);
-    return true;
+// Which pages each value appears on, for values numbered from 0. Rows
+// arrive in order, so each value's pages arrive in order: a value keeps
+// only its last page, and each new (value, page) pair goes to one flat
+// array, which writing groups by value (a counting sort). No allocation per
+// value, and one small array lookup per row.
+class PagePostings {
+ public:
+  void Add(uint32_t value, uint32_t page) {
+    if (value >= last_page_.size()) last_page_.resize(value + 1 + value / 2, kNoPage);
+    if (last_page_[value] == page) return;
+    last_page_[value] = page;
+    entries_.push_back(Entry{value, page});
   }
-};
+  uint64_t entries() const { return entries_.size(); }
+  uint64_t memory() const { return last_page_.capacity() * 4 + entries_.capacity() * sizeof(Entry); }
 
-struct IpKeyHash {
-  size_t operator()(const std::array<uint8_t, 16>& k) const {
-    uint64_t a, b;
-    std::memcpy(&a, k.data(), 8);
-    std::memcpy(&b, k.data() + 8, 8);
-    return static_cast<size_t>((a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ (b >> 29));
+  // Each value's pages, in page order: value v's are pages[start[v],
+  // start[v + 1]); values numbered beyond those added have none.
+  struct Grouped {
+    std::vector<uint32_t> start;
+    std::vector<uint32_t> pages;
+    size_t values() const { return start.size() - 1; }
+    bool empty(uint32_t v) const { return start[v] == start[v + 1]; }
+    const uint32_t* of(uint32_t v) const { return pages.data() + start[v]; }
+    size_t count(uint32_t v) const { return start[v + 1] - start[v]; }
+  };
+  Grouped Group() const {
+    Grouped g;
+    g.start.assign(last_page_.size() + 1, 0);
+    for (const Entry& e : entries_) ++g.start[e.value + 1];
+    for (size_t v = 1; v < g.start.size(); ++v) g.start[v] += g.start[v - 1];
+    g.pages.resize(entries_.size());
+    std::vector<uint32_t> next(g.start.begin(), g.start.end() - 1);
+    for (const Entry& e : entries_) g.pages[next[e.value]++] = e.page;  // stable: pages stay in order
+    return g;
   }
+
+ private:
+  static constexpr uint32_t kNoPage = UINT32_MAX;
+  struct Entry {
+    uint32_t value, page;
+  };
+  std::vector<uint32_t> last_page_;
+  std::vector<Entry> entries_;
 };
 
 // Appends one value's entry: its pages as a portable roaring bitmap.
-void PutPages(ByteWriter& w, std::string* out, const PageSet& set) {
-  Bitmap pages(roaring_bitmap_of_ptr(set.pages.size(), set.pages.data()));
-  roaring_bitmap_run_optimize(pages.get());
-  const size_t n = roaring_bitmap_portable_size_in_bytes(pages.get());
-  w.PutVarint(n);
+void PutPages(ByteWriter& w, std::string* out, const uint32_t* pages, size_t n) {
+  Bitmap bitmap(roaring_bitmap_of_ptr(n, pages));
+  roaring_bitmap_run_optimize(bitmap.get());
+  const size_t size = roaring_bitmap_portable_size_in_bytes(bitmap.get());
+  w.PutVarint(size);
   const size_t at = out->size();
-  out->resize(at + n);
-  roaring_bitmap_portable_serialize(pages.get(), out->data() + at);
+  out->resize(at + size);
+  roaring_bitmap_portable_serialize(bitmap.get(), out->data() + at);
 }
 
 }  // namespace segment_builder_internal
@@ -64,14 +90,31 @@ struct SegmentBuilder::Column {
   // Keyword dictionary, in first-seen order. The deque keeps strings in place
   // so the map's views stay valid.
   std::deque<std::string> dict;
-  std::unordered_map<std::string_view, uint32_t> codes;
+  absl::flat_hash_map<std::string_view, uint32_t> codes;
   size_t dict_bytes = 0;
-  // Page postings (HasPagePostings types): by value for integers and codes,
-  // by 16-byte key for addresses.
-  std::vector<PageSet> value_pages;
-  std::unordered_map<uint32_t, PageSet> ip4_pages;
-  std::unordered_map<std::array<uint8_t, 16>, PageSet, IpKeyHash> ip6_pages;
-  uint64_t page_entries = 0;  // (value, page) pairs, for memory accounting
+  // Page postings (HasPagePostings types): by value for integers and
+  // codes, by token id for text, by address id for addresses (numbered in
+  // first-seen order; ip_keys holds each id's IpSortKey).
+  PagePostings postings;
+  absl::flat_hash_map<uint32_t, uint32_t> ip4_ids;
+  absl::flat_hash_map<std::array<uint8_t, 16>, uint32_t> ip6_ids;
+  std::vector<std::array<uint8_t, 16>> ip_keys;
+  uint32_t IpId(const IpAddress& ip) {
+    const uint32_t next = static_cast<uint32_t>(ip_keys.size());
+    uint32_t id;
+    bool added;
+    if (ip.is_v4()) {
+      const auto [it, fresh] = ip4_ids.try_emplace(ip.v4(), next);
+      id = it->second;
+      added = fresh;
+    } else {
+      const auto [it, fresh] = ip6_ids.try_emplace(ip.bytes, next);
+      id = it->second;
+      added = fresh;
+    }
+    if (added) ip_keys.push_back(IpSortKey(ip));
+    return id;
+  }
   // Text columns: tokens of each dictionary entry, and each token's pages.
   std::vector<std::vector<uint32_t>> code_tokens;
   std::unordered_map<std::string, uint32_t> token_ids;
@@ -243,8 +286,7 @@ void SegmentBuilder::AddPostings(Column& c, const uint32_t* rows, const uint64_t
   for (size_t k = 0; k < n; ++k) {
     const uint32_t page = static_cast<uint32_t>((first_row + rows[k]) / kRowsPerPage);
     if (c.meta.type == ColumnType::kIp) {
-      const IpAddress& ip = ips[k];
-      c.page_entries += ip.is_v4() ? c.ip4_pages[ip.v4()].Add(page) : c.ip6_pages[ip.bytes].Add(page);
+      c.postings.Add(c.IpId(ips[k]), page);
     } else if (c.meta.type == ColumnType::kText) {
       const uint64_t code = values[k];
       if (code >= c.code_tokens.size()) c.code_tokens.resize(code + 1);
@@ -256,14 +298,9 @@ void SegmentBuilder::AddPostings(Column& c, const uint32_t* rows, const uint64_t
           ids.push_back(it->second);
         });
       }
-      for (uint32_t t : ids) {
-        if (t >= c.value_pages.size()) c.value_pages.resize(t + 1);
-        c.page_entries += c.value_pages[t].Add(page);
-      }
+      for (uint32_t t : ids) c.postings.Add(t, page);
     } else {
-      const uint64_t v = values[k];
-      if (v >= c.value_pages.size()) c.value_pages.resize(v + 1);
-      c.page_entries += c.value_pages[v].Add(page);
+      c.postings.Add(static_cast<uint32_t>(values[k]), page);
     }
   }
 }
@@ -272,34 +309,27 @@ Status SegmentBuilder::WritePostings(Column& c) {
   scratch_.clear();
   ByteWriter w(&scratch_);
   uint64_t entries = 0;
+  const PagePostings::Grouped g = c.postings.Group();
+  // Values with pages, in the order the format asks for.
+  std::vector<uint32_t> order;
+  for (uint32_t v = 0; v < g.values(); ++v) {
+    if (!g.empty(v)) order.push_back(v);
+  }
   if (c.meta.type == ColumnType::kIp) {
-    std::vector<std::pair<std::array<uint8_t, 16>, const PageSet*>> keys;
-    for (const auto& [v4, pages] : c.ip4_pages) keys.emplace_back(IpSortKey(IpAddress::FromV4(v4)), &pages);
-    for (const auto& [v6, pages] : c.ip6_pages) keys.emplace_back(v6, &pages);
-    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [key, pages] : keys) {
-      w.PutBytes(key.data(), 16);
-      PutPages(w, &scratch_, *pages);
-      ++entries;
-    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return c.ip_keys[a] < c.ip_keys[b]; });
   } else if (c.meta.type == ColumnType::kText) {
-    std::vector<uint32_t> order;
-    for (uint32_t t = 0; t < c.value_pages.size(); ++t) {
-      if (!c.value_pages[t].pages.empty()) order.push_back(t);
-    }
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return c.tokens[a] < c.tokens[b]; });
-    for (uint32_t t : order) {
-      w.PutString(c.tokens[t]);
-      PutPages(w, &scratch_, c.value_pages[t]);
-      ++entries;
-    }
-  } else {
-    for (size_t v = 0; v < c.value_pages.size(); ++v) {
-      if (c.value_pages[v].pages.empty()) continue;
+  }
+  for (uint32_t v : order) {
+    if (c.meta.type == ColumnType::kIp) {
+      w.PutBytes(c.ip_keys[v].data(), 16);
+    } else if (c.meta.type == ColumnType::kText) {
+      w.PutString(c.tokens[v]);
+    } else {
       w.PutVarint(v);
-      PutPages(w, &scratch_, c.value_pages[v]);
-      ++entries;
     }
+    PutPages(w, &scratch_, g.of(v), g.count(v));
+    ++entries;
   }
   c.meta.postings_entries = 0;
   if (entries == 0) return Status::OK();
@@ -450,8 +480,8 @@ size_t SegmentBuilder::memory_usage() const {
   size_t n = 0;
   for (const auto& c : columns_) {
     n += c->values.capacity() * sizeof(uint64_t) + c->ips.capacity() * sizeof(IpAddress) + c->dict_bytes +
-         c->presence.capacity() * 8 + c->value_pages.capacity() * sizeof(PageSet) +
-         (c->ip4_pages.size() + c->ip6_pages.size()) * 96 + c->page_entries * sizeof(uint32_t);
+         c->presence.capacity() * 8 + c->postings.memory() + c->ip_keys.capacity() * 16 +
+         (c->ip4_ids.capacity() + c->ip6_ids.capacity()) * 24;
   }
   return n + scratch_.capacity() + compressed_.capacity();
 }
