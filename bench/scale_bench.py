@@ -9,7 +9,8 @@ usage: python3 bench/scale_bench.py BUILD_DIR
 env:   RECORDS (100000000), FILES (10000), REPEAT (5), START (2026-10-01T00:00Z),
        RELOAD=flowdex (ingest flowdex again, keep the peers' loaded stores),
        SOAK_MINUTES (30; 0: no soak) and the other SOAK_* of bench/soak.py,
-       CLICKHOUSE=0 (leave ClickHouse out: it loads 100M flows in 20+ minutes here)
+       CLICKHOUSE=0 (leave ClickHouse out: it loads 100M flows in 20+ minutes here),
+       PEERS=0 (flowdex alone, for the 1B run: S5 uses the busiest source and its busiest destination)
 """
 import datetime
 import http.client
@@ -30,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDS = int(os.environ.get("RECORDS", 100_000_000))
 FILES = int(os.environ.get("FILES", 10_000))
 REPEAT = int(os.environ.get("REPEAT", 5))
+# PEERS=0: flowdex alone (the 1B run by hand: DuckDB's copy would need 30 GB more disk).
+PEERS = os.environ.get("PEERS", "1") != "0"
 START = os.environ.get("START", "2026-10-01T00:00Z")
 FLOWDEX = os.path.join(BUILD, "flowdex")
 DATA = os.path.join(BUILD, "bench-data", f"scale-v2-{RECORDS}-{FILES}")
@@ -88,11 +91,12 @@ def load_all(gz_bytes):
     sh("sync")
     fx_s, fx_mb = timed(f"{FLOWDEX} ingest --data {WORK}/flowdex {DATA}")
     fx_disk = du(f"{WORK}/flowdex")
-    sh("sync")
-    dk_s, dk_mb = timed(f"node {HERE}/peers/duckdb_load.mjs '{DATA}/**/*.log.gz' {WORK}/duck.db")
-    dk_disk = du(f"{WORK}/duck.db")
-    loads = {"flowdex": [fx_s, fx_mb, fx_disk], "DuckDB": [dk_s, dk_mb, dk_disk]}
-    if shutil.which("clickhouse-server") and os.environ.get("CLICKHOUSE", "1") != "0":
+    loads = {"flowdex": [fx_s, fx_mb, fx_disk]}
+    if PEERS:
+        sh("sync")
+        dk_s, dk_mb = timed(f"node {HERE}/peers/duckdb_load.mjs '{DATA}/**/*.log.gz' {WORK}/duck.db")
+        loads["DuckDB"] = [dk_s, dk_mb, du(f"{WORK}/duck.db")]
+    if PEERS and shutil.which("clickhouse-server") and os.environ.get("CLICKHOUSE", "1") != "0":
         pid = ch_start()
         ch_bash("ch_create")
         t0 = time.time()
@@ -125,11 +129,18 @@ def main():
     end = start + FILES * 300
     day_ago = end - 86400
     # The pair of S5: the busiest pair of addresses.
-    pair = json.loads(sh(f"cd {HERE}/peers && node duckdb_query.mjs {WORK}/duck.db 0 " + json.dumps(json.dumps([{
-        "name": "pair", "sql": "SELECT srcaddr, dstaddr FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL "
-                               "AND srcaddr <> dstaddr GROUP BY ALL ORDER BY count(*) DESC, 1, 2 LIMIT 1"}]))).stdout)
-    a_num, b_num = pair["answer"][0]
-    a, b = dotted(a_num), dotted(b_num)
+    if PEERS:
+        pair = json.loads(sh(f"cd {HERE}/peers && node duckdb_query.mjs {WORK}/duck.db 0 " + json.dumps(json.dumps([{
+            "name": "pair", "sql": "SELECT srcaddr, dstaddr FROM flows WHERE srcaddr IS NOT NULL AND dstaddr IS NOT NULL "
+                                   "AND srcaddr <> dstaddr GROUP BY ALL ORDER BY count(*) DESC, 1, 2 LIMIT 1"}]))).stdout)
+        a_num, b_num = pair["answer"][0]
+        a, b = dotted(a_num), dotted(b_num)
+    else:  # flowdex alone: the busiest source and its busiest destination
+        body = {"size": 0, "aggs": {"s": {"terms": {"field": "source.ip", "size": 1},
+                                          "aggs": {"d": {"terms": {"field": "destination.ip", "size": 2}}}}}}
+        top = json.loads(sh(f"{FLOWDEX} query --data {WORK}/flowdex '{json.dumps(body)}'").stdout)
+        a = top["aggregations"]["s"]["buckets"][0]["key"]
+        b = next(d["key"] for d in top["aggregations"]["s"]["buckets"][0]["d"]["buckets"] if d["key"] != a)
 
     def both(x, y):
         return {"bool": {"filter": [{"term": {"source.ip": x}}, {"term": {"destination.ip": y}}]}}
@@ -212,11 +223,11 @@ def main():
         return sql if isinstance(sql, list) else [sql]
 
     dk_queries = [{"name": f"{q[0]}.{i}", "sql": sql} for q in questions for i, sql in enumerate(parts(q[3]))]
-    dk_out = sh(f"cd {HERE}/peers && node duckdb_query.mjs {WORK}/duck.db {REPEAT} "
+    dk_out = "" if not PEERS else sh(f"cd {HERE}/peers && node duckdb_query.mjs {WORK}/duck.db {REPEAT} "
                 + json.dumps(json.dumps(dk_queries))).stdout
     dk_runs = {r["name"]: r for r in map(json.loads, dk_out.splitlines())}
     dk = {}
-    for q in questions:
+    for q in questions if PEERS else []:
         runs = [dk_runs[f"{q[0]}.{i}"] for i in range(len(parts(q[3])))]
         dk[q[0]] = {"median_ms": sum(r["median_ms"] for r in runs), "answer": runs[0]["answer"]}
     ch = {}
@@ -285,6 +296,9 @@ def main():
     for name, what, _, _, _ in questions:
         f_ms, f_r = fx[name]
         f_ans = fx_answer(name, f_r) if "error" not in f_r else f_r["error"]
+        if not PEERS:
+            print(f"{name:4} {f_ms:10.1f} {'-':>10} {'-':>10} {'-':>9}  {what}")
+            continue
         d_ms = dk[name]["median_ms"]
         verdicts = ["DuckDB " + compare(name, f_ans, sql_answer(name, dk[name]["answer"]))]
         c_ms = float("nan")

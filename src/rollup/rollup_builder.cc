@@ -110,7 +110,7 @@ struct GroupSums {
   bool has_bytes = false, has_packets = false;
 };
 
-// The groups of one hour: keys of presence bits then each dimension's value.
+// The groups of one hour, keyed as SpecBuilder::BuildKeys packs them.
 struct HourGroups {
   explicit HourGroups(size_t width) : table(width) {}
   GroupTable table;

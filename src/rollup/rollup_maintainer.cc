@@ -42,6 +42,24 @@ Status BuildAndApply(Store& store, const std::string& index, const std::string& 
   return s;
 }
 
+// Whether every column of `ref` that some spec groups by has the type the
+// spec declares. Segments of documents indexed into the flow index through
+// the API may not (their integers are int64): they stay raw, answered from
+// raw rows, instead of failing their partition's rollups and every newer
+// one's behind it. A segment that cannot be opened counts as rollable, so
+// that the build reports its error.
+bool Rollable(const Store& store, const SegmentRef& ref, const std::vector<const RollupSpec*>& specs) {
+  std::shared_ptr<SegmentReader> seg;
+  if (!store.OpenSegment(ref, &seg).ok()) return true;
+  for (const RollupSpec* spec : specs) {
+    for (size_t d = 0; d < spec->dims.size(); ++d) {
+      const int c = seg->FindColumn(spec->dims[d]);
+      if (c >= 0 && seg->meta().columns[c].type != spec->dim_types[d]) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken cancel, bool* did_work,
@@ -56,7 +74,9 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
   std::map<std::string, std::vector<SegmentRef>> pending;
   for (const SegmentRef& r : version->segments) {
     // Segments with deleted rows stay raw: their partition is answered from raw rows.
-    if (r.index == index && r.rollup_version != kRollupVersion && r.deleted.empty()) pending[r.partition].push_back(r);
+    if (r.index == index && r.rollup_version != kRollupVersion && r.deleted.empty() && Rollable(store, r, specs)) {
+      pending[r.partition].push_back(r);
+    }
   }
   if (!pending.empty()) {
     const auto& [partition, all] = *pending.begin();

@@ -12,6 +12,7 @@
 #include "ingest/flow_ingester.h"
 #include "schema/flow_index.h"
 #include "schema/flow_schema.h"
+#include "store/segment_builder.h"
 #include "store/segment_reader.h"
 #include "store/store_check.h"
 
@@ -113,6 +114,38 @@ TEST_F(RollupMaintainerTest, EveryRollupHoldsEveryFlowOnce) {
   CheckStore(*store_, kSourceKeyColumn, kDocCountColumn, &report);
   EXPECT_TRUE(report.problems.empty()) << report.problems[0];
   EXPECT_EQ(report.rollup_segments, v->rollups.size());
+}
+
+// A segment whose dimension columns have other types than the rollups'
+// (documents indexed into the flow index store integers as int64) stays
+// raw, and the partitions after it are still rolled up.
+TEST_F(RollupMaintainerTest, SegmentsOfOtherTypesStayRawAndHoldUpNothing) {
+  Open();
+  SegmentRef doc;
+  std::string path;
+  ASSERT_TRUE(store_->NewSegment(std::string(kFlowIndex), "2000-01-01", &doc, &path).ok());
+  SegmentBuilder::Options options;
+  options.time_column = std::string(kTimestampColumn);
+  std::unique_ptr<SegmentBuilder> b;
+  ASSERT_TRUE(SegmentBuilder::Create(path, options, &b).ok());
+  const int time = b->AddColumn(kTimestampColumn, ColumnType::kTimestamp);
+  const int port = b->AddColumn(FlowColumnFor(FlowField::kDstPort).name, ColumnType::kInt64);
+  b->SetInteger(time, 946'684'800'000);
+  b->SetInteger(port, 443);
+  ASSERT_TRUE(b->FinishRow().ok());
+  ASSERT_TRUE(FinishSegment(b.get(), &doc).ok());
+  ASSERT_TRUE(store_->ReplaceSegments({}, {doc}).ok());
+  Ingest(0, paths_.size());
+
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  const auto v = store_->Current();
+  for (const SegmentRef& r : v->segments) {
+    EXPECT_EQ(r.rollup_version, r.id == doc.id ? 0u : kRollupVersion) << r.partition;
+  }
+  EXPECT_EQ(Sum(RollupsNamed(*v, "ports"), kDocCountColumn, 1), v->Rows() - 1);
+  bool again = true;
+  ASSERT_TRUE(RollupOnce(*store_, {}, {}, &again).ok());
+  EXPECT_FALSE(again);
 }
 
 TEST_F(RollupMaintainerTest, CheckFindsRowsTheRollupsMiss) {
