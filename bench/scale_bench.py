@@ -14,6 +14,7 @@ env:   RECORDS (100000000), FILES (10000), REPEAT (5), START (2026-10-01T00:00Z)
 """
 import datetime
 import http.client
+import ipaddress
 import json
 import os
 import shutil
@@ -122,7 +123,7 @@ def main():
         open(os.path.join(DATA, ".done"), "w").write("")
     if not os.path.isdir(os.path.join(HERE, "peers/node_modules/@duckdb/node-api")):
         sh(f"cd {HERE}/peers && npm ci --no-audit --no-fund --silent")
-    gz = int(sh(f"find {DATA} -name '*.log.gz' -printf '%s\\n' | awk '{{s+=$1}} END {{print s}}'").stdout)
+    gz = int(sh(f"find {DATA} -name '*.log.gz' -printf '%s\\n' | awk '{{s+=$1}} END {{printf \"%.0f\", s}}'").stdout)
     loads = load_all(gz)
 
     start = int(datetime.datetime.strptime(START, "%Y-%m-%dT%H:%MZ").replace(tzinfo=datetime.timezone.utc).timestamp())
@@ -141,6 +142,7 @@ def main():
         top = json.loads(sh(f"{FLOWDEX} query --data {WORK}/flowdex '{json.dumps(body)}'").stdout)
         a = top["aggregations"]["s"]["buckets"][0]["key"]
         b = next(d["key"] for d in top["aggregations"]["s"]["buckets"][0]["d"]["buckets"] if d["key"] != a)
+        a_num, b_num = int(ipaddress.IPv4Address(a)), int(ipaddress.IPv4Address(b))
 
     def both(x, y):
         return {"bool": {"filter": [{"term": {"source.ip": x}}, {"term": {"destination.ip": y}}]}}

@@ -300,7 +300,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   const int doc_count_column = t->rollup ? seg->FindColumn(kDocCountColumn) : -1;
   if (doc_count_column >= 0) {
     RowWeights weights;
-    s = weights.Init(*seg, doc_count_column);
+    s = weights.Init(*seg, doc_count_column, rows.get());
     if (!s.ok()) return s;
     t->hits = 0;
     roaring_uint32_iterator_t* it = roaring_create_iterator(rows.get());

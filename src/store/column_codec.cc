@@ -843,6 +843,87 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
   }
 }
 
+Status GatherColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const uint32_t* sel, size_t n,
+                         ColumnBlock* out) {
+  if (type == ColumnType::kIp || type == ColumnType::kBlob) return Status::Unsupported("not an integer-like block");
+  ByteReader in(encoded);
+  uint8_t head;
+  if (!in.GetU8(&head)) return Malformed(type);
+  const uint8_t kind = head >> 1;
+  if (kind == kMulti) return Status::Unsupported("a multi-valued block");
+  out->type = type;
+  out->rows = rows;
+  out->offsets.clear();
+  out->v4.clear();
+  out->v6.clear();
+  out->v6_rank.clear();
+  out->ips.clear();
+  out->values.resize(rows);  // unset: only the rows of `sel` are written
+  // Presence: the selected rows that have a value (the block's own bitmap
+  // when it has one).
+  std::string_view bits;
+  const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
+  if (kind != kAllNull && (head & kHasPresence) != 0 && !in.GetBytes(bitmap_bytes, &bits)) return Malformed(type);
+  const auto* stored = reinterpret_cast<const uint8_t*>(bits.data());
+  auto has_value = [&](uint32_t i) { return bits.empty() || (stored[i >> 3] >> (i & 7) & 1) != 0; };
+  out->presence.assign((rows + 63) / 64, 0);
+  for (size_t k = 0; k < n; ++k) {
+    if (sel[k] >= rows) return Status::InvalidArgument("a selected row past the block");
+    if (kind != kAllNull && has_value(sel[k])) out->presence[sel[k] >> 6] |= uint64_t{1} << (sel[k] & 63);
+  }
+  uint64_t* v = out->values.data();
+  switch (kind) {
+    case kAllNull:
+      for (size_t k = 0; k < n; ++k) v[sel[k]] = 0;
+      return in.remaining() == 0 ? Status::OK() : Malformed(type);
+    case kConstant: {
+      uint64_t c;
+      if (!in.GetVarint(&c) || in.remaining() != 0) return Malformed(type);
+      for (size_t k = 0; k < n; ++k) v[sel[k]] = out->present(sel[k]) ? c : 0;
+      break;
+    }
+    case kFrameOfReference:
+    case kDelta: {
+      uint64_t base, divisor;
+      uint8_t width;
+      const size_t count = kind == kDelta ? (rows == 0 ? 0 : rows - 1) : rows;
+      std::string_view planes;
+      if ((kind == kDelta && rows == 0) || !in.GetVarint(&base) || !in.GetVarint(&divisor) || !in.GetU8(&width) ||
+          width < 1 || width > 8 || divisor == 0 || !in.GetBytes(count * width, &planes) || in.remaining() != 0) {
+        return Malformed(type);
+      }
+      const auto* src = reinterpret_cast<const uint8_t*>(planes.data());
+      // Entry i of the planes (little-endian across them).
+      auto entry = [&](size_t i) {
+        uint64_t x = 0;
+        for (int b = width - 1; b >= 0; --b) x = (x << 8) | src[static_cast<size_t>(b) * count + i];
+        return x;
+      };
+      if (kind == kFrameOfReference) {
+        for (size_t k = 0; k < n; ++k) v[sel[k]] = out->present(sel[k]) ? base + entry(sel[k]) * divisor : 0;
+      } else {
+        // Running sums up to the last selected row (as DecodeColumnBlock,
+        // whatever the presence bits say).
+        uint64_t x = base;
+        uint32_t i = 0;
+        for (size_t k = 0; k < n; ++k) {
+          for (; i < sel[k]; ++i) x += entry(i) * divisor;
+          v[sel[k]] = x;
+        }
+      }
+      break;
+    }
+    default: return Malformed(type);
+  }
+  if (type != ColumnType::kDouble && type != ColumnType::kInt64 && type != ColumnType::kTimestamp) {
+    const uint64_t max = MaxValue(type);
+    for (size_t k = 0; k < n; ++k) {
+      if (v[sel[k]] > max) return Malformed(type);
+    }
+  }
+  return Status::OK();
+}
+
 bool FilterPasses(const ValueFilter& filter, const ColumnBlock& block, size_t row) {
   if (!block.present(row)) return false;
   if (filter.any_value) return true;

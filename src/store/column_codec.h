@@ -185,6 +185,18 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
 Status FilterColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const ValueFilter& filter,
                          uint64_t* bits);
 
+// Reads only the rows `sel` (n of them, increasing, each < rows) of a
+// single-valued integer-like block (keyword codes, integers, timestamps,
+// bools, doubles' bits) from its encoded bytes: out->values[sel[k]] gets
+// the row's value (0 when absent) and out->presence the rows of `sel` that
+// have one; every other entry of out->values is left unset and every other
+// row reads as absent. A sparse read of a block then writes a few values,
+// not 8 bytes a row. Unsupported for addresses, multi-valued blocks and
+// blobs (the caller decodes them); Corruption on malformed input, as
+// DecodeColumnBlock.
+Status GatherColumnBlock(ColumnType type, uint32_t rows, std::string_view encoded, const uint32_t* sel, size_t n,
+                         ColumnBlock* out);
+
 // Whether row `row` of a decoded single-valued block passes `filter`: what
 // FilterColumnBlock computes from the encoded bytes, said plainly (an IPv6
 // row passes an IPv4 range only as an IPv4-mapped address).

@@ -399,6 +399,111 @@ TEST(ColumnFilter, ReadsOnlyTheLeadingPlanesATestNeeds) {
   EXPECT_LE(reached(ValueFilter{{}, true}), 1 + bitmap + 32) << "presence alone";
 }
 
+// Gathers rows `sel` of `enc` and compares them with the decoded block:
+// the same values and presence there, every other row absent.
+void ExpectGatherAgrees(ColumnType type, uint32_t rows, const std::string& enc, const std::vector<uint32_t>& sel) {
+  ColumnBlock decoded, gathered;
+  ASSERT_TRUE(DecodeColumnBlock(type, rows, enc, &decoded).ok());
+  gathered.values.assign(rows, 0xdeadbeef);  // left over from an earlier block
+  const Status s = GatherColumnBlock(type, rows, enc, sel.data(), sel.size(), &gathered);
+  ASSERT_TRUE(s.ok()) << ColumnTypeName(type) << ": " << s.ToString();
+  EXPECT_EQ(gathered.type, type);
+  EXPECT_EQ(gathered.rows, rows);
+  size_t k = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    const bool selected = k < sel.size() && sel[k] == i;
+    if (selected) ++k;
+    ASSERT_EQ(gathered.present(i), selected && decoded.present(i)) << ColumnTypeName(type) << " row " << i;
+    if (selected) {
+      ASSERT_EQ(gathered.values[i], decoded.values[i]) << ColumnTypeName(type) << " row " << i;
+    }
+  }
+}
+
+TEST(ColumnGather, AgreesWithDecodedBlocks) {
+  std::mt19937_64 rng(11);
+  const ColumnType types[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,
+                              ColumnType::kUInt64,  ColumnType::kInt64,  ColumnType::kTimestamp,
+                              ColumnType::kKeyword, ColumnType::kBool,   ColumnType::kDouble};
+  for (int iter = 0; iter < 300; ++iter) {
+    const ColumnType t = types[rng() % std::size(types)];
+    const uint32_t rows = 1 + static_cast<uint32_t>(rng() % 3000);
+    std::vector<uint64_t> v(rows);
+    PresenceBits presence;
+    const int shape = static_cast<int>(rng() % 5);  // random, constant, sorted (delta), whole seconds, all absent
+    const uint64_t max = MaxValue(t);
+    for (uint32_t i = 0; i < rows; ++i) {
+      v[i] = shape == 1   ? 42
+             : shape == 2 ? i * 1000 + rng() % 7
+             : shape == 3 ? 1'790'000'000'000 + rng() % 500 * 1000
+                          : rng();
+      if (max != UINT64_MAX) v[i] %= max + 1;
+    }
+    if (shape == 2) std::sort(v.begin(), v.end());
+    if (shape == 4 || (shape != 2 && rng() % 2)) {  // sorted blocks stay whole: the delta form needs every row
+      presence.assign((rows + 63) / 64, 0);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (shape != 4 && rng() % 5 != 0) presence[i >> 6] |= uint64_t{1} << (i & 63);
+      }
+    }
+    std::string enc;
+    BlockStats st;
+    EncodeColumnBlock(t, rows, presence, v.data(), nullptr, &enc, &st);
+    std::vector<uint32_t> sel;
+    const uint32_t every = 1 + static_cast<uint32_t>(rng() % 50);
+    for (uint32_t i = static_cast<uint32_t>(rng() % every); i < rows; i += 1 + rng() % every) sel.push_back(i);
+    ExpectGatherAgrees(t, rows, enc, sel);
+    ExpectGatherAgrees(t, rows, enc, {rows - 1});
+    ExpectGatherAgrees(t, rows, enc, {});
+  }
+}
+
+TEST(ColumnGather, DeclinesWhatItCannotRead) {
+  const std::vector<uint32_t> sel = {0, 1};
+  ColumnBlock out;
+  // Addresses.
+  std::vector<IpAddress> ips(2);
+  ASSERT_TRUE(ParseIpAddress("10.0.0.1", &ips[0]));
+  ASSERT_TRUE(ParseIpAddress("10.0.0.2", &ips[1]));
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kIp, 2, {}, nullptr, ips.data(), &enc, &st);
+  EXPECT_EQ(GatherColumnBlock(ColumnType::kIp, 2, enc, sel.data(), 2, &out).code(), Status::Code::kUnsupported);
+  // Arrays.
+  const std::vector<uint64_t> values = {1, 2, 3};
+  const std::vector<uint32_t> counts = {2, 1};
+  BlockInput in;
+  in.type = ColumnType::kUInt64;
+  in.rows = 2;
+  in.values = values.data();
+  in.counts = counts.data();
+  in.total = 3;
+  enc.clear();
+  EncodeColumnBlock(in, &enc, &st);
+  EXPECT_EQ(GatherColumnBlock(ColumnType::kUInt64, 2, enc, sel.data(), 2, &out).code(), Status::Code::kUnsupported);
+}
+
+TEST(ColumnGather, MalformedBlocksAreCorruptionNotACrash) {
+  std::vector<uint64_t> v(1000);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = i * i % 65536;
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kUInt64, 1000, {}, v.data(), nullptr, &enc, &st);
+  const std::vector<uint32_t> sel = {0, 500, 999};
+  ColumnBlock out;
+  EXPECT_TRUE(
+      GatherColumnBlock(ColumnType::kUInt64, 1000, enc.substr(0, enc.size() / 2), sel.data(), 3, &out).IsCorruption());
+  EXPECT_TRUE(GatherColumnBlock(ColumnType::kUInt64, 1000, enc + "x", sel.data(), 3, &out).IsCorruption());
+  EXPECT_TRUE(GatherColumnBlock(ColumnType::kUInt64, 1000, "", sel.data(), 3, &out).IsCorruption());
+  EXPECT_TRUE(GatherColumnBlock(ColumnType::kUInt64, 999, enc, sel.data(), 2, &out).IsCorruption());
+  // A selected value wider than the column type.
+  EXPECT_TRUE(GatherColumnBlock(ColumnType::kUInt8, 1000, enc, sel.data(), 3, &out).IsCorruption());
+  // A row past the block is the caller's mistake, not the data's.
+  const std::vector<uint32_t> past = {1000};
+  EXPECT_EQ(GatherColumnBlock(ColumnType::kUInt64, 1000, enc, past.data(), 1, &out).code(),
+            Status::Code::kInvalidArgument);
+}
+
 TEST(ColumnFilter, MalformedBlocksAreCorruptionNotACrash) {
   std::mt19937_64 rng(5);
   std::vector<uint64_t> v(500);

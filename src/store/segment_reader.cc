@@ -201,6 +201,32 @@ Status SegmentReader::FilterBlock(int column, size_t block, const ValueFilter& f
   return s.WithContext(fmt::format("{}: block {} of column {} at offset {}", path_, block, c.name, b.extent.offset));
 }
 
+Status SegmentReader::GatherBlock(int column, size_t block, const uint32_t* sel, size_t n, ColumnBlock* out) const {
+  const ColumnMeta& c = meta_.columns[column];
+  const BlockMeta& b = c.blocks[block];
+  if (c.type == ColumnType::kIp || c.type == ColumnType::kBlob) return Status::Unsupported("not an integer-like block");
+  if (!b.stats.has_values()) {
+    // Encoded as nothing at all: every row absent.
+    static constexpr char kAllNullBlock[] = {0};
+    return GatherColumnBlock(c.type, b.stats.rows, std::string_view(kAllNullBlock, 1), sel, n, out);
+  }
+  const std::string what = fmt::format("block {} of column {}", block, c.name);
+  thread_local std::string raw;
+  Status s = ReadExtent(b.extent, what, &raw);
+  if (!s.ok()) return s;
+  s = GatherColumnBlock(c.type, b.stats.rows, raw, sel, n, out);
+  if (s.ok() && HasDictionary(c.type)) {
+    for (size_t k = 0; k < n; ++k) {
+      if (out->present(sel[k]) && out->values[sel[k]] >= c.dictionary_entries) {
+        s = Status::Corruption("keyword code past the dictionary");
+        break;
+      }
+    }
+  }
+  if (s.ok() || s.code() == Status::Code::kUnsupported) return s;
+  return Status::Corruption(fmt::format("{}: {} at offset {}: {}", path_, what, b.extent.offset, s.message()));
+}
+
 Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) const {
   const ColumnMeta& c = meta_.columns[column];
   const BlockMeta& b = c.blocks[block];

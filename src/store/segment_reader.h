@@ -51,6 +51,12 @@ class SegmentReader {
   // caching it. Unsupported when the block must be decoded. Thread-safe.
   Status FilterBlock(int column, size_t block, const ValueFilter& filter, uint64_t* bits) const;
 
+  // Reads only the rows `sel` (n, increasing, relative to the block) of
+  // block `block` of `column` (GatherColumnBlock), neither decoding the
+  // rest nor caching it. Unsupported when the block must be decoded.
+  // Thread-safe.
+  Status GatherBlock(int column, size_t block, const uint32_t* sel, size_t n, ColumnBlock* out) const;
+
   // Decoded blocks go to `cache` (owned by the caller, which outlives the
   // reader). Set before the reader is shared.
   void set_block_cache(BlockCache* cache) { cache_ = cache; }

@@ -26,6 +26,8 @@
 #include "query/sort_values.h"
 #include "util/status.h"
 
+struct roaring_bitmap_s;  // CRoaring's roaring_bitmap_t
+
 namespace flowdex {
 
 struct AggRequest {
@@ -166,7 +168,6 @@ struct AggResult {
 class SegmentReader;
 class FieldCatalog;
 class FilterCache;
-struct roaring_bitmap_s;
 
 // What a segment's collectors need besides the rows.
 struct AggContext {
@@ -179,6 +180,9 @@ struct AggContext {
   // Rollup segments: the _doc_count column, how many flows each row
   // stands for; bucket doc counts add these. -1: each row is one.
   int doc_count_column = -1;
+  // The rows aggregated (set by CollectAggregations): field cursors read
+  // the blocks of which it holds few rows in place (FieldCursor::Init).
+  const roaring_bitmap_s* rows = nullptr;
 };
 
 // Adds what the rows of one segment contribute to results[i] for each

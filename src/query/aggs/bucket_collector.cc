@@ -7,7 +7,7 @@ namespace flowdex {
 Status BucketCollector::InitSubs(const AggContext& ctx) {
   if (ctx.doc_count_column >= 0) {
     weights_ = std::make_unique<RowWeights>();
-    Status s = weights_->Init(*ctx.segment, ctx.doc_count_column);
+    Status s = weights_->Init(*ctx.segment, ctx.doc_count_column, ctx.rows);
     if (!s.ok()) return s;
   }
   for (const AggRequest& sub : agg_.subs) {

@@ -65,9 +65,11 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
   }
 }
 
-Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& ctx, const roaring_bitmap_s* rows_in,
-                           std::vector<AggResult>* results) {
+Status CollectAggregations(const std::vector<AggRequest>& aggs, const AggContext& context,
+                           const roaring_bitmap_s* rows_in, std::vector<AggResult>* results) {
   const roaring_bitmap_t* rows = reinterpret_cast<const roaring_bitmap_t*>(rows_in);
+  AggContext ctx = context;
+  ctx.rows = rows_in;
   results->resize(aggs.size());
   std::vector<std::unique_ptr<Collector>> collectors;
   for (const AggRequest& agg : aggs) {

@@ -30,7 +30,7 @@ class CompositeCollector final : public Collector {
   Status Init(const AggContext& ctx) {
     if (ctx.doc_count_column >= 0) {
       weights_ = std::make_unique<RowWeights>();
-      Status s = weights_->Init(*ctx.segment, ctx.doc_count_column);
+      Status s = weights_->Init(*ctx.segment, ctx.doc_count_column, ctx.rows);
       if (!s.ok()) return s;
     }
     if (!agg_.after.empty()) {
@@ -45,12 +45,12 @@ class CompositeCollector final : public Collector {
       Status st;
       if (field.known && field.type == FieldType::kText) return UnsupportedFieldType(src, field.type);
       if (src.type == T::kTerms) {
-        st = KeySource::Make(field, *ctx.segment, &s.keys);
+        st = KeySource::Make(field, *ctx.segment, &s.keys, ctx.rows);
       } else if (field.known) {
         if (src.type == T::kDateHistogram ? field.type != FieldType::kDate : !IsNumericFieldType(field.type)) {
           return UnsupportedFieldType(src, field.type);
         }
-        st = s.cursor.Init(*ctx.segment, field);
+        st = s.cursor.Init(*ctx.segment, field, ctx.rows);
       }
       if (st.ok() && src.type == T::kDateHistogram) st = DateHistogramRounding::Make(src, &s.rounding);
       if (!st.ok()) return st;

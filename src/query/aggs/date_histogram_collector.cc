@@ -78,7 +78,7 @@ Status MakeDateHistogramCollector(const AggRequest& agg, const AggContext& ctx, 
   if (!field.known) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   if (field.type != FieldType::kDate) return UnsupportedFieldType(agg, field.type);
   FieldCursor cursor;
-  Status s = cursor.Init(*ctx.segment, field);
+  Status s = cursor.Init(*ctx.segment, field, ctx.rows);
   if (!s.ok()) return s;
   if (cursor.parts() == 0) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   DateHistogramRounding rounding;

@@ -14,14 +14,20 @@
 #include "store/column_codec.h"
 #include "store/segment_reader.h"
 
+struct roaring_bitmap_s;
+
 namespace flowdex {
 
 class FieldCursor {
  public:
   // The binding's columns in `seg` (those it lacks are skipped).
-  Status Init(const SegmentReader& seg, const FieldBinding& field);
+  // `selection`, when set, holds every row the cursor will be asked for
+  // (it must outlive the cursor): a block of which it reads few rows and
+  // that is not cached is then read in place (SegmentReader::GatherBlock),
+  // neither decoded whole nor cached, and its other rows read as absent.
+  Status Init(const SegmentReader& seg, const FieldBinding& field, const roaring_bitmap_s* selection = nullptr);
   // Explicit columns (-1: skipped), nothing hidden.
-  Status Init(const SegmentReader& seg, const std::vector<int>& columns);
+  Status Init(const SegmentReader& seg, const std::vector<int>& columns, const roaring_bitmap_s* selection = nullptr);
 
   ColumnType type() const { return type_; }
   size_t parts() const { return parts_.size(); }
@@ -74,13 +80,19 @@ class FieldCursor {
     ColumnType type = ColumnType::kUInt64;
     const std::vector<std::string>* dict = nullptr;
     std::shared_ptr<const ColumnBlock> block;
+    std::shared_ptr<ColumnBlock> gathered;  // reused by each gathered block
     size_t loaded = SIZE_MAX;
     bool empty = false;
   };
   Status AddPart(int column);
   Status Load(Part* p, size_t b);
+  // Reads block b of *p in place when the selection reads few of its rows
+  // and it is not cached; false when it must be decoded instead.
+  bool Gather(Part* p, size_t b, uint32_t rows, Status* status);
 
   const SegmentReader* seg_ = nullptr;
+  const roaring_bitmap_s* selection_ = nullptr;
+  std::vector<uint32_t> selected_;  // Gather's rows of one block
   std::vector<Part> parts_;
   Part hidden_;
   ColumnType type_ = ColumnType::kUInt64;
@@ -90,7 +102,9 @@ class FieldCursor {
 // 1 where absent), read block by block: cheapest for rows in order.
 class RowWeights {
  public:
-  Status Init(const SegmentReader& seg, int column) { return cursor_.Init(seg, std::vector<int>{column}); }
+  Status Init(const SegmentReader& seg, int column, const roaring_bitmap_s* selection = nullptr) {
+    return cursor_.Init(seg, std::vector<int>{column}, selection);
+  }
   uint64_t At(uint32_t row) {
     const ColumnBlock* b = nullptr;
     Status s = cursor_.BlockOf(row, &b);

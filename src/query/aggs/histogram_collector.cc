@@ -62,7 +62,7 @@ Status MakeHistogramCollector(const AggRequest& agg, const AggContext& ctx, std:
   if (!field.known) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   if (!IsNumericFieldType(field.type)) return UnsupportedFieldType(agg, field.type);
   FieldCursor cursor;
-  Status s = cursor.Init(*ctx.segment, field);
+  Status s = cursor.Init(*ctx.segment, field, ctx.rows);
   if (!s.ok()) return s;
   if (cursor.parts() == 0) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   auto c = std::make_unique<HistogramCollector>(agg, std::move(cursor));

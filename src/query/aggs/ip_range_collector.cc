@@ -39,7 +39,7 @@ Status MakeIpRangeCollector(const AggRequest& agg, const AggContext& ctx, std::u
   if (!field.known) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   if (field.type != FieldType::kIp) return UnsupportedFieldType(agg, field.type);
   FieldCursor cursor;
-  Status s = cursor.Init(*ctx.segment, field);
+  Status s = cursor.Init(*ctx.segment, field, ctx.rows);
   if (!s.ok()) return s;
   if (cursor.parts() == 0) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   auto c = std::make_unique<IpRangeCollector>(agg, std::move(cursor));

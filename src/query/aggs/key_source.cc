@@ -201,13 +201,14 @@ uint64_t ValueKeys::DenseSpace(ColumnType type, const std::vector<std::string>* 
   return 0;
 }
 
-Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out) {
+Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out,
+                       const roaring_bitmap_s* selection) {
   out->reset();
   if (!field.known) return Status::OK();
   if (field.source == FieldSource::kCommunityId) {
     std::vector<FieldCursor> parts(5);
     for (int c = 0; c < 5; ++c) {
-      Status s = parts[c].Init(seg, std::vector<int>{seg.FindColumn(field.columns[c])});
+      Status s = parts[c].Init(seg, std::vector<int>{seg.FindColumn(field.columns[c])}, selection);
       if (!s.ok()) return s;
     }
     if (parts[0].parts() == 0 || parts[1].parts() == 0 || parts[4].parts() == 0) return Status::OK();
@@ -215,7 +216,7 @@ Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std:
     return Status::OK();
   }
   FieldCursor cursor;
-  Status s = cursor.Init(seg, field);
+  Status s = cursor.Init(seg, field, selection);
   if (!s.ok()) return s;
   if (field.source == FieldSource::kEnumerated) {
     const bool has_column = cursor.parts() > 0;

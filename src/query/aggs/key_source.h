@@ -59,8 +59,9 @@ class ValueKeys {
 class KeySource {
  public:
   // The keys of `field` in `seg`; *out is null when the segment has none of
-  // its columns (nothing to bucket there).
-  static Status Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out);
+  // its columns (nothing to bucket there). `selection`: as FieldCursor::Init.
+  static Status Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out,
+                     const roaring_bitmap_s* selection = nullptr);
   virtual ~KeySource() = default;
 
   // Appends the keys of `row` (none, one or several) to *keys.

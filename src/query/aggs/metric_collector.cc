@@ -198,7 +198,7 @@ Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::un
   const bool plain = field.source == FieldSource::kColumn;
   if (!plain) {
     // Derived fields are keywords: they are counted by their keys.
-    Status s = KeySource::Make(field, *ctx.segment, &keys);
+    Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
     if (!s.ok()) return s;
     if (!keys) {
       *out = std::make_unique<EmptyCollector>();
@@ -207,7 +207,7 @@ Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::un
   }
   FieldCursor cursor;
   if (plain) {
-    Status s = cursor.Init(*ctx.segment, field);
+    Status s = cursor.Init(*ctx.segment, field, ctx.rows);
     if (!s.ok()) return s;
     if (cursor.parts() == 0) {
       *out = std::make_unique<EmptyCollector>();

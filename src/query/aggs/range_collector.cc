@@ -43,7 +43,7 @@ Status MakeRangeCollector(const AggRequest& agg, const AggContext& ctx, std::uni
     return UnsupportedFieldType(agg, field.type);
   }
   FieldCursor cursor;
-  Status s = cursor.Init(*ctx.segment, field);
+  Status s = cursor.Init(*ctx.segment, field, ctx.rows);
   if (!s.ok()) return s;
   if (cursor.parts() == 0) return *out = std::make_unique<EmptyCollector>(), Status::OK();
   auto c = std::make_unique<RangeCollector>(agg, std::move(cursor));

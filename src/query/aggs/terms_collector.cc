@@ -33,7 +33,7 @@ class TermsCollector final : public BucketCollector {
     auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
     const FieldBinding field = AggField(agg_.subs[0], ctx);
     if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
-    Status s = value_cursor_.Init(*ctx.segment, field);
+    Status s = value_cursor_.Init(*ctx.segment, field, ctx.rows);
     if (!s.ok() || !value_cursor_.simple()) return s;
     const ColumnType type = value_cursor_.type();
     if (HasDictionary(type) || type == ColumnType::kIp) return Status::OK();  // the generic path errs
@@ -189,7 +189,7 @@ Status MakeTermsCollector(const AggRequest& agg, const AggContext& ctx, std::uni
   const FieldBinding field = AggField(agg, ctx);
   if (field.known && field.type == FieldType::kText) return UnsupportedFieldType(agg, field.type);
   std::unique_ptr<KeySource> keys;
-  Status s = KeySource::Make(field, *ctx.segment, &keys);
+  Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
   if (!s.ok()) return s;
   if (!keys && !agg.missing) {
     *out = std::make_unique<EmptyCollector>();  // nothing to read here

@@ -18,6 +18,7 @@
 #include "schema/document_id.h"
 #include "schema/field_catalog.h"
 #include "schema/flow_row_decoder.h"
+#include "segment_test_util.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -104,12 +105,7 @@ class SegmentMatcherTest : public ::testing::Test {
     ASSERT_TRUE(SegmentReader::Open(segment_->path(), &seg_reader).ok());
     cache_ = new BlockCache(uint64_t{1} << 32);
     seg_reader->set_block_cache(cache_);
-    for (size_t c = 0; c < seg_reader->meta().columns.size(); ++c) {
-      for (size_t b = 0; b < seg_reader->meta().columns[c].blocks.size(); ++b) {
-        std::shared_ptr<const ColumnBlock> block;
-        ASSERT_TRUE(seg_reader->ReadBlockShared(static_cast<int>(c), b, &block).ok());
-      }
-    }
+    ASSERT_NO_FATAL_FAILURE(testing::DecodeEveryBlock(*seg_reader));
     decoded_ = std::move(seg_reader);
     // Each row's line, so that matched rows compare as a set of lines
     // (whatever order the store keeps rows in).
