@@ -633,6 +633,25 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     SharedBound bound;
     std::atomic<size_t> next{0};
     std::atomic<bool> timed_out{false};
+    // Aggregations are merged in segment order as soon as every earlier
+    // segment is done, so that a search over thousands of segments holds a
+    // few segments' buckets at a time, not every segment's until the end.
+    std::mutex merge_mu;
+    std::vector<char> done(tasks.size(), 0);
+    size_t merged = 0;  // tasks[0, merged) are merged into response->aggs
+    response->aggs.resize(request.aggs.size());
+    auto merge_ready = [&](size_t finished) {
+      std::lock_guard<std::mutex> lock(merge_mu);
+      done[finished] = 1;
+      for (; merged < tasks.size() && done[merged]; ++merged) {
+        SegmentTask& t = tasks[merged];
+        if (!t.status.ok() || !t.seg) continue;  // failed (the search fails below) or not run
+        for (size_t a = 0; a < t.aggs.size() && a < request.aggs.size(); ++a) {
+          MergeAggResult(request.aggs[a], std::move(t.aggs[a]), &response->aggs[a]);
+        }
+        t.aggs = std::vector<AggResult>();  // merged: nothing left to merge below
+      }
+    };
     auto work = [&] {
       for (size_t i = next.fetch_add(1); i < tasks.size(); i = next.fetch_add(1)) {
         if (!ctx.Interrupted().ok() || timed_out.load()) return;
@@ -642,6 +661,7 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
         }
         SegmentTask& task = tasks[order[i]];
         task.status = RunSegment(ctx, request, &plans, keys, wanted, &counted, &bound, &task);
+        merge_ready(order[i]);
       }
     };
     // The caller and the shared pool's workers take segments in turn.
@@ -653,7 +673,8 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     ran = tasks.size();
   }
 
-  // Merge in segment order.
+  // Merge in segment order (aggregations not merged above: segments after
+  // one that did not run).
   uint64_t total = 0;
   Before before{&keys};
   std::priority_queue<Candidate, std::vector<Candidate>, Before> best(before);  // worst on top
