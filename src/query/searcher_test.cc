@@ -199,6 +199,45 @@ TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {
   EXPECT_EQ(resp.total, 10000u);
 }
 
+// Segments' aggregations are merged as they finish, in segment order: the
+// same answer every time, with every segment counted once (each bucket's
+// count equals a count search for its key).
+TEST_F(SearcherTest, AggregationsCountEverySegmentOnceWhateverTheTiming) {
+  auto parse = [](const std::string& body) {
+    SearchRequest r;
+    ParseError error;
+    EXPECT_TRUE(ParseSearchBody(body, &r, &error)) << error.reason;
+    r.indices = {"logs-*"};
+    return r;
+  };
+  const SearchRequest r = parse(
+      R"({"size":0,"aggs":{"a":{"terms":{"field":"event.action"},"aggs":{"b":{"sum":{"field":"network.bytes"}}}},)"
+      R"("p":{"terms":{"field":"destination.port","size":5},"aggs":{"s":{"stats":{"field":"network.packets"}}}}}})");
+  auto json = [&](const SearchResponse& resp) {
+    std::string all;
+    for (size_t a = 0; a < r.aggs.size(); ++a) {
+      std::string one;
+      WriteAggregationJson(r.aggs[a], resp.aggs[a], &one);
+      all += one + "\n";
+    }
+    return all;
+  };
+  const SearchResponse first = Run(r);
+  ASSERT_GE(first.segments_searched, 3u);
+  const std::string want = json(first);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(json(Run(r)), want);
+  uint64_t counted = 0;
+  for (const auto& [key, bucket] : first.aggs[0].buckets) {
+    const SearchResponse one = Run(parse(R"({"size":0,"track_total_hits":true,"query":{"term":{"event.action":")" +
+                                         std::get<std::string>(key) + R"("}}})"));
+    EXPECT_EQ(one.total, bucket.doc_count) << std::get<std::string>(key);
+    counted += bucket.doc_count;
+  }
+  EXPECT_EQ(counted,
+            Run(parse(R"({"size":0,"track_total_hits":true,"query":{"exists":{"field":"event.action"}}})")).total);
+  EXPECT_GT(counted, 20000u);
+}
+
 // terms on derived flow fields agree with terms on the stored fields they
 // come from.
 TEST_F(SearcherTest, TermsOnDerivedFlowFields) {
