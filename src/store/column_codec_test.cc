@@ -166,13 +166,15 @@ TEST(ColumnCodec, SparseIpv6InAFullBlock) {
   }
 }
 
+// Every type whose blocks hold integers (or doubles' bits).
+constexpr ColumnType kIntegerLikeTypes[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,
+                                            ColumnType::kUInt64,  ColumnType::kInt64,  ColumnType::kTimestamp,
+                                            ColumnType::kKeyword, ColumnType::kBool,   ColumnType::kDouble};
+
 TEST(ColumnCodec, RandomRoundTrips) {
   std::mt19937_64 rng(7);
-  const ColumnType types[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,
-                              ColumnType::kUInt64,  ColumnType::kInt64,  ColumnType::kTimestamp,
-                              ColumnType::kKeyword, ColumnType::kBool,   ColumnType::kDouble};
   for (int iter = 0; iter < 200; ++iter) {
-    const ColumnType t = types[rng() % std::size(types)];
+    const ColumnType t = kIntegerLikeTypes[rng() % std::size(kIntegerLikeTypes)];
     const uint32_t rows = 1 + static_cast<uint32_t>(rng() % 3000);
     std::vector<uint64_t> v(rows);
     std::vector<bool> p(rows);
@@ -422,11 +424,8 @@ void ExpectGatherAgrees(ColumnType type, uint32_t rows, const std::string& enc, 
 
 TEST(ColumnGather, AgreesWithDecodedBlocks) {
   std::mt19937_64 rng(11);
-  const ColumnType types[] = {ColumnType::kUInt8,   ColumnType::kUInt16, ColumnType::kUInt32,
-                              ColumnType::kUInt64,  ColumnType::kInt64,  ColumnType::kTimestamp,
-                              ColumnType::kKeyword, ColumnType::kBool,   ColumnType::kDouble};
   for (int iter = 0; iter < 300; ++iter) {
-    const ColumnType t = types[rng() % std::size(types)];
+    const ColumnType t = kIntegerLikeTypes[rng() % std::size(kIntegerLikeTypes)];
     const uint32_t rows = 1 + static_cast<uint32_t>(rng() % 3000);
     std::vector<uint64_t> v(rows);
     PresenceBits presence;

@@ -34,7 +34,6 @@ class PagePostings {
     last_page_[value] = page;
     entries_.push_back(Entry{value, page});
   }
-  uint64_t entries() const { return entries_.size(); }
   uint64_t memory() const { return last_page_.capacity() * 4 + entries_.capacity() * sizeof(Entry); }
 
   // Each value's pages, in page order: value v's are pages[start[v],
@@ -308,7 +307,6 @@ void SegmentBuilder::AddPostings(Column& c, const uint32_t* rows, const uint64_t
 Status SegmentBuilder::WritePostings(Column& c) {
   scratch_.clear();
   ByteWriter w(&scratch_);
-  uint64_t entries = 0;
   const PagePostings::Grouped g = c.postings.Group();
   // Values with pages, in the order the format asks for.
   std::vector<uint32_t> order;
@@ -329,10 +327,9 @@ Status SegmentBuilder::WritePostings(Column& c) {
       w.PutVarint(v);
     }
     PutPages(w, &scratch_, g.of(v), g.count(v));
-    ++entries;
   }
   c.meta.postings_entries = 0;
-  if (entries == 0) return Status::OK();
+  if (order.empty()) return Status::OK();
   // Postings that cost more than a quarter of the column's own data (values
   // that change from row to row, such as ephemeral ports) would rarely let a
   // query skip anything: such a column is filtered by scanning instead.
@@ -341,7 +338,7 @@ Status SegmentBuilder::WritePostings(Column& c) {
   uint64_t data_bytes = 0;
   for (const BlockMeta& b : c.meta.blocks) data_bytes += b.extent.size;
   if (compressed_.size() * 4 > data_bytes && compressed_.size() > 4096) return Status::OK();
-  c.meta.postings_entries = entries;
+  c.meta.postings_entries = order.size();
   return WriteCompressedBuffer(scratch_.size(), &c.meta.postings);
 }
 

@@ -224,7 +224,7 @@ Status SegmentReader::GatherBlock(int column, size_t block, const uint32_t* sel,
     }
   }
   if (s.ok() || s.code() == Status::Code::kUnsupported) return s;
-  return Status::Corruption(fmt::format("{}: {} at offset {}: {}", path_, what, b.extent.offset, s.message()));
+  return s.WithContext(fmt::format("{}: {} at offset {}", path_, what, b.extent.offset));
 }
 
 Status SegmentReader::ReadBlock(int column, size_t block, ColumnBlock* out) const {
