@@ -123,7 +123,7 @@ def main():
         open(os.path.join(DATA, ".done"), "w").write("")
     if not os.path.isdir(os.path.join(HERE, "peers/node_modules/@duckdb/node-api")):
         sh(f"cd {HERE}/peers && npm ci --no-audit --no-fund --silent")
-    gz = int(sh(f"find {DATA} -name '*.log.gz' -printf '%s\\n' | awk '{{s+=$1}} END {{printf \"%.0f\", s}}'").stdout)
+    gz = int(sh(f"find -L {DATA} -name '*.log.gz' -printf '%s\\n' | awk '{{s+=$1}} END {{printf \"%.0f\", s}}'").stdout)
     loads = load_all(gz)
 
     start = int(datetime.datetime.strptime(START, "%Y-%m-%dT%H:%MZ").replace(tzinfo=datetime.timezone.utc).timestamp())

@@ -138,6 +138,10 @@ Status SegmentReader::ReadBlockShared(int column, size_t block, std::shared_ptr<
   return Status::OK();
 }
 
+bool SegmentReader::BlockCacheFull() const {
+  return cache_ == nullptr || cache_->bytes() + uint64_t{kRowsPerBlock} * 8 > cache_->capacity();
+}
+
 std::shared_ptr<const ColumnBlock> SegmentReader::CachedBlock(int column, size_t block) const {
   return cache_ != nullptr ? cache_->Peek(id_, column, block) : nullptr;
 }

@@ -57,6 +57,10 @@ class SegmentReader {
   // Thread-safe.
   Status GatherBlock(int column, size_t block, const uint32_t* sel, size_t n, ColumnBlock* out) const;
 
+  // Whether decoding a block would push others out of the block cache (or
+  // there is none): then reading a few rows in place beats caching.
+  bool BlockCacheFull() const;
+
   // Decoded blocks go to `cache` (owned by the caller, which outlives the
   // reader). Set before the reader is shared.
   void set_block_cache(BlockCache* cache) { cache_ = cache; }

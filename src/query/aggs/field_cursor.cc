@@ -48,7 +48,11 @@ bool FieldCursor::Gather(Part* p, size_t b, uint32_t rows, Status* status) {
   const auto* sel = reinterpret_cast<const roaring_bitmap_t*>(selection_);
   const uint64_t first = uint64_t{b} * kRowsPerBlock;
   const uint64_t n = roaring_bitmap_range_cardinality(sel, first, first + rows);
-  if (n == 0 || n * kSparseRatio > rows || seg_->CachedBlock(p->column, b) != nullptr) return false;
+  // While the block cache has room, decoding (and caching) the block serves
+  // the next query best; once it is full, that would push out other blocks.
+  if (n == 0 || n * kSparseRatio > rows || !seg_->BlockCacheFull() || seg_->CachedBlock(p->column, b) != nullptr) {
+    return false;
+  }
   selected_.resize(n);
   roaring_uint32_iterator_t it;
   roaring_init_iterator(sel, &it);

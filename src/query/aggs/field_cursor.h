@@ -22,9 +22,10 @@ class FieldCursor {
  public:
   // The binding's columns in `seg` (those it lacks are skipped).
   // `selection`, when set, holds every row the cursor will be asked for
-  // (it must outlive the cursor): a block of which it reads few rows and
-  // that is not cached is then read in place (SegmentReader::GatherBlock),
-  // neither decoded whole nor cached, and its other rows read as absent.
+  // (it must outlive the cursor): a block of which it reads few rows, that
+  // is not cached and that the full block cache has no room for is then
+  // read in place (SegmentReader::GatherBlock), neither decoded whole nor
+  // cached, and its other rows read as absent.
   Status Init(const SegmentReader& seg, const FieldBinding& field, const roaring_bitmap_s* selection = nullptr);
   // Explicit columns (-1: skipped), nothing hidden.
   Status Init(const SegmentReader& seg, const std::vector<int>& columns, const roaring_bitmap_s* selection = nullptr);

@@ -22,9 +22,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One flow segment of three blocks, opened twice: `sparse_` with an empty
-// block cache (cursors read the blocks of which a selection holds few rows
-// in place), `decoded_` with every block decoded in its cache.
+// One flow segment of three blocks, opened twice: `sparse_` with a block
+// cache too small for any block (cursors read the blocks of which a
+// selection holds few rows in place), `decoded_` with every block decoded
+// in its cache.
 class SparseReadTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -49,7 +50,7 @@ class SparseReadTest : public ::testing::Test {
     const std::string path = store->dir() + "/" + store->Current()->segments[0].RelativePath();
     std::unique_ptr<SegmentReader> reader;
     ASSERT_TRUE(SegmentReader::Open(path, &reader).ok());
-    sparse_cache_ = new BlockCache(uint64_t{1} << 32);
+    sparse_cache_ = new BlockCache(kRowsPerBlock);  // always full: sparse blocks are read in place
     reader->set_block_cache(sparse_cache_);
     sparse_ = std::move(reader);
     ASSERT_TRUE(SegmentReader::Open(path, &reader).ok());
@@ -146,8 +147,26 @@ TEST_F(SparseReadTest, AggregationsAnswerAsFromDecodedBlocks) {
   }
 }
 
-// A cursor without a selection, or asked for a block the cache holds,
-// decodes as before.
+// While the block cache has room, a sparse read decodes and caches the
+// block (the next query finds it there), as one without a selection does.
+TEST_F(SparseReadTest, ACacheWithRoomGetsTheBlock) {
+  std::unique_ptr<SegmentReader> reader;
+  ASSERT_TRUE(SegmentReader::Open(sparse_->path(), &reader).ok());
+  BlockCache cache(uint64_t{1} << 30);
+  reader->set_block_cache(&cache);
+  Bitmap sel(roaring_bitmap_create());
+  roaring_bitmap_add(sel.get(), 7);
+  const int column = reader->FindColumn("source.bytes");
+  ASSERT_GE(column, 0);
+  FieldCursor cursor;
+  ASSERT_TRUE(cursor.Init(*reader, std::vector<int>{column}, sel.get()).ok());
+  const ColumnBlock* block = nullptr;
+  ASSERT_TRUE(cursor.BlockOf(7, &block).ok());
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(block, reader->CachedBlock(column, 0).get());
+}
+
+// A block the cache holds is used as it is.
 TEST_F(SparseReadTest, CachedBlocksAreUsedAsTheyAre) {
   Bitmap sel(roaring_bitmap_create());
   roaring_bitmap_add(sel.get(), 7);
