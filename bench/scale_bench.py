@@ -290,7 +290,8 @@ def main():
     for who in ("flowdex", "DuckDB", "ClickHouse"):
         if who in loads:
             s, mb, disk = loads[who]
-            print(f"{who:<12} {s:9.1f} {RECORDS / s / 1e6:9.2f} M {disk / gz:9.2f}x {mb:9.0f}")
+            ratio = f"{disk / gz:9.2f}x" if gz else "      n/a"  # the gzip input deleted since (the 1B run)
+            print(f"{who:<12} {s:9.1f} {RECORDS / s / 1e6:9.2f} M {ratio} {mb:9.0f}")
     print(f"flowdex serve: first query after start {first_ms:.0f} ms; resident {status.get('VmRSS', 0) / 1024:.0f} MB "
           f"(anonymous {status.get('RssAnon', 0) / 1024:.0f} MB, file pages {status.get('RssFile', 0) / 1024:.0f} MB), "
           f"peak {status.get('VmHWM', 0) / 1024:.0f} MB")

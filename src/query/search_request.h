@@ -61,8 +61,8 @@ struct SearchResponse {
   bool timed_out = false;
   bool terminated_early = false;  // terminate_after stopped it
   std::vector<AggResult> aggs;    // one per request.aggs
-  std::string rollup;             // the rollup that answered in part ("": raw rows only)
-  uint64_t rollup_segments = 0;   // rollup segments read
+  std::string rollup;  // the rollups that answered in part ("sources", "sources_1d+sources"; "": raw rows only)
+  uint64_t rollup_segments = 0;  // rollup segments read
 };
 
 }  // namespace flowdex

@@ -575,14 +575,18 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     tasks.back().predicate = edge;
   }
   if (rollups.spec != nullptr) {
-    response->rollup = std::string(rollups.spec->name);
     const int64_t from = std::max(lo, rollups.inner_lo);
     const int64_t to = rollups.inner_hi == INT64_MAX ? INT64_MAX : std::min(hi, rollups.inner_hi - 1);
+    bool hourly_read = false, daily_read = false;
     for (const SegmentRef& ref : version->rollups) {
-      if (ref.index != kFlowIndex || ref.rollup != rollups.spec->name || ref.rollup_version != kRollupVersion ||
+      if (ref.index != kFlowIndex || ref.rollup_version != kRollupVersion ||
           rollups.partitions.count(ref.partition) == 0 || ref.max_time < from || ref.min_time > to) {
         continue;
       }
+      // A partition's hourly or daily rows: the same flows.
+      const bool daily = rollups.daily_partitions.count(ref.partition) > 0;
+      if (ref.rollup != (daily ? rollups.daily->name : rollups.spec->name)) continue;
+      (daily ? daily_read : hourly_read) = true;
       tasks.emplace_back();
       tasks.back().ref = ref;
       tasks.back().ordinal = tasks.size() - 1;
@@ -590,6 +594,8 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
       tasks.back().rollup = true;
       ++response->rollup_segments;
     }
+    response->rollup = std::string(rollups.spec->name);
+    if (daily_read) response->rollup = std::string(rollups.daily->name) + (hourly_read ? "+" + response->rollup : "");
   }
 
   // Index order without aggregations can stop once it has enough hits and

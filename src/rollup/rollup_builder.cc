@@ -110,12 +110,20 @@ struct GroupSums {
   bool has_bytes = false, has_packets = false;
 };
 
-// The groups of one hour, keyed as SpecBuilder::BuildKeys packs them.
-struct HourGroups {
-  explicit HourGroups(size_t width) : table(width) {}
+// The groups of one time bucket (an hour or a day), keyed as
+// SpecBuilder::BuildKeys packs them.
+struct BucketGroups {
+  explicit BucketGroups(size_t width) : table(width) {}
   GroupTable table;
   std::vector<GroupSums> sums;
+
+  GroupSums& Add(const uint64_t* key) {
+    const uint32_t g = table.FindOrAdd(key);
+    if (g >= sums.size()) sums.resize(g + 1 + g / 2);
+    return sums[g];
+  }
 };
+using Buckets = absl::flat_hash_map<uint64_t, std::unique_ptr<BucketGroups>>;  // by the bucket's start, ms
 
 // Rows whose keys are built at once, column by column.
 constexpr uint32_t kKeyBatch = 256;
@@ -123,10 +131,11 @@ constexpr uint32_t kKeyBatch = 256;
 // One rollup's groups, filled from the inputs' rows and written as one
 // segment. Each rollup reads its own columns, so rollups build in parallel.
 //
-// Groups are kept per hour: rows arrive roughly in time order (files are
-// ingested by name, which is by time), so the table being probed is one
+// Groups are kept per time bucket: rows arrive roughly in time order (files
+// are ingested by name, which is by time), so the table being probed is one
 // hour's, small enough to stay in cache, where one table for the whole
-// partition would miss the cache on every row.
+// partition would miss the cache on every row. The daily twin of an hourly
+// rollup is grouped from the hourly groups (WriteDerived), not from rows.
 class SpecBuilder {
  public:
   explicit SpecBuilder(const RollupSpec* spec) : spec_(spec) {
@@ -199,12 +208,9 @@ class SpecBuilder {
         BuildKeys(blocks, at, code_ids, first, count, keys.data());
         for (uint32_t k = 0; k < count; ++k) {
           const uint32_t i = first + k;
-          const uint64_t hour = static_cast<uint64_t>(
-              RollupBucket(time_block_.present(i) ? static_cast<int64_t>(time_block_.values[i]) : 0));
-          HourGroups& groups = Hour(hour, width);
-          const uint32_t g = groups.table.FindOrAdd(keys.data() + size_t{k} * width);
-          if (g >= groups.sums.size()) groups.sums.resize(g + 1 + g / 2);
-          GroupSums& sum = groups.sums[g];
+          const uint64_t bucket = static_cast<uint64_t>(RollupBucket(
+              time_block_.present(i) ? static_cast<int64_t>(time_block_.values[i]) : 0, spec_->resolution_ms));
+          GroupSums& sum = Bucket(bucket, width).Add(keys.data() + size_t{k} * width);
           sum.docs += weight_col >= 0 && weight_block_.present(i) ? weight_block_.values[i] : 1;
           if (bytes_col >= 0 && bytes_block_.present(i)) {
             sum.bytes += bytes_block_.values[i];
@@ -220,17 +226,55 @@ class SpecBuilder {
     return Status::OK();
   }
 
-  // Writes the groups as a segment (none when there are none) and fills *ref.
+  // Writes the groups as a segment of the builder's spec (none when there
+  // are none) and fills *ref.
   Status Write(Store* store, const std::string& index, const std::string& partition, int zstd_level, bool* wrote,
                SegmentRef* ref, std::string* path) {
+    return WriteBuckets(*spec_, buckets_, store, index, partition, zstd_level, wrote, ref, path);
+  }
+
+  // The same for `coarser`, a spec with the builder's dimensions and a
+  // resolution that is a multiple of its own: its groups are the builder's,
+  // grouped again by the coarser bucket.
+  Status WriteDerived(const RollupSpec& coarser, Store* store, const std::string& index, const std::string& partition,
+                      int zstd_level, bool* wrote, SegmentRef* ref, std::string* path) {
+    if (coarser.dims != spec_->dims || coarser.resolution_ms % spec_->resolution_ms != 0) {
+      return Status::InvalidArgument(fmt::format("rollup {} is not coarser than {}", coarser.name, spec_->name));
+    }
+    Buckets coarse;
+    for (uint64_t bucket : SortedBuckets(buckets_)) {
+      const BucketGroups& fine = *buckets_.at(bucket);
+      auto& slot = coarse[static_cast<uint64_t>(RollupBucket(static_cast<int64_t>(bucket), coarser.resolution_ms))];
+      if (slot == nullptr) slot = std::make_unique<BucketGroups>(key_words_);
+      for (uint32_t g = 0; g < fine.table.size(); ++g) {
+        GroupSums& sum = slot->Add(fine.table.key(g));
+        const GroupSums& add = fine.sums[g];
+        sum.docs += add.docs;
+        sum.bytes += add.bytes;
+        sum.packets += add.packets;
+        sum.has_bytes |= add.has_bytes;
+        sum.has_packets |= add.has_packets;
+      }
+    }
+    return WriteBuckets(coarser, coarse, store, index, partition, zstd_level, wrote, ref, path);
+  }
+
+ private:
+  static std::vector<uint64_t> SortedBuckets(const Buckets& buckets) {
+    std::vector<uint64_t> out;
+    out.reserve(buckets.size());
+    for (const auto& [bucket, groups] : buckets) out.push_back(bucket);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  Status WriteBuckets(const RollupSpec& spec, const Buckets& buckets, Store* store, const std::string& index,
+                      const std::string& partition, int zstd_level, bool* wrote, SegmentRef* ref, std::string* path) {
     *wrote = false;
-    if (hours_.empty()) return Status::OK();
-    // By hour, then in the order groups were first seen (flows arrive
+    if (buckets.empty()) return Status::OK();
+    // By bucket, then in the order groups were first seen (flows arrive
     // roughly by time): blocks then cover narrow time ranges.
-    std::vector<uint64_t> hours;
-    hours.reserve(hours_.size());
-    for (const auto& [hour, groups] : hours_) hours.push_back(hour);
-    std::sort(hours.begin(), hours.end());
+    const std::vector<uint64_t> times = SortedBuckets(buckets);
     Status s = store->NewSegment(index, partition, ref, path);
     if (!s.ok()) return s;
     SegmentBuilder::Options options;
@@ -247,11 +291,11 @@ class SpecBuilder {
     const int bytes_out = builder->AddColumn(RollupSumColumns()[0], ColumnType::kUInt64);
     const int packets_out = builder->AddColumn(RollupSumColumns()[1], ColumnType::kUInt64);
     const int docs_out = builder->AddColumn(kDocCountColumn, ColumnType::kUInt64);
-    for (uint64_t hour : hours) {
-      const HourGroups& groups = *hours_.at(hour);
+    for (uint64_t time : times) {
+      const BucketGroups& groups = *buckets.at(time);
       for (uint32_t g = 0; g < groups.table.size(); ++g) {
         const uint64_t* k = groups.table.key(g);
-        builder->SetInteger(time_out, hour);
+        builder->SetInteger(time_out, time);
         for (size_t c = 0; c < columns_.size(); ++c) {
           if (!(k[0] >> c & 1)) continue;
           const ColumnValues& col = columns_[c];
@@ -275,19 +319,18 @@ class SpecBuilder {
     }
     s = FinishSegment(builder.get(), ref);
     if (!s.ok()) return s;
-    ref->rollup = std::string(spec_->name);
+    ref->rollup = std::string(spec.name);
     ref->rollup_version = kRollupVersion;
     *wrote = true;
     return Status::OK();
   }
 
- private:
-  // The groups of `hour`, added when new.
-  HourGroups& Hour(uint64_t hour, size_t width) {
-    if (last_groups_ == nullptr || hour != last_hour_) {
-      auto& slot = hours_[hour];
-      if (slot == nullptr) slot = std::make_unique<HourGroups>(width);
-      last_hour_ = hour;
+  // The groups of the bucket starting at `bucket`, added when new.
+  BucketGroups& Bucket(uint64_t bucket, size_t width) {
+    if (last_groups_ == nullptr || bucket != last_bucket_) {
+      auto& slot = buckets_[bucket];
+      if (slot == nullptr) slot = std::make_unique<BucketGroups>(width);
+      last_bucket_ = bucket;
       last_groups_ = slot.get();
     }
     return *last_groups_;
@@ -380,9 +423,9 @@ class SpecBuilder {
   std::vector<ColumnValues> columns_;  // one per dimension
   std::vector<KeySlot> slots_;         // one per dimension
   size_t key_words_ = 1;
-  absl::flat_hash_map<uint64_t, std::unique_ptr<HourGroups>> hours_;  // by the hour's start, ms
-  uint64_t last_hour_ = 0;
-  HourGroups* last_groups_ = nullptr;  // hours_[last_hour_]: rows of one hour come in runs
+  Buckets buckets_;
+  uint64_t last_bucket_ = 0;
+  BucketGroups* last_groups_ = nullptr;  // buckets_[last_bucket_]: rows of one bucket come in runs
   ColumnBlock time_block_, bytes_block_, packets_block_, weight_block_;
 };
 
@@ -395,16 +438,33 @@ Status BuildRollups(Store* store, const std::string& index, const std::string& p
   for (const RollupSpec* spec : specs) {
     if (spec->dims.size() > 62) return Status::InvalidArgument("a rollup has at most 62 dimensions");
   }
-  // Each rollup on its own core: read, group, write.
-  struct Job {
-    std::unique_ptr<SpecBuilder> builder;
+  // Each rollup on its own core: read, group, write; a coarser twin (same
+  // dimensions, a resolution that is a multiple) of another spec built here
+  // is grouped from that one's groups.
+  auto twin_of = [](const RollupSpec* fine, const RollupSpec* coarse) {
+    return fine != coarse && fine->dims == coarse->dims && coarse->resolution_ms > fine->resolution_ms &&
+           coarse->resolution_ms % fine->resolution_ms == 0;
+  };
+  struct Output {
     SegmentRef ref;
     std::string path;
     bool wrote = false;
+  };
+  struct Job {
+    std::unique_ptr<SpecBuilder> builder;
+    const RollupSpec* derived = nullptr;
+    Output own, twin;
     Status status;
   };
-  std::vector<Job> jobs(specs.size());
-  for (size_t i = 0; i < specs.size(); ++i) jobs[i].builder = std::make_unique<SpecBuilder>(specs[i]);
+  std::vector<Job> jobs;
+  for (const RollupSpec* spec : specs) {
+    if (std::any_of(specs.begin(), specs.end(), [&](const RollupSpec* s) { return twin_of(s, spec); })) continue;
+    jobs.emplace_back();
+    jobs.back().builder = std::make_unique<SpecBuilder>(spec);
+    for (const RollupSpec* s : specs) {
+      if (twin_of(spec, s)) jobs.back().derived = s;
+    }
+  }
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
@@ -414,7 +474,12 @@ Status BuildRollups(Store* store, const std::string& index, const std::string& p
         if (!job.status.ok()) break;
       }
       if (job.status.ok()) {
-        job.status = job.builder->Write(store, index, partition, zstd_level, &job.wrote, &job.ref, &job.path);
+        job.status =
+            job.builder->Write(store, index, partition, zstd_level, &job.own.wrote, &job.own.ref, &job.own.path);
+      }
+      if (job.status.ok() && job.derived != nullptr) {
+        job.status = job.builder->WriteDerived(*job.derived, store, index, partition, zstd_level, &job.twin.wrote,
+                                               &job.twin.ref, &job.twin.path);
       }
       job.builder.reset();  // its memory, before the next rollup
     }
@@ -427,16 +492,20 @@ Status BuildRollups(Store* store, const std::string& index, const std::string& p
   }
   if (!status.ok()) {
     for (const Job& job : jobs) {
-      if (job.wrote) ::unlink(job.path.c_str());
+      for (const Output* o : {&job.own, &job.twin}) {
+        if (o->wrote) ::unlink(o->path.c_str());
+      }
     }
     return status;
   }
   for (const Job& job : jobs) {
-    if (!job.wrote) continue;
-    out->push_back(job.ref);
-    if (stats != nullptr) {
-      stats->output_rows += job.ref.rows;
-      stats->output_bytes += job.ref.bytes;
+    for (const Output* o : {&job.own, &job.twin}) {
+      if (!o->wrote) continue;
+      out->push_back(o->ref);
+      if (stats != nullptr) {
+        stats->output_rows += o->ref.rows;
+        stats->output_bytes += o->ref.bytes;
+      }
     }
   }
   if (stats != nullptr && !inputs.empty()) {

@@ -17,7 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A group as the test computes it: the hour, then each dimension as text
+// A group as the test computes it: the time bucket, then each dimension as text
 // ("" when absent), and its sums.
 using GroupKey = std::vector<std::string>;
 struct Sums {
@@ -35,9 +35,10 @@ std::string ValueText(const ColumnBlock& b, uint32_t i, const std::vector<std::s
   return std::to_string(b.values[i]);
 }
 
-// Reads every row of `seg` as (hour, dims...) -> sums, counting `_doc_count`
-// when the segment has it.
-std::map<GroupKey, Sums> Groups(const SegmentReader& seg, const std::vector<std::string_view>& dims) {
+// Reads every row of `seg` as (bucket of `resolution_ms`, dims...) -> sums,
+// counting `_doc_count` when the segment has it.
+std::map<GroupKey, Sums> Groups(const SegmentReader& seg, const std::vector<std::string_view>& dims,
+                                int64_t resolution_ms = kRollupHourMs) {
   std::map<GroupKey, Sums> out;
   const int time_col = seg.FindColumn(kTimestampColumn);
   const int bytes_col = seg.FindColumn(RollupSumColumns()[0]);
@@ -60,7 +61,7 @@ std::map<GroupKey, Sums> Groups(const SegmentReader& seg, const std::vector<std:
       }
     }
     for (uint32_t i = 0; i < time.rows; ++i) {
-      GroupKey key{std::to_string(RollupBucket(static_cast<int64_t>(time.values[i])))};
+      GroupKey key{std::to_string(RollupBucket(static_cast<int64_t>(time.values[i]), resolution_ms))};
       for (size_t c = 0; c < dims.size(); ++c) key.push_back(cols[c].rows ? ValueText(cols[c], i, dicts[c]) : "");
       Sums& s = out[key];
       s.docs += docs_col >= 0 ? docs.values[i] : 1;
@@ -174,6 +175,61 @@ TEST_F(RollupBuilderTest, RollupRowsAreTheGroupByOfTheRawRows) {
   std::shared_ptr<SegmentReader> again;
   ASSERT_TRUE(store_->OpenSegment(merged[0], &again).ok());
   EXPECT_EQ(Groups(*again, spec.dims), want);
+}
+
+// A daily twin built beside its hourly spec (grouped from the hourly
+// groups) holds the group-by of the raw rows per UTC day, as does one built
+// from the raw rows alone or from the hourly rollup.
+TEST_F(RollupBuilderTest, ADailyTwinIsTheGroupByOfTheRawRowsPerDay) {
+  const RollupSpec hourly{"test", {"event.action", "source.ip"}, {ColumnType::kKeyword, ColumnType::kIp}};
+  RollupSpec daily = hourly;
+  daily.name = "test_1d";
+  daily.resolution_ms = kRollupDayMs;
+  std::mt19937_64 rng(11);
+  SegmentRef ref;
+  std::unique_ptr<SegmentBuilder> b;
+  int time = -1;
+  ASSERT_NO_FATAL_FAILURE(NewSegment(&b, &ref, &time));
+  const int action = b->AddColumn(hourly.dims[0], hourly.dim_types[0]);
+  const int ip = b->AddColumn(hourly.dims[1], hourly.dim_types[1]);
+  const int bytes = b->AddColumn(RollupSumColumns()[0], ColumnType::kUInt64);
+  // Three days and a bit, from an hour that is not a day's start.
+  constexpr int64_t kFrom = 1'790'000'000'000 - 1'790'000'000'000 % kRollupHourMs + 5 * kRollupHourMs;
+  for (int row = 0; row < 90000; ++row) {
+    b->SetInteger(time, kFrom + static_cast<int64_t>(rng() % (76 * 3'600'000ULL)));
+    b->SetKeyword(action, rng() % 3 ? "ACCEPT" : "REJECT");
+    if (rng() % 10) b->SetIp(ip, IpAddress::FromV4(0x0a000000 + static_cast<uint32_t>(rng() % 50)));
+    b->SetInteger(bytes, rng() % 100000);
+    ASSERT_TRUE(b->FinishRow().ok());
+  }
+  std::shared_ptr<SegmentReader> raw;
+  ASSERT_NO_FATAL_FAILURE(Finish(b.get(), &ref, &raw));
+  const auto want_hours = Groups(*raw, hourly.dims);
+  const auto want_days = Groups(*raw, hourly.dims, kRollupDayMs);
+  ASSERT_EQ(want_days.size() % 2, 0u);  // both actions, each day
+  ASSERT_LT(want_days.size(), want_hours.size());
+
+  std::vector<SegmentRef> both;
+  ASSERT_TRUE(BuildRollups(store_.get(), std::string(kFlowIndex), kPartition, {raw}, {&daily, &hourly}, 1,
+                           CancellationToken(), &both)
+                  .ok());
+  ASSERT_EQ(both.size(), 2u);
+  std::map<std::string, std::shared_ptr<SegmentReader>> out;
+  for (const SegmentRef& r : both) ASSERT_TRUE(store_->OpenSegment(r, &out[r.rollup]).ok());
+  EXPECT_EQ(Groups(*out.at("test"), hourly.dims), want_hours);
+  EXPECT_EQ(Groups(*out.at("test_1d"), hourly.dims), want_days);  // rows at each day's start
+  EXPECT_EQ(out.at("test_1d")->rows(), want_days.size());
+
+  for (const auto& input : {raw, out.at("test")}) {
+    std::vector<SegmentRef> alone;
+    ASSERT_TRUE(BuildRollups(store_.get(), std::string(kFlowIndex), kPartition, {input}, {&daily}, 1,
+                             CancellationToken(), &alone)
+                    .ok());
+    ASSERT_EQ(alone.size(), 1u);
+    std::shared_ptr<SegmentReader> seg;
+    ASSERT_TRUE(store_->OpenSegment(alone[0], &seg).ok());
+    EXPECT_EQ(Groups(*seg, hourly.dims), want_days);
+  }
 }
 
 // A dimension stored with another type than the rollup declares is refused,

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "schema/flow_index.h"
 #include "store/segment_reader.h"
@@ -60,6 +62,17 @@ bool Rollable(const Store& store, const SegmentRef& ref, const std::vector<const
   return true;
 }
 
+// Whether rows in `refs` span enough hours for daily rollups.
+bool SpanForDaily(const std::vector<SegmentRef>& refs) {
+  if (refs.empty()) return false;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const SegmentRef& r : refs) {
+    lo = std::min(lo, r.min_time);
+    hi = std::max(hi, r.max_time);
+  }
+  return RollupBucket(hi) - RollupBucket(lo) >= (kDailyRollupMinHours - 1) * kRollupHourMs;
+}
+
 }  // namespace
 
 Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken cancel, bool* did_work,
@@ -70,7 +83,27 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
   std::vector<const RollupSpec*> specs;
   for (const RollupSpec& r : FlowRollups()) specs.push_back(&r);
 
-  // 1. Raw segments no rollup of this version holds, oldest partition first.
+  std::map<std::pair<std::string, std::string>, std::vector<SegmentRef>> parts;  // (partition, rollup)
+  for (const SegmentRef& r : version->rollups) {
+    if (r.index == index && r.rollup_version == kRollupVersion) parts[{r.partition, r.rollup}].push_back(r);
+  }
+
+  // 1. Daily rollups missing beside hourly ones (partitions rolled up before
+  // daily rollups existed, or whose rows spanned too few hours until now):
+  // grouped from the hourly segments. First, so that new rows rolled up
+  // into such a partition never leave a daily rollup that holds only them.
+  std::set<std::pair<std::string, std::string>> present;  // (partition, rollup)
+  for (const auto& [key, refs] : parts) present.insert(key);
+  for (const auto& [key, refs] : parts) {
+    const RollupSpec* spec = FindRollup(key.second);
+    const RollupSpec* daily = spec == nullptr ? nullptr : DailyTwin(*spec);
+    if (daily == nullptr || present.count({key.first, std::string(daily->name)}) || !SpanForDaily(refs)) continue;
+    RollupChange change;
+    for (const SegmentRef& r : refs) change.kept.push_back(r.id);
+    return BuildAndApply(store, index, key.first, refs, {daily}, options, cancel, &change, did_work, stats);
+  }
+
+  // 2. Raw segments no rollup of this version holds, oldest partition first.
   std::map<std::string, std::vector<SegmentRef>> pending;
   for (const SegmentRef& r : version->segments) {
     // Segments with deleted rows stay raw: their partition is answered from raw rows.
@@ -87,6 +120,18 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
       chosen.push_back(r);
       rows += r.rows;
     }
+    // Daily twins beside the hourly rollups where the partition has them,
+    // or has no rollups yet and these rows span enough hours.
+    std::vector<const RollupSpec*> build;
+    for (const RollupSpec* spec : specs) {
+      if (spec->resolution_ms != kRollupHourMs) continue;
+      build.push_back(spec);
+      const RollupSpec* daily = DailyTwin(*spec);
+      if (daily != nullptr && (present.count({partition, std::string(daily->name)}) ||
+                               (!present.count({partition, std::string(spec->name)}) && SpanForDaily(chosen)))) {
+        build.push_back(daily);
+      }
+    }
     RollupChange change;
     for (const SegmentRef& r : chosen) change.raw_ids.push_back(r.id);
     // Rollups of another version in this partition go (their raw segments
@@ -96,14 +141,11 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
         change.removed.push_back(r.id);
       }
     }
-    return BuildAndApply(store, index, partition, chosen, specs, options, cancel, &change, did_work, stats);
+    return BuildAndApply(store, index, partition, chosen, build, options, cancel, &change, did_work, stats);
   }
 
-  // 2. A rollup with too many segments in one partition: merged into one.
-  std::map<std::pair<std::string, std::string>, std::vector<SegmentRef>> parts;  // (partition, rollup)
-  for (const SegmentRef& r : version->rollups) {
-    if (r.index == index && r.rollup_version == kRollupVersion) parts[{r.partition, r.rollup}].push_back(r);
-  }
+  // 3. A rollup with too many segments in one partition: merged into one
+  // (each resolution on its own: they hold the same rows either way).
   for (const auto& [key, refs] : parts) {
     if (refs.size() <= options.max_segments_per_partition) continue;
     const RollupSpec* spec = FindRollup(key.second);
@@ -112,6 +154,7 @@ Status RollupOnce(Store& store, const RollupOptions& options, CancellationToken 
     for (const SegmentRef& r : refs) change.removed.push_back(r.id);
     return BuildAndApply(store, index, key.first, refs, {spec}, options, cancel, &change, did_work, stats);
   }
+
   return Status::OK();
 }
 

@@ -5,6 +5,11 @@
 //     up in the same atomic change that adds their rollup segments;
 //   - merges one rollup's segments of a partition when rounds of new data
 //     have left many, re-grouping their rows into one segment.
+//   - groups a partition's hourly rollup into its daily twin when the
+//     partition has none (it was rolled up before daily rollups existed).
+// Every step that adds hourly rows to a partition adds their daily twin's
+// in the same change, so a partition's daily rollup, once there, holds
+// exactly its hourly one's flows.
 // `flowdex ingest` runs steps until none is left; `serve`, `worker` and
 // `--watch` run them in the store's background thread (RollupTask).
 #pragma once

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "gen/flow_generator.h"
@@ -100,7 +101,7 @@ TEST_F(RollupMaintainerTest, EveryRollupHoldsEveryFlowOnce) {
     for (const SegmentRef& r : refs) {
       rows += r.rows;
       EXPECT_EQ(r.rollup_version, kRollupVersion);
-      EXPECT_EQ(r.min_time % kRollupResolutionMs, 0);
+      EXPECT_EQ(r.min_time % spec.resolution_ms, 0);
     }
     EXPECT_LT(rows, v->Rows()) << spec.name;  // groups, not flows
     EXPECT_EQ(Sum(refs, kDocCountColumn, 1), v->Rows()) << spec.name;
@@ -160,7 +161,9 @@ TEST_F(RollupMaintainerTest, CheckFindsRowsTheRollupsMiss) {
   ASSERT_TRUE(store_->ReplaceRollups(lie).ok());
   StoreCheckReport report;
   CheckStore(*store_, kSourceKeyColumn, kDocCountColumn, &report);
-  ASSERT_EQ(report.problems.size(), FlowRollups().size());
+  std::set<std::string> rollups;  // an hour of rows: hourly ones only
+  for (const SegmentRef& r : store_->Current()->rollups) rollups.insert(r.rollup);
+  ASSERT_EQ(report.problems.size(), rollups.size());
   EXPECT_NE(report.problems[0].find("raw rows are rolled up"), std::string::npos) << report.problems[0];
 }
 
@@ -181,6 +184,52 @@ TEST_F(RollupMaintainerTest, ManyRoundsAreMergedAndKeepTheirCounts) {
   }
 }
 
+// A store rolled up before daily rollups existed has hourly rollups only:
+// the daily ones are grouped from them before new rows are rolled up into
+// the partition, so that they hold every flow, not only the new ones.
+TEST_F(RollupMaintainerTest, PartitionsRolledUpBeforeDailyRollupsGetThem) {
+  Open();
+  Ingest(0, 10);  // five hours
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  RollupChange drop;  // as the store was before
+  for (const SegmentRef& r : store_->Current()->rollups) {
+    if (FindRollup(r.rollup)->resolution_ms == kRollupDayMs) drop.removed.push_back(r.id);
+  }
+  ASSERT_FALSE(drop.removed.empty());
+  ASSERT_TRUE(store_->ReplaceRollups(drop).ok());
+  Ingest(6, paths_.size());
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  const auto v = store_->Current();
+  const uint64_t bytes = Sum(v->segments, FlowColumnFor(FlowField::kBytes).name, 0);
+  for (const RollupSpec& spec : FlowRollups()) {
+    const std::vector<SegmentRef> refs = RollupsNamed(*v, spec.name);
+    EXPECT_EQ(Sum(refs, kDocCountColumn, 1), v->Rows()) << spec.name;
+    EXPECT_EQ(Sum(refs, FlowColumnFor(FlowField::kBytes).name, 0), bytes) << spec.name;
+  }
+  // A daily rollup built from hourly segments that are gone meanwhile is refused.
+  RollupChange stale;
+  stale.kept.push_back(drop.removed.front());
+  EXPECT_EQ(store_->ReplaceRollups(stale).code(), Status::Code::kConflict);
+}
+
+// A partition whose rows span an hour has no daily rollups (they would
+// hold as many rows as the hourly ones); once it spans more hours, they
+// hold every flow of it.
+TEST_F(RollupMaintainerTest, DailyRollupsWaitForHoursOfRows) {
+  Open();
+  Ingest(0, 2);
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  for (const SegmentRef& r : store_->Current()->rollups) {
+    EXPECT_EQ(FindRollup(r.rollup)->resolution_ms, kRollupHourMs) << r.rollup;
+  }
+  Ingest(2, paths_.size());
+  ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
+  const auto v = store_->Current();
+  for (const RollupSpec& spec : FlowRollups()) {
+    EXPECT_EQ(Sum(RollupsNamed(*v, spec.name), kDocCountColumn, 1), v->Rows()) << spec.name;
+  }
+}
+
 TEST_F(RollupMaintainerTest, SegmentsWithDeletedRowsStayRaw) {
   Open();
   Ingest(0, 2);
@@ -191,6 +240,7 @@ TEST_F(RollupMaintainerTest, SegmentsWithDeletedRowsStayRaw) {
   const auto v = store_->Current();
   EXPECT_EQ(v->segments.front().rollup_version, 0u);
   for (const RollupSpec& spec : FlowRollups()) {
+    if (spec.resolution_ms == kRollupDayMs) continue;  // an hour of rows: none
     EXPECT_EQ(Sum(RollupsNamed(*v, spec.name), kDocCountColumn, 1), v->Rows() + 1 - v->segments.front().rows)
         << spec.name;
   }

@@ -1,5 +1,8 @@
 #include "rollup/rollup_spec.h"
 
+#include <deque>
+#include <string>
+
 #include "schema/flow_schema.h"
 
 namespace flowdex {
@@ -14,11 +17,24 @@ std::vector<std::string_view> Columns(std::initializer_list<FlowField> fields) {
   return out;
 }
 
-// A rollup over the raw columns of `fields`.
+// An hourly rollup over the raw columns of `fields`.
 RollupSpec Rollup(std::string_view name, std::initializer_list<FlowField> fields) {
-  RollupSpec spec{name, Columns(fields), {}};
+  RollupSpec spec{name, Columns(fields), {}, kRollupHourMs};
   for (FlowField f : fields) spec.dim_types.push_back(FlowColumnFor(f).type);
   return spec;
+}
+
+// Each of `hourly`, then its daily twin, named name + "_1d".
+std::vector<RollupSpec> WithDailyTwins(std::vector<RollupSpec> hourly) {
+  static std::deque<std::string> names;  // the twins' names, as long as the specs live
+  const size_t n = hourly.size();
+  for (size_t i = 0; i < n; ++i) {
+    RollupSpec daily = hourly[i];
+    daily.name = names.emplace_back(std::string(hourly[i].name) + "_1d");
+    daily.resolution_ms = kRollupDayMs;
+    hourly.push_back(std::move(daily));
+  }
+  return hourly;
 }
 
 }  // namespace
@@ -34,7 +50,7 @@ const std::vector<RollupSpec>& FlowRollups() {
   // subnet, instance and zone each), so its rows grow with interfaces, not
   // with addresses; the others add one high-cardinality dimension each to
   // the few that every flow dashboard splits by.
-  static const std::vector<RollupSpec> kRollups = {
+  static const std::vector<RollupSpec> kRollups = WithDailyTwins({
       Rollup("context",
              {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kAccountId, F::kRegion, F::kAzId,
               F::kVpcId, F::kSubnetId, F::kInterfaceId, F::kInstanceId, F::kInterfaceType, F::kTrafficPath, F::kType,
@@ -42,13 +58,21 @@ const std::vector<RollupSpec>& FlowRollups() {
       Rollup("ports", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstPort}),
       Rollup("sources", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kSrcAddr}),
       Rollup("destinations", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstAddr}),
-  };
+  });
   return kRollups;
 }
 
 const RollupSpec* FindRollup(std::string_view name) {
   for (const RollupSpec& r : FlowRollups()) {
     if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+const RollupSpec* DailyTwin(const RollupSpec& hourly) {
+  if (hourly.resolution_ms != kRollupHourMs) return nullptr;
+  for (const RollupSpec& r : FlowRollups()) {
+    if (r.resolution_ms == kRollupDayMs && r.dims == hourly.dims) return &r;
   }
   return nullptr;
 }

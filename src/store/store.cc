@@ -530,6 +530,11 @@ Status Store::ReplaceRollups(const RollupChange& change) {
     if (it == next.rollups.end()) return Status::Conflict(fmt::format("rollup segment {} is no longer live", id));
     next.rollups.erase(it);
   }
+  for (uint64_t id : change.kept) {
+    if (std::none_of(next.rollups.begin(), next.rollups.end(), [&](const SegmentRef& r) { return r.id == id; })) {
+      return Status::Conflict(fmt::format("rollup segment {} is no longer live", id));
+    }
+  }
   std::set<std::string> dirs;
   for (const SegmentRef& r : change.added) {
     next.rollups.push_back(r);

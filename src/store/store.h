@@ -78,6 +78,9 @@ struct RollupChange {
   std::vector<uint64_t> raw_ids;
   uint32_t version = 0;
   std::vector<uint64_t> removed;  // rollup segments replaced (merged) or dropped
+  // Rollup segments the added ones were built from and that stay (a daily
+  // rollup grouped from hourly ones): Conflict when one is no longer live.
+  std::vector<uint64_t> kept;
   std::vector<SegmentRef> added;
 };
 

@@ -65,23 +65,32 @@ bool FieldDims(const FieldBinding& f, std::set<std::string>* dims) {
   return true;
 }
 
-// A date_histogram (or composite source) whose buckets are whole UTC hours
-// of @timestamp.
-bool HourAligned(const AggRequest& a, const FieldCatalog& catalog) {
+// A date_histogram (or composite source) on @timestamp whose buckets are
+// whole UTC multiples of `resolution_ms` (kRollupHourMs or kRollupDayMs).
+bool Aligned(const AggRequest& a, const FieldCatalog& catalog, int64_t resolution_ms) {
   const FieldBinding f = catalog.Resolve(a.field);
   if (!f.known || f.columns.size() != 1 || f.columns[0] != kTimestampColumn || !f.hidden_by.empty()) return false;
   TimeZone tz;
   if (!TimeZone::Parse(a.time_zone, &tz).ok() || !tz.is_utc()) return false;
-  const double offset_hours = a.offset / static_cast<double>(kRollupResolutionMs);
-  if (offset_hours != static_cast<double>(static_cast<int64_t>(offset_hours))) return false;
-  if (a.fixed_interval_ms > 0) return a.fixed_interval_ms % kRollupResolutionMs == 0;
+  const double offset_units = a.offset / static_cast<double>(resolution_ms);
+  if (offset_units != static_cast<double>(static_cast<int64_t>(offset_units))) return false;
+  if (a.fixed_interval_ms > 0) return a.fixed_interval_ms % resolution_ms == 0;
   const std::string& u = a.calendar_unit;
-  return u == "hour" || u == "1h" || u == "day" || u == "1d" || u == "week" || u == "1w" || u == "month" || u == "1M" ||
-         u == "quarter" || u == "1q" || u == "year" || u == "1y";
+  if (resolution_ms == kRollupHourMs && (u == "hour" || u == "1h")) return true;
+  return u == "day" || u == "1d" || u == "week" || u == "1w" || u == "month" || u == "1M" || u == "quarter" ||
+         u == "1q" || u == "year" || u == "1y";
+}
+
+// Whether `a` qualifies as a rollup's date_histogram; clears *whole_days
+// when its buckets are not whole days.
+bool DateHistogramColumns(const AggRequest& a, const FieldCatalog& catalog, bool* whole_days) {
+  if (!Aligned(a, catalog, kRollupHourMs)) return false;
+  if (!Aligned(a, catalog, kRollupDayMs)) *whole_days = false;
+  return true;
 }
 
 bool AggColumns(const AggRequest& a, const FieldCatalog& catalog, int64_t now_ms, std::set<std::string>* dims,
-                std::set<std::string>* sums) {
+                std::set<std::string>* sums, bool* whole_days) {
   switch (a.type) {
     case T::kTerms:
       // Terms with min_doc_count 0 list values from rows outside the hits.
@@ -97,7 +106,7 @@ bool AggColumns(const AggRequest& a, const FieldCatalog& catalog, int64_t now_ms
       if (!FieldDims(catalog.Resolve(a.field), dims)) return false;
       break;
     case T::kDateHistogram:
-      if (!HourAligned(a, catalog)) return false;
+      if (!DateHistogramColumns(a, catalog, whole_days)) return false;
       break;
     case T::kFilter:
     case T::kFilters:
@@ -114,7 +123,7 @@ bool AggColumns(const AggRequest& a, const FieldCatalog& catalog, int64_t now_ms
     case T::kComposite:
       for (const AggRequest& src : a.sources) {
         if (src.type == T::kDateHistogram) {
-          if (!HourAligned(src, catalog)) return false;
+          if (!DateHistogramColumns(src, catalog, whole_days)) return false;
         } else if (!FieldDims(catalog.Resolve(src.field), dims)) {
           return false;
         }
@@ -133,7 +142,7 @@ bool AggColumns(const AggRequest& a, const FieldCatalog& catalog, int64_t now_ms
     default: return false;  // date_range, avg, value_count, stats, percentiles, top_hits
   }
   for (const AggRequest& sub : a.subs) {
-    if (!AggColumns(sub, catalog, now_ms, dims, sums)) return false;
+    if (!AggColumns(sub, catalog, now_ms, dims, sums, whole_days)) return false;
   }
   return true;
 }
@@ -153,9 +162,11 @@ bool RollupPredicateColumns(const Predicate& p, std::set<std::string>* columns) 
 }
 
 bool RollupAggColumns(const std::vector<AggRequest>& aggs, const FieldCatalog& catalog, int64_t now_ms,
-                      std::set<std::string>* dims, std::set<std::string>* sums) {
+                      std::set<std::string>* dims, std::set<std::string>* sums, bool* whole_days) {
+  bool days = true;
+  if (whole_days == nullptr) whole_days = &days;
   for (const AggRequest& a : aggs) {
-    if (!AggColumns(a, catalog, now_ms, dims, sums)) return false;
+    if (!AggColumns(a, catalog, now_ms, dims, sums, whole_days)) return false;
   }
   return true;
 }
@@ -167,15 +178,15 @@ void PlanRollups(const SearchRequest& request, const Predicate& predicate, const
   std::set<std::string> dims, sums;
   if (!RollupPredicateColumns(predicate, &dims)) return;
   dims.erase(std::string(kTimestampColumn));
-  if (!RollupAggColumns(request.aggs, FieldCatalog::Flow(), now_ms, &dims, &sums)) return;
+  bool whole_days = true;
+  if (!RollupAggColumns(request.aggs, FieldCatalog::Flow(), now_ms, &dims, &sums, &whole_days)) return;
 
   // The whole rollup buckets within the query's time range.
   int64_t lo = INT64_MIN, hi = INT64_MAX;
   ColumnBounds(predicate, kTimestampColumn, &lo, &hi);
   int64_t inner_lo = INT64_MIN, inner_hi = INT64_MAX;
-  if (lo != INT64_MIN) inner_lo = lo == RollupBucket(lo) ? lo : RollupBucket(lo) + kRollupResolutionMs;
-  if (hi != INT64_MAX)
-    inner_hi = RollupBucket(hi) + (hi - RollupBucket(hi) == kRollupResolutionMs - 1 ? kRollupResolutionMs : 0);
+  if (lo != INT64_MIN) inner_lo = lo == RollupBucket(lo) ? lo : RollupBucket(lo) + kRollupHourMs;
+  if (hi != INT64_MAX) inner_hi = RollupBucket(hi) + (hi - RollupBucket(hi) == kRollupHourMs - 1 ? kRollupHourMs : 0);
   if (inner_lo >= inner_hi) return;
 
   // The smallest rollup with every dimension, and the partitions it covers.
@@ -193,6 +204,7 @@ void PlanRollups(const SearchRequest& request, const Predicate& predicate, const
   }
   const RollupSpec* best = nullptr;
   for (const RollupSpec& spec : FlowRollups()) {
+    if (spec.resolution_ms != kRollupHourMs) continue;  // daily twins: below
     const bool has_all = std::all_of(dims.begin(), dims.end(), [&](const std::string& d) {
       return std::find(spec.dims.begin(), spec.dims.end(), d) != spec.dims.end();
     });
@@ -205,6 +217,25 @@ void PlanRollups(const SearchRequest& request, const Predicate& predicate, const
   }
   if (plan->partitions.empty()) return;
   plan->spec = best;
+  // Partitions whose whole day is inside the range, read from the daily
+  // twin where they have it (their daily rows' @timestamp is the day's
+  // start, so the inner query below keeps them).
+  plan->daily = whole_days ? DailyTwin(*best) : nullptr;
+  if (plan->daily != nullptr) {
+    std::map<std::string, bool> whole;  // partition -> every daily segment's day is inside [lo, hi]
+    for (const SegmentRef& r : version.rollups) {
+      if (r.index != kFlowIndex || r.rollup != plan->daily->name || r.rollup_version != kRollupVersion ||
+          !plan->partitions.count(r.partition)) {
+        continue;
+      }
+      const bool inside = r.min_time >= lo && (hi == INT64_MAX || r.max_time + (kRollupDayMs - 1) <= hi);
+      auto [it, fresh] = whole.try_emplace(r.partition, inside);
+      if (!fresh) it->second = it->second && inside;
+    }
+    for (const auto& [partition, inside] : whole) {
+      if (inside) plan->daily_partitions.insert(partition);
+    }
+  }
   plan->inner_lo = inner_lo;
   plan->inner_hi = inner_hi;
   BoolPredicate inner;

@@ -9,7 +9,9 @@
 //     date_histograms whose buckets are whole UTC hours, and measure sums
 //     of bytes and packets, or min, max and cardinality of dimensions.
 // Whole rollup hours inside the query's time range come from the rollups;
-// the partial hours at its edges from raw rows. Each day partition is read
+// the partial hours at its edges from raw rows. When every date_histogram's
+// buckets are whole UTC days, the day partitions wholly inside the range
+// are read from the daily twin of the rollup instead of its hourly rows. Each day partition is read
 // from rollups only when every raw segment there is either rolled up at
 // this version without deleted rows, or not rolled up at all (then it is
 // read raw, whole): so the answer is the same either way.
@@ -38,6 +40,10 @@ struct RollupPlan {
   int64_t lo = INT64_MIN, hi = INT64_MAX;
   // Day partitions of the flow index answered by rollups.
   std::set<std::string> partitions;
+  // Those of them answered by `daily` (spec's daily twin) instead of spec's
+  // hourly segments: their whole day is inside the range and they have it.
+  const RollupSpec* daily = nullptr;
+  std::set<std::string> daily_partitions;
   // The query for rollup segments (`query` within the inner hours) and for
   // rolled-up raw segments (`query` outside them: the edge hours).
   Predicate inner, edge;
@@ -61,8 +67,9 @@ void PlanRollups(const SearchRequest& request, const Predicate& predicate, const
 bool RollupPredicateColumns(const Predicate& p, std::set<std::string>* columns);
 
 // The same for aggregations: dimensions read (*dims) and summed columns
-// (*sums); false when some aggregation does not qualify.
+// (*sums); false when some aggregation does not qualify. *whole_days (when
+// given) is cleared when some date_histogram's buckets are not whole days.
 bool RollupAggColumns(const std::vector<AggRequest>& aggs, const FieldCatalog& catalog, int64_t now_ms,
-                      std::set<std::string>* dims, std::set<std::string>* sums);
+                      std::set<std::string>* dims, std::set<std::string>* sums, bool* whole_days = nullptr);
 
 }  // namespace flowdex

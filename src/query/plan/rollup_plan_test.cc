@@ -1,7 +1,8 @@
 // The rollup planner against raw rows: random aggregations that qualify
 // for rollups give the same response either way (the "answer is the same"
 // promise of rollup_plan.h), over a store where some partitions are rolled
-// up, some only in part, and one has a deleted row.
+// up (with daily rollups, or hourly ones only), one only in part, and one
+// has a deleted row.
 #include "query/plan/rollup_plan.h"
 
 #include <gtest/gtest.h>
@@ -25,10 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// 2027-01-01T20:00Z: the data runs into the next day.
-constexpr int64_t kStart = 1798761600 + 20 * 3600;
+// 2027-01-01T20:00Z: the data runs over four day partitions.
+constexpr int64_t kDay0 = 1798761600;
+constexpr int64_t kStart = kDay0 + 20 * 3600;
 constexpr int64_t kFileSeconds = 5400;  // 90 minutes: files straddle hours
-constexpr int kFiles = 16;              // 24 hours
+constexpr int kFiles = 48;              // 72 hours
 
 class RollupPlanTest : public ::testing::Test {
  protected:
@@ -36,7 +38,7 @@ class RollupPlanTest : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("flowdex_rollup_plan_test_" + std::to_string(::getpid()));
     fs::remove_all(root_);
     FlowGenOptions g;
-    g.records = 64000;
+    g.records = 96000;
     g.files = kFiles;
     g.start = kStart;
     g.file_interval = kFileSeconds;
@@ -55,13 +57,23 @@ class RollupPlanTest : public ::testing::Test {
       ASSERT_TRUE(IngestFlowFiles(store_.get(), paths, o, &progress, &summary).ok());
     };
     // Rolled up in two rounds (a partition's rollups in several segments),
-    // then files that stay raw: the newest partition is only partly rolled up.
-    ingest(0, 6);
+    // then files that stay raw: the newest partition (01-04) is only partly
+    // rolled up.
+    ingest(0, 20);
     ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
-    ingest(6, 12);
+    ingest(20, 38);
     ASSERT_TRUE(RollupAll(*store_, {}, {}).ok());
-    ingest(12, kFiles);
-    // A row deleted from a rolled-up segment: its partition is read raw.
+    ingest(38, kFiles);
+    // 01-03 as rolled up before daily rollups existed: hourly ones only.
+    RollupChange drop;
+    for (const SegmentRef& r : store_->Current()->rollups) {
+      if (r.partition == "2027-01-03" && FindRollup(r.rollup)->resolution_ms == kRollupDayMs) {
+        drop.removed.push_back(r.id);
+      }
+    }
+    ASSERT_FALSE(drop.removed.empty());
+    ASSERT_TRUE(store_->ReplaceRollups(drop).ok());
+    // A row deleted from a rolled-up segment: its partition (01-01) is read raw.
     CommitBatch remove;
     remove.deletes.emplace_back(store_->Current()->segments.front().id, 0);
     ASSERT_TRUE(store_->Commit(remove).ok());
@@ -138,11 +150,16 @@ std::string RandomEligibleBody(std::mt19937_64& rng) {
     filters.push_back(fmt::format(R"({{"term":{{"network.transport":"{}"}}}})", pick({"tcp", "udp"})));
   if (rng() % 3 == 0) filters.push_back(R"({"exists":{"field":"aws.vpcflow.interface_id"}})");
   if (rng() % 2) {
-    // Edges at random milliseconds: partial hours come from raw rows.
-    const int64_t lo = (kStart * 1000) + static_cast<int64_t>(rng() % (12 * 3600'000ULL));
-    const int64_t hi = lo + static_cast<int64_t>(rng() % (14 * 3600'000ULL));
-    filters.push_back(
-        fmt::format(R"({{"range":{{"@timestamp":{{"gte":{},"lt":{},"format":"epoch_millis"}}}}}})", lo, hi));
+    // Edges at random milliseconds (partial hours come from raw rows), or
+    // at whole days (whole days come from daily rollups), 0-2 days apart.
+    int64_t lo = (kStart * 1000) + static_cast<int64_t>(rng() % (40 * 3600'000ULL));
+    int64_t hi = lo + static_cast<int64_t>(rng() % (60 * 3600'000ULL));
+    if (rng() % 3 == 0) {
+      lo = RollupBucket(lo, kRollupDayMs);
+      hi = RollupBucket(hi, kRollupDayMs) + kRollupDayMs;
+    }
+    filters.push_back(fmt::format(R"({{"range":{{"@timestamp":{{"gte":{},"{}":{},"format":"epoch_millis"}}}}}})", lo,
+                                  rng() % 2 ? "lt" : "lte", rng() % 2 ? hi : hi - 1));
   }
   // A metric under each bucket.
   const std::string metric =
@@ -173,7 +190,8 @@ std::string RandomEligibleBody(std::mt19937_64& rng) {
     case 2:
       agg = fmt::format(R"("a":{{"date_histogram":{{"field":"@timestamp","{}"}},"aggs":{{{}}}}})",
                         pick({R"(fixed_interval":"1h)", R"(fixed_interval":"3h)", R"(calendar_interval":"day)",
-                              R"(calendar_interval":"1h)"}),
+                              R"(calendar_interval":"1h)", R"(fixed_interval":"24h)", R"(fixed_interval":"48h)",
+                              R"(calendar_interval":"week)", R"(calendar_interval":"month)"}),
                         metric);
       break;
     case 3:
@@ -210,7 +228,7 @@ std::string RandomEligibleBody(std::mt19937_64& rng) {
 
 TEST_F(RollupPlanTest, RandomAggregationsAnswerTheSameFromRollups) {
   std::mt19937_64 rng(20261206);
-  int from_rollups = 0;
+  int from_rollups = 0, from_daily = 0, from_both = 0;
   constexpr int kRequests = 300;
   for (int i = 0; i < kRequests; ++i) {
     const std::string body = RandomEligibleBody(rng);
@@ -219,10 +237,15 @@ TEST_F(RollupPlanTest, RandomAggregationsAnswerTheSameFromRollups) {
     const std::string without = Answer(body, false);
     EXPECT_EQ(with, without) << body;
     from_rollups += !rollup.empty();
+    from_daily += rollup.find("_1d") != std::string::npos;
+    from_both += rollup.find('+') != std::string::npos;
   }
   // Most qualify (some have no whole hour inside their time range, or
-  // dimensions no one rollup has).
+  // dimensions no one rollup has); many read whole days from daily rollups,
+  // most of those hourly ones too (01-03 has no daily rollup).
   EXPECT_GT(from_rollups, kRequests * 2 / 3);
+  EXPECT_GT(from_daily, kRequests / 4);
+  EXPECT_GT(from_both, kRequests / 6);
 }
 
 TEST_F(RollupPlanTest, HitsComeFromRawRowsAndTheHistogramFromRollups) {
@@ -258,14 +281,45 @@ TEST_F(RollupPlanTest, RequestsThatDoNotQualifyReadRawRows) {
 
 TEST_F(RollupPlanTest, PicksTheSmallestRollupWithEveryDimension) {
   std::string rollup;
+  // All time: whole days, from the daily twin where a partition has one.
   Answer(R"({"size":0,"aggs":{"a":{"terms":{"field":"aws.vpcflow.interface_id"}}}})", true, &rollup);
-  EXPECT_EQ(rollup, "context");
+  EXPECT_EQ(rollup, "context_1d+context");
   Answer(R"({"size":0,"query":{"term":{"event.action":"REJECT"}},"aggs":{"a":{"terms":{"field":"destination.port"}}}})",
          true, &rollup);
-  EXPECT_EQ(rollup, "ports");
+  EXPECT_EQ(rollup, "ports_1d+ports");
   Answer(R"({"size":0,"aggs":{"a":{"terms":{"field":"source.ip"},"aggs":{"b":{"sum":{"field":"source.bytes"}}}}}})",
          true, &rollup);
-  EXPECT_EQ(rollup, "sources");
+  EXPECT_EQ(rollup, "sources_1d+sources");
+}
+
+TEST_F(RollupPlanTest, WholeDaysComeFromDailyRollupsWhenBucketsAreWholeDays) {
+  const int64_t day2 = (kDay0 + 86400) * 1000;
+  struct Case {
+    const char* range;     // within the query's @timestamp range
+    const char* interval;  // of a date_histogram
+    const char* rollup;    // that answers
+  };
+  for (const Case& c : {
+           // 01-02 whole: its daily rows; 01-03's first hours: hourly rows.
+           Case{R"("gte":{0},"lt":{1})", R"("calendar_interval":"day")", "destinations_1d+destinations"},
+           Case{R"("gte":{0},"lte":{2})", R"("fixed_interval":"24h")", "destinations_1d+destinations"},
+           Case{R"("gte":{0},"lt":{3})", R"("calendar_interval":"month")", "destinations_1d"},
+           // Hours within a day, or a day not whole in the range: hourly rows.
+           Case{R"("gte":{0},"lt":{1})", R"("fixed_interval":"12h")", "destinations"},
+           Case{R"("gte":{4},"lt":{3})", R"("calendar_interval":"day")", "destinations"},
+       }) {
+    const std::string range = fmt::format(fmt::runtime(c.range), day2, day2 + 86400'000 + 5 * 3600'000,
+                                          day2 + 86400'000 + 5 * 3600'000 - 1, day2 + 86400'000, day2 + 3600'000);
+    const std::string body = fmt::format(
+        R"({{"size":0,"query":{{"range":{{"@timestamp":{{{},"format":"epoch_millis"}}}}}},)"
+        R"("aggs":{{"h":{{"date_histogram":{{"field":"@timestamp",{}}},)"
+        R"("aggs":{{"d":{{"cardinality":{{"field":"destination.ip"}}}},"b":{{"sum":{{"field":"network.bytes"}}}}}}}}}}}})",
+        range, c.interval);
+    std::string rollup;
+    const std::string with = Answer(body, true, &rollup);
+    EXPECT_EQ(rollup, c.rollup) << body;
+    EXPECT_EQ(with, Answer(body, false)) << body;
+  }
 }
 
 }  // namespace
