@@ -273,8 +273,34 @@ class SpecBuilder {
     *wrote = false;
     if (buckets.empty()) return Status::OK();
     // By bucket, then in the order groups were first seen (flows arrive
-    // roughly by time): blocks then cover narrow time ranges.
-    const std::vector<uint64_t> times = SortedBuckets(buckets);
+    // roughly by time): blocks then cover narrow time ranges. A spec with a
+    // cluster dimension orders by its value first (ids, not text order):
+    // the rows of one value are then on a few pages, so that a filter on
+    // it reads those pages only.
+    struct Row {
+      uint64_t cluster, time;
+      const BucketGroups* groups;
+      uint32_t g;
+    };
+    std::vector<Row> rows;
+    for (uint64_t time : SortedBuckets(buckets)) {
+      const BucketGroups& groups = *buckets.at(time);
+      for (uint32_t g = 0; g < groups.table.size(); ++g) rows.push_back(Row{0, time, &groups, g});
+    }
+    const auto cluster = std::find_if(columns_.begin(), columns_.end(), [&](const ColumnValues& c) {
+      return !spec.cluster.empty() && c.name == spec.cluster;
+    });
+    if (cluster != columns_.end()) {
+      const size_t c = cluster - columns_.begin();
+      const KeySlot& slot = slots_[c];
+      for (Row& r : rows) {
+        const uint64_t* k = r.groups->table.key(r.g);
+        r.cluster = (k[0] >> c & 1) ? (k[slot.word] >> slot.shift) & slot.mask : UINT64_MAX;  // absent last
+      }
+      std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
+        return x.cluster != y.cluster ? x.cluster < y.cluster : x.time < y.time;
+      });
+    }
     Status s = store->NewSegment(index, partition, ref, path);
     if (!s.ok()) return s;
     SegmentBuilder::Options options;
@@ -291,31 +317,28 @@ class SpecBuilder {
     const int bytes_out = builder->AddColumn(RollupSumColumns()[0], ColumnType::kUInt64);
     const int packets_out = builder->AddColumn(RollupSumColumns()[1], ColumnType::kUInt64);
     const int docs_out = builder->AddColumn(kDocCountColumn, ColumnType::kUInt64);
-    for (uint64_t time : times) {
-      const BucketGroups& groups = *buckets.at(time);
-      for (uint32_t g = 0; g < groups.table.size(); ++g) {
-        const uint64_t* k = groups.table.key(g);
-        builder->SetInteger(time_out, time);
-        for (size_t c = 0; c < columns_.size(); ++c) {
-          if (!(k[0] >> c & 1)) continue;
-          const ColumnValues& col = columns_[c];
-          const KeySlot& slot = slots_[c];
-          const uint64_t v = (k[slot.word] >> slot.shift) & slot.mask;
-          if (col.type == ColumnType::kIp) {
-            builder->SetIp(dim_out[c], col.Ip(v));
-          } else if (HasDictionary(col.type)) {
-            builder->SetKeyword(dim_out[c], col.texts[v]);
-          } else {
-            builder->SetInteger(dim_out[c], v);
-          }
+    for (const Row& row : rows) {
+      const uint64_t* k = row.groups->table.key(row.g);
+      builder->SetInteger(time_out, row.time);
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        if (!(k[0] >> c & 1)) continue;
+        const ColumnValues& col = columns_[c];
+        const KeySlot& slot = slots_[c];
+        const uint64_t v = (k[slot.word] >> slot.shift) & slot.mask;
+        if (col.type == ColumnType::kIp) {
+          builder->SetIp(dim_out[c], col.Ip(v));
+        } else if (HasDictionary(col.type)) {
+          builder->SetKeyword(dim_out[c], col.texts[v]);
+        } else {
+          builder->SetInteger(dim_out[c], v);
         }
-        const GroupSums& sum = groups.sums[g];
-        if (sum.has_bytes) builder->SetInteger(bytes_out, sum.bytes);
-        if (sum.has_packets) builder->SetInteger(packets_out, sum.packets);
-        builder->SetInteger(docs_out, sum.docs);
-        s = builder->FinishRow();
-        if (!s.ok()) return s;
       }
+      const GroupSums& sum = row.groups->sums[row.g];
+      if (sum.has_bytes) builder->SetInteger(bytes_out, sum.bytes);
+      if (sum.has_packets) builder->SetInteger(packets_out, sum.packets);
+      builder->SetInteger(docs_out, sum.docs);
+      s = builder->FinishRow();
+      if (!s.ok()) return s;
     }
     s = FinishSegment(builder.get(), ref);
     if (!s.ok()) return s;

@@ -71,6 +71,32 @@ std::map<GroupKey, Sums> Groups(const SegmentReader& seg, const std::vector<std:
   return out;
 }
 
+// The runs of equal values (absent counts as a value) of `column` in row
+// order; fails when rows of one value are not in time order.
+size_t ClusterRuns(const SegmentReader& seg, std::string_view column) {
+  const int col = seg.FindColumn(column);
+  const int time_col = seg.FindColumn(kTimestampColumn);
+  size_t runs = 0;
+  std::string last = "none yet";
+  uint64_t last_time = 0;
+  for (size_t b = 0; b < seg.block_count(); ++b) {
+    ColumnBlock values, time;
+    EXPECT_TRUE(seg.ReadBlock(col, b, &values).ok());
+    EXPECT_TRUE(seg.ReadBlock(time_col, b, &time).ok());
+    for (uint32_t i = 0; i < values.rows; ++i) {
+      const std::string v = ValueText(values, i, nullptr);
+      if (v != last) {
+        ++runs;
+      } else {
+        EXPECT_LE(last_time, time.values[i]) << v;
+      }
+      last = v;
+      last_time = time.values[i];
+    }
+  }
+  return runs;
+}
+
 class RollupBuilderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -109,9 +135,11 @@ class RollupBuilderTest : public ::testing::Test {
 // exactly the group-by of the raw rows.
 TEST_F(RollupBuilderTest, RollupRowsAreTheGroupByOfTheRawRows) {
   const RollupSpec spec{
-      "test",
-      {"event.action", "network.iana_number", "destination.port", "flag", "source.ip"},
-      {ColumnType::kKeyword, ColumnType::kUInt8, ColumnType::kUInt16, ColumnType::kBool, ColumnType::kIp}};
+      .name = "test",
+      .dims = {"event.action", "network.iana_number", "destination.port", "flag", "source.ip"},
+      .dim_types = {ColumnType::kKeyword, ColumnType::kUInt8, ColumnType::kUInt16, ColumnType::kBool, ColumnType::kIp},
+      .resolution_ms = kRollupHourMs,
+      .cluster = "destination.port"};
   const std::vector<std::string> actions = {"accept", "reject", "a-much-longer-action-name"};
   const std::vector<uint64_t> protocols = {0, 6, 17, 255};
   const std::vector<uint64_t> ports = {0, 22, 443, 65535};
@@ -165,6 +193,9 @@ TEST_F(RollupBuilderTest, RollupRowsAreTheGroupByOfTheRawRows) {
   std::shared_ptr<SegmentReader> rollup;
   ASSERT_TRUE(store_->OpenSegment(out[0], &rollup).ok());
   EXPECT_EQ(Groups(*rollup, spec.dims), want);
+  // The cluster dimension's rows are together: one run per value (and one
+  // of rows without it), in time order within it.
+  EXPECT_EQ(ClusterRuns(*rollup, "destination.port"), ports.size() + 1);
 
   // Rolling the rollup up again (a merge) changes nothing.
   std::vector<SegmentRef> merged;
@@ -181,7 +212,11 @@ TEST_F(RollupBuilderTest, RollupRowsAreTheGroupByOfTheRawRows) {
 // groups) holds the group-by of the raw rows per UTC day, as does one built
 // from the raw rows alone or from the hourly rollup.
 TEST_F(RollupBuilderTest, ADailyTwinIsTheGroupByOfTheRawRowsPerDay) {
-  const RollupSpec hourly{"test", {"event.action", "source.ip"}, {ColumnType::kKeyword, ColumnType::kIp}};
+  const RollupSpec hourly{.name = "test",
+                          .dims = {"event.action", "source.ip"},
+                          .dim_types = {ColumnType::kKeyword, ColumnType::kIp},
+                          .resolution_ms = kRollupHourMs,
+                          .cluster = {}};
   RollupSpec daily = hourly;
   daily.name = "test_1d";
   daily.resolution_ms = kRollupDayMs;
@@ -235,7 +270,11 @@ TEST_F(RollupBuilderTest, ADailyTwinIsTheGroupByOfTheRawRowsPerDay) {
 // A dimension stored with another type than the rollup declares is refused,
 // not packed into a slot too narrow for it.
 TEST_F(RollupBuilderTest, ADimensionOfAnotherTypeIsRefused) {
-  const RollupSpec spec{"test", {"destination.port"}, {ColumnType::kUInt16}};
+  const RollupSpec spec{.name = "test",
+                        .dims = {"destination.port"},
+                        .dim_types = {ColumnType::kUInt16},
+                        .resolution_ms = kRollupHourMs,
+                        .cluster = {}};
   SegmentRef ref;
   std::unique_ptr<SegmentBuilder> b;
   int time = -1;

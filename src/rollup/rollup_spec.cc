@@ -1,6 +1,7 @@
 #include "rollup/rollup_spec.h"
 
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "schema/flow_schema.h"
@@ -17,10 +18,13 @@ std::vector<std::string_view> Columns(std::initializer_list<FlowField> fields) {
   return out;
 }
 
-// An hourly rollup over the raw columns of `fields`.
-RollupSpec Rollup(std::string_view name, std::initializer_list<FlowField> fields) {
-  RollupSpec spec{name, Columns(fields), {}, kRollupHourMs};
+// An hourly rollup over the raw columns of `fields`, its rows kept together
+// by `cluster` when it is one of them.
+RollupSpec Rollup(std::string_view name, std::initializer_list<FlowField> fields,
+                  std::optional<FlowField> cluster = std::nullopt) {
+  RollupSpec spec{name, Columns(fields), {}, kRollupHourMs, {}};
   for (FlowField f : fields) spec.dim_types.push_back(FlowColumnFor(f).type);
+  if (cluster) spec.cluster = FlowColumnFor(*cluster).name;
   return spec;
 }
 
@@ -55,9 +59,9 @@ const std::vector<RollupSpec>& FlowRollups() {
              {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kAccountId, F::kRegion, F::kAzId,
               F::kVpcId, F::kSubnetId, F::kInterfaceId, F::kInstanceId, F::kInterfaceType, F::kTrafficPath, F::kType,
               F::kVersion, F::kRejectReason, F::kPktSrcAwsService, F::kPktDstAwsService, F::kEncryptionStatus}),
-      Rollup("ports", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstPort}),
-      Rollup("sources", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kSrcAddr}),
-      Rollup("destinations", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstAddr}),
+      Rollup("ports", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstPort}, F::kDstPort),
+      Rollup("sources", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kSrcAddr}, F::kSrcAddr),
+      Rollup("destinations", {F::kAction, F::kProtocol, F::kLogStatus, F::kFlowDirection, F::kDstAddr}, F::kDstAddr),
   });
   return kRollups;
 }

@@ -39,6 +39,10 @@ struct RollupSpec {
   std::vector<std::string_view> dims;     // raw columns (flow_schema.h names) kept as they are
   std::vector<ColumnType> dim_types;      // their types, as the raw segments store them
   int64_t resolution_ms = kRollupHourMs;  // kRollupHourMs or kRollupDayMs
+  // A dimension (of dims) whose rows are kept together in a segment, time
+  // order within each value (empty: time order): a selective filter on it
+  // (one port, one address) then reads a few pages of a day, not all.
+  std::string_view cluster;
 };
 
 // The summed columns of every rollup (bytes and packets: raw columns of an
