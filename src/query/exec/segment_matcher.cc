@@ -52,23 +52,46 @@ Status SegmentMatcher::MatchWithin(const Predicate& p, const roaring_bitmap_t* w
   return s;
 }
 
+std::string FilterCacheKey(const Predicate& p) {
+  const auto* b = p.As<BoolPredicate>();
+  if (b == nullptr) return p.cache_key;
+  std::string key = "bool|" + std::to_string(b->minimum_should);
+  for (const auto& [tag, clauses] : {std::pair{"|+", &b->required}, {"|?", &b->should}, {"|-", &b->excluded}}) {
+    key += tag;
+    for (const Predicate& c : *clauses) {
+      const std::string k = FilterCacheKey(c);
+      if (k.empty()) return "";                   // a clause that moves with the clock, or has no key
+      key += std::to_string(k.size()) + ":" + k;  // length-prefixed: no separator to escape
+    }
+  }
+  return key;
+}
+
 Status SegmentMatcher::Match(const Predicate& p, Bitmap* rows) {
   if (p.Is<AllRows>()) return *rows = AllRowsBitmap(), Status::OK();
   if (p.Is<NoRows>()) return *rows = NewBitmap(), Status::OK();
-  if (const auto* b = p.As<BoolPredicate>()) return MatchBool(*b, rows);
-  const std::string& key = p.cache_key;
-  if (cache_ == nullptr || !cache_->enabled() || key.empty()) return MatchLeaf(p, rows);
+  const auto* b = p.As<BoolPredicate>();
+  auto evaluate = [&] { return b != nullptr ? MatchBool(*b, rows) : MatchLeaf(p, rows); };
+  if (cache_ == nullptr || !cache_->enabled()) return evaluate();
+  const std::string key = FilterCacheKey(p);
+  if (key.empty()) return evaluate();
   if (auto hit = cache_->Lookup(segment_->id(), key)) {
     *rows = Bitmap(restrict_rows_ != nullptr ? roaring_bitmap_and(hit->get(), restrict_rows_)
                                              : roaring_bitmap_copy(hit->get()));
     within_restriction_ = restrict_rows_ != nullptr;
     return Status::OK();
   }
-  if (!cache_->WorthCaching(segment_->id(), key)) return MatchLeaf(p, rows);
+  // Inside a clause being cached, its parts are neither counted nor kept:
+  // the whole is what the next search asks for, and its parts (a dense
+  // leaf such as an action) would push other segments' entries out of the
+  // cache before they are used.
+  if (caching_ || !cache_->WorthCaching(segment_->id(), key)) return evaluate();
   // Cached for later: evaluated over the whole segment.
   const roaring_bitmap_t* saved_rows = restrict_rows_;
   restrict_rows_ = nullptr;
-  Status s = MatchLeaf(p, rows);
+  caching_ = true;
+  Status s = evaluate();
+  caching_ = false;
   restrict_rows_ = saved_rows;
   if (!s.ok()) return s;
   cache_->Insert(segment_->id(), key, Bitmap(roaring_bitmap_copy(rows->get())));

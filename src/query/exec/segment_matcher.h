@@ -5,13 +5,17 @@
 // values through the page postings, other leaves skip the blocks whose
 // min/max cannot match, the rest is decoded and tested value by value. A
 // bool runs its cheapest required clause first and each later one only on
-// the rows still in question. Leaves with a cache key are kept in the
-// filter cache on their second use, as Elasticsearch's query cache does.
+// the rows still in question. Leaves with a cache key, and bools whose
+// every clause has one, are kept in the filter cache on their second use,
+// as Elasticsearch's query cache keeps filters, compound ones included: a
+// dashboard's whole filter (three leaves matching most rows, together a
+// few) then costs one small bitmap per segment.
 #pragma once
 
 #include <roaring/roaring.h>
 
 #include <cstdint>
+#include <string>
 
 #include "query/plan/predicate.h"
 #include "store/bitmap.h"
@@ -20,6 +24,10 @@
 namespace flowdex {
 
 class FilterCache;
+
+// The filter cache's key for `p`: a leaf's cache_key, a bool's built from
+// its clauses' keys; "" when some part has none (never cached).
+std::string FilterCacheKey(const Predicate& p);
 
 class SegmentMatcher {
  public:
@@ -49,6 +57,8 @@ class SegmentMatcher {
   // Set by a leaf whose answer is known to lie within restrict_rows_ (so
   // the bool need not intersect it again).
   bool within_restriction_ = false;
+  // While a clause that will be cached runs (its parts are not cached).
+  bool caching_ = false;
 };
 
 }  // namespace flowdex

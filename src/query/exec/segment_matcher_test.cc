@@ -1,5 +1,6 @@
 #include "query/exec/segment_matcher.h"
 #include "store/block_cache.h"
+#include "store/filter_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -353,6 +354,47 @@ Query KqlQuery(std::string_view text) {
 
 // Derived keyword fields behave as keywords of their values, whatever
 // stored column they come from (the defects #9 names among them).
+// A whole bool filter is cached on its second use, its leaves not (they
+// would crowd it out); cached answers equal fresh ones, also within a
+// restriction; a filter with "now" in it is never cached.
+TEST_F(SegmentMatcherTest, BoolFiltersAreCachedWholeOnTheirSecondUse) {
+  auto lower = [](std::string_view kql) {
+    Query q;
+    ParseError e;
+    EXPECT_TRUE(ParseKql(kql, &q, &e, false)) << e.reason;
+    Predicate p;
+    EXPECT_TRUE(LowerQuery(q, FieldCatalog::Flow(), CurrentTimeMillis(), &p).ok());
+    return p;
+  };
+  const Predicate seed = lower("source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*");
+  ASSERT_TRUE(seed.Is<BoolPredicate>());
+  const std::string key = FilterCacheKey(seed);
+  ASSERT_FALSE(key.empty());
+  EXPECT_NE(key, FilterCacheKey(lower("source.ip:10.0.0.0/8 AND event.action:ACCEPT AND destination.ip:*")));
+  EXPECT_NE(key, FilterCacheKey(lower("source.ip:10.0.0.0/8 OR event.action:REJECT OR destination.ip:*")));
+  EXPECT_EQ(FilterCacheKey(lower("event.action:REJECT AND @timestamp >= now-1h")), "");
+
+  Bitmap fresh;
+  ASSERT_TRUE(SegmentMatcher(segment_.get(), nullptr).Match(seed, &fresh).ok());
+  ASSERT_GT(roaring_bitmap_get_cardinality(fresh.get()), 0u);
+  FilterCache cache(uint64_t{64} << 20);
+  for (int use = 1; use <= 3; ++use) {
+    Bitmap rows;
+    ASSERT_TRUE(SegmentMatcher(segment_.get(), &cache).Match(seed, &rows).ok());
+    EXPECT_TRUE(roaring_bitmap_equals(rows.get(), fresh.get())) << "use " << use;
+    EXPECT_EQ(cache.Lookup(segment_->id(), key) != nullptr, use >= 2) << "use " << use;
+  }
+  for (const Predicate& leaf : seed.As<BoolPredicate>()->required) {
+    EXPECT_EQ(cache.Lookup(segment_->id(), leaf.cache_key), nullptr) << leaf.cache_key;
+  }
+  // From the cache within a restriction: the rows of both.
+  Bitmap half = NewBitmap();
+  roaring_bitmap_add_range(half.get(), 0, segment_->rows() / 2);
+  Bitmap within, want(roaring_bitmap_and(fresh.get(), half.get()));
+  ASSERT_TRUE(SegmentMatcher(segment_.get(), &cache).MatchWithin(seed, half.get(), &within).ok());
+  EXPECT_TRUE(roaring_bitmap_equals(within.get(), want.get()));
+}
+
 TEST_F(SegmentMatcherTest, DerivedKeywordsBehaveAsKeywords) {
   auto src_starts = [](std::string_view prefix) {
     return [prefix](const Flow& f) { return f.has_src && f.src.rfind(prefix, 0) == 0; };
