@@ -278,28 +278,33 @@ class SpecBuilder {
     // the rows of one value are then on a few pages, so that a filter on
     // it reads those pages only.
     struct Row {
-      uint64_t cluster, time;
+      uint64_t time;
       const BucketGroups* groups;
       uint32_t g;
     };
     std::vector<Row> rows;
     for (uint64_t time : SortedBuckets(buckets)) {
       const BucketGroups& groups = *buckets.at(time);
-      for (uint32_t g = 0; g < groups.table.size(); ++g) rows.push_back(Row{0, time, &groups, g});
+      for (uint32_t g = 0; g < groups.table.size(); ++g) rows.push_back(Row{time, &groups, g});
     }
     const auto cluster = std::find_if(columns_.begin(), columns_.end(), [&](const ColumnValues& c) {
       return !spec.cluster.empty() && c.name == spec.cluster;
     });
     if (cluster != columns_.end()) {
+      // Sorted as (value, place) pairs: rows are already in time order, so
+      // the place breaks ties as a stable sort would, at half the cost.
       const size_t c = cluster - columns_.begin();
       const KeySlot& slot = slots_[c];
-      for (Row& r : rows) {
-        const uint64_t* k = r.groups->table.key(r.g);
-        r.cluster = (k[0] >> c & 1) ? (k[slot.word] >> slot.shift) & slot.mask : UINT64_MAX;  // absent last
+      std::vector<std::pair<uint64_t, uint64_t>> order(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const uint64_t* k = rows[i].groups->table.key(rows[i].g);
+        order[i] = {(k[0] >> c & 1) ? (k[slot.word] >> slot.shift) & slot.mask : UINT64_MAX, i};  // absent last
       }
-      std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) {
-        return x.cluster != y.cluster ? x.cluster < y.cluster : x.time < y.time;
-      });
+      std::sort(order.begin(), order.end());
+      std::vector<Row> sorted;
+      sorted.reserve(rows.size());
+      for (const auto& [value, i] : order) sorted.push_back(rows[i]);
+      rows = std::move(sorted);
     }
     Status s = store->NewSegment(index, partition, ref, path);
     if (!s.ok()) return s;
