@@ -152,6 +152,10 @@ def main():
           f"max {lat[-1]:.1f} ms; {len(errors)} failed")
     print(f"soak: resident (anonymous) after warm-up {min(warm):.0f}-{max(warm):.0f} MB ({growth * 100:.1f}%), "
           f"at the end {samples[-1][0]:.0f} MB (total {samples[-1][1]:.0f} MB)")
+    # One sample a minute: filling caches level off, a leak keeps climbing.
+    per_minute = max(1, int(60 / EVERY))
+    print("soak: resident (anonymous) MB by minute: " +
+          " ".join(f"{anon:.0f}" for anon, _ in samples[::per_minute]))
     checks = [
         ("no failed request", not errors),
         ("every file stored exactly once (count)", final == expected),
