@@ -147,6 +147,21 @@ TEST_F(SparseReadTest, AggregationsAnswerAsFromDecodedBlocks) {
   }
 }
 
+// A cursor over source.bytes selecting row 7 alone of `reader` reads it
+// from the block `reader`'s cache holds: the whole block, not a gathered one.
+void ExpectCachedBlockServesRow7(const SegmentReader& reader) {
+  Bitmap sel(roaring_bitmap_create());
+  roaring_bitmap_add(sel.get(), 7);
+  const int column = reader.FindColumn("source.bytes");
+  ASSERT_GE(column, 0);
+  FieldCursor cursor;
+  ASSERT_TRUE(cursor.Init(reader, std::vector<int>{column}, sel.get()).ok());
+  const ColumnBlock* block = nullptr;
+  ASSERT_TRUE(cursor.BlockOf(7, &block).ok());
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(block, reader.CachedBlock(column, 0).get());
+}
+
 // While the block cache has room, a sparse read decodes and caches the
 // block (the next query finds it there), as one without a selection does.
 TEST_F(SparseReadTest, ACacheWithRoomGetsTheBlock) {
@@ -154,31 +169,11 @@ TEST_F(SparseReadTest, ACacheWithRoomGetsTheBlock) {
   ASSERT_TRUE(SegmentReader::Open(sparse_->path(), &reader).ok());
   BlockCache cache(uint64_t{1} << 30);
   reader->set_block_cache(&cache);
-  Bitmap sel(roaring_bitmap_create());
-  roaring_bitmap_add(sel.get(), 7);
-  const int column = reader->FindColumn("source.bytes");
-  ASSERT_GE(column, 0);
-  FieldCursor cursor;
-  ASSERT_TRUE(cursor.Init(*reader, std::vector<int>{column}, sel.get()).ok());
-  const ColumnBlock* block = nullptr;
-  ASSERT_TRUE(cursor.BlockOf(7, &block).ok());
-  ASSERT_NE(block, nullptr);
-  EXPECT_EQ(block, reader->CachedBlock(column, 0).get());
+  ExpectCachedBlockServesRow7(*reader);
 }
 
 // A block the cache holds is used as it is.
-TEST_F(SparseReadTest, CachedBlocksAreUsedAsTheyAre) {
-  Bitmap sel(roaring_bitmap_create());
-  roaring_bitmap_add(sel.get(), 7);
-  const int column = decoded_->FindColumn("source.bytes");
-  ASSERT_GE(column, 0);
-  FieldCursor cursor;
-  ASSERT_TRUE(cursor.Init(*decoded_, std::vector<int>{column}, sel.get()).ok());
-  const ColumnBlock* block = nullptr;
-  ASSERT_TRUE(cursor.BlockOf(7, &block).ok());
-  ASSERT_NE(block, nullptr);
-  EXPECT_EQ(block, decoded_->CachedBlock(column, 0).get());  // the whole block, not a gathered one
-}
+TEST_F(SparseReadTest, CachedBlocksAreUsedAsTheyAre) { ExpectCachedBlockServesRow7(*decoded_); }
 
 }  // namespace
 }  // namespace flowdex
