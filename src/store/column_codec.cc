@@ -18,13 +18,19 @@ enum Kind : uint8_t {
   kDelta = 3,
   kIpv4 = 4,
   kIpMixed = 5,
-  kMulti = 6,          // counts per row, then the values of all rows
-  kBlob = 7,           // lengths per row, then the bytes
-  kIpv4AndSomeV6 = 8,  // IPv4 planes for every row, then the few IPv6 rows' bytes
+  kMulti = 6,                     // counts per row, then the values of all rows
+  kBlob = 7,                      // lengths per row, then the bytes
+  kIpv4AndSomeV6 = 8,             // IPv4 planes for every row, then the few IPv6 rows' bytes
+  kSignedDelta = 9,               // zigzag-coded steps from the previous value (no nulls)
+  kIpv4Dictionary = 10,           // the distinct IPv4 addresses, then a code per row
+  kIpv4DictionaryAndSomeV6 = 11,  // the few IPv6 rows' bytes, then as kIpv4Dictionary
 };
 // Most values one multi-valued block may hold (a guard against damaged counts).
 constexpr uint64_t kMaxBlockValues = uint64_t{1} << 26;
 constexpr uint8_t kHasPresence = 1;
+
+uint64_t ZigZag(uint64_t step) { return (step << 1) ^ static_cast<uint64_t>(static_cast<int64_t>(step) >> 63); }
+uint64_t UnZigZag(uint64_t z) { return (z >> 1) ^ (~(z & 1) + 1); }
 
 int BytesFor(uint64_t v) {
   int n = 1;
@@ -134,19 +140,44 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
     }
   }
   std::vector<uint64_t> deltas(rows);
+  // Kinds 3 and 9: the first value, then the rows - 1 steps in `deltas`.
+  auto put_steps = [&](Kind kind, uint64_t max_step) {
+    const int width = BytesFor(max_step);
+    w.PutU8(static_cast<uint8_t>(kind << 1));
+    w.PutVarint(values[0]);
+    w.PutVarint(divisor);
+    w.PutU8(static_cast<uint8_t>(width));
+    PutPlanes(deltas.data(), rows - 1, width, out);
+  };
   if (range.non_decreasing && all_present && rows > 1) {
     uint64_t max_step = 0;
     for (uint32_t i = 1; i < rows; ++i) {
       deltas[i - 1] = (values[i] - values[i - 1]) / divisor;
       max_step = std::max(max_step, deltas[i - 1]);
     }
-    const int width = BytesFor(max_step);
-    w.PutU8(static_cast<uint8_t>(kDelta << 1));
-    w.PutVarint(values[0]);
-    w.PutVarint(divisor);
-    w.PutU8(static_cast<uint8_t>(width));
-    PutPlanes(deltas.data(), rows - 1, width, out);
+    put_steps(kDelta, max_step);
     return;
+  }
+  // Steps up and down from the previous value (line offsets that restart
+  // at each file, timestamps in the order a file lists them) often take
+  // fewer bits than the distances from the minimum; bits per value decide.
+  // (Steps of a span below 2^62 fit an int64 whatever the divisor.)
+  if (all_present && rows > 1 && ((max - min) >> 62) == 0) {
+    uint64_t step_bits = 0, min_bits = static_cast<uint64_t>(std::bit_width((values[0] - min) / divisor));
+    uint64_t max_step = 0;
+    for (uint32_t i = 1; i < rows; ++i) {
+      const int64_t step = static_cast<int64_t>(values[i] - values[i - 1]) / static_cast<int64_t>(divisor);
+      const uint64_t z = ZigZag(static_cast<uint64_t>(step));
+      deltas[i - 1] = z;
+      max_step = std::max(max_step, z);
+      step_bits += static_cast<uint64_t>(std::bit_width(z));
+      min_bits += static_cast<uint64_t>(std::bit_width((values[i] - min) / divisor));
+    }
+    // A margin: steps decode serially and cannot be tested in place.
+    if (step_bits * 5 < min_bits * 4) {
+      put_steps(kSignedDelta, max_step);
+      return;
+    }
   }
   if (all_present) {
     if (divisor == 1) {
@@ -164,6 +195,82 @@ void EncodeIntegers(ColumnType type, uint32_t rows, const PresenceBits& presence
   w.PutVarint(divisor);
   w.PutU8(static_cast<uint8_t>(width));
   PutPlanes(deltas.data(), rows, width, out);
+}
+
+// Appends to `out` the IPv4 rows of a block as their distinct addresses
+// (in order of first appearance) and a code per row (0 for absent and IPv6
+// rows), when that is at most 3/4 of four bytes a row: a block holds far
+// fewer addresses than rows (the same hosts talk again and again), and
+// codes compress to about half of what addresses do. False, appending
+// nothing, otherwise.
+bool PutIpv4Dictionary(uint32_t rows, const PresenceBits& presence, const IpAddress* ips, std::string* out) {
+  const bool all_present = presence.empty();
+  const uint32_t most = rows / 4;  // more distinct addresses cannot pay (two-byte codes)
+  if (most == 0) return false;
+  // Open addressing over a power of two above twice `most`; slot_code holds
+  // code + 1 (0: empty). Reused across blocks, cleared slot by slot.
+  thread_local std::vector<uint32_t> slot_key, slot_code, codes, distinct;
+  const uint32_t slots = std::bit_ceil(2 * most + 2);
+  if (slot_key.size() < slots) {
+    slot_key.assign(slots, 0);
+    slot_code.assign(slots, 0);
+  }
+  codes.resize(rows);
+  distinct.clear();
+  bool fits = true;
+  for (uint32_t i = 0; i < rows && fits; ++i) {
+    if ((!all_present && !IsPresent(presence, i)) || !ips[i].is_v4()) {
+      codes[i] = 0;
+      continue;
+    }
+    const uint32_t a = ips[i].v4();
+    for (uint32_t h = (a * 0x9E3779B1u) >> 7;; ++h) {
+      const uint32_t slot = h & (slots - 1);
+      if (slot_code[slot] == 0) {
+        if (distinct.size() == most) {
+          fits = false;
+          break;
+        }
+        slot_key[slot] = a;
+        distinct.push_back(a);
+        slot_code[slot] = static_cast<uint32_t>(distinct.size());
+        codes[i] = slot_code[slot] - 1;
+        break;
+      }
+      if (slot_key[slot] == a) {
+        codes[i] = slot_code[slot] - 1;
+        break;
+      }
+    }
+  }
+  // Clear what this block used: each distinct address's run of slots.
+  for (uint32_t a : distinct) {
+    for (uint32_t h = (a * 0x9E3779B1u) >> 7;; ++h) {
+      const uint32_t slot = h & (slots - 1);
+      if (slot_code[slot] == 0) break;
+      slot_code[slot] = 0;
+    }
+  }
+  if (!fits || distinct.empty()) return false;
+  const size_t n = distinct.size();
+  const int width = n <= 256 ? 1 : 2;
+  ByteWriter w(out);
+  w.PutVarint(n);
+  const size_t start = out->size();
+  out->resize(start + n * 4);
+  char* dst = out->data() + start;
+  for (size_t k = 0; k < n; ++k) {
+    for (int b = 0; b < 4; ++b) dst[static_cast<size_t>(b) * n + k] = static_cast<char>(distinct[k] >> (24 - 8 * b));
+  }
+  w.PutU8(static_cast<uint8_t>(width));
+  const size_t at = out->size();
+  out->resize(at + static_cast<size_t>(rows) * width);
+  char* planes = out->data() + at;
+  for (uint32_t i = 0; i < rows; ++i) planes[i] = static_cast<char>(codes[i]);
+  if (width == 2) {
+    for (uint32_t i = 0; i < rows; ++i) planes[rows + i] = static_cast<char>(codes[i] >> 8);
+  }
+  return true;
 }
 
 void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips, std::string* out, BlockStats* stats) {
@@ -194,7 +301,10 @@ void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips
     // Mostly IPv4 (dual-stack VPCs): the few IPv6 rows' 16 bytes on their
     // own, then four planes for every row, so scans read 4 bytes a row
     // (and a test on a /8 only the first plane).
-    w.PutU8(static_cast<uint8_t>(kIpv4AndSomeV6 << 1 | presence_flag));
+    thread_local std::string dictionary;
+    dictionary.clear();
+    const bool coded = PutIpv4Dictionary(rows, presence, ips, &dictionary);
+    w.PutU8(static_cast<uint8_t>((coded ? kIpv4DictionaryAndSomeV6 : kIpv4AndSomeV6) << 1 | presence_flag));
     if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
     std::string v6_bits((rows + 7) / 8, '\0');
     for (uint32_t i = 0; i < rows; ++i) {
@@ -206,6 +316,10 @@ void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips
     for (uint32_t i = 0; i < rows; ++i) {
       if ((all_present || IsPresent(presence, i)) && !ips[i].is_v4()) w.PutBytes(ips[i].bytes.data(), 16);
     }
+    if (coded) {
+      out->append(dictionary);
+      return;
+    }
     const size_t start = out->size();
     out->resize(start + static_cast<size_t>(rows) * 4, '\0');
     char* planes = out->data() + start;
@@ -215,6 +329,14 @@ void EncodeIps(uint32_t rows, const PresenceBits& presence, const IpAddress* ips
       }
     }
     return;
+  }
+  if (all_v4) {
+    // The head first; dropped again when no dictionary pays.
+    w.PutU8(static_cast<uint8_t>(kIpv4Dictionary << 1 | presence_flag));
+    if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
+    const size_t head_at = out->size() - 1 - (all_present ? 0 : (rows + 7) / 8);
+    if (PutIpv4Dictionary(rows, presence, ips, out)) return;
+    out->resize(head_at);
   }
   w.PutU8(static_cast<uint8_t>((all_v4 ? kIpv4 : kIpMixed) << 1 | presence_flag));
   if (!all_present) w.PutBytes(presence.data(), (rows + 7) / 8);
@@ -345,36 +467,90 @@ void GetV4Planes(const uint8_t* first, uint32_t rows, uint32_t* v4) {
   }
 }
 
-// The rest of a kIpv4AndSomeV6 block (after head and presence), consumed
-// whole. False when malformed.
-bool DecodeIpv4AndSomeV6(ByteReader* in, uint32_t rows, ColumnBlock* out) {
-  const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
-  std::string_view v6_bits;
-  if (!in->GetBytes(bitmap_bytes, &v6_bits)) return false;
-  out->v6.assign((rows + 63) / 64, 0);
-  std::memcpy(out->v6.data(), v6_bits.data(), bitmap_bytes);
-  out->v6_rank.resize(out->v6.size());
-  uint32_t count = 0;
-  for (size_t w = 0; w < out->v6.size(); ++w) {
-    // IPv6 rows hold a value.
-    if ((out->v6[w] & ~(out->presence.empty() ? ~uint64_t{0} : out->presence[w])) != 0) return false;
-    out->v6_rank[w] = count;
-    count += static_cast<uint32_t>(std::popcount(out->v6[w]));
+// The header of a dictionary-coded IPv4 body: the distinct addresses (`n`
+// of them, 4 planes), the code width, then where the code planes start
+// (relative to the reader's start). False when malformed.
+struct Ipv4Dictionary {
+  uint64_t n = 0;
+  std::string_view addresses;  // 4 planes of n bytes
+  uint8_t width = 0;
+  size_t codes_at = 0;
+};
+bool GetIpv4Dictionary(ByteReader* in, uint32_t rows, Ipv4Dictionary* d) {
+  if (!in->GetVarint(&d->n) || d->n == 0 || d->n > rows || d->n > 65536 ||
+      !in->GetBytes(static_cast<size_t>(d->n) * 4, &d->addresses) || !in->GetU8(&d->width) ||
+      (d->width != 1 && d->width != 2)) {
+    return false;
   }
-  if (rows % 64 != 0 && (out->v6.back() >> (rows % 64)) != 0) return false;
-  std::string_view bytes, planes;
-  if (!in->GetBytes(static_cast<size_t>(count) * 16, &bytes) || !in->GetBytes(static_cast<size_t>(rows) * 4, &planes) ||
+  d->codes_at = in->position();
+  return true;
+}
+
+// Reads an IPv4 body from `in` into out->v4, consuming all of it: four
+// planes, or a dictionary and codes. False when malformed (a code past the
+// dictionary included).
+bool GetIpv4Body(ByteReader* in, uint32_t rows, bool dictionary, ColumnBlock* out) {
+  auto& v4 = out->v4;
+  v4.resize(rows);
+  if (!dictionary) {
+    std::string_view planes;
+    if (!in->GetBytes(static_cast<size_t>(rows) * 4, &planes) || in->remaining() != 0) return false;
+    // Plane by plane, first octet first, sequential reads.
+    GetV4Planes(reinterpret_cast<const uint8_t*>(planes.data()), rows, v4.data());
+    return true;
+  }
+  Ipv4Dictionary d;
+  std::string_view planes;
+  if (!GetIpv4Dictionary(in, rows, &d) || !in->GetBytes(static_cast<size_t>(rows) * d.width, &planes) ||
       in->remaining() != 0) {
     return false;
   }
-  out->ips.resize(count);
-  for (uint32_t k = 0; k < count; ++k) {
-    out->ips[k].family = IpAddress::Family::kV6;
-    std::memcpy(out->ips[k].bytes.data(), bytes.data() + static_cast<size_t>(k) * 16, 16);
+  thread_local std::vector<uint32_t> addresses;
+  addresses.resize(d.n);
+  GetV4Planes(reinterpret_cast<const uint8_t*>(d.addresses.data()), static_cast<uint32_t>(d.n), addresses.data());
+  const auto* low = reinterpret_cast<const uint8_t*>(planes.data());
+  uint32_t top = 0;  // the largest code seen
+  if (d.width == 1) {
+    for (uint32_t i = 0; i < rows; ++i) top = std::max<uint32_t>(top, low[i]);
+    if (top >= d.n) return false;
+    for (uint32_t i = 0; i < rows; ++i) v4[i] = addresses[low[i]];
+  } else {
+    const uint8_t* high = low + rows;
+    for (uint32_t i = 0; i < rows; ++i) top = std::max<uint32_t>(top, low[i] | uint32_t{high[i]} << 8);
+    if (top >= d.n) return false;
+    for (uint32_t i = 0; i < rows; ++i) v4[i] = addresses[low[i] | uint32_t{high[i]} << 8];
   }
+  return true;
+}
+
+// The rest of a block of kind 4, 8, 10 or 11 (after head and presence),
+// consumed whole. False when malformed.
+bool DecodeIpv4Kinds(ByteReader* in, uint32_t rows, bool some_v6, bool dictionary, ColumnBlock* out) {
+  if (some_v6) {
+    const size_t bitmap_bytes = (static_cast<size_t>(rows) + 7) / 8;
+    std::string_view v6_bits;
+    if (!in->GetBytes(bitmap_bytes, &v6_bits)) return false;
+    out->v6.assign((rows + 63) / 64, 0);
+    std::memcpy(out->v6.data(), v6_bits.data(), bitmap_bytes);
+    out->v6_rank.resize(out->v6.size());
+    uint32_t count = 0;
+    for (size_t w = 0; w < out->v6.size(); ++w) {
+      // IPv6 rows hold a value.
+      if ((out->v6[w] & ~(out->presence.empty() ? ~uint64_t{0} : out->presence[w])) != 0) return false;
+      out->v6_rank[w] = count;
+      count += static_cast<uint32_t>(std::popcount(out->v6[w]));
+    }
+    if (rows % 64 != 0 && (out->v6.back() >> (rows % 64)) != 0) return false;
+    std::string_view bytes;
+    if (!in->GetBytes(static_cast<size_t>(count) * 16, &bytes)) return false;
+    out->ips.resize(count);
+    for (uint32_t k = 0; k < count; ++k) {
+      out->ips[k].family = IpAddress::Family::kV6;
+      std::memcpy(out->ips[k].bytes.data(), bytes.data() + static_cast<size_t>(k) * 16, 16);
+    }
+  }
+  if (!GetIpv4Body(in, rows, dictionary, out)) return false;
   auto& v4 = out->v4;
-  v4.resize(rows);
-  GetV4Planes(reinterpret_cast<const uint8_t*>(planes.data()), rows, v4.data());
   for (size_t w = 0; w < out->v6.size(); ++w) {
     for (uint64_t word = out->v6[w]; word != 0; word &= word - 1) v4[w * 64 + std::countr_zero(word)] = 0;
   }
@@ -412,25 +588,18 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       out->v4.assign(rows, 0);
       return in.remaining() == 0 ? Status::OK() : Malformed(type);
     }
-    if (kind == kIpv4AndSomeV6) return DecodeIpv4AndSomeV6(&in, rows, out) ? Status::OK() : Malformed(type);
-    if (kind != kIpv4 && kind != kIpMixed) return Malformed(type);
-    std::string_view families;
-    if (kind == kIpMixed && !in.GetBytes(bitmap_bytes, &families)) return Malformed(type);
-    const int width = kind == kIpv4 ? 4 : 16;
-    std::string_view planes;
-    if (!in.GetBytes(static_cast<size_t>(rows) * width, &planes) || in.remaining() != 0) return Malformed(type);
-    if (kind == kIpv4) {
-      // Kept as 32-bit integers (ColumnBlock::v4): plane by plane, first
-      // octet first, sequential reads.
-      auto& v4 = out->v4;
-      v4.resize(rows);
-      GetV4Planes(reinterpret_cast<const uint8_t*>(planes.data()), rows, v4.data());
-      if (!out->presence.empty()) {
-        for (uint32_t i = 0; i < rows; ++i) {
-          if (!out->present(i)) v4[i] = 0;
-        }
-      }
-    } else {
+    if (kind == kIpv4 || kind == kIpv4AndSomeV6 || kind == kIpv4Dictionary || kind == kIpv4DictionaryAndSomeV6) {
+      const bool some_v6 = kind == kIpv4AndSomeV6 || kind == kIpv4DictionaryAndSomeV6;
+      const bool dictionary = kind == kIpv4Dictionary || kind == kIpv4DictionaryAndSomeV6;
+      return DecodeIpv4Kinds(&in, rows, some_v6, dictionary, out) ? Status::OK() : Malformed(type);
+    }
+    if (kind != kIpMixed) return Malformed(type);
+    std::string_view families, planes;
+    if (!in.GetBytes(bitmap_bytes, &families) || !in.GetBytes(static_cast<size_t>(rows) * 16, &planes) ||
+        in.remaining() != 0) {
+      return Malformed(type);
+    }
+    {
       // IPv4 rows as integers from the last four planes (bytes 12..15 of
       // ::ffff:a.b.c.d), plane by plane; IPv6 rows also whole, in `ips`.
       const auto* src = reinterpret_cast<const uint8_t*>(planes.data());
@@ -510,6 +679,18 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       }
       out->values[0] = first;
       for (uint32_t i = 1; i < rows; ++i) out->values[i] = out->values[i - 1] + out->values[i] * divisor;
+      break;
+    }
+    case kSignedDelta: {
+      uint64_t first, divisor;
+      uint8_t width;
+      if (rows == 0 || !in.GetVarint(&first) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 ||
+          width > 8 || divisor == 0 || !GetPlanes(&in, rows - 1, width, out->values.data() + 1)) {
+        return Malformed(type);
+      }
+      uint64_t* v = out->values.data();
+      v[0] = first;
+      for (uint32_t i = 1; i < rows; ++i) v[i] = v[i - 1] + UnZigZag(v[i]) * divisor;
       break;
     }
     default: return Malformed(type);
@@ -746,45 +927,99 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
   thread_local std::vector<uint8_t> matches;
   matches.assign(static_cast<size_t>(words) * 64, 0);  // whole words: PackMatches reads past `rows`
   if (type == ColumnType::kIp) {
-    if (kind != kIpv4 && (kind != kIpv4AndSomeV6 || filter.beyond_ipv4)) {
-      return Status::Unsupported("block of IPv6 addresses");
-    }
-    // Kind 8: the IPv6 rows' bitmap and addresses come before the planes.
+    const bool dictionary = kind == kIpv4Dictionary || kind == kIpv4DictionaryAndSomeV6;
+    const bool some_v6 = kind == kIpv4AndSomeV6 || kind == kIpv4DictionaryAndSomeV6;
+    if (kind != kIpv4 && !dictionary && kind != kIpv4AndSomeV6) return Status::Unsupported("block of IPv6 addresses");
+    if (some_v6 && filter.beyond_ipv4) return Status::Unsupported("block of IPv6 addresses");
+    // Kinds 8 and 11: the IPv6 rows' bitmap and addresses come before the
+    // IPv4 rows' planes or dictionary.
     const size_t v6_at = in.position();
     size_t v6_count = 0;
-    if (kind == kIpv4AndSomeV6) {
+    if (some_v6) {
       std::string_view v6_bits;
       if (!(s = take(v6_at, bitmap_bytes, &v6_bits)).ok()) return s;
       for (size_t i = 0; i < bitmap_bytes; ++i) v6_count += std::popcount(static_cast<uint8_t>(v6_bits[i]));
     }
-    const size_t at = kind == kIpv4AndSomeV6 ? v6_at + bitmap_bytes + v6_count * 16 : v6_at;
-    if (bytes->size() != at + static_cast<size_t>(rows) * 4) return Malformed(type);
-    // Only the leading planes a test needs: a range of whole /8s reads one.
-    int planes_needed = 1;
-    for (const auto& [lo, hi] : filter.ranges) {
-      for (int k = planes_needed; k < 4; ++k) {
-        const uint64_t low = (uint64_t{1} << (32 - 8 * k)) - 1;
-        if ((lo & low) == 0 && (std::min<uint64_t>(hi, UINT32_MAX) & low) == low) break;
-        planes_needed = k + 1;
+    const size_t at = some_v6 ? v6_at + bitmap_bytes + v6_count * 16 : v6_at;
+    if (dictionary) {
+      // The test on each distinct address; rows read their code's answer.
+      // When every address passes, or none does, the codes are not read.
+      std::string_view head_bytes;
+      if (!(s = take(at, std::min<size_t>(10, bytes->size() - std::min(at, bytes->size())), &head_bytes)).ok())
+        return s;
+      ByteReader count(head_bytes);
+      uint64_t n = 0;
+      if (!count.GetVarint(&n) || n == 0 || n > rows || n > 65536) return Malformed(type);
+      std::string_view dict_bytes;
+      if (!(s = take(at, count.position() + n * 4 + 1, &dict_bytes)).ok()) return s;
+      ByteReader dict(dict_bytes);
+      Ipv4Dictionary d;
+      if (!GetIpv4Dictionary(&dict, rows, &d)) return Malformed(type);
+      const size_t codes_at = at + d.codes_at;
+      if (bytes->size() != codes_at + static_cast<size_t>(rows) * d.width) return Malformed(type);
+      thread_local std::vector<uint32_t> addresses;
+      thread_local std::vector<uint8_t> passes;
+      addresses.resize(d.n);
+      passes.assign(65536, 0);
+      GetV4Planes(reinterpret_cast<const uint8_t*>(d.addresses.data()), static_cast<uint32_t>(d.n), addresses.data());
+      size_t passing = 0;
+      for (size_t k = 0; k < d.n; ++k) passing += passes[k] = InRanges(filter, addresses[k]) ? 1 : 0;
+      if (passing == 0 || passing == d.n) {
+        // (IPv6 rows, whose codes are 0, are settled below.)
+        if (passing == 0) {
+          std::fill(bits, bits + words, 0);
+        } else {
+          SetAll(rows, bits);
+        }
+      } else {
+        std::string_view planes;
+        if (!(s = take(codes_at, static_cast<size_t>(rows) * d.width, &planes)).ok()) return s;
+        const auto* low = reinterpret_cast<const uint8_t*>(planes.data());
+        uint8_t* m = matches.data();
+        uint32_t top = 0;  // the largest code seen
+        if (d.width == 1) {
+          for (uint32_t i = 0; i < rows; ++i) top = std::max<uint32_t>(top, m[i] = low[i]);
+          for (uint32_t i = 0; i < rows; ++i) m[i] = passes[m[i]];
+        } else {
+          const uint8_t* high = low + rows;
+          for (uint32_t i = 0; i < rows; ++i) {
+            const uint32_t code = low[i] | uint32_t{high[i]} << 8;
+            top = std::max(top, code);
+            m[i] = passes[code];
+          }
+        }
+        if (top >= d.n) return Malformed(type);
+        PackMatches(matches.data(), words, bits);
       }
+    } else {
+      if (bytes->size() != at + static_cast<size_t>(rows) * 4) return Malformed(type);
+      // Only the leading planes a test needs: a range of whole /8s reads one.
+      int planes_needed = 1;
+      for (const auto& [lo, hi] : filter.ranges) {
+        for (int k = planes_needed; k < 4; ++k) {
+          const uint64_t low = (uint64_t{1} << (32 - 8 * k)) - 1;
+          if ((lo & low) == 0 && (std::min<uint64_t>(hi, UINT32_MAX) & low) == low) break;
+          planes_needed = k + 1;
+        }
+      }
+      std::string_view planes;
+      if (!(s = take(at, static_cast<size_t>(rows) * planes_needed, &planes)).ok()) return s;
+      const auto* p = reinterpret_cast<const uint8_t*>(planes.data());
+      const int shift = 32 - 8 * planes_needed;
+      bool first = true;
+      for (const auto& [lo, hi] : filter.ranges) {
+        if (lo > UINT32_MAX || lo > hi) continue;
+        const uint32_t a = static_cast<uint32_t>(lo >> shift);
+        const uint32_t z = static_cast<uint32_t>(std::min<uint64_t>(hi, UINT32_MAX) >> shift);
+        MatchBigEndianPlanes(p, rows, planes_needed, a, z - a, first, matches.data());
+        first = false;
+      }
+      PackMatches(matches.data(), words, bits);
     }
-    std::string_view planes;
-    if (!(s = take(at, static_cast<size_t>(rows) * planes_needed, &planes)).ok()) return s;
-    const auto* p = reinterpret_cast<const uint8_t*>(planes.data());
-    const int shift = 32 - 8 * planes_needed;
-    bool first = true;
-    for (const auto& [lo, hi] : filter.ranges) {
-      if (lo > UINT32_MAX || lo > hi) continue;
-      const uint32_t a = static_cast<uint32_t>(lo >> shift);
-      const uint32_t z = static_cast<uint32_t>(std::min<uint64_t>(hi, UINT32_MAX) >> shift);
-      MatchBigEndianPlanes(p, rows, planes_needed, a, z - a, first, matches.data());
-      first = false;
-    }
-    PackMatches(matches.data(), words, bits);
-    if (kind == kIpv4AndSomeV6) {
-      // IPv6 rows (whose planes hold zeros): only an IPv4-mapped address
-      // (::ffff:a.b.c.d) can pass. (The views are taken after the last
-      // Reach, which may move the bytes.)
+    if (some_v6) {
+      // IPv6 rows (whose planes hold zeros, whose codes are 0): only an
+      // IPv4-mapped address (::ffff:a.b.c.d) can pass. (The views are taken
+      // after the last Reach, which may move the bytes.)
       const auto* v6 = reinterpret_cast<const uint8_t*>(bytes->data().data() + v6_at);
       const uint8_t* address = v6 + bitmap_bytes;
       for (uint32_t w = 0; w < words; ++w) {
@@ -883,13 +1118,15 @@ Status GatherColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
       break;
     }
     case kFrameOfReference:
-    case kDelta: {
+    case kDelta:
+    case kSignedDelta: {
       uint64_t base, divisor;
       uint8_t width;
-      const size_t count = kind == kDelta ? (rows == 0 ? 0 : rows - 1) : rows;
+      const bool steps = kind != kFrameOfReference;
+      const size_t count = steps ? (rows == 0 ? 0 : rows - 1) : rows;
       std::string_view planes;
-      if ((kind == kDelta && rows == 0) || !in.GetVarint(&base) || !in.GetVarint(&divisor) || !in.GetU8(&width) ||
-          width < 1 || width > 8 || divisor == 0 || !in.GetBytes(count * width, &planes) || in.remaining() != 0) {
+      if ((steps && rows == 0) || !in.GetVarint(&base) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 ||
+          width > 8 || divisor == 0 || !in.GetBytes(count * width, &planes) || in.remaining() != 0) {
         return Malformed(type);
       }
       const auto* src = reinterpret_cast<const uint8_t*>(planes.data());
@@ -907,7 +1144,11 @@ Status GatherColumnBlock(ColumnType type, uint32_t rows, std::string_view encode
         uint64_t x = base;
         uint32_t i = 0;
         for (size_t k = 0; k < n; ++k) {
-          for (; i < sel[k]; ++i) x += entry(i) * divisor;
+          if (kind == kDelta) {
+            for (; i < sel[k]; ++i) x += entry(i) * divisor;
+          } else {
+            for (; i < sel[k]; ++i) x += UnZigZag(entry(i)) * divisor;
+          }
           v[sel[k]] = x;
         }
       }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <random>
 
@@ -81,6 +83,59 @@ TEST(ColumnCodec, IncreasingColumnsUseDeltas) {
   size_t size = 0;
   RoundTrip(ColumnType::kUInt64, offsets, std::vector<bool>(offsets.size(), true), nullptr, &size);
   EXPECT_LT(size, offsets.size() + 64) << "one byte per row before compression";
+}
+
+// The kind byte of an encoded block (docs/format.md).
+int KindOf(const std::string& enc) { return static_cast<uint8_t>(enc[0]) >> 1; }
+
+TEST(ColumnCodec, ValuesThatStepUpAndDownUseSignedSteps) {
+  // Line offsets of consecutive files: each file starts again at 0.
+  std::vector<uint64_t> offsets(65536);
+  uint64_t pos = 0;
+  for (size_t i = 0; i < offsets.size(); ++i) {
+    if (i % 10000 == 0) pos = 0;
+    offsets[i] = pos;
+    pos += 90 + (i * 7919) % 37;
+  }
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kUInt64, 65536, {}, offsets.data(), nullptr, &enc, &st);
+  EXPECT_EQ(KindOf(enc), 9);
+  std::vector<uint64_t> bits(1024);
+  EXPECT_EQ(FilterColumnBlock(ColumnType::kUInt64, 65536, enc, ValueFilter{{{0, 100}}, false}, bits.data()).code(),
+            Status::Code::kUnsupported)
+      << "steps are decoded, not tested in place";
+  RoundTrip(ColumnType::kUInt64, offsets, std::vector<bool>(offsets.size(), true));
+  // Whole-second times in the order a file lists them: a window moving on,
+  // each row up to five minutes either way of the last.
+  std::mt19937_64 rng(3);
+  std::vector<uint64_t> times(65536);
+  int64_t t = 1'790'000'000'000;
+  for (size_t i = 0; i < times.size(); ++i) {
+    times[i] = static_cast<uint64_t>(t + static_cast<int64_t>(rng() % 600) * 1000 - 300'000);
+    if (i % 100 == 0) t += 30'000;
+  }
+  enc.clear();
+  EncodeColumnBlock(ColumnType::kTimestamp, 65536, {}, times.data(), nullptr, &enc, &st);
+  EXPECT_EQ(KindOf(enc), 9);
+  EXPECT_LT(enc.size(), 2 * times.size() + 64) << "steps of seconds, two bytes a row";
+  RoundTrip(ColumnType::kTimestamp, times, std::vector<bool>(times.size(), true), &st);
+  EXPECT_EQ(st.min, *std::min_element(times.begin(), times.end()));
+  EXPECT_EQ(st.max, *std::max_element(times.begin(), times.end()));
+  // Random values keep the frame of reference, which filters test in place.
+  std::vector<uint64_t> ports(65536);
+  for (auto& p : ports) p = rng() % 65536;
+  enc.clear();
+  EncodeColumnBlock(ColumnType::kUInt16, 65536, {}, ports.data(), nullptr, &enc, &st);
+  EXPECT_EQ(KindOf(enc), 2);
+  // Steps across the whole int64 range still come back exactly.
+  RoundTrip(ColumnType::kInt64,
+            {static_cast<uint64_t>(INT64_MIN), static_cast<uint64_t>(INT64_MAX), 0, 1, 2, 3, 4, 5, 6, 7},
+            std::vector<bool>(10, true));
+  RoundTrip(ColumnType::kTimestamp,
+            {static_cast<uint64_t>(int64_t{-4'000'000'000'000'000'000}), 0, 1000, 2000, 3000, 4000, 5000, 6000,
+             static_cast<uint64_t>(int64_t{4'000'000'000'000'000'000})},
+            std::vector<bool>(9, true));
 }
 
 TEST(ColumnCodec, NullsAndAllNull) {
@@ -180,10 +235,14 @@ TEST(ColumnCodec, RandomRoundTrips) {
     std::vector<bool> p(rows);
     const uint64_t max = MaxValue(t);
     const bool sorted = rng() % 4 == 0;
+    const bool walk = !sorted && rng() % 3 == 0;  // small steps up and down
     for (uint32_t i = 0; i < rows; ++i) {
-      v[i] = sorted ? i * (rng() % 1000) : rng();
-      if (max != UINT64_MAX) v[i] %= max + 1;
-      p[i] = rng() % 10 != 0;
+      v[i] = sorted ? i * (rng() % 1000) : walk ? (i == 0 ? rng() : v[i - 1] + rng() % 201 - 100) : rng();
+      if (max != UINT64_MAX && !walk) v[i] %= max + 1;
+      p[i] = walk || rng() % 10 != 0;
+    }
+    if (walk && max != UINT64_MAX) {
+      for (auto& x : v) x %= max + 1;
     }
     if (sorted) std::sort(v.begin(), v.end());
     RoundTrip(t, v, p);
@@ -332,8 +391,10 @@ TEST(ColumnFilter, AgreesWithDecodedAddressBlocks) {
         }
         ips[i] = a;
       } else {
+        // Every fourth block has few hosts (kind 10 when all IPv4).
         const uint32_t nets[] = {0x0A000000u, 0xAC100000u, 0xC0A80000u, 0x34000000u};
-        ips[i] = IpAddress::FromV4(nets[rng() % 4] + static_cast<uint32_t>(rng() % 0x100000));
+        const uint32_t hosts = iter % 4 == 3 ? 1 + rows / 20 : 0x100000;
+        ips[i] = IpAddress::FromV4(nets[rng() % 4] + static_cast<uint32_t>(rng() % hosts));
       }
     }
     std::string enc;
@@ -356,6 +417,50 @@ TEST(ColumnFilter, AgreesWithDecodedAddressBlocks) {
     filtered += done ? 1 : 0;
   }
   EXPECT_GT(filtered, 130);
+}
+
+TEST(ColumnCodec, FewDistinctIpv4AddressesAreADictionary) {
+  std::mt19937_64 rng(5);
+  for (uint32_t hosts : {1u, 200u, 3000u, 201u}) {
+    const bool some_v6 = hosts == 201;  // then kind 11: the IPv6 rows apart, as kind 8
+    const uint32_t rows = kRowsPerBlock;
+    std::vector<IpAddress> ips(rows);
+    std::vector<bool> present(rows);
+    std::vector<uint32_t> pool(hosts);
+    for (auto& a : pool)
+      a = rng() % 2 ? 0x0A000000u + static_cast<uint32_t>(rng() % 65536) : static_cast<uint32_t>(rng());
+    for (uint32_t i = 0; i < rows; ++i) {
+      ips[i] = IpAddress::FromV4(pool[rng() % hosts]);
+      present[i] = rng() % 7 != 0;
+      if (some_v6 && i % 500 == 0) ParseIpAddress(i % 1000 == 0 ? "2001:db8::9" : "::ffff:10.0.0.7", &ips[i]);
+    }
+    std::string enc;
+    BlockStats st;
+    EncodeColumnBlock(ColumnType::kIp, rows, Presence(rows, present), nullptr, ips.data(), &enc, &st);
+    EXPECT_EQ(KindOf(enc), some_v6 ? 11 : 10) << hosts;
+    const size_t v6_part = some_v6 ? rows / 8 + 16 * (rows / 500 + 1) : 0;
+    EXPECT_LT(enc.size(), rows / 8 + v6_part + (hosts <= 256 ? 1 : 2) * size_t{rows} + 4 * hosts + 16) << hosts;
+    ColumnBlock out;
+    ASSERT_TRUE(DecodeColumnBlock(ColumnType::kIp, rows, enc, &out).ok());
+    for (uint32_t i = 0; i < rows; ++i) {
+      ASSERT_EQ(out.present(i), static_cast<bool>(present[i])) << i;
+      ASSERT_EQ(out.ip(i), present[i] ? ips[i] : IpAddress{}) << i;
+    }
+    // Tests on the addresses agree with the decoded rows.
+    for (const ValueFilter& f :
+         {ValueFilter{{{0x0A000000u, 0x0AFFFFFFu}}, false}, ValueFilter{{{0x0A000007u, 0x0A000007u}}, false},
+          ValueFilter{{{pool[0], pool[0]}}, false}, ValueFilter{{{0, UINT32_MAX}}, false},
+          ValueFilter{{{0xFFFFFFFEu, 0xFFFFFFFFu}}, false}}) {
+      EXPECT_TRUE(FilterAgrees(ColumnType::kIp, rows, enc, f)) << hosts;
+    }
+  }
+  // Addresses nearly all distinct stay four planes.
+  std::vector<IpAddress> spread(kRowsPerBlock);
+  for (uint32_t i = 0; i < kRowsPerBlock; ++i) spread[i] = IpAddress::FromV4(0x0A000000u + i * 3);
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kIp, kRowsPerBlock, {}, nullptr, spread.data(), &enc, &st);
+  EXPECT_EQ(KindOf(enc), 4);
 }
 
 // Counts how far a filter reads into a block.
@@ -401,6 +506,37 @@ TEST(ColumnFilter, ReadsOnlyTheLeadingPlanesATestNeeds) {
   EXPECT_LE(reached(ValueFilter{{}, true}), 1 + bitmap + 32) << "presence alone";
 }
 
+TEST(ColumnFilter, ADictionaryWhoseAddressesAllPassOrAllFailSkipsTheCodes) {
+  const uint32_t rows = kRowsPerBlock;
+  std::vector<IpAddress> ips(rows);
+  for (uint32_t i = 0; i < rows; ++i) ips[i] = IpAddress::FromV4(0x0A000000u + i % 300);  // 300 hosts in 10/8
+  std::string enc;
+  BlockStats st;
+  EncodeColumnBlock(ColumnType::kIp, rows, {}, nullptr, ips.data(), &enc, &st);
+  ASSERT_EQ(KindOf(enc), 10);
+  // (A filter first reaches as far as a presence bitmap and a header could go.)
+  const size_t before_codes = std::max<size_t>(enc.size() - 2 * size_t{rows}, 1 + rows / 8 + 32);
+  std::vector<uint64_t> bits(rows / 64);
+  auto reached = [&](const ValueFilter& f) {
+    CountingBytes bytes(enc);
+    EXPECT_TRUE(FilterColumnBlock(ColumnType::kIp, rows, &bytes, f, bits.data()).ok());
+    return bytes.reached();
+  };
+  EXPECT_LE(reached(ValueFilter{{{0x0A000000u, 0x0AFFFFFFu}}, false}), before_codes) << "all pass";
+  EXPECT_EQ(bits[0], ~uint64_t{0});
+  EXPECT_LE(reached(ValueFilter{{{0xAC100000u, 0xAC1FFFFFu}}, false}), before_codes) << "none passes";
+  EXPECT_EQ(bits[0], 0u);
+  EXPECT_EQ(reached(ValueFilter{{{0x0A000005u, 0x0A000005u}}, false}), enc.size()) << "some pass: the codes";
+  EXPECT_EQ(bits[0], uint64_t{1} << 5);
+  // A code past the addresses is corruption, decoded or filtered.
+  enc[enc.size() - 1] = static_cast<char>(0x7f);
+  ColumnBlock out;
+  EXPECT_EQ(DecodeColumnBlock(ColumnType::kIp, rows, enc, &out).code(), Status::Code::kCorruption);
+  EXPECT_EQ(FilterColumnBlock(ColumnType::kIp, rows, enc, ValueFilter{{{0x0A000005u, 0x0A000005u}}, false}, bits.data())
+                .code(),
+            Status::Code::kCorruption);
+}
+
 // Gathers rows `sel` of `enc` and compares them with the decoded block:
 // the same values and presence there, every other row absent.
 void ExpectGatherAgrees(ColumnType type, uint32_t rows, const std::string& enc, const std::vector<uint32_t>& sel) {
@@ -429,17 +565,20 @@ TEST(ColumnGather, AgreesWithDecodedBlocks) {
     const uint32_t rows = 1 + static_cast<uint32_t>(rng() % 3000);
     std::vector<uint64_t> v(rows);
     PresenceBits presence;
-    const int shape = static_cast<int>(rng() % 5);  // random, constant, sorted (delta), whole seconds, all absent
+    // random, constant, sorted (delta), whole seconds, all absent, steps up and down (signed delta)
+    const int shape = static_cast<int>(rng() % 6);
     const uint64_t max = MaxValue(t);
     for (uint32_t i = 0; i < rows; ++i) {
       v[i] = shape == 1   ? 42
              : shape == 2 ? i * 1000 + rng() % 7
              : shape == 3 ? 1'790'000'000'000 + rng() % 500 * 1000
+             : shape == 5 ? (i % 500) * 100 + rng() % 50
                           : rng();
       if (max != UINT64_MAX) v[i] %= max + 1;
     }
     if (shape == 2) std::sort(v.begin(), v.end());
-    if (shape == 4 || (shape != 2 && rng() % 2)) {  // sorted blocks stay whole: the delta form needs every row
+    // Stepped blocks stay whole: the delta forms need every row.
+    if (shape == 4 || (shape != 2 && shape != 5 && rng() % 2)) {
       presence.assign((rows + 63) / 64, 0);
       for (uint32_t i = 0; i < rows; ++i) {
         if (shape != 4 && rng() % 5 != 0) presence[i >> 6] |= uint64_t{1} << (i & 63);

@@ -47,9 +47,10 @@ struct SourceRecord {
 
 // The format Manifest::Serialize writes (docs/format.md): 2 since the
 // sources moved into their own log, 3 since segments may hold address
-// blocks of kind 8 (which older readers cannot read). Formats 1 and 2 are
-// still read.
-inline constexpr int kManifestFormat = 3;
+// blocks of kind 8, 4 since they may hold blocks of kinds 9-11 (signed
+// deltas, address dictionaries; older readers cannot read them). Formats 1
+// to 3 are still read.
+inline constexpr int kManifestFormat = 4;
 
 struct Manifest {
   // The format this manifest was read in (kManifestFormat when written by us).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Users keep their data across upgrades: stores written by the releases
-# before manifest formats 2 and 3 (tests/fixtures/format1 and format2, made
-# by their README.md's commands) open, convert in place and answer exactly
+# before manifest formats 2, 3 and 4 (tests/fixtures/format1 to format3,
+# made by their README.md's commands) open, convert in place and answer exactly
 # as the same flow files ingested afresh.
 FLOWDEX=${1:?usage: upgrade_test.sh path/to/flowdex}
 source "$(dirname "$0")/lib.sh"
@@ -13,11 +13,11 @@ check "the fixture is a format 1 store" grep -q '"format":1' "$WORK"/old/MANIFES
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/upgrade.txt" 2>&1
 rc=$?
 check "flowdex upgrade succeeds" test "$rc" -eq 0
-check "it says what it converted" grep -q "upgraded from format 1 to 3; 3 sources moved" "$WORK/upgrade.txt"
-check "the new manifest is format 3" grep -q '"format":3' "$WORK"/old/MANIFEST-*
+check "it says what it converted" grep -q "upgraded from format 1 to 4; 3 sources moved" "$WORK/upgrade.txt"
+check "the new manifest is format 4" grep -q '"format":4' "$WORK"/old/MANIFEST-*
 check "the sources are in their own log" test -s "$(ls "$WORK"/old/SOURCES-* | head -1)"
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/again.txt" 2>&1
-check "a second upgrade finds nothing to do" grep -q "already at format 3" "$WORK/again.txt"
+check "a second upgrade finds nothing to do" grep -q "already at format 4" "$WORK/again.txt"
 
 "$FLOWDEX" check --data "$WORK/old" >"$WORK/check.txt" 2>&1
 check "check passes: 1500 rows, 3 sources, each once" grep -q "3 segments, 1500 rows.*3 sources, each stored exactly once: OK" \
@@ -54,15 +54,37 @@ check "and again add nothing (2 files already ingested)" grep -q "0 records inde
 check "check: 3500 rows, 5 sources, each once" grep -q "3500 rows.*5 sources, each stored exactly once: OK" \
   "$WORK/check2.txt"
 
-# Format 2 (address blocks with IPv6 rows of kind 5, 16 bytes a row): opens,
-# is marked format 3 so that older readers refuse it, and answers the same.
-FIXTURE2=$(cd "$(dirname "$0")/../fixtures/format2" && pwd)
-cp -r "$FIXTURE2/store" "$WORK/old2"
-check "the second fixture is a format 2 store" grep -q '"format":2' "$WORK"/old2/MANIFEST-*
-"$FLOWDEX" upgrade --data "$WORK/old2" >"$WORK/upgrade2.txt" 2>&1
-check "flowdex upgrade of format 2 succeeds" test "$?" -eq 0
-check "it says format 2 to 3, nothing moved" grep -qx ".*: upgraded from format 2 to 3" "$WORK/upgrade2.txt"
-check "the manifest is now format 3" grep -q '"format":3' "$WORK"/old2/MANIFEST-*
-"$FLOWDEX" ingest --data "$WORK/new2" "$FIXTURE2/flows" >/dev/null 2>&1
+# upgrade_fixture N: copies fixtures/formatN/store to $WORK/oldN, upgrades it
+# and checks it is marked format 4 (so that older readers refuse it).
+upgrade_fixture() {
+  local n=$1
+  cp -r "$(dirname "$0")/../fixtures/format$n/store" "$WORK/old$n"
+  check "fixture $n is a format $n store" grep -q "\"format\":$n" "$WORK/old$n"/MANIFEST-*
+  "$FLOWDEX" upgrade --data "$WORK/old$n" >"$WORK/upgrade$n.txt" 2>&1
+  check "flowdex upgrade of format $n succeeds" test "$?" -eq 0
+  check "it says format $n to 4, nothing moved" grep -qx ".*: upgraded from format $n to 4" "$WORK/upgrade$n.txt"
+  check "the manifest is now format 4" grep -q '"format":4' "$WORK/old$n"/MANIFEST-*
+}
+
+# Format 2 (address blocks with IPv6 rows of kind 5, 16 bytes a row): opens
+# and answers the same.
+upgrade_fixture 2
+"$FLOWDEX" ingest --data "$WORK/new2" "$(dirname "$0")/../fixtures/format2/flows" >/dev/null 2>&1
 same_rows "$WORK/old2" "$WORK/new2"
+
+# Format 3 (no blocks of kinds 9-11, hourly rollups beside the raw rows):
+# opens, answers the same, and its rollups still answer aggregations.
+upgrade_fixture 3
+"$FLOWDEX" check --data "$WORK/old3" >"$WORK/check3.txt" 2>&1
+check "check passes on the upgraded format 3 store" grep -q "1500 rows.*each stored exactly once: OK" "$WORK/check3.txt"
+same_rows "$WORK/old3" "$WORK/new2"
+agg='{"size":0,"aggs":{"h":{"date_histogram":{"field":"@timestamp","fixed_interval":"1h"},
+  "aggs":{"p":{"terms":{"field":"destination.port","size":5}},"b":{"sum":{"field":"network.bytes"}}}}}}'
+"$FLOWDEX" query --data "$WORK/old3" "$agg" | grep -o '"aggregations".*' >"$WORK/agg-old.json"
+"$FLOWDEX" query --data "$WORK/new2" "$agg" | grep -o '"aggregations".*' >"$WORK/agg-new.json"
+check "the format 3 store's rollups answer an hourly aggregation as a fresh store does" \
+  cmp -s "$WORK/agg-old.json" "$WORK/agg-new.json"
+check "and the answer has buckets" grep -q '"doc_count":[1-9]' "$WORK/agg-old.json"
+"$FLOWDEX" query --data "$WORK/old3" --repeat 1 "$agg" 2>"$WORK/agg-stats.json" >/dev/null
+check "from the format 3 store's rollup rows" grep -q '"rollup":"ports' "$WORK/agg-stats.json"
 finish
