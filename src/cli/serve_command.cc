@@ -17,6 +17,7 @@
 #include "pipeline/store_sink.h"
 #include "rollup/rollup_maintainer.h"
 #include "store/store.h"
+#include "util/allocator_tuning.h"
 #include "util/byte_size.h"
 #include "util/shutdown_signals.h"
 #include "util/time_util.h"
@@ -231,6 +232,10 @@ int RunServeCommand(const ServeCommandOptions& options) {
     }
   }
 
+  // Every 10 s: a trim gives back what the last seconds freed (measured:
+  // ~5 ms for a settled 300 MB heap, 120 ms the first time 150 MB of it
+  // was free), and the next queries fault those pages in again.
+  FreeMemoryReleaser releaser(std::chrono::seconds(10));
   const auto version = store->Current();
   fmt::print(stderr, "flowdex serve: {} documents in {} indices at {}; listening on {}\n", version->Rows(),
              version->indices.size(), options.data_dir, url);

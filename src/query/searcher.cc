@@ -919,9 +919,8 @@ Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, Se
   return Status::OK();
 }
 
-}  // namespace
-
-Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
+// Search, on the calling thread.
+Status SearchHere(const Store& store, const SearchRequest& request, SearchResponse* response) {
   // Every pass sees the same segments and shares the request's deadline.
   const SearchContext ctx(store, request);
   // A page of hits beside aggregations rollups can answer (Discover's
@@ -948,6 +947,21 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
     return Status::OK();
   }
   return SearchWithAggs(ctx, request, response);
+}
+
+}  // namespace
+
+Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
+  // Searches run on a few threads of their own, not on the caller's (one of
+  // the HTTP server's 32): the scratch buffers each thread keeps for
+  // decoding (compressed and raw blocks, a zstd stream) then exist a few
+  // times, not once per connection thread, and memory stays flat however
+  // connections come and go. More searches at once than threads wait their
+  // turn, which on two cores loses nothing.
+  static ThreadPool searchers(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  Status s;
+  searchers.Run([&] { s = SearchHere(store, request, response); });
+  return s;
 }
 
 }  // namespace flowdex

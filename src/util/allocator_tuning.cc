@@ -74,4 +74,32 @@ void RestartWithHugePages(int argc, char** argv) {
 #endif
 }
 
+FreeMemoryReleaser::FreeMemoryReleaser(std::chrono::milliseconds interval) {
+  thread_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+#if defined(__GLIBC__)
+      malloc_trim(0);
+#endif
+      lock.lock();
+      ++releases_;
+    }
+  });
+}
+
+FreeMemoryReleaser::~FreeMemoryReleaser() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+int FreeMemoryReleaser::releases() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return releases_;
+}
+
 }  // namespace flowdex

@@ -4,8 +4,17 @@
 
 namespace flowdex {
 
+namespace {
+thread_local const ThreadPool* t_worker_of = nullptr;  // the pool whose worker this thread is
+}  // namespace
+
 ThreadPool::ThreadPool(size_t threads) {
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) workers_.emplace_back([this] { Loop(); });
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
+    workers_.emplace_back([this] {
+      t_worker_of = this;
+      Loop();
+    });
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -54,6 +63,28 @@ void ThreadPool::RunOnAll(size_t copies, const std::function<void()>& fn) {
   fn();
   std::unique_lock<std::mutex> done_lock(done_mu);
   done_cv.wait(done_lock, [&] { return remaining == 0; });
+}
+
+void ThreadPool::Run(const std::function<void()>& fn) {
+  if (t_worker_of == this) {
+    fn();
+    return;
+  }
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.emplace_back([&] {
+      fn();
+      std::lock_guard<std::mutex> done_lock(done_mu);
+      done = true;
+      done_cv.notify_one();
+    });
+  }
+  wake_.notify_one();
+  std::unique_lock<std::mutex> done_lock(done_mu);
+  done_cv.wait(done_lock, [&] { return done; });
 }
 
 }  // namespace flowdex

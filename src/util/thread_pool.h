@@ -32,6 +32,11 @@ class ThreadPool {
   // returns when all have finished. fn must be safe to run concurrently.
   void RunOnAll(size_t copies, const std::function<void()>& fn);
 
+  // Runs fn on one worker, after the tasks queued before it, and returns
+  // when it has finished; on the calling thread when that is a worker of
+  // this pool (no waiting on oneself).
+  void Run(const std::function<void()>& fn);
+
  private:
   void Loop();
 
