@@ -13,7 +13,7 @@ namespace flowdex {
 // trims freed heap back to the kernel), so every block pays page faults and
 // zeroing pages again: a third of a warm query's time. This keeps such
 // blocks in the heap (mmap from 4 MB) and up to 128 MB of freed heap mapped
-// for reuse, in one arena per core; memory stays bounded by the caches'
+// for reuse, in four arenas per core; memory stays bounded by the caches'
 // sizes. Call once, first thing in main (before any thread starts).
 void TuneAllocator();
 
