@@ -1,6 +1,7 @@
 #include "query/searcher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -951,6 +952,12 @@ Status SearchHere(const Store& store, const SearchRequest& request, SearchRespon
 
 }  // namespace
 
+namespace {
+std::atomic<size_t> g_search_threads{std::max(4u, 2 * std::thread::hardware_concurrency())};
+}  // namespace
+
+void SetSearchThreads(size_t threads) { g_search_threads = threads; }
+
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
   // Searches run on a few threads of their own, not on the caller's (one of
   // the HTTP server's 32): the scratch buffers each thread keeps for
@@ -958,7 +965,9 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
   // times, not once per connection thread, and memory stays flat however
   // connections come and go. More searches at once than threads wait their
   // turn, which on two cores loses nothing.
-  static ThreadPool searchers(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  static const size_t threads = g_search_threads.load();
+  if (threads == 0) return SearchHere(store, request, response);
+  static ThreadPool searchers(threads);
   Status s;
   searchers.Run([&] { s = SearchHere(store, request, response); });
   return s;

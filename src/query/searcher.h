@@ -22,4 +22,9 @@ std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::
 // "too_many_buckets_exception: ..."), Cancelled, or the store's own.
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response);
 
+// How many threads run searches (Search hands each to one of them and
+// waits); 0 runs each on its caller's thread. Takes effect only before the
+// first search. The default is max(4, 2 x cores).
+void SetSearchThreads(size_t threads);
+
 }  // namespace flowdex
