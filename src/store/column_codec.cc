@@ -670,17 +670,7 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       within_type = bound <= MaxValue(type);
       break;
     }
-    case kDelta: {
-      uint64_t first, divisor;
-      uint8_t width;
-      if (rows == 0 || !in.GetVarint(&first) || !in.GetVarint(&divisor) || !in.GetU8(&width) || width < 1 ||
-          width > 8 || divisor == 0 || !GetPlanes(&in, rows - 1, width, out->values.data() + 1)) {
-        return Malformed(type);
-      }
-      out->values[0] = first;
-      for (uint32_t i = 1; i < rows; ++i) out->values[i] = out->values[i - 1] + out->values[i] * divisor;
-      break;
-    }
+    case kDelta:
     case kSignedDelta: {
       uint64_t first, divisor;
       uint8_t width;
@@ -690,7 +680,11 @@ Status DecodeSingle(ColumnType type, uint32_t rows, std::string_view encoded, Co
       }
       uint64_t* v = out->values.data();
       v[0] = first;
-      for (uint32_t i = 1; i < rows; ++i) v[i] = v[i - 1] + UnZigZag(v[i]) * divisor;
+      if (kind == kDelta) {
+        for (uint32_t i = 1; i < rows; ++i) v[i] = v[i - 1] + v[i] * divisor;
+      } else {
+        for (uint32_t i = 1; i < rows; ++i) v[i] = v[i - 1] + UnZigZag(v[i]) * divisor;
+      }
       break;
     }
     default: return Malformed(type);
@@ -960,7 +954,9 @@ Status FilterColumnBlock(ColumnType type, uint32_t rows, BlockBytes* bytes, cons
       thread_local std::vector<uint32_t> addresses;
       thread_local std::vector<uint8_t> passes;
       addresses.resize(d.n);
-      passes.assign(65536, 0);
+      // Only the first n entries are set: a larger code is corruption,
+      // found below before any answer is used.
+      passes.resize(65536);
       GetV4Planes(reinterpret_cast<const uint8_t*>(d.addresses.data()), static_cast<uint32_t>(d.n), addresses.data());
       size_t passing = 0;
       for (size_t k = 0; k < d.n; ++k) passing += passes[k] = InRanges(filter, addresses[k]) ? 1 : 0;
