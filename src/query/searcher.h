@@ -24,7 +24,7 @@ Status Search(const Store& store, const SearchRequest& request, SearchResponse* 
 
 // How many threads run searches (Search hands each to one of them and
 // waits); 0 runs each on its caller's thread. Takes effect only before the
-// first search. The default is max(4, 2 x cores).
+// first search. The default is 0.
 void SetSearchThreads(size_t threads);
 
 }  // namespace flowdex
