@@ -11,7 +11,9 @@ packages=(
   libisal-dev libdeflate-dev zlib1g-dev libssl-dev rapidjson-dev
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
   libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev libcpp-httplib-dev
-  libcurl4-openssl-dev libexpat1-dev
+  libcurl4-openssl-dev libexpat1-dev libmaxminddb-dev
+  # the GeoIP tests write tiny MaxMind databases with MaxMind's writer
+  libmaxmind-db-writer-perl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
   openssl curl wrk ca-certificates binutils

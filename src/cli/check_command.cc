@@ -27,6 +27,14 @@ int RunCheckCommand(const CheckCommandOptions& options) {
                  HumanBytes(u.dictionary_bytes), HumanBytes(u.postings_bytes), u.postings_entries);
     }
   }
+  if (options.sources) {
+    // Tab-separated, one file a line, in the order they were committed.
+    fmt::print("source\trecords\tbad_lines\tindex\tenrichment\n");
+    for (const SourceRecord& r : store->Sources()) {
+      fmt::print("{}\t{}\t{}\t{}\t{}\n", r.key, r.records, r.bad_lines, r.index,
+                 r.enrichment.empty() ? "-" : r.enrichment);
+    }
+  }
   fmt::print(
       "{}: {} segments, {} rows, {} blocks read, {}; {} rollup segments, {} rows, {}; {} sources, each "
       "stored {}\n",

@@ -16,6 +16,7 @@ struct ParseCommandOptions {
   bool original = false;             // --original: add event.original
   bool count_only = false;           // --count: parse, print no documents
   uint64_t max_errors = UINT64_MAX;  // --max-errors: bad lines printed to stderr
+  std::string geoip_dir;             // --geoip-dir: add GeoIP/ASN fields from these databases
 };
 
 // Prints one ECS document per record (NDJSON) on stdout, bad lines as
@@ -58,6 +59,7 @@ struct SinkCommandOptions {
   uint64_t bulk_documents = 5000;
   uint64_t bulk_mb = 5;
   std::string sigv4_service;  // "es" / "aoss": sign requests for Amazon OpenSearch Service
+  std::string geoip_dir;      // --geoip-dir: MaxMind-format databases that enrich every record
 };
 
 struct IngestCommandOptions {
@@ -95,6 +97,7 @@ int RunSchemaCommand(const SchemaCommandOptions& options);
 struct CheckCommandOptions {
   std::string data_dir;
   bool columns = false;  // --columns: print where each column's bytes go
+  bool sources = false;  // --sources: list every ingested file (records, bad lines, enrichment databases)
 };
 
 // Reads and verifies every block of every segment, and that each ingested
@@ -148,6 +151,7 @@ struct ServeCommandOptions {
   AwsCommandOptions aws;
   std::string key_pattern;
   int sqs_workers = 2;
+  std::string geoip_dir;  // enriches what --watch and --sqs ingest
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or

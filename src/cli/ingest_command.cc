@@ -177,6 +177,10 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   }
   ingest.workers = options.workers;
   ingest.batch_rows = options.batch_rows;
+  if (Status gs = OpenGeoIp(options.sink.geoip_dir, &ingest.geoip); !gs.ok()) {
+    fmt::print(stderr, "flowdex ingest: {}\n", gs.message());
+    return 2;
+  }
   ingest.memory_budget = static_cast<size_t>(options.memory_mb) << 20;
   if (!options.format.empty()) {
     Status s = FlowFormat::Parse(options.format, &user_format);

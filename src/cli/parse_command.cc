@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/human.h"
+#include "cli/pipeline_setup.h"
+#include "enrich/geoip_enricher.h"
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
 #include "io/path_walker.h"
@@ -65,6 +67,17 @@ int RunParseCommand(const ParseCommandOptions& options) {
       return 2;
     }
     read_options.user_format = &user_format;
+  }
+  std::shared_ptr<GeoIpDirectory> geoip;
+  std::unique_ptr<GeoIpEnricher> enricher;
+  if (!options.geoip_dir.empty()) {
+    Status s = OpenGeoIp(options.geoip_dir, &geoip);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex parse: {}\n", s.message());
+      return 2;
+    }
+    enricher = std::make_unique<GeoIpEnricher>(geoip.get());
+    read_options.enricher = enricher.get();
   }
   std::vector<std::string> files;
   int exit_code = 0;

@@ -38,8 +38,21 @@ bool IsRemoteSink(const SinkCommandOptions& options) {
   return options.sink.rfind("http://", 0) == 0 || options.sink.rfind("https://", 0) == 0;
 }
 
+Status OpenGeoIp(const std::string& dir, std::shared_ptr<GeoIpDirectory>* out) {
+  out->reset();
+  if (dir.empty()) return Status::OK();
+  std::unique_ptr<GeoIpDirectory> d;
+  Status s = GeoIpDirectory::Open(dir, &d);
+  if (!s.ok()) return s.WithContext("--geoip-dir");
+  *out = std::move(d);
+  return Status::OK();
+}
+
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
                 CancellationToken cancel, std::unique_ptr<ObjectSink>* out) {
+  std::shared_ptr<GeoIpDirectory> geoip;
+  Status gs = OpenGeoIp(options.geoip_dir, &geoip);
+  if (!gs.ok()) return gs;
   if (IsRemoteSink(options)) {
     ElasticsearchSinkOptions es;
     es.url = options.sink;
@@ -68,6 +81,7 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
     es.cancel = cancel;
     es.sigv4_service = options.sigv4_service;
     es.aws = aws;
+    es.geoip = geoip;
     *out = std::make_unique<ElasticsearchSink>(std::move(es));
     return Status::OK();
   }
@@ -79,6 +93,7 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
   StoreSink::Options so;
   so.index = options.index;
   so.user_format = format;
+  so.geoip = geoip;
   *out = std::make_unique<StoreSink>(store, so);
   return Status::OK();
 }

@@ -9,6 +9,7 @@
 #include "aws/aws_client.h"
 #include "aws/sqs_client.h"
 #include "cli/commands.h"
+#include "enrich/geoip_directory.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "store/store.h"
@@ -21,11 +22,16 @@ AwsConfig MakeAwsConfig(const AwsCommandOptions& options, CancellationToken canc
 
 Status ParseSqsProtocol(const std::string& name, SqsProtocol* out);
 
+// Opens the --geoip-dir databases (*out stays null when `dir` is empty);
+// the error names the option.
+Status OpenGeoIp(const std::string& dir, std::shared_ptr<GeoIpDirectory>* out);
+
 // True when the sink flags name a cluster (http:// or https://), not the embedded store.
 bool IsRemoteSink(const SinkCommandOptions& options);
 
 // A sink for the flags: an ElasticsearchSink for a URL, else a StoreSink on
-// `store` (which must then be open). `format` may be null.
+// `store` (which must then be open). `format` may be null. Records are
+// enriched from options.geoip_dir when it is set.
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
                 CancellationToken cancel, std::unique_ptr<ObjectSink>* out);
 

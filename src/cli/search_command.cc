@@ -348,11 +348,17 @@ int RunSearchCommand(const SearchCommandOptions& o) {
         rows.push_back({Text(Field(h, "_index")), Text(Field(h, "_id")), Text(&src)});
         continue;
       }
+      // "81.2.69.160:443 (GB)": the country GeoIP gave the address, if any
+      // (tables only: CSV keeps the address alone).
       auto endpoint = [&](const char* side) {
         const std::string ip = Text(Field(src, std::string(side) + ".ip"));
         const std::string port = Text(Field(src, std::string(side) + ".port"));
-        if (port.empty()) return ip;
-        return ip.find(':') != std::string::npos ? "[" + ip + "]:" + port : ip + ":" + port;
+        std::string text = port.empty()                        ? ip
+                           : ip.find(':') != std::string::npos ? "[" + ip + "]:" + port
+                                                               : ip + ":" + port;
+        const std::string country = Text(Field(src, std::string(side) + ".geo.country_iso_code"));
+        if (!csv && !country.empty()) text += " (" + country + ")";
+        return text;
       };
       const uint64_t bytes = Number(Field(src, "network.bytes")) +
                              Number(Field(src, "source.bytes")) * (Field(src, "network.bytes") ? 0 : 1);

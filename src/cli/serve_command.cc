@@ -166,9 +166,16 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host,
                   server.port());
 
+  std::shared_ptr<GeoIpDirectory> geoip;
+  s = OpenGeoIp(options.geoip_dir, &geoip);
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: {}\n", s.message());
+    return 2;
+  }
   FolderWatcherOptions watch;
   watch.dirs = options.watch;
   watch.ingest.retention_ms = store_options.retention_ms;
+  watch.ingest.geoip = geoip;
   FolderWatcher watcher(store.get(), watch, [&](const WatchedFileReport& r) {
     if (r.failed) {
       ++metrics.watch_failures;
@@ -210,6 +217,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
     s3 = std::make_unique<S3Client>(aws);
     StoreSink::Options so;
     so.retention_ms = store_options.retention_ms;
+    so.geoip = geoip;
     sqs_sink = std::make_unique<StoreSink>(store.get(), so);
     processor = std::make_unique<ObjectProcessor>(s3.get(), sqs_sink.get(), options.key_pattern, &pipeline_metrics);
     s = processor->Validate();

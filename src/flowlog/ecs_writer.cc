@@ -118,7 +118,54 @@ struct EcsDocumentWriter::Impl {
     w.EndObject();
   }
 
-  void WriteEndpoint(const FlowRecord& r, std::string_view key, FlowField addr, FlowField port, bool counters) {
+  // *.as, as Elastic's pipeline renames the ASN database's fields.
+  void WriteAs(const AddressFacts& f) {
+    JsonWriter& w = writer;
+    WriteJsonKey(w, "as");
+    w.StartObject();
+    if (f.has_as_number) {
+      WriteJsonKey(w, "number");
+      w.Uint64(f.as_number);
+    }
+    if (!f.as_organization_name.empty()) {
+      WriteJsonKey(w, "organization");
+      w.StartObject();
+      KeyStr(w, "name", f.as_organization_name);
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+
+  // *.geo, with the geoip processor's default properties.
+  void WriteGeo(const AddressFacts& f) {
+    JsonWriter& w = writer;
+    WriteJsonKey(w, "geo");
+    w.StartObject();
+    auto text = [&](std::string_view k, std::string_view v) {
+      if (!v.empty()) KeyStr(w, k, v);
+    };
+    text("city_name", f.city_name);
+    text("continent_name", f.continent_name);
+    text("country_iso_code", f.country_iso_code);
+    text("country_name", f.country_name);
+    if (const size_t comma = f.location.find(','); comma != std::string_view::npos) {
+      // Stored as the shortest decimal text of each double: written as is.
+      const std::string_view lat = f.location.substr(0, comma), lon = f.location.substr(comma + 1);
+      WriteJsonKey(w, "location");
+      w.StartObject();
+      WriteJsonKey(w, "lat");
+      w.RawValue(lat.data(), lat.size(), rapidjson::kNumberType);
+      WriteJsonKey(w, "lon");
+      w.RawValue(lon.data(), lon.size(), rapidjson::kNumberType);
+      w.EndObject();
+    }
+    text("region_iso_code", f.region_iso_code);
+    text("region_name", f.region_name);
+    w.EndObject();
+  }
+
+  void WriteEndpoint(const FlowRecord& r, std::string_view key, FlowField addr, FlowField port, bool counters,
+                     const AddressFacts* facts) {
     JsonWriter& w = writer;
     const bool has_counters = counters && AnyOf(r, {F::kBytes, F::kPackets});
     if (!r.has(addr) && !r.has(port) && !has_counters) return;
@@ -126,10 +173,12 @@ struct EcsDocumentWriter::Impl {
     w.StartObject();
     if (r.has(addr)) {
       KeyStr(w, "address", r.text(addr));
+      if (facts != nullptr && facts->has_as()) WriteAs(*facts);
       if (counters && r.has(F::kBytes)) {
         WriteJsonKey(w, "bytes");
         w.Uint64(r.bytes());
       }
+      if (facts != nullptr && facts->has_geo()) WriteGeo(*facts);
       KeyStr(w, "ip", r.text(addr));
     } else if (counters && r.has(F::kBytes)) {
       WriteJsonKey(w, "bytes");
@@ -180,7 +229,7 @@ struct EcsDocumentWriter::Impl {
     if (r.has(F::kRegion)) KeyStr(w, "region", r.text(F::kRegion));
     w.EndObject();
 
-    WriteEndpoint(r, "destination", F::kDstAddr, F::kDstPort, false);
+    WriteEndpoint(r, "destination", F::kDstAddr, F::kDstPort, false, r.facts(FlowSide::kDestination));
 
     WriteJsonKey(w, "ecs");
     w.StartObject();
@@ -277,7 +326,7 @@ struct EcsDocumentWriter::Impl {
       w.EndObject();
     }
 
-    WriteEndpoint(r, "source", F::kSrcAddr, F::kSrcPort, true);
+    WriteEndpoint(r, "source", F::kSrcAddr, F::kSrcPort, true, r.facts(FlowSide::kSource));
     w.EndObject();
   }
 };

@@ -113,11 +113,13 @@ void FlowLogReader::ProcessLine(std::string_view line) {
     return;
   }
   ++stats_->records;
+  if (options_.enricher != nullptr) options_.enricher->Enrich(&record_);
   sink_->OnRecord(record_, ctx_);
 }
 
 Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecordSink* sink, FlowReadStats* stats) {
   sink_ = sink;
+  if (options_.enricher != nullptr) options_.enricher->BeginStream();
   FlowReadStats local;
   stats_ = &local;
   ctx_ = LineContext{};

@@ -36,6 +36,18 @@ class FlowRecordSink {
   virtual void OnBadLine(const LineContext& ctx, const Status& reason) = 0;
 };
 
+// Adds what is known about a record's addresses (GeoIP, ASN) before the
+// sink sees it. One per reader: it is called from the reader's thread only.
+class FlowRecordEnricher {
+ public:
+  virtual ~FlowRecordEnricher() = default;
+  // Called as each stream starts (a place to pick up replaced databases).
+  virtual void BeginStream() {}
+  // Sets the record's facts (FlowRecord::set_facts); what it points to
+  // stays valid until the next call.
+  virtual void Enrich(FlowRecord* record) = 0;
+};
+
 struct FlowReadOptions {
   // The layout of files without a header line (nullptr: default v2 format,
   // then Elastic's token-count rule).
@@ -48,6 +60,8 @@ struct FlowReadOptions {
   // Called after each buffer of text (about 1 MiB) with the bytes consumed
   // from the medium so far in this stream, for progress reports.
   std::function<void(uint64_t)> on_progress;
+  // When set, every record is enriched before the sink sees it.
+  FlowRecordEnricher* enricher = nullptr;
 };
 
 struct FlowReadStats {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "flowlog/address_facts.h"
 #include "flowlog/flow_field.h"
 #include "flowlog/ip_address.h"
 
@@ -49,9 +50,15 @@ class FlowRecord {
   const IpAddress& src_addr() const { return ip(FlowField::kSrcAddr); }
   const IpAddress& dst_addr() const { return ip(FlowField::kDstAddr); }
 
+  // What enrichment found about the source or destination address (nullptr:
+  // nothing, or no enrichment ran). Set by a FlowRecordEnricher.
+  const AddressFacts* facts(FlowSide side) const { return facts_[static_cast<int>(side)]; }
+  void set_facts(FlowSide side, const AddressFacts* f) { facts_[static_cast<int>(side)] = f; }
+
   // Forgets every value (cheap: only the presence bits are cleared).
   void Clear() {
     for (uint64_t& w : present_) w = 0;
+    facts_[0] = facts_[1] = nullptr;
   }
   // Used by the parser.
   void SetText(FlowField f, std::string_view v) {
@@ -68,6 +75,7 @@ class FlowRecord {
   std::string_view text_[kFlowFieldCount];
   uint64_t number_[kFlowFieldCount];
   IpAddress ips_[kIpFieldCount];
+  const AddressFacts* facts_[2] = {nullptr, nullptr};
 };
 
 }  // namespace flowdex

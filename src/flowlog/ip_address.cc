@@ -83,4 +83,51 @@ size_t FormatIpAddress(const IpAddress& ip, char* out) {
   return n;
 }
 
+namespace {
+
+struct V4Block {
+  uint32_t base;
+  int bits;
+};
+// IPv4 blocks that are not globally reachable (IANA IPv4 special-purpose
+// registry), plus multicast and the reserved 240/4.
+constexpr V4Block kSpecialV4[] = {
+    {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},  {0xA9FE0000, 16},
+    {0xAC100000, 12}, {0xC0000000, 24}, {0xC0000200, 24}, {0xC0A80000, 16}, {0xC6120000, 15},
+    {0xC6336400, 24}, {0xCB007100, 24}, {0xE0000000, 4},  {0xF0000000, 4},
+};
+
+bool IsSpecialV4(uint32_t a) {
+  for (const V4Block& b : kSpecialV4) {
+    if ((a >> (32 - b.bits)) == (b.base >> (32 - b.bits))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsSpecialPurposeAddress(const IpAddress& ip) {
+  if (ip.is_v4()) return IsSpecialV4(ip.v4());
+  if (!ip.is_v6()) return true;
+  const auto& b = ip.bytes;
+  // ::/96 (unspecified, loopback, IPv4-compatible) and ::ffff:0:0/96 (mapped).
+  bool zero80 = true;
+  for (int i = 0; i < 10; ++i) zero80 = zero80 && b[i] == 0;
+  if (zero80 && ((b[10] == 0 && b[11] == 0) || (b[10] == 0xff && b[11] == 0xff))) {
+    if (b[10] == 0) return true;
+    return IsSpecialV4((uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15]);
+  }
+  if ((b[0] & 0xfe) == 0xfc) return true;                  // fc00::/7 unique local
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;  // fe80::/10 link-local
+  if (b[0] == 0xff) return true;                           // ff00::/8 multicast
+  if (b[0] == 0x20 && b[1] == 0x01) {
+    if (b[2] == 0x0d && b[3] == 0xb8) return true;  // 2001:db8::/32 documentation
+    if (b[2] <= 0x01) return true;                  // 2001::/23 IETF protocol assignments
+  }
+  if (b[0] == 0x01 && b[1] == 0x00 && b[2] == 0 && b[3] == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0) {
+    return true;  // 100::/64 discard-only
+  }
+  return false;
+}
+
 }  // namespace flowdex

@@ -32,6 +32,13 @@ struct IpAddress {
 // *out unspecified, for anything else. Never allocates.
 bool ParseIpAddress(std::string_view text, IpAddress* out);
 
+// True for addresses that are not globally routable, per IANA's
+// special-purpose registries (RFC 6890 and successors): private (10/8,
+// 172.16/12, 192.168/16, fc00::/7), shared (100.64/10), loopback,
+// link-local, documentation, benchmarking, multicast, reserved, unspecified,
+// and IPv4-mapped IPv6 forms of those. GeoIP and ASN lookups skip them.
+bool IsSpecialPurposeAddress(const IpAddress& ip);
+
 // Longest text FormatIpAddress writes (an IPv6 with an embedded IPv4).
 inline constexpr size_t kMaxIpTextLength = 45;
 

@@ -56,5 +56,48 @@ TEST(IpAddress, RejectsMalformedIpv6) {
   }
 }
 
+TEST(IpAddress, SpecialPurposeAddressesAreThoseNotGloballyRoutable) {
+  auto special = [](std::string_view text) {
+    IpAddress ip;
+    EXPECT_TRUE(ParseIpAddress(text, &ip)) << text;
+    return IsSpecialPurposeAddress(ip);
+  };
+  for (std::string_view s : {"10.1.2.3",
+                             "172.16.0.1",
+                             "172.31.255.255",
+                             "192.168.1.1",
+                             "100.64.0.1",
+                             "100.127.255.1",
+                             "127.0.0.1",
+                             "169.254.169.254",
+                             "0.0.0.0",
+                             "192.0.2.7",
+                             "198.51.100.1",
+                             "203.0.113.9",
+                             "198.18.0.1",
+                             "198.19.255.255",
+                             "224.0.0.251",
+                             "239.1.2.3",
+                             "240.0.0.1",
+                             "255.255.255.255",
+                             "::",
+                             "::1",
+                             "fd00::1",
+                             "fc12::5",
+                             "fe80::1",
+                             "ff02::1",
+                             "2001:db8::1",
+                             "2001:1ff::1",
+                             "::ffff:10.0.0.1",
+                             "100::1"}) {
+    EXPECT_TRUE(special(s)) << s;
+  }
+  for (std::string_view s : {"8.8.8.8", "172.15.255.255", "172.32.0.0", "100.63.255.255", "100.128.0.0", "52.94.1.2",
+                             "81.2.69.160", "198.17.255.255", "198.20.0.0", "223.255.255.255", "2001:480::1",
+                             "2001:200::1", "2600:1f18::1", "::ffff:8.8.8.8", "2a00:1450::1"}) {
+    EXPECT_FALSE(special(s)) << s;
+  }
+}
+
 }  // namespace
 }  // namespace flowdex

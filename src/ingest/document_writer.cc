@@ -16,6 +16,7 @@
 #include "flowlog/ip_address.h"
 #include "ingest/flow_segment_writer.h"
 #include "schema/flow_schema.h"
+#include "util/geo_point.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -66,6 +67,29 @@ bool ToInteger(const rapidjson::Value& v, int64_t min, int64_t max, int64_t* out
     *out = static_cast<int64_t>(std::trunc(d));
   }
   return *out >= min && *out <= max;
+}
+
+// A geo_point in the forms Elasticsearch takes for one point: {"lat": .., "lon": ..},
+// "lat,lon", and [lon, lat] (GeoJSON order, an optional third value ignored).
+bool ToGeoPoint(const rapidjson::Value& v, GeoPoint* out) {
+  GeoPoint p;
+  if (v.IsString()) return ParseGeoPoint(std::string_view(v.GetString(), v.GetStringLength()), out);
+  if (v.IsObject()) {
+    auto lat = v.FindMember("lat");
+    auto lon = v.FindMember("lon");
+    if (lat == v.MemberEnd() || lon == v.MemberEnd() || v.MemberCount() != 2 || !ToDouble(lat->value, &p.lat) ||
+        !ToDouble(lon->value, &p.lon)) {
+      return false;
+    }
+  } else if (v.IsArray() && (v.Size() == 2 || v.Size() == 3) && v[0].IsNumber() && v[1].IsNumber()) {
+    p.lon = v[0].GetDouble();
+    p.lat = v[1].GetDouble();
+  } else {
+    return false;
+  }
+  if (!(p.lat >= -90 && p.lat <= 90 && p.lon >= -180 && p.lon <= 180)) return false;
+  *out = p;
+  return true;
 }
 
 struct Range {
@@ -160,19 +184,35 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
     case FieldType::kIp:
       if (!v.IsString() || !ParseIpAddress(std::string_view(v.GetString(), v.GetStringLength()), &tv.ip)) return false;
       break;
+    case FieldType::kGeoPoint: {
+      // An array of points, unless it is one point as [lon, lat].
+      if (v.IsArray() && !(v.Size() >= 2 && v[0].IsNumber())) {
+        for (const auto& e : v.GetArray()) {
+          if (!Convert(path, f, e, out)) return false;
+        }
+        return true;
+      }
+      GeoPoint p;
+      if (!ToGeoPoint(v, &p)) return false;
+      tv.text = FormatGeoPoint(p);
+      break;
+    }
   }
   out->push_back(std::move(tv));
   return true;
 }
 
 // Walks a document, calling leaf(path, value) for every scalar (array
-// elements one by one; nulls skipped) and object(path) for every object.
-template <typename Leaf, typename Object>
-bool Walk(const std::string& path, const rapidjson::Value& v, Leaf&& leaf, Object&& object) {
+// elements one by one; nulls skipped) and object(path) for every object. A
+// path for which whole(path) is true is a leaf whatever its JSON shape (a
+// geo_point given as {"lat": .., "lon": ..} or [lon, lat]).
+template <typename Leaf, typename Object, typename Whole>
+bool Walk(const std::string& path, const rapidjson::Value& v, Leaf&& leaf, Object&& object, Whole&& whole) {
   if (v.IsNull()) return true;
+  if ((v.IsArray() || v.IsObject()) && !path.empty() && whole(path)) return leaf(path, v);
   if (v.IsArray()) {
     for (const auto& e : v.GetArray()) {
-      if (!Walk(path, e, leaf, object)) return false;
+      if (!Walk(path, e, leaf, object, whole)) return false;
     }
     return true;
   }
@@ -180,7 +220,7 @@ bool Walk(const std::string& path, const rapidjson::Value& v, Leaf&& leaf, Objec
     if (!path.empty() && !object(path, v)) return false;
     for (const auto& m : v.GetObject()) {
       const std::string name(m.name.GetString(), m.name.GetStringLength());
-      if (!Walk(path.empty() ? name : path + "." + name, m.value, leaf, object)) return false;
+      if (!Walk(path.empty() ? name : path + "." + name, m.value, leaf, object, whole)) return false;
     }
     return true;
   }
@@ -318,7 +358,11 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
     }
     return true;
   };
-  if (!Walk("", doc, leaf, object)) return false;
+  auto whole = [&](const std::string& path) {
+    const FieldMapping* f = current().Find(path);
+    return f != nullptr && f->type == FieldType::kGeoPoint;
+  };
+  if (!Walk("", doc, leaf, object, whole)) return false;
 
   // The document's day partition, from its time field.
   std::string partition = "undated";

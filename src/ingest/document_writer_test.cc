@@ -189,5 +189,38 @@ TEST_F(DocumentWriterTest, GeneratedIdsAreUnique) {
   EXPECT_EQ(store_->Current()->segments[0].partition, "undated");
 }
 
+// geo_point in every form Elasticsearch takes for one point, and arrays of
+// them; each stored as the "lat,lon" keyword flowdex queries.
+TEST_F(DocumentWriterTest, GeoPointsInEveryFormAreStoredAsLatLon) {
+  IndexMapping m;
+  MappingError err;
+  ASSERT_TRUE(IndexMapping::FromJson(R"({"properties":{"loc":{"type":"geo_point"}}})", &m, &err)) << err.reason;
+  EXPECT_EQ(m.Find("loc")->type, FieldType::kGeoPoint);
+  DocumentWriter w = Writer(m);
+  ASSERT_TRUE(w.Add(R"({"loc":{"lat":41.12,"lon":-71.34}})", "object", &err)) << err.reason;
+  ASSERT_TRUE(w.Add(R"({"loc":"41.12,-71.34"})", "string", &err)) << err.reason;
+  ASSERT_TRUE(w.Add(R"({"loc":[-71.34,41.12]})", "array", &err)) << err.reason;
+  ASSERT_TRUE(w.Add(R"({"loc":[{"lat":1,"lon":2},"3,4",[6,5]]})", "several", &err)) << err.reason;
+  EXPECT_FALSE(w.Add(R"({"loc":{"lat":91,"lon":0}})", "bad-lat", &err));
+  EXPECT_EQ(err.type, "mapper_parsing_exception");
+  EXPECT_NE(err.reason.find("failed to parse field [loc] of type [geo_point]"), std::string::npos) << err.reason;
+  EXPECT_FALSE(w.Add(R"({"loc":"somewhere"})", "bad-text", &err));
+  EXPECT_FALSE(w.Add(R"({"loc":{"lat":1}})", "no-lon", &err));
+  EXPECT_EQ(w.rows(), 4u);
+
+  auto r = CommitAndOpen(w);
+  ColumnBlock loc;
+  ASSERT_TRUE(r->ReadBlock(r->FindColumn("loc"), 0, &loc).ok());
+  const std::vector<std::string>* dict = nullptr;
+  ASSERT_TRUE(r->Dictionary(r->FindColumn("loc"), &dict).ok());
+  std::vector<std::string> values;
+  if (loc.multi()) {
+    for (uint32_t i = 0; i < loc.offsets.back(); ++i) values.push_back((*dict)[loc.values[i]]);
+  } else {
+    for (uint32_t i = 0; i < r->rows(); ++i) values.push_back((*dict)[loc.values[i]]);
+  }
+  EXPECT_EQ(values, (std::vector<std::string>{"41.12,-71.34", "41.12,-71.34", "41.12,-71.34", "1,2", "3,4", "5,6"}));
+}
+
 }  // namespace
 }  // namespace flowdex

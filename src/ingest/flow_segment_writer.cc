@@ -1,6 +1,9 @@
 #include "ingest/flow_segment_writer.h"
 
+#include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
+
+#include <array>
 
 #include "schema/flow_schema.h"
 #include "util/time_util.h"
@@ -10,7 +13,14 @@ namespace flowdex {
 struct FlowSegmentWriter::Partition {
   SegmentRef ref;
   std::unique_ptr<SegmentBuilder> builder;
-  int field_column[kFlowFieldCount];  // -1 until the field first has a value
+  int field_column[kFlowFieldCount];    // -1 until the field first has a value
+  int fact_column[2][kFactFieldCount];  // likewise, for enrichment facts
+  // The dictionary codes of a set of facts in this segment's fact columns,
+  // by AddressFacts::id: most rows repeat facts already written.
+  struct FactCodes {
+    std::array<uint32_t, kFactFieldCount> code;  // UINT32_MAX: absent
+  };
+  absl::flat_hash_map<uint64_t, FactCodes> fact_codes[2];
   int timestamp_column = -1, source_column = -1, offset_column = -1, no_end_column = -1;
 };
 
@@ -40,6 +50,7 @@ FlowSegmentWriter::Partition* FlowSegmentWriter::PartitionFor(int64_t day) {
       return nullptr;
     }
     std::fill(std::begin(p->field_column), std::end(p->field_column), -1);
+    for (auto& side : p->fact_column) std::fill(std::begin(side), std::end(side), -1);
     p->timestamp_column = p->builder->AddColumn(kTimestampColumn, ColumnType::kTimestamp);
     p->source_column = p->builder->AddColumn(kSourceKeyColumn, ColumnType::kKeyword);
     p->offset_column = p->builder->AddColumn(kLineOffsetColumn, ColumnType::kUInt64);
@@ -86,9 +97,48 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
       default: b.SetInteger(c, r.number(f)); break;
     }
   });
+  for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
+    const AddressFacts* facts = r.facts(side);
+    if (facts != nullptr) WriteFacts(p, side, *facts);
+  }
   Status s = b.FinishRow();
   if (!s.ok() && status_.ok()) status_ = s;
   ++rows_;
+}
+
+void FlowSegmentWriter::WriteFacts(Partition* p, FlowSide side, const AddressFacts& facts) {
+  SegmentBuilder& b = *p->builder;
+  const int s = static_cast<int>(side);
+  auto column = [&](FactField f) {
+    int& c = p->fact_column[s][static_cast<int>(f)];
+    if (c < 0) {
+      const FlowColumn& col = FactColumnFor(side, f);
+      c = b.AddColumn(col.name, col.type);
+    }
+    return c;
+  };
+  const Partition::FactCodes* codes = nullptr;
+  if (facts.id != 0) {
+    auto [it, fresh] = p->fact_codes[s].try_emplace(facts.id);
+    if (fresh) {
+      for (int i = 0; i < kFactFieldCount; ++i) {
+        const FactField f = static_cast<FactField>(i);
+        const std::string_view text = FactText(facts, f);
+        it->second.code[i] = f == FactField::kAsNumber || text.empty() ? UINT32_MAX : b.KeywordCode(column(f), text);
+      }
+    }
+    codes = &it->second;
+  }
+  for (int i = 0; i < kFactFieldCount; ++i) {
+    const FactField f = static_cast<FactField>(i);
+    if (f == FactField::kAsNumber) {
+      if (facts.has_as_number) b.SetInteger(column(f), facts.as_number);
+    } else if (codes != nullptr) {
+      if (codes->code[i] != UINT32_MAX) b.SetKeywordCode(column(f), codes->code[i]);
+    } else if (const std::string_view text = FactText(facts, f); !text.empty()) {
+      b.SetKeyword(column(f), text);
+    }
+  }
 }
 
 void FlowSegmentWriter::OnBadLine(const LineContext& ctx, const Status& reason) {

@@ -52,6 +52,7 @@ class FlowSegmentWriter final : public FlowRecordSink {
  private:
   struct Partition;
   Partition* PartitionFor(int64_t day);
+  void WriteFacts(Partition* p, FlowSide side, const AddressFacts& facts);
 
   Store* store_;
   Options options_;

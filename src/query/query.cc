@@ -42,6 +42,7 @@ const char* Query::TypeName() const {
     const char* operator()(const MatchPhraseQuery&) const { return "match_phrase"; }
     const char* operator()(const IdsQuery&) const { return "ids"; }
     const char* operator()(const BoolQuery&) const { return "bool"; }
+    const char* operator()(const GeoBoundingBoxQuery&) const { return "geo_bounding_box"; }
   };
   return std::visit(Names{}, node);
 }
@@ -63,6 +64,9 @@ std::string QueryToString(const Query& query) {
              (q.lt ? " <" + q.lt->ToString() : "") + (q.lte ? " <=" + q.lte->ToString() : "") + ")";
     }
     std::string operator()(const ExistsQuery& q) const { return "exists(" + q.field + ")"; }
+    std::string operator()(const GeoBoundingBoxQuery& q) const {
+      return fmt::format("geo_box({} top={} left={} bottom={} right={})", q.field, q.top, q.left, q.bottom, q.right);
+    }
     std::string operator()(const PrefixQuery& q) const {
       return "prefix(" + q.field + "=" + q.prefix + (q.case_insensitive ? ",ci" : "") + ")";
     }

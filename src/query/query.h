@@ -94,6 +94,14 @@ struct ExistsQuery {
   std::string field;
   bool operator==(const ExistsQuery&) const = default;
 };
+// Geo points inside a box: lat in [bottom, top], lon in [left, right] (or,
+// when left > right, a box across the antimeridian: lon >= left or <= right).
+struct GeoBoundingBoxQuery {
+  std::string field;
+  double top = 0, left = 0, bottom = 0, right = 0;
+  bool ignore_unmapped = false;  // an unmapped field matches nothing instead of failing
+  bool operator==(const GeoBoundingBoxQuery&) const = default;
+};
 // Keywords starting with `prefix` (text: a token starting with it).
 struct PrefixQuery {
   std::string field;
@@ -150,7 +158,7 @@ struct BoolQuery {
 
 using QueryNode =
     std::variant<MatchAllQuery, MatchNoneQuery, TermQuery, TermsQuery, RangeQuery, ExistsQuery, PrefixQuery,
-                 WildcardQuery, RegexpQuery, MatchQuery, MatchPhraseQuery, IdsQuery, BoolQuery>;
+                 WildcardQuery, RegexpQuery, MatchQuery, MatchPhraseQuery, IdsQuery, BoolQuery, GeoBoundingBoxQuery>;
 
 struct Query {
   QueryNode node;

@@ -28,14 +28,25 @@ class FlowRowDecoder {
   uint64_t LineOffset(uint32_t row) const;
 
  private:
+  void RebuildFacts(uint32_t row, FlowRecord* record);
+
   struct Column {
     int index = -1;  // in the segment
     FlowField field;
     const std::vector<std::string>* dict = nullptr;
     std::shared_ptr<const ColumnBlock> block;  // from the store's block cache when it has one
   };
+  struct FactColumn {
+    int index = -1;
+    FlowSide side;
+    FactField fact;
+    const std::vector<std::string>* dict = nullptr;
+    std::shared_ptr<const ColumnBlock> block;
+  };
   const SegmentReader* reader_;
   std::vector<Column> columns_;
+  std::vector<FactColumn> fact_columns_;  // enrichment, where the segment has it
+  AddressFacts facts_[2];
   Column timestamp_, no_end_, source_, offset_;
   char scratch_[4096];
 };

@@ -170,6 +170,24 @@ std::vector<FlowSchemaField> BuildTable() {
     f.description = info.description;
     fields.push_back(std::move(f));
   }
+  // What enrichment adds about each address (GeoIP, ASN): a column each.
+  for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
+    for (int i = 0; i < kFactFieldCount; ++i) {
+      const FactFieldInfo& info = GetFactFieldInfo(static_cast<FactField>(i));
+      const FlowColumn& column = FactColumnFor(side, info.field);
+      FlowSchemaField f;
+      f.name = column.name;
+      f.type = info.field == FactField::kAsNumber   ? FieldType::kLong
+               : info.field == FactField::kLocation ? FieldType::kGeoPoint
+                                                    : FieldType::kKeyword;
+      f.columns = {column.name};
+      f.column_type = column.type;
+      f.stored = true;
+      f.origin = side == FlowSide::kSource ? "srcaddr (GeoIP)" : "dstaddr (GeoIP)";
+      f.description = info.description;
+      fields.push_back(std::move(f));
+    }
+  }
   std::sort(fields.begin(), fields.end(),
             [](const FlowSchemaField& a, const FlowSchemaField& b) { return a.name < b.name; });
   return fields;
@@ -205,6 +223,21 @@ FieldBinding FlowFieldBinding(std::string_view name) {
 }
 
 const FlowColumn& FlowColumnFor(FlowField f) { return FlowColumns()[static_cast<int>(f)]; }
+
+const FlowColumn& FactColumnFor(FlowSide side, FactField f) {
+  static const std::array<std::array<FlowColumn, kFactFieldCount>, 2> columns = [] {
+    std::array<std::array<FlowColumn, kFactFieldCount>, 2> c{};
+    for (FlowSide s : {FlowSide::kSource, FlowSide::kDestination}) {
+      for (int i = 0; i < kFactFieldCount; ++i) {
+        const FactField field = static_cast<FactField>(i);
+        c[static_cast<int>(s)][i] = FlowColumn{
+            FactFieldName(s, field), field == FactField::kAsNumber ? ColumnType::kUInt64 : ColumnType::kKeyword};
+      }
+    }
+    return c;
+  }();
+  return columns[static_cast<int>(side)][static_cast<int>(f)];
+}
 
 std::string FlowSchemaMarkdown() {
   std::string out =

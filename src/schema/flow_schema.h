@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "flowlog/address_facts.h"
 #include "flowlog/flow_field.h"
 #include "schema/field_binding.h"
 #include "schema/flow_index.h"
@@ -49,6 +50,9 @@ struct FlowColumn {
   ColumnType type;
 };
 const FlowColumn& FlowColumnFor(FlowField f);
+// The column an enrichment fact of one side is stored in
+// ("source.geo.country_iso_code"; the location as the keyword "lat,lon").
+const FlowColumn& FactColumnFor(FlowSide side, FactField f);
 
 // docs/flow_schema.md: every field with its type, column and origin.
 std::string FlowSchemaMarkdown();

@@ -43,14 +43,19 @@ struct SourceRecord {
   uint64_t records = 0;
   uint64_t bad_lines = 0;
   std::string index;
+  // The enrichment databases the records got ("GeoLite2-City 2025-12-01,
+  // GeoLite2-ASN 2025-12-01"; "" when none), so a user can tell which data
+  // was enriched with which database.
+  std::string enrichment;
 };
 
 // The format Manifest::Serialize writes (docs/format.md): 2 since the
 // sources moved into their own log, 3 since segments may hold address
 // blocks of kind 8, 4 since they may hold blocks of kinds 9-11 (signed
-// deltas, address dictionaries; older readers cannot read them). Formats 1
-// to 3 are still read.
-inline constexpr int kManifestFormat = 4;
+// deltas, address dictionaries; older readers cannot read them), 5 since a
+// source record may end with the enrichment databases. Formats 1 to 4 are
+// still read.
+inline constexpr int kManifestFormat = 5;
 
 struct Manifest {
   // The format this manifest was read in (kManifestFormat when written by us).

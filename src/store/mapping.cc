@@ -30,6 +30,7 @@ constexpr TypeName kTypeNames[] = {
     {FieldType::kBoolean, "boolean"},
     {FieldType::kDate, "date"},
     {FieldType::kIp, "ip"},
+    {FieldType::kGeoPoint, "geo_point"},
 };
 
 MappingError Error(std::string type, std::string reason) { return MappingError{std::move(type), std::move(reason)}; }
@@ -250,6 +251,7 @@ ColumnType ColumnTypeFor(FieldType t) {
     case FieldType::kBoolean: return ColumnType::kBool;
     case FieldType::kDate: return ColumnType::kTimestamp;
     case FieldType::kIp: return ColumnType::kIp;
+    case FieldType::kGeoPoint: return ColumnType::kKeyword;
   }
   return ColumnType::kKeyword;
 }

@@ -31,6 +31,7 @@ enum class FieldType : uint8_t {
   kBoolean,
   kDate,
   kIp,
+  kGeoPoint,  // stored as the keyword "lat,lon" (shortest decimal text of each)
 };
 
 std::string_view FieldTypeName(FieldType t);

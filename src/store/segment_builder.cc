@@ -220,6 +220,14 @@ void SegmentBuilder::SetKeyword(int column, std::string_view value) {
   c.Mark(row_in_block_);
 }
 
+uint32_t SegmentBuilder::KeywordCode(int column, std::string_view value) { return Intern(*columns_[column], value); }
+
+void SegmentBuilder::SetKeywordCode(int column, uint32_t code) {
+  Column& c = *columns_[column];
+  c.values[row_in_block_] = code;
+  c.Mark(row_in_block_);
+}
+
 void SegmentBuilder::SetBlob(int column, std::string_view bytes) {
   Column& c = *columns_[column];
   if (IsPresent(c.presence, row_in_block_)) return;  // one blob per row

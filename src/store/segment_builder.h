@@ -48,6 +48,11 @@ class SegmentBuilder {
   void SetIp(int column, const IpAddress& ip);
   void SetKeyword(int column, std::string_view value);  // kKeyword and kText
   void SetBlob(int column, std::string_view bytes);
+  // The dictionary code of `value` in keyword column `column` (added when
+  // new), and setting the current row's value by such a code: a caller that
+  // writes the same values over and over (enrichment facts) interns each once.
+  uint32_t KeywordCode(int column, std::string_view value);
+  void SetKeywordCode(int column, uint32_t code);
   // Arrays: each Add appends one more value to the current row (the first
   // Add is the same as a Set).
   void AddInteger(int column, uint64_t value);

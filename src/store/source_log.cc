@@ -23,11 +23,15 @@ bool DecodePayload(std::string_view payload, SourceRecord* r) {
   ByteReader in(payload);
   std::string_view key, index;
   if (!in.GetString(&key) || !in.GetVarint(&r->size) || !in.GetVarint(&r->records) || !in.GetVarint(&r->bad_lines) ||
-      !in.GetString(&index) || in.remaining() != 0) {
+      !in.GetString(&index)) {
     return false;
   }
+  // Format 5 adds the enrichment databases, only when there were some.
+  std::string_view enrichment;
+  if (in.remaining() != 0 && (!in.GetString(&enrichment) || in.remaining() != 0)) return false;
   r->key.assign(key);
   r->index.assign(index);
+  r->enrichment.assign(enrichment);
   return true;
 }
 
@@ -87,6 +91,7 @@ void AppendSourceRecord(const SourceRecord& record, std::string* out) {
   p.PutVarint(record.records);
   p.PutVarint(record.bad_lines);
   p.PutString(record.index);
+  if (!record.enrichment.empty()) p.PutString(record.enrichment);
   ByteWriter w(out);
   w.PutString(payload);
   w.PutFixed32(Crc32c(payload));

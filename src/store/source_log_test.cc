@@ -18,6 +18,7 @@ SourceRecord Source(int i) {
   r.records = 10 * i;
   r.bad_lines = i % 3;
   r.index = i % 2 ? "logs-aws.vpcflow-default" : "other";
+  if (i % 5 == 0) r.enrichment = "GeoLite2-City 2025-12-01, GeoLite2-ASN 2025-11-28";
   return r;
 }
 
@@ -60,6 +61,9 @@ TEST_F(SourceLogTest, AppendCommitFindAndReopen) {
   EXPECT_EQ(got.records, Source(4321).records);
   EXPECT_EQ(got.bad_lines, Source(4321).bad_lines);
   EXPECT_EQ(got.index, Source(4321).index);
+  EXPECT_EQ(got.enrichment, "");
+  ASSERT_TRUE(log->Find(Source(4320).key, &got));
+  EXPECT_EQ(got.enrichment, Source(4320).enrichment);
   EXPECT_FALSE(log->Find(Source(5000).key, nullptr));
   EXPECT_EQ(Keys(*log), want);
 

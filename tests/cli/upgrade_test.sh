@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Users keep their data across upgrades: stores written by the releases
-# before manifest formats 2, 3 and 4 (tests/fixtures/format1 to format3,
+# before manifest formats 2 to 5 (tests/fixtures/format1 to format4,
 # made by their README.md's commands) open, convert in place and answer exactly
 # as the same flow files ingested afresh.
 FLOWDEX=${1:?usage: upgrade_test.sh path/to/flowdex}
@@ -13,11 +13,11 @@ check "the fixture is a format 1 store" grep -q '"format":1' "$WORK"/old/MANIFES
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/upgrade.txt" 2>&1
 rc=$?
 check "flowdex upgrade succeeds" test "$rc" -eq 0
-check "it says what it converted" grep -q "upgraded from format 1 to 4; 3 sources moved" "$WORK/upgrade.txt"
-check "the new manifest is format 4" grep -q '"format":4' "$WORK"/old/MANIFEST-*
+check "it says what it converted" grep -q "upgraded from format 1 to 5; 3 sources moved" "$WORK/upgrade.txt"
+check "the new manifest is format 5" grep -q '"format":5' "$WORK"/old/MANIFEST-*
 check "the sources are in their own log" test -s "$(ls "$WORK"/old/SOURCES-* | head -1)"
 "$FLOWDEX" upgrade --data "$WORK/old" >"$WORK/again.txt" 2>&1
-check "a second upgrade finds nothing to do" grep -q "already at format 4" "$WORK/again.txt"
+check "a second upgrade finds nothing to do" grep -q "already at format 5" "$WORK/again.txt"
 
 "$FLOWDEX" check --data "$WORK/old" >"$WORK/check.txt" 2>&1
 check "check passes: 1500 rows, 3 sources, each once" grep -q "3 segments, 1500 rows.*3 sources, each stored exactly once: OK" \
@@ -55,15 +55,15 @@ check "check: 3500 rows, 5 sources, each once" grep -q "3500 rows.*5 sources, ea
   "$WORK/check2.txt"
 
 # upgrade_fixture N: copies fixtures/formatN/store to $WORK/oldN, upgrades it
-# and checks it is marked format 4 (so that older readers refuse it).
+# and checks it is marked format 5 (so that older readers refuse it).
 upgrade_fixture() {
   local n=$1
   cp -r "$(dirname "$0")/../fixtures/format$n/store" "$WORK/old$n"
   check "fixture $n is a format $n store" grep -q "\"format\":$n" "$WORK/old$n"/MANIFEST-*
   "$FLOWDEX" upgrade --data "$WORK/old$n" >"$WORK/upgrade$n.txt" 2>&1
   check "flowdex upgrade of format $n succeeds" test "$?" -eq 0
-  check "it says format $n to 4, nothing moved" grep -qx ".*: upgraded from format $n to 4" "$WORK/upgrade$n.txt"
-  check "the manifest is now format 4" grep -q '"format":4' "$WORK/old$n"/MANIFEST-*
+  check "it says format $n to 5, nothing moved" grep -qx ".*: upgraded from format $n to 5" "$WORK/upgrade$n.txt"
+  check "the manifest is now format 5" grep -q '"format":5' "$WORK/old$n"/MANIFEST-*
 }
 
 # Format 2 (address blocks with IPv6 rows of kind 5, 16 bytes a row): opens
@@ -87,4 +87,13 @@ check "the format 3 store's rollups answer an hourly aggregation as a fresh stor
 check "and the answer has buckets" grep -q '"doc_count":[1-9]' "$WORK/agg-old.json"
 "$FLOWDEX" query --data "$WORK/old3" --repeat 1 "$agg" 2>"$WORK/agg-stats.json" >/dev/null
 check "from the format 3 store's rollup rows" grep -q '"rollup":"ports' "$WORK/agg-stats.json"
+
+# Format 4 (sources without the GeoIP databases they were enriched with):
+# opens, answers the same, and takes more files.
+upgrade_fixture 4
+"$FLOWDEX" check --data "$WORK/old4" >"$WORK/check4.txt" 2>&1
+check "check passes on the upgraded format 4 store" grep -q "1500 rows.*each stored exactly once: OK" "$WORK/check4.txt"
+same_rows "$WORK/old4" "$WORK/new2"
+"$FLOWDEX" ingest --data "$WORK/old4" "$WORK/more" >"$WORK/more4.txt" 2>&1
+check "the format 4 store takes new files" grep -q "records indexed from 2 files" "$WORK/more4.txt"
 finish

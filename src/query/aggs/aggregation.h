@@ -34,7 +34,8 @@ struct AggRequest {
   // clang-format off
   enum class Type : uint8_t {
     // bucket aggregations
-    kTerms, kDateHistogram, kHistogram, kRange, kDateRange, kIpRange, kFilter, kFilters, kMissing, kComposite,
+    kTerms, kDateHistogram, kHistogram, kRange, kDateRange, kIpRange, kFilter, kFilters, kMissing,
+    kGeotileGrid, kGeohashGrid, kComposite,
     // metric aggregations
     kSum, kAvg, kMin, kMax, kValueCount, kStats, kExtendedStats, kCardinality, kPercentiles, kTopHits,
   };
@@ -82,6 +83,7 @@ struct AggRequest {
   bool keyed_filters = true;
 
   uint64_t precision_threshold = 3000;  // cardinality: exact below this
+  int precision = 0;                    // geotile_grid: zoom 0-29 (7); geohash_grid: 1-12 characters (5)
   std::vector<double> percents;         // percentiles (default 1 5 25 50 75 95 99)
 
   // top_hits

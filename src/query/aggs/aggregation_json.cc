@@ -14,6 +14,7 @@
 #include "query/aggs/date_histogram_rounding.h"
 #include "query/cardinality_sketch.h"
 #include "query/hit_json.h"
+#include "util/geo_point.h"
 #include "util/json_util.h"
 #include "util/time_util.h"
 
@@ -393,6 +394,30 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
   w.EndArray();
 }
 
+// geotile_grid / geohash_grid: the `size` fullest cells, fullest first, ties
+// in key order (Elasticsearch's: tiles by x then y, geohashes as text).
+void WriteGeoGrid(Writer& w, const AggRequest& agg, const AggResult& r) {
+  std::vector<std::pair<const AggKey*, const AggBucket*>> cells;
+  for (const auto& [key, b] : r.buckets) cells.emplace_back(&key, &b);
+  std::stable_sort(cells.begin(), cells.end(),
+                   [](const auto& a, const auto& b) { return a.second->doc_count > b.second->doc_count; });
+  if (cells.size() > agg.size) cells.resize(agg.size);
+  w.Key("buckets");
+  w.StartArray();
+  for (const auto& [key, b] : cells) {
+    w.StartObject();
+    w.Key("key");
+    if (const auto* tile = std::get_if<int64_t>(key)) {
+      WriteJsonString(w, GeotileText(static_cast<uint64_t>(*tile)));
+    } else {
+      WriteKey(w, *key);
+    }
+    WriteBucketBody(w, agg, b);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 void WriteHistogram(Writer& w, const AggRequest& agg, const AggResult& r) {
   DateHistogramRounding rounding;
   DateFormat format;
@@ -619,6 +644,8 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
     case T::kDateRange:
     case T::kIpRange: WriteRanges(w, agg, r); break;
     case T::kTerms: WriteTerms(w, agg, r); break;
+    case T::kGeotileGrid:
+    case T::kGeohashGrid: WriteGeoGrid(w, agg, r); break;
     case T::kDateHistogram:
     case T::kHistogram: WriteHistogram(w, agg, r); break;
     case T::kComposite: WriteComposite(w, agg, r); break;

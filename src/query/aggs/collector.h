@@ -43,6 +43,7 @@ Status MakeHistogramCollector(const AggRequest& agg, const AggContext& ctx, std:
 Status MakeRangeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
 Status MakeIpRangeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
 Status MakeMissingCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
+Status MakeGeoGridCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
 Status MakeFiltersCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
 Status MakeCompositeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);
 Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out);

@@ -27,8 +27,8 @@ FieldBinding AggField(const AggRequest& agg, const AggContext& ctx) { return ctx
 
 const char* AggTypeName(AggRequest::Type type) {
   static constexpr const char* kNames[] = {
-      "terms",       "date_histogram", "histogram",      "range",       "date_range",  "ip_range", "filter",
-      "filters",     "missing",        "composite",      "sum",         "avg",         "min",      "max",
+      "terms",       "date_histogram", "histogram",      "range",       "date_range",  "ip_range", "filter", "filters",
+      "missing",     "geotile_grid",   "geohash_grid",   "composite",   "sum",         "avg",      "min",    "max",
       "value_count", "stats",          "extended_stats", "cardinality", "percentiles", "top_hits"};
   return kNames[static_cast<int>(type)];
 }
@@ -55,6 +55,8 @@ Status MakeCollector(const AggRequest& agg, const AggContext& ctx, std::unique_p
     case T::kDateRange: return MakeRangeCollector(agg, ctx, out);
     case T::kIpRange: return MakeIpRangeCollector(agg, ctx, out);
     case T::kMissing: return MakeMissingCollector(agg, ctx, out);
+    case T::kGeotileGrid:
+    case T::kGeohashGrid: return MakeGeoGridCollector(agg, ctx, out);
     case T::kFilter:
     case T::kFilters: return MakeFiltersCollector(agg, ctx, out);
     case T::kTopHits: return MakeTopHitsCollector(agg, ctx, out);

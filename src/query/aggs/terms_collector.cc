@@ -187,7 +187,9 @@ class TermsCollector final : public BucketCollector {
 
 Status MakeTermsCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
   const FieldBinding field = AggField(agg, ctx);
-  if (field.known && field.type == FieldType::kText) return UnsupportedFieldType(agg, field.type);
+  if (field.known && (field.type == FieldType::kText || field.type == FieldType::kGeoPoint)) {
+    return UnsupportedFieldType(agg, field.type);
+  }
   std::unique_ptr<KeySource> keys;
   Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
   if (!s.ok()) return s;

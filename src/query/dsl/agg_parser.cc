@@ -32,6 +32,7 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
       {"terms", T::kTerms},         {"date_histogram", T::kDateHistogram}, {"histogram", T::kHistogram},
       {"range", T::kRange},         {"date_range", T::kDateRange},         {"ip_range", T::kIpRange},
       {"filter", T::kFilter},       {"filters", T::kFilters},              {"missing", T::kMissing},
+      {"geotile_grid", T::kGeotileGrid}, {"geohash_grid", T::kGeohashGrid},
       {"composite", T::kComposite}, {"sum", T::kSum},                      {"avg", T::kAvg},
       {"min", T::kMin},             {"max", T::kMax},                      {"value_count", T::kValueCount},
       {"stats", T::kStats},         {"extended_stats", T::kExtendedStats}, {"cardinality", T::kCardinality},
@@ -55,6 +56,10 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
   }
   if (agg->type == T::kDateHistogram || agg->type == T::kHistogram) agg->min_doc_count = 0;
   if (agg->type == T::kTopHits) agg->size = 3;
+  if (agg->type == T::kGeotileGrid || agg->type == T::kGeohashGrid) {
+    agg->size = 10000;
+    agg->precision = agg->type == T::kGeotileGrid ? 7 : 5;
+  }
   if (agg->type == T::kPercentiles) {
     agg->percents = {1, 5, 25, 50, 75, 95, 99};
     agg->keyed = true;
@@ -71,6 +76,21 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
                         fmt::format("[size] must be greater than 0. Found [{}] in [{}]", v.GetInt64(), agg->name), key);
       }
       agg->size = static_cast<uint64_t>(v.GetInt64());
+    } else if (key == "precision" && (agg->type == T::kGeotileGrid || agg->type == T::kGeohashGrid)) {
+      const bool tile = agg->type == T::kGeotileGrid;
+      const int lo = tile ? 0 : 1, hi = tile ? 29 : 12;
+      if (!v.IsInt64() || v.GetInt64() < lo || v.GetInt64() > hi) {
+        const std::string given = v.IsInt64() ? std::to_string(v.GetInt64()) : std::string(DslContext::TokenName(v));
+        return dsl.Fail(
+            ParseError::Kind::kIllegalArgument,
+            tile ? fmt::format("Invalid geotile_grid precision of {}. Must be between 0 and 29.", given)
+                 : fmt::format("Invalid geohash aggregation precision of {}. Must be between 1 and 12.", given),
+            key);
+      }
+      agg->precision = static_cast<int>(v.GetInt64());
+    } else if (key == "shard_size" && v.IsInt64() &&
+               (agg->type == T::kGeotileGrid || agg->type == T::kGeohashGrid || agg->type == T::kTerms)) {
+      continue;  // one shard: every bucket is exact
     } else if (key == "from" && v.IsUint64() && agg->type == T::kTopHits) {
       agg->from = v.GetUint64();
     } else if (key == "min_doc_count" && v.IsUint64()) {
@@ -284,8 +304,8 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
 // Elasticsearch suggests a known name close to a misspelt one.
 std::string ClosestAggType(const std::string& type) {
   static const char* kNames[] = {
-      "terms",       "date_histogram", "histogram",      "range",       "date_range",  "ip_range", "filter",
-      "filters",     "missing",        "composite",      "sum",         "avg",         "min",      "max",
+      "terms",       "date_histogram", "histogram",      "range",       "date_range",  "ip_range", "filter", "filters",
+      "missing",     "geotile_grid",   "geohash_grid",   "composite",   "sum",         "avg",      "min",    "max",
       "value_count", "stats",          "extended_stats", "cardinality", "percentiles", "top_hits"};
   std::string best;
   size_t best_distance = 3;  // at most two edits away

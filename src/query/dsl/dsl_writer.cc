@@ -167,6 +167,31 @@ struct DslVisitor {
       w.EndObject();
     });
   }
+  void operator()(const GeoBoundingBoxQuery& q) {
+    auto corner = [&](const char* name, double lat, double lon) {
+      w.Key(name);
+      w.StartObject();
+      w.Key("lat");
+      w.Double(lat);
+      w.Key("lon");
+      w.Double(lon);
+      w.EndObject();
+    };
+    w.StartObject();
+    w.Key("geo_bounding_box");
+    w.StartObject();
+    w.Key(q.field.c_str(), static_cast<rapidjson::SizeType>(q.field.size()));
+    w.StartObject();
+    corner("top_left", q.top, q.left);
+    corner("bottom_right", q.bottom, q.right);
+    w.EndObject();
+    if (q.ignore_unmapped) {
+      w.Key("ignore_unmapped");
+      w.Bool(true);
+    }
+    w.EndObject();
+    w.EndObject();
+  }
   void operator()(const ExistsQuery& q) {
     if (IsPattern(q.field)) {
       QueryStringOnPattern(w, q.field, "_exists_:" + EscapeLucene(q.field, true), false);

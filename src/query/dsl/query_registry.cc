@@ -9,6 +9,7 @@ QueryParseFn FindQueryParser(std::string_view name) {
       {"bool", ParseBoolQuery},
       {"constant_score", ParseConstantScoreQuery},
       {"exists", ParseExistsQuery},
+      {"geo_bounding_box", ParseGeoBoundingBoxQuery},
       {"ids", ParseIdsQuery},
       {"kql", ParseKqlQuery},
       {"match", ParseMatchQuery},

@@ -18,6 +18,7 @@ QueryParseFn FindQueryParser(std::string_view name);
 bool ParseBoolQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
 bool ParseConstantScoreQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
 bool ParseExistsQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
+bool ParseGeoBoundingBoxQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
 bool ParseIdsQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
 bool ParseKqlQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);
 bool ParseMatchAllQuery(DslContext& dsl, const rapidjson::Value& body, Query* out);

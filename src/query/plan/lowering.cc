@@ -237,6 +237,17 @@ class LeafLowerer {
   LeafLowerer(const Query& q, const FieldBinding& b, int64_t now_ms) : q_(q), b_(b), now_ms_(now_ms) {}
 
   Status Lower(Predicate* out) {
+    if (const auto* box = q_.As<GeoBoundingBoxQuery>()) {
+      if (!b_.known) {
+        if (box->ignore_unmapped) return *out = NoRows{}, Status::OK();
+        return Status::QueryValue(fmt::format("failed to create query: failed to find geo field [{}]", b_.name));
+      }
+      if (b_.type != FieldType::kGeoPoint) {
+        return Status::QueryValue(
+            fmt::format("failed to create query: Field [{}] is of unsupported type [{}] for [geo_bounding_box] query",
+                        b_.name, FieldTypeName(b_.type)));
+      }
+    }
     if (!b_.known) return *out = NoRows{}, Status::OK();
     Status s;
     switch (b_.source) {
@@ -268,6 +279,7 @@ class LeafLowerer {
   Status OnColumn(const std::string& column, Predicate* out) {
     if (q_.Is<ExistsQuery>()) return Leaf(ColumnExists{column}, "exists|" + column, out);
     const FieldType t = b_.type;
+    if (t == FieldType::kGeoPoint) return GeoPointLeaf(column, out);
     if (t == FieldType::kText) return TextLeaf(column, out);
     if (t == FieldType::kIp) return IpLeaf(column, out);
     if (IsDoubleType(t)) return DoubleLeaf(column, out);
@@ -275,6 +287,37 @@ class LeafLowerer {
     StringTest test;
     if (Status s = KeywordTest(q_, &test); !s.ok()) return s;
     return Keyword(column, std::move(test), out);
+  }
+
+  // A geo_point column holds "lat,lon" keywords: a bounding box tests each
+  // distinct point once (per dictionary); other queries are refused with
+  // Elasticsearch's reasons.
+  Status GeoPointLeaf(const std::string& column, Predicate* out) {
+    if (const auto* box = q_.As<GeoBoundingBoxQuery>()) {
+      return Keyword(column, StringTest::GeoBox(box->top, box->left, box->bottom, box->right), out);
+    }
+    const std::string& f = b_.name;
+    if (q_.Is<RangeQuery>()) {
+      return Status::QueryValue(
+          fmt::format("failed to create query: Field [{}] of type [geo_point] does not support range queries", f));
+    }
+    const char* kind = q_.Is<PrefixQuery>() ? "prefix" : q_.Is<WildcardQuery>() ? "wildcard" : nullptr;
+    if (kind != nullptr) {
+      return Status::QueryValue(fmt::format(
+          "failed to create query: Can only use {} queries on keyword, text and wildcard fields - not on [{}] which "
+          "is of type [geo_point]",
+          kind, f));
+    }
+    if (q_.Is<RegexpQuery>()) {
+      return Status::QueryValue(
+          fmt::format("failed to create query: Can only use regexp queries on keyword and text fields - not on [{}] "
+                      "which is of type [geo_point]",
+                      f));
+    }
+    return Status::QueryValue(fmt::format(
+        "failed to create query: Geometry fields do not support exact searching, use dedicated geometry queries "
+        "instead: [{}]",
+        f));
   }
 
   Status Keyword(const std::string& column, StringTest test, Predicate* out) {

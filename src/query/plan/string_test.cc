@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "util/geo_point.h"
+
 namespace flowdex {
 
 namespace {
@@ -120,12 +122,24 @@ bool StringTest::Matches(std::string_view value) const {
     case Kind::kPrefix: return value.starts_with(pattern_);
     case Kind::kWildcard: return WildcardMatch(pattern_, value);
     case Kind::kRegexp: return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regexp_);
+    case Kind::kGeoBox: {
+      GeoPoint p;
+      if (!ParseGeoPoint(value, &p) || p.lat > box_[0] || p.lat < box_[2]) return false;
+      return box_[1] <= box_[3] ? p.lon >= box_[1] && p.lon <= box_[3] : p.lon >= box_[1] || p.lon <= box_[3];
+    }
     case Kind::kRange:
       if (lo_ && (lo_inclusive_ ? value < *lo_ : value <= *lo_)) return false;
       if (hi_ && (hi_inclusive_ ? value > *hi_ : value >= *hi_)) return false;
       return true;
   }
   return false;
+}
+
+StringTest StringTest::GeoBox(double top, double left, double bottom, double right) {
+  StringTest t;
+  t.kind_ = Kind::kGeoBox;
+  t.box_[0] = top, t.box_[1] = left, t.box_[2] = bottom, t.box_[3] = right;
+  return t;
 }
 
 std::string StringTest::Key() const {
@@ -138,6 +152,7 @@ std::string StringTest::Key() const {
     case Kind::kPrefix:
     case Kind::kWildcard:
     case Kind::kRegexp: key += "|" + pattern_; break;
+    case Kind::kGeoBox: key += fmt::format("|{}|{}|{}|{}", box_[0], box_[1], box_[2], box_[3]); break;
     case Kind::kRange:
       key += fmt::format("|{}{}|{}{}", lo_inclusive_ ? "[" : "(", lo_ ? fmt::format("{}:{}", lo_->size(), *lo_) : "*",
                          hi_inclusive_ ? "]" : ")", hi_ ? fmt::format("{}:{}", hi_->size(), *hi_) : "*");

@@ -22,7 +22,7 @@ namespace flowdex {
 
 class StringTest {
  public:
-  enum class Kind : uint8_t { kAny, kEquals, kPrefix, kWildcard, kRegexp, kRange };
+  enum class Kind : uint8_t { kAny, kEquals, kPrefix, kWildcard, kRegexp, kRange, kGeoBox };
 
   // Any value (exists).
   static StringTest Any();
@@ -37,6 +37,10 @@ class StringTest {
   // Byte-wise bounds; a missing bound is open.
   static StringTest Range(std::optional<std::string> lo, bool lo_inclusive, std::optional<std::string> hi,
                           bool hi_inclusive);
+
+  // Geo points ("lat,lon", as geo_point columns hold them) inside a box;
+  // left > right: the box crosses the antimeridian.
+  static StringTest GeoBox(double top, double left, double bottom, double right);
 
   bool Matches(std::string_view value) const;
 
@@ -55,6 +59,7 @@ class StringTest {
   std::shared_ptr<const re2::RE2> regexp_;
   std::optional<std::string> lo_, hi_;
   bool lo_inclusive_ = true, hi_inclusive_ = true;
+  double box_[4] = {0, 0, 0, 0};  // kGeoBox: top, left, bottom, right
 };
 
 // ASCII lower case, as case_insensitive queries fold.

@@ -1,0 +1,73 @@
+// AddressFacts: what enrichment knows about one address of a flow beyond
+// the log line: where it is (GeoIP) and who routes it (ASN), as Elastic's
+// aws.vpcflow pipeline adds them under source.geo / source.as. The text is
+// owned elsewhere (an enricher's cache, a row decoder's dictionaries): the
+// views stay valid while the record that points here is being consumed.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace flowdex {
+
+struct AddressFacts {
+  // Unique to this set of facts in this process (0: not set), so that
+  // consumers may cache what they derive from them (the segment writer's
+  // dictionary codes) by id.
+  uint64_t id = 0;
+  // *.geo (empty: absent).
+  std::string_view continent_name;
+  std::string_view country_iso_code;
+  std::string_view country_name;
+  std::string_view region_iso_code;  // "US-CA": the country's code, "-", the subdivision's
+  std::string_view region_name;
+  std::string_view city_name;
+  // *.geo.location as "lat,lon" in the shortest decimal text that reads back
+  // as the database's doubles ("" when the database has none).
+  std::string_view location;
+  // *.as
+  bool has_as_number = false;
+  uint32_t as_number = 0;
+  std::string_view as_organization_name;
+
+  bool has_geo() const {
+    return !continent_name.empty() || !country_iso_code.empty() || !country_name.empty() || !region_iso_code.empty() ||
+           !region_name.empty() || !city_name.empty() || !location.empty();
+  }
+  bool has_as() const { return has_as_number || !as_organization_name.empty(); }
+  bool empty() const { return !has_geo() && !has_as(); }
+};
+
+// A fresh AddressFacts::id (thread-safe).
+uint64_t NextAddressFactsId();
+
+// Which end of a flow an address is.
+enum class FlowSide : uint8_t { kSource = 0, kDestination = 1 };
+
+// The facts as fields: each is stored in a column of its own per side
+// ("source.geo.country_iso_code") and shown in the document under that path.
+enum class FactField : uint8_t {
+  kContinentName,
+  kCountryIsoCode,
+  kCountryName,
+  kRegionIsoCode,
+  kRegionName,
+  kCityName,
+  kLocation,
+  kAsNumber,
+  kAsOrganizationName,
+};
+inline constexpr int kFactFieldCount = static_cast<int>(FactField::kAsOrganizationName) + 1;
+
+struct FactFieldInfo {
+  FactField field;
+  std::string_view key;  // below the side: "geo.country_iso_code", "as.organization.name"
+  std::string_view description;
+};
+const FactFieldInfo& GetFactFieldInfo(FactField f);
+// The full field name: "source.geo.country_iso_code".
+std::string_view FactFieldName(FlowSide side, FactField f);
+// The fact's text ("" when absent; the number has none: use as_number).
+std::string_view FactText(const AddressFacts& facts, FactField f);
+
+}  // namespace flowdex
