@@ -32,7 +32,7 @@ fx_disk=$(du -sb "$work/flowdex" | cut -f1)
 
 # The same with GeoIP + ASN enrichment (docs/enrichment.md), from databases
 # covering every public address the generator draws (#17's goal: >= 0.7x).
-mkdir -p "$work/geoip" && perl "$here/make_geoip_bench_db.pl" "$work/geoip"
+mkdir -p "$work/geoip" && perl "$here/../tests/enrich/make_geoip_sample_db.pl" "$work/geoip"
 sync
 /usr/bin/time -o "$timing" -f '%e %M' "$flowdex" ingest --data "$work/flowdex-geoip" --geoip-dir "$work/geoip" "$data" \
   2>"$work/flowdex-geoip.log"

@@ -17,6 +17,7 @@ struct ParseCommandOptions {
   bool count_only = false;           // --count: parse, print no documents
   uint64_t max_errors = UINT64_MAX;  // --max-errors: bad lines printed to stderr
   std::string geoip_dir;             // --geoip-dir: add GeoIP/ASN fields from these databases
+  std::string aws_ip_ranges;         // --aws-ip-ranges: AWS's ip-ranges.json (file or URL)
 };
 
 // Prints one ECS document per record (NDJSON) on stdout, bad lines as
@@ -60,6 +61,7 @@ struct SinkCommandOptions {
   uint64_t bulk_mb = 5;
   std::string sigv4_service;  // "es" / "aoss": sign requests for Amazon OpenSearch Service
   std::string geoip_dir;      // --geoip-dir: MaxMind-format databases that enrich every record
+  std::string aws_ip_ranges;  // --aws-ip-ranges: AWS's ip-ranges.json (file or URL)
 };
 
 struct IngestCommandOptions {
@@ -152,6 +154,7 @@ struct ServeCommandOptions {
   std::string key_pattern;
   int sqs_workers = 2;
   std::string geoip_dir;  // enriches what --watch and --sqs ingest
+  std::string aws_ip_ranges;
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or

@@ -177,7 +177,7 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   }
   ingest.workers = options.workers;
   ingest.batch_rows = options.batch_rows;
-  if (Status gs = OpenGeoIp(options.sink.geoip_dir, &ingest.geoip); !gs.ok()) {
+  if (Status gs = OpenEnrichment(options.sink.geoip_dir, options.sink.aws_ip_ranges, &ingest.enrichment); !gs.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", gs.message());
     return 2;
   }

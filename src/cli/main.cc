@@ -27,9 +27,14 @@ void AddAwsOptions(CLI::App* cmd, flowdex::AwsCommandOptions* aws) {
   cmd->add_option("--sqs-protocol", aws->sqs_protocol, "SQS wire protocol: json or query")->capture_default_str();
 }
 
-// --geoip-dir (env FLOWDEX_GEOIP_DIR).
-void AddGeoIpOption(CLI::App* cmd, std::string* dir) {
+// --geoip-dir and --aws-ip-ranges (env FLOWDEX_GEOIP_DIR, FLOWDEX_AWS_IP_RANGES).
+void AddEnrichmentOptions(CLI::App* cmd, std::string* dir, std::string* ranges) {
   *dir = EnvOr("FLOWDEX_GEOIP_DIR", "");
+  *ranges = EnvOr("FLOWDEX_AWS_IP_RANGES", "");
+  cmd->add_option("--aws-ip-ranges", *ranges,
+                  "AWS's ip-ranges.json (a file, or its https:// URL, read at start): name addresses in AWS's "
+                  "published ranges by service and region, source/destination .aws.service and .aws.region "
+                  "(env FLOWDEX_AWS_IP_RANGES)");
   cmd->add_option("--geoip-dir", *dir,
                   "Folder of MaxMind-format databases (GeoLite2-City.mmdb, GeoLite2-ASN.mmdb, ...): add source/"
                   "destination .geo and .as fields as Elastic's pipeline does; replaced files are picked up "
@@ -87,7 +92,7 @@ int main(int argc, char** argv) {
   parse_cmd->add_flag("--original", parse.original, "Add event.original (the line as read)");
   parse_cmd->add_flag("--count", parse.count_only, "Parse without printing documents (for timing the parser)");
   parse_cmd->add_option("--max-errors", parse.max_errors, "Print at most this many bad lines (all are counted)");
-  AddGeoIpOption(parse_cmd, &parse.geoip_dir);
+  AddEnrichmentOptions(parse_cmd, &parse.geoip_dir, &parse.aws_ip_ranges);
 
   flowdex::GenCommandOptions gen;
   CLI::App* gen_cmd =
@@ -133,7 +138,7 @@ int main(int argc, char** argv) {
 
   AddAwsOptions(ingest_cmd, &ingest.aws);
   AddSinkOptions(ingest_cmd, &ingest.sink);
-  AddGeoIpOption(ingest_cmd, &ingest.sink.geoip_dir);
+  AddEnrichmentOptions(ingest_cmd, &ingest.sink.geoip_dir, &ingest.sink.aws_ip_ranges);
   ingest_cmd->add_option("--checkpoint", ingest.checkpoint,
                          "s3:// inputs: resume file (default: in <data>/backfill, or ./ for a remote --sink)");
   ingest_cmd->add_option("--key-pattern", ingest.key_pattern, "s3:// inputs: only keys matching this RE2 pattern");
@@ -225,7 +230,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--ready-file", serve.ready_file, "Write the server's URL here once it listens");
 
   serve_cmd->add_option("--sqs", serve.sqs, "Ingest S3 notifications from this SQS queue URL (repeatable)");
-  AddGeoIpOption(serve_cmd, &serve.geoip_dir);
+  AddEnrichmentOptions(serve_cmd, &serve.geoip_dir, &serve.aws_ip_ranges);
   serve_cmd->add_option("--sqs-workers", serve.sqs_workers, "Objects per queue processed at once")
       ->capture_default_str();
   serve_cmd->add_option("--key-pattern", serve.key_pattern, "--sqs: only keys matching this RE2 pattern");
@@ -247,7 +252,7 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--data", worker.data_dir, "Data directory of the embedded sink (env FLOWDEX_DATA)")
       ->capture_default_str();
   AddSinkOptions(worker_cmd, &worker.sink);
-  AddGeoIpOption(worker_cmd, &worker.sink.geoip_dir);
+  AddEnrichmentOptions(worker_cmd, &worker.sink.geoip_dir, &worker.sink.aws_ip_ranges);
   worker_cmd->add_option("--index", worker.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
       ->capture_default_str();
   AddAwsOptions(worker_cmd, &worker.aws);
@@ -283,7 +288,7 @@ int main(int argc, char** argv) {
   CLI::App* lambda_cmd = app.add_subcommand(
       "lambda", "Run as the AWS Lambda custom runtime (bootstrap) for an SQS trigger; the sink is FLOWDEX_SINK");
   AddSinkOptions(lambda_cmd, &lambda.sink);
-  AddGeoIpOption(lambda_cmd, &lambda.sink.geoip_dir);
+  AddEnrichmentOptions(lambda_cmd, &lambda.sink.geoip_dir, &lambda.sink.aws_ip_ranges);
   lambda_cmd->add_option("--index", lambda.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
       ->capture_default_str();
   lambda.sink.dead_letter = "-";  // /tmp does not last: dead letters go to the function's log

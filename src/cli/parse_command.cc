@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "cli/human.h"
 #include "cli/pipeline_setup.h"
-#include "enrich/geoip_enricher.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
 #include "io/path_walker.h"
@@ -68,15 +68,14 @@ int RunParseCommand(const ParseCommandOptions& options) {
     }
     read_options.user_format = &user_format;
   }
-  std::shared_ptr<GeoIpDirectory> geoip;
-  std::unique_ptr<GeoIpEnricher> enricher;
-  if (!options.geoip_dir.empty()) {
-    Status s = OpenGeoIp(options.geoip_dir, &geoip);
-    if (!s.ok()) {
-      fmt::print(stderr, "flowdex parse: {}\n", s.message());
-      return 2;
-    }
-    enricher = std::make_unique<GeoIpEnricher>(geoip.get());
+  EnrichmentSources enrichment;
+  if (Status s = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment); !s.ok()) {
+    fmt::print(stderr, "flowdex parse: {}\n", s.message());
+    return 2;
+  }
+  std::unique_ptr<AddressEnricher> enricher;
+  if (enrichment.active()) {
+    enricher = std::make_unique<AddressEnricher>(enrichment);
     read_options.enricher = enricher.get();
   }
   std::vector<std::string> files;

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "aws/http_client.h"
 #include "aws/secrets_client.h"
 #include "pipeline/elasticsearch_sink.h"
 #include "pipeline/sink_secret.h"
 #include "pipeline/store_sink.h"
+#include "util/file_util.h"
 
 namespace flowdex {
 
@@ -38,20 +40,43 @@ bool IsRemoteSink(const SinkCommandOptions& options) {
   return options.sink.rfind("http://", 0) == 0 || options.sink.rfind("https://", 0) == 0;
 }
 
-Status OpenGeoIp(const std::string& dir, std::shared_ptr<GeoIpDirectory>* out) {
-  out->reset();
-  if (dir.empty()) return Status::OK();
-  std::unique_ptr<GeoIpDirectory> d;
-  Status s = GeoIpDirectory::Open(dir, &d);
-  if (!s.ok()) return s.WithContext("--geoip-dir");
-  *out = std::move(d);
+Status OpenEnrichment(const std::string& geoip_dir, const std::string& aws_ip_ranges, EnrichmentSources* out) {
+  *out = EnrichmentSources{};
+  if (!geoip_dir.empty()) {
+    std::unique_ptr<GeoIpDirectory> d;
+    Status s = GeoIpDirectory::Open(geoip_dir, &d);
+    if (!s.ok()) return s.WithContext("--geoip-dir");
+    out->geoip = std::move(d);
+  }
+  if (!aws_ip_ranges.empty()) {
+    std::string text;
+    if (aws_ip_ranges.starts_with("https://") || aws_ip_ranges.starts_with("http://")) {
+      HttpClient http;
+      HttpRequest request;
+      request.url = aws_ip_ranges;
+      HttpResponse response;
+      Status s = http.Send(request, &response);
+      if (s.ok() && response.status != 200) {
+        s = Status::IoError(fmt::format("{}: HTTP status {}", aws_ip_ranges, response.status));
+      }
+      if (!s.ok()) return s.WithContext("--aws-ip-ranges");
+      text = std::move(response.body);
+    } else {
+      Status s = ReadWholeFile(aws_ip_ranges, &text);
+      if (!s.ok()) return s.WithContext("--aws-ip-ranges");
+    }
+    std::unique_ptr<AwsIpRanges> ranges;
+    Status s = AwsIpRanges::Parse(text, aws_ip_ranges, &ranges);
+    if (!s.ok()) return s.WithContext("--aws-ip-ranges");
+    out->aws_ip_ranges = std::move(ranges);
+  }
   return Status::OK();
 }
 
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
                 CancellationToken cancel, std::unique_ptr<ObjectSink>* out) {
-  std::shared_ptr<GeoIpDirectory> geoip;
-  Status gs = OpenGeoIp(options.geoip_dir, &geoip);
+  EnrichmentSources enrichment;
+  Status gs = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment);
   if (!gs.ok()) return gs;
   if (IsRemoteSink(options)) {
     ElasticsearchSinkOptions es;
@@ -81,7 +106,7 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
     es.cancel = cancel;
     es.sigv4_service = options.sigv4_service;
     es.aws = aws;
-    es.geoip = geoip;
+    es.enrichment = enrichment;
     *out = std::make_unique<ElasticsearchSink>(std::move(es));
     return Status::OK();
   }
@@ -93,7 +118,7 @@ Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* 
   StoreSink::Options so;
   so.index = options.index;
   so.user_format = format;
-  so.geoip = geoip;
+  so.enrichment = enrichment;
   *out = std::make_unique<StoreSink>(store, so);
   return Status::OK();
 }

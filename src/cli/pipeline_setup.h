@@ -9,7 +9,7 @@
 #include "aws/aws_client.h"
 #include "aws/sqs_client.h"
 #include "cli/commands.h"
-#include "enrich/geoip_directory.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "store/store.h"
@@ -22,9 +22,10 @@ AwsConfig MakeAwsConfig(const AwsCommandOptions& options, CancellationToken canc
 
 Status ParseSqsProtocol(const std::string& name, SqsProtocol* out);
 
-// Opens the --geoip-dir databases (*out stays null when `dir` is empty);
-// the error names the option.
-Status OpenGeoIp(const std::string& dir, std::shared_ptr<GeoIpDirectory>* out);
+// Opens the --geoip-dir databases and reads --aws-ip-ranges (a file, or an
+// http(s) URL fetched now); either may be "" (not used). Errors name the
+// option.
+Status OpenEnrichment(const std::string& geoip_dir, const std::string& aws_ip_ranges, EnrichmentSources* out);
 
 // True when the sink flags name a cluster (http:// or https://), not the embedded store.
 bool IsRemoteSink(const SinkCommandOptions& options);

@@ -166,8 +166,8 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::format("{}://{}:{}", scheme, http.host.find(':') != std::string::npos ? "[" + http.host + "]" : http.host,
                   server.port());
 
-  std::shared_ptr<GeoIpDirectory> geoip;
-  s = OpenGeoIp(options.geoip_dir, &geoip);
+  EnrichmentSources enrichment;
+  s = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex serve: {}\n", s.message());
     return 2;
@@ -175,7 +175,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
   FolderWatcherOptions watch;
   watch.dirs = options.watch;
   watch.ingest.retention_ms = store_options.retention_ms;
-  watch.ingest.geoip = geoip;
+  watch.ingest.enrichment = enrichment;
   FolderWatcher watcher(store.get(), watch, [&](const WatchedFileReport& r) {
     if (r.failed) {
       ++metrics.watch_failures;
@@ -217,7 +217,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
     s3 = std::make_unique<S3Client>(aws);
     StoreSink::Options so;
     so.retention_ms = store_options.retention_ms;
-    so.geoip = geoip;
+    so.enrichment = enrichment;
     sqs_sink = std::make_unique<StoreSink>(store.get(), so);
     processor = std::make_unique<ObjectProcessor>(s3.get(), sqs_sink.get(), options.key_pattern, &pipeline_metrics);
     s = processor->Validate();

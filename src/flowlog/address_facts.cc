@@ -19,6 +19,8 @@ constexpr std::array<FactFieldInfo, kFactFieldCount> kFacts = {{
     {FF::kLocation, "geo.location", "Where the address is, as {lat, lon} (GeoIP)."},
     {FF::kAsNumber, "as.number", "The autonomous system number (GeoIP ASN database)."},
     {FF::kAsOrganizationName, "as.organization.name", "The autonomous system's organisation (GeoIP ASN database)."},
+    {FF::kAwsService, "aws.service", "The AWS service whose published range holds the address (S3, EC2, AMAZON, ...)."},
+    {FF::kAwsRegion, "aws.region", "The region of that AWS range (us-east-1, GLOBAL, ...)."},
 }};
 
 }  // namespace
@@ -53,6 +55,8 @@ std::string_view FactText(const AddressFacts& a, FactField f) {
     case FF::kLocation: return a.location;
     case FF::kAsNumber: return {};
     case FF::kAsOrganizationName: return a.as_organization_name;
+    case FF::kAwsService: return a.aws_service;
+    case FF::kAwsRegion: return a.aws_region;
   }
   return {};
 }

@@ -29,13 +29,18 @@ struct AddressFacts {
   bool has_as_number = false;
   uint32_t as_number = 0;
   std::string_view as_organization_name;
+  // *.aws: the AWS service and region of an address in AWS's published
+  // ranges (ip-ranges.json).
+  std::string_view aws_service;
+  std::string_view aws_region;
 
   bool has_geo() const {
     return !continent_name.empty() || !country_iso_code.empty() || !country_name.empty() || !region_iso_code.empty() ||
            !region_name.empty() || !city_name.empty() || !location.empty();
   }
   bool has_as() const { return has_as_number || !as_organization_name.empty(); }
-  bool empty() const { return !has_geo() && !has_as(); }
+  bool has_aws() const { return !aws_service.empty() || !aws_region.empty(); }
+  bool empty() const { return !has_geo() && !has_as() && !has_aws(); }
 };
 
 // A fresh AddressFacts::id (thread-safe).
@@ -56,8 +61,10 @@ enum class FactField : uint8_t {
   kLocation,
   kAsNumber,
   kAsOrganizationName,
+  kAwsService,
+  kAwsRegion,
 };
-inline constexpr int kFactFieldCount = static_cast<int>(FactField::kAsOrganizationName) + 1;
+inline constexpr int kFactFieldCount = static_cast<int>(FactField::kAwsRegion) + 1;
 
 struct FactFieldInfo {
   FactField field;

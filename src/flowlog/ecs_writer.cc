@@ -174,6 +174,13 @@ struct EcsDocumentWriter::Impl {
     if (r.has(addr)) {
       KeyStr(w, "address", r.text(addr));
       if (facts != nullptr && facts->has_as()) WriteAs(*facts);
+      if (facts != nullptr && facts->has_aws()) {
+        WriteJsonKey(w, "aws");
+        w.StartObject();
+        if (!facts->aws_region.empty()) KeyStr(w, "region", facts->aws_region);
+        if (!facts->aws_service.empty()) KeyStr(w, "service", facts->aws_service);
+        w.EndObject();
+      }
       if (counters && r.has(F::kBytes)) {
         WriteJsonKey(w, "bytes");
         w.Uint64(r.bytes());

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "enrich/geoip_enricher.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_log_reader.h"
 #include "ingest/flow_segment_writer.h"
 
@@ -52,8 +52,8 @@ class Worker {
       shared_->progress->records.fetch_add(rows - reported_rows_, std::memory_order_relaxed);
       reported_rows_ = rows;
     };
-    if (shared->options->geoip != nullptr) {
-      enricher_ = std::make_unique<GeoIpEnricher>(shared->options->geoip.get());
+    if (shared->options->enrichment.active()) {
+      enricher_ = std::make_unique<AddressEnricher>(shared->options->enrichment);
       ro.enricher = enricher_.get();
     }
     reader_ = std::make_unique<FlowLogReader>(ro);
@@ -93,7 +93,7 @@ class Worker {
     src.records = stats.records - (writer_.expired() - expired_before);  // rows stored
     src.bad_lines = stats.bad_lines;
     src.index = shared_->options->index;
-    if (enricher_ != nullptr) src.enrichment = enricher_->databases();
+    if (enricher_ != nullptr) src.enrichment = enricher_->sources_description();
     pending_sources_.push_back(std::move(src));
     pending_files_ += s.ok() ? 1 : 0;
     shared_->progress->files_done.fetch_add(1);
@@ -165,7 +165,7 @@ class Worker {
 
   Shared* shared_;
   FlowSegmentWriter writer_;
-  std::unique_ptr<GeoIpEnricher> enricher_;
+  std::unique_ptr<AddressEnricher> enricher_;
   std::unique_ptr<FlowLogReader> reader_;
   std::vector<SourceRecord> pending_sources_;
   uint64_t pending_files_ = 0;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "enrich/geoip_directory.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_format.h"
 #include "schema/flow_index.h"
 #include "store/store.h"
@@ -28,10 +28,10 @@ struct IngestOptions {
   uint64_t batch_rows = 2'000'000;          // commit once a worker holds this many rows
   size_t memory_budget = 512u << 20;        // all workers' segment buffers stay within this
   int zstd_level = 1;
-  size_t bad_lines_kept = 10;             // the first few bad lines, for the summary
-  int64_t retention_ms = 0;               // records older than now - retention are not stored
-  CancellationToken cancel;               // stops after the files being read (nothing half committed)
-  std::shared_ptr<GeoIpDirectory> geoip;  // when set, records get GeoIP/ASN facts (--geoip-dir)
+  size_t bad_lines_kept = 10;    // the first few bad lines, for the summary
+  int64_t retention_ms = 0;      // records older than now - retention are not stored
+  CancellationToken cancel;      // stops after the files being read (nothing half committed)
+  EnrichmentSources enrichment;  // what records are enriched from (--geoip-dir, --aws-ip-ranges)
 };
 
 // Counters updated while ingest runs (read them from another thread for a

@@ -14,7 +14,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "enrich/geoip_enricher.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/ecs_writer.h"
 #include "flowlog/flow_log_reader.h"
 #include "schema/document_id.h"
@@ -361,9 +361,9 @@ Status ElasticsearchSink::WriteObject(const std::string& source_key, ByteSource*
   FlowReadOptions ro;
   ro.user_format = options_.user_format;
   ro.cancel = stop.token();
-  std::unique_ptr<GeoIpEnricher> enricher;
-  if (options_.geoip != nullptr) {
-    enricher = std::make_unique<GeoIpEnricher>(options_.geoip.get());
+  std::unique_ptr<AddressEnricher> enricher;
+  if (options_.enrichment.active()) {
+    enricher = std::make_unique<AddressEnricher>(options_.enrichment);
     ro.enricher = enricher.get();
   }
   FlowLogReader reader(ro);

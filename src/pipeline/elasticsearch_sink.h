@@ -18,7 +18,7 @@
 #include <string>
 
 #include "aws/aws_client.h"
-#include "enrich/geoip_directory.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "schema/flow_index.h"
@@ -42,7 +42,7 @@ struct ElasticsearchSinkOptions {
   std::string dead_letter_path = "flowdex-dead-letter.ndjson";
   bool install_template = true;
   const FlowFormat* user_format = nullptr;
-  std::shared_ptr<GeoIpDirectory> geoip;  // when set, documents get GeoIP/ASN fields
+  EnrichmentSources enrichment;  // what records are enriched from (--geoip-dir, --aws-ip-ranges)
   CancellationToken cancel;
   // Amazon OpenSearch Service: sign requests with SigV4 for this service
   // ("es" for domains, "aoss" for serverless); "" : no signing.

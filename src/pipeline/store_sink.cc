@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "enrich/geoip_enricher.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_log_reader.h"
 #include "ingest/flow_segment_writer.h"
 #include "util/time_util.h"
@@ -40,9 +40,9 @@ Status StoreSink::WriteObject(const std::string& source_key, ByteSource* body, O
   writer.BeginSource(source_key);
   FlowReadOptions ro;
   ro.user_format = options_.user_format;
-  std::unique_ptr<GeoIpEnricher> enricher;
-  if (options_.geoip != nullptr) {
-    enricher = std::make_unique<GeoIpEnricher>(options_.geoip.get());
+  std::unique_ptr<AddressEnricher> enricher;
+  if (options_.enrichment.active()) {
+    enricher = std::make_unique<AddressEnricher>(options_.enrichment);
     ro.enricher = enricher.get();
   }
   FlowLogReader reader(ro);
@@ -72,7 +72,7 @@ Status StoreSink::WriteObject(const std::string& source_key, ByteSource* body, O
   src.records = stats.records - expired;
   src.bad_lines = stats.bad_lines;
   src.index = options_.index;
-  if (enricher != nullptr) src.enrichment = enricher->databases();
+  if (enricher != nullptr) src.enrichment = enricher->sources_description();
   batch.sources.push_back(src);
   s = store_->Commit(batch);
   if (!s.ok()) {

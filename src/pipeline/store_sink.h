@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "enrich/geoip_directory.h"
+#include "enrich/address_enricher.h"
 #include "flowlog/flow_format.h"
 #include "pipeline/object_sink.h"
 #include "schema/flow_index.h"
@@ -19,7 +19,7 @@ class StoreSink final : public ObjectSink {
   struct Options {
     std::string index = std::string(kFlowIndex);
     const FlowFormat* user_format = nullptr;  // layout of objects without a header line
-    std::shared_ptr<GeoIpDirectory> geoip;    // when set, records get GeoIP/ASN facts
+    EnrichmentSources enrichment;             // what records are enriched from (--geoip-dir, --aws-ip-ranges)
     int zstd_level = 1;
     int64_t retention_ms = 0;
     size_t bad_lines_kept = 5;

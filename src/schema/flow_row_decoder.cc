@@ -135,6 +135,8 @@ void FlowRowDecoder::RebuildFacts(uint32_t row, FlowRecord* record) {
       case FactField::kCityName: f.city_name = text; break;
       case FactField::kLocation: f.location = text; break;
       case FactField::kAsOrganizationName: f.as_organization_name = text; break;
+      case FactField::kAwsService: f.aws_service = text; break;
+      case FactField::kAwsRegion: f.aws_region = text; break;
       case FactField::kAsNumber: break;
     }
   }

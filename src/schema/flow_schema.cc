@@ -183,7 +183,9 @@ std::vector<FlowSchemaField> BuildTable() {
       f.columns = {column.name};
       f.column_type = column.type;
       f.stored = true;
-      f.origin = side == FlowSide::kSource ? "srcaddr (GeoIP)" : "dstaddr (GeoIP)";
+      const bool aws = info.field == FactField::kAwsService || info.field == FactField::kAwsRegion;
+      f.origin = side == FlowSide::kSource ? (aws ? "srcaddr (AWS ip-ranges)" : "srcaddr (GeoIP)")
+                                           : (aws ? "dstaddr (AWS ip-ranges)" : "dstaddr (GeoIP)");
       f.description = info.description;
       fields.push_back(std::move(f));
     }

@@ -111,6 +111,46 @@ check "search tables name the country beside an address" grep -q "81.2.69.160:44
   "$WORK/table.txt"
 "$FLOWDEX" search --data "$WORK/store" --stats source.as.organization.name '*' >"$WORK/stats.txt" 2>&1
 check "search --stats on an AS organisation" grep -q "^Andrews & Arnold Ltd  *1 " "$WORK/stats.txt"
+# AWS's published ranges (tests/enrich/ip-ranges.json, AWS's format): the
+# service and region of AWS addresses, beside the GeoIP fields.
+"$FLOWDEX" parse --geoip-dir "$GEOIP" --aws-ip-ranges "$HERE/ip-ranges.json" "$HERE/flows.log" \
+  >"$WORK/aws.ndjson" 2>/dev/null
+check "--aws-ip-ranges names AWS addresses by service and region, and nothing else changes" python3 - \
+  "$WORK/aws.ndjson" "$WORK/parsed.ndjson" <<'PY'
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+base = [json.loads(l) for l in open(sys.argv[2])]
+want = {(5, "destination"): {"region": "us-east-1", "service": "S3"},
+        (7, "source"): {"region": "us-east-1", "service": "AMAZON"}}
+for i, (g, b) in enumerate(zip(got, base)):
+    for side in ("source", "destination"):
+        aws = g.get(side, {}).pop("aws", None)
+        assert aws == want.get((i, side)), (i, side, aws)
+    assert g == b, (i, g, b)
+PY
+"$FLOWDEX" parse --aws-ip-ranges "$WORK/nowhere.json" "$HERE/flows.log" >/dev/null 2>"$WORK/bad-ranges.err"
+check "a missing ranges file is a usage error naming the option" grep -q "^flowdex parse: --aws-ip-ranges: " \
+  "$WORK/bad-ranges.err"
+# Fetched from a URL (a local web server standing in for ip-ranges.amazonaws.com).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$HERE" >/dev/null 2>&1 &
+web=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/ip-ranges.json" >/dev/null && break; sleep 0.1; done
+"$FLOWDEX" ingest --data "$WORK/store-aws" --geoip-dir "$GEOIP" \
+  --aws-ip-ranges "http://127.0.0.1:$port/ip-ranges.json" "$HERE/flows.log" >/dev/null 2>&1
+check "ingest --aws-ip-ranges URL succeeds" test "$?" -eq 0
+kill "$web" 2>/dev/null
+"$FLOWDEX" query --data "$WORK/store-aws" '{"query":{"kql":{"query":"destination.aws.service:S3 or source.aws.region:us-east-1"}}}' \
+  >"$WORK/aws.json"
+check "KQL on the AWS service and region" python3 -c '
+import json, sys
+hits = json.load(open(sys.argv[1]))["hits"]["hits"]
+pairs = sorted(h["_source"]["source"]["ip"] + ">" + h["_source"]["destination"]["ip"] for h in hits)
+assert pairs == ["52.94.200.3>81.2.69.161", "89.160.20.200>52.94.7.1"], pairs' "$WORK/aws.json"
+"$FLOWDEX" check --data "$WORK/store-aws" --sources >"$WORK/sources-aws.txt" 2>&1
+check "and the file records the ranges' date with the databases" \
+  grep -q "GeoLite2-City 2025-12-01, GeoLite2-ASN 2025-12-01, AWS ip-ranges 2025-12-01-20-13-09" "$WORK/sources-aws.txt"
+
 "$FLOWDEX" query --data "$WORK/store" \
   '{"size":0,"aggs":{"t":{"geotile_grid":{"field":"destination.geo.location","precision":0}}}}' >"$WORK/tiles.json"
 check "geotile_grid over the destinations' locations" grep -q '"buckets":\[{"key":"0/0/0","doc_count":4}\]' \

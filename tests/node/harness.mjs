@@ -26,12 +26,12 @@ export function flowdex(args, options = {}) {
 
 // Generates `records` flow records over the last two hours into dir/logs and
 // loads them into dir/data.
-export function sampleData(dir, records = 20000, files = 4) {
+export function sampleData(dir, records = 20000, files = 4, ingestArgs = []) {
   const logs = join(dir, 'logs');
   const data = join(dir, 'data');
   let r = flowdex(['gen', '--records', String(records), '--files', String(files), '--start', 'now-2h', '--out', logs]);
   if (r.status !== 0) throw new Error(`flowdex gen failed: ${r.stderr}`);
-  r = flowdex(['ingest', '--data', data, logs]);
+  r = flowdex(['ingest', '--data', data, ...ingestArgs, logs]);
   if (r.status !== 0) throw new Error(`flowdex ingest failed: ${r.stderr}`);
   return { logs, data };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { request, sampleData, startServer, tempDir } from './harness.mjs';
 
 const SHOTS = process.env.UI_SCREENSHOTS ?? join(tempDir('flowdex-ui-shots-'), 'ui');
@@ -191,7 +192,9 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
   assert.equal(await page.$('.state.error'), null);
   const panels = await page.$$eval('section.panel h2', (hs) => hs.map((h) => h.firstChild.textContent));
   assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Destination ports and protocols by packets',
-                            'Rejected traffic', 'Traffic per interface by packets']);
+                            'Rejected traffic', 'Countries and networks by packets', 'Traffic per interface by packets']);
+  // Without enrichment, the countries panel says how to get it.
+  assert.match(await page.textContent('section.panel[aria-label^="Countries"]'), /ingest with --geoip-dir/);
   const sources = await page.$$eval('section.panel:nth-of-type(2) .columns3 > div:first-child .rank-label', (b) => b.map((x) => x.textContent));
   const r = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
     aggs: { s: { terms: { field: 'source.ip', size: 10, order: { m: 'desc' } }, aggs: { m: { sum: { field: 'network.packets' } } } } } }, AUTH);
@@ -257,5 +260,48 @@ test('serve --backend: the UI over another cluster, through the proxy', async ()
     await context.close();
   } finally {
     await proxy.stop();
+  }
+});
+
+test('with GeoIP: Discover names the country beside addresses; the countries panel matches the API', async () => {
+  // Databases covering every public address `flowdex gen` draws, written by
+  // MaxMind's writer (tests/enrich/make_geoip_sample_db.pl).
+  const geoip = tempDir('flowdex-ui-geoip-');
+  execFileSync('perl', [new URL('../enrich/make_geoip_sample_db.pl', import.meta.url).pathname, geoip]);
+  const enriched = sampleData(tempDir(), 20000, 2, ['--geoip-dir', geoip]).data;
+  const geo = await startServer(enriched);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${geo.url}/_ui/#/dashboards?from=now-3h&metric=flows`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    const lists = await page.$$eval('section.panel[aria-label^="Countries"] .columns4 > div',
+      (divs) => divs.map((d) => [...d.querySelectorAll('.rank-label')].map((b) => b.textContent)));
+    const r = await request(geo.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+      aggs: { s: { terms: { field: 'source.geo.country_name', size: 8 } },
+              n: { terms: { field: 'destination.as.organization.name', size: 8 } } } });
+    assert.ok(r.body.aggregations.s.buckets.length > 0);
+    assert.deepEqual(lists[0], r.body.aggregations.s.buckets.map((b) => b.key));
+    assert.deepEqual(lists[2], r.body.aggregations.n.buckets.map((b) => b.key));
+    await page.screenshot({ path: join(SHOTS, 'dashboards-geoip.png'), fullPage: true });
+
+    // Discover: every flow from a source in the US says so beside the address.
+    await page.goto(`${geo.url}/_ui/#/discover?from=now-3h&q=source.geo.country_iso_code%3AUS`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    const headers = await page.$$eval('table thead th', (ths) => ths.map((t) => t.textContent));
+    const col = headers.findIndex((t) => t.startsWith('Source')) + 1;
+    const cells = await page.$$eval(`table tbody tr td:nth-child(${col})`, (tds) => tds.map((t) => t.textContent));
+    assert.ok(cells.length > 0);
+    for (const c of cells) assert.match(c, /^\S+ \(US\)$/);
+    await page.screenshot({ path: join(SHOTS, 'discover-geoip.png') });
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.goto(`${geo.url}/_ui/#/dashboards?from=now-3h&metric=flows`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    await page.screenshot({ path: join(SHOTS, 'dashboards-geoip-narrow.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
+    await context.close();
+  } finally {
+    await geo.stop();
   }
 });

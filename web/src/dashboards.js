@@ -1,6 +1,7 @@
 // Flow dashboards: traffic over time, top talkers (sources, destinations,
 // pairs) by bytes, packets or flows, ports and protocols, rejected traffic,
-// traffic per interface. Each panel is one _search, run in parallel.
+// traffic per interface, countries and networks (with enrichment). Each
+// panel is one _search, run in parallel.
 import { search } from './api.js';
 import { lines, stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
@@ -164,6 +165,29 @@ export function renderDashboards(root, state, signal) {
     cleanups.push(stackedBars(chart, r.t.buckets.map((x) => x.key / 1000),
       [{ label: 'REJECT', values: r.t.buckets.map((x) => x.doc_count) }], { height: 120,
         onSelect: (f, t) => setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() }) }));
+  });
+
+  // Countries and networks: GeoIP and AWS ip-ranges fields, when the flows
+  // were ingested with them (docs/enrichment.md); otherwise a hint.
+  const where = panel(`Countries and networks by ${metric}`, 'wide');
+  grid.append(where.el);
+  run(where, { aggs: {
+    sc: termsBy('source.geo.country_name', metric, 8),
+    dc: termsBy('destination.geo.country_name', metric, 8),
+    net: termsBy('destination.as.organization.name', metric, 8),
+    aws: termsBy('destination.aws.service', metric, 8),
+  } }, (a) => {
+    if (![a.sc, a.dc, a.net, a.aws].some((x) => x.buckets.length)) {
+      where.body.append(empty('No country or network fields in this range: ingest with --geoip-dir (MaxMind '
+        + 'databases) and --aws-ip-ranges to see where traffic comes from and goes to.'));
+      return;
+    }
+    const list = (title, agg, field) => h('div', {}, h('h3', {}, title), rankList(agg.buckets.map(row), metric, field));
+    where.body.append(h('div', { class: 'columns4' },
+      list('Source countries', a.sc, 'source.geo.country_name'),
+      list('Destination countries', a.dc, 'destination.geo.country_name'),
+      list('Destination networks (AS)', a.net, 'destination.as.organization.name'),
+      list('Destination AWS services', a.aws, 'destination.aws.service')));
   });
 
   // Per interface.

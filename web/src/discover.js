@@ -22,7 +22,11 @@ function cellText(source, col) {
     const ip = fieldValue(source, ENDPOINT[col][0]);
     const port = fieldValue(source, ENDPOINT[col][1]);
     if (ip === undefined) return '';
-    return port === undefined ? String(ip) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+    const text = port === undefined ? String(ip) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+    // Who the address is, when enrichment said (GeoIP country, AWS service).
+    const tags = [fieldValue(source, `${col}.geo.country_iso_code`), fieldValue(source, `${col}.aws.service`)]
+      .filter((t) => t !== undefined && t !== null);
+    return tags.length ? `${text} (${tags.join(' · ')})` : text;
   }
   const v = fieldValue(source, col);
   if (v === undefined || v === null) return '';

@@ -1,7 +1,7 @@
 // The GeoIP databases, the folder that reloads them and the enricher,
 // against tiny databases written by MaxMind's own writer
 // (tests/enrich/make_geoip_test_db.pl; the values below are its records).
-#include "enrich/geoip_enricher.h"
+#include "enrich/address_enricher.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "enrich/aws_ip_ranges.h"
 #include "enrich/geoip_database.h"
 #include "enrich/geoip_directory.h"
 #include "flowlog/flow_format.h"
@@ -33,11 +34,27 @@ GeoIpRecord LookupBoth(const GeoIpDatabases& dbs, std::string_view ip) {
   return r;
 }
 
-std::unique_ptr<GeoIpDirectory> OpenDir(const std::string& dir) {
+std::shared_ptr<GeoIpDirectory> OpenDir(const std::string& dir) {
   std::unique_ptr<GeoIpDirectory> d;
   Status s = GeoIpDirectory::Open(dir, &d);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return d;
+}
+
+EnrichmentSources GeoIpOnly(std::shared_ptr<GeoIpDirectory> dir) {
+  EnrichmentSources sources;
+  sources.geoip = std::move(dir);
+  return sources;
+}
+
+// tests/enrich/ip-ranges.json, in AWS's format.
+std::shared_ptr<const AwsIpRanges> TestRanges() {
+  std::ifstream in(std::string(FLOWDEX_TEST_ENRICH_DIR) + "/ip-ranges.json");
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::unique_ptr<AwsIpRanges> ranges;
+  Status s = AwsIpRanges::Parse(json, "ip-ranges.json", &ranges);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return ranges;
 }
 
 class TempDir {
@@ -147,9 +164,9 @@ TEST(GeoIpDirectory, PicksUpReplacedDatabasesWithoutARestart) {
   tmp.Install("GeoLite2-City.mmdb", "GeoLite2-City.mmdb");
   auto dir = OpenDir(tmp.path());
   dir->set_recheck(std::chrono::milliseconds(0));
-  GeoIpEnricher enricher(dir.get());
+  AddressEnricher enricher(GeoIpOnly(dir));
   enricher.BeginStream();
-  EXPECT_EQ(enricher.databases(), "GeoLite2-City 2025-12-01");
+  EXPECT_EQ(enricher.sources_description(), "GeoLite2-City 2025-12-01");
   const AddressFacts* f = enricher.Lookup(Ip("81.2.69.160"));
   ASSERT_NE(f, nullptr);
   EXPECT_FALSE(f->has_as_number);
@@ -160,7 +177,7 @@ TEST(GeoIpDirectory, PicksUpReplacedDatabasesWithoutARestart) {
   EXPECT_FALSE(enricher.Lookup(Ip("81.2.69.160"))->has_as_number);
   enricher.BeginStream();
   EXPECT_EQ(dir->Current()->generation, generation + 1);
-  EXPECT_EQ(enricher.databases(), "GeoLite2-City 2025-12-01, GeoLite2-ASN 2025-12-01");
+  EXPECT_EQ(enricher.sources_description(), "GeoLite2-City 2025-12-01, GeoLite2-ASN 2025-12-01");
   f = enricher.Lookup(Ip("81.2.69.160"));
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->as_number, 20712u);
@@ -176,9 +193,9 @@ TEST(GeoIpDirectory, PicksUpReplacedDatabasesWithoutARestart) {
   EXPECT_EQ(f->city_name, "Boxford");
 }
 
-TEST(GeoIpEnricher, SetsBothSidesAndCachesPerAddress) {
+TEST(AddressEnricher, SetsBothSidesAndCachesPerAddress) {
   auto dir = OpenDir(kDir);
-  GeoIpEnricher enricher(dir.get());
+  AddressEnricher enricher(GeoIpOnly(dir));
   enricher.BeginStream();
   const FlowFormat& v2 = FlowFormat::DefaultV2();
   auto parse = [&](const std::string& line, FlowRecord* r) {
@@ -209,9 +226,9 @@ TEST(GeoIpEnricher, SetsBothSidesAndCachesPerAddress) {
 }
 
 // A cache that fills up starts over between records, never within one.
-TEST(GeoIpEnricher, AFullCacheStartsOverBetweenRecords) {
+TEST(AddressEnricher, AFullCacheStartsOverBetweenRecords) {
   auto dir = OpenDir(kDir);
-  GeoIpEnricher enricher(dir.get(), /*max_cached=*/3);
+  AddressEnricher enricher(GeoIpOnly(dir), /*max_cached=*/3);
   enricher.BeginStream();
   FlowRecord r;
   for (int i = 0; i < 50; ++i) {
@@ -227,6 +244,66 @@ TEST(GeoIpEnricher, AFullCacheStartsOverBetweenRecords) {
     EXPECT_EQ(r.facts(FlowSide::kSource)->city_name, "Boxford") << i;
     EXPECT_EQ(r.facts(FlowSide::kDestination)->city_name, "Milton") << i;
   }
+}
+
+// The most specific range names an address: the longest prefix, and a
+// named service before AMAZON on the same prefix.
+TEST(AwsIpRanges, NamesTheMostSpecificRange) {
+  auto ranges = TestRanges();
+  ASSERT_NE(ranges, nullptr);
+  EXPECT_EQ(ranges->description(), "AWS ip-ranges 2025-12-01-20-13-09");
+  auto find = [&](std::string_view ip) -> std::string {
+    const AwsIpRanges::Range* r = ranges->Find(Ip(ip));
+    return r == nullptr ? "-" : r->service + " " + r->region;
+  };
+  EXPECT_EQ(find("52.94.7.1"), "S3 us-east-1");          // /24 inside the /22 and the /16
+  EXPECT_EQ(find("52.94.0.9"), "DYNAMODB us-east-1");    // /22 listed as AMAZON and DYNAMODB
+  EXPECT_EQ(find("52.94.3.255"), "DYNAMODB us-east-1");  // last address of the /22
+  EXPECT_EQ(find("52.94.4.0"), "AMAZON us-east-1");      // first after it: the /16
+  EXPECT_EQ(find("52.94.255.255"), "AMAZON us-east-1");
+  EXPECT_EQ(find("52.95.0.0"), "-");
+  EXPECT_EQ(find("3.5.141.7"), "S3 ap-northeast-2");
+  EXPECT_EQ(find("15.177.63.255"), "ROUTE53_HEALTHCHECKS GLOBAL");
+  EXPECT_EQ(find("15.177.64.0"), "-");
+  EXPECT_EQ(find("2600:1f18::1"), "EC2 us-east-1");
+  EXPECT_EQ(find("2600:1f18:8000::1"), "-");  // beyond the /33
+  EXPECT_EQ(find("8.8.8.8"), "-");
+}
+
+TEST(AwsIpRanges, OtherDocumentsAreRefused) {
+  std::unique_ptr<AwsIpRanges> r;
+  for (const char* bad : {"", "[]", "{}", R"({"prefixes":[{"ip_prefix":"1.2.3.0/33","region":"x","service":"y"}]})",
+                          R"({"prefixes":[{"ip_prefix":"1.2.3.0/24","service":"y"}]})",
+                          R"({"prefixes":[{"ip_prefix":"banana/8","region":"x","service":"y"}]})"}) {
+    Status s = AwsIpRanges::Parse(bad, "f.json", &r);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("f.json: not AWS's ip-ranges.json"), std::string_view::npos) << s.ToString();
+  }
+}
+
+// Both sources at once: GeoIP's facts and AWS's names on the same address.
+TEST(AddressEnricher, CombinesGeoIpAndAwsRanges) {
+  EnrichmentSources sources = GeoIpOnly(OpenDir(kDir));
+  sources.aws_ip_ranges = TestRanges();
+  AddressEnricher enricher(sources);
+  enricher.BeginStream();
+  EXPECT_EQ(enricher.sources_description(),
+            "GeoLite2-City 2025-12-01, GeoLite2-ASN 2025-12-01, AWS ip-ranges 2025-12-01-20-13-09");
+  const AddressFacts* f = enricher.Lookup(Ip("52.94.7.1"));
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->city_name, "Ashburn");
+  EXPECT_EQ(f->as_number, 16509u);
+  EXPECT_EQ(f->aws_service, "S3");
+  EXPECT_EQ(f->aws_region, "us-east-1");
+  // Only AWS knows it.
+  f = enricher.Lookup(Ip("3.5.140.1"));
+  ASSERT_NE(f, nullptr);
+  EXPECT_FALSE(f->has_geo());
+  EXPECT_EQ(f->aws_service, "S3");
+  // Only GeoIP knows it.
+  f = enricher.Lookup(Ip("81.2.69.160"));
+  ASSERT_NE(f, nullptr);
+  EXPECT_FALSE(f->has_aws());
 }
 
 }  // namespace

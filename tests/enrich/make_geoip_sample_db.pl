@@ -1,12 +1,14 @@
 #!/usr/bin/perl
-# Writes GeoLite2-City.mmdb and GeoLite2-ASN.mmdb into DIR for the ingest
-# benchmark: every /16 of the first octets `flowdex gen` draws public
+# Writes GeoLite2-City.mmdb and GeoLite2-ASN.mmdb into DIR for generated
+# flows (`flowdex gen`): every /16 of the first octets gen draws public
 # addresses from (and a few more), each with a country, region, city,
-# location and AS, so that every public address of the generated flows is
-# found and enriched (the slow case). Same writer and layout as MaxMind's
-# files; far fewer networks than GeoLite2 (~8,000 against ~4 million), so
-# the tree is shallower: the per-address cache makes that matter little.
-#   make_geoip_bench_db.pl DIR
+# location and AS, so that every public address is found and enriched (the
+# ingest benchmark's slow case; the UI test's countries). Synthetic names
+# ("City 12", "Network 7") on real country names. Same writer and layout
+# as MaxMind's files; far fewer networks than GeoLite2 (~8,000 against ~4
+# million), so the tree is shallower: the per-address cache makes that
+# matter little.
+#   make_geoip_sample_db.pl DIR
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
