@@ -33,8 +33,12 @@ resource "aws_lambda_function" "consumer" {
       FLOWDEX_SINK_SECRET = var.sink_secret_arn
       FLOWDEX_SINK_SIGV4  = local.sink_sigv4
       FLOWDEX_KEY_PATTERN = var.key_pattern
+      # The layer's geoip/ folder is /opt/geoip in the function.
+      FLOWDEX_GEOIP_DIR     = var.geoip_layer_arn == null ? null : "/opt/geoip"
+      FLOWDEX_AWS_IP_RANGES = var.aws_ip_ranges_url
     } : name => value if value != null && value != "" }
   }
+  layers = var.geoip_layer_arn == null ? [] : [var.geoip_layer_arn]
 
   dynamic "vpc_config" {
     for_each = var.lambda_vpc == null ? [] : [var.lambda_vpc]

@@ -164,6 +164,28 @@ variable "key_pattern" {
   default     = ""
 }
 
+# --- enrichment (docs/enrichment.md) ----------------------------------------
+
+variable "geoip_layer_arn" {
+  description = "A Lambda layer version holding MaxMind-format databases in geoip/ (GeoLite2-City.mmdb, GeoLite2-ASN.mmdb): the function adds source/destination .geo and .as fields from /opt/geoip (null: none)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.geoip_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", coalesce(var.geoip_layer_arn, "x")))
+    error_message = "geoip_layer_arn must be a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)."
+  }
+}
+
+variable "aws_ip_ranges_url" {
+  description = "AWS's ip-ranges.json, read at each cold start, to name addresses by AWS service and region (source.aws.service); null: not used. The function needs a way out to it (no VPC, or a NAT gateway)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.aws_ip_ranges_url == null || startswith(coalesce(var.aws_ip_ranges_url, "x"), "https://")
+    error_message = "aws_ip_ranges_url must be an https:// URL, such as https://ip-ranges.amazonaws.com/ip-ranges.json."
+  }
+}
+
 # --- the Lambda function -----------------------------------------------------
 
 variable "lambda_zip_path" {

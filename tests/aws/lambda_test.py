@@ -6,6 +6,7 @@ it serves /2018-06-01/runtime/invocation/next with the events the test queues, a
 records what the function posts back (responses, invocation errors, init errors).
 The events carry real S3 notifications, received from moto_server's queue; the
 objects come from moto's S3 and the records go to flowdex serve."""
+import gzip
 import json
 import os
 import queue
@@ -164,6 +165,38 @@ class LambdaTest(MotoTestCase):
             log.seek(0)
             self.assertIn("3 messages, 3 failed (3 not started before the deadline)", log.read())
             self.assertEqual(serve.count(), stored)
+        finally:
+            if proc and proc.poll() is None:
+                proc.kill()
+            serve.stop()
+
+    def test_geoip_and_aws_ranges_from_the_environment(self):
+        """FLOWDEX_GEOIP_DIR and FLOWDEX_AWS_IP_RANGES, as deploy/terraform sets them (the databases in
+        a layer at /opt/geoip): the documents the function indexes carry .geo, .as and .aws fields."""
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "enrich")
+        geoip = os.path.join(self.dir, "geoip")
+        os.makedirs(geoip)
+        subprocess.run(["perl", os.path.join(root, "make_geoip_test_db.pl"), geoip], check=True)
+        flows = os.path.join(self.dir, "flows.log.gz")
+        with open(os.path.join(root, "flows.log"), "rb") as f, gzip.open(flows, "wb") as out:
+            out.write(f.read())
+        serve = Serve(os.path.join(self.dir, "es"))
+        proc = None
+        try:
+            event = self.sqs_event("function", [("geo/flows.log.gz", flows)])
+            proc, log = self.start("--max-invocations", "1", FLOWDEX_SINK=serve.url, FLOWDEX_GEOIP_DIR=geoip,
+                                   FLOWDEX_AWS_IP_RANGES=os.path.join(root, "ip-ranges.json"))
+            rid = self.api.invoke(event)
+            kind, got, body, _ = self.api.next_post()
+            self.assertEqual((kind, got), ("response", rid), body)
+            self.assertEqual(json.loads(body), {"batchItemFailures": []})
+            self.assertEqual(proc.wait(30), 0)
+            self.assertEqual(serve.count(), 9)
+            kql = lambda q: serve.count(query={"kql": {"query": q}})
+            self.assertEqual(kql("source.geo.city_name:Boxford"), 1)
+            self.assertEqual(kql("destination.as.number:209"), 1)
+            self.assertEqual(kql("destination.aws.service:S3 and destination.geo.country_iso_code:US"), 1)
+            self.assertEqual(kql("source.geo.country_iso_code:* or destination.geo.country_iso_code:*"), 6)
         finally:
             if proc and proc.poll() is None:
                 proc.kill()

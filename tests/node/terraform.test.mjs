@@ -298,10 +298,13 @@ describe("deploy/terraform", () => {
     assert.equal(fn.timeout, ref("var.lambda_timeout_seconds"));
     assert.equal(fn.reserved_concurrent_executions, ref("var.lambda_reserved_concurrency"));
     assert.equal(fn.role, ref("aws_iam_role.lambda[0].arn"));
+    // GeoIP databases come as a layer, mounted where FLOWDEX_GEOIP_DIR points.
+    assert.equal(fn.layers, ref('var.geoip_layer_arn == null ? [] : [var.geoip_layer_arn]'));
     // The environment names flowdex lambda reads (src/cli/main.cc).
     const env = fn.environment[0].variables;
     const main = fs.readFileSync(path.join(ROOT, "src/cli/main.cc"), "utf8");
-    for (const name of ["FLOWDEX_SINK", "FLOWDEX_INDEX", "FLOWDEX_SINK_SECRET", "FLOWDEX_SINK_SIGV4", "FLOWDEX_KEY_PATTERN"]) {
+    for (const name of ["FLOWDEX_SINK", "FLOWDEX_INDEX", "FLOWDEX_SINK_SECRET", "FLOWDEX_SINK_SIGV4", "FLOWDEX_KEY_PATTERN",
+                        "FLOWDEX_GEOIP_DIR", "FLOWDEX_AWS_IP_RANGES"]) {
       assert.ok(env.includes(name), `the function's environment lacks ${name}`);
       assert.ok(main.includes(`"${name}"`), `flowdex does not read ${name}`);
     }
