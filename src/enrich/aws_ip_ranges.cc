@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "flowlog/address_facts.h"
+
 namespace flowdex {
 
 namespace {
@@ -96,7 +98,12 @@ Status AwsIpRanges::Parse(std::string_view json, std::string_view origin, std::u
       }
       const std::pair<std::string, std::string> name(service->value.GetString(), region->value.GetString());
       auto [it, fresh] = range_ids.try_emplace(name, static_cast<uint32_t>(result->ranges_.size()));
-      if (fresh) result->ranges_.push_back(Range{name.first, name.second});
+      if (fresh) {
+        Range range{name.first, name.second};
+        SanitizeFactText(&range.service);
+        SanitizeFactText(&range.region);
+        result->ranges_.push_back(std::move(range));
+      }
       prefix.range = it->second;
       prefix.amazon = name.first == "AMAZON";
       all.push_back(prefix);

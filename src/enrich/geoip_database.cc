@@ -22,6 +22,7 @@ bool GetString(MMDB_entry_s* entry, const char* const* path, std::string* out) {
     return false;
   }
   out->assign(data.utf8_string, data.data_size);
+  SanitizeFactText(out);
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <atomic>
+#include <charconv>
 #include <string>
 
 namespace flowdex {
@@ -59,6 +60,78 @@ std::string_view FactText(const AddressFacts& a, FactField f) {
     case FF::kAwsRegion: return a.aws_region;
   }
   return {};
+}
+
+namespace {
+constexpr char kFactSeparator = '\x1f';
+}  // namespace
+
+void SerializeFacts(const AddressFacts& facts, std::string* out) {
+  out->clear();
+  if (facts.empty()) return;
+  char number[16];
+  for (int i = 0; i < kFactFieldCount; ++i) {
+    const FactField f = static_cast<FactField>(i);
+    if (i > 0) out->push_back(kFactSeparator);
+    if (f == FF::kAsNumber) {
+      if (facts.has_as_number) {
+        const auto [p, ec] = std::to_chars(number, number + sizeof(number), facts.as_number);
+        out->append(number, p);
+      }
+      continue;
+    }
+    out->append(FactText(facts, f));
+  }
+}
+
+std::string_view ExtractFact(std::string_view text, FactField f) {
+  int index = static_cast<int>(f);
+  size_t start = 0;
+  while (index > 0) {
+    const size_t sep = text.find(kFactSeparator, start);
+    if (sep == std::string_view::npos) return {};
+    start = sep + 1;
+    --index;
+  }
+  const size_t end = text.find(kFactSeparator, start);
+  return text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+}
+
+void ParseFacts(std::string_view text, AddressFacts* out) {
+  *out = AddressFacts{};
+  size_t start = 0;
+  for (int i = 0; i < kFactFieldCount && start <= text.size(); ++i) {
+    const size_t sep = text.find(kFactSeparator, start);
+    const std::string_view part =
+        text.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start);
+    switch (static_cast<FactField>(i)) {
+      case FF::kContinentName: out->continent_name = part; break;
+      case FF::kCountryIsoCode: out->country_iso_code = part; break;
+      case FF::kCountryName: out->country_name = part; break;
+      case FF::kRegionIsoCode: out->region_iso_code = part; break;
+      case FF::kRegionName: out->region_name = part; break;
+      case FF::kCityName: out->city_name = part; break;
+      case FF::kLocation: out->location = part; break;
+      case FF::kAsNumber: {
+        uint32_t n = 0;
+        const auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+        out->has_as_number = !part.empty() && ec == std::errc() && p == part.data() + part.size();
+        out->as_number = out->has_as_number ? n : 0;
+        break;
+      }
+      case FF::kAsOrganizationName: out->as_organization_name = part; break;
+      case FF::kAwsService: out->aws_service = part; break;
+      case FF::kAwsRegion: out->aws_region = part; break;
+    }
+    if (sep == std::string_view::npos) break;
+    start = sep + 1;
+  }
+}
+
+void SanitizeFactText(std::string* text) {
+  for (char& c : *text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
 }
 
 }  // namespace flowdex

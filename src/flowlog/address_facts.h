@@ -77,4 +77,17 @@ std::string_view FactFieldName(FlowSide side, FactField f);
 // The fact's text ("" when absent; the number has none: use as_number).
 std::string_view FactText(const AddressFacts& facts, FactField f);
 
+// One set of facts as one string, so that it can be a keyword: the facts in
+// FactField order (the AS number in decimal), separated by U+001F (which
+// the facts never hold: see SanitizeFactText). Facts of an empty set give "".
+void SerializeFacts(const AddressFacts& facts, std::string* out);
+// The facts of a SerializeFacts string, as views into it (id stays 0).
+// Missing trailing parts (an older, shorter list) read as absent.
+void ParseFacts(std::string_view text, AddressFacts* out);
+// One fact of a SerializeFacts string ("" when absent).
+std::string_view ExtractFact(std::string_view text, FactField f);
+// Replaces control characters (U+001F among them) in a fact from a
+// database by spaces.
+void SanitizeFactText(std::string* text);
+
 }  // namespace flowdex

@@ -3,8 +3,6 @@
 #include <absl/container/flat_hash_map.h>
 #include <fmt/format.h>
 
-#include <array>
-
 #include "schema/flow_schema.h"
 #include "util/time_util.h"
 
@@ -13,14 +11,12 @@ namespace flowdex {
 struct FlowSegmentWriter::Partition {
   SegmentRef ref;
   std::unique_ptr<SegmentBuilder> builder;
-  int field_column[kFlowFieldCount];    // -1 until the field first has a value
-  int fact_column[2][kFactFieldCount];  // likewise, for enrichment facts
-  // The dictionary codes of a set of facts in this segment's fact columns,
-  // by AddressFacts::id: most rows repeat facts already written.
-  struct FactCodes {
-    std::array<uint32_t, kFactFieldCount> code;  // UINT32_MAX: absent
-  };
-  absl::flat_hash_map<uint64_t, FactCodes> fact_codes[2];
+  int field_column[kFlowFieldCount];  // -1 until the field first has a value
+  int facts_column[2] = {-1, -1};     // kSourceFactsColumn, kDestinationFactsColumn
+  // The dictionary code of each set of facts (by AddressFacts::id) in this
+  // segment: most rows repeat facts already written.
+  absl::flat_hash_map<uint64_t, uint32_t> facts_codes[2];
+  std::string facts_text;  // SerializeFacts scratch
   int timestamp_column = -1, source_column = -1, offset_column = -1, no_end_column = -1;
 };
 
@@ -50,7 +46,6 @@ FlowSegmentWriter::Partition* FlowSegmentWriter::PartitionFor(int64_t day) {
       return nullptr;
     }
     std::fill(std::begin(p->field_column), std::end(p->field_column), -1);
-    for (auto& side : p->fact_column) std::fill(std::begin(side), std::end(side), -1);
     p->timestamp_column = p->builder->AddColumn(kTimestampColumn, ColumnType::kTimestamp);
     p->source_column = p->builder->AddColumn(kSourceKeyColumn, ColumnType::kKeyword);
     p->offset_column = p->builder->AddColumn(kLineOffsetColumn, ColumnType::kUInt64);
@@ -109,36 +104,22 @@ void FlowSegmentWriter::OnRecord(const FlowRecord& r, const LineContext& ctx) {
 void FlowSegmentWriter::WriteFacts(Partition* p, FlowSide side, const AddressFacts& facts) {
   SegmentBuilder& b = *p->builder;
   const int s = static_cast<int>(side);
-  auto column = [&](FactField f) {
-    int& c = p->fact_column[s][static_cast<int>(f)];
-    if (c < 0) {
-      const FlowColumn& col = FactColumnFor(side, f);
-      c = b.AddColumn(col.name, col.type);
-    }
-    return c;
-  };
-  const Partition::FactCodes* codes = nullptr;
-  if (facts.id != 0) {
-    auto [it, fresh] = p->fact_codes[s].try_emplace(facts.id);
-    if (fresh) {
-      for (int i = 0; i < kFactFieldCount; ++i) {
-        const FactField f = static_cast<FactField>(i);
-        const std::string_view text = FactText(facts, f);
-        it->second.code[i] = f == FactField::kAsNumber || text.empty() ? UINT32_MAX : b.KeywordCode(column(f), text);
-      }
-    }
-    codes = &it->second;
+  if (p->facts_column[s] < 0) {
+    p->facts_column[s] =
+        b.AddColumn(side == FlowSide::kSource ? kSourceFactsColumn : kDestinationFactsColumn, ColumnType::kKeyword);
   }
-  for (int i = 0; i < kFactFieldCount; ++i) {
-    const FactField f = static_cast<FactField>(i);
-    if (f == FactField::kAsNumber) {
-      if (facts.has_as_number) b.SetInteger(column(f), facts.as_number);
-    } else if (codes != nullptr) {
-      if (codes->code[i] != UINT32_MAX) b.SetKeywordCode(column(f), codes->code[i]);
-    } else if (const std::string_view text = FactText(facts, f); !text.empty()) {
-      b.SetKeyword(column(f), text);
-    }
+  const int column = p->facts_column[s];
+  if (facts.id == 0) {  // not from an enricher's cache: no code to remember
+    SerializeFacts(facts, &p->facts_text);
+    if (!p->facts_text.empty()) b.SetKeyword(column, p->facts_text);
+    return;
   }
+  auto [it, fresh] = p->facts_codes[s].try_emplace(facts.id, UINT32_MAX);
+  if (fresh) {
+    SerializeFacts(facts, &p->facts_text);
+    if (!p->facts_text.empty()) it->second = b.KeywordCode(column, p->facts_text);
+  }
+  if (it->second != UINT32_MAX) b.SetKeywordCode(column, it->second);
 }
 
 void FlowSegmentWriter::OnBadLine(const LineContext& ctx, const Status& reason) {

@@ -22,6 +22,7 @@ enum class FieldSource : uint8_t {
   kAddressText,  // keyword: the text of an address column (source.address "10.0.0.5")
   kEnumerated,   // keyword with a closed set of values, each a condition on one column (event.outcome)
   kCommunityId,  // keyword computed from the 5-tuple columns per row (network.community_id)
+  kFact,         // one fact of an address's enrichment facts column (source.geo.country_iso_code)
 };
 
 // One value of an enumerated field and the rows that have it: those whose
@@ -67,6 +68,7 @@ struct FieldBinding {
   std::string hidden_by;
   std::string date_format;  // dates: the mapping's format ("": strict_date_optional_time||epoch_millis)
   int ignore_above = -1;    // keywords: longer values are not indexed
+  int fact = -1;            // kFact: which FactField of the facts column
 
   // A field whose values are the stored column's as they are (no
   // derivation, one column, nothing hiding them).

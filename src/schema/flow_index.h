@@ -16,5 +16,10 @@ inline constexpr std::string_view kLineOffsetColumn = "_flowdex.offset";  // byt
 // Set (true) only on rows whose line had no end time, so that @timestamp is
 // known to be the start time or the time of ingest there.
 inline constexpr std::string_view kNoEndColumn = "_flowdex.no_end";
+// What enrichment knew of the row's source / destination address, as one
+// keyword (SerializeFacts): a segment's dictionary holds each distinct set
+// of facts once, and the source.geo.* ... fields are derived from it.
+inline constexpr std::string_view kSourceFactsColumn = "_flowdex.source_facts";
+inline constexpr std::string_view kDestinationFactsColumn = "_flowdex.destination_facts";
 
 }  // namespace flowdex

@@ -18,16 +18,10 @@ FlowRowDecoder::FlowRowDecoder(const SegmentReader* reader) : reader_(reader) {
     if (HasDictionary(reader->meta().columns[c.index].type)) reader->Dictionary(c.index, &c.dict);
     columns_.push_back(std::move(c));
   }
-  for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
-    for (int i = 0; i < kFactFieldCount; ++i) {
-      FactColumn c;
-      c.side = side;
-      c.fact = static_cast<FactField>(i);
-      c.index = reader->FindColumn(FactColumnFor(side, c.fact).name);
-      if (c.index < 0) continue;
-      if (HasDictionary(reader->meta().columns[c.index].type)) reader->Dictionary(c.index, &c.dict);
-      fact_columns_.push_back(std::move(c));
-    }
+  facts_[0].index = reader->FindColumn(kSourceFactsColumn);
+  facts_[1].index = reader->FindColumn(kDestinationFactsColumn);
+  for (Column& c : facts_) {
+    if (c.index >= 0) reader->Dictionary(c.index, &c.dict);
   }
   timestamp_.index = reader->FindColumn(kTimestampColumn);
   no_end_.index = reader->FindColumn(kNoEndColumn);
@@ -47,10 +41,11 @@ Status FlowRowDecoder::LoadBlock(size_t block) {
     if (!s.ok()) return s;
     if (c.dict == nullptr && HasDictionary(c.block->type)) return Status::Corruption("missing dictionary");
   }
-  for (FactColumn& c : fact_columns_) {
+  for (Column& c : facts_) {
+    if (c.index < 0) continue;
     Status s = reader_->ReadBlockShared(c.index, block, &c.block);
     if (!s.ok()) return s;
-    if (c.dict == nullptr && HasDictionary(c.block->type)) return Status::Corruption("missing dictionary");
+    if (c.dict == nullptr || !HasDictionary(c.block->type)) return Status::Corruption("bad facts column");
   }
   return Status::OK();
 }
@@ -103,7 +98,7 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
         break;
     }
   }
-  if (!fact_columns_.empty()) RebuildFacts(row, record);
+  RebuildFacts(row, record);
   // @timestamp is the end time, unless the line had none.
   const bool had_end = !(no_end_.index >= 0 && no_end_.block->present(row));
   if (had_end && timestamp_.index >= 0 && timestamp_.block->present(row)) {
@@ -114,34 +109,13 @@ void FlowRowDecoder::Rebuild(uint32_t row, FlowRecord* record) {
 }
 
 void FlowRowDecoder::RebuildFacts(uint32_t row, FlowRecord* record) {
-  facts_[0] = facts_[1] = AddressFacts{};
-  bool any[2] = {false, false};
-  for (FactColumn& c : fact_columns_) {
-    if (!c.block->present(row)) continue;
-    AddressFacts& f = facts_[static_cast<int>(c.side)];
-    any[static_cast<int>(c.side)] = true;
-    if (c.dict == nullptr) {  // the AS number
-      f.has_as_number = true;
-      f.as_number = static_cast<uint32_t>(c.block->values[row]);
-      continue;
-    }
-    const std::string_view text = (*c.dict)[c.block->values[row]];
-    switch (c.fact) {
-      case FactField::kContinentName: f.continent_name = text; break;
-      case FactField::kCountryIsoCode: f.country_iso_code = text; break;
-      case FactField::kCountryName: f.country_name = text; break;
-      case FactField::kRegionIsoCode: f.region_iso_code = text; break;
-      case FactField::kRegionName: f.region_name = text; break;
-      case FactField::kCityName: f.city_name = text; break;
-      case FactField::kLocation: f.location = text; break;
-      case FactField::kAsOrganizationName: f.as_organization_name = text; break;
-      case FactField::kAwsService: f.aws_service = text; break;
-      case FactField::kAwsRegion: f.aws_region = text; break;
-      case FactField::kAsNumber: break;
-    }
-  }
-  for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
-    if (any[static_cast<int>(side)]) record->set_facts(side, &facts_[static_cast<int>(side)]);
+  for (int side = 0; side < 2; ++side) {
+    const Column& c = facts_[side];
+    if (c.index < 0 || !c.block->present(row)) continue;
+    const uint64_t code = c.block->values[row];
+    if (code >= c.dict->size()) continue;
+    ParseFacts((*c.dict)[code], &parsed_facts_[side]);
+    if (!parsed_facts_[side].empty()) record->set_facts(static_cast<FlowSide>(side), &parsed_facts_[side]);
   }
 }
 

@@ -36,17 +36,10 @@ class FlowRowDecoder {
     const std::vector<std::string>* dict = nullptr;
     std::shared_ptr<const ColumnBlock> block;  // from the store's block cache when it has one
   };
-  struct FactColumn {
-    int index = -1;
-    FlowSide side;
-    FactField fact;
-    const std::vector<std::string>* dict = nullptr;
-    std::shared_ptr<const ColumnBlock> block;
-  };
   const SegmentReader* reader_;
   std::vector<Column> columns_;
-  std::vector<FactColumn> fact_columns_;  // enrichment, where the segment has it
-  AddressFacts facts_[2];
+  Column facts_[2];  // kSourceFactsColumn, kDestinationFactsColumn (enrichment)
+  AddressFacts parsed_facts_[2];
   Column timestamp_, no_end_, source_, offset_;
   char scratch_[4096];
 };

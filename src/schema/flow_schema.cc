@@ -174,15 +174,15 @@ std::vector<FlowSchemaField> BuildTable() {
   for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
     for (int i = 0; i < kFactFieldCount; ++i) {
       const FactFieldInfo& info = GetFactFieldInfo(static_cast<FactField>(i));
-      const FlowColumn& column = FactColumnFor(side, info.field);
       FlowSchemaField f;
-      f.name = column.name;
+      f.name = FactFieldName(side, info.field);
       f.type = info.field == FactField::kAsNumber   ? FieldType::kLong
                : info.field == FactField::kLocation ? FieldType::kGeoPoint
                                                     : FieldType::kKeyword;
-      f.columns = {column.name};
-      f.column_type = column.type;
-      f.stored = true;
+      f.source = FieldSource::kFact;
+      f.columns = {side == FlowSide::kSource ? kSourceFactsColumn : kDestinationFactsColumn};
+      f.column_type = ColumnType::kKeyword;
+      f.fact = i;
       const bool aws = info.field == FactField::kAwsService || info.field == FactField::kAwsRegion;
       f.origin = side == FlowSide::kSource ? (aws ? "srcaddr (AWS ip-ranges)" : "srcaddr (GeoIP)")
                                            : (aws ? "dstaddr (AWS ip-ranges)" : "dstaddr (GeoIP)");
@@ -221,25 +221,11 @@ FieldBinding FlowFieldBinding(std::string_view name) {
   b.column_type = f->column_type;
   b.enumerated = f->enumerated;
   b.hidden_by = std::string(f->hidden_by);
+  b.fact = f->fact;
   return b;
 }
 
 const FlowColumn& FlowColumnFor(FlowField f) { return FlowColumns()[static_cast<int>(f)]; }
-
-const FlowColumn& FactColumnFor(FlowSide side, FactField f) {
-  static const std::array<std::array<FlowColumn, kFactFieldCount>, 2> columns = [] {
-    std::array<std::array<FlowColumn, kFactFieldCount>, 2> c{};
-    for (FlowSide s : {FlowSide::kSource, FlowSide::kDestination}) {
-      for (int i = 0; i < kFactFieldCount; ++i) {
-        const FactField field = static_cast<FactField>(i);
-        c[static_cast<int>(s)][i] = FlowColumn{
-            FactFieldName(s, field), field == FactField::kAsNumber ? ColumnType::kUInt64 : ColumnType::kKeyword};
-      }
-    }
-    return c;
-  }();
-  return columns[static_cast<int>(side)][static_cast<int>(f)];
-}
 
 std::string FlowSchemaMarkdown() {
   std::string out =
@@ -267,6 +253,7 @@ std::string FlowSchemaMarkdown() {
       case FieldSource::kEnumerated:
         return f.columns.empty() ? std::string("constant") : fmt::format("derived from {}", cols);
       case FieldSource::kCommunityId: return fmt::format("computed from {}", cols);
+      case FieldSource::kFact: return fmt::format("a fact in {}", cols);
     }
     return "";
   };

@@ -34,6 +34,7 @@ struct FlowSchemaField {
   bool stored = false;         // one of the flow-log fields' own columns (or @timestamp)
   std::string_view origin;     // what it comes from, for the docs: "srcaddr", "event.action"
   std::string_view description;
+  int fact = -1;  // kFact: the FactField
 };
 
 // Every field a user can search in the flow index, sorted by name.
@@ -50,9 +51,6 @@ struct FlowColumn {
   ColumnType type;
 };
 const FlowColumn& FlowColumnFor(FlowField f);
-// The column an enrichment fact of one side is stored in
-// ("source.geo.country_iso_code"; the location as the keyword "lat,lon").
-const FlowColumn& FactColumnFor(FlowSide side, FactField f);
 
 // docs/flow_schema.md: every field with its type, column and origin.
 std::string FlowSchemaMarkdown();

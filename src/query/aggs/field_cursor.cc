@@ -1,5 +1,7 @@
 #include "query/aggs/field_cursor.h"
 
+#include <fmt/format.h>
+
 #include <roaring/roaring.h>
 
 namespace flowdex {
@@ -36,6 +38,11 @@ Status FieldCursor::Init(const SegmentReader& seg, const std::vector<int>& colum
 }
 
 Status FieldCursor::Init(const SegmentReader& seg, const FieldBinding& field, const roaring_bitmap_s* selection) {
+  if (field.source == FieldSource::kFact) {
+    // Its column holds whole sets of facts: terms, cardinality, missing and
+    // the geo grids read it through KeySource; nothing else can.
+    return Status::Unsupported(fmt::format("this aggregation is not supported on [{}]: use terms", field.name));
+  }
   std::vector<int> columns;
   for (const std::string& name : field.columns) columns.push_back(seg.FindColumn(name));
   Status s = Init(seg, columns, selection);

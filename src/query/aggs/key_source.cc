@@ -1,8 +1,12 @@
 #include "query/aggs/key_source.h"
 
+#include <charconv>
 #include <cstring>
 #include <map>
 
+#include <fmt/format.h>
+
+#include "flowlog/address_facts.h"
 #include "flowlog/community_id.h"
 #include "flowlog/ecs_fields.h"
 #include "query/aggs/metric_collector.h"
@@ -177,6 +181,56 @@ class CommunityIdKeys final : public KeySource {
   std::vector<std::string> texts_;
 };
 
+// One fact of the rows' facts column (source.geo.country_name, ...): each
+// distinct set of facts (a dictionary code) is read once; its fact becomes
+// an interned key (text), or the number itself for the AS number.
+class FactKeys final : public KeySource {
+ public:
+  FactKeys(FieldCursor cursor, const std::vector<std::string>* dict, FactField fact)
+      : cursor_(std::move(cursor)), dict_(dict), fact_(fact), number_(fact == FactField::kAsNumber) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      const uint64_t key = KeyOfCode(b.values[k]);
+      if (key != kNone) keys->push_back(key);
+    });
+  }
+  AggKey ResultKey(uint64_t key) const override {
+    if (number_) return static_cast<int64_t>(key);
+    return texts_[key];
+  }
+  bool Refindable() const override { return true; }
+
+ private:
+  static constexpr uint64_t kNone = UINT64_MAX;
+  uint64_t KeyOfCode(uint64_t code) {
+    if (code >= dict_->size()) return kNone;
+    if (by_code_.size() < dict_->size()) by_code_.resize(dict_->size(), kUnknown);
+    uint64_t& key = by_code_[code];
+    if (key != kUnknown) return key;
+    const std::string_view fact = ExtractFact((*dict_)[code], fact_);
+    if (fact.empty()) {
+      key = kNone;
+    } else if (number_) {
+      uint64_t n = 0;
+      const auto [p, ec] = std::from_chars(fact.data(), fact.data() + fact.size(), n);
+      key = ec == std::errc() && p == fact.data() + fact.size() ? n : kNone;
+    } else {
+      auto [it, fresh] = ids_.try_emplace(std::string(fact), texts_.size());
+      if (fresh) texts_.push_back(it->first);
+      key = it->second;
+    }
+    return key;
+  }
+  static constexpr uint64_t kUnknown = UINT64_MAX - 1;
+  FieldCursor cursor_;
+  const std::vector<std::string>* dict_;
+  FactField fact_;
+  bool number_;
+  std::vector<uint64_t> by_code_;  // dictionary code -> key (kUnknown until seen)
+  absl::flat_hash_map<std::string, uint64_t> ids_;
+  std::vector<std::string> texts_;
+};
+
 }  // namespace
 
 AggKey ValueKeys::ResultKey(ColumnType type, const std::vector<std::string>* dict, uint64_t key) const {
@@ -213,6 +267,18 @@ Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std:
     }
     if (parts[0].parts() == 0 || parts[1].parts() == 0 || parts[4].parts() == 0) return Status::OK();
     *out = std::make_unique<CommunityIdKeys>(std::move(parts));
+    return Status::OK();
+  }
+  if (field.source == FieldSource::kFact) {
+    const int column = seg.FindColumn(field.columns[0]);
+    if (column < 0) return Status::OK();
+    const std::vector<std::string>* dict = nullptr;
+    if (Status s = seg.Dictionary(column, &dict); !s.ok() || dict == nullptr) {
+      return s.ok() ? Status::Corruption(fmt::format("{}: no dictionary", field.columns[0])) : s;
+    }
+    FieldCursor cursor;
+    if (Status s = cursor.Init(seg, std::vector<int>{column}, selection); !s.ok()) return s;
+    *out = std::make_unique<FactKeys>(std::move(cursor), dict, static_cast<FactField>(field.fact));
     return Status::OK();
   }
   FieldCursor cursor;

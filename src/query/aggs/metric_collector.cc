@@ -1,5 +1,7 @@
 #include "query/aggs/metric_collector.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 #include "query/cardinality_sketch.h"
@@ -193,6 +195,9 @@ Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::un
       field.type != FieldType::kFloat && field.type != FieldType::kHalfFloat && field.type != FieldType::kScaledFloat &&
       field.type != FieldType::kDate && field.type != FieldType::kBoolean) {
     return UnsupportedFieldType(agg, field.type);
+  }
+  if (field.source == FieldSource::kFact && !counts) {
+    return Status::Unsupported(fmt::format("[{}] is not supported on [{}]", AggTypeName(agg.type), agg.field));
   }
   std::unique_ptr<KeySource> keys;
   const bool plain = field.source == FieldSource::kColumn;

@@ -256,6 +256,7 @@ class LeafLowerer {
       case FieldSource::kAddressText: s = FromAddressText(out); break;
       case FieldSource::kEnumerated: s = FromEnumerated(out); break;
       case FieldSource::kCommunityId: s = FromCommunityId(out); break;
+      case FieldSource::kFact: s = FromFact(out); break;
     }
     if (!s.ok()) return s;
     if (!b_.hidden_by.empty()) *out = Unless(std::move(*out), b_.hidden_by);
@@ -293,8 +294,14 @@ class LeafLowerer {
   // distinct point once (per dictionary); other queries are refused with
   // Elasticsearch's reasons.
   Status GeoPointLeaf(const std::string& column, Predicate* out) {
+    StringTest test;
+    if (Status s = GeoPointTest(&test); !s.ok()) return s;
+    return Keyword(column, std::move(test), out);
+  }
+  Status GeoPointTest(StringTest* out) {
     if (const auto* box = q_.As<GeoBoundingBoxQuery>()) {
-      return Keyword(column, StringTest::GeoBox(box->top, box->left, box->bottom, box->right), out);
+      *out = StringTest::GeoBox(box->top, box->left, box->bottom, box->right);
+      return Status::OK();
     }
     const std::string& f = b_.name;
     if (q_.Is<RangeQuery>()) {
@@ -661,6 +668,30 @@ class LeafLowerer {
     }
     *out = AnyOf(std::move(any));
     return Status::OK();
+  }
+
+  // A fact of an address (source.geo.country_iso_code, source.as.number):
+  // the test of its type, applied to that fact of each distinct set of
+  // facts in the segment's facts column (its dictionary), so a filter costs
+  // one pass over the distinct sets and then the matching codes' rows.
+  Status FromFact(Predicate* out) {
+    const std::string& column = b_.columns[0];
+    StringTest inner;
+    if (q_.Is<ExistsQuery>()) {
+      inner = StringTest::Any();
+    } else if (b_.type == FieldType::kGeoPoint) {
+      if (Status s = GeoPointTest(&inner); !s.ok()) return s;
+    } else if (b_.type == FieldType::kLong) {
+      Predicate numbers;
+      if (Status s = IntegerLeaf(column, &numbers); !s.ok()) return s;
+      const auto* p = numbers.As<IntegerPredicate>();
+      if (p == nullptr) return *out = NoRows{}, Status::OK();
+      inner = StringTest::Integers(p->lo, p->hi, p->values);
+    } else {
+      if (Status s = KeywordTest(q_, &inner); !s.ok()) return s;
+      if (inner.kind() == StringTest::Kind::kEquals && inner.values().empty()) return *out = NoRows{}, Status::OK();
+    }
+    return Keyword(column, StringTest::OfFact(b_.fact, std::move(inner)), out);
   }
 
   Status FromCommunityId(Predicate* out) {

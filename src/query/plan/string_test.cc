@@ -3,9 +3,11 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include <fmt/format.h>
 
+#include "flowlog/address_facts.h"
 #include "util/geo_point.h"
 
 namespace flowdex {
@@ -122,6 +124,18 @@ bool StringTest::Matches(std::string_view value) const {
     case Kind::kPrefix: return value.starts_with(pattern_);
     case Kind::kWildcard: return WildcardMatch(pattern_, value);
     case Kind::kRegexp: return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *regexp_);
+    case Kind::kIntegers: {
+      uint64_t n = 0;
+      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc() || p != value.data() + value.size()) return false;
+      const __int128 v = n;
+      if (v < int_lo_ || v > int_hi_) return false;
+      return ints_.empty() || std::binary_search(ints_.begin(), ints_.end(), v);
+    }
+    case Kind::kFact: {
+      const std::string_view fact = ExtractFact(value, static_cast<FactField>(fact_));
+      return !fact.empty() && inner_->Matches(fact);
+    }
     case Kind::kGeoBox: {
       GeoPoint p;
       if (!ParseGeoPoint(value, &p) || p.lat > box_[0] || p.lat < box_[2]) return false;
@@ -142,6 +156,24 @@ StringTest StringTest::GeoBox(double top, double left, double bottom, double rig
   return t;
 }
 
+StringTest StringTest::Integers(__int128 lo, __int128 hi, std::vector<__int128> values) {
+  StringTest t;
+  t.kind_ = Kind::kIntegers;
+  t.int_lo_ = lo;
+  t.int_hi_ = hi;
+  std::sort(values.begin(), values.end());
+  t.ints_ = std::move(values);
+  return t;
+}
+
+StringTest StringTest::OfFact(int fact, StringTest inner) {
+  StringTest t;
+  t.kind_ = Kind::kFact;
+  t.fact_ = fact;
+  t.inner_ = std::make_shared<const StringTest>(std::move(inner));
+  return t;
+}
+
 std::string StringTest::Key() const {
   std::string key = fmt::format("{}{}", static_cast<int>(kind_), case_insensitive_ ? "i" : "");
   switch (kind_) {
@@ -153,6 +185,12 @@ std::string StringTest::Key() const {
     case Kind::kWildcard:
     case Kind::kRegexp: key += "|" + pattern_; break;
     case Kind::kGeoBox: key += fmt::format("|{}|{}|{}|{}", box_[0], box_[1], box_[2], box_[3]); break;
+    case Kind::kIntegers:
+      key += fmt::format("|{}|{}", static_cast<int64_t>(std::clamp<__int128>(int_lo_, INT64_MIN, INT64_MAX)),
+                         static_cast<int64_t>(std::clamp<__int128>(int_hi_, INT64_MIN, INT64_MAX)));
+      for (__int128 v : ints_) key += fmt::format(",{}", static_cast<int64_t>(v));
+      break;
+    case Kind::kFact: key += fmt::format("|{}|{}", fact_, inner_->Key()); break;
     case Kind::kRange:
       key += fmt::format("|{}{}|{}{}", lo_inclusive_ ? "[" : "(", lo_ ? fmt::format("{}:{}", lo_->size(), *lo_) : "*",
                          hi_inclusive_ ? "]" : ")", hi_ ? fmt::format("{}:{}", hi_->size(), *hi_) : "*");

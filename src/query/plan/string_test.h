@@ -22,7 +22,7 @@ namespace flowdex {
 
 class StringTest {
  public:
-  enum class Kind : uint8_t { kAny, kEquals, kPrefix, kWildcard, kRegexp, kRange, kGeoBox };
+  enum class Kind : uint8_t { kAny, kEquals, kPrefix, kWildcard, kRegexp, kRange, kGeoBox, kIntegers, kFact };
 
   // Any value (exists).
   static StringTest Any();
@@ -41,6 +41,11 @@ class StringTest {
   // Geo points ("lat,lon", as geo_point columns hold them) inside a box;
   // left > right: the box crosses the antimeridian.
   static StringTest GeoBox(double top, double left, double bottom, double right);
+  // Decimal integers in [lo, hi], and among `values` when it is not empty.
+  static StringTest Integers(__int128 lo, __int128 hi, std::vector<__int128> values);
+  // One fact of an address's facts (ExtractFact, src/flowlog/address_facts.h)
+  // passing `inner`; an absent fact passes nothing.
+  static StringTest OfFact(int fact, StringTest inner);
 
   bool Matches(std::string_view value) const;
 
@@ -59,7 +64,11 @@ class StringTest {
   std::shared_ptr<const re2::RE2> regexp_;
   std::optional<std::string> lo_, hi_;
   bool lo_inclusive_ = true, hi_inclusive_ = true;
-  double box_[4] = {0, 0, 0, 0};  // kGeoBox: top, left, bottom, right
+  double box_[4] = {0, 0, 0, 0};             // kGeoBox: top, left, bottom, right
+  __int128 int_lo_ = 0, int_hi_ = 0;         // kIntegers
+  std::vector<__int128> ints_;               // kIntegers: sorted
+  int fact_ = -1;                            // kFact
+  std::shared_ptr<const StringTest> inner_;  // kFact
 };
 
 // ASCII lower case, as case_insensitive queries fold.
