@@ -1,6 +1,8 @@
 // A small store for the fuzz targets that run requests: 2,000 generated
-// flows in the flow index and a few JSON documents in "app", built on first
-// use in a temporary folder that is removed when the fuzzer exits.
+// flows in the flow index (their AWS addresses enriched from a few ranges,
+// so queries on the derived fact fields meet data) and a few JSON documents
+// in "app", built on first use in a temporary folder that is removed when
+// the fuzzer exits.
 #pragma once
 
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "enrich/aws_ip_ranges.h"
 #include "gen/flow_generator.h"
 #include "ingest/document_writer.h"
 #include "ingest/flow_ingester.h"
@@ -50,6 +53,17 @@ class FuzzStore {
     if (!FlowGenerator(g).WriteAll(&generated).ok()) __builtin_trap();
     if (!Store::Open((root_ / "data").string(), &store_).ok()) __builtin_trap();
     IngestOptions o;
+    std::unique_ptr<AwsIpRanges> ranges;
+    if (!AwsIpRanges::Parse(R"({"createDate":"2026-12-01-00-00-00","prefixes":[
+        {"ip_prefix":"3.0.0.0/8","region":"eu-west-1","service":"AMAZON"},
+        {"ip_prefix":"52.0.0.0/8","region":"us-east-1","service":"EC2"},
+        {"ip_prefix":"54.0.0.0/9","region":"us-west-2","service":"S3"},
+        {"ip_prefix":"216.0.0.0/8","region":"GLOBAL","service":"CLOUDFRONT"}]})",
+                            "fuzz ranges", &ranges)
+             .ok()) {
+      __builtin_trap();
+    }
+    o.enrichment.aws_ip_ranges = std::move(ranges);
     IngestProgress progress;
     IngestSummary summary;
     if (!IngestFlowFiles(store_.get(), generated.paths, o, &progress, &summary).ok()) __builtin_trap();
