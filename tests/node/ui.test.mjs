@@ -293,6 +293,13 @@ test('with GeoIP: Discover names the country beside addresses; the countries pan
     const cells = await page.$$eval(`table tbody tr td:nth-child(${col})`, (tds) => tds.map((t) => t.textContent));
     assert.ok(cells.length > 0);
     for (const c of cells) assert.match(c, /^\S+ \(US\)$/);
+    // The field list's top values work on a fact field; a location has none.
+    await page.fill('.sidebar input', 'source.geo.country_name');
+    await page.click('.fieldname:has-text("source.geo.country_name")');
+    await page.waitForSelector('.topvalue:has-text("United States")');
+    await page.fill('.sidebar input', 'source.geo.location');
+    await page.click('.fieldname:has-text("source.geo.location")');
+    await page.waitForSelector('.fieldlist :text("A map location: no top values")');
     await page.screenshot({ path: join(SHOTS, 'discover-geoip.png') });
     await page.setViewportSize({ width: 420, height: 900 });
     await page.goto(`${geo.url}/_ui/#/dashboards?from=now-3h&metric=flows`);

@@ -100,6 +100,8 @@ export function renderDiscover(root, state, signal) {
 
   async function loadTopValues(f, el) {
     if (!f.aggregatable) { el.append(empty('Not aggregatable')); return; }
+    // Points have no top values (terms refuses geo_point, as Elasticsearch does).
+    if (f.type === 'geo_point') { el.append(empty('A map location: no top values')); return; }
     el.append(loading());
     try {
       const r = await search(state.index, { size: 0, track_total_hits: true, query,

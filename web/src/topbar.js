@@ -92,7 +92,7 @@ export function renderTopBar(state) {
           .map((f) => ({ kind: 'field', label: f.name, type: f.type, insert: f.name + ':', start: ctx.start }));
       } else {
         const f = fields.find((x) => x.name === ctx.field);
-        if (f && f.aggregatable) {
+        if (f && f.aggregatable && f.type !== 'geo_point') {
           const terms = { field: f.name, size: 10 };
           // Keyword values by prefix, case-insensitively (Lucene regex: [aA] per letter).
           if (f.type === 'keyword' && ctx.prefix) {
