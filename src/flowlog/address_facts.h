@@ -49,8 +49,10 @@ uint64_t NextAddressFactsId();
 // Which end of a flow an address is.
 enum class FlowSide : uint8_t { kSource = 0, kDestination = 1 };
 
-// The facts as fields: each is stored in a column of its own per side
-// ("source.geo.country_iso_code") and shown in the document under that path.
+// The facts as fields ("source.geo.country_iso_code"): shown in the document
+// under that path, derived at query time from the side's facts column
+// (SerializeFacts below). New facts go at the end: older text then reads
+// them as absent.
 enum class FactField : uint8_t {
   kContinentName,
   kCountryIsoCode,

@@ -25,12 +25,18 @@ std::string FormatGeoPoint(const GeoPoint& p) {
   return std::string(buf, end);
 }
 
-bool ParseGeoPoint(std::string_view text, GeoPoint* out) {
+bool ParseLatLon(std::string_view text, GeoPoint* out) {
   const size_t comma = text.find(',');
   if (comma == std::string_view::npos) return false;
   GeoPoint p;
   if (!ParsePart(text.substr(0, comma), &p.lat) || !ParsePart(text.substr(comma + 1), &p.lon)) return false;
-  if (p.lat < -90 || p.lat > 90 || p.lon < -180 || p.lon > 180) return false;
+  *out = p;
+  return true;
+}
+
+bool ParseGeoPoint(std::string_view text, GeoPoint* out) {
+  GeoPoint p;
+  if (!ParseLatLon(text, &p) || p.lat < -90 || p.lat > 90 || p.lon < -180 || p.lon > 180) return false;
   *out = p;
   return true;
 }

@@ -19,6 +19,9 @@ std::string FormatGeoPoint(const GeoPoint& p);
 // Parses "lat,lon" (spaces around the parts allowed). False unless both are
 // finite numbers with lat in [-90, 90] and lon in [-180, 180].
 bool ParseGeoPoint(std::string_view text, GeoPoint* out);
+// The same without the range check (a query's corners, validated by the
+// query's own rules).
+bool ParseLatLon(std::string_view text, GeoPoint* out);
 
 // The map tile of a point at `zoom` (0-29), as Elasticsearch's geotile_grid
 // computes it (Web Mercator, latitudes clamped to +-85.0511), packed as

@@ -42,16 +42,8 @@ bool ReadPoint(const Value& v, GeoPoint* out) {
     return true;
   }
   if (v.IsString()) {
-    // Parsed without range checks: validation_method decides about those.
-    const std::string_view s(v.GetString(), v.GetStringLength());
-    const size_t comma = s.find(',');
-    if (comma == std::string_view::npos) return false;
-    const std::string lat(s.substr(0, comma)), lon(s.substr(comma + 1));
-    char* end = nullptr;
-    out->lat = std::strtod(lat.c_str(), &end);
-    if (end == lat.c_str() || *end != '\0') return false;
-    out->lon = std::strtod(lon.c_str(), &end);
-    return end != lon.c_str() && *end == '\0';
+    // Without range checks: validation_method decides about those.
+    return ParseLatLon(std::string_view(v.GetString(), v.GetStringLength()), out);
   }
   return false;
 }
