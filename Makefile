@@ -40,17 +40,18 @@ INBOX  ?= $(BUILD)/inbox
 LISTEN ?= 127.0.0.1:9200
 run: build
 	rm -rf $(SAMPLE)
-	$(BUILD)/flowdex gen --records 1000000 --files 24 --start now-2h --fields v5 --out $(SAMPLE)
-	@echo; echo "== loaded into the store in $(DATA) (flowdex ingest; a second run adds nothing) =="
-	$(BUILD)/flowdex ingest --data $(DATA) $(SAMPLE)
+	$(BUILD)/flowdex gen --records 1000000 --files 24 --start now-2h --fields v5 --out $(SAMPLE) \
+	  --inventory $(SAMPLE)/inventory.json
+	@echo; echo "== loaded into the store in $(DATA), named by the sample's AWS inventory (flowdex ingest; a second run adds nothing) =="
+	$(BUILD)/flowdex ingest --data $(DATA) --inventory $(SAMPLE)/inventory.json $(SAMPLE)
 	@echo; echo "== the seed's KQL, newest first (flowdex search) =="
-	$(BUILD)/flowdex search --data $(DATA) --size 5 'source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*'
+	$(BUILD)/flowdex search --data $(DATA) --inventory $(SAMPLE)/inventory.json --size 5 'source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*'
 	@echo; echo "== top talkers over the last hour (flowdex search --stats) =="
 	$(BUILD)/flowdex search --data $(DATA) --since 1h --stats source.ip --size 5
 	@mkdir -p $(INBOX)
 	@echo; echo "== serving http://$(LISTEN): the UI at http://$(LISTEN)/_ui/ (try also: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
 	@echo "   flowdex search 'destination.port:22' --url http://$(LISTEN); drop flow-log files into $(INBOX); Ctrl-C stops) =="
-	$(BUILD)/flowdex serve --data $(DATA) --listen $(LISTEN) --watch $(INBOX)
+	$(BUILD)/flowdex serve --data $(DATA) --listen $(LISTEN) --watch $(INBOX) --inventory $(SAMPLE)/inventory.json
 
 # The AWS Lambda deployment package (runtime provided.al2023, entry point
 # bootstrap): $(BUILD)/flowdex-lambda.zip, with its libraries bundled.

@@ -6,6 +6,8 @@
 #   lambda: sqs:GetQueueAttributes (the event source mapping), CloudWatch Logs
 #   worker: sqs:ChangeMessageVisibility (heartbeats, --retry-after) and
 #           s3:ListBucket below AWSLogs/ (`flowdex ingest s3://` backfills)
+#   with inventory_refresh: the five ec2:Describe* calls of the inventory,
+#           and sts:AssumeRole on inventory_role_arns (other accounts)
 
 data "aws_iam_policy_document" "consumer" {
   statement {
@@ -104,6 +106,30 @@ data "aws_iam_policy_document" "consumer" {
       sid       = "IndexIntoOpenSearch"
       actions   = ["es:ESHttpPost", "es:ESHttpPut"]
       resources = ["${aws_opensearch_domain.sink[0].arn}/*"]
+    }
+  }
+
+  # The inventory that names addresses (--inventory-refresh): read-only
+  # Describe calls, which EC2 does not scope to resources.
+  dynamic "statement" {
+    for_each = local.use_inventory ? [1] : []
+    content {
+      sid = "ReadInventory"
+      actions = [
+        "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+      ]
+      resources = ["*"]
+    }
+  }
+
+  # The other accounts of an organisation, through their roles.
+  dynamic "statement" {
+    for_each = local.use_inventory && length(var.inventory_role_arns) > 0 ? [1] : []
+    content {
+      sid       = "ReadOtherAccountsInventory"
+      actions   = ["sts:AssumeRole"]
+      resources = var.inventory_role_arns
     }
   }
 

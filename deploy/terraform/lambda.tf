@@ -36,6 +36,10 @@ resource "aws_lambda_function" "consumer" {
       # The layer's geoip/ folder is /opt/geoip in the function.
       FLOWDEX_GEOIP_DIR     = var.geoip_layer_arn == null ? null : "/opt/geoip"
       FLOWDEX_AWS_IP_RANGES = var.aws_ip_ranges_url
+      # The history lives in /tmp, per execution environment, from its cold start.
+      FLOWDEX_INVENTORY_REFRESH = var.inventory_refresh
+      FLOWDEX_INVENTORY         = local.use_inventory ? "/tmp/flowdex-inventory.json" : null
+      FLOWDEX_INVENTORY_ROLES   = local.use_inventory && length(var.inventory_role_arns) > 0 ? join(",", var.inventory_role_arns) : null
     } : name => value if value != null && value != "" }
   }
   layers = var.geoip_layer_arn == null ? [] : [var.geoip_layer_arn]

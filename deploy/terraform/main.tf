@@ -37,6 +37,7 @@ locals {
   use_worker     = var.consumer == "worker"
   use_opensearch = var.opensearch.enabled
   use_secret     = var.sink_secret_arn != null
+  use_inventory  = var.inventory_refresh != null
 
   sink_url   = local.use_opensearch ? "https://${aws_opensearch_domain.sink[0].endpoint}" : var.sink_url
   sink_sigv4 = local.use_opensearch ? "es" : ""

@@ -186,6 +186,26 @@ variable "aws_ip_ranges_url" {
   }
 }
 
+variable "inventory_refresh" {
+  description = "Sync the AWS inventory (EC2 DescribeNetworkInterfaces, DescribeInstances, DescribeSecurityGroups, DescribeSubnets, DescribeVpcs in this region) this often, e.g. \"10m\", to add source/destination .aws.instance.name, .aws.security_group.name, ... to every flow; grants the consumer exactly those Describe calls (null: no inventory)."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.inventory_refresh == null || can(regex("^[0-9]+(m|h)$", coalesce(var.inventory_refresh, "x")))
+    error_message = "inventory_refresh must be minutes or hours, such as \"10m\" or \"1h\"."
+  }
+}
+
+variable "inventory_role_arns" {
+  description = "With inventory_refresh: a role in each account of an organisation that allows the five ec2:Describe* calls and trusts the consumer's role; the inventory reads every account through them (empty: the consumer's own account only)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.inventory_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", a))])
+    error_message = "inventory_role_arns must be IAM role ARNs (arn:aws:iam::ACCOUNT:role/NAME)."
+  }
+}
+
 # --- the Lambda function -----------------------------------------------------
 
 variable "lambda_zip_path" {

@@ -19,6 +19,8 @@
 
 namespace flowdex {
 
+class InventoryFile;
+
 struct EsApiOptions {
   std::string version = "8.17.0";  // version.number of GET /
   std::string cluster_name = "flowdex";
@@ -34,6 +36,9 @@ struct EsApiOptions {
   int64_t search_timeout_ms = 60000;
   // Set while the server shuts down: running searches stop.
   CancellationToken cancel;  // set when the server stops: running searches end
+  // The AWS inventory: flows stored without owners are named from it at
+  // query time (null: stored names only).
+  std::shared_ptr<InventoryFile> inventory;
 };
 
 class EsApi {
@@ -43,6 +48,8 @@ class EsApi {
 
   // The address GET /_nodes reports (known once the server has bound its port).
   void set_publish_address(std::string address) { options_.publish_address = std::move(address); }
+  // The inventory searches name flows with (set before serving).
+  void set_inventory(std::shared_ptr<InventoryFile> inventory) { options_.inventory = std::move(inventory); }
 
   // Answers one request (any method, path and body).
   RestResponse Handle(const RestRequest& request);

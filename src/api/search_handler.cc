@@ -11,6 +11,7 @@
 
 #include "api/api_util.h"
 #include "api/es_exception.h"
+#include "inventory/inventory_file.h"
 #include "query/dsl/dsl_parser.h"
 #include "query/lang/query_string_parser.h"
 #include "query/response_writer.h"
@@ -159,6 +160,7 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
   }
   if (sr->timeout_ms < 0 || sr->timeout_ms > options_.search_timeout_ms) sr->timeout_ms = options_.search_timeout_ms;
   sr->cancel = options_.cancel;
+  if (options_.inventory) sr->inventory = options_.inventory->Current();
   // Searches beyond the limit are refused rather than queued without bound.
   if (searches_.fetch_add(1) >= options_.max_concurrent_searches) {
     searches_.fetch_sub(1);

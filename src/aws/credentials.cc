@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 
+#include "aws/aws_client.h"
 #include "aws/http_client.h"
 #include "aws/sigv4.h"
 #include "aws/xml_document.h"
@@ -69,6 +70,53 @@ Status CredentialsFromJson(std::string_view body, const std::string& source, Cre
   return Status::OK();
 }
 
+// STS's endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the region's
+// (the global one without a region).
+std::string StsEndpoint(const AwsEnvironment& env, const std::string& region) {
+  std::string endpoint = env.Get("AWS_ENDPOINT_URL_STS");
+  if (endpoint.empty()) endpoint = env.Get("AWS_ENDPOINT_URL");
+  if (endpoint.empty()) {
+    endpoint = region.empty() ? "https://sts.amazonaws.com" : fmt::format("https://sts.{}.amazonaws.com", region);
+  }
+  return endpoint;
+}
+
+// The Credentials element of an STS answer (AssumeRole*Response).
+Status ReadStsCredentials(const XmlElement& root, const std::string& source, Credentials* out) {
+  const XmlElement* c = root.Find("Credentials");
+  if (!c) return Status::Corruption("STS answer has no Credentials");
+  out->access_key_id = c->ChildText("AccessKeyId");
+  out->secret_access_key = c->ChildText("SecretAccessKey");
+  out->session_token = c->ChildText("SessionToken");
+  out->expires_ms = ParseExpiration(c->ChildText("Expiration"));
+  out->source = source;
+  return Status::OK();
+}
+
+Status FromAssumeRole(const CredentialsOptions& o, Credentials* out) {
+  if (!o.source) return Status::InvalidArgument("assuming a role needs credentials to assume it with");
+  AwsConfig config;
+  config.region = o.region.empty() ? DefaultRegion(o.env) : o.region;
+  config.credentials = o.source;
+  std::string session = o.env.Get("AWS_ROLE_SESSION_NAME");
+  if (session.empty()) session = fmt::format("flowdex-{}", CurrentTimeMillis());
+  HttpRequest req;
+  req.method = "POST";
+  req.url = StsEndpoint(o.env, config.region);
+  if (req.url.back() != '/') req.url += '/';
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+  req.body = fmt::format("Action=AssumeRole&Version=2011-06-15&RoleArn={}&RoleSessionName={}",
+                         UriEncode(o.assume_role_arn, false), UriEncode(session, false));
+  HttpResponse resp;
+  Status s = CallAws(config, "STS AssumeRole " + o.assume_role_arn, std::move(req),
+                     SigV4Scope{config.region.empty() ? "us-east-1" : config.region, "sts"}, SigV4Options{}, &resp);
+  if (!s.ok()) return s;
+  XmlElement root;
+  if (Status x = ParseXml(resp.body, &root); !x.ok())
+    return Status::Corruption(fmt::format("STS AssumeRole: {}", x.message()));
+  return ReadStsCredentials(root, "role " + o.assume_role_arn, out);
+}
+
 Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
   const AwsEnvironment& env = o.env;
   const std::string token_file = env.Get("AWS_WEB_IDENTITY_TOKEN_FILE");
@@ -80,11 +128,7 @@ Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
   std::string session = env.Get("AWS_ROLE_SESSION_NAME");
   if (session.empty()) session = fmt::format("flowdex-{}", CurrentTimeMillis());
   std::string region = o.region.empty() ? DefaultRegion(env) : o.region;
-  std::string endpoint = env.Get("AWS_ENDPOINT_URL_STS");
-  if (endpoint.empty()) endpoint = env.Get("AWS_ENDPOINT_URL");
-  if (endpoint.empty()) {
-    endpoint = region.empty() ? "https://sts.amazonaws.com" : fmt::format("https://sts.{}.amazonaws.com", region);
-  }
+  const std::string endpoint = StsEndpoint(env, region);
   HttpRequest req;
   req.method = "POST";
   req.url = endpoint;
@@ -107,14 +151,7 @@ Status FromWebIdentity(const CredentialsOptions& o, Credentials* out) {
                                                err ? err->ChildText("Code") : "HTTP " + std::to_string(resp.status),
                                                err ? err->ChildText("Message") : ""));
   }
-  const XmlElement* c = root.Find("Credentials");
-  if (!c) return Status::Corruption("STS answer has no Credentials");
-  out->access_key_id = c->ChildText("AccessKeyId");
-  out->secret_access_key = c->ChildText("SecretAccessKey");
-  out->session_token = c->ChildText("SessionToken");
-  out->expires_ms = ParseExpiration(c->ChildText("Expiration"));
-  out->source = "web identity " + role;
-  return Status::OK();
+  return ReadStsCredentials(root, "web identity " + role, out);
 }
 
 Status FromContainer(const AwsEnvironment& env, Credentials* out) {
@@ -285,6 +322,7 @@ Status CredentialsProvider::Get(Credentials* out) {
 Status CredentialsProvider::Resolve(Credentials* out) {
   const AwsEnvironment& env = options_.env;
   *out = Credentials();
+  if (!options_.assume_role_arn.empty()) return FromAssumeRole(options_, out);
   if (!options_.access_key_id.empty() || !options_.secret_access_key.empty()) {
     if (options_.access_key_id.empty() || options_.secret_access_key.empty()) {
       return Status::InvalidArgument("both an access key id and a secret access key are needed");

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -42,6 +43,8 @@ Status LoadProfile(const AwsEnvironment& env, const std::string& profile, std::m
 // then the profile's `region`; "" when none of them is set.
 std::string DefaultRegion(const AwsEnvironment& env);
 
+class CredentialsProvider;
+
 struct CredentialsOptions {
   std::string access_key_id;  // explicit keys (both or neither)
   std::string secret_access_key;
@@ -49,6 +52,12 @@ struct CredentialsOptions {
   std::string profile;  // "" : AWS_PROFILE, else "default"
   std::string region;   // for the regional STS endpoint
   AwsEnvironment env;   // the variables of the chain (AwsEnvironment::FromProcess())
+  // Instead of the chain: assume this role (STS AssumeRole, signed with
+  // `source`'s credentials), as a role in each account of an organisation
+  // is reached from one set of credentials. The STS endpoint is
+  // AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the region's.
+  std::string assume_role_arn;
+  std::shared_ptr<CredentialsProvider> source;
 };
 
 class CredentialsProvider {

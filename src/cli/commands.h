@@ -10,14 +10,24 @@
 
 namespace flowdex {
 
+// What records are enriched from (--geoip-dir, --aws-ip-ranges, the
+// inventory), shared by every command that reads flow logs.
+struct EnrichmentCommandOptions {
+  std::string geoip_dir;                       // --geoip-dir: MaxMind-format databases that enrich every record
+  std::string aws_ip_ranges;                   // --aws-ip-ranges: AWS's ip-ranges.json (file or URL)
+  std::string inventory;                       // --inventory: the inventory history file ("" : <data>/inventory.json)
+  std::string inventory_refresh;               // --inventory-refresh: sync EC2 this often ("" : never)
+  std::vector<std::string> inventory_regions;  // --inventory-regions (empty: --region)
+  std::vector<std::string> inventory_roles;    // --inventory-roles: a role ARN per account (empty: the credentials')
+};
+
 struct ParseCommandOptions {
   std::vector<std::string> inputs;   // files, folders, or "-"
   std::string format;                // --format: layout of files without a header
   bool original = false;             // --original: add event.original
   bool count_only = false;           // --count: parse, print no documents
   uint64_t max_errors = UINT64_MAX;  // --max-errors: bad lines printed to stderr
-  std::string geoip_dir;             // --geoip-dir: add GeoIP/ASN fields from these databases
-  std::string aws_ip_ranges;         // --aws-ip-ranges: AWS's ip-ranges.json (file or URL)
+  EnrichmentCommandOptions enrichment;
 };
 
 // Prints one ECS document per record (NDJSON) on stdout, bad lines as
@@ -33,6 +43,7 @@ struct GenCommandOptions {
   std::string start;          // ISO-8601, Unix seconds or now-24h; "" for the default
   std::string fields = "v2";  // v2 | v5 | v8 | a list of field names
   int level = 6;              // gzip compression level
+  std::string inventory;      // --inventory: also write the simulated network's inventory history here
 };
 
 // Writes synthetic flow logs below out_dir; prints a summary on stderr.
@@ -60,8 +71,7 @@ struct SinkCommandOptions {
   uint64_t bulk_documents = 5000;
   uint64_t bulk_mb = 5;
   std::string sigv4_service;  // "es" / "aoss": sign requests for Amazon OpenSearch Service
-  std::string geoip_dir;      // --geoip-dir: MaxMind-format databases that enrich every record
-  std::string aws_ip_ranges;  // --aws-ip-ranges: AWS's ip-ranges.json (file or URL)
+  EnrichmentCommandOptions enrichment;
 };
 
 struct IngestCommandOptions {
@@ -116,6 +126,7 @@ struct QueryCommandOptions {
   int repeat = 0;           // extra warm runs, timed (stderr)
   bool no_cache = false;    // no block or filter cache (every run as if cold, but for the OS page cache)
   bool no_rollups = false;  // raw rows only (SearchRequest::use_rollups)
+  std::string inventory;    // names flows stored without owners ("" : <data>/inventory.json)
 };
 
 // Runs an _search body against the store and prints Elasticsearch's response
@@ -153,8 +164,7 @@ struct ServeCommandOptions {
   AwsCommandOptions aws;
   std::string key_pattern;
   int sqs_workers = 2;
-  std::string geoip_dir;  // enriches what --watch and --sqs ingest
-  std::string aws_ip_ranges;
+  EnrichmentCommandOptions enrichment;  // enriches what --watch and --sqs ingest
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or
@@ -199,6 +209,7 @@ struct SearchCommandOptions {
   std::string kql;  // "" matches everything
   std::string url;  // "" : the embedded store
   std::string data_dir;
+  std::string inventory;  // names flows stored without owners ("" : <data>/inventory.json)
   std::string index = "logs-*";
   std::string since;     // "15m": @timestamp >= now-15m
   std::string from, to;  // absolute bounds (date math allowed)
@@ -211,6 +222,22 @@ struct SearchCommandOptions {
   std::string ca_cert;           // CA file for https URLs
   bool insecure = false;         // do not verify the server's certificate
 };
+
+struct InventoryCommandOptions {
+  std::string action;  // sync | show
+  std::string data_dir;
+  std::string file;  // --inventory ("" : <data>/inventory.json)
+  AwsCommandOptions aws;
+  std::vector<std::string> regions;  // --regions (empty: --region)
+  std::vector<std::string> roles;    // --assume-role: a role ARN per account (empty: the credentials' account)
+  std::string address;               // show: only this address
+  int page_size = 1000;              // sync: EC2 MaxResults per call
+};
+
+// `flowdex inventory sync`: reads EC2's interfaces, instances, groups,
+// subnets and VPCs of each region into the history file and prints what
+// changed. `show`: prints the history's owner ranges. 0, or 1 on an error.
+int RunInventoryCommand(const InventoryCommandOptions& options);
 
 // Runs a KQL search and prints the hits (or --stats' top values).
 // Returns 0 on success, 1 when the search failed (its error is printed).

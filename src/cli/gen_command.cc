@@ -1,10 +1,13 @@
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "gen/flow_generator.h"
+#include "inventory/inventory_history.h"
+#include "util/file_util.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -31,6 +34,21 @@ int RunGenCommand(const GenCommandOptions& options) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   FlowGenerator generator(gen);
+  if (!options.inventory.empty()) {
+    InventoryHistory history;
+    generator.Inventory(&history);
+    const std::filesystem::path parent = std::filesystem::path(options.inventory).parent_path();
+    std::error_code ec;
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    s = WriteFileAtomically(options.inventory, history.Serialize());
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex gen: --inventory: {}\n", s.message());
+      return 1;
+    }
+    fmt::print(stderr, "flowdex gen: wrote the inventory of {} addresses ({} owner ranges) to {}\n",
+               history.addresses(), history.ranges(), options.inventory);
+    if (options.records == 0) return 0;  // the inventory of files made earlier with the same options
+  }
   FlowGenResult result;
   s = generator.WriteAll(&result);
   if (!s.ok()) {

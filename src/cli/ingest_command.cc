@@ -177,7 +177,8 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   }
   ingest.workers = options.workers;
   ingest.batch_rows = options.batch_rows;
-  if (Status gs = OpenEnrichment(options.sink.geoip_dir, options.sink.aws_ip_ranges, &ingest.enrichment); !gs.ok()) {
+  if (Status gs = OpenEnrichment(options.sink.enrichment, options.data_dir, AwsConfig{}, &ingest.enrichment);
+      !gs.ok()) {
     fmt::print(stderr, "flowdex ingest: {}\n", gs.message());
     return 2;
   }

@@ -27,18 +27,38 @@ void AddAwsOptions(CLI::App* cmd, flowdex::AwsCommandOptions* aws) {
   cmd->add_option("--sqs-protocol", aws->sqs_protocol, "SQS wire protocol: json or query")->capture_default_str();
 }
 
-// --geoip-dir and --aws-ip-ranges (env FLOWDEX_GEOIP_DIR, FLOWDEX_AWS_IP_RANGES).
-void AddEnrichmentOptions(CLI::App* cmd, std::string* dir, std::string* ranges) {
-  *dir = EnvOr("FLOWDEX_GEOIP_DIR", "");
-  *ranges = EnvOr("FLOWDEX_AWS_IP_RANGES", "");
-  cmd->add_option("--aws-ip-ranges", *ranges,
+// --geoip-dir, --aws-ip-ranges and the inventory (env FLOWDEX_GEOIP_DIR,
+// FLOWDEX_AWS_IP_RANGES, FLOWDEX_INVENTORY); `refresh`: the command runs
+// long enough to sync the inventory itself (--inventory-refresh).
+void AddEnrichmentOptions(CLI::App* cmd, flowdex::EnrichmentCommandOptions* e, bool refresh) {
+  e->geoip_dir = EnvOr("FLOWDEX_GEOIP_DIR", "");
+  e->aws_ip_ranges = EnvOr("FLOWDEX_AWS_IP_RANGES", "");
+  e->inventory = EnvOr("FLOWDEX_INVENTORY", "");
+  cmd->add_option("--aws-ip-ranges", e->aws_ip_ranges,
                   "AWS's ip-ranges.json (a file, or its https:// URL, read at start): name addresses in AWS's "
                   "published ranges by service and region, source/destination .aws.service and .aws.region "
                   "(env FLOWDEX_AWS_IP_RANGES)");
-  cmd->add_option("--geoip-dir", *dir,
+  cmd->add_option("--geoip-dir", e->geoip_dir,
                   "Folder of MaxMind-format databases (GeoLite2-City.mmdb, GeoLite2-ASN.mmdb, ...): add source/"
                   "destination .geo and .as fields as Elastic's pipeline does; replaced files are picked up "
                   "(env FLOWDEX_GEOIP_DIR)");
+  cmd->add_option("--inventory", e->inventory,
+                  "The AWS inventory history written by `flowdex inventory sync` (default: <data>/inventory.json): "
+                  "name each address by the interface, instance, security groups, subnet and VPC that held it at "
+                  "the flow's time, source/destination .aws.instance.name, ... (env FLOWDEX_INVENTORY)");
+  if (refresh) {
+    e->inventory_refresh = EnvOr("FLOWDEX_INVENTORY_REFRESH", "");
+    cmd->add_option("--inventory-refresh", e->inventory_refresh,
+                    "Sync the AWS inventory (EC2 Describe calls) into --inventory this often, e.g. 10m; the first "
+                    "sync runs at start (env FLOWDEX_INVENTORY_REFRESH)");
+    cmd->add_option("--inventory-regions", e->inventory_regions, "Regions the inventory sync reads (default: --region)")
+        ->delimiter(',');
+    cmd->add_option("--inventory-roles", e->inventory_roles,
+                    "Role ARNs to assume for the inventory sync, one per account of an organisation (default: the "
+                    "credentials' own account; env FLOWDEX_INVENTORY_ROLES)")
+        ->delimiter(',')
+        ->envname("FLOWDEX_INVENTORY_ROLES");
+  }
 }
 
 // --sink and its connection settings.
@@ -92,7 +112,7 @@ int main(int argc, char** argv) {
   parse_cmd->add_flag("--original", parse.original, "Add event.original (the line as read)");
   parse_cmd->add_flag("--count", parse.count_only, "Parse without printing documents (for timing the parser)");
   parse_cmd->add_option("--max-errors", parse.max_errors, "Print at most this many bad lines (all are counted)");
-  AddEnrichmentOptions(parse_cmd, &parse.geoip_dir, &parse.aws_ip_ranges);
+  AddEnrichmentOptions(parse_cmd, &parse.enrichment, false);
 
   flowdex::GenCommandOptions gen;
   CLI::App* gen_cmd =
@@ -108,6 +128,9 @@ int main(int argc, char** argv) {
                       "(default 2027-01-01T00:00Z)");
   gen_cmd->add_option("--fields", gen.fields, "v2, v5, v8, or a list of field names")->capture_default_str();
   gen_cmd->add_option("--level", gen.level, "gzip level")->capture_default_str()->check(CLI::Range(1, 12));
+  gen_cmd->add_option("--inventory", gen.inventory,
+                      "Also write the simulated network's AWS inventory history (instances, groups, VPCs) to this "
+                      "file, for `--inventory` or <data>/inventory.json (with --records 0: only that)");
 
   flowdex::IngestCommandOptions ingest;
   const char* env_data = std::getenv("FLOWDEX_DATA");
@@ -138,7 +161,7 @@ int main(int argc, char** argv) {
 
   AddAwsOptions(ingest_cmd, &ingest.aws);
   AddSinkOptions(ingest_cmd, &ingest.sink);
-  AddEnrichmentOptions(ingest_cmd, &ingest.sink.geoip_dir, &ingest.sink.aws_ip_ranges);
+  AddEnrichmentOptions(ingest_cmd, &ingest.sink.enrichment, false);
   ingest_cmd->add_option("--checkpoint", ingest.checkpoint,
                          "s3:// inputs: resume file (default: in <data>/backfill, or ./ for a remote --sink)");
   ingest_cmd->add_option("--key-pattern", ingest.key_pattern, "s3:// inputs: only keys matching this RE2 pattern");
@@ -167,6 +190,8 @@ int main(int argc, char** argv) {
       "query", "Run an Elasticsearch _search body (Query DSL) against the store and print the response");
   query_cmd->add_option("body", query.body, "The request body (JSON), or @file; empty: match_all");
   query_cmd->add_option("--data", query.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  query_cmd->add_option("--inventory", query.inventory,
+                        "Inventory history naming flows stored without names (default: <data>/inventory.json)");
   query_cmd->add_option("--index", query.index, "Indices: names and patterns, comma-separated")->capture_default_str();
   query_cmd->add_option("--repeat", query.repeat, "Run the query N more times and print their latencies on stderr")
       ->check(CLI::Range(0, 100000));
@@ -230,7 +255,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--ready-file", serve.ready_file, "Write the server's URL here once it listens");
 
   serve_cmd->add_option("--sqs", serve.sqs, "Ingest S3 notifications from this SQS queue URL (repeatable)");
-  AddEnrichmentOptions(serve_cmd, &serve.geoip_dir, &serve.aws_ip_ranges);
+  AddEnrichmentOptions(serve_cmd, &serve.enrichment, true);
   serve_cmd->add_option("--sqs-workers", serve.sqs_workers, "Objects per queue processed at once")
       ->capture_default_str();
   serve_cmd->add_option("--key-pattern", serve.key_pattern, "--sqs: only keys matching this RE2 pattern");
@@ -252,7 +277,7 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--data", worker.data_dir, "Data directory of the embedded sink (env FLOWDEX_DATA)")
       ->capture_default_str();
   AddSinkOptions(worker_cmd, &worker.sink);
-  AddEnrichmentOptions(worker_cmd, &worker.sink.geoip_dir, &worker.sink.aws_ip_ranges);
+  AddEnrichmentOptions(worker_cmd, &worker.sink.enrichment, true);
   worker_cmd->add_option("--index", worker.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
       ->capture_default_str();
   AddAwsOptions(worker_cmd, &worker.aws);
@@ -288,7 +313,7 @@ int main(int argc, char** argv) {
   CLI::App* lambda_cmd = app.add_subcommand(
       "lambda", "Run as the AWS Lambda custom runtime (bootstrap) for an SQS trigger; the sink is FLOWDEX_SINK");
   AddSinkOptions(lambda_cmd, &lambda.sink);
-  AddEnrichmentOptions(lambda_cmd, &lambda.sink.geoip_dir, &lambda.sink.aws_ip_ranges);
+  AddEnrichmentOptions(lambda_cmd, &lambda.sink.enrichment, true);
   lambda_cmd->add_option("--index", lambda.sink.index, "Index (data stream) the records go to (env FLOWDEX_INDEX)")
       ->capture_default_str();
   lambda.sink.dead_letter = "-";  // /tmp does not last: dead letters go to the function's log
@@ -308,6 +333,8 @@ int main(int argc, char** argv) {
   search_cmd->add_option("kql", search.kql, "KQL query (empty: everything)");
   search_cmd->add_option("--url", search.url, "An Elasticsearch-compatible URL (env FLOWDEX_URL); default: --data");
   search_cmd->add_option("--data", search.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+  search_cmd->add_option("--inventory", search.inventory,
+                         "Inventory history naming flows stored without names (default: <data>/inventory.json)");
   search_cmd->add_option("--index", search.index, "Index pattern")->capture_default_str();
   search_cmd->add_option("--since", search.since, "Only the last period: 15m, 1h, 7d");
   search_cmd->add_option("--from", search.from, "From this time (ISO-8601 or date math)");
@@ -325,6 +352,34 @@ int main(int argc, char** argv) {
   search_cmd->get_option("--since")
       ->excludes(search_cmd->get_option("--from"))
       ->excludes(search_cmd->get_option("--to"));
+
+  flowdex::InventoryCommandOptions inventory;
+  inventory.data_dir = EnvOr("FLOWDEX_DATA", "flowdex-data");
+  inventory.file = EnvOr("FLOWDEX_INVENTORY", "");
+  CLI::App* inventory_cmd = app.add_subcommand(
+      "inventory", "The AWS inventory that names addresses: who owned each address when (docs/enrichment.md)");
+  inventory_cmd->require_subcommand(1);
+  CLI::App* inventory_sync_cmd = inventory_cmd->add_subcommand(
+      "sync", "Read EC2's interfaces, instances, security groups, subnets and VPCs into the inventory history");
+  CLI::App* inventory_show_cmd =
+      inventory_cmd->add_subcommand("show", "Print the inventory history: each address's owners and their time ranges");
+  for (CLI::App* sub : {inventory_sync_cmd, inventory_show_cmd}) {
+    sub->add_option("--data", inventory.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
+    sub->add_option("--inventory", inventory.file,
+                    "The history file (default: <data>/inventory.json; env FLOWDEX_INVENTORY)");
+  }
+  AddAwsOptions(inventory_sync_cmd, &inventory.aws);
+  inventory_sync_cmd->add_option("--regions", inventory.regions, "Regions to read, comma-separated (default: --region)")
+      ->delimiter(',');
+  inventory_sync_cmd
+      ->add_option("--assume-role", inventory.roles,
+                   "Assume this role (STS AssumeRole) to read its account; repeat or comma-separate, "
+                   "one per account of an organisation (default: the credentials' own account)")
+      ->delimiter(',');
+  inventory_sync_cmd->add_option("--page-size", inventory.page_size, "EC2 MaxResults per Describe call (5-1000)")
+      ->check(CLI::Range(5, 1000))
+      ->capture_default_str();
+  inventory_show_cmd->add_option("address", inventory.address, "Only this address");
 
   // CLI11 skips a missing file named by the environment; a unit's
   // FLOWDEX_CONFIG that names nothing must not start a default server.
@@ -347,6 +402,10 @@ int main(int argc, char** argv) {
   if (*query_cmd) return flowdex::RunQueryCommand(query);
   if (*serve_cmd) return flowdex::RunServeCommand(serve);
   if (*search_cmd) return flowdex::RunSearchCommand(search);
+  if (*inventory_cmd) {
+    inventory.action = *inventory_sync_cmd ? "sync" : "show";
+    return flowdex::RunInventoryCommand(inventory);
+  }
   if (*worker_cmd) {
     if (worker.queue_url.empty()) {
       fmt::print(stderr, "flowdex worker: --queue-url (or FLOWDEX_QUEUE_URL) is required\n");

@@ -69,7 +69,7 @@ int RunParseCommand(const ParseCommandOptions& options) {
     read_options.user_format = &user_format;
   }
   EnrichmentSources enrichment;
-  if (Status s = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment); !s.ok()) {
+  if (Status s = OpenEnrichment(options.enrichment, "", AwsConfig{}, &enrichment); !s.ok()) {
     fmt::print(stderr, "flowdex parse: {}\n", s.message());
     return 2;
   }

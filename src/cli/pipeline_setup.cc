@@ -4,10 +4,12 @@
 
 #include "aws/http_client.h"
 #include "aws/secrets_client.h"
+#include "inventory/inventory_sync.h"
 #include "pipeline/elasticsearch_sink.h"
 #include "pipeline/sink_secret.h"
 #include "pipeline/store_sink.h"
 #include "util/file_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -40,7 +42,12 @@ bool IsRemoteSink(const SinkCommandOptions& options) {
   return options.sink.rfind("http://", 0) == 0 || options.sink.rfind("https://", 0) == 0;
 }
 
-Status OpenEnrichment(const std::string& geoip_dir, const std::string& aws_ip_ranges, EnrichmentSources* out) {
+std::string DefaultInventoryPath(const std::string& data_dir) { return data_dir + "/inventory.json"; }
+
+Status OpenEnrichment(const EnrichmentCommandOptions& options, const std::string& data_dir, const AwsConfig& aws,
+                      EnrichmentSources* out) {
+  const std::string& geoip_dir = options.geoip_dir;
+  const std::string& aws_ip_ranges = options.aws_ip_ranges;
   *out = EnrichmentSources{};
   if (!geoip_dir.empty()) {
     std::unique_ptr<GeoIpDirectory> d;
@@ -70,13 +77,44 @@ Status OpenEnrichment(const std::string& geoip_dir, const std::string& aws_ip_ra
     if (!s.ok()) return s.WithContext("--aws-ip-ranges");
     out->aws_ip_ranges = std::move(ranges);
   }
+  std::string inventory = options.inventory;
+  if (inventory.empty() && !data_dir.empty()) inventory = DefaultInventoryPath(data_dir);
+  int64_t refresh_ms = 0;
+  if (!options.inventory_refresh.empty()) {
+    Status s = ParseDuration(options.inventory_refresh, &refresh_ms);
+    if (s.ok() && refresh_ms < 60'000) s = Status::InvalidArgument("at least 1m (EC2 throttles Describe calls)");
+    if (!s.ok()) return s.WithContext("--inventory-refresh");
+    if (inventory.empty()) return Status::InvalidArgument("--inventory-refresh needs --inventory FILE (or --data)");
+  }
+  if (!inventory.empty()) {
+    auto file = std::make_shared<InventoryFile>(inventory);
+    std::shared_ptr<const InventoryHistory> loaded;
+    Status s = file->Load(&loaded);
+    // Named explicitly, the file must be there (or about to be written);
+    // a data folder's default file comes with the first sync.
+    if (s.IsNotFound() && !options.inventory.empty() && refresh_ms == 0) {
+      return Status::InvalidArgument(
+          fmt::format("--inventory {}: no such file (write it with `flowdex inventory sync`)", inventory));
+    }
+    if (!s.ok() && !s.IsNotFound()) return s.WithContext("--inventory");
+    out->inventory = file;
+    if (refresh_ms > 0) {
+      std::vector<std::string> regions = options.inventory_regions;
+      if (regions.empty()) regions.push_back(aws.region.empty() ? "us-east-1" : aws.region);
+      out->inventory_refresher = std::make_shared<InventoryRefresher>(
+          file, InventoryAccounts(aws, options.inventory_roles), regions, refresh_ms);
+      // Without a history yet (a fresh folder, a Lambda's cold start), the
+      // first sync comes before any record is read.
+      out->inventory_refresher->Start(/*first_on_this_thread=*/s.IsNotFound());
+    }
+  }
   return Status::OK();
 }
 
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
                 CancellationToken cancel, std::unique_ptr<ObjectSink>* out) {
   EnrichmentSources enrichment;
-  Status gs = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment);
+  Status gs = OpenEnrichment(options.enrichment, store != nullptr ? store->dir() : "", aws, &enrichment);
   if (!gs.ok()) return gs;
   if (IsRemoteSink(options)) {
     ElasticsearchSinkOptions es;

@@ -22,17 +22,24 @@ AwsConfig MakeAwsConfig(const AwsCommandOptions& options, CancellationToken canc
 
 Status ParseSqsProtocol(const std::string& name, SqsProtocol* out);
 
-// Opens the --geoip-dir databases and reads --aws-ip-ranges (a file, or an
-// http(s) URL fetched now); either may be "" (not used). Errors name the
-// option.
-Status OpenEnrichment(const std::string& geoip_dir, const std::string& aws_ip_ranges, EnrichmentSources* out);
+// Opens the --geoip-dir databases, reads --aws-ip-ranges (a file, or an
+// http(s) URL fetched now) and opens the inventory history: --inventory,
+// else <data_dir>/inventory.json when data_dir is set (a missing file
+// names nothing until a sync writes it). With --inventory-refresh, starts
+// syncing the inventory with `aws`. Errors name the option.
+Status OpenEnrichment(const EnrichmentCommandOptions& options, const std::string& data_dir, const AwsConfig& aws,
+                      EnrichmentSources* out);
+
+// The inventory history file of a data directory.
+std::string DefaultInventoryPath(const std::string& data_dir);
 
 // True when the sink flags name a cluster (http:// or https://), not the embedded store.
 bool IsRemoteSink(const SinkCommandOptions& options);
 
 // A sink for the flags: an ElasticsearchSink for a URL, else a StoreSink on
 // `store` (which must then be open). `format` may be null. Records are
-// enriched from options.geoip_dir when it is set.
+// enriched as options.enrichment says (the inventory of the store's
+// folder by default).
 Status MakeSink(const SinkCommandOptions& options, const AwsConfig& aws, Store* store, const FlowFormat* format,
                 CancellationToken cancel, std::unique_ptr<ObjectSink>* out);
 

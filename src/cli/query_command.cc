@@ -7,6 +7,8 @@
 
 #include "api/es_exception.h"
 #include "cli/commands.h"
+#include "cli/pipeline_setup.h"
+#include "inventory/inventory_file.h"
 #include "query/dsl/dsl_parser.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
@@ -50,6 +52,9 @@ int RunQueryCommand(const QueryCommandOptions& options) {
     fmt::print(stderr, "flowdex query: {}\n", s.message());
     return 1;
   }
+  // The data folder's inventory names flows stored without owners.
+  InventoryFile inventory(options.inventory.empty() ? DefaultInventoryPath(options.data_dir) : options.inventory);
+  request.inventory = inventory.Current();
   // --repeat N: run it N more times, warm, and report the latencies on
   // stderr (for benchmarks: the time inside the process, without start-up).
   std::vector<double> latencies_ms;

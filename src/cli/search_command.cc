@@ -12,6 +12,8 @@
 #include "aws/http_client.h"
 #include "cli/commands.h"
 #include "cli/human.h"
+#include "cli/pipeline_setup.h"
+#include "inventory/inventory_file.h"
 #include "query/dsl/dsl_parser.h"
 #include "query/dsl/dsl_writer.h"
 #include "query/lang/kql_parser.h"
@@ -145,7 +147,10 @@ bool Send(const SearchCommandOptions& o, const std::string& body, int* status, s
       return false;
     }
     Metrics metrics;
-    EsApi api(store.get(), EsApiOptions{}, &metrics);
+    EsApiOptions api_options;
+    api_options.inventory =
+        std::make_shared<InventoryFile>(o.inventory.empty() ? DefaultInventoryPath(o.data_dir) : o.inventory);
+    EsApi api(store.get(), api_options, &metrics);
     RestRequest r;
     r.method = "POST";
     r.path = path;
@@ -348,16 +353,22 @@ int RunSearchCommand(const SearchCommandOptions& o) {
         rows.push_back({Text(Field(h, "_index")), Text(Field(h, "_id")), Text(&src)});
         continue;
       }
-      // "81.2.69.160:443 (GB)": the country GeoIP gave the address, if any
-      // (tables only: CSV keeps the address alone).
+      // "10.1.33.10:443 (web-1)": the name the inventory gave the address
+      // (its instance's Name tag, else its interface's type), "81.2.69.160:443
+      // (GB)": the country GeoIP gave it, if any (tables only: CSV keeps the
+      // address alone).
       auto endpoint = [&](const char* side) {
         const std::string ip = Text(Field(src, std::string(side) + ".ip"));
         const std::string port = Text(Field(src, std::string(side) + ".port"));
         std::string text = port.empty()                        ? ip
                            : ip.find(':') != std::string::npos ? "[" + ip + "]:" + port
                                                                : ip + ":" + port;
-        const std::string country = Text(Field(src, std::string(side) + ".geo.country_iso_code"));
-        if (!csv && !country.empty()) text += " (" + country + ")";
+        const std::string prefix(side);
+        std::string name = Text(Field(src, prefix + ".aws.instance.name"));
+        if (name.empty()) name = Text(Field(src, prefix + ".aws.instance.id"));
+        if (name.empty()) name = Text(Field(src, prefix + ".aws.interface.type"));
+        if (name.empty()) name = Text(Field(src, prefix + ".geo.country_iso_code"));
+        if (!csv && !name.empty()) text += " (" + name + ")";
         return text;
       };
       const uint64_t bytes = Number(Field(src, "network.bytes")) +

@@ -167,11 +167,12 @@ int RunServeCommand(const ServeCommandOptions& options) {
                   server.port());
 
   EnrichmentSources enrichment;
-  s = OpenEnrichment(options.geoip_dir, options.aws_ip_ranges, &enrichment);
+  s = OpenEnrichment(options.enrichment, options.data_dir, MakeAwsConfig(options.aws, signals.token()), &enrichment);
   if (!s.ok()) {
     fmt::print(stderr, "flowdex serve: {}\n", s.message());
     return 2;
   }
+  api.set_inventory(enrichment.inventory);
   FolderWatcherOptions watch;
   watch.dirs = options.watch;
   watch.ingest.retention_ms = store_options.retention_ms;

@@ -2,39 +2,45 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
+#include "inventory/inventory_namer.h"
+#include "util/time_util.h"
+
 namespace flowdex {
 
 AddressEnricher::AddressEnricher(EnrichmentSources sources, size_t max_cached)
     : sources_(std::move(sources)), max_cached_(max_cached) {}
 AddressEnricher::~AddressEnricher() = default;
 
-AddressEnricher::Key AddressEnricher::KeyOf(const IpAddress& ip) {
-  Key k;
-  std::memcpy(&k.hi, ip.bytes.data(), 8);
-  std::memcpy(&k.lo, ip.bytes.data() + 8, 8);
-  // IPv4 keeps bytes 4..15 zero; mark it so 1.2.3.4 and 102:304:: differ.
-  if (ip.is_v4()) k.lo = ~uint64_t{0};
-  return k;
-}
-
 void AddressEnricher::Reset() {
   cache_.clear();
   entries_.clear();
+  owned_.clear();
+  owned_facts_.clear();
 }
 
 void AddressEnricher::BeginStream() {
   std::shared_ptr<const GeoIpDatabases> current = sources_.geoip ? sources_.geoip->Current() : nullptr;
-  if (current == databases_ && !described_.empty()) return;
+  std::shared_ptr<const InventoryHistory> history = sources_.inventory ? sources_.inventory->Current() : nullptr;
+  if (begun_ && current == databases_ && history == history_) return;
+  begun_ = true;
   Reset();
   databases_ = std::move(current);
+  history_ = std::move(history);
   described_ = databases_ ? databases_->Describe() : std::string();
-  if (sources_.aws_ip_ranges) {
-    described_ += (described_.empty() ? "" : ", ") + sources_.aws_ip_ranges->description();
+  auto add = [&](const std::string& part) { described_ += (described_.empty() ? "" : ", ") + part; };
+  if (sources_.aws_ip_ranges) add(sources_.aws_ip_ranges->description());
+  if (history_ && !history_->syncs().empty()) {
+    char when[32] = {};
+    FormatIso8601Millis(history_->syncs().back().time_ms, when);
+    add(fmt::format("AWS inventory synced {} ({} addresses)", when, history_->addresses()));
   }
 }
 
 const AddressFacts* AddressEnricher::Lookup(const IpAddress& ip) {
-  if (described_.empty()) BeginStream();
+  if (!begun_) BeginStream();
+  if (databases_ == nullptr && sources_.aws_ip_ranges == nullptr) return nullptr;  // only the inventory
   if (ip.family == IpAddress::Family::kNone || IsSpecialPurposeAddress(ip)) return nullptr;
   const Key key = KeyOf(ip);
   auto it = cache_.find(key);
@@ -65,12 +71,41 @@ const AddressFacts* AddressEnricher::Lookup(const IpAddress& ip) {
   return facts;
 }
 
+const AddressFacts* AddressEnricher::LookupAt(const IpAddress& ip, int64_t time_ms, std::string_view vpc) {
+  const AddressFacts* base = Lookup(ip);
+  if (history_ == nullptr || history_->addresses() == 0) return base;
+  const OwnerRange* range = history_->Find(ip, time_ms, vpc);
+  if (range == nullptr) return base;
+  auto [it, fresh] = owned_.try_emplace(std::make_pair(range, base), nullptr);
+  if (fresh) {
+    AddressFacts& f = owned_facts_.emplace_back();
+    MergeOwnerFacts(base, range->owner->facts(), &f);
+    f.id = NextAddressFactsId();
+    it->second = &f;
+  }
+  return it->second;
+}
+
 void AddressEnricher::Enrich(FlowRecord* record) {
+  if (!begun_) BeginStream();
   // Start over between records, never within one: the facts of the
   // record's source must stay valid while its destination is looked up.
-  if (cache_.size() + 2 > max_cached_) Reset();
-  if (record->has(FlowField::kSrcAddr)) record->set_facts(FlowSide::kSource, Lookup(record->src_addr()));
-  if (record->has(FlowField::kDstAddr)) record->set_facts(FlowSide::kDestination, Lookup(record->dst_addr()));
+  if (cache_.size() + owned_.size() + 4 > max_cached_) Reset();
+  if (history_ == nullptr || history_->addresses() == 0) {
+    if (record->has(FlowField::kSrcAddr)) record->set_facts(FlowSide::kSource, Lookup(record->src_addr()));
+    if (record->has(FlowField::kDstAddr)) record->set_facts(FlowSide::kDestination, Lookup(record->dst_addr()));
+    return;
+  }
+  // Named by the owner when the flow started (its end when it has no start).
+  const int64_t time_ms = FlowNamingTimeMs(*record);
+  const std::string_view vpc =
+      history_->VpcHint(record->text(FlowField::kVpcId), record->text(FlowField::kInterfaceId));
+  if (record->has(FlowField::kSrcAddr)) {
+    record->set_facts(FlowSide::kSource, LookupAt(record->src_addr(), time_ms, vpc));
+  }
+  if (record->has(FlowField::kDstAddr)) {
+    record->set_facts(FlowSide::kDestination, LookupAt(record->dst_addr(), time_ms, vpc));
+  }
 }
 
 }  // namespace flowdex

@@ -22,6 +22,20 @@ constexpr std::array<FactFieldInfo, kFactFieldCount> kFacts = {{
     {FF::kAsOrganizationName, "as.organization.name", "The autonomous system's organisation (GeoIP ASN database)."},
     {FF::kAwsService, "aws.service", "The AWS service whose published range holds the address (S3, EC2, AMAZON, ...)."},
     {FF::kAwsRegion, "aws.region", "The region of that AWS range (us-east-1, GLOBAL, ...)."},
+    {FF::kInterfaceId, "aws.interface.id",
+     "The network interface (ENI) that held the address at the flow's time (inventory)."},
+    {FF::kInterfaceType, "aws.interface.type",
+     "The interface's type as EC2 names it: interface, nat_gateway, lambda, vpc_endpoint, ... (inventory)."},
+    {FF::kInterfaceDescription, "aws.interface.description",
+     "The interface's description, e.g. ELB app/my-alb/... (inventory)."},
+    {FF::kInstanceId, "aws.instance.id", "The EC2 instance the interface was attached to (inventory)."},
+    {FF::kInstanceName, "aws.instance.name", "The instance's Name tag (inventory)."},
+    {FF::kSecurityGroupId, "aws.security_group.id", "The interface's security groups (inventory; a list)."},
+    {FF::kSecurityGroupName, "aws.security_group.name",
+     "The names of the interface's security groups (inventory; a list)."},
+    {FF::kSubnetId, "aws.subnet.id", "The interface's subnet (inventory)."},
+    {FF::kVpcId, "aws.vpc.id", "The interface's VPC (inventory)."},
+    {FF::kVpcName, "aws.vpc.name", "The VPC's Name tag (inventory)."},
 }};
 
 }  // namespace
@@ -58,6 +72,16 @@ std::string_view FactText(const AddressFacts& a, FactField f) {
     case FF::kAsOrganizationName: return a.as_organization_name;
     case FF::kAwsService: return a.aws_service;
     case FF::kAwsRegion: return a.aws_region;
+    case FF::kInterfaceId: return a.interface_id;
+    case FF::kInterfaceType: return a.interface_type;
+    case FF::kInterfaceDescription: return a.interface_description;
+    case FF::kInstanceId: return a.instance_id;
+    case FF::kInstanceName: return a.instance_name;
+    case FF::kSecurityGroupId: return a.security_group_ids;
+    case FF::kSecurityGroupName: return a.security_group_names;
+    case FF::kSubnetId: return a.subnet_id;
+    case FF::kVpcId: return a.vpc_id;
+    case FF::kVpcName: return a.vpc_name;
   }
   return {};
 }
@@ -82,6 +106,9 @@ void SerializeFacts(const AddressFacts& facts, std::string* out) {
     }
     out->append(FactText(facts, f));
   }
+  // Absent trailing facts read as absent: a set without an owner stays as
+  // short as before the owner facts existed.
+  while (!out->empty() && out->back() == kFactSeparator) out->pop_back();
 }
 
 std::string_view ExtractFact(std::string_view text, FactField f) {
@@ -122,6 +149,16 @@ void ParseFacts(std::string_view text, AddressFacts* out) {
       case FF::kAsOrganizationName: out->as_organization_name = part; break;
       case FF::kAwsService: out->aws_service = part; break;
       case FF::kAwsRegion: out->aws_region = part; break;
+      case FF::kInterfaceId: out->interface_id = part; break;
+      case FF::kInterfaceType: out->interface_type = part; break;
+      case FF::kInterfaceDescription: out->interface_description = part; break;
+      case FF::kInstanceId: out->instance_id = part; break;
+      case FF::kInstanceName: out->instance_name = part; break;
+      case FF::kSecurityGroupId: out->security_group_ids = part; break;
+      case FF::kSecurityGroupName: out->security_group_names = part; break;
+      case FF::kSubnetId: out->subnet_id = part; break;
+      case FF::kVpcId: out->vpc_id = part; break;
+      case FF::kVpcName: out->vpc_name = part; break;
     }
     if (sep == std::string_view::npos) break;
     start = sep + 1;

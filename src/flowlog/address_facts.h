@@ -1,6 +1,8 @@
 // AddressFacts: what enrichment knows about one address of a flow beyond
 // the log line: where it is (GeoIP) and who routes it (ASN), as Elastic's
-// aws.vpcflow pipeline adds them under source.geo / source.as. The text is
+// aws.vpcflow pipeline adds them under source.geo / source.as, and what
+// holds it in the AWS inventory (the interface, instance, security groups,
+// subnet and VPC the address belonged to at the flow's time). The text is
 // owned elsewhere (an enricher's cache, a row decoder's dictionaries): the
 // views stay valid while the record that points here is being consumed.
 #pragma once
@@ -33,6 +35,18 @@ struct AddressFacts {
   // ranges (ip-ranges.json).
   std::string_view aws_service;
   std::string_view aws_region;
+  // *.aws.*: the owner of the address in the EC2 inventory (empty: none).
+  // The security groups are lists: elements separated by kFactListSeparator.
+  std::string_view interface_id;
+  std::string_view interface_type;  // as EC2 names it: interface, nat_gateway, lambda, ...
+  std::string_view interface_description;
+  std::string_view instance_id;
+  std::string_view instance_name;  // the instance's Name tag
+  std::string_view security_group_ids;
+  std::string_view security_group_names;
+  std::string_view subnet_id;
+  std::string_view vpc_id;
+  std::string_view vpc_name;  // the VPC's Name tag
 
   bool has_geo() const {
     return !continent_name.empty() || !country_iso_code.empty() || !country_name.empty() || !region_iso_code.empty() ||
@@ -40,7 +54,9 @@ struct AddressFacts {
   }
   bool has_as() const { return has_as_number || !as_organization_name.empty(); }
   bool has_aws() const { return !aws_service.empty() || !aws_region.empty(); }
-  bool empty() const { return !has_geo() && !has_as() && !has_aws(); }
+  // An owner from the inventory (every owner has an interface).
+  bool has_owner() const { return !interface_id.empty(); }
+  bool empty() const { return !has_geo() && !has_as() && !has_aws() && !has_owner(); }
 };
 
 // A fresh AddressFacts::id (thread-safe).
@@ -65,8 +81,25 @@ enum class FactField : uint8_t {
   kAsOrganizationName,
   kAwsService,
   kAwsRegion,
+  kInterfaceId,
+  kInterfaceType,
+  kInterfaceDescription,
+  kInstanceId,
+  kInstanceName,
+  kSecurityGroupId,    // a list
+  kSecurityGroupName,  // a list
+  kSubnetId,
+  kVpcId,
+  kVpcName,
 };
-inline constexpr int kFactFieldCount = static_cast<int>(FactField::kAwsRegion) + 1;
+inline constexpr int kFactFieldCount = static_cast<int>(FactField::kVpcName) + 1;
+// The first fact that comes from the inventory (the owner's).
+inline constexpr FactField kFirstOwnerFact = FactField::kInterfaceId;
+inline bool IsOwnerFact(FactField f) { return f >= kFirstOwnerFact; }
+// Whether the fact may hold several values (kFactListSeparator between).
+inline bool IsListFact(FactField f) { return f == FactField::kSecurityGroupId || f == FactField::kSecurityGroupName; }
+// Separates the elements of a list fact (U+001E; never in a fact's text).
+inline constexpr char kFactListSeparator = '\x1e';
 
 struct FactFieldInfo {
   FactField field;
@@ -88,8 +121,21 @@ void SerializeFacts(const AddressFacts& facts, std::string* out);
 void ParseFacts(std::string_view text, AddressFacts* out);
 // One fact of a SerializeFacts string ("" when absent).
 std::string_view ExtractFact(std::string_view text, FactField f);
-// Replaces control characters (U+001F among them) in a fact from a
-// database by spaces.
+// Calls fn(element) for each element of a fact's text (one for a plain
+// fact; each of a list fact's; none when empty).
+template <typename Fn>
+void ForEachFactElement(std::string_view fact, Fn&& fn) {
+  while (!fact.empty()) {
+    const size_t sep = fact.find(kFactListSeparator);
+    fn(fact.substr(0, sep));
+    if (sep == std::string_view::npos) break;
+    fact.remove_prefix(sep + 1);
+  }
+}
+// Whether a SerializeFacts string names an owner from the inventory.
+inline bool FactsHaveOwner(std::string_view text) { return !ExtractFact(text, FactField::kInterfaceId).empty(); }
+// Replaces control characters (U+001E and U+001F among them) in a fact
+// from a database or the inventory by spaces.
 void SanitizeFactText(std::string* text);
 
 }  // namespace flowdex

@@ -164,6 +164,45 @@ struct EcsDocumentWriter::Impl {
     w.EndObject();
   }
 
+  // *.aws: the AWS range (ip-ranges.json) and the inventory's owner.
+  void WriteAws(const AddressFacts& f) {
+    JsonWriter& w = writer;
+    auto object = [&](std::string_view key, std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+      bool any = false;
+      for (const auto& [k, v] : kv) any |= !v.empty();
+      if (!any) return;
+      WriteJsonKey(w, key);
+      w.StartObject();
+      for (const auto& [k, v] : kv) {
+        if (!v.empty()) KeyStr(w, k, v);
+      }
+      w.EndObject();
+    };
+    auto list = [&](std::string_view key, std::string_view v) {
+      if (v.empty()) return;
+      WriteJsonKey(w, key);
+      w.StartArray();
+      ForEachFactElement(v, [&](std::string_view e) { WriteJsonString(w, e); });
+      w.EndArray();
+    };
+    WriteJsonKey(w, "aws");
+    w.StartObject();
+    object("instance", {{"id", f.instance_id}, {"name", f.instance_name}});
+    object("interface", {{"description", f.interface_description}, {"id", f.interface_id}, {"type", f.interface_type}});
+    if (!f.aws_region.empty()) KeyStr(w, "region", f.aws_region);
+    if (!f.security_group_ids.empty() || !f.security_group_names.empty()) {
+      WriteJsonKey(w, "security_group");
+      w.StartObject();
+      list("id", f.security_group_ids);
+      list("name", f.security_group_names);
+      w.EndObject();
+    }
+    if (!f.aws_service.empty()) KeyStr(w, "service", f.aws_service);
+    object("subnet", {{"id", f.subnet_id}});
+    object("vpc", {{"id", f.vpc_id}, {"name", f.vpc_name}});
+    w.EndObject();
+  }
+
   void WriteEndpoint(const FlowRecord& r, std::string_view key, FlowField addr, FlowField port, bool counters,
                      const AddressFacts* facts) {
     JsonWriter& w = writer;
@@ -174,13 +213,7 @@ struct EcsDocumentWriter::Impl {
     if (r.has(addr)) {
       KeyStr(w, "address", r.text(addr));
       if (facts != nullptr && facts->has_as()) WriteAs(*facts);
-      if (facts != nullptr && facts->has_aws()) {
-        WriteJsonKey(w, "aws");
-        w.StartObject();
-        if (!facts->aws_region.empty()) KeyStr(w, "region", facts->aws_region);
-        if (!facts->aws_service.empty()) KeyStr(w, "service", facts->aws_service);
-        w.EndObject();
-      }
+      if (facts != nullptr && (facts->has_aws() || facts->has_owner())) WriteAws(*facts);
       if (counters && r.has(F::kBytes)) {
         WriteJsonKey(w, "bytes");
         w.Uint64(r.bytes());

@@ -3,7 +3,9 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
+#include <utility>
 
 namespace flowdex {
 
@@ -25,6 +27,24 @@ struct IpAddress {
   static IpAddress FromV4(uint32_t host_order);
 
   bool operator==(const IpAddress& o) const { return family == o.family && bytes == o.bytes; }
+};
+
+// An address as a hash key for absl containers: two words, IPv4 marked so
+// that 1.2.3.4 and 102:304:: differ.
+struct IpHashKey {
+  uint64_t hi = 0, lo = 0;
+  static IpHashKey Of(const IpAddress& ip) {
+    IpHashKey k;
+    std::memcpy(&k.hi, ip.bytes.data(), 8);
+    std::memcpy(&k.lo, ip.bytes.data() + 8, 8);
+    if (ip.is_v4()) k.lo = ~uint64_t{0};  // IPv4 keeps bytes 4..15 zero
+    return k;
+  }
+  bool operator==(const IpHashKey& o) const { return hi == o.hi && lo == o.lo; }
+  template <typename H>
+  friend H AbslHashValue(H h, const IpHashKey& k) {
+    return H::combine(std::move(h), k.hi, k.lo);
+  }
 };
 
 // Parses dotted-quad IPv4 (no leading zeros, each part 0..255) or any textual

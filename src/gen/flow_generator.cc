@@ -1,5 +1,4 @@
 #include "gen/flow_generator.h"
-
 #include <libdeflate.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "flowlog/ip_address.h"
+#include "inventory/inventory_history.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -532,6 +532,64 @@ class FileWriter {
 };
 
 }  // namespace
+
+void FlowGenerator::Inventory(InventoryHistory* out) const {
+  const FlowWorld& w = *world_;
+  static const char* kVpcNames[] = {"prod", "staging", "shared-services"};
+  static const char* kRoleNames[] = {"web", "app", "db", "cache", "bastion", "nat", "worker", "nlb"};
+  // The groups of each role: its own and the VPC's default.
+  Rng rng(options_.seed * 0xD1B54A32D192ED03ULL + 11);
+  std::vector<std::string> role_groups;
+  for (size_t r = 0; r < std::size(kRoleNames); ++r) role_groups.push_back(HexId(rng, "sg-", 17));
+  const std::string default_group = HexId(rng, "sg-", 17);
+  const int64_t first_ms = options_.start * 1000;
+  const int64_t span_ms = static_cast<int64_t>(options_.files) * options_.file_interval * 1000;
+  const int64_t middle_ms = first_ms + std::max<int64_t>(span_ms / 2, 1);
+  std::vector<ObservedAddress> first, second;
+  int counters[std::size(kRoleNames)] = {};
+  for (const Interface& itf : w.interfaces) {
+    const int role = static_cast<int>(itf.role);
+    const int number = ++counters[role];
+    auto make = [&](bool replaced) {
+      auto o = std::make_shared<AddressOwner>();
+      o->account_id = w.account;
+      o->region = w.region;
+      o->interface_id = itf.eni;
+      const Subnet& subnet = w.subnets[itf.subnet];
+      if (itf.role == Role::kNatGateway) {
+        o->interface_type = "nat_gateway";
+        o->interface_description = "Interface for NAT Gateway nat-" + itf.eni.substr(4);
+      } else if (itf.role == Role::kLoadBalancer) {
+        o->interface_type = "network_load_balancer";
+        o->interface_description = fmt::format("ELB net/public-nlb-{}/{}", number, itf.eni.substr(4));
+      } else {
+        o->interface_type = "interface";
+        o->instance_id = replaced ? "i-" + itf.instance.substr(2, 8) + itf.eni.substr(4, 9) : itf.instance;
+        o->instance_name = fmt::format("{}-{}{}", kRoleNames[role], number, replaced ? "b" : "");
+        o->security_group_ids = {role_groups[role], default_group};
+        o->security_group_names = {std::string(kRoleNames[role]), "default"};
+      }
+      o->subnet_id = subnet.id;
+      o->vpc_id = w.vpcs[subnet.vpc];
+      o->vpc_name = kVpcNames[subnet.vpc % std::size(kVpcNames)];
+      o->Seal();
+      return o;
+    };
+    const AddressOwnerPtr before = make(false);
+    // One instance in twenty is replaced half-way (by a hash of its id, so
+    // that the choice does not move with the other draws).
+    const bool replaced = !itf.instance.empty() && std::hash<std::string>{}(itf.instance) % 20 == 0;
+    const AddressOwnerPtr after = replaced ? make(true) : before;
+    for (const IpAddress* ip : {&itf.ip4, &itf.ip6}) {
+      if (ip->family == IpAddress::Family::kNone) continue;
+      first.push_back(ObservedAddress{*ip, before, 0});
+      second.push_back(ObservedAddress{*ip, after, replaced ? middle_ms - 60'000 : 0});
+    }
+  }
+  *out = InventoryHistory{};
+  out->Apply(first, {w.region}, first_ms);
+  out->Apply(second, {w.region}, middle_ms);
+}
 
 FlowGenerator::FlowGenerator(const FlowGenOptions& options)
     : options_(options), world_(std::make_unique<FlowWorld>(options.seed)) {

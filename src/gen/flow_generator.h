@@ -36,6 +36,7 @@ struct FlowGenResult {
 
 // The simulated network (accounts, VPCs, interfaces, talkers), built from a seed.
 class FlowWorld;
+class InventoryHistory;
 
 class FlowGenerator {
  public:
@@ -56,6 +57,14 @@ class FlowGenerator {
   // Writes every file below options.out_dir (each written to a temporary name
   // and renamed, so a watcher never sees half a file).
   Status WriteAll(FlowGenResult* result) const;
+
+  // The simulated network's AWS inventory as `flowdex inventory sync` would
+  // have kept it (docs/enrichment.md): every interface's addresses with an
+  // instance named by its role ("web-3", "db-1"), security groups, subnet
+  // and a named VPC; a first sync at the first file's start, and a second at
+  // the middle of the files' time range, by which one instance in twenty
+  // was replaced (its interface re-attached to a new instance, "web-3b").
+  void Inventory(InventoryHistory* out) const;
 
  private:
   FlowGenOptions options_;

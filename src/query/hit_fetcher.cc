@@ -2,6 +2,7 @@
 
 #include "flowlog/flow_record.h"
 #include "ingest/document_writer.h"
+#include "inventory/inventory_namer.h"
 #include "schema/document_id.h"
 #include "schema/flow_row_decoder.h"
 #include "schema/flow_schema.h"
@@ -12,8 +13,12 @@ bool IsFlowSegment(const SegmentReader& seg) {
   return seg.FindColumn(kSourceColumn) < 0 && seg.FindColumn(kTimestampColumn) >= 0;
 }
 
-HitFetcher::HitFetcher(const SegmentReader* seg) : seg_(seg), flow_(IsFlowSegment(*seg)), ecs_({}) {
+HitFetcher::HitFetcher(const SegmentReader* seg, std::shared_ptr<const InventoryHistory> inventory)
+    : seg_(seg), flow_(IsFlowSegment(*seg)), ecs_({}) {
   if (flow_) decoder_ = std::make_unique<FlowRowDecoder>(seg);
+  if (flow_ && inventory != nullptr && inventory->addresses() > 0) {
+    namer_ = std::make_unique<InventoryNamer>(std::move(inventory));
+  }
 }
 
 HitFetcher::~HitFetcher() = default;
@@ -29,6 +34,7 @@ Status HitFetcher::Fetch(uint32_t row, std::string* id, std::string* source) {
     }
     FlowRecord record;
     decoder_->Rebuild(i, &record);
+    if (namer_) namer_->Enrich(&record);
     *id = DocumentIdFor(decoder_->SourceKey(i), decoder_->LineOffset(i));
     if (source) *source = std::string(ecs_.Write(record, ""));
     return Status::OK();

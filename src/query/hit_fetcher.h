@@ -14,13 +14,17 @@
 namespace flowdex {
 
 class FlowRowDecoder;
+class InventoryHistory;
+class InventoryNamer;
 
 // True for segments of the flow index (flow columns, no stored _source).
 bool IsFlowSegment(const SegmentReader& seg);
 
 class HitFetcher {
  public:
-  explicit HitFetcher(const SegmentReader* seg);
+  // `inventory` (may be null) names flow rows whose addresses were stored
+  // without an owner (InventoryNamer).
+  explicit HitFetcher(const SegmentReader* seg, std::shared_ptr<const InventoryHistory> inventory = nullptr);
   ~HitFetcher();
 
   // Sets *id and, when source is not null, *source for `row`. Rows in
@@ -31,6 +35,7 @@ class HitFetcher {
   const SegmentReader* seg_;
   bool flow_;
   std::unique_ptr<FlowRowDecoder> decoder_;
+  std::unique_ptr<InventoryNamer> namer_;
   EcsDocumentWriter ecs_;
   ColumnBlock ids_, sources_;
   size_t ids_block_ = SIZE_MAX, sources_block_ = SIZE_MAX, flow_block_ = SIZE_MAX;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "util/cancellation.h"
 
 namespace flowdex {
+
+class InventoryHistory;
 
 // Elasticsearch's index.max_result_window.
 inline constexpr uint64_t kMaxResultWindow = 10000;
@@ -40,6 +43,10 @@ struct SearchRequest {
   bool total_as_int = false;     // rest_total_hits_as_int: hits.total as a number
   // Answer from rollups where the answer is the same (query/plan/rollup_plan.h).
   bool use_rollups = true;
+  // The AWS inventory's history: flow rows stored without an owner for an
+  // address are named from it at query time (hits, filters, terms), as
+  // rows ingested with it are (null: stored names only).
+  std::shared_ptr<const InventoryHistory> inventory;
 };
 
 struct SearchHit {

@@ -154,7 +154,8 @@ struct SegmentPlan {
 
 class QueryPlans {
  public:
-  QueryPlans(const Store& store, const Query& query, int64_t now_ms) : store_(store), query_(query), now_ms_(now_ms) {}
+  QueryPlans(const Store& store, const Query& query, int64_t now_ms, const InventoryHistory* inventory)
+      : store_(store), query_(query), now_ms_(now_ms), inventory_(inventory) {}
 
   // The plan for segments of `index`, flow segments or not.
   Status For(const std::string& index, bool flow, const SegmentPlan** out) {
@@ -171,7 +172,7 @@ class QueryPlans {
         if (!json.empty()) IndexMapping::FromJson(json, &mapping, &error);
         plan.catalog = FieldCatalog::ForMapping(std::move(mapping));
       }
-      plan.status = LowerQuery(query_, *plan.catalog, now_ms_, &plan.predicate);
+      plan.status = LowerQuery(query_, *plan.catalog, now_ms_, &plan.predicate, flow ? inventory_ : nullptr);
     }
     *out = &plan;
     return plan.status;
@@ -181,6 +182,7 @@ class QueryPlans {
   const Store& store_;
   const Query& query_;
   const int64_t now_ms_;
+  const InventoryHistory* inventory_;  // names flows stored without owners (may be null)
   std::mutex mu_;
   std::map<std::string, SegmentPlan> plans_;  // "" for flow segments
 };
@@ -322,6 +324,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     context.now_ms = ctx.now_ms();
     context.filter_cache = ctx.filter_cache();
     context.doc_count_column = doc_count_column;
+    context.inventory = request.inventory;
     s = CollectAggregations(request.aggs, context, reinterpret_cast<const roaring_bitmap_s*>(rows.get()), &t->aggs);
     if (!s.ok()) return s;
   }
@@ -527,7 +530,7 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
   const std::vector<std::string> indices = ResolveIndices(*version, request.indices);
   // The query lowered for each index's own kind of segments: its errors
   // come before any segment is read, and its time bounds skip segments.
-  QueryPlans plans(store, request.query, ctx.now_ms());
+  QueryPlans plans(store, request.query, ctx.now_ms(), request.inventory.get());
   int64_t lo = indices.empty() ? INT64_MIN : INT64_MAX, hi = indices.empty() ? INT64_MAX : INT64_MIN;
   for (const std::string& index : indices) {
     const SegmentPlan* plan = nullptr;
@@ -749,7 +752,7 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     hit.row = c.row;
     hit.sort = std::move(c.sort);
     if (c.segment != fetcher_segment) {
-      fetcher = std::make_unique<HitFetcher>(seg.get());
+      fetcher = std::make_unique<HitFetcher>(seg.get(), request.inventory);
       fetcher_segment = c.segment;
     }
     const bool need_source = request.fetch_source || !request.fields.empty();
@@ -852,7 +855,7 @@ namespace {
 bool RollupsAnswerAggs(const SearchContext& ctx, const SearchRequest& request) {
   const std::vector<std::string> indices = ResolveIndices(*ctx.version(), request.indices);
   if (std::find(indices.begin(), indices.end(), kFlowIndex) == indices.end()) return false;
-  QueryPlans plans(ctx.store(), request.query, ctx.now_ms());
+  QueryPlans plans(ctx.store(), request.query, ctx.now_ms(), request.inventory.get());
   const SegmentPlan* plan = nullptr;
   if (!plans.For(std::string(kFlowIndex), true, &plan).ok()) return false;  // the search reports it
   SearchRequest aggs_only = request;
@@ -892,6 +895,7 @@ Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, Se
     SearchRequest second;
     second.indices = request.indices;
     second.use_rollups = request.use_rollups;
+    second.inventory = request.inventory;
     second.size = 0;
     second.track_total_hits = 0;
     second.fetch_source = false;

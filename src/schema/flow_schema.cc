@@ -170,7 +170,8 @@ std::vector<FlowSchemaField> BuildTable() {
     f.description = info.description;
     fields.push_back(std::move(f));
   }
-  // What enrichment adds about each address (GeoIP, ASN): a column each.
+  // What enrichment adds about each address (GeoIP, ASN, AWS ranges, the
+  // inventory's owner): facts of the side's facts column.
   for (FlowSide side : {FlowSide::kSource, FlowSide::kDestination}) {
     for (int i = 0; i < kFactFieldCount; ++i) {
       const FactFieldInfo& info = GetFactFieldInfo(static_cast<FactField>(i));
@@ -184,8 +185,10 @@ std::vector<FlowSchemaField> BuildTable() {
       f.column_type = ColumnType::kKeyword;
       f.fact = i;
       const bool aws = info.field == FactField::kAwsService || info.field == FactField::kAwsRegion;
-      f.origin = side == FlowSide::kSource ? (aws ? "srcaddr (AWS ip-ranges)" : "srcaddr (GeoIP)")
-                                           : (aws ? "dstaddr (AWS ip-ranges)" : "dstaddr (GeoIP)");
+      const bool src = side == FlowSide::kSource;
+      f.origin = IsOwnerFact(info.field) ? (src ? "srcaddr (AWS inventory)" : "dstaddr (AWS inventory)")
+                 : aws                   ? (src ? "srcaddr (AWS ip-ranges)" : "dstaddr (AWS ip-ranges)")
+                                         : (src ? "srcaddr (GeoIP)" : "dstaddr (GeoIP)");
       f.description = info.description;
       fields.push_back(std::move(f));
     }

@@ -202,6 +202,38 @@ class LambdaTest(MotoTestCase):
                 proc.kill()
             serve.stop()
 
+    def test_inventory_refresh_names_the_first_batch(self):
+        """FLOWDEX_INVENTORY_REFRESH and FLOWDEX_INVENTORY, as deploy/terraform sets them: at a cold start
+        (no history in /tmp yet) the first sync runs before the first batch, whose documents then carry
+        the instance's name."""
+        ec2 = self.moto.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+        ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress="10.77.1.10",
+                          TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "fn-web"}]}])
+        now = int(time.time())
+        flows = os.path.join(self.dir, "flows.log.gz")
+        with gzip.open(flows, "wt") as f:
+            f.write("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
+                    "action log-status\n")
+            f.write(f"2 123456789012 eni-1 203.0.113.7 10.77.1.10 40000 443 6 3 180 {now - 120} {now - 60} ACCEPT OK\n")
+        serve = Serve(os.path.join(self.dir, "es"))
+        proc = None
+        try:
+            event = self.sqs_event("inventory", [("inv/flows.log.gz", flows)])
+            proc, log = self.start("--max-invocations", "1", FLOWDEX_SINK=serve.url, FLOWDEX_INVENTORY_REFRESH="10m",
+                                   FLOWDEX_INVENTORY=os.path.join(self.dir, "tmp", "flowdex-inventory.json"))
+            rid = self.api.invoke(event)
+            kind, got, body, _ = self.api.next_post()
+            self.assertEqual((kind, got), ("response", rid), body)
+            self.assertEqual(proc.wait(30), 0)
+            self.assertEqual(serve.count(), 1)
+            self.assertEqual(serve.count(query={"kql": {"query": "destination.aws.instance.name:fn-web"}}), 1)
+        finally:
+            if proc and proc.poll() is None:
+                proc.kill()
+            serve.stop()
+
     def test_sink_credentials_from_secrets_manager(self):
         """FLOWDEX_SINK_SECRET, as deploy/terraform sets it: the function reads the sink's password from
         Secrets Manager (moto's, with signatures checked) at init; a secret it cannot read is an init error."""

@@ -91,6 +91,8 @@ function guardHolds(guard, d) {
     [ref("var.sink_secret_kms_key_arn != null ? [1] : []")]: d.secretKms,
     [ref("var.bucket_kms_key_arn != null ? [1] : []")]: d.bucketKms,
     [ref("local.use_lambda && var.lambda_vpc != null ? [1] : []")]: d.consumer === "lambda" && d.vpc,
+    [ref("local.use_inventory ? [1] : []")]: d.inventory,
+    [ref("local.use_inventory && length(var.inventory_role_arns) > 0 ? [1] : []")]: d.inventory && d.roles,
   };
   assert.ok(guard in table, `the test does not know the guard ${guard}: teach guardHolds`);
   return table[guard];
@@ -107,7 +109,8 @@ function flowdexCalls() {
     (m) => `secretsmanager:${m[1]}`);
   const es = [...src("pipeline/elasticsearch_sink.cc").matchAll(/Send\("([A-Z]+)"/g)].map(
     (m) => `es:ESHttp${m[1][0]}${m[1].slice(1).toLowerCase()}`);
-  const calls = { sqs: new Set(sqs), s3: new Set(s3), secrets: new Set(secrets), es: new Set(es) };
+  const ec2 = [...src("aws/ec2_client.cc").matchAll(/Paginate\(\s*"([A-Za-z]+)"/g)].map((m) => `ec2:${m[1]}`);
+  const calls = { sqs: new Set(sqs), s3: new Set(s3), secrets: new Set(secrets), es: new Set(es), ec2: new Set(ec2) };
   // The sources are where the list comes from; an empty one means the patterns went stale.
   for (const [k, v] of Object.entries(calls)) assert.ok(v.size > 0, `found no ${k} calls in flowdex's sources`);
   return calls;
@@ -304,10 +307,13 @@ describe("deploy/terraform", () => {
     const env = fn.environment[0].variables;
     const main = fs.readFileSync(path.join(ROOT, "src/cli/main.cc"), "utf8");
     for (const name of ["FLOWDEX_SINK", "FLOWDEX_INDEX", "FLOWDEX_SINK_SECRET", "FLOWDEX_SINK_SIGV4", "FLOWDEX_KEY_PATTERN",
-                        "FLOWDEX_GEOIP_DIR", "FLOWDEX_AWS_IP_RANGES"]) {
+                        "FLOWDEX_GEOIP_DIR", "FLOWDEX_AWS_IP_RANGES", "FLOWDEX_INVENTORY_REFRESH", "FLOWDEX_INVENTORY",
+                        "FLOWDEX_INVENTORY_ROLES"]) {
       assert.ok(env.includes(name), `the function's environment lacks ${name}`);
       assert.ok(main.includes(`"${name}"`), `flowdex does not read ${name}`);
     }
+    // The inventory's history lives in the function's /tmp.
+    assert.match(env, /FLOWDEX_INVENTORY\s*=\s*local\.use_inventory \? "\/tmp\/flowdex-inventory\.json" : null/);
     // Its role's one inline policy is the consumer document; the role trusts Lambda only.
     const rp = R.aws_iam_role_policy.lambda;
     assert.equal(rp.role, ref("aws_iam_role.lambda[0].id"));
@@ -324,9 +330,10 @@ describe("deploy/terraform", () => {
   test("the IAM policy grants what the worker and the function call, and nothing broader", () => {
     const calls = flowdexCalls();
     const doc = statements(D.aws_iam_policy_document.consumer);
-    const base = { secret: true, opensearch: true, secretKms: false, bucketKms: false, vpc: false };
+    const base = { secret: true, opensearch: true, secretKms: false, bucketKms: false, vpc: false, inventory: false };
     const granted = (d) => doc.filter((s) => guardHolds(s.guard, d));
     const actions = (d) => sorted(granted(d).flatMap((s) => s.actions));
+    const byActionOf = (d, a) => granted(d).filter((s) => s.actions.includes(a)).flatMap((s) => [].concat(s.resources));
 
     // The worker: exactly the calls in flowdex's sources.
     const worker = { ...base, consumer: "worker" };
@@ -336,6 +343,16 @@ describe("deploy/terraform", () => {
     assert.deepEqual(actions(fn), sorted(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
       ...[...calls.s3].filter((a) => a !== "s3:ListBucket"), ...calls.secrets, ...calls.es,
       "logs:CreateLogStream", "logs:PutLogEvents"]));
+    // With the inventory, each also gets exactly the Describe calls the inventory makes (and the
+    // function sets its refresh and history file).
+    assert.deepEqual(actions({ ...worker, inventory: true }), sorted([...actions(worker), ...calls.ec2]));
+    assert.deepEqual(actions({ ...fn, inventory: true }), sorted([...actions(fn), ...calls.ec2]));
+    assert.equal(calls.ec2.size, 5);
+    // Other accounts: AssumeRole (which flowdex's credentials code makes) on exactly the roles named.
+    assert.match(fs.readFileSync(path.join(ROOT, "src/aws/credentials.cc"), "utf8"), /Action=AssumeRole&/);
+    assert.deepEqual(actions({ ...worker, inventory: true, roles: true }),
+                     sorted([...actions(worker), ...calls.ec2, "sts:AssumeRole"]));
+    assert.deepEqual(byActionOf({ ...fn, inventory: true, roles: true }, "sts:AssumeRole"), [ref("var.inventory_role_arns")]);
     // Without a secret or OpenSearch, neither is granted.
     assert.ok(!actions({ ...worker, secret: false, opensearch: false }).some((a) => /secretsmanager|^es:/.test(a)));
     // KMS only when a key is named, and only through the service that uses it.
@@ -343,12 +360,13 @@ describe("deploy/terraform", () => {
     assert.equal(kms.length, 2);
     for (const s of kms) assert.equal(s.condition[0].variable, "kms:ViaService");
 
-    for (const d of [worker, fn, { ...fn, vpc: true, bucketKms: true, secretKms: true }]) {
+    for (const d of [worker, fn, { ...fn, vpc: true, bucketKms: true, secretKms: true, inventory: true, roles: true }]) {
       for (const s of granted(d)) {
         assert.ok(!s.effect || s.effect === "Allow");
         for (const a of s.actions) assert.ok(!a.includes("*"), `wildcard action ${a}`);
-        for (const r of s.resources) {
-          if (s.sid === "ManageFunctionNetworkInterfaces") continue;  // EC2 has no narrower resource for these
+        for (const r of [].concat(s.resources)) {
+          // EC2 has no narrower resource for these.
+          if (s.sid === "ManageFunctionNetworkInterfaces" || s.sid === "ReadInventory") continue;
           assert.notEqual(r, "*", `${s.sid}: resource *`);
           assert.ok(r.startsWith("${"), `${s.sid}: ${r} is not one of the module's resources or variables`);
         }

@@ -4,11 +4,11 @@
 // test-output/ui) for a human to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { request, sampleData, startServer, tempDir } from './harness.mjs';
+import { flowdex, request, sampleData, startServer, tempDir } from './harness.mjs';
 
 const SHOTS = process.env.UI_SCREENSHOTS ?? join(tempDir('flowdex-ui-shots-'), 'ui');
 mkdirSync(SHOTS, { recursive: true });
@@ -192,9 +192,11 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
   assert.equal(await page.$('.state.error'), null);
   const panels = await page.$$eval('section.panel h2', (hs) => hs.map((h) => h.firstChild.textContent));
   assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Destination ports and protocols by packets',
-                            'Rejected traffic', 'Countries and networks by packets', 'Traffic per interface by packets']);
+                            'Rejected traffic', 'Countries and networks by packets', 'Instances and security groups by packets',
+                            'Traffic per interface by packets']);
   // Without enrichment, the countries panel says how to get it.
   assert.match(await page.textContent('section.panel[aria-label^="Countries"]'), /ingest with --geoip-dir/);
+  assert.match(await page.textContent('section.panel[aria-label^="Instances"]'), /sync the AWS inventory/);
   const sources = await page.$$eval('section.panel:nth-of-type(2) .columns3 > div:first-child .rank-label', (b) => b.map((x) => x.textContent));
   const r = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
     aggs: { s: { terms: { field: 'source.ip', size: 10, order: { m: 'desc' } }, aggs: { m: { sum: { field: 'network.packets' } } } } } }, AUTH);
@@ -310,5 +312,68 @@ test('with GeoIP: Discover names the country beside addresses; the countries pan
     await context.close();
   } finally {
     await geo.stop();
+  }
+});
+
+test('with the AWS inventory: names beside addresses; the instances panel matches the API and filters', async () => {
+  // The generator's simulated inventory, added after the flows were ingested:
+  // what the UI shows is named at query time (docs/enrichment.md).
+  const dir = tempDir('flowdex-ui-inventory-');
+  const logs = join(dir, 'logs');
+  const data = join(dir, 'data');
+  const inventory = join(dir, 'inventory.json');
+  let r = flowdex(['gen', '--records', '20000', '--files', '2', '--start', 'now-2h', '--out', logs, '--inventory', inventory]);
+  assert.equal(r.status, 0, r.stderr);
+  r = flowdex(['ingest', '--data', data, logs]);
+  assert.equal(r.status, 0, r.stderr);
+  cpSync(inventory, join(data, 'inventory.json'));
+  const named = await startServer(data);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${named.url}/_ui/#/dashboards?from=now-3h&metric=flows`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    const lists = await page.$$eval('section.panel[aria-label^="Instances"] .columns4 > div',
+      (divs) => divs.map((d) => [...d.querySelectorAll('.rank-label')].map((b) => b.textContent)));
+    const api = await request(named.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+      aggs: { d: { terms: { field: 'destination.aws.instance.name', size: 8 } },
+              g: { terms: { field: 'destination.aws.security_group.name', size: 8 } } } });
+    const names = api.body.aggregations.d.buckets.map((b) => b.key);
+    assert.ok(names.length > 0);
+    assert.deepEqual(lists[1], names);
+    assert.deepEqual(lists[2], api.body.aggregations.g.buckets.map((b) => b.key));
+    // Top talkers name each address the inventory knows.
+    const talkers = await page.$$eval('section.panel[aria-label^="Top talkers"] .columns3 > div:nth-child(2) .rank-label',
+      (b) => b.map((x) => x.textContent));
+    const top = await request(named.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+      aggs: { t: { terms: { field: 'destination.ip', size: 10 },
+                   aggs: { who: { terms: { field: 'destination.aws.instance.name', size: 1 } } } } } });
+    assert.deepEqual(talkers, top.body.aggregations.t.buckets.map((b) => (b.who.buckets.length ? `${b.key} ${b.who.buckets[0].key}` : b.key)));
+    assert.ok(top.body.aggregations.t.buckets.some((b) => b.who.buckets.length));
+    await page.screenshot({ path: join(SHOTS, 'dashboards-inventory.png'), fullPage: true });
+
+    // A click on the top destination instance filters Discover to it; every
+    // row then names it beside the destination address.
+    await page.click(`section.panel[aria-label^="Instances"] .columns4 > div:nth-child(2) .rank-label:text-is("${names[0]}")`);
+    await page.click('nav a:text-is("Discover")');
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    const headers = await page.$$eval('table thead th', (ths) => ths.map((t) => t.textContent));
+    const col = headers.findIndex((t) => t.startsWith('Destination')) + 1;
+    const cells = await page.$$eval(`table tbody tr td:nth-child(${col})`, (tds) => tds.map((t) => t.textContent));
+    assert.ok(cells.length > 0);
+    for (const c of cells) assert.ok(c.endsWith(`(${names[0]})`), c);
+    const count = await request(named.url, 'POST', '/logs-*/_count', { query: { bool: { filter: [
+      { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'destination.aws.instance.name': names[0] } }] } } });
+    assert.equal(shownCount(await page.textContent('.hitcount')), count.body.count);
+    await page.screenshot({ path: join(SHOTS, 'discover-inventory.png') });
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.goto(`${named.url}/_ui/#/dashboards?from=now-3h&metric=flows`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    await page.screenshot({ path: join(SHOTS, 'dashboards-inventory-narrow.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
+    await context.close();
+  } finally {
+    await named.stop();
   }
 });

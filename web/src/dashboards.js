@@ -38,7 +38,7 @@ function rankList(rows, metric, field) {
   return h('ol', { class: 'rank' }, rows.map((r) => h('li', {},
     h('button', { type: 'button', class: 'rank-label', title: field ? `Filter for ${r.label}` : r.label,
                   onclick: field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
-      r.label),
+      r.label, r.note ? h('span', { class: 'rank-note' }, ` ${r.note}`) : null),
     h('span', { class: 'rank-bar' }, h('span', { style: { width: `${(100 * r.value / max).toFixed(1)}%` } })),
     h('span', { class: 'rank-value' }, formatMetric(r.value, metric)))));
 }
@@ -116,14 +116,17 @@ export function renderDashboards(root, state, signal) {
   const talkers = panel(`Top talkers by ${metric}`, 'wide');
   grid.append(talkers.el);
   const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
+  // An address with the name the inventory gives it, if any ("web-1").
+  const named = (b) => ({ ...row(b), note: b.who?.buckets?.[0]?.key });
+  const who = (side) => ({ who: { terms: { field: `${side}.aws.instance.name`, size: 1 } } });
   const sources = column('Sources');
   const destinations = column('Destinations');
   const pairs = column('Pairs');
   clear(talkers.body).append(h('div', { class: 'columns3' }, sources.el, destinations.el, pairs.el));
-  run(sources, { aggs: { t: termsBy('source.ip', metric) } },
-      (a) => sources.body.append(rankList(a.t.buckets.map(row), metric, 'source.ip')));
-  run(destinations, { aggs: { t: termsBy('destination.ip', metric) } },
-      (a) => destinations.body.append(rankList(a.t.buckets.map(row), metric, 'destination.ip')));
+  run(sources, { aggs: { t: termsBy('source.ip', metric, 10, who('source')) } },
+      (a) => sources.body.append(rankList(a.t.buckets.map(named), metric, 'source.ip')));
+  run(destinations, { aggs: { t: termsBy('destination.ip', metric, 10, who('destination')) } },
+      (a) => destinations.body.append(rankList(a.t.buckets.map(named), metric, 'destination.ip')));
   run(pairs, { aggs: { t: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 5) }) } }, (a) => {
     const list = [];
     for (const s of a.t.buckets) {
@@ -167,28 +170,36 @@ export function renderDashboards(root, state, signal) {
         onSelect: (f, t) => setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() }) }));
   });
 
+  // Four ranked lists of enrichment fields in one panel, or `hint` when the
+  // flows in range have none of them.
+  const enrichmentPanel = (title, lists, hint) => {
+    const p = panel(title, 'wide');
+    grid.append(p.el);
+    const aggs = Object.fromEntries(lists.map(([, field], i) => [`l${i}`, termsBy(field, metric, 8)]));
+    run(p, { aggs }, (a) => {
+      if (!lists.some((_, i) => a[`l${i}`].buckets.length)) { p.body.append(empty(hint)); return; }
+      p.body.append(h('div', { class: 'columns4' }, lists.map(([name, field], i) =>
+        h('div', {}, h('h3', {}, name), rankList(a[`l${i}`].buckets.map(row), metric, field)))));
+    });
+  };
   // Countries and networks: GeoIP and AWS ip-ranges fields, when the flows
-  // were ingested with them (docs/enrichment.md); otherwise a hint.
-  const where = panel(`Countries and networks by ${metric}`, 'wide');
-  grid.append(where.el);
-  run(where, { aggs: {
-    sc: termsBy('source.geo.country_name', metric, 8),
-    dc: termsBy('destination.geo.country_name', metric, 8),
-    net: termsBy('destination.as.organization.name', metric, 8),
-    aws: termsBy('destination.aws.service', metric, 8),
-  } }, (a) => {
-    if (![a.sc, a.dc, a.net, a.aws].some((x) => x.buckets.length)) {
-      where.body.append(empty('No country or network fields in this range: ingest with --geoip-dir (MaxMind '
-        + 'databases) and --aws-ip-ranges to see where traffic comes from and goes to.'));
-      return;
-    }
-    const list = (title, agg, field) => h('div', {}, h('h3', {}, title), rankList(agg.buckets.map(row), metric, field));
-    where.body.append(h('div', { class: 'columns4' },
-      list('Source countries', a.sc, 'source.geo.country_name'),
-      list('Destination countries', a.dc, 'destination.geo.country_name'),
-      list('Destination networks (AS)', a.net, 'destination.as.organization.name'),
-      list('Destination AWS services', a.aws, 'destination.aws.service')));
-  });
+  // were ingested with them (docs/enrichment.md).
+  enrichmentPanel(`Countries and networks by ${metric}`, [
+    ['Source countries', 'source.geo.country_name'],
+    ['Destination countries', 'destination.geo.country_name'],
+    ['Destination networks (AS)', 'destination.as.organization.name'],
+    ['Destination AWS services', 'destination.aws.service'],
+  ], 'No country or network fields in this range: ingest with --geoip-dir (MaxMind databases) and --aws-ip-ranges '
+     + 'to see where traffic comes from and goes to.');
+  // Instances, security groups and VPCs: the AWS inventory's names, for
+  // flows ingested or searched with one (docs/enrichment.md).
+  enrichmentPanel(`Instances and security groups by ${metric}`, [
+    ['Source instances', 'source.aws.instance.name'],
+    ['Destination instances', 'destination.aws.instance.name'],
+    ['Destination security groups', 'destination.aws.security_group.name'],
+    ['Destination VPCs', 'destination.aws.vpc.name'],
+  ], 'No instance names in this range: sync the AWS inventory (flowdex inventory sync, or serve --inventory-refresh '
+     + '10m) to name addresses by instance, security group and VPC.');
 
   // Per interface.
   const eni = panel(`Traffic per interface by ${metric}`, 'wide');

@@ -23,8 +23,13 @@ function cellText(source, col) {
     const port = fieldValue(source, ENDPOINT[col][1]);
     if (ip === undefined) return '';
     const text = port === undefined ? String(ip) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-    // Who the address is, when enrichment said (GeoIP country, AWS service).
-    const tags = [fieldValue(source, `${col}.geo.country_iso_code`), fieldValue(source, `${col}.aws.service`)]
+    // Who the address is, when enrichment said: its owner in the AWS
+    // inventory (the instance's Name tag, else the interface's kind), its
+    // GeoIP country, its AWS service.
+    const kind = fieldValue(source, `${col}.aws.interface.type`);
+    const owner = fieldValue(source, `${col}.aws.instance.name`) ?? fieldValue(source, `${col}.aws.instance.id`)
+      ?? (kind && kind !== 'interface' ? kind : undefined);
+    const tags = [owner, fieldValue(source, `${col}.geo.country_iso_code`), fieldValue(source, `${col}.aws.service`)]
       .filter((t) => t !== undefined && t !== null);
     return tags.length ? `${text} (${tags.join(' · ')})` : text;
   }

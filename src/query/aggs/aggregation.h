@@ -30,6 +30,8 @@ struct roaring_bitmap_s;  // CRoaring's roaring_bitmap_t
 
 namespace flowdex {
 
+class InventoryHistory;
+
 struct AggRequest {
   // clang-format off
   enum class Type : uint8_t {
@@ -185,6 +187,8 @@ struct AggContext {
   // The rows aggregated (set by CollectAggregations): field cursors read
   // the blocks of which it holds few rows in place (FieldCursor::Init).
   const roaring_bitmap_s* rows = nullptr;
+  // Names flow rows stored without an owner at query time (may be null).
+  std::shared_ptr<const InventoryHistory> inventory;
 };
 
 // Adds what the rows of one segment contribute to results[i] for each

@@ -19,7 +19,8 @@ class FiltersCollector final : public BucketCollector {
     SegmentMatcher matcher(ctx.segment, ctx.filter_cache);
     for (const auto& f : agg_.filters) {
       Predicate predicate;
-      Status s = LowerQuery(f.second, *ctx.catalog, ctx.now_ms, &predicate);
+      Status s = LowerQuery(f.second, *ctx.catalog, ctx.now_ms, &predicate,
+                            ctx.catalog->flow() ? ctx.inventory.get() : nullptr);
       if (!s.ok()) return s;
       matches_.emplace_back();
       s = matcher.Match(predicate, &matches_.back());

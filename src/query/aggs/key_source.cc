@@ -9,7 +9,9 @@
 #include "flowlog/address_facts.h"
 #include "flowlog/community_id.h"
 #include "flowlog/ecs_fields.h"
+#include "inventory/inventory_history.h"
 #include "query/aggs/metric_collector.h"
+#include "schema/field_catalog.h"
 
 namespace flowdex {
 
@@ -183,13 +185,26 @@ class CommunityIdKeys final : public KeySource {
 
 // One fact of the rows' facts column (source.geo.country_name, ...): each
 // distinct set of facts (a dictionary code) is read once; its fact becomes
-// an interned key (text), or the number itself for the AS number.
+// an interned key (text), or the number itself for the AS number. A list
+// fact (security groups) gives each element as a key.
 class FactKeys final : public KeySource {
  public:
   FactKeys(FieldCursor cursor, const std::vector<std::string>* dict, FactField fact)
-      : cursor_(std::move(cursor)), dict_(dict), fact_(fact), number_(fact == FactField::kAsNumber) {}
+      : cursor_(std::move(cursor)),
+        dict_(dict),
+        fact_(fact),
+        number_(fact == FactField::kAsNumber),
+        list_(IsListFact(fact)) {}
   Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
     return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      if (list_) {
+        const uint64_t code = b.values[k];
+        if (code < dict_->size()) {
+          ForEachFactElement(ExtractFact((*dict_)[code], fact_),
+                             [&](std::string_view e) { keys->push_back(Intern(e)); });
+        }
+        return;
+      }
       const uint64_t key = KeyOfCode(b.values[k]);
       if (key != kNone) keys->push_back(key);
     });
@@ -215,18 +230,95 @@ class FactKeys final : public KeySource {
       const auto [p, ec] = std::from_chars(fact.data(), fact.data() + fact.size(), n);
       key = ec == std::errc() && p == fact.data() + fact.size() ? n : kNone;
     } else {
-      auto [it, fresh] = ids_.try_emplace(std::string(fact), texts_.size());
-      if (fresh) texts_.push_back(it->first);
-      key = it->second;
+      key = Intern(fact);
     }
     return key;
+  }
+  uint64_t Intern(std::string_view text) {
+    auto [it, fresh] = ids_.try_emplace(std::string(text), texts_.size());
+    if (fresh) texts_.push_back(it->first);
+    return it->second;
   }
   static constexpr uint64_t kUnknown = UINT64_MAX - 1;
   FieldCursor cursor_;
   const std::vector<std::string>* dict_;
   FactField fact_;
   bool number_;
+  bool list_;                      // a list fact: every element is a key
   std::vector<uint64_t> by_code_;  // dictionary code -> key (kUnknown until seen)
+  absl::flat_hash_map<std::string, uint64_t> ids_;
+  std::vector<std::string> texts_;
+};
+
+// An owner fact (source.aws.instance.name, ...) with query-time naming:
+// from the facts column when the row was stored with an owner, else from
+// the inventory's owner of the row's address at its start (in its VPC).
+class OwnerFactKeys final : public KeySource {
+ public:
+  OwnerFactKeys(FieldCursor facts, const std::vector<std::string>* dict, FactField fact, FieldCursor ip,
+                FieldCursor start, FieldCursor vpc, const std::vector<std::string>* vpc_dict, FieldCursor eni,
+                const std::vector<std::string>* eni_dict, const InventoryHistory* inventory)
+      : facts_(std::move(facts)),
+        dict_(dict),
+        fact_(fact),
+        ip_(std::move(ip)),
+        start_(std::move(start)),
+        vpc_(std::move(vpc)),
+        vpc_dict_(vpc_dict),
+        eni_(std::move(eni)),
+        eni_dict_(eni_dict),
+        inventory_(inventory) {}
+  Status Keys(uint32_t row, std::vector<uint64_t>* keys) override {
+    bool stored = false;
+    Status s = dict_ == nullptr ? Status::OK() : facts_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+      const uint64_t code = b.values[k];
+      if (code >= dict_->size()) return;
+      const std::string_view text = (*dict_)[code];
+      if (!FactsHaveOwner(text)) return;
+      stored = true;
+      ForEachFactElement(ExtractFact(text, fact_), [&](std::string_view e) { keys->push_back(Intern(e)); });
+    });
+    if (!s.ok() || stored) return s;
+    IpAddress ip;
+    int64_t start = 0;
+    std::string_view vpc, eni;
+    bool have_ip = false;
+    s = ip_.ForEach(row, [&](const ColumnBlock& b, size_t k) { ip = b.ip(k), have_ip = true; });
+    if (s.ok())
+      s = start_.ForEach(row, [&](const ColumnBlock& b, size_t k) { start = static_cast<int64_t>(b.values[k]); });
+    if (s.ok() && vpc_dict_ != nullptr) {
+      s = vpc_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        if (b.values[k] < vpc_dict_->size()) vpc = (*vpc_dict_)[b.values[k]];
+      });
+    }
+    if (s.ok() && eni_dict_ != nullptr) {
+      s = eni_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        if (b.values[k] < eni_dict_->size()) eni = (*eni_dict_)[b.values[k]];
+      });
+    }
+    if (!s.ok() || !have_ip) return s;
+    const OwnerRange* range = inventory_->Find(ip, start, inventory_->VpcHint(vpc, eni));
+    if (range == nullptr) return Status::OK();
+    ForEachFactElement(FactText(range->owner->facts(), fact_), [&](std::string_view e) { keys->push_back(Intern(e)); });
+    return Status::OK();
+  }
+  AggKey ResultKey(uint64_t key) const override { return texts_[key]; }
+  bool Refindable() const override { return true; }
+
+ private:
+  uint64_t Intern(std::string_view text) {
+    auto [it, fresh] = ids_.try_emplace(std::string(text), texts_.size());
+    if (fresh) texts_.push_back(it->first);
+    return it->second;
+  }
+  FieldCursor facts_;
+  const std::vector<std::string>* dict_;  // null: the segment has no facts column
+  FactField fact_;
+  FieldCursor ip_, start_, vpc_;
+  const std::vector<std::string>* vpc_dict_;  // null: the segment has no VPC column
+  FieldCursor eni_;
+  const std::vector<std::string>* eni_dict_;  // null: no interface column
+  const InventoryHistory* inventory_;
   absl::flat_hash_map<std::string, uint64_t> ids_;
   std::vector<std::string> texts_;
 };
@@ -256,7 +348,7 @@ uint64_t ValueKeys::DenseSpace(ColumnType type, const std::vector<std::string>* 
 }
 
 Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out,
-                       const roaring_bitmap_s* selection) {
+                       const roaring_bitmap_s* selection, const InventoryHistory* inventory) {
   out->reset();
   if (!field.known) return Status::OK();
   if (field.source == FieldSource::kCommunityId) {
@@ -270,15 +362,42 @@ Status KeySource::Make(const FieldBinding& field, const SegmentReader& seg, std:
     return Status::OK();
   }
   if (field.source == FieldSource::kFact) {
+    const FactField fact = static_cast<FactField>(field.fact);
+    const bool named_by_inventory = IsOwnerFact(fact) && inventory != nullptr && inventory->addresses() > 0;
     const int column = seg.FindColumn(field.columns[0]);
-    if (column < 0) return Status::OK();
+    // Without a facts column nothing was enriched: only the inventory names.
+    if (column < 0 && !named_by_inventory) return Status::OK();
     const std::vector<std::string>* dict = nullptr;
-    if (Status s = seg.Dictionary(column, &dict); !s.ok() || dict == nullptr) {
-      return s.ok() ? Status::Corruption(fmt::format("{}: no dictionary", field.columns[0])) : s;
-    }
     FieldCursor cursor;
-    if (Status s = cursor.Init(seg, std::vector<int>{column}, selection); !s.ok()) return s;
-    *out = std::make_unique<FactKeys>(std::move(cursor), dict, static_cast<FactField>(field.fact));
+    if (column >= 0) {
+      if (Status s = seg.Dictionary(column, &dict); !s.ok() || dict == nullptr) {
+        return s.ok() ? Status::Corruption(fmt::format("{}: no dictionary", field.columns[0])) : s;
+      }
+      if (Status s = cursor.Init(seg, std::vector<int>{column}, selection); !s.ok()) return s;
+    }
+    if (named_by_inventory) {
+      const FieldCatalog& flow = FieldCatalog::Flow();
+      const bool source = field.name.starts_with("source.");
+      FieldCursor ip, start, vpc, eni;
+      const std::vector<std::string>* vpc_dict = nullptr;
+      const std::vector<std::string>* eni_dict = nullptr;
+      Status s = ip.Init(seg, flow.Resolve(source ? "source.ip" : "destination.ip"), selection);
+      if (s.ok()) s = start.Init(seg, flow.Resolve("event.start"), selection);
+      // A keyword column's cursor and dictionary (both left empty when absent).
+      auto keyword = [&](const char* name, FieldCursor* c, const std::vector<std::string>** d) {
+        const int col = seg.FindColumn(flow.Resolve(name).columns[0]);
+        if (col < 0) return Status::OK();
+        Status st = seg.Dictionary(col, d);
+        return st.ok() ? c->Init(seg, std::vector<int>{col}, selection) : st;
+      };
+      if (s.ok()) s = keyword("aws.vpcflow.vpc_id", &vpc, &vpc_dict);
+      if (s.ok()) s = keyword("aws.vpcflow.interface_id", &eni, &eni_dict);
+      if (!s.ok()) return s;
+      *out = std::make_unique<OwnerFactKeys>(std::move(cursor), dict, fact, std::move(ip), std::move(start),
+                                             std::move(vpc), vpc_dict, std::move(eni), eni_dict, inventory);
+      return Status::OK();
+    }
+    *out = std::make_unique<FactKeys>(std::move(cursor), dict, fact);
     return Status::OK();
   }
   FieldCursor cursor;

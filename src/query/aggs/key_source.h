@@ -21,6 +21,8 @@
 
 namespace flowdex {
 
+class InventoryHistory;
+
 // Keys of a column's own values: dictionary codes, integers, double bits,
 // IPv4 addresses (tagged), IPv6 addresses (interned per segment).
 class ValueKeys {
@@ -60,8 +62,10 @@ class KeySource {
  public:
   // The keys of `field` in `seg`; *out is null when the segment has none of
   // its columns (nothing to bucket there). `selection`: as FieldCursor::Init.
+  // `inventory` (may be null): an owner fact of a row stored without an
+  // owner comes from the inventory at the row's start (query-time naming).
   static Status Make(const FieldBinding& field, const SegmentReader& seg, std::unique_ptr<KeySource>* out,
-                     const roaring_bitmap_s* selection = nullptr);
+                     const roaring_bitmap_s* selection = nullptr, const InventoryHistory* inventory = nullptr);
   virtual ~KeySource() = default;
 
   // Appends the keys of `row` (none, one or several) to *keys.

@@ -203,7 +203,7 @@ Status MakeMetricCollector(const AggRequest& agg, const AggContext& ctx, std::un
   const bool plain = field.source == FieldSource::kColumn;
   if (!plain) {
     // Derived fields are keywords: they are counted by their keys.
-    Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
+    Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows, ctx.inventory.get());
     if (!s.ok()) return s;
     if (!keys) {
       *out = std::make_unique<EmptyCollector>();

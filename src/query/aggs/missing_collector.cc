@@ -33,7 +33,7 @@ class MissingCollector final : public BucketCollector {
 Status MakeMissingCollector(const AggRequest& agg, const AggContext& ctx, std::unique_ptr<Collector>* out) {
   const FieldBinding field = AggField(agg, ctx);
   std::unique_ptr<KeySource> keys;
-  Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
+  Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows, ctx.inventory.get());
   if (!s.ok()) return s;
   auto c = std::make_unique<MissingCollector>(agg, std::move(keys));
   s = c->InitSubs(ctx);

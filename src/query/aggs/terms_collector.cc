@@ -191,7 +191,7 @@ Status MakeTermsCollector(const AggRequest& agg, const AggContext& ctx, std::uni
     return UnsupportedFieldType(agg, field.type);
   }
   std::unique_ptr<KeySource> keys;
-  Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows);
+  Status s = KeySource::Make(field, *ctx.segment, &keys, ctx.rows, ctx.inventory.get());
   if (!s.ok()) return s;
   if (!keys && !agg.missing) {
     *out = std::make_unique<EmptyCollector>();  // nothing to read here

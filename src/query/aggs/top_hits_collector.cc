@@ -45,7 +45,7 @@ class TopHitsCollector final : public Collector {
   }
 
   Status Finish(const std::vector<AggResult*>& targets) override {
-    HitFetcher fetcher(ctx_.segment);
+    HitFetcher fetcher(ctx_.segment, ctx_.inventory);
     for (size_t slot = 0; slot < per_slot_.size() && slot < targets.size(); ++slot) {
       AggResult* r = targets[slot];
       if (r == nullptr) continue;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "flowlog/ip_address.h"
+#include "inventory/inventory_history.h"
 #include "query/date_math.h"
 #include "query/plan/query_values.h"
 #include "store/column_codec.h"
@@ -111,7 +112,8 @@ bool LooksLikeCommunityId(std::string_view s) { return s.size() == 30 && s.start
 
 class Lowerer {
  public:
-  Lowerer(const FieldCatalog* catalog, int64_t now_ms) : catalog_(catalog), now_ms_(now_ms) {}
+  Lowerer(const FieldCatalog* catalog, int64_t now_ms, const InventoryHistory* inventory)
+      : catalog_(catalog), now_ms_(now_ms), inventory_(inventory) {}
 
   Status Lower(const Query& q, Predicate* out, int depth) {
     if (depth > kMaxQueryDepth) return Status::InvalidArgument("query nested too deeply");
@@ -122,7 +124,7 @@ class Lowerer {
     const std::string& field = q.field();
     if (field == "_id") return LowerIdField(q, out);
     if (field.find('*') != std::string::npos) return LowerPattern(q, field, out);
-    return LowerLeaf(q, catalog_->Resolve(field), now_ms_, out);
+    return LowerLeaf(q, catalog_->Resolve(field), now_ms_, out, inventory_);
   }
 
  private:
@@ -216,7 +218,7 @@ class Lowerer {
       const FieldBinding b = catalog_->Resolve(name);
       if (b.source == FieldSource::kCommunityId) continue;
       Predicate p;
-      Status s = LowerLeaf(q, b, now_ms_, &p);
+      Status s = LowerLeaf(q, b, now_ms_, &p, inventory_);
       if (s.IsRequestError()) continue;
       if (!s.ok()) return s;
       any.push_back(std::move(p));
@@ -227,6 +229,7 @@ class Lowerer {
 
   const FieldCatalog* catalog_;
   int64_t now_ms_;
+  const InventoryHistory* inventory_;
 };
 
 // ---------------------------------------------------------------------------
@@ -234,7 +237,8 @@ class Lowerer {
 
 class LeafLowerer {
  public:
-  LeafLowerer(const Query& q, const FieldBinding& b, int64_t now_ms) : q_(q), b_(b), now_ms_(now_ms) {}
+  LeafLowerer(const Query& q, const FieldBinding& b, int64_t now_ms, const InventoryHistory* inventory)
+      : q_(q), b_(b), now_ms_(now_ms), inventory_(inventory) {}
 
   Status Lower(Predicate* out) {
     if (const auto* box = q_.As<GeoBoundingBoxQuery>()) {
@@ -691,7 +695,82 @@ class LeafLowerer {
       if (Status s = KeywordTest(q_, &inner); !s.ok()) return s;
       if (inner.kind() == StringTest::Kind::kEquals && inner.values().empty()) return *out = NoRows{}, Status::OK();
     }
-    return Keyword(column, StringTest::OfFact(b_.fact, std::move(inner)), out);
+    const FactField fact = static_cast<FactField>(b_.fact);
+    if (!IsOwnerFact(fact) || inventory_ == nullptr || inventory_->addresses() == 0) {
+      return Keyword(column, StringTest::OfFact(b_.fact, std::move(inner)), out);
+    }
+    Predicate stored;
+    if (Status s = Keyword(column, StringTest::OfFact(b_.fact, inner), &stored); !s.ok()) return s;
+    Predicate named;
+    NamedByInventory(fact, inner, &named);
+    if (named.Is<NoRows>()) return *out = std::move(stored), Status::OK();
+    // Rows stored without an owner (ingested before the inventory knew the
+    // address) are named as the history names them at their start.
+    Predicate has_owner;
+    if (Status s = Keyword(column, StringTest::OfFact(static_cast<int>(FactField::kInterfaceId), StringTest::Any()),
+                           &has_owner);
+        !s.ok()) {
+      return s;
+    }
+    BoolPredicate fallback;
+    fallback.required.push_back(std::move(named));
+    fallback.excluded.push_back(std::move(has_owner));
+    *out = AnyOf({std::move(stored), Predicate(std::move(fallback))});
+    return Status::OK();
+  }
+
+  // The rows whose side address the inventory gives an owner passing
+  // `test` on `fact` at the row's start: per (address, owner range), the
+  // address, its range of start times when bounded, and its VPC when the
+  // address is known in several VPCs (InventoryHistory::Find needs the
+  // flow's VPC then).
+  void NamedByInventory(FactField fact, const StringTest& test, Predicate* out) {
+    const bool source = b_.name.starts_with("source.");
+    const FieldCatalog& flow = FieldCatalog::Flow();
+    const FieldBinding ip = flow.Resolve(source ? "source.ip" : "destination.ip");
+    const FieldBinding start = flow.Resolve("event.start");
+    const FieldBinding vpc = flow.Resolve("aws.vpcflow.vpc_id");
+    const FieldBinding eni = flow.Resolve("aws.vpcflow.interface_id");
+    IpPredicate always{ip.columns[0], {}};
+    std::vector<Predicate> any;
+    inventory_->ForEach([&](const IpAddress& addr, const OwnerRange& range) {
+      bool pass = false;
+      ForEachFactElement(FactText(range.owner->facts(), fact),
+                         [&](std::string_view e) { pass = pass || test.Matches(e); });
+      if (!pass) return;
+      const IpKey key = IpSortKey(addr);
+      bool several_vpcs = false;
+      for (const OwnerRange& r : *inventory_->Ranges(addr)) several_vpcs |= r.owner->vpc_id != range.owner->vpc_id;
+      if (range.from_ms == kSinceEver && range.to_ms == kStillOpen && !several_vpcs) {
+        always.ranges.emplace_back(key, key);
+        return;
+      }
+      BoolPredicate clause;
+      clause.required.push_back(IpPredicate{ip.columns[0], {{key, key}}});
+      IntegerPredicate when{start.columns[0]};
+      if (range.from_ms != kSinceEver) when.lo = range.from_ms;
+      if (range.to_ms != kStillOpen) when.hi = static_cast<Wide>(range.to_ms) - 1;
+      if (range.from_ms != kSinceEver || range.to_ms != kStillOpen) clause.required.push_back(std::move(when));
+      if (several_vpcs) {
+        // In the flow's VPC: its vpc-id, else the VPC of its interface.
+        std::vector<Predicate> in_vpc;
+        in_vpc.push_back(KeywordPredicate{vpc.columns[0], StringTest::Equals({range.owner->vpc_id}, false)});
+        std::vector<std::string> enis = inventory_->InterfacesIn(range.owner->vpc_id);
+        if (!enis.empty()) {
+          BoolPredicate by_eni;
+          by_eni.required.push_back(KeywordPredicate{eni.columns[0], StringTest::Equals(std::move(enis), false)});
+          by_eni.excluded.push_back(ColumnExists{vpc.columns[0]});
+          in_vpc.push_back(std::move(by_eni));
+        }
+        clause.required.push_back(AnyOf(std::move(in_vpc)));
+      }
+      any.push_back(std::move(clause));
+    });
+    if (!always.ranges.empty()) {
+      std::sort(always.ranges.begin(), always.ranges.end());
+      any.push_back(std::move(always));
+    }
+    *out = AnyOf(std::move(any));
   }
 
   Status FromCommunityId(Predicate* out) {
@@ -713,6 +792,7 @@ class LeafLowerer {
   const Query& q_;
   const FieldBinding& b_;
   int64_t now_ms_;
+  const InventoryHistory* inventory_;
   bool uses_now_ = false;
   DateFormat date_format_;
   TimeZone time_zone_;
@@ -720,12 +800,14 @@ class LeafLowerer {
 
 }  // namespace
 
-Status LowerLeaf(const Query& leaf, const FieldBinding& field, int64_t now_ms, Predicate* out) {
-  return LeafLowerer(leaf, field, now_ms).Lower(out);
+Status LowerLeaf(const Query& leaf, const FieldBinding& field, int64_t now_ms, Predicate* out,
+                 const InventoryHistory* inventory) {
+  return LeafLowerer(leaf, field, now_ms, inventory).Lower(out);
 }
 
-Status LowerQuery(const Query& query, const FieldCatalog& catalog, int64_t now_ms, Predicate* out) {
-  return Lowerer(&catalog, now_ms).Lower(query, out, 0);
+Status LowerQuery(const Query& query, const FieldCatalog& catalog, int64_t now_ms, Predicate* out,
+                  const InventoryHistory* inventory) {
+  return Lowerer(&catalog, now_ms, inventory).Lower(query, out, 0);
 }
 
 void ColumnBounds(const Predicate& p, std::string_view column, int64_t* lo, int64_t* hi) {

@@ -134,7 +134,10 @@ bool StringTest::Matches(std::string_view value) const {
     }
     case Kind::kFact: {
       const std::string_view fact = ExtractFact(value, static_cast<FactField>(fact_));
-      return !fact.empty() && inner_->Matches(fact);
+      if (!IsListFact(static_cast<FactField>(fact_))) return !fact.empty() && inner_->Matches(fact);
+      bool any = false;  // a list matches when one of its elements does
+      ForEachFactElement(fact, [&](std::string_view e) { any = any || inner_->Matches(e); });
+      return any;
     }
     case Kind::kGeoBox: {
       GeoPoint p;
