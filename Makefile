@@ -48,6 +48,8 @@ run: build
 	$(BUILD)/flowdex search --data $(DATA) --inventory $(SAMPLE)/inventory.json --size 5 'source.ip:10.0.0.0/8 AND event.action:REJECT AND destination.ip:*'
 	@echo; echo "== top talkers over the last hour (flowdex search --stats) =="
 	$(BUILD)/flowdex search --data $(DATA) --since 1h --stats source.ip --size 5
+	@echo; echo "== the instances most talked to, named by the AWS inventory (flowdex search --stats) =="
+	$(BUILD)/flowdex search --data $(DATA) --inventory $(SAMPLE)/inventory.json --since 1h --stats destination.aws.instance.name --size 5
 	@mkdir -p $(INBOX)
 	@echo; echo "== serving http://$(LISTEN): the UI at http://$(LISTEN)/_ui/ (try also: curl 'http://$(LISTEN)/logs/_search?q=event.action:REJECT&size=1&pretty');"
 	@echo "   flowdex search 'destination.port:22' --url http://$(LISTEN); drop flow-log files into $(INBOX); Ctrl-C stops) =="

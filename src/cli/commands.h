@@ -19,6 +19,9 @@ struct EnrichmentCommandOptions {
   std::string inventory_refresh;               // --inventory-refresh: sync EC2 this often ("" : never)
   std::vector<std::string> inventory_regions;  // --inventory-regions (empty: --region)
   std::vector<std::string> inventory_roles;    // --inventory-roles: a role ARN per account (empty: the credentials')
+  // The command runs long (serve, worker, lambda): a data folder's inventory
+  // that a later sync writes is picked up. One-shot commands skip a missing one.
+  bool long_running = false;
 };
 
 struct ParseCommandOptions {

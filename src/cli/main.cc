@@ -46,6 +46,7 @@ void AddEnrichmentOptions(CLI::App* cmd, flowdex::EnrichmentCommandOptions* e, b
                   "The AWS inventory history written by `flowdex inventory sync` (default: <data>/inventory.json): "
                   "name each address by the interface, instance, security groups, subnet and VPC that held it at "
                   "the flow's time, source/destination .aws.instance.name, ... (env FLOWDEX_INVENTORY)");
+  e->long_running = refresh;
   if (refresh) {
     e->inventory_refresh = EnvOr("FLOWDEX_INVENTORY_REFRESH", "");
     cmd->add_option("--inventory-refresh", e->inventory_refresh,

@@ -97,6 +97,9 @@ Status OpenEnrichment(const EnrichmentCommandOptions& options, const std::string
           fmt::format("--inventory {}: no such file (write it with `flowdex inventory sync`)", inventory));
     }
     if (!s.ok() && !s.IsNotFound()) return s.WithContext("--inventory");
+    // A one-shot command over a folder without an inventory names nothing:
+    // no enricher at all then (plain ingest stays as fast as it was).
+    if (s.IsNotFound() && !options.long_running && refresh_ms == 0) return Status::OK();
     out->inventory = file;
     if (refresh_ms > 0) {
       std::vector<std::string> regions = options.inventory_regions;

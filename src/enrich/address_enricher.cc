@@ -92,6 +92,7 @@ void AddressEnricher::Enrich(FlowRecord* record) {
   // record's source must stay valid while its destination is looked up.
   if (cache_.size() + owned_.size() + 4 > max_cached_) Reset();
   if (history_ == nullptr || history_->addresses() == 0) {
+    if (databases_ == nullptr && sources_.aws_ip_ranges == nullptr) return;  // an inventory still to come
     if (record->has(FlowField::kSrcAddr)) record->set_facts(FlowSide::kSource, Lookup(record->src_addr()));
     if (record->has(FlowField::kDstAddr)) record->set_facts(FlowSide::kDestination, Lookup(record->dst_addr()));
     return;
