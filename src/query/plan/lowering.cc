@@ -747,7 +747,8 @@ class LeafLowerer {
       }
       BoolPredicate clause;
       clause.required.push_back(IpPredicate{ip.columns[0], {{key, key}}});
-      IntegerPredicate when{start.columns[0]};
+      IntegerPredicate when;
+      when.column = start.columns[0];
       if (range.from_ms != kSinceEver) when.lo = range.from_ms;
       if (range.to_ms != kStillOpen) when.hi = static_cast<Wide>(range.to_ms) - 1;
       if (range.from_ms != kSinceEver || range.to_ms != kStillOpen) clause.required.push_back(std::move(when));
