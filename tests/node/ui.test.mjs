@@ -191,7 +191,7 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
   const page = await openPage('#/dashboards?from=now-3h&metric=packets');
   assert.equal(await page.$('.state.error'), null);
   const panels = await page.$$eval('section.panel h2', (hs) => hs.map((h) => h.firstChild.textContent));
-  assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Destination ports and protocols by packets',
+  assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Service ports and protocols by packets',
                             'Rejected traffic', 'Countries and networks by packets', 'Instances and security groups by packets',
                             'Traffic per interface by packets']);
   // Without enrichment, the countries panel says how to get it.
@@ -376,4 +376,50 @@ test('with the AWS inventory: names beside addresses; the instances panel matche
   } finally {
     await named.stop();
   }
+});
+
+test('One clock: UTC by default, a remembered switch to local time; ranges typed as words; service ports', async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'Asia/Kolkata',
+                                             httpCredentials: { username: 'elastic', password: 's3cret' } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/_ui/#/discover?from=now-3h`);
+  await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+  const top = await request(server.url, 'POST', '/logs-*/_search', {
+    size: 1, sort: [{ '@timestamp': 'desc' }], query: { range: { '@timestamp': { gte: 'now-3h' } } } }, AUTH);
+  const stamp = Date.parse(top.body.hits.hits[0]._source['@timestamp']);
+  const shown = (ms) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  assert.match(await page.textContent('th button.sort:has-text("Time")'), /^Time \(UTC\)/);
+  assert.equal(await page.textContent('table.flows tbody tr.hit td.c-_timestamp'), shown(stamp));
+  // This browser is at UTC+05:30: the switch shows every time there, and is remembered.
+  await rendered(page, () => page.click('button.clock'));
+  assert.match(await page.textContent('th button.sort:has-text("Time")'), /^Time \(UTC\+05:30\)/);
+  assert.equal(await page.textContent('table.flows tbody tr.hit td.c-_timestamp'), shown(stamp + 5.5 * 3600e3));
+  assert.match(await page.textContent('.hitcount'), /times in UTC\+05:30/);
+  await page.reload();
+  await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+  assert.match(await page.textContent('button.clock'), /Local UTC\+05:30/);
+  // A range typed as words.
+  await page.selectOption('select[aria-label="Time range"]', 'custom');
+  await rendered(page, async () => {
+    await page.fill('input.range-words', 'last 2 hours');
+    await page.press('input.range-words', 'Enter');
+  });
+  assert.match(page.url(), /from=now-2h/);
+  // Dashboards rank services: each flow at its side below 32768, merged as the API counts them.
+  await rendered(page, () => page.goto(`${server.url}/_ui/#/dashboards?from=now-3h&metric=flows`));
+  await page.waitForSelector('section.panel[aria-label^="Service ports"] .rank-label');
+  await page.screenshot({ path: join(SHOTS, 'dashboards-local-clock.png'), fullPage: true });
+  const labels = await page.$$eval('section.panel[aria-label^="Service ports"] .columns2 > div:first-child .rank-label',
+    (b) => b.map((x) => x.textContent));
+  const r = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    aggs: { req: { filter: { range: { 'destination.port': { lt: 32768 } } }, aggs: { t: { terms: { field: 'destination.port', size: 20 } } } },
+            rep: { filter: { bool: { filter: [{ range: { 'source.port': { lt: 32768 } } }, { range: { 'destination.port': { gte: 32768 } } }] } },
+                   aggs: { t: { terms: { field: 'source.port', size: 20 } } } } } }, AUTH);
+  const merged = new Map();
+  for (const b of [...r.body.aggregations.req.t.buckets, ...r.body.aggregations.rep.t.buckets]) merged.set(b.key, (merged.get(b.key) || 0) + b.doc_count);
+  const expected = [...merged].sort((x, y) => y[1] - x[1]).slice(0, 10).map(([p]) => String(p));
+  assert.deepEqual(labels.map((l) => l.split(' ')[0]), expected);
+  assert.ok(labels.some((l) => l === '443 https'), labels.join());
+  assert.ok(labels.every((l) => Number(l.split(' ')[0]) < 32768));
+  await context.close();
 });

@@ -2,6 +2,7 @@
 // zoom, and line charts. Both resize with their container.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { clockZone, formatTicks, formatTime, zoneLabel } from './time.js';
 
 const COLORS = { ACCEPT: '#2f9e6f', REJECT: '#d64545', other: '#8a94a6' };
 
@@ -9,10 +10,31 @@ function sizeOf(el, height) {
   return { width: Math.max(240, el.clientWidth || 600), height };
 }
 
+// The time axis and the legend's time in the UI's clock (24-hour, its
+// zone); ticks placed on that zone's hours and days.
+function timeOptions() {
+  return {
+    tzDate: clockZone() === 'UTC' ? (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') : (ts) => new Date(ts * 1e3),
+    axis: { values: (u, splits) => formatTicks(splits.map((s) => s * 1000)), size: 44 },
+    series: { label: `Time (${zoneLabel()})`, value: (u, v) => (v == null ? '--' : formatTime(v * 1000).slice(0, 19)) },
+  };
+}
+
 function observe(el, plot, height) {
   const ro = new ResizeObserver(() => plot.setSize(sizeOf(el, height)));
   ro.observe(el);
   return () => { ro.disconnect(); plot.destroy(); };
+}
+
+// A drag selection on the time axis: onSelect(fromMs, toMs).
+function selectHook(onSelect) {
+  return (u) => {
+    if (u.select.width < 3) return;
+    const from = u.posToVal(u.select.left, 'x');
+    const to = u.posToVal(u.select.left + u.select.width, 'x');
+    u.setSelect({ left: 0, width: 0 }, false);
+    onSelect(Math.round(from * 1000), Math.round(to * 1000));
+  };
 }
 
 // xs: bucket starts (epoch seconds); series: [{label, values}] drawn stacked
@@ -25,14 +47,16 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
     stacked.push(acc.slice());
   }
   const bars = uPlot.paths.bars({ size: [0.9, 64] });
+  const time = timeOptions();
   const opts = {
     ...sizeOf(el, height),
+    tzDate: time.tzDate,
     cursor: { drag: { x: true, y: false, setScale: false } },
     select: { show: true },
     legend: { show: true },
     scales: { x: { time: true } },
-    axes: [{}, { label: yLabel, size: 60 }],
-    series: [{}, ...series.map((s, i) => ({
+    axes: [time.axis, { label: yLabel, size: 60 }],
+    series: [time.series, ...series.map((s, i) => ({
       label: s.label,
       stroke: COLORS[s.label] || COLORS.other,
       fill: (COLORS[s.label] || COLORS.other) + 'cc',
@@ -40,28 +64,21 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
       points: { show: false },
       value: (u, v, si, idx) => (idx === null || idx === undefined ? '' : String(series[i].values[idx] ?? 0)),
     }))],
-    hooks: {
-      setSelect: [(u) => {
-        if (!onSelect || u.select.width < 3) return;
-        const from = u.posToVal(u.select.left, 'x');
-        const to = u.posToVal(u.select.left + u.select.width, 'x');
-        u.setSelect({ left: 0, width: 0 }, false);
-        onSelect(Math.round(from * 1000), Math.round(to * 1000));
-      }],
-    },
+    hooks: onSelect ? { setSelect: [selectHook(onSelect)] } : {},
   };
   // uPlot draws later series over earlier ones: the tallest (cumulative) first.
   const order = stacked.map((_, i) => i).reverse();
-  opts.series = [{}, ...order.map((i) => opts.series[i + 1])];
+  opts.series = [time.series, ...order.map((i) => opts.series[i + 1])];
   const data = [xs, ...order.map((i) => stacked[i])];
   const plot = new uPlot(opts, data, el);
   return observe(el, plot, height);
 }
 
 // Lines: series [{label, values, color, scale}] (scale 'y' or 'y2' for a right axis).
-export function lines(el, xs, series, { height = 180, axes = {} } = {}) {
+export function lines(el, xs, series, { height = 180, axes = {}, onSelect } = {}) {
+  const time = timeOptions();
   const scales = { x: { time: true } };
-  const axisList = [{}];
+  const axisList = [time.axis];
   for (const scale of [...new Set(series.map((s) => s.scale || 'y'))]) {
     scales[scale] = {};
     axisList.push({ scale, label: axes[scale] || '', size: 70, side: scale === 'y2' ? 1 : 3,
@@ -69,10 +86,14 @@ export function lines(el, xs, series, { height = 180, axes = {} } = {}) {
   }
   const plot = new uPlot({
     ...sizeOf(el, height),
+    tzDate: time.tzDate,
     scales,
     axes: axisList,
-    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
-                                         fill: s.fill, points: { show: false } }))],
+    cursor: onSelect ? { drag: { x: true, y: false, setScale: false } } : undefined,
+    select: onSelect ? { show: true } : undefined,
+    hooks: onSelect ? { setSelect: [selectHook(onSelect)] } : undefined,
+    series: [time.series, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
+                                                  fill: s.fill, points: { show: false } }))],
   }, [xs, ...series.map((s) => s.values)], el);
   return observe(el, plot, height);
 }

@@ -7,7 +7,7 @@ import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendere
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue } from './query.js';
 import { setState } from './state.js';
-import { formatTime } from './time.js';
+import { formatTime, zoneLabel } from './time.js';
 import { renderTopBar } from './topbar.js';
 
 function direction(src, dst, port, portField) {
@@ -96,7 +96,7 @@ export function renderConnection(root, state, signal) {
           dirRow(`${state.b}${state.port ? ':' + state.port : ''} → ${state.a}`, c2))));
     if (r.hits.hits.length) {
       out.append(h('h3', {}, 'Latest flows'), h('table', { class: 'compact flows' },
-        h('thead', {}, h('tr', {}, ['Time', 'Source', 'Destination', 'Transport', 'Action', 'Bytes', 'Interface'].map((t) => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, [`Time (${zoneLabel()})`, 'Source', 'Destination', 'Transport', 'Action', 'Bytes', 'Interface'].map((t) => h('th', {}, t)))),
         h('tbody', {}, r.hits.hits.map((hit) => {
           const s = hit._source;
           const act = fieldValue(s, 'event.action');

@@ -8,7 +8,7 @@ import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendere
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery } from './query.js';
 import { setState } from './state.js';
-import { histogramInterval, resolveTime } from './time.js';
+import { histogramInterval, histogramZone, resolveTime, snapRange, zoneLabel } from './time.js';
 import { addFilter, renderTopBar } from './topbar.js';
 
 const METRICS = { bytes: 'network.bytes', packets: 'network.packets', flows: null };
@@ -30,6 +30,16 @@ function termsBy(field, metric, size = 10, extra = {}) {
   const aggs = { ...metricAgg(metric), ...extra };
   return { terms: { field, size, order: metricOrder(metric) }, ...(Object.keys(aggs).length ? { aggs } : {}) };
 }
+
+// IANA's service names of common ports (port 0: flows without ports, ICMP).
+const SERVICES = { 0: 'ICMP / no port', 20: 'ftp-data', 21: 'ftp', 22: 'ssh', 23: 'telnet', 25: 'smtp', 53: 'domain',
+  67: 'bootps', 68: 'bootpc', 80: 'http', 88: 'kerberos', 110: 'pop3', 111: 'sunrpc', 123: 'ntp', 135: 'epmap',
+  137: 'netbios-ns', 139: 'netbios-ssn', 143: 'imap', 161: 'snmp', 389: 'ldap', 443: 'https', 445: 'microsoft-ds',
+  465: 'submissions', 514: 'syslog', 587: 'submission', 636: 'ldaps', 873: 'rsync', 993: 'imaps', 995: 'pop3s',
+  1433: 'ms-sql-s', 1521: 'ncube-lm', 2049: 'nfs', 2375: 'docker', 2376: 'docker-s', 3306: 'mysql',
+  3389: 'ms-wbt-server', 5432: 'postgresql', 5900: 'rfb', 6379: 'redis', 8080: 'http-alt', 8443: 'pcsync-https',
+  11211: 'memcache', 27017: 'mongodb' };
+export function serviceName(port) { return SERVICES[port]; }
 
 // A ranked list with bars; clicking a row filters for it.
 function rankList(rows, metric, field) {
@@ -79,7 +89,10 @@ export function renderDashboards(root, state, signal) {
   const interval = histogramInterval(fromMs, toMs, 60);
   const cleanups = [];
   const hist = { date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
-                                   extended_bounds: { min: fromMs, max: toMs } } };
+                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } } };
+  // Every chart says its bucket and zone, and a drag on it zooms every panel.
+  const chartNote = () => h('p', { class: 'chart-note' }, `${interval.text} buckets · times in ${zoneLabel()} · drag to zoom`);
+  const zoom = (f, t) => setState(snapRange(f, t, interval.ms));
   let pendingPanels = 0;
 
   const run = (p, body, draw) => {
@@ -104,11 +117,11 @@ export function renderDashboards(root, state, signal) {
     const b = a.t.buckets;
     if (!b.some((x) => x.doc_count)) { over.body.append(empty('No flows in this range')); return; }
     const chart = h('div', { class: 'chart' });
-    over.body.append(chart);
+    over.body.append(chart, chartNote());
     cleanups.push(lines(chart, b.map((x) => x.key / 1000), [
       { label: 'flows', values: b.map((x) => x.doc_count), color: '#3b6fd4', scale: 'y' },
       { label: 'bytes', values: b.map((x) => x.bytes.value), color: '#e08a1e', scale: 'y2' },
-    ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) } }));
+    ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) }, onSelect: zoom }));
   });
 
   // Top talkers: sources, destinations and pairs, each its own query (pairs,
@@ -137,18 +150,35 @@ export function renderDashboards(root, state, signal) {
   });
 
   // Ports and protocols.
-  const ports = panel(`Destination ports and protocols by ${metric}`);
+  // Services, not ephemeral ports: flow logs record each direction of a
+  // connection, so the service's port is the destination of requests and
+  // the source of replies. Each flow counts for its lower, well-known side
+  // (below 32768, where Linux and Windows start their ephemeral ports).
+  // Wide, as every panel: full addresses and interface ids, never cut off.
+  const ports = panel(`Service ports and protocols by ${metric}`, 'wide');
   grid.append(ports.el);
-  const portList = column('Ports');
+  const portList = column('Service ports');
   const protoList = column('Protocols');
   clear(ports.body).append(h('div', { class: 'columns2' }, portList.el, protoList.el));
-  run(portList, { aggs: { t: termsBy('destination.port', metric) } },
-      (a) => portList.body.append(rankList(a.t.buckets.map(row), metric, 'destination.port')));
+  const EPHEMERAL = 32768;
+  run(portList, { aggs: {
+    req: { filter: { range: { 'destination.port': { lt: EPHEMERAL } } }, aggs: { t: termsBy('destination.port', metric, 20) } },
+    rep: { filter: { bool: { filter: [{ range: { 'source.port': { lt: EPHEMERAL } } },
+                                      { range: { 'destination.port': { gte: EPHEMERAL } } }] } },
+           aggs: { t: termsBy('source.port', metric, 20) } },
+  } }, (a) => {
+    const byPort = new Map();
+    for (const b of [...a.req.t.buckets, ...a.rep.t.buckets]) byPort.set(b.key, (byPort.get(b.key) || 0) + metricValue(b, metric));
+    const rows = [...byPort].sort((x, y) => y[1] - x[1]).slice(0, 10)
+      .map(([port, value]) => ({ label: String(port), value, note: serviceName(port) }));
+    portList.body.append(rankList(rows, metric, 'destination.port'));
+    portList.body.append(h('p', { class: 'chart-note' }, 'each flow counted at its service side (the port below 32768)'));
+  });
   run(protoList, { aggs: { t: termsBy('network.transport', metric, 6) } },
       (a) => protoList.body.append(rankList(a.t.buckets.map(row), metric, 'network.transport')));
 
   // Rejected traffic.
-  const rejected = panel('Rejected traffic');
+  const rejected = panel('Rejected traffic', 'wide');
   grid.append(rejected.el);
   run(rejected, { aggs: { r: { filter: REJECT, aggs: {
     t: hist,
@@ -160,14 +190,14 @@ export function renderDashboards(root, state, signal) {
     const row = (b) => ({ label: String(b.key), value: b.doc_count });
     if (!r.doc_count) { rejected.body.append(empty('No rejected flows in this range')); return; }
     const chart = h('div', { class: 'chart small' });
-    rejected.body.append(h('p', { class: 'kpi' }, `${humanCount(r.doc_count)} rejected flows`), chart,
+    rejected.body.append(h('p', { class: 'kpi' }, `${humanCount(r.doc_count)} rejected flows`), chart, chartNote(),
       h('div', { class: 'columns3' },
         h('div', {}, h('h3', {}, 'Sources'), rankList(r.src.buckets.map(row), 'flows', 'source.ip')),
         h('div', {}, h('h3', {}, 'Ports'), rankList(r.port.buckets.map(row), 'flows', 'destination.port')),
         h('div', {}, h('h3', {}, 'Interfaces'), rankList(r.eni.buckets.map(row), 'flows', 'aws.vpcflow.interface_id'))));
     cleanups.push(stackedBars(chart, r.t.buckets.map((x) => x.key / 1000),
       [{ label: 'REJECT', values: r.t.buckets.map((x) => x.doc_count) }], { height: 120,
-        onSelect: (f, t) => setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() }) }));
+        onSelect: zoom }));
   });
 
   // Four ranked lists of enrichment fields in one panel, or `hint` when the
@@ -208,12 +238,13 @@ export function renderDashboards(root, state, signal) {
     const buckets = a.eni.buckets;
     if (!buckets.length) { eni.body.append(empty('No interfaces in this range')); return; }
     eni.body.append(h('table', { class: 'compact' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Interface'), h('th', {}, metric), h('th', {}, 'Flows'), h('th', {}, 'Rejected'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Interface'), metric === 'flows' ? null : h('th', {}, metric), h('th', {}, 'Flows'),
+        h('th', {}, 'Rejected'))),
       h('tbody', {}, buckets.map((b) => {
         const rej = (b.action.buckets.find((x) => x.key === 'REJECT') || { doc_count: 0 }).doc_count;
         return h('tr', {},
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => addFilter('aws.vpcflow.interface_id', String(b.key)) }, b.key)),
-          h('td', { class: 'num' }, formatMetric(metricValue(b, metric), metric)),
+          metric === 'flows' ? null : h('td', { class: 'num' }, formatMetric(metricValue(b, metric), metric)),
           h('td', { class: 'num' }, humanCount(b.doc_count)),
           h('td', { class: 'num' }, `${humanCount(rej)} (${(100 * rej / b.doc_count).toFixed(1)}%)`));
       }))));

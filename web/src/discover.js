@@ -7,7 +7,7 @@ import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendere
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
 import { setState } from './state.js';
-import { histogramInterval, formatTime, resolveTime } from './time.js';
+import { histogramInterval, histogramZone, formatTime, resolveTime, snapRange, zoneLabel } from './time.js';
 import { addFilter, fieldsOf, renderTopBar } from './topbar.js';
 
 const PAGE_SIZE = 100;
@@ -39,6 +39,8 @@ function cellText(source, col) {
   if (col === 'network.bytes') return humanBytes(v);
   return Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
+
+const TIME_FIELDS = new Set(['@timestamp', 'event.start', 'event.end', 'event.ingested']);
 
 function sortField(col) { return ENDPOINT[col] ? ENDPOINT[col][0] : col; }
 
@@ -143,7 +145,7 @@ export function renderDiscover(root, state, signal) {
     aggs: {
       over_time: {
         date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
-                          extended_bounds: { min: fromMs, max: toMs } },
+                          time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } },
         aggs: { action: { terms: { field: 'event.action', size: 5 } } },
       },
     },
@@ -153,7 +155,7 @@ export function renderDiscover(root, state, signal) {
     const total = r.hits.total;
     countEl.textContent = `${humanCount(total.value)}${total.relation === 'gte' ? '+' : ''} flows` +
       (r.hits.hits.length < total.value ? ` · showing the first ${r.hits.hits.length}` : '') +
-      ` · ${interval.text} buckets · ${r.took} ms`;
+      ` · ${interval.text} buckets · times in ${zoneLabel()} · ${r.took} ms`;
     // Histogram, stacked by action.
     const buckets = r.aggregations.over_time.buckets;
     const xs = buckets.map((b) => b.key / 1000);
@@ -167,7 +169,7 @@ export function renderDiscover(root, state, signal) {
     clear(histEl);
     if (buckets.length) {
       cleanups.push(stackedBars(histEl, xs, series, {
-        onSelect: (from, to) => setState({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
+        onSelect: (from, to) => setState(snapRange(from, to, interval.ms)),
       }));
     }
     // Table.
@@ -180,7 +182,7 @@ export function renderDiscover(root, state, signal) {
         const dir = active && sortDir === 'desc' ? 'asc' : 'desc';
         return h('th', { scope: 'col', 'aria-sort': active ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none' },
           h('button', { type: 'button', class: 'sort', onclick: () => setState({ sort: `${sortField(c)}:${dir}` }) },
-            LABELS[c] || c, active ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''));
+            c === '@timestamp' ? `Time (${zoneLabel()})` : LABELS[c] || c, active ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''));
       }));
       const tbody = h('tbody');
       for (const hit of r.hits.hits) {
@@ -214,9 +216,11 @@ function docDetail(hit, cols) {
   const rows = flatten(hit._source || {}).map(([name, value]) => {
     const text = Array.isArray(value) ? value.join(', ') : String(value);
     const scalar = !Array.isArray(value);
+    // Times in the UI's clock; the stored value stays what filters use.
+    const shown = TIME_FIELDS.has(name) && !Number.isNaN(Date.parse(text)) ? `${formatTime(Date.parse(text))} ${zoneLabel()}` : text;
     return h('tr', {},
       h('th', { scope: 'row' }, name),
-      h('td', {}, text),
+      h('td', { title: shown === text ? undefined : text }, shown),
       h('td', { class: 'actions' },
         scalar ? h('button', { type: 'button', class: 'mini', title: 'Filter for value', onclick: (ev) => { ev.stopPropagation(); addFilter(name, text, false); } }, '+') : null,
         scalar ? h('button', { type: 'button', class: 'mini', title: 'Filter out value', onclick: (ev) => { ev.stopPropagation(); addFilter(name, text, true); } }, '−') : null,

@@ -41,10 +41,111 @@ export function histogramInterval(fromMs, toMs, buckets = 80) {
   return { ms, text: ms % 86400e3 === 0 ? `${ms / 86400e3}d` : ms % 3600e3 === 0 ? `${ms / 3600e3}h` : ms % 60e3 === 0 ? `${ms / 60e3}m` : `${ms / 1000}s` };
 }
 
-export function formatTime(ms) {
+// One clock for the whole UI: 24-hour times in UTC (the default, as flow
+// logs and AWS's consoles are) or in the browser's zone, chosen with the
+// switch in the top bar and remembered in this browser.
+const ZONE_KEY = 'flowdex.clock';
+
+export function clockZone() {
+  try {
+    return localStorage.getItem(ZONE_KEY) === 'local' ? 'local' : 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function setClockZone(zone) {
+  try { localStorage.setItem(ZONE_KEY, zone === 'local' ? 'local' : 'UTC'); } catch { /* private mode: this page only */ }
+  window.dispatchEvent(new Event('flowdex:state'));
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+// The calendar fields of ms in the clock's zone.
+function fields(ms, zone = clockZone()) {
   const d = new Date(ms);
-  const pad = (n, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return zone === 'UTC'
+    ? { y: d.getUTCFullYear(), mo: d.getUTCMonth() + 1, d: d.getUTCDate(), h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), ms: d.getUTCMilliseconds() }
+    : { y: d.getFullYear(), mo: d.getMonth() + 1, d: d.getDate(), h: d.getHours(), mi: d.getMinutes(), s: d.getSeconds(), ms: d.getMilliseconds() };
+}
+
+// "UTC", or the browser zone's offset now ("UTC+05:30").
+export function zoneLabel(zone = clockZone()) {
+  if (zone === 'UTC') return 'UTC';
+  const off = -new Date().getTimezoneOffset();
+  return `UTC${off < 0 ? '−' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+// "2026-12-07 14:05:09.123" in the clock's zone.
+export function formatTime(ms) {
+  const f = fields(ms);
+  return `${f.y}-${pad(f.mo)}-${pad(f.d)} ${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}.${pad(f.ms, 3)}`;
+}
+
+// Labels of a chart's time axis (epoch ms ticks): 24-hour "14:05", the
+// date ("12-07") at midnight and where the day changes, seconds when the
+// ticks are closer than a minute.
+export function formatTicks(ticks) {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 0;
+  let lastDay = null;
+  return ticks.map((ms) => {
+    const f = fields(ms);
+    const day = `${pad(f.mo)}-${pad(f.d)}`;
+    const clock = step && step < 60e3 ? `${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}` : `${pad(f.h)}:${pad(f.mi)}`;
+    const newDay = day !== lastDay;
+    lastDay = day;
+    if (step >= 86400e3 || (f.h === 0 && f.mi === 0 && f.s === 0)) return day;
+    return newDay ? `${day} ${clock}` : clock;
+  });
+}
+
+// The value of a datetime-local input for ms, in the clock's zone, and back.
+export function toZoneInput(ms) {
+  const f = fields(ms);
+  return `${f.y}-${pad(f.mo)}-${pad(f.d)}T${pad(f.h)}:${pad(f.mi)}:${pad(f.s)}`;
+}
+export function fromZoneInput(text) {
+  if (!text) return NaN;
+  return clockZone() === 'UTC' ? Date.parse(`${text.length === 16 ? text + ':00' : text}Z`) : new Date(text).getTime();
+}
+
+// A range typed as words: "last 3 days", "past 90 minutes", "2h",
+// "today", "yesterday" (days in the clock's zone). {from, to} as the URL
+// keeps them, or null when the text is not a range.
+export function parseRangeText(text, now = Date.now()) {
+  const t = text.trim().toLowerCase();
+  const units = { s: 's', sec: 's', second: 's', m: 'm', min: 'm', minute: 'm', h: 'h', hr: 'h', hour: 'h',
+                  d: 'd', day: 'd', w: 'w', week: 'w' };
+  const rel = /^(?:last|past)?\s*(\d+)?\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$/.exec(t);
+  if (rel && (rel[1] || /^(last|past)/.test(t))) {
+    const unit = units[rel[2].replace(/s$/, '')] || units[rel[2]];
+    if (unit) return { from: `now-${rel[1] || 1}${unit}`, to: 'now' };
+  }
+  if (t === 'today' || t === 'yesterday') {
+    const f = fields(now);
+    const midnight = clockZone() === 'UTC' ? Date.UTC(f.y, f.mo - 1, f.d) : new Date(f.y, f.mo - 1, f.d).getTime();
+    const day = 86400e3;
+    return t === 'today' ? { from: new Date(midnight).toISOString(), to: 'now' }
+      : { from: new Date(midnight - day).toISOString(), to: new Date(midnight).toISOString() };
+  }
+  return null;
+}
+
+// A drag-zoom's range widened to whole buckets of intervalMs (in the
+// clock's zone for day buckets), as ISO times for the URL.
+export function snapRange(fromMs, toMs, intervalMs) {
+  const offset = clockZone() === 'UTC' || intervalMs < 3600e3 ? 0 : -new Date(fromMs).getTimezoneOffset() * 60e3;
+  const down = (t) => Math.floor((t + offset) / intervalMs) * intervalMs - offset;
+  const from = down(fromMs);
+  let to = down(toMs);
+  if (to < toMs) to += intervalMs;
+  return { from: new Date(from).toISOString(), to: new Date(Math.max(to, from + intervalMs)).toISOString() };
+}
+
+// The date_histogram's time_zone for the clock (its buckets' days and hours).
+export function histogramZone() {
+  if (clockZone() === 'UTC') return 'UTC';
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; }
 }
 
 // The range filter on @timestamp for a state's from/to.

@@ -4,7 +4,8 @@ import { fieldCaps, search } from './api.js';
 import { clear, h } from './dom.js';
 import { completionContext, kqlToDsl, KqlSyntaxError, kqlValue } from './kql.js';
 import { filtersOf, readState, setState } from './state.js';
-import { QUICK_RANGES, describeRange, resolveTime } from './time.js';
+import { QUICK_RANGES, clockZone, describeRange, fromZoneInput, parseRangeText, resolveTime, setClockZone, toZoneInput,
+  zoneLabel } from './time.js';
 
 const REFRESH = [['0', 'Off'], ['5000', '5 s'], ['30000', '30 s'], ['60000', '1 min'], ['300000', '5 min']];
 
@@ -20,11 +21,6 @@ export async function fieldsOf(index) {
     fieldsCache = { index: null, fields: null };
     throw e;
   }
-}
-
-function toLocalInput(ms) {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
-  return d.toISOString().slice(0, 19);
 }
 
 export function renderTopBar(state) {
@@ -148,15 +144,34 @@ export function renderTopBar(state) {
   let fromMs = Date.now() - 3600e3;
   let toMs = Date.now();
   try { fromMs = resolveTime(state.from); toMs = resolveTime(state.to); } catch { /* keep defaults */ }
-  const fromInput = h('input', { type: 'datetime-local', step: 1, value: toLocalInput(fromMs), 'aria-label': 'From' });
-  const toInput = h('input', { type: 'datetime-local', step: 1, value: toLocalInput(toMs), 'aria-label': 'To' });
-  const absolute = h('span', { class: 'absolute', hidden: true }, fromInput, '→', toInput,
+  // Absolute times are read and shown in the UI's clock (its zone).
+  const fromInput = h('input', { type: 'datetime-local', step: 1, value: toZoneInput(fromMs), 'aria-label': `From (${zoneLabel()})` });
+  const toInput = h('input', { type: 'datetime-local', step: 1, value: toZoneInput(toMs), 'aria-label': `To (${zoneLabel()})` });
+  // Or a range in words: "last 3 days", "90m", "yesterday".
+  const words = h('input', { type: 'text', class: 'range-words', placeholder: 'or type: last 3 days, 90m, yesterday',
+                             'aria-label': 'Time range in words', onkeydown: (ev) => {
+    if (ev.key !== 'Enter') return;
+    const range = parseRangeText(words.value);
+    if (!range) {
+      words.setCustomValidity('Try "last 3 days", "2h", "today" or "yesterday"');
+      words.reportValidity();
+      return;
+    }
+    words.setCustomValidity('');
+    setState(range);
+  } });
+  const absolute = h('span', { class: 'absolute', hidden: true }, fromInput, '→', toInput, h('span', { class: 'zone' }, zoneLabel()),
     h('button', { type: 'button', onclick: () => {
-      const f = new Date(fromInput.value).getTime();
-      const t = new Date(toInput.value).getTime();
+      const f = fromZoneInput(fromInput.value);
+      const t = fromZoneInput(toInput.value);
       if (!(f < t)) return;
       setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() });
-    } }, 'Apply'));
+    } }, 'Apply'), words);
+  // The one clock of the UI: UTC (default) or this browser's zone, remembered.
+  const clock = h('button', { type: 'button', class: 'clock', title: 'Show times in UTC or in this browser\'s time zone',
+                              'aria-label': `Times in ${zoneLabel()}; switch`,
+                              onclick: () => setClockZone(clockZone() === 'UTC' ? 'local' : 'UTC') },
+    clockZone() === 'UTC' ? 'UTC' : `Local ${zoneLabel()}`);
   const refresh = h('select', { 'aria-label': 'Auto-refresh', title: 'Auto-refresh',
                                 onchange: () => setState({ refresh: refresh.value }, true) },
     REFRESH.map(([v, label]) => h('option', { value: v, selected: v === state.refresh }, `⟳ ${label}`)));
@@ -177,7 +192,7 @@ export function renderTopBar(state) {
     h('div', { class: 'querybar' },
       h('div', { class: 'kql-wrap' }, input, list),
       h('button', { type: 'button', class: 'primary', onclick: submit }, 'Search'),
-      select, refresh),
+      select, clock, refresh),
     absolute, errorLine,
     pills.length ? h('div', { class: 'pills' }, pills) : null);
 }
