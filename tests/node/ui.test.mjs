@@ -423,3 +423,35 @@ test('One clock: UTC by default, a remembered switch to local time; ranges typed
   assert.ok(labels.every((l) => Number(l.split(' ')[0]) < 32768));
   await context.close();
 });
+
+test('The query bar never loses a typed query; errors give the root cause; unknown fields get a hint', async () => {
+  const page = await openPage('#/discover?from=now-3h');
+  // Typed, not submitted, then the time range changes: the query goes with it.
+  await page.fill('input.kql', 'event.action:REJECT');
+  await rendered(page, () => page.selectOption('select[aria-label="Time range"]', 'now-24h'));
+  assert.match(page.url(), /q=event\.action%3AREJECT/);
+  assert.equal(shownCount(await page.textContent('.hitcount')), await apiCount('event.action:REJECT'));
+  // Esc closes suggestions, and keeps the text.
+  await page.fill('input.kql', 'destination.port:22');
+  await page.press('input.kql', 'Escape');
+  assert.equal(await page.inputValue('input.kql'), 'destination.port:22');
+  // An error says what the server's root cause says.
+  await rendered(page, async () => {
+    await page.fill('input.kql', 'destination.port:ssh');
+    await page.press('input.kql', 'Enter');
+  });
+  const api = await request(server.url, 'POST', '/logs-*/_search',
+                            { size: 0, query: { match: { 'destination.port': 'ssh' } } }, AUTH);
+  assert.equal(api.status, 400);
+  const reason = api.body.error.root_cause[0].reason;
+  assert.ok((await page.textContent('.state.error')).includes(reason), reason);
+  // A field the index does not have: a hint with the likely one.
+  await rendered(page, async () => {
+    await page.fill('input.kql', 'dest.port:22');
+    await page.press('input.kql', 'Enter');
+  });
+  await page.waitForSelector('.kql-hint:not([hidden])');
+  assert.equal(await page.textContent('.kql-hint'), 'no field dest.port; did you mean destination.port?');
+  await page.screenshot({ path: join(SHOTS, 'discover-field-hint.png') });
+  await page.context().close();
+});

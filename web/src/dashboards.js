@@ -9,7 +9,7 @@ import { KqlSyntaxError } from './kql.js';
 import { buildQuery } from './query.js';
 import { setState } from './state.js';
 import { histogramInterval, histogramZone, resolveTime, snapRange, zoneLabel } from './time.js';
-import { addFilter, renderTopBar } from './topbar.js';
+import { addFilter, renderTopBar, withTypedQuery } from './topbar.js';
 
 const METRICS = { bytes: 'network.bytes', packets: 'network.packets', flows: null };
 const REJECT = { term: { 'event.action': 'REJECT' } };
@@ -92,7 +92,7 @@ export function renderDashboards(root, state, signal) {
                                    time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } } };
   // Every chart says its bucket and zone, and a drag on it zooms every panel.
   const chartNote = () => h('p', { class: 'chart-note' }, `${interval.text} buckets · times in ${zoneLabel()} · drag to zoom`);
-  const zoom = (f, t) => setState(snapRange(f, t, interval.ms));
+  const zoom = (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms)));
   let pendingPanels = 0;
 
   const run = (p, body, draw) => {

@@ -8,7 +8,7 @@ import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
 import { setState } from './state.js';
 import { histogramInterval, histogramZone, formatTime, resolveTime, snapRange, zoneLabel } from './time.js';
-import { addFilter, fieldsOf, renderTopBar } from './topbar.js';
+import { addFilter, fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
 
 const PAGE_SIZE = 100;
 // Pseudo-columns: "ip:port" of either end.
@@ -169,7 +169,7 @@ export function renderDiscover(root, state, signal) {
     clear(histEl);
     if (buckets.length) {
       cleanups.push(stackedBars(histEl, xs, series, {
-        onSelect: (from, to) => setState(snapRange(from, to, interval.ms)),
+        onSelect: (from, to) => setState(withTypedQuery(snapRange(from, to, interval.ms))),
       }));
     }
     // Table.

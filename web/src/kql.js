@@ -174,6 +174,56 @@ export function kqlToDsl(text) {
   return new Parser(text || '').parse();
 }
 
+// The field names a query (KQL's DSL, or any Query DSL) tests.
+export function dslFields(dsl, out = new Set()) {
+  if (!dsl || typeof dsl !== 'object') return out;
+  if (Array.isArray(dsl)) { for (const d of dsl) dslFields(d, out); return out; }
+  for (const [key, value] of Object.entries(dsl)) {
+    if (['match', 'match_phrase', 'wildcard', 'range', 'term', 'terms', 'prefix'].includes(key) && value && typeof value === 'object') {
+      for (const f of Object.keys(value)) out.add(f);
+    } else if (key === 'exists' && value && value.field) {
+      out.add(value.field);
+    } else {
+      dslFields(value, out);
+    }
+  }
+  return out;
+}
+
+// The field of `names` a user most likely meant by `name` (a misspelt or
+// shortened name: "dest.port" -> "destination.port"), or null.
+export function suggestField(name, names) {
+  const parts = name.toLowerCase().split('.');
+  const last = parts[parts.length - 1];
+  const score = (n) => {
+    const np = n.toLowerCase().split('.');
+    const prefix = np[0].startsWith(parts[0]) || parts[0].startsWith(np[0]) ? 0 : 1;
+    return prefix * 100 + editDistance(n.toLowerCase(), name.toLowerCase());
+  };
+  const sameLeaf = names.filter((n) => n.toLowerCase().split('.').pop() === last);
+  const pool = sameLeaf.length ? sameLeaf : names;
+  let best = null;
+  let bestScore = Infinity;
+  for (const n of pool) {
+    const s = score(n);
+    if (s < bestScore) { best = n; bestScore = s; }
+  }
+  if (!best) return null;
+  return sameLeaf.length || editDistance(best.toLowerCase(), name.toLowerCase()) <= Math.max(2, name.length / 4) ? best : null;
+}
+
+function editDistance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 // Quotes a value for KQL when it holds anything but plain characters.
 export function kqlValue(value) {
   const s = String(value);

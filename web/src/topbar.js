@@ -2,7 +2,7 @@
 // syntax errors shown where they are, filter pills, time picker, refresh.
 import { fieldCaps, search } from './api.js';
 import { clear, h } from './dom.js';
-import { completionContext, kqlToDsl, KqlSyntaxError, kqlValue } from './kql.js';
+import { completionContext, dslFields, kqlToDsl, KqlSyntaxError, kqlValue, suggestField } from './kql.js';
 import { filtersOf, readState, setState } from './state.js';
 import { QUICK_RANGES, clockZone, describeRange, fromZoneInput, parseRangeText, resolveTime, setClockZone, toZoneInput,
   zoneLabel } from './time.js';
@@ -23,11 +23,43 @@ export async function fieldsOf(index) {
   }
 }
 
+// A query typed in the bar but not submitted yet is not lost when the
+// time range changes or a filter is added: `changes` plus that query (when
+// it parses).
+export function withTypedQuery(changes) {
+  const input = document.querySelector('input.kql');
+  if (!input) return changes;
+  try {
+    kqlToDsl(input.value);
+    return { ...changes, q: input.value };
+  } catch {
+    return changes;
+  }
+}
+
 export function renderTopBar(state) {
   const input = h('input', { class: 'kql', type: 'search', value: state.q, spellcheck: false, autocomplete: 'off',
                              placeholder: 'Filter flows with KQL, e.g. event.action:REJECT and destination.port:22',
                              'aria-label': 'KQL query' });
   const errorLine = h('div', { class: 'kql-error', role: 'alert', hidden: true });
+  // Fields the query names that the index does not have match nothing, as
+  // in Elasticsearch: say so, with the likely field.
+  const hintLine = h('div', { class: 'kql-hint', role: 'status', hidden: true });
+  const showHints = (text) => {
+    let names;
+    try { names = [...dslFields(kqlToDsl(text))]; } catch { hintLine.hidden = true; return; }
+    names = names.filter((n) => !n.includes('*'));
+    if (!names.length) { hintLine.hidden = true; return; }
+    fieldsOf(state.index).then((fields) => {
+      const known = new Set(fields.map((f) => f.name));
+      const hints = names.filter((n) => !known.has(n)).map((n) => {
+        const guess = suggestField(n, [...known]);
+        return `no field ${n}${guess ? `; did you mean ${guess}?` : ''}`;
+      });
+      clear(hintLine).append(hints.join(' · '));
+      hintLine.hidden = hints.length === 0;
+    }).catch(() => { hintLine.hidden = true; });
+  };
   const list = h('ul', { class: 'suggestions', role: 'listbox', hidden: true });
   let items = [];
   let active = -1;
@@ -129,16 +161,19 @@ export function renderTopBar(state) {
       submit();
       ev.preventDefault();
     } else if (ev.key === 'Escape') {
+      // Closes the suggestions only: a search input would clear itself.
       list.hidden = true;
+      ev.preventDefault();
     }
   });
   showError(state.q);
+  showHints(state.q);
 
   // Time picker: quick ranges, or absolute from/to.
   const custom = !QUICK_RANGES.some((r) => r.from === state.from) || state.to !== 'now';
   const select = h('select', { 'aria-label': 'Time range', onchange: () => {
     if (select.value === 'custom') { absolute.hidden = false; return; }
-    setState({ from: select.value, to: 'now' });
+    setState(withTypedQuery({ from: select.value, to: 'now' }));
   } }, QUICK_RANGES.map((r) => h('option', { value: r.from, selected: r.from === state.from && !custom }, r.label)),
   h('option', { value: 'custom', selected: custom }, custom ? describeRange(state.from, state.to) : 'Absolute…'));
   let fromMs = Date.now() - 3600e3;
@@ -158,14 +193,14 @@ export function renderTopBar(state) {
       return;
     }
     words.setCustomValidity('');
-    setState(range);
+    setState(withTypedQuery(range));
   } });
   const absolute = h('span', { class: 'absolute', hidden: true }, fromInput, '→', toInput, h('span', { class: 'zone' }, zoneLabel()),
     h('button', { type: 'button', onclick: () => {
       const f = fromZoneInput(fromInput.value);
       const t = fromZoneInput(toInput.value);
       if (!(f < t)) return;
-      setState({ from: new Date(f).toISOString(), to: new Date(t).toISOString() });
+      setState(withTypedQuery({ from: new Date(f).toISOString(), to: new Date(t).toISOString() }));
     } }, 'Apply'), words);
   // The one clock of the UI: UTC (default) or this browser's zone, remembered.
   const clock = h('button', { type: 'button', class: 'clock', title: 'Show times in UTC or in this browser\'s time zone',
@@ -180,12 +215,12 @@ export function renderTopBar(state) {
     h('button', { type: 'button', class: 'pill-text', title: 'Include / exclude', onclick: () => {
       const f = filtersOf(state);
       f[i] = { ...f[i], negate: !f[i].negate };
-      setState({ filters: JSON.stringify(f) });
+      setState(withTypedQuery({ filters: JSON.stringify(f) }));
     } }, `${p.negate ? 'NOT ' : ''}${p.field}: ${p.value}`),
     h('button', { type: 'button', class: 'pill-x', 'aria-label': `Remove filter ${p.field}`, onclick: () => {
       const f = filtersOf(state);
       f.splice(i, 1);
-      setState({ filters: JSON.stringify(f) });
+      setState(withTypedQuery({ filters: JSON.stringify(f) }));
     } }, '×')));
 
   return h('div', { class: 'topbar' },
@@ -193,7 +228,7 @@ export function renderTopBar(state) {
       h('div', { class: 'kql-wrap' }, input, list),
       h('button', { type: 'button', class: 'primary', onclick: submit }, 'Search'),
       select, clock, refresh),
-    absolute, errorLine,
+    absolute, errorLine, hintLine,
     pills.length ? h('div', { class: 'pills' }, pills) : null);
 }
 
@@ -201,5 +236,5 @@ export function renderTopBar(state) {
 export function addFilter(field, value, negate = false) {
   const f = filtersOf(readState()).filter((p) => !(p.field === field && p.value === value));
   f.push({ field, value, negate });
-  setState({ filters: JSON.stringify(f) });
+  setState(withTypedQuery({ filters: JSON.stringify(f) }));
 }
