@@ -4,7 +4,7 @@
 // test-output/ui) for a human to look at.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -454,4 +454,58 @@ test('The query bar never loses a typed query; errors give the root cause; unkno
   assert.equal(await page.textContent('.kql-hint'), 'no field dest.port; did you mean destination.port?');
   await page.screenshot({ path: join(SHOTS, 'discover-field-hint.png') });
   await page.context().close();
+});
+
+test('Connection check: one verdict per service, the client worked out, ⇄ swaps, links from Discover', async () => {
+  // A pair with mixed outcomes, written for this test: A is the client of
+  // B's 5432 (refused) and 443 (fine); B is the client of A's ssh, whose
+  // replies a network ACL drops.
+  const dir = tempDir('flowdex-ui-connection-');
+  const now = Math.floor(Date.now() / 1000);
+  const A = '10.9.0.1';
+  const B = '10.9.0.2';
+  const line = (src, dst, sp, dp, action, ago) => `2 123456789012 eni-0a1b2c3d4e5f60718 ${src} ${dst} ${sp} ${dp} 6 3 180 ${now - ago - 60} ${now - ago} ${action} OK`;
+  const lines = ['version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status'];
+  for (let i = 0; i < 3; i++) lines.push(line(A, B, 50001 + i, 5432, 'REJECT', 600 + i));
+  for (let i = 0; i < 2; i++) lines.push(line(A, B, 50010 + i, 443, 'ACCEPT', 500 + i), line(B, A, 443, 50010 + i, 'ACCEPT', 500 + i));
+  lines.push(line(B, A, 50020, 22, 'ACCEPT', 400), line(A, B, 22, 50020, 'REJECT', 400));
+  mkdirSync(join(dir, 'logs'));
+  writeFileSync(join(dir, 'logs', 'pair.log'), lines.join('\n') + '\n');
+  const r = flowdex(['ingest', '--data', join(dir, 'data'), join(dir, 'logs')]);
+  assert.equal(r.status, 0, r.stderr);
+  const pairServer = await startServer(join(dir, 'data'));
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${pairServer.url}/_ui/#/connection?from=now-1h&a=${A}&b=${B}`);
+    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    const rows = await page.$$eval('table.services tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    const byService = Object.fromEntries(rows.map((c) => [c[0], c]));
+    assert.deepEqual(Object.keys(byService).sort(), [`${A}:22 ssh`, `${B}:443 https`, `${B}:5432 postgresql`]);
+    assert.deepEqual(byService[`${B}:5432 postgresql`].slice(1, 6), [A, '0', '3', '0', '0']);
+    assert.match(byService[`${B}:5432 postgresql`][6], /REJECTED: the requests are refused/);
+    assert.deepEqual(byService[`${B}:443 https`].slice(1, 6), [A, '2', '0', '2', '0']);
+    assert.match(byService[`${B}:443 https`][6], /^ACCEPTED/);
+    // B is the client here: its requests to A:22 pass, A's replies do not.
+    assert.deepEqual(byService[`${A}:22 ssh`].slice(1, 6), [B, '1', '0', '0', '1']);
+    assert.match(byService[`${A}:22 ssh`][6], /replies REJECTED: a network ACL/);
+    assert.ok((await page.$$('table.flows tr.action-reject')).length >= 4);
+    const summary = await page.textContent('.verdict');
+    assert.match(summary, /^2 of 3 services fail: /);
+    assert.ok(summary.includes(`${A} → ${B}:5432 (postgresql): REJECTED`), summary);
+    assert.ok(summary.includes(`${B} → ${A}:22 (ssh): requests accepted, replies REJECTED`), summary);
+    await page.screenshot({ path: join(SHOTS, 'connection-per-service.png'), fullPage: true });
+    // ⇄ swaps A and B.
+    await rendered(page, () => page.click('button.arrow'));
+    assert.match(page.url(), new RegExp(`a=${B.replace(/\./g, '\\.')}&b=${A.replace(/\./g, '\\.')}`));
+    assert.equal(await page.inputValue('input[name=a]'), B);
+    // From a flow in Discover to the connection check on its ends and service port.
+    await rendered(page, () => page.goto(`${pairServer.url}/_ui/#/discover?from=now-1h&q=destination.port%3A5432`));
+    await page.click('table.flows tbody tr.hit');
+    const href = await page.getAttribute('tr.detail:not([hidden]) a.check-connection', 'href');
+    assert.match(href, new RegExp(`a=${A.replace(/\./g, '\\.')}&b=${B.replace(/\./g, '\\.')}&port=5432`));
+    await context.close();
+  } finally {
+    await pairServer.stop();
+  }
 });

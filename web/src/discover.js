@@ -6,7 +6,8 @@ import { stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
-import { setState } from './state.js';
+import { checkConnectionUrl } from './connection.js';
+import { readState, setState } from './state.js';
 import { histogramInterval, histogramZone, formatTime, resolveTime, snapRange, zoneLabel } from './time.js';
 import { addFilter, fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
 
@@ -229,7 +230,11 @@ function docDetail(hit, cols) {
           setState({ cols: (cols.includes(name) ? cols.filter((c) => c !== name) : [...cols, name]).join(',') });
         } }, '⊞')));
   });
+  const source = hit._source || {};
   return h('div', { class: 'doc' },
+    fieldValue(source, 'source.ip') !== undefined && fieldValue(source, 'destination.ip') !== undefined
+      ? h('p', { class: 'detail-links' }, h('a', { class: 'check-connection', href: checkConnectionUrl(source, readState()) },
+        'Check this connection')) : null,
     h('table', { class: 'fields' }, h('tbody', {}, rows)),
     h('details', {}, h('summary', {}, `JSON (_id ${hit._id}, index ${hit._index})`),
       h('pre', {}, JSON.stringify(hit._source, null, 2))));
