@@ -509,3 +509,20 @@ test('Connection check: one verdict per service, the client worked out, ⇄ swap
     await pairServer.stop();
   }
 });
+
+test('Dashboards: the top pairs under a source filter are that source\'s ten busiest peers', async () => {
+  const top = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    aggs: { s: { terms: { field: 'source.ip', size: 1 } } } }, AUTH);
+  const src = top.body.aggregations.s.buckets[0].key;
+  const page = await openPage(`#/dashboards?from=now-3h&metric=flows&q=${encodeURIComponent(`source.ip:${src}`)}`);
+  await page.waitForSelector('section.panel[aria-label^="Top talkers"] .columns3 > div:nth-child(3) .rank-label');
+  const shown = await page.$$eval('section.panel[aria-label^="Top talkers"] .columns3 > div:nth-child(3) .rank-label',
+    (b) => b.map((x) => x.textContent));
+  const peers = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { bool: { filter: [
+    { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'source.ip': src } }] } },
+    aggs: { d: { terms: { field: 'destination.ip', size: 10 } } } }, AUTH);
+  const expected = peers.body.aggregations.d.buckets.map((b) => `${src} → ${b.key}`);
+  assert.ok(expected.length > 5, `only ${expected.length} peers`);
+  assert.deepEqual(shown, expected);
+  await page.context().close();
+});

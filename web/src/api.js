@@ -44,6 +44,15 @@ export function search(index, body, signal) {
   return call('POST', `/${encodeURIComponent(index)}/_search`, body, signal);
 }
 
+// The newest @timestamp stored in `index` (epoch ms), any query aside: where
+// the data ends. null when there is none.
+export async function dataEnd(index, signal) {
+  const r = await call('POST', `/${encodeURIComponent(index)}/_search`,
+                       { size: 0, aggs: { end: { max: { field: '@timestamp' } } } }, signal);
+  const v = r.aggregations && r.aggregations.end && r.aggregations.end.value;
+  return typeof v === 'number' ? v : null;
+}
+
 // [{name, type, aggregatable}] for every field of `index`, sorted by name.
 export async function fieldCaps(index, signal) {
   const json = await call('GET', `/${encodeURIComponent(index)}/_field_caps?fields=*`, null, signal);

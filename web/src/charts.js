@@ -26,6 +26,27 @@ function observe(el, plot, height) {
   return () => { ro.disconnect(); plot.destroy(); };
 }
 
+// Shades the time after `dataEnd` (epoch ms: the newest flow stored, any
+// filter aside) as "no data yet", so that a range reaching past it does not
+// read as traffic dropping to zero.
+function noDataHook(dataEnd) {
+  return (u) => {
+    if (!dataEnd) return;
+    const x0 = Math.max(u.valToPos(dataEnd / 1000, 'x', true), u.bbox.left);
+    const x1 = u.bbox.left + u.bbox.width;
+    if (x1 - x0 < 4) return;
+    const { ctx } = u;
+    ctx.save();
+    ctx.fillStyle = 'rgba(140, 150, 170, 0.12)';
+    ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+    ctx.fillStyle = 'rgba(90, 100, 120, 0.9)';
+    ctx.font = `${Math.round(11 * devicePixelRatio)}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    if (x1 - x0 > 70 * devicePixelRatio) ctx.fillText('no data yet', (x0 + x1) / 2, u.bbox.top + 14 * devicePixelRatio);
+    ctx.restore();
+  };
+}
+
 // A drag selection on the time axis: onSelect(fromMs, toMs).
 function selectHook(onSelect) {
   return (u) => {
@@ -39,7 +60,7 @@ function selectHook(onSelect) {
 
 // xs: bucket starts (epoch seconds); series: [{label, values}] drawn stacked
 // as bars. onSelect(fromMs, toMs) is called on a drag selection.
-export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = 'flows' } = {}) {
+export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = 'flows', dataEnd } = {}) {
   const stacked = [];
   let acc = xs.map(() => 0);
   for (const s of series) {
@@ -64,7 +85,7 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
       points: { show: false },
       value: (u, v, si, idx) => (idx === null || idx === undefined ? '' : String(series[i].values[idx] ?? 0)),
     }))],
-    hooks: onSelect ? { setSelect: [selectHook(onSelect)] } : {},
+    hooks: { ...(onSelect ? { setSelect: [selectHook(onSelect)] } : {}), draw: [noDataHook(dataEnd)] },
   };
   // uPlot draws later series over earlier ones: the tallest (cumulative) first.
   const order = stacked.map((_, i) => i).reverse();
@@ -75,7 +96,7 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
 }
 
 // Lines: series [{label, values, color, scale}] (scale 'y' or 'y2' for a right axis).
-export function lines(el, xs, series, { height = 180, axes = {}, onSelect } = {}) {
+export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataEnd } = {}) {
   const time = timeOptions();
   const scales = { x: { time: true } };
   const axisList = [time.axis];
@@ -91,7 +112,7 @@ export function lines(el, xs, series, { height = 180, axes = {}, onSelect } = {}
     axes: axisList,
     cursor: onSelect ? { drag: { x: true, y: false, setScale: false } } : undefined,
     select: onSelect ? { show: true } : undefined,
-    hooks: onSelect ? { setSelect: [selectHook(onSelect)] } : undefined,
+    hooks: { ...(onSelect ? { setSelect: [selectHook(onSelect)] } : {}), draw: [noDataHook(dataEnd)] },
     series: [time.series, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
                                                   fill: s.fill, points: { show: false } }))],
   }, [xs, ...series.map((s) => s.values)], el);

@@ -2,7 +2,7 @@
 // pairs) by bytes, packets or flows, ports and protocols, rejected traffic,
 // traffic per interface, countries and networks (with enrichment). Each
 // panel is one _search, run in parallel.
-import { search } from './api.js';
+import { dataEnd, search } from './api.js';
 import { lines, stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
@@ -86,11 +86,14 @@ export function renderDashboards(root, state, signal) {
   const chartNote = () => h('p', { class: 'chart-note' }, `${interval.text} buckets · times in ${zoneLabel()} · drag to zoom`);
   const zoom = (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms)));
   let pendingPanels = 0;
+  // Where the stored data ends: charts shade what follows as "no data yet".
+  let end = null;
+  const endKnown = dataEnd(state.index, signal).then((v) => { end = v; }, () => {});
 
   const run = (p, body, draw) => {
     pendingPanels++;
     const t0 = performance.now();
-    search(state.index, { size: 0, query, ...body }, signal).then((r) => {
+    Promise.all([search(state.index, { size: 0, query, ...body }, signal), endKnown]).then(([r]) => {
       p.timing.textContent = `${Math.round(performance.now() - t0)} ms`;
       p.el.dataset.took = String(Math.round(performance.now() - t0));
       clear(p.body);
@@ -113,7 +116,7 @@ export function renderDashboards(root, state, signal) {
     cleanups.push(lines(chart, b.map((x) => x.key / 1000), [
       { label: 'flows', values: b.map((x) => x.doc_count), color: '#3b6fd4', scale: 'y' },
       { label: 'bytes', values: b.map((x) => x.bytes.value), color: '#e08a1e', scale: 'y2' },
-    ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) }, onSelect: zoom }));
+    ], { axes: { y: 'flows', y2: 'bytes', y2Format: (v) => humanBytes(v) }, onSelect: zoom, dataEnd: end }));
   });
 
   // Top talkers: sources, destinations and pairs, each its own query (pairs,
@@ -132,12 +135,19 @@ export function renderDashboards(root, state, signal) {
       (a) => sources.body.append(rankList(a.t.buckets.map(named), metric, 'source.ip')));
   run(destinations, { aggs: { t: termsBy('destination.ip', metric, 10, who('destination')) } },
       (a) => destinations.body.append(rankList(a.t.buckets.map(named), metric, 'destination.ip')));
-  run(pairs, { aggs: { t: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 5) }) } }, (a) => {
-    const list = [];
-    for (const s of a.t.buckets) {
-      for (const d of s.peer.buckets) list.push({ label: `${s.key} → ${d.key}`, parts: [String(s.key), String(d.key)], value: metricValue(d, metric) });
-    }
-    list.sort((x, y) => y.value - x.value);
+  // The top pairs: the busiest destinations of the busiest sources, and
+  // the busiest sources of the busiest destinations (a big pair is among
+  // one or the other; a source filter leaves ten of its own, not five).
+  run(pairs, { aggs: {
+    s: termsBy('source.ip', metric, 25, { peer: termsBy('destination.ip', metric, 10) }),
+    d: termsBy('destination.ip', metric, 25, { peer: termsBy('source.ip', metric, 10) }),
+  } }, (a) => {
+    const byPair = new Map();
+    const add = (src, dst, b) => byPair.set(`${src} → ${dst}`, { label: `${src} → ${dst}`, parts: [String(src), String(dst)],
+                                                               value: metricValue(b, metric) });
+    for (const s of a.s.buckets) for (const d of s.peer.buckets) add(s.key, d.key, d);
+    for (const d of a.d.buckets) for (const s of d.peer.buckets) add(s.key, d.key, s);
+    const list = [...byPair.values()].sort((x, y) => y.value - x.value);
     pairs.body.append(rankList(list.slice(0, 10), metric, ['source.ip', 'destination.ip']));
   });
 
@@ -189,7 +199,7 @@ export function renderDashboards(root, state, signal) {
         h('div', {}, h('h3', {}, 'Interfaces'), rankList(r.eni.buckets.map(row), 'flows', 'aws.vpcflow.interface_id'))));
     cleanups.push(stackedBars(chart, r.t.buckets.map((x) => x.key / 1000),
       [{ label: 'REJECT', values: r.t.buckets.map((x) => x.doc_count) }], { height: 120,
-        onSelect: zoom }));
+        onSelect: zoom, dataEnd: end }));
   });
 
   // Four ranked lists of enrichment fields in one panel, or `hint` when the

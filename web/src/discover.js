@@ -1,7 +1,7 @@
 // Discover for flows: hits over time stacked by ACCEPT/REJECT (drag to zoom),
 // the flows table with chosen columns (sortable, rows expand to every field),
 // and a field sidebar with each field's top 5 values to include or exclude.
-import { search } from './api.js';
+import { dataEnd, search } from './api.js';
 import { stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
@@ -152,7 +152,7 @@ export function renderDiscover(root, state, signal) {
     },
   };
   const t0 = performance.now();
-  search(state.index, body, signal).then((r) => {
+  Promise.all([search(state.index, body, signal), dataEnd(state.index, signal).catch(() => null)]).then(([r, end]) => {
     const total = r.hits.total;
     countEl.textContent = `${humanCount(total.value)}${total.relation === 'gte' ? '+' : ''} flows` +
       (r.hits.hits.length < total.value ? ` · showing the first ${r.hits.hits.length}` : '') +
@@ -170,7 +170,7 @@ export function renderDiscover(root, state, signal) {
     clear(histEl);
     if (buckets.length) {
       cleanups.push(stackedBars(histEl, xs, series, {
-        onSelect: (from, to) => setState(withTypedQuery(snapRange(from, to, interval.ms))),
+        onSelect: (from, to) => setState(withTypedQuery(snapRange(from, to, interval.ms))), dataEnd: end,
       }));
     }
     // Table.
