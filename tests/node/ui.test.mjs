@@ -526,3 +526,34 @@ test('Dashboards: the top pairs under a source filter are that source\'s ten bus
   assert.deepEqual(shown, expected);
   await page.context().close();
 });
+
+test('Visualize: top N of a dimension plus Other, rates from the bucket size, totals equal the API\'s', async () => {
+  const page = await openPage('#/visualize?from=now-3h&dims=destination.port&unit=fps&top=5', { width: 1440, height: 900 });
+  assert.equal(await page.$('.state.error'), null);
+  const rows = await page.$$eval('table.viz-table tbody tr', (trs) => trs.map((tr) => ({
+    key: tr.cells[1].textContent, total: Number(tr.cells[tr.cells.length - 1].dataset.total) })));
+  const api = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    aggs: { p: { terms: { field: 'destination.port', size: 5 } } } }, AUTH);
+  const buckets = api.body.aggregations.p.buckets;
+  assert.deepEqual(rows.slice(0, 5).map((r) => r.key), buckets.map((b) => String(b.key)));
+  // flows/s times the bucket's seconds, summed: each port's flows.
+  assert.deepEqual(rows.slice(0, 5).map((r) => r.total), buckets.map((b) => b.doc_count));
+  assert.equal(rows[5].key, 'Other');
+  assert.equal(rows[5].total, (await apiCount('')) - buckets.reduce((a, b) => a + b.doc_count, 0));
+  assert.match(await page.textContent('.viz .chart-note'), /flows\/s averaged over each bucket/);
+  await page.screenshot({ path: join(SHOTS, 'visualize.png'), fullPage: true });
+  // Two dimensions: each series is a combination; the state stays in the URL.
+  await page.fill('input.dims', 'source.ip, destination.port');
+  await rendered(page, () => page.click('.viz-controls button[type=submit]'));
+  assert.match(page.url(), /dims=source\.ip%2Cdestination\.port/);
+  const cells = await page.$$eval('table.viz-table tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+  assert.match(cells[1], /^[\d.:a-f]+$/);
+  assert.match(cells[2], /^\d+$/);
+  await rendered(page, () => page.selectOption('select[aria-label=graph]', 'stacked100'));
+  assert.match(page.url(), /graph=stacked100/);
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.screenshot({ path: join(SHOTS, 'visualize-narrow.png'), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
+  await page.context().close();
+});

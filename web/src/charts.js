@@ -113,8 +113,11 @@ export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataE
     cursor: onSelect ? { drag: { x: true, y: false, setScale: false } } : undefined,
     select: onSelect ? { show: true } : undefined,
     hooks: { ...(onSelect ? { setSelect: [selectHook(onSelect)] } : {}), draw: [noDataHook(dataEnd)] },
+    // A series may show other values in the legend than it draws (a stack
+    // draws running totals, the legend says each series' own value).
     series: [time.series, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
-                                                  fill: s.fill, points: { show: false } }))],
+                                                  fill: s.fill, points: { show: false },
+                                                  value: s.legend ? (u, v, si, idx) => (idx == null ? '--' : s.legend(idx)) : undefined }))],
   }, [xs, ...series.map((s) => s.values)], el);
   return observe(el, plot, height);
 }

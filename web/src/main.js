@@ -3,11 +3,12 @@ import './style.css';
 import { renderConnection } from './connection.js';
 import { renderDashboards } from './dashboards.js';
 import { renderDiscover } from './discover.js';
+import { renderVisualize } from './visualize.js';
 import { clear, h } from './dom.js';
 import { readState, stateUrl } from './state.js';
 
 const PAGES = { discover: ['Discover', renderDiscover], dashboards: ['Dashboards', renderDashboards],
-                connection: ['Connection check', renderConnection] };
+                visualize: ['Visualize', renderVisualize], connection: ['Connection check', renderConnection] };
 
 const app = document.getElementById('app');
 let controller = null;

@@ -18,6 +18,12 @@ export const DEFAULTS = {
   a: '',
   b: '',
   port: '',
+  // Visualize
+  dims: 'destination.port',
+  unit: 'bps',
+  graph: 'stacked',
+  top: '10',
+  limit: 'avg',
 };
 
 export function readState() {

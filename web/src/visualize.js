@@ -1,0 +1,245 @@
+// Visualize: flows by any dimension over time, in the spirit of Akvorado's
+// Visualize tab. The top N values of one or more dimensions (a series is
+// one combination, e.g. "10.0.1.5 → 443") and the rest as "Other", as
+// stacked areas, lines or 100% stacks, in bits/s, packets/s, flows/s (rates
+// from the bucket size) or bytes per bucket, with a table of min, max,
+// average, 95th percentile, last and total per series. Everything is in the
+// URL. Two requests over the Elasticsearch API: the top series, then each
+// series' histogram (a filters aggregation), so it works against a real
+// cluster behind `serve --backend` too.
+import { fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
+import { dataEnd, search } from './api.js';
+import { lines } from './charts.js';
+import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
+import { KqlSyntaxError } from './kql.js';
+import { buildQuery } from './query.js';
+import { setState } from './state.js';
+import { histogramInterval, histogramZone, resolveTime, snapRange, zoneLabel } from './time.js';
+
+export const UNITS = {
+  bps: { label: 'bits/s', field: 'network.bytes', rate: true, scale: 8 },
+  pps: { label: 'packets/s', field: 'network.packets', rate: true, scale: 1 },
+  fps: { label: 'flows/s', field: null, rate: true, scale: 1 },
+  bytes: { label: 'bytes', field: 'network.bytes', rate: false, scale: 1 },
+};
+const GRAPHS = { stacked: 'Stacked areas', lines: 'Lines', stacked100: '100% stacked' };
+const LIMITS = { avg: 'average', max: 'max', last: 'last' };
+const PALETTE = ['#3b6fd4', '#e08a1e', '#2f9e6f', '#d64545', '#8e5bd8', '#1aa3b8', '#c2569b', '#7d8b2a', '#b5651d',
+                 '#4a5a78', '#e7b416', '#5fa8d3', '#a03d3d', '#3d8a6e', '#9b7bd1'];
+const OTHER = 'Other';
+const SUGGESTED = ['source.ip', 'destination.ip', 'destination.port', 'source.port', 'network.transport', 'event.action',
+                   'aws.vpcflow.interface_id', 'cloud.account.id', 'aws.vpcflow.vpc_id', 'aws.vpcflow.subnet_id',
+                   'network.direction', 'destination.aws.instance.name', 'source.aws.instance.name',
+                   'destination.geo.country_name', 'destination.as.organization.name'];
+
+// The metric of a bucket's rows (flows are doc counts).
+function metricAgg(unit) {
+  return UNITS[unit].field ? { m: { sum: { field: UNITS[unit].field } } } : {};
+}
+function bucketValue(b, unit) {
+  return UNITS[unit].field ? (b.m ? b.m.value : 0) : b.doc_count;
+}
+
+// Sorted percentile p (0-1) of values, nearest rank.
+export function percentile(values, p) {
+  if (!values.length) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+}
+
+// min, max, avg, p95, last and total of one series' values.
+export function seriesStats(values) {
+  const total = values.reduce((a, b) => a + b, 0);
+  return { min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 0,
+           avg: values.length ? total / values.length : 0, p95: percentile(values, 0.95),
+           last: values.length ? values[values.length - 1] : 0, total };
+}
+
+// The top combinations of dims: nested terms, each level `size`, ranked by
+// the unit's metric. [{keys: [...], value}], best first.
+function flattenTop(agg, dims, unit, keys = [], out = []) {
+  for (const b of agg.buckets) {
+    const k = [...keys, b.key_as_string ?? b.key];
+    if (keys.length + 1 === dims.length) out.push({ keys: k, value: bucketValue(b, unit) });
+    else flattenTop(b.next, dims, unit, k, out);
+  }
+  return out;
+}
+
+function nestedTerms(dims, unit, size, order) {
+  let agg = null;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const aggs = { ...metricAgg(unit), ...(agg ? { next: agg } : {}) };
+    agg = { terms: { field: dims[i], size, order }, ...(Object.keys(aggs).length ? { aggs } : {}) };
+  }
+  return agg;
+}
+
+function shortNumber(v) {
+  const abs = Math.abs(v);
+  const [d, s] = abs >= 1e9 ? [1e9, 'G'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'k'] : [1, ''];
+  const n = v / d;
+  return `${Number.isInteger(n) ? n : n.toFixed(abs < 10 ? 2 : 1)}${s}`;
+}
+
+function formatValue(v, unit) {
+  if (unit === 'bytes') return humanBytes(v);
+  const u = UNITS[unit].label;
+  const abs = Math.abs(v);
+  const [d, s] = abs >= 1e9 ? [1e9, 'G'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'k'] : [1, ''];
+  return `${(v / d).toFixed(d === 1 && abs < 10 ? 2 : 1)} ${s}${u}`;
+}
+
+export function renderVisualize(root, state, signal) {
+  const dims = (state.dims || 'destination.port').split(',').filter(Boolean).slice(0, 3);
+  const unit = UNITS[state.unit] ? state.unit : 'bps';
+  const graph = GRAPHS[state.graph] ? state.graph : 'stacked';
+  const top = Math.min(Math.max(Number(state.top) || 10, 1), 30);
+  const limit = LIMITS[state.limit] ? state.limit : 'avg';
+
+  // The controls: dimensions (any field), graph, unit, top N and how it ranks.
+  const dimInput = h('input', { class: 'dims', value: dims.join(', '), list: 'viz-fields', spellcheck: false,
+                                'aria-label': 'Dimensions, comma-separated', placeholder: 'source.ip, destination.port' });
+  const datalist = h('datalist', { id: 'viz-fields' }, SUGGESTED.map((f) => h('option', { value: f })));
+  const select = (name, options, value) => h('select', { 'aria-label': name, onchange: (ev) => setState(withTypedQuery({ [name]: ev.target.value })) },
+    Object.entries(options).map(([k, label]) => h('option', { value: k, selected: k === value }, label)));
+  const controls = h('form', { class: 'viz-controls', onsubmit: (ev) => {
+    ev.preventDefault();
+    const next = dimInput.value.split(',').map((s) => s.trim()).filter(Boolean).slice(0, 3).join(',');
+    setState(withTypedQuery({ dims: next || 'destination.port' }));
+  } },
+  h('label', {}, 'Dimensions ', dimInput), datalist, h('button', { type: 'submit', class: 'primary' }, 'Apply'),
+  h('label', {}, 'Graph ', select('graph', GRAPHS, graph)),
+  h('label', {}, 'Unit ', select('unit', Object.fromEntries(Object.entries(UNITS).map(([k, u]) => [k, u.label])), unit)),
+  h('label', {}, 'Top ', select('top', { 5: '5', 10: '10', 15: '15', 20: '20' }, String(top))),
+  h('label', {}, 'ranked by ', select('limit', LIMITS, limit)));
+  const chartEl = h('div', { class: 'chart viz-chart', 'aria-label': 'Series over time' });
+  const noteEl = h('p', { class: 'chart-note' });
+  const tableEl = h('div', { class: 'table-wrap' });
+  const body = h('section', { class: 'panel wide viz' }, h('div', { class: 'panel-body' }, chartEl, noteEl, tableEl));
+  root.append(renderTopBar(state), controls, body);
+  fieldsOf(state.index).then((fields) => {
+    for (const f of fields) {
+      if (f.aggregatable && !SUGGESTED.includes(f.name) && f.type !== 'geo_point') datalist.append(h('option', { value: f.name }));
+    }
+  }).catch(() => {});
+
+  let query;
+  let fromMs;
+  let toMs;
+  try {
+    query = buildQuery(state);
+    fromMs = resolveTime(state.from);
+    toMs = resolveTime(state.to);
+  } catch (e) {
+    chartEl.append(e instanceof KqlSyntaxError ? empty('Fix the query to see the graph.') : errorBox(e));
+    markRendered('visualize');
+    return () => {};
+  }
+  chartEl.append(loading());
+  const interval = histogramInterval(fromMs, toMs, 90);
+  const seconds = interval.ms / 1000;
+  const hist = { date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
+                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } },
+                 aggs: metricAgg(unit) };
+  const cleanups = [];
+  // Ranked by the whole range's total (avg), or the largest / the last bucket.
+  const rankAgg = limit === 'avg' ? nestedTerms(dims, unit, top, UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' })
+    : nestedTerms(dims, unit, Math.max(top * 3, 20), UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' });
+  const t0 = performance.now();
+  const endKnown = dataEnd(state.index, signal).catch(() => null);
+  search(state.index, { size: 0, query, aggs: { top: rankAgg } }, signal).then((r) => {
+    let combos = flattenTop(r.aggregations.top, dims, unit).sort((a, b) => b.value - a.value).slice(0, limit === 'avg' ? top : top * 3);
+    if (!combos.length) return { combos, r2: null };
+    // Each series' histogram, and the whole's (Other = whole - series).
+    const filters = {};
+    combos.forEach((c, i) => {
+      filters[`s${i}`] = { bool: { filter: c.keys.map((k, d) => ({ term: { [dims[d]]: k } })) } };
+    });
+    return search(state.index, { size: 0, query, aggs: { all: hist, series: { filters: { filters }, aggs: { t: hist } } } }, signal)
+      .then((r2) => ({ combos, r2 }));
+  }).then(async ({ combos, r2 }) => {
+    const end = await endKnown;
+    clear(chartEl);
+    if (!combos.length || !r2) {
+      chartEl.append(empty('No flows in this range'));
+      markRendered('visualize');
+      return;
+    }
+    const allBuckets = r2.aggregations.all.buckets;
+    const xs = allBuckets.map((b) => b.key / 1000);
+    const toUnit = (v) => (UNITS[unit].rate ? (v * UNITS[unit].scale) / seconds : v);
+    let series = combos.map((c, i) => ({
+      label: c.keys.join(' → '),
+      keys: c.keys,
+      values: r2.aggregations.series.buckets[`s${i}`].t.buckets.map((b) => toUnit(bucketValue(b, unit))),
+    }));
+    // max / last: rank the candidates by their series' largest or last value.
+    if (limit !== 'avg') {
+      const key = (s) => (limit === 'max' ? Math.max(...s.values) : s.values[s.values.length - 1]);
+      series = series.sort((a, b) => key(b) - key(a)).slice(0, top);
+    }
+    const whole = allBuckets.map((b) => toUnit(bucketValue(b, unit)));
+    const other = whole.map((v, i) => Math.max(0, v - series.reduce((a, s) => a + s.values[i], 0)));
+    if (other.some((v) => v > 1e-9)) series.push({ label: OTHER, keys: null, values: other });
+    series.forEach((s, i) => { s.color = s.label === OTHER ? '#9aa3b2' : PALETTE[i % PALETTE.length]; });
+    drawGraph(chartEl, xs, series, graph, unit, end, (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms))), cleanups);
+    noteEl.textContent = `${interval.text} buckets · ${UNITS[unit].rate ? `${UNITS[unit].label} averaged over each bucket` : 'bytes per bucket'}`
+      + ` · times in ${zoneLabel()} · top ${top} by ${LIMITS[limit]} · ${Math.round(performance.now() - t0)} ms · drag to zoom`;
+    drawTable(tableEl, series, dims, unit, seconds);
+    markRendered('visualize');
+  }).catch((e) => {
+    if (e.name === 'AbortError') return;
+    clear(chartEl).append(errorBox(e));
+    markRendered('visualize');
+  });
+  return () => cleanups.forEach((c) => c());
+}
+
+function drawGraph(el, xs, series, graph, unit, end, onSelect, cleanups) {
+  let shown = series;
+  if (graph === 'stacked100') {
+    const totals = xs.map((_, i) => series.reduce((a, s) => a + s.values[i], 0));
+    shown = series.map((s) => ({ ...s, values: s.values.map((v, i) => (totals[i] ? (100 * v) / totals[i] : 0)) }));
+  }
+  const stacked = graph !== 'lines';
+  // Stacks draw cumulative lines, the largest (everything) first.
+  let acc = xs.map(() => 0);
+  const legendFormat = graph === 'stacked100' ? (v) => `${v.toFixed(1)}%` : (v) => formatValue(v, unit);
+  const drawn = shown.map((s) => {
+    acc = acc.map((v, i) => v + s.values[i]);
+    return { label: s.label, color: s.color, values: stacked ? acc.slice() : s.values, fill: stacked ? `${s.color}99` : undefined,
+             legend: (i) => legendFormat(s.values[i]) };
+  });
+  const ordered = stacked ? drawn.reverse() : drawn;
+  // Ticks are numbers with k/M/G; the axis' label names the unit.
+  const yFormat = graph === 'stacked100' ? (v) => `${Math.round(v)}%` : (v) => shortNumber(v);
+  cleanups.push(lines(el, xs, ordered.map((s) => ({ ...s, scale: 'y' })),
+    { height: 320, axes: { y: graph === 'stacked100' ? 'share' : UNITS[unit].label, yFormat }, onSelect, dataEnd: end }));
+}
+
+// A series' total volume: bytes, packets or flows (rates times seconds).
+function totalOf(sum, unit, seconds) {
+  const u = UNITS[unit];
+  return u.rate ? Math.round((sum * seconds) / u.scale) : sum;
+}
+function formatTotal(v, unit) {
+  if (unit === 'bps' || unit === 'bytes') return humanBytes(v);
+  return `${humanCount(v)} ${unit === 'pps' ? 'packets' : 'flows'}`;
+}
+
+function drawTable(el, series, dims, unit, seconds) {
+  clear(el);
+  const cols = ['min', 'max', 'avg', 'p95', 'last', 'total'];
+  el.append(h('p', { class: 'chart-note' }, `min to last in ${UNITS[unit].label}${UNITS[unit].rate ? '' : ' per bucket'}; `
+    + `total: the ${unit === 'pps' ? 'packets' : unit === 'fps' ? 'flows' : 'bytes'} of the whole range`),
+  h('table', { class: 'compact viz-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, ''), dims.map((d) => h('th', {}, d)), cols.map((c) => h('th', { class: 'num' }, c)))),
+    h('tbody', {}, series.map((s) => {
+      const st = seriesStats(s.values);
+      return h('tr', {}, h('td', {}, h('span', { class: 'swatch', style: { background: s.color } })),
+        s.keys ? s.keys.map((k) => h('td', { class: 'mono' }, String(k))) : h('td', { class: 'mono', colspan: dims.length }, OTHER),
+        ['min', 'max', 'avg', 'p95', 'last'].map((c) => h('td', { class: 'num' }, unit === 'bytes' ? humanBytes(st[c]) : shortNumber(st[c]))),
+        h('td', { class: 'num', 'data-total': String(totalOf(st.total, unit, seconds)) }, formatTotal(totalOf(st.total, unit, seconds), unit)));
+    }))));
+}
