@@ -6,10 +6,10 @@ import { dataEnd, search } from './api.js';
 import { lines, stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
-import { buildQuery } from './query.js';
+import { queryAndRange } from './query.js';
 import { serviceName } from './services.js';
 import { setState } from './state.js';
-import { histogramInterval, histogramZone, resolveTime, snapRange, zoneLabel } from './time.js';
+import { histogramInterval, histogramZone, snapRange, zoneLabel } from './time.js';
 import { addFilter, renderTopBar, withTypedQuery } from './topbar.js';
 
 const METRICS = { bytes: 'network.bytes', packets: 'network.packets', flows: null };
@@ -70,9 +70,7 @@ export function renderDashboards(root, state, signal) {
   let fromMs;
   let toMs;
   try {
-    query = buildQuery(state);
-    fromMs = resolveTime(state.from);
-    toMs = resolveTime(state.to);
+    ({ query, fromMs, toMs } = queryAndRange(state));
   } catch (e) {
     grid.append(e instanceof KqlSyntaxError ? empty('Fix the query to see the dashboards.') : errorBox(e));
     markRendered('dashboards');

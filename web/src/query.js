@@ -1,7 +1,7 @@
 // The Query DSL of a UI state: KQL bar + filter pills + time range.
 import { kqlToDsl } from './kql.js';
 import { filtersOf } from './state.js';
-import { timeFilter } from './time.js';
+import { resolveTime, timeFilter } from './time.js';
 
 // A filter pill: {field, value, negate}. Matches the value exactly.
 export function pillQuery(pill) {
@@ -38,4 +38,10 @@ export function flatten(doc, prefix = '', out = []) {
     else out.push([name, v]);
   }
   return prefix ? out : out.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+// The state's query and time range ({query, fromMs, toMs}); throws
+// KqlSyntaxError for a bad query, Error for a bad time.
+export function queryAndRange(state) {
+  return { query: buildQuery(state), fromMs: resolveTime(state.from), toMs: resolveTime(state.to) };
 }

@@ -12,9 +12,9 @@ import { dataEnd, search } from './api.js';
 import { lines } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
-import { buildQuery } from './query.js';
+import { queryAndRange } from './query.js';
 import { setState } from './state.js';
-import { histogramInterval, histogramZone, resolveTime, snapRange, zoneLabel } from './time.js';
+import { histogramInterval, histogramZone, snapRange, zoneLabel } from './time.js';
 
 export const UNITS = {
   bps: { label: 'bits/s', field: 'network.bytes', rate: true, scale: 8 },
@@ -128,9 +128,7 @@ export function renderVisualize(root, state, signal) {
   let fromMs;
   let toMs;
   try {
-    query = buildQuery(state);
-    fromMs = resolveTime(state.from);
-    toMs = resolveTime(state.to);
+    ({ query, fromMs, toMs } = queryAndRange(state));
   } catch (e) {
     chartEl.append(e instanceof KqlSyntaxError ? empty('Fix the query to see the graph.') : errorBox(e));
     markRendered('visualize');
