@@ -557,3 +557,20 @@ test('Visualize: top N of a dimension plus Other, rates from the bucket size, to
   assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
   await page.context().close();
 });
+
+test('Visualize: a Sankey of source → destination port; each link equals a nested terms over the API', async () => {
+  const page = await openPage('#/visualize?from=now-3h&dims=source.ip%2Cdestination.port&graph=sankey&unit=fps&top=5',
+                              { width: 1440, height: 900 });
+  assert.equal(await page.$('.state.error'), null);
+  await page.waitForSelector('svg.sankey path.sankey-link', { state: 'attached' });
+  const links = await page.$$eval('table.sankey-links tbody tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent, Number(tr.dataset.value)]));
+  const api = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    aggs: { s: { terms: { field: 'source.ip', size: 5 }, aggs: { p: { terms: { field: 'destination.port', size: 5 } } } } } }, AUTH);
+  const expected = [];
+  for (const s of api.body.aggregations.s.buckets) for (const p of s.p.buckets) expected.push([`source.ip: ${s.key}`, `destination.port: ${p.key}`, p.doc_count]);
+  const sort = (x) => [...x].sort((a, b) => (a[0] + a[1]).localeCompare(b[0] + b[1]));
+  assert.deepEqual(sort(links), sort(expected));
+  assert.equal((await page.$$('svg.sankey path.sankey-link')).length, expected.length);
+  await page.screenshot({ path: join(SHOTS, 'visualize-sankey.png'), fullPage: true });
+  await page.context().close();
+});

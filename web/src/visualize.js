@@ -7,6 +7,7 @@
 // URL. Two requests over the Elasticsearch API: the top series, then each
 // series' histogram (a filters aggregation), so it works against a real
 // cluster behind `serve --backend` too.
+import { sankey, sankeyLinkHorizontal } from 'd3-sankey';
 import { fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
 import { dataEnd, search } from './api.js';
 import { lines } from './charts.js';
@@ -22,7 +23,7 @@ export const UNITS = {
   fps: { label: 'flows/s', field: null, rate: true, scale: 1 },
   bytes: { label: 'bytes', field: 'network.bytes', rate: false, scale: 1 },
 };
-const GRAPHS = { stacked: 'Stacked areas', lines: 'Lines', stacked100: '100% stacked' };
+const GRAPHS = { stacked: 'Stacked areas', lines: 'Lines', stacked100: '100% stacked', sankey: 'Sankey' };
 const LIMITS = { avg: 'average', max: 'max', last: 'last' };
 const PALETTE = ['#3b6fd4', '#e08a1e', '#2f9e6f', '#d64545', '#8e5bd8', '#1aa3b8', '#c2569b', '#7d8b2a', '#b5651d',
                  '#4a5a78', '#e7b416', '#5fa8d3', '#a03d3d', '#3d8a6e', '#9b7bd1'];
@@ -145,6 +146,10 @@ export function renderVisualize(root, state, signal) {
   const rankAgg = limit === 'avg' ? nestedTerms(dims, unit, top, UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' })
     : nestedTerms(dims, unit, Math.max(top * 3, 20), UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' });
   const t0 = performance.now();
+  if (graph === 'sankey') {
+    drawSankeyPage(state.index, query, dims, unit, top, chartEl, noteEl, tableEl, signal, t0, fromMs, toMs);
+    return () => cleanups.forEach((c) => c());
+  }
   const endKnown = dataEnd(state.index, signal).catch(() => null);
   search(state.index, { size: 0, query, aggs: { top: rankAgg } }, signal).then((r) => {
     let combos = flattenTop(r.aggregations.top, dims, unit).sort((a, b) => b.value - a.value).slice(0, limit === 'avg' ? top : top * 3);
@@ -240,4 +245,104 @@ function drawTable(el, series, dims, unit, seconds) {
         ['min', 'max', 'avg', 'p95', 'last'].map((c) => h('td', { class: 'num' }, unit === 'bytes' ? humanBytes(st[c]) : shortNumber(st[c]))),
         h('td', { class: 'num', 'data-total': String(totalOf(st.total, unit, seconds)) }, formatTotal(totalOf(st.total, unit, seconds), unit)));
     }))));
+}
+
+// Sankey: how the range's traffic flows from each dimension's top values
+// to the next's (source → destination → port, say): one request, nested
+// terms, each level its top N; a link's width is its share of the metric.
+function drawSankeyPage(index, query, dims, unit, top, chartEl, noteEl, tableEl, signal, t0, fromMs, toMs) {
+  if (dims.length < 2) {
+    clear(chartEl).append(empty('A Sankey needs two or three dimensions, e.g. source.ip, destination.port.'));
+    markRendered('visualize');
+    return;
+  }
+  const order = UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' };
+  search(index, { size: 0, query, aggs: { top: nestedTerms(dims, unit, top, order) } }, signal).then((r) => {
+    clear(chartEl);
+    const links = sankeyLinks(r.aggregations.top, dims, unit);
+    if (!links.length) {
+      chartEl.append(empty('No flows in this range'));
+      markRendered('visualize');
+      return;
+    }
+    const seconds = Math.max(1, (toMs - fromMs) / 1000);
+    const shown = (v) => (UNITS[unit].rate ? formatValue((v * UNITS[unit].scale) / seconds, unit) : formatValue(v, unit));
+    chartEl.append(sankeySvg(links, dims, chartEl.clientWidth || 900, shown));
+    noteEl.textContent = `${dims.join(' → ')} · top ${top} per level · ${UNITS[unit].rate ? `${UNITS[unit].label} averaged over the range` : 'bytes'}`
+      + ` · ${Math.round(performance.now() - t0)} ms`;
+    clear(tableEl).append(h('table', { class: 'compact viz-table sankey-links' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'from'), h('th', {}, 'to'), h('th', { class: 'num' }, UNITS[unit].field ? UNITS[unit].label : 'flows'))),
+      h('tbody', {}, links.map((l) => h('tr', { 'data-value': String(l.value) },
+        h('td', { class: 'mono' }, `${dims[l.level]}: ${l.from}`), h('td', { class: 'mono' }, `${dims[l.level + 1]}: ${l.to}`),
+        h('td', { class: 'num' }, shown(l.value)))))));
+    markRendered('visualize');
+  }).catch((e) => {
+    if (e.name === 'AbortError') return;
+    clear(chartEl).append(errorBox(e));
+    markRendered('visualize');
+  });
+}
+
+// Links between consecutive levels of nested terms: {level, from, to, value}
+// (a value reaching level 2 through several level-1 values adds up).
+export function sankeyLinks(agg, dims, unit) {
+  const sums = new Map();
+  const walk = (a, level, parent) => {
+    for (const b of a.buckets) {
+      const key = String(b.key_as_string ?? b.key);
+      if (parent !== null) {
+        const id = `${level - 1}|${parent}|${key}`;
+        sums.set(id, (sums.get(id) || 0) + bucketValue(b, unit));
+      }
+      if (b.next) walk(b.next, level + 1, key);
+    }
+  };
+  walk(agg, 0, null);
+  return [...sums].map(([id, value]) => {
+    const [level, from, to] = id.split('|');
+    return { level: Number(level), from, to, value };
+  }).sort((a, b) => a.level - b.level || b.value - a.value);
+}
+
+function sankeySvg(links, dims, width, shown) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const nodeId = (level, key) => `${level}|${key}`;
+  const nodes = new Map();
+  for (const l of links) {
+    nodes.set(nodeId(l.level, l.from), { id: nodeId(l.level, l.from), level: l.level, name: l.from });
+    nodes.set(nodeId(l.level + 1, l.to), { id: nodeId(l.level + 1, l.to), level: l.level + 1, name: l.to });
+  }
+  const height = Math.max(260, Math.min(900, nodes.size * 22));
+  const graph = sankey().nodeId((d) => d.id).nodeWidth(12).nodePadding(8).extent([[1, 18], [width - 1, height - 4]])({
+    nodes: [...nodes.values()].map((n) => ({ ...n })),
+    links: links.map((l) => ({ source: nodeId(l.level, l.from), target: nodeId(l.level + 1, l.to), value: l.value })),
+  });
+  const svg = el('svg', { class: 'sankey', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img',
+                          'aria-label': `Sankey of ${dims.join(' → ')}` });
+  dims.forEach((d, i) => {
+    const x = dims.length === 1 ? 0 : (i * (width - 12)) / (dims.length - 1);
+    svg.append(el('text', { x: i === dims.length - 1 ? width - 2 : x, y: 12, 'text-anchor': i === dims.length - 1 ? 'end' : 'start',
+                            class: 'sankey-dim' }, d));
+  });
+  const path = sankeyLinkHorizontal();
+  for (const l of graph.links) {
+    const p = el('path', { d: path(l), class: 'sankey-link', 'stroke-width': Math.max(1, l.width),
+                           stroke: PALETTE[l.source.index % PALETTE.length] });
+    p.append(el('title', {}, `${l.source.name} → ${l.target.name}: ${shown(l.value)}`));
+    svg.append(p);
+  }
+  for (const n of graph.nodes) {
+    svg.append(el('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(1, n.y1 - n.y0), class: 'sankey-node',
+                            fill: PALETTE[n.index % PALETTE.length] }));
+    const right = n.x0 < width / 2;
+    svg.append(el('text', { x: right ? n.x1 + 4 : n.x0 - 4, y: (n.y0 + n.y1) / 2, dy: '0.35em', 'text-anchor': right ? 'start' : 'end',
+                            class: 'sankey-label' }, `${n.name} (${shown(n.value)})`));
+  }
+  return svg;
 }
