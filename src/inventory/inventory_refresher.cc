@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -33,20 +34,29 @@ InventoryRefresher::~InventoryRefresher() {
 }
 
 void InventoryRefresher::Start(bool first_on_this_thread) {
-  if (first_on_this_thread) SyncAndLog();
+  if (first_on_this_thread) {
+    // Bounded: a start (a Lambda's init has 10 s) must not wait out the
+    // retries of an unreachable EC2; the thread tries again at the period.
+    std::vector<AwsConfig> quick = accounts_;
+    for (AwsConfig& c : quick) {
+      c.max_attempts = 1;
+      c.timeout_ms = std::min<int64_t>(c.timeout_ms, 4000);
+    }
+    SyncAndLog(&quick);
+  }
   thread_ = std::thread([this, first_on_this_thread] { Run(first_on_this_thread); });
 }
 
-Status InventoryRefresher::SyncNow(InventorySyncReport* report) {
-  Status s = file_->Sync(accounts_, regions_, CurrentTimeMillis(), report);
+Status InventoryRefresher::SyncNow(InventorySyncReport* report, const std::vector<AwsConfig>* accounts) {
+  Status s = file_->Sync(accounts ? *accounts : accounts_, regions_, CurrentTimeMillis(), report);
   std::lock_guard<std::mutex> lock(mu_);
   ++(s.ok() ? syncs_ : failures_);
   return s;
 }
 
-void InventoryRefresher::SyncAndLog() {
+void InventoryRefresher::SyncAndLog(const std::vector<AwsConfig>* accounts) {
   InventorySyncReport report;
-  Status s = SyncNow(&report);
+  Status s = SyncNow(&report, accounts);
   if (s.ok()) {
     fmt::print(stderr, "flowdex: inventory: {}\n", DescribeSync(regions_, report));
   } else {

@@ -29,15 +29,16 @@ class InventoryRefresher {
   // `first_on_this_thread`, the first sync runs before Start returns (when
   // there is no history yet, so that the first records are named).
   void Start(bool first_on_this_thread = false);
-  // Syncs once on the calling thread.
-  Status SyncNow(InventorySyncReport* report);
+  // Syncs once on the calling thread (with `accounts` instead of the
+  // refresher's when given).
+  Status SyncNow(InventorySyncReport* report, const std::vector<AwsConfig>* accounts = nullptr);
 
   uint64_t syncs() const;  // syncs that worked
   uint64_t failures() const;
 
  private:
   void Run(bool wait_first);
-  void SyncAndLog();
+  void SyncAndLog(const std::vector<AwsConfig>* accounts = nullptr);
 
   std::shared_ptr<InventoryFile> file_;
   std::vector<AwsConfig> accounts_;
