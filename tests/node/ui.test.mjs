@@ -355,8 +355,7 @@ test('with the AWS inventory: names beside addresses; the instances panel matche
     // A click on the top destination instance filters Discover to it; every
     // row then names it beside the destination address.
     await page.click(`section.panel[aria-label^="Instances"] .columns4 > div:nth-child(2) .rank-label:text-is("${names[0]}")`);
-    await page.click('nav a:text-is("Discover")');
-    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    await rendered(page, () => page.click('nav a:text-is("Discover")'));
     const headers = await page.$$eval('table thead th', (ths) => ths.map((t) => t.textContent));
     const col = headers.findIndex((t) => t.startsWith('Destination')) + 1;
     const cells = await page.$$eval(`table tbody tr td:nth-child(${col})`, (tds) => tds.map((t) => t.textContent));
@@ -367,8 +366,7 @@ test('with the AWS inventory: names beside addresses; the instances panel matche
     assert.equal(shownCount(await page.textContent('.hitcount')), count.body.count);
     await page.screenshot({ path: join(SHOTS, 'discover-inventory.png') });
     await page.setViewportSize({ width: 420, height: 900 });
-    await page.goto(`${named.url}/_ui/#/dashboards?from=now-3h&metric=flows`);
-    await page.waitForSelector('body[data-rendered]', { timeout: 20000 });
+    await rendered(page, () => page.goto(`${named.url}/_ui/#/dashboards?from=now-3h&metric=flows`));
     await page.screenshot({ path: join(SHOTS, 'dashboards-inventory-narrow.png'), fullPage: true });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
@@ -407,7 +405,8 @@ test('One clock: UTC by default, a remembered switch to local time; ranges typed
   assert.match(page.url(), /from=now-2h/);
   // Dashboards rank services: each flow at its side below 32768, merged as the API counts them.
   await rendered(page, () => page.goto(`${server.url}/_ui/#/dashboards?from=now-3h&metric=flows`));
-  await page.waitForSelector('section.panel[aria-label^="Service ports"] .rank-label');
+  // The ports and the protocols are separate queries: wait for the ports' own list.
+  await page.waitForSelector('section.panel[aria-label^="Service ports"] .columns2 > div:first-child .rank-label');
   await page.screenshot({ path: join(SHOTS, 'dashboards-local-clock.png'), fullPage: true });
   const labels = await page.$$eval('section.panel[aria-label^="Service ports"] .columns2 > div:first-child .rank-label',
     (b) => b.map((x) => x.textContent));

@@ -99,7 +99,7 @@ export function renderDashboards(root, state, signal) {
     }).catch((e) => {
       if (e.name !== 'AbortError') clear(p.body).append(errorBox(e));
     }).finally(() => {
-      if (--pendingPanels === 0) markRendered('dashboards');
+      if (--pendingPanels === 0 && !signal.aborted) markRendered('dashboards');  // not for a page left behind
     });
   };
 
