@@ -21,7 +21,8 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 // --endpoint-url, --region, --profile, --sqs-protocol.
 void AddAwsOptions(CLI::App* cmd, flowdex::AwsCommandOptions* aws) {
   cmd->add_option("--endpoint-url", aws->endpoint_url,
-                  "S3/SQS endpoint (emulators, MinIO); else AWS_ENDPOINT_URL_S3/_SQS, AWS_ENDPOINT_URL");
+                  "Endpoint of every AWS service called (emulators, MinIO); else AWS_ENDPOINT_URL_S3, _SQS, _EC2, "
+                  "_SECRETS_MANAGER, then AWS_ENDPOINT_URL");
   cmd->add_option("--region", aws->region, "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile's)");
   cmd->add_option("--profile", aws->profile, "Profile of ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE)");
   cmd->add_option("--sqs-protocol", aws->sqs_protocol, "SQS wire protocol: json or query")->capture_default_str();
