@@ -282,3 +282,16 @@ test('acknowledged _bulk writes survive kill -9', async () => {
   assert.equal((await request(s.url, 'GET', '/durable/_count')).body.count, 1000);
   await s.stop();
 });
+
+test('a client that accepts br gets gzip: large answers are compressed fast, and decode to the same hits', async () => {
+  // cpp-httplib would use Brotli at quality 11 (~0.5 MB/s): seconds for a page of hits.
+  const body = JSON.stringify({ size: 5000, sort: [{ '@timestamp': 'desc' }, { _doc: 'asc' }] });
+  const res = await fetch(`${server.url}/logs-*/_search`, { method: 'POST', body,
+    headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip, deflate, br, zstd' } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-encoding'), 'gzip');
+  const viaGzip = await res.json();  // fetch decodes it
+  const plain = await request(server.url, 'POST', '/logs-*/_search', JSON.parse(body));
+  assert.equal(viaGzip.hits.hits.length, 5000);
+  assert.deepEqual(viaGzip.hits.hits.map((h) => h._id), plain.body.hits.hits.map((h) => h._id));
+});
