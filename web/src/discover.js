@@ -2,6 +2,7 @@
 // the flows table with chosen columns (sortable, rows expand to every field),
 // and a field sidebar with each field's top 5 values to include or exclude.
 import { dataEnd, search } from './api.js';
+import { exportCsv } from './export.js';
 import { stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
@@ -50,6 +51,36 @@ export function renderDiscover(root, state, signal) {
   const [sortCol, sortDir] = state.sort.split(':');
   const histEl = h('div', { class: 'histogram', 'aria-label': 'Flows over time' });
   const countEl = h('div', { class: 'hitcount' });
+  // Export every matching flow as CSV; copy the view's link.
+  const exportStatus = h('span', { class: 'export-status', role: 'status' });
+  let exporting = null;
+  const exportButton = h('button', { type: 'button', class: 'export-csv', onclick: () => {
+    if (exporting) { exporting.abort(); return; }
+    if (!query) return;  // the bar's query does not parse
+    exporting = new AbortController();
+    exportButton.textContent = 'Cancel export';
+    const sortSpec = { [sortField(sortCol)]: { order: sortDir === 'asc' ? 'asc' : 'desc' } };
+    exportCsv(state.index, query, sortSpec, cols, exporting.signal, (done, total) => {
+      exportStatus.textContent = `exported ${humanCount(done)} of ${humanCount(total)}`;
+    }).then((csv) => {
+      const a = h('a', { href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })), download: `flows-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.csv` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      exportStatus.textContent += ' · saved';
+    }).catch((e) => {
+      exportStatus.textContent = e.name === 'AbortError' ? 'export cancelled' : `export failed: ${e.message}`;
+    }).finally(() => {
+      exporting = null;
+      exportButton.textContent = 'Export CSV';
+    });
+  } }, 'Export CSV');
+  const copyButton = h('button', { type: 'button', class: 'copy-link', onclick: () => {
+    navigator.clipboard.writeText(location.href).then(() => { copyButton.textContent = 'Link copied'; },
+      () => { copyButton.textContent = 'Copy failed'; });
+    setTimeout(() => { copyButton.textContent = 'Copy link'; }, 2000);
+  } }, 'Copy link');
+  const tools = h('div', { class: 'discover-tools' }, exportButton, exportStatus, copyButton);
   const tableEl = h('div', { class: 'table-wrap' }, loading());
   const fieldsEl = h('div', { class: 'fieldlist' }, loading('Fields…'));
   const sidebarSearch = h('input', { type: 'search', placeholder: 'Search field names', 'aria-label': 'Search field names',
@@ -57,7 +88,7 @@ export function renderDiscover(root, state, signal) {
   root.append(renderTopBar(state),
     h('div', { class: 'discover' },
       h('aside', { class: 'sidebar' }, sidebarSearch, fieldsEl),
-      h('section', { class: 'results' }, countEl, histEl, tableEl)));
+      h('section', { class: 'results' }, h('div', { class: 'results-head' }, countEl, tools), histEl, tableEl)));
 
   let query;
   try {
