@@ -200,8 +200,8 @@ class FactKeys final : public KeySource {
       if (list_) {
         const uint64_t code = b.values[k];
         if (code < dict_->size()) {
-          ForEachFactElement(ExtractFact((*dict_)[code], fact_),
-                             [&](std::string_view e) { keys->push_back(Intern(e)); });
+          const std::vector<uint64_t>& list = ListKeysOfCode(code);
+          keys->insert(keys->end(), list.begin(), list.end());
         }
         return;
       }
@@ -239,13 +239,28 @@ class FactKeys final : public KeySource {
     if (fresh) texts_.push_back(it->first);
     return it->second;
   }
+  // A list fact's keys for one set of facts, worked out once per code.
+  const std::vector<uint64_t>& ListKeysOfCode(uint64_t code) {
+    if (list_by_code_.size() < dict_->size()) {
+      list_by_code_.resize(dict_->size());
+      list_known_.resize(dict_->size(), false);
+    }
+    if (!list_known_[code]) {
+      list_known_[code] = true;
+      ForEachFactElement(ExtractFact((*dict_)[code], fact_),
+                         [&](std::string_view e) { list_by_code_[code].push_back(Intern(e)); });
+    }
+    return list_by_code_[code];
+  }
   static constexpr uint64_t kUnknown = UINT64_MAX - 1;
   FieldCursor cursor_;
   const std::vector<std::string>* dict_;
   FactField fact_;
   bool number_;
-  bool list_;                      // a list fact: every element is a key
-  std::vector<uint64_t> by_code_;  // dictionary code -> key (kUnknown until seen)
+  bool list_;                                        // a list fact: every element is a key
+  std::vector<uint64_t> by_code_;                    // dictionary code -> key (kUnknown until seen)
+  std::vector<std::vector<uint64_t>> list_by_code_;  // list facts: code -> keys
+  std::vector<bool> list_known_;
   absl::flat_hash_map<std::string, uint64_t> ids_;
   std::vector<std::string> texts_;
 };
@@ -273,10 +288,10 @@ class OwnerFactKeys final : public KeySource {
     Status s = dict_ == nullptr ? Status::OK() : facts_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
       const uint64_t code = b.values[k];
       if (code >= dict_->size()) return;
-      const std::string_view text = (*dict_)[code];
-      if (!FactsHaveOwner(text)) return;
+      const CodeKeys& known = OfCode(code);
+      if (!known.has_owner) return;
       stored = true;
-      ForEachFactElement(ExtractFact(text, fact_), [&](std::string_view e) { keys->push_back(Intern(e)); });
+      keys->insert(keys->end(), known.keys.begin(), known.keys.end());
     });
     if (!s.ok() || stored) return s;
     IpAddress ip;
@@ -299,13 +314,35 @@ class OwnerFactKeys final : public KeySource {
     if (!s.ok() || !have_ip) return s;
     const OwnerRange* range = inventory_->Find(ip, start, inventory_->VpcHint(vpc, eni));
     if (range == nullptr) return Status::OK();
-    ForEachFactElement(FactText(range->owner->facts(), fact_), [&](std::string_view e) { keys->push_back(Intern(e)); });
+    auto [it, fresh] = by_range_.try_emplace(range);
+    if (fresh) {
+      ForEachFactElement(FactText(range->owner->facts(), fact_),
+                         [&](std::string_view e) { it->second.push_back(Intern(e)); });
+    }
+    keys->insert(keys->end(), it->second.begin(), it->second.end());
     return Status::OK();
   }
   AggKey ResultKey(uint64_t key) const override { return texts_[key]; }
   bool Refindable() const override { return true; }
 
  private:
+  // What one set of facts (a dictionary code) says, worked out once.
+  struct CodeKeys {
+    bool known = false, has_owner = false;
+    std::vector<uint64_t> keys;
+  };
+  const CodeKeys& OfCode(uint64_t code) {
+    if (by_code_.size() < dict_->size()) by_code_.resize(dict_->size());
+    CodeKeys& c = by_code_[code];
+    if (!c.known) {
+      c.known = true;
+      const std::string_view text = (*dict_)[code];
+      c.has_owner = FactsHaveOwner(text);
+      if (c.has_owner)
+        ForEachFactElement(ExtractFact(text, fact_), [&](std::string_view e) { c.keys.push_back(Intern(e)); });
+    }
+    return c;
+  }
   uint64_t Intern(std::string_view text) {
     auto [it, fresh] = ids_.try_emplace(std::string(text), texts_.size());
     if (fresh) texts_.push_back(it->first);
@@ -319,6 +356,8 @@ class OwnerFactKeys final : public KeySource {
   FieldCursor eni_;
   const std::vector<std::string>* eni_dict_;  // null: no interface column
   const InventoryHistory* inventory_;
+  std::vector<CodeKeys> by_code_;                                           // stored owners, per code
+  absl::flat_hash_map<const OwnerRange*, std::vector<uint64_t>> by_range_;  // the inventory's, per range
   absl::flat_hash_map<std::string, uint64_t> ids_;
   std::vector<std::string> texts_;
 };
