@@ -314,12 +314,14 @@ class OwnerFactKeys final : public KeySource {
     if (!s.ok() || !have_ip) return s;
     const OwnerRange* range = inventory_->Find(ip, start, inventory_->VpcHint(vpc, eni));
     if (range == nullptr) return Status::OK();
-    auto [it, fresh] = by_range_.try_emplace(range);
-    if (fresh) {
+    // (No structured binding: clang refuses lambdas that capture one.)
+    const auto inserted = by_range_.try_emplace(range);
+    std::vector<uint64_t>& list = inserted.first->second;
+    if (inserted.second) {
       ForEachFactElement(FactText(range->owner->facts(), fact_),
-                         [&](std::string_view e) { it->second.push_back(Intern(e)); });
+                         [&](std::string_view e) { list.push_back(Intern(e)); });
     }
-    keys->insert(keys->end(), it->second.begin(), it->second.end());
+    keys->insert(keys->end(), list.begin(), list.end());
     return Status::OK();
   }
   AggKey ResultKey(uint64_t key) const override { return texts_[key]; }
