@@ -27,6 +27,10 @@ awk -v out="$corpus" '
 ' "$here"/../tests/query/*.test
 cp "$here"/seeds/rest/* "$corpus/rest/"
 cp "$here"/seeds/aws/* "$corpus/aws/"
+# Parquet flow-log files from two writers (DuckDB: each codec, dictionary and
+# delta encodings; hyparquet-writer: data pages v2, front-coded strings).
+mkdir -p "$corpus/parquet"
+cp "$here"/seeds/parquet/* "$corpus/parquet/"
 
 
 # Column blocks: values to encode (head < 0x80: type, rows, ranges, then a

@@ -12,6 +12,8 @@ packages=(
   libcli11-dev libfmt-dev libzstd-dev libroaring-dev libre2-dev libxxhash-dev
   libhowardhinnant-date-dev tzdata libsqlite3-dev libabsl-dev libcpp-httplib-dev
   libcurl4-openssl-dev libexpat1-dev libmaxminddb-dev
+  # Parquet flow logs: Thrift's compact protocol (its headers need Boost's) and snappy pages
+  libthrift-dev libboost-dev libsnappy-dev
   # the GeoIP tests write tiny MaxMind databases with MaxMind's writer
   libmaxmind-db-writer-perl
   # tests and benchmarks

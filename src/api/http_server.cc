@@ -10,12 +10,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <fmt/format.h>
 #include <httplib.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "api/es_exception.h"
 #include "api/ui_assets.h"
+#include "util/secret_util.h"
 
 namespace flowdex {
 
@@ -89,21 +89,10 @@ class BoundedTaskQueue : public httplib::TaskQueue {
   std::vector<std::thread> workers_;
 };
 
-std::string Base64Decode(std::string_view in) {
-  std::string out(in.size() / 4 * 3 + 3, '\0');
-  if (in.size() % 4 != 0) return "";
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return "";
-  size_t len = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding's zero bytes.
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '=' && len > 0; --i) --len;
-  out.resize(len);
-  return out;
-}
-
-bool SecretEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+// Invalid base64 decodes to "", which no credential equals.
+std::string DecodeCredentials(std::string_view in) {
+  std::string out;
+  return Base64Decode(in, &out) ? out : std::string();
 }
 
 RestResponse Unauthorized(const std::string& path, bool had_credentials, const std::string& user) {
@@ -241,6 +230,13 @@ class HttpServer::Impl {
       // cpp-httplib refuses a Content-Length past the limit before reading.
       too_big |= !read && req.get_header_value<uint64_t>("Content-Length") > options_.max_body_bytes;
       if (too_big) {
+        if (IsFirehose(req) && options_.firehose_error) {
+          Send(options_.firehose_error(413, req.get_header_value("X-Amz-Firehose-Request-Id"),
+                                       fmt::format("the body is over {} bytes (--max-body-mb): lower the stream's "
+                                                   "buffer size",
+                                                   options_.max_body_bytes)),
+               &res);
+        }
         res.status = 413;
         res.set_header("Connection", "close");
         return;
@@ -308,17 +304,17 @@ class HttpServer::Impl {
       res.set_header("Connection", "close");
       return true;
     }
-    if (!options_.basic_auth.empty() || !options_.api_keys.empty()) {
+    if ((!options_.basic_auth.empty() || !options_.api_keys.empty()) && !IsFirehose(req)) {
       const bool health = req.path == "/health/livez" || req.path == "/health/readyz";
       const std::string auth = req.get_header_value("Authorization");
       bool ok = health;
       std::string user;
       if (!ok && auth.rfind("Basic ", 0) == 0 && !options_.basic_auth.empty()) {
-        const std::string decoded = Base64Decode(auth.substr(6));
+        const std::string decoded = DecodeCredentials(auth.substr(6));
         user = decoded.substr(0, decoded.find(':'));
         ok = SecretEquals(decoded, options_.basic_auth);
       } else if (!ok && auth.rfind("ApiKey ", 0) == 0) {
-        const std::string decoded = Base64Decode(auth.substr(7));
+        const std::string decoded = DecodeCredentials(auth.substr(7));
         user = decoded.substr(0, decoded.find(':'));
         for (const std::string& key : options_.api_keys) ok |= SecretEquals(decoded, key);
       }
@@ -361,7 +357,9 @@ class HttpServer::Impl {
       if (name != kOriginalMethod) r.headers[name] = v;
     }
     r.body = std::move(body);
-    if (options_.ui && IsUiRequest(r)) {
+    if (IsFirehose(req)) {
+      Send(options_.firehose(r), &res);
+    } else if (options_.ui && IsUiRequest(r)) {
       Send(ServeUi(r), &res);
     } else if (options_.backend) {
       Send(options_.backend(r), &res);
@@ -369,6 +367,8 @@ class HttpServer::Impl {
       Send(api_->Handle(r), &res);
     }
   }
+
+  bool IsFirehose(const httplib::Request& req) const { return options_.firehose && req.path == options_.firehose_path; }
 
   EsApi* api_;
   Metrics* metrics_;

@@ -33,6 +33,13 @@ struct HttpServerOptions {
   // When set, answers every API request instead of the EsApi (serve
   // --backend: a proxy to an Elasticsearch/OpenSearch cluster).
   std::function<RestResponse(const RestRequest&)> backend;
+  // When set, requests to `firehose_path` go to this handler (Amazon Data
+  // Firehose's HTTP endpoint delivery, which brings its own access key, so
+  // basic auth and API keys do not apply there), and `firehose_error`
+  // shapes the answers the server gives itself there (413).
+  std::string firehose_path = "/_firehose";
+  std::function<RestResponse(const RestRequest&)> firehose;
+  std::function<RestResponse(int status, const std::string& request_id, const std::string& message)> firehose_error;
 };
 
 class HttpServer {

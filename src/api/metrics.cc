@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "store/store.h"
+#include "util/prometheus_text.h"
 
 namespace flowdex {
 
@@ -26,7 +27,7 @@ void Metrics::CountRequest(std::string_view endpoint, int status, double seconds
 std::string Metrics::Render(const Store* store) const {
   std::string out;
   auto counter = [&](std::string_view name, std::string_view help, uint64_t value) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+    AppendPrometheusCounter(&out, name, help, value);
   };
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -65,7 +65,7 @@ void S3Client::RememberRegion(const std::string& bucket, const std::string& regi
 }
 
 Status S3Client::StartGet(const S3ObjectRef& ref, uint64_t offset, const std::string& etag, HttpStream* stream,
-                          AwsError* error) const {
+                          AwsError* error, uint64_t length) const {
   const std::string what = fmt::format("S3 GetObject s3://{}/{}", ref.bucket, ref.key);
   AwsError last;
   bool region_retried = false;
@@ -76,10 +76,12 @@ Status S3Client::StartGet(const S3ObjectRef& ref, uint64_t offset, const std::st
         Url(ref.bucket, ref.key, region, ref.version_id.empty() ? "" : "versionId=" + UriEncode(ref.version_id, false));
     req.timeout_ms = 0;  // a large object may take long; stalls are caught by the low-speed limit
     req.cancel = config_.cancel;
-    if (offset > 0) {
+    if (length > 0) {
+      req.headers.emplace_back("Range", fmt::format("bytes={}-{}", offset, offset + length - 1));
+    } else if (offset > 0) {
       req.headers.emplace_back("Range", fmt::format("bytes={}-", offset));
-      if (!etag.empty()) req.headers.emplace_back("If-Match", "\"" + etag + "\"");
     }
+    if ((offset > 0 || length > 0) && !etag.empty()) req.headers.emplace_back("If-Match", "\"" + etag + "\"");
     Credentials creds;
     Status s = config_.credentials->Get(&creds);
     if (!s.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, s.message()));
@@ -170,6 +172,47 @@ Status S3ObjectReader::Read(uint8_t* buf, size_t capacity, size_t* n) {
           fmt::format("s3://{}/{}: ranged GET to resume answered HTTP {}", ref_.bucket, ref_.key, stream_.status()));
     }
   }
+}
+
+Status S3ObjectReader::ReadAt(uint64_t offset, size_t n, uint8_t* buf) {
+  if (offset > size_ || n > size_ - offset) {
+    return Status::Corruption(fmt::format("s3://{}/{}: read of {} bytes at {} is past the end ({} bytes)", ref_.bucket,
+                                          ref_.key, n, offset, size_));
+  }
+  if (n == 0) return Status::OK();
+  S3ObjectRef exact = ref_;
+  if (!version_id_.empty()) exact.version_id = version_id_;
+  Status last;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    HttpStream stream;
+    ++ranged_gets_;
+    last = client_->StartGet(exact, offset, etag_, &stream, nullptr, n);
+    if (!last.ok()) {
+      if (IsTransient(last)) continue;
+      return last;
+    }
+    if (stream.status() != 206 && !(stream.status() == 200 && offset == 0 && n == size_)) {
+      return Status::IoError(fmt::format("s3://{}/{}: ranged GET of bytes {}-{} answered HTTP {}", ref_.bucket,
+                                         ref_.key, offset, offset + n - 1, stream.status()));
+    }
+    size_t done = 0;
+    while (done < n) {
+      size_t got = 0;
+      last = stream.Read(buf + done, n - done, &got);
+      if (!last.ok() || got == 0) break;
+      done += got;
+    }
+    if (done == n) {
+      ranged_bytes_ += n;
+      return Status::OK();
+    }
+    if (last.ok()) {
+      last = Status::IoError(
+          fmt::format("s3://{}/{}: ranged GET ended after {} of {} bytes", ref_.bucket, ref_.key, done, n));
+    }
+    if (!IsTransient(last)) return last;
+  }
+  return last;
 }
 
 Status S3Client::ListObjects(const std::string& bucket, const std::string& prefix, const std::string& start_after,

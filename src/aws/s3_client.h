@@ -32,19 +32,24 @@ class S3Client;
 
 // An object's body as a ByteSource. A transfer cut off midway is resumed
 // with a ranged GET (If-Match the first answer's ETag, so a concurrent
-// overwrite cannot splice two versions) up to a few times.
-class S3ObjectReader final : public ByteSource {
+// overwrite cannot splice two versions) up to a few times. It also reads at
+// any offset with ranged GETs of the same version (random_access()), for
+// formats read from the end (Parquet's footer first).
+class S3ObjectReader final : public ByteSource, private RandomAccessSource {
  public:
   Status Read(uint8_t* buf, size_t capacity, size_t* n) override;
-  uint64_t bytes_consumed() const override { return position_; }
+  uint64_t bytes_consumed() const override { return position_ + ranged_bytes_; }
+  RandomAccessSource* random_access() override { return size_ > 0 ? this : nullptr; }
 
   const std::string& etag() const { return etag_; }              // without quotes
   const std::string& version_id() const { return version_id_; }  // "" when unversioned
-  uint64_t size() const { return size_; }                        // Content-Length of the object
+  uint64_t size() const override { return size_; }               // Content-Length of the object
   int resumes() const { return resumes_; }
+  int ranged_gets() const { return ranged_gets_; }
 
  private:
   friend class S3Client;
+  Status ReadAt(uint64_t offset, size_t n, uint8_t* buf) override;
   const S3Client* client_ = nullptr;
   S3ObjectRef ref_;
   HttpStream stream_;
@@ -52,6 +57,8 @@ class S3ObjectReader final : public ByteSource {
   uint64_t size_ = 0;
   uint64_t position_ = 0;
   int resumes_ = 0;
+  uint64_t ranged_bytes_ = 0;
+  int ranged_gets_ = 0;
 };
 
 struct S3ListedObject {
@@ -89,9 +96,10 @@ class S3Client {
                   const std::string& query) const;
   std::string RegionOf(const S3ObjectRef& ref) const;
   void RememberRegion(const std::string& bucket, const std::string& region) const;
-  // One GET attempt of the object (from byte `offset`, If-Match `etag` when resuming).
-  Status StartGet(const S3ObjectRef& ref, uint64_t offset, const std::string& etag, HttpStream* stream,
-                  AwsError* error) const;
+  // One GET attempt of the object from byte `offset` (`length` bytes, 0: to
+  // the end), If-Match `etag` when given (a resume or a ranged read).
+  Status StartGet(const S3ObjectRef& ref, uint64_t offset, const std::string& etag, HttpStream* stream, AwsError* error,
+                  uint64_t length = 0) const;
 
   AwsConfig config_;
   mutable std::mutex mu_;

@@ -168,6 +168,11 @@ struct ServeCommandOptions {
   std::string key_pattern;
   int sqs_workers = 2;
   EnrichmentCommandOptions enrichment;  // enriches what --watch and --sqs ingest
+  // Amazon Data Firehose's HTTP endpoint delivery (off unless a key is set).
+  std::string firehose_access_key;         // env FLOWDEX_FIREHOSE_ACCESS_KEY
+  std::string firehose_access_key_secret;  // a Secrets Manager secret holding it
+  std::string firehose_path = "/_firehose";
+  std::vector<std::string> firehose_formats;  // "FORMAT" (the default) or "LOG_GROUP=FORMAT"
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or

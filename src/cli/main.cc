@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   flowdex::ParseCommandOptions parse;
   CLI::App* parse_cmd = app.add_subcommand(
       "parse", "Print each flow-log record as its ECS JSON document (NDJSON); bad lines and a summary go to stderr");
-  parse_cmd->add_option("inputs", parse.inputs, "Files or folders (.log, .log.gz, recursively); - for stdin");
+  parse_cmd->add_option("inputs", parse.inputs, "Files or folders (.log, .log.gz, .parquet, recursively); - for stdin");
   parse_cmd->add_option("--format", parse.format,
                         "Layout of files without a header line: field names (\"version account-id ...\") or "
                         "v2|v3|v4|v5|v7|v8|tgw");
@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   const char* env_data = std::getenv("FLOWDEX_DATA");
   ingest.data_dir = env_data && *env_data ? env_data : "flowdex-data";
   CLI::App* ingest_cmd = app.add_subcommand(
-      "ingest", "Load flow-log files and folders (.log, .log.gz) into the data directory, each file once");
+      "ingest", "Load flow-log files and folders (.log, .log.gz, .parquet) into the data directory, each file once");
   ingest_cmd->add_option("inputs", ingest.inputs, "Files or folders")->required();
   ingest_cmd->add_option("--data", ingest.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   ingest_cmd->add_option("--index", ingest.index,
@@ -205,6 +205,8 @@ int main(int argc, char** argv) {
   serve.data_dir = ingest.data_dir;
   if (const char* v = std::getenv("FLOWDEX_LISTEN"); v && *v) serve.listen = v;
   if (const char* v = std::getenv("FLOWDEX_BASIC_AUTH"); v && *v) serve.basic_auth = v;
+  if (const char* v = std::getenv("FLOWDEX_FIREHOSE_ACCESS_KEY"); v && *v) serve.firehose_access_key = v;
+  serve.firehose_access_key_secret = EnvOr("FLOWDEX_FIREHOSE_ACCESS_KEY_SECRET", "");
   if (const char* v = std::getenv("FLOWDEX_API_KEYS"); v && *v) {
     for (std::string_view keys = v; !keys.empty();) {
       const size_t comma = keys.find(',');
@@ -268,6 +270,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--backend-api-key", serve.backend_api_key, "Encoded API key for --backend");
   serve_cmd->add_option("--backend-ca-cert", serve.backend_ca_cert, "CA certificate file for an https --backend");
   serve_cmd->add_flag("--backend-insecure", serve.backend_insecure, "Do not verify the --backend certificate");
+  serve_cmd->add_option("--firehose-access-key", serve.firehose_access_key,
+                        "Accept Amazon Data Firehose HTTP endpoint deliveries carrying this access key "
+                        "(env FLOWDEX_FIREHOSE_ACCESS_KEY)");
+  serve_cmd->add_option("--firehose-access-key-secret", serve.firehose_access_key_secret,
+                        "...or the key from this Secrets Manager secret: {\"api_key\": \"...\"} or the key itself "
+                        "(env FLOWDEX_FIREHOSE_ACCESS_KEY_SECRET)");
+  serve_cmd->add_option("--firehose-path", serve.firehose_path, "Where Firehose delivers (the endpoint URL's path)")
+      ->capture_default_str();
+  serve_cmd->add_option("--firehose-format", serve.firehose_formats,
+                        "Layout of Firehose records without a header line: a format (default v2), or "
+                        "LOG_GROUP=FORMAT for CloudWatch Logs payloads of that log group (repeatable)");
 
   flowdex::WorkerCommandOptions worker;
   worker.data_dir = ingest.data_dir;

@@ -87,6 +87,7 @@ int RunParseCommand(const ParseCommandOptions& options) {
   }
 
   const auto t0 = std::chrono::steady_clock::now();
+  read_options.line_text = options.original && !options.count_only;
   FlowLogReader reader(read_options);
   NdjsonSink sink(!options.count_only, options.original, options.max_errors);
   FlowReadStats stats;

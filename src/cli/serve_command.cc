@@ -1,4 +1,5 @@
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 #include <tuple>
@@ -9,9 +10,11 @@
 #include "api/es_api.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
+#include "aws/secrets_client.h"
 #include "cli/commands.h"
 #include "cli/pipeline_setup.h"
 #include "ingest/folder_watcher.h"
+#include "pipeline/firehose_receiver.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/sqs_worker.h"
 #include "pipeline/store_sink.h"
@@ -101,7 +104,62 @@ int RunServeCommand(const ServeCommandOptions& options) {
     return 2;
   }
 
+  // Firehose deliveries: set up once the store and the enrichment are; the
+  // server accepts no connection before Run.
+  FirehoseMetrics firehose_metrics;
+  std::unique_ptr<FirehoseReceiver> firehose;
+  FirehoseOptions firehose_options;
+  const bool firehose_on = !options.firehose_access_key.empty() || !options.firehose_access_key_secret.empty();
+  if (firehose_on) {
+    if (options.firehose_path.empty() || options.firehose_path[0] != '/' ||
+        options.firehose_path.rfind("/_ui", 0) == 0) {
+      fmt::print(stderr, "flowdex serve: --firehose-path wants a path such as /_firehose, not {}\n",
+                 options.firehose_path);
+      return 2;
+    }
+    for (const std::string& spec : options.firehose_formats) {
+      const size_t eq = spec.find('=');
+      FlowFormat format;
+      Status fs = FlowFormat::Parse(eq == std::string::npos ? spec : spec.substr(eq + 1), &format);
+      if (!fs.ok()) {
+        fmt::print(stderr, "flowdex serve: --firehose-format {}: {}\n", spec, fs.message());
+        return 2;
+      }
+      if (eq == std::string::npos) {
+        firehose_options.format = format;
+      } else {
+        firehose_options.log_group_formats[spec.substr(0, eq)] = format;
+      }
+    }
+    firehose_options.access_key = options.firehose_access_key;
+    if (const char* delay = std::getenv("FLOWDEX_TEST_FIREHOSE_ANSWER_DELAY_MS"); delay != nullptr) {
+      firehose_options.answer_delay_ms = std::atoi(delay);
+    }
+    if (firehose_options.access_key.empty()) {
+      std::string secret;
+      Status ss =
+          GetSecretString(MakeAwsConfig(options.aws, signals.token()), options.firehose_access_key_secret, &secret);
+      if (ss.ok()) ss = ParseFirehoseAccessKey(secret, &firehose_options.access_key);
+      if (!ss.ok()) {
+        fmt::print(stderr, "flowdex serve: --firehose-access-key-secret: {}\n", ss.message());
+        return 2;
+      }
+    }
+    http.firehose_path = options.firehose_path;
+    http.firehose = [&firehose](const RestRequest& r) {
+      return firehose ? firehose->Handle(r) : FirehoseAnswer(503, r.Header("x-amz-firehose-request-id"), "starting");
+    };
+    http.firehose_error = [](int status, const std::string& id, const std::string& message) {
+      return FirehoseAnswer(status, id, message);
+    };
+  }
+
   if (!options.backend.empty()) {
+    if (firehose_on) {
+      fmt::print(stderr,
+                 "flowdex serve: --backend serves a remote cluster: --firehose-access-key needs the local store\n");
+      return 2;
+    }
     if (!options.sqs.empty() || !options.watch.empty()) {
       fmt::print(stderr, "flowdex serve: --backend serves a remote cluster: --watch and --sqs need the local store\n");
       return 2;
@@ -226,7 +284,6 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::print(stderr, "flowdex serve: {}\n", s.message());
       return 2;
     }
-    metrics.extra = [&pipeline_metrics] { return pipeline_metrics.Render(); };
     for (const std::string& queue_url : options.sqs) {
       queues.push_back(std::make_unique<SqsClient>(aws, queue_url, protocol));
       SqsClient* q = queues.back().get();
@@ -240,6 +297,21 @@ int RunServeCommand(const ServeCommandOptions& options) {
       });
     }
   }
+
+  std::unique_ptr<StoreSink> firehose_sink;
+  if (firehose_on) {
+    StoreSink::Options so;
+    so.retention_ms = store_options.retention_ms;
+    so.enrichment = enrichment;
+    firehose_sink = std::make_unique<StoreSink>(store.get(), so);
+    firehose = std::make_unique<FirehoseReceiver>(firehose_sink.get(), firehose_options, &firehose_metrics);
+    fmt::print(stderr, "flowdex serve: accepting Amazon Data Firehose deliveries at {}{}\n", url,
+               options.firehose_path);
+  }
+  metrics.extra = [&pipeline_metrics, &firehose_metrics, sqs = !options.sqs.empty(), firehose_on] {
+    return (sqs ? pipeline_metrics.Render() : std::string()) +
+           (firehose_on ? firehose_metrics.Render() : std::string());
+  };
 
   // Every 10 s: a trim gives back what the last seconds freed (measured:
   // ~5 ms for a settled 300 MB heap, 120 ms the first time 150 MB of it

@@ -3,9 +3,14 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 
+#include "flowlog/parquet_flow_reader.h"
 #include "io/file_source.h"
 #include "io/gzip_source.h"
+#include "io/memory_source.h"
+#include "parquet/parquet_file.h"
 
 namespace flowdex {
 
@@ -44,6 +49,7 @@ void FlowReadStats::Add(const FlowReadStats& o) {
   bytes_read += o.bytes_read;
   bytes_decoded += o.bytes_decoded;
   gzip = gzip || o.gzip;
+  parquet = parquet || o.parquet;
 }
 
 FlowLogReader::FlowLogReader(FlowReadOptions options)
@@ -58,15 +64,83 @@ Status FlowLogReader::ReadFile(const std::string& path, FlowRecordSink* sink, Fl
   return Read(file.get(), path == "-" ? std::string_view("<stdin>") : std::string_view(path), sink, stats);
 }
 
+Status FlowLogReader::ReadParquet(ByteSource* source, std::string_view name, const uint8_t* head, size_t head_len,
+                                  FlowRecordSink* sink, FlowReadStats* stats) {
+  FlowReadStats local;
+  local.parquet = true;
+  ParquetFlowReader reader(options_);
+  Status s;
+  if (RandomAccessSource* ra = source->random_access()) {
+    s = reader.Read(ra, name, sink, &local);
+  } else {
+    std::string bytes(reinterpret_cast<const char*>(head), head_len);
+    for (;;) {
+      if (bytes.size() > options_.max_parquet_bytes) {
+        stats->Add(local);
+        return Status::LimitExceeded(
+            fmt::format("{}: a Parquet file read from a stream is held in memory, and this one "
+                        "is over {} bytes: give its path instead",
+                        name, options_.max_parquet_bytes));
+      }
+      const size_t at = bytes.size();
+      bytes.resize(at + kReadChunk);
+      size_t n = 0;
+      s = source->Read(reinterpret_cast<uint8_t*>(bytes.data() + at), kReadChunk, &n);
+      bytes.resize(at + n);
+      if (!s.ok() || n == 0) break;
+    }
+    if (s.ok()) {
+      MemorySource memory(std::move(bytes));
+      s = reader.Read(memory.random_access(), name, sink, &local);
+    }
+  }
+  local.bytes_read = source->bytes_consumed();
+  stats->Add(local);
+  return s;
+}
+
 void FlowLogReader::ReportBad(const Status& reason) {
   ++stats_->bad_lines;
   sink_->OnBadLine(ctx_, reason);
 }
 
+namespace {
+
+// The "message" of a JSON-wrapped record.
+Status UnwrapJsonLine(std::string_view line, std::string* message) {
+  rapidjson::Document doc;
+  doc.Parse(line.data(), line.size());
+  if (doc.HasParseError()) {
+    return Status::InvalidArgument(fmt::format("a JSON line that does not parse ({} at column {})",
+                                               rapidjson::GetParseError_En(doc.GetParseError()),
+                                               doc.GetErrorOffset() + 1));
+  }
+  if (!doc.IsObject()) return Status::InvalidArgument("a JSON line that is not an object");
+  auto it = doc.FindMember("message");
+  if (it == doc.MemberEnd() || !it->value.IsString()) {
+    return Status::InvalidArgument("a JSON line without a \"message\" string");
+  }
+  message->assign(it->value.GetString(), it->value.GetStringLength());
+  return Status::OK();
+}
+
+}  // namespace
+
 void FlowLogReader::ProcessLine(std::string_view line) {
   ++ctx_.line_number;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   ctx_.line = line;
+  // A record wrapped in JSON ({"message": "2 123456789012 eni-..."}), as
+  // CloudWatch Logs exports, Firehose and Elastic's own test files have it.
+  if (!line.empty() && line.front() == '{') {
+    Status s = UnwrapJsonLine(line, &json_message_);
+    if (!s.ok()) {
+      ReportBad(s);
+      return;
+    }
+    line = json_message_;
+    ctx_.line = line;
+  }
   size_t column = 0, count = 0;
   if (!TokenizeCleanFlowLine(line, tokens_, kMaxLineTokens, &count, &column)) {
     ReportBad(Status::InvalidArgument(
@@ -126,8 +200,8 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
   ctx_.source = name;
   has_header_ = false;
 
-  // Sniff the first bytes for the gzip magic number.
-  uint8_t head[2];
+  // Sniff the first bytes for the gzip and Parquet magic numbers.
+  uint8_t head[4];
   size_t head_len = 0;
   Status status;
   while (head_len < sizeof(head)) {
@@ -135,6 +209,11 @@ Status FlowLogReader::Read(ByteSource* source, std::string_view name, FlowRecord
     status = source->Read(head + head_len, sizeof(head) - head_len, &n);
     if (!status.ok() || n == 0) break;
     head_len += n;
+  }
+  if (status.ok() && parquet::LooksLikeParquet(head, head_len)) {
+    sink_ = nullptr;
+    stats_ = nullptr;
+    return ReadParquet(source, name, head, head_len, sink, stats);
   }
   PrefixedSource prefixed(head, head_len, source);
   std::unique_ptr<GzipSource> gzip;

@@ -62,6 +62,13 @@ struct FlowReadOptions {
   std::function<void(uint64_t)> on_progress;
   // When set, every record is enriched before the sink sees it.
   FlowRecordEnricher* enricher = nullptr;
+  // Whether the sink reads LineContext::line of records (event.original).
+  // Text lines are there anyway; Parquet rows are rendered as a line only
+  // when this is set (and for bad rows, always).
+  bool line_text = true;
+  // A Parquet file from a source that can only be streamed (standard input)
+  // is held in memory to be read; larger ones are refused.
+  size_t max_parquet_bytes = size_t{1} << 30;
 };
 
 struct FlowReadStats {
@@ -72,6 +79,7 @@ struct FlowReadStats {
   uint64_t bytes_read = 0;     // from the medium (compressed size for gzip)
   uint64_t bytes_decoded = 0;  // of text
   bool gzip = false;
+  bool parquet = false;
 
   void Add(const FlowReadStats& o);
 };
@@ -83,8 +91,10 @@ class FlowLogReader {
   FlowLogReader(const FlowLogReader&) = delete;
   FlowLogReader& operator=(const FlowLogReader&) = delete;
 
-  // Reads `source` to its end. gzip is recognised by its magic number, not by
-  // the name. Stats are added to *stats. Returns OK when the whole stream was
+  // Reads `source` to its end. gzip and Parquet are recognised by their magic
+  // numbers, not by the name; Parquet is read at offsets when the source
+  // allows it (random_access()), else from memory after reading it whole
+  // (at most max_parquet_bytes). Stats are added to *stats. Returns OK when the whole stream was
   // read, bad lines notwithstanding; otherwise the I/O or corruption error
   // that stopped it, after every complete line before it was delivered (a
   // line cut off by the damage is reported as bad).
@@ -95,6 +105,8 @@ class FlowLogReader {
 
  private:
   void ProcessLine(std::string_view line);
+  Status ReadParquet(ByteSource* source, std::string_view name, const uint8_t* head, size_t head_len,
+                     FlowRecordSink* sink, FlowReadStats* stats);
   void ReportBad(const Status& reason);
 
   FlowReadOptions options_;
@@ -102,6 +114,7 @@ class FlowLogReader {
   FlowRecord record_;
   std::string_view tokens_[kMaxLineTokens];
   FlowFormat header_format_;
+  std::string json_message_;  // the "message" of a JSON-wrapped line
 
   // Per-stream state.
   FlowRecordSink* sink_ = nullptr;

@@ -114,6 +114,29 @@ TEST(FlowLogReader, BadLinesAreReportedCountedAndSkipped) {
   EXPECT_EQ(sink.records[3].line_number, 9u);
 }
 
+TEST(FlowLogReader, JsonWrappedLinesAreTheirMessage) {
+  // CloudWatch Logs exports, Firehose and Elastic's test files wrap each
+  // record as {"message": "..."}; plain and wrapped lines mix freely.
+  std::string data = std::string(kV2Header) + "\n" + V2Line(1) + "\n" + "{\"message\":\"" + V2Line(2) +
+                     "\",\"timestamp\":1418530070000}\n" + "  {\"message\": \"" + V2Line(3) +
+                     "\"}\n" +                            // leading spaces: a plain line, bad
+                     "{\"log\": \"x\"}\n" +               // no message
+                     "{\"message\": 7}\n" +               // not a string
+                     "{\"message\": \"x\"} trailing\n" +  // not one JSON value
+                     "{\"message\": \"" + V2Line(4) + "\"}\n";
+  CollectingSink sink;
+  FlowReadStats stats;
+  ASSERT_TRUE(ReadText(data, &sink, &stats).ok());
+  ASSERT_EQ(sink.records.size(), 3u);
+  EXPECT_EQ(sink.records[1].line, V2Line(2)) << "the line is the message (event.original)";
+  EXPECT_EQ(sink.bytes[1], 1002u);
+  EXPECT_EQ(sink.bytes[2], 1004u);
+  ASSERT_EQ(sink.bad.size(), 4u);
+  EXPECT_EQ(sink.bad[1].reason, "a JSON line without a \"message\" string");
+  EXPECT_EQ(sink.bad[2].reason, "a JSON line without a \"message\" string");
+  EXPECT_NE(sink.bad[3].reason.find("a JSON line that does not parse"), std::string::npos);
+}
+
 TEST(FlowLogReader, OffsetsPointAtLineStarts) {
   std::string data = std::string(kV2Header) + "\n" + V2Line(1) + "\n" + V2Line(2) + "\n";
   CollectingSink sink;

@@ -44,6 +44,7 @@ class Worker {
                 [this](const LineContext& ctx, const Status& reason) { OnBadLine(ctx, reason); }) {
     FlowReadOptions ro;
     ro.user_format = shared->options->user_format;
+    ro.line_text = false;  // documents without event.original
     ro.cancel = shared->stop.token();
     ro.on_progress = [this](uint64_t consumed) {
       shared_->progress->bytes_read.fetch_add(consumed - reported_bytes_, std::memory_order_relaxed);

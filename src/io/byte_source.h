@@ -9,6 +9,8 @@
 
 namespace flowdex {
 
+class RandomAccessSource;
+
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
@@ -21,6 +23,23 @@ class ByteSource {
   // Bytes consumed from the underlying medium so far (compressed bytes for a
   // decompressor), for progress and error offsets.
   virtual uint64_t bytes_consumed() const = 0;
+
+  // The same bytes readable at any offset (a regular file, an S3 object), or
+  // nullptr when the source can only be streamed (a pipe, a decompressor).
+  // Formats that keep their index at the end (Parquet) use it to read only
+  // what they need.
+  virtual RandomAccessSource* random_access() { return nullptr; }
+};
+
+// Bytes readable at any offset: a file with pread, an object with ranged GETs.
+class RandomAccessSource {
+ public:
+  virtual ~RandomAccessSource() = default;
+  // The total size in bytes.
+  virtual uint64_t size() const = 0;
+  // Reads exactly `n` bytes at `offset` into `buf`; reading past size() or a
+  // short read is an error (IoError, Corruption for a truncated medium).
+  virtual Status ReadAt(uint64_t offset, size_t n, uint8_t* buf) = 0;
 };
 
 }  // namespace flowdex

@@ -12,11 +12,11 @@ bool IsFlowLogFileName(const std::string& name) {
   auto ends_with = [&](std::string_view suffix) {
     return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  return ends_with(".log") || ends_with(".log.gz");
+  return ends_with(".log") || ends_with(".log.gz") || ends_with(".parquet");
 }
 
 Status ExpandInputPaths(const std::vector<std::string>& paths, std::vector<std::string>* files) {
-  static const std::vector<std::string> kFlowSuffixes = {".log", ".log.gz"};
+  static const std::vector<std::string> kFlowSuffixes = {".log", ".log.gz", ".parquet"};
   return ExpandInputPaths(paths, kFlowSuffixes, files);
 }
 

@@ -9,7 +9,8 @@
 namespace flowdex {
 
 // True for names flowdex treats as flow-log files inside folders:
-// "*.log" and "*.log.gz" (the names AWS uses for S3 delivery).
+// "*.log", "*.log.gz" and "*.parquet" (the names AWS uses for S3 delivery;
+// what a file holds is then told by its content, not by this name).
 bool IsFlowLogFileName(const std::string& name);
 
 // Appends to *files each path in `paths`: a file as given (whatever its name),

@@ -361,6 +361,7 @@ Status ElasticsearchSink::WriteObject(const std::string& source_key, ByteSource*
   FlowReadOptions ro;
   ro.user_format = options_.user_format;
   ro.cancel = stop.token();
+  ro.line_text = false;  // documents without event.original
   std::unique_ptr<AddressEnricher> enricher;
   if (options_.enrichment.active()) {
     enricher = std::make_unique<AddressEnricher>(options_.enrichment);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "util/prometheus_text.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -24,9 +25,7 @@ void LogObject(const std::string& line) { fmt::print(stderr, "flowdex: {}\n", li
 std::string PipelineMetrics::Render() const {
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t v) {
-    out +=
-        fmt::format("# HELP flowdex_pipeline_{0} {1}\n# TYPE flowdex_pipeline_{0} counter\nflowdex_pipeline_{0} {2}\n",
-                    name, help, v);
+    AppendPrometheusCounter(&out, fmt::format("flowdex_pipeline_{}", name), help, v);
   };
   counter("messages_received_total", "SQS messages received.", messages_received);
   counter("messages_deleted_total", "SQS messages deleted after their objects were stored (or held nothing to ingest).",

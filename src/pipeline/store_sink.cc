@@ -40,6 +40,7 @@ Status StoreSink::WriteObject(const std::string& source_key, ByteSource* body, O
   writer.BeginSource(source_key);
   FlowReadOptions ro;
   ro.user_format = options_.user_format;
+  ro.line_text = false;  // documents without event.original
   std::unique_ptr<AddressEnricher> enricher;
   if (options_.enrichment.active()) {
     enricher = std::make_unique<AddressEnricher>(options_.enrichment);

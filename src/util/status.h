@@ -67,6 +67,7 @@ class Status {
   bool IsAlreadyExists() const { return code() == Code::kAlreadyExists; }
   bool IsNoSpace() const { return code() == Code::kNoSpace; }
   bool IsTimedOut() const { return code() == Code::kTimedOut; }
+  bool IsUnsupported() const { return code() == Code::kUnsupported; }
   // The request itself is wrong (bad value, name, option; not the store or the machine).
   bool IsRequestError() const;
 

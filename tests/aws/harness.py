@@ -127,6 +127,17 @@ def generate_objects(workdir, records, files, seed=7, fields="v5"):
     return sorted(result)
 
 
+def to_parquet(text_path, parquet_path, codec="gzip", row_group_size=None):
+    """The text flow-log file as AWS's Parquet delivery would write it (AWS's column names and
+    types), written by DuckDB through tests/node/parquet_files.mjs."""
+    node_dir = os.path.join(HERE, "..", "node")
+    args = ["node", os.path.join(node_dir, "parquet_files.mjs"), text_path, parquet_path, codec]
+    if row_group_size:
+        args.append(str(row_group_size))
+    subprocess.run(args, check=True, capture_output=True, cwd=node_dir)
+    return parquet_path
+
+
 def count_documents(data_dir, query=None):
     body = {"size": 0, "track_total_hits": True}
     if query:

@@ -3,17 +3,21 @@ every record arrives exactly once (keys with spaces, '+', '=', ':' and UTF-8), r
 and kill -9 mid-object change nothing, a corrupt object ends in the DLQ while the rest
 flow on, SNS and EventBridge bodies, key patterns, wrong credentials, backfill paging
 and resume, and flowdex serve --sqs."""
+import gzip
 import http.client
 import os
+import re
 import signal
 import socket
 import threading
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
 from harness import (Background, MotoTestCase, QuietHandler, Serve, StandInServer, count_documents, eventbridge_body,
-                     free_port, generate_objects, make_pipeline, queue_depth, run_flowdex, s3_event_body, sns_wrap)
+                     free_port, generate_objects, make_pipeline, queue_depth, run_flowdex, s3_event_body, sns_wrap,
+                     to_parquet)
 
 TRICKY_KEYS = [
     "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=27/"
@@ -257,6 +261,39 @@ class WorkerTest(MotoTestCase):
         self.assertNotIn("already stored, nothing added", p.stderr)
         self.assertRegex(p.stderr, r"visibility extended [1-9]\d* times")
         self.assertEqual(queue_depth(self.sqs, queue), 0)
+
+    def test_parquet_objects_are_read_footer_first(self):
+        """Parquet objects (FileFormat=parquet) go through the same worker: told from text by
+        their content, read with ranged GETs of the version first seen, the footer first, and
+        never downloaded whole a second time."""
+        queue, _ = make_pipeline(self.moto, "parquet")
+        objects = generate_objects(os.path.join(self.dir, "pq"), 120_000, 2, seed=5)
+        prefix = ("AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/"
+                  "year=2027/month=01/day=01/hour=00/")
+        sizes, total = {}, 0
+        for i, (path, n) in enumerate(objects):
+            key = f"{prefix}123456789012_vpcflowlogs_us-east-1_fl-0abc_20270101T000{i}Z_{i}.log.parquet"
+            pq = to_parquet(path, os.path.join(self.dir, f"{i}.parquet"), row_group_size=25_000)
+            self.s3.upload_file(pq, "parquet", key)
+            sizes["/parquet/" + key] = os.path.getsize(pq)
+            total += n
+        proxy = S3FaultProxy(self.moto.port)
+        try:
+            p = self.worker(queue, env=self.moto.env(AWS_ENDPOINT_URL=proxy.url))
+        finally:
+            proxy.close()
+        self.assertEqual(count_documents(self.data), total)
+        self.assertEqual(count_documents(self.data, {"term": {"event.action": "REJECT"}}),
+                         sum(1 for path, _ in objects for line in gzip.open(path, "rt") if " REJECT " in line))
+        for path, size in sizes.items():
+            ranges = [(r, m) for (p_, r, m) in proxy.ranges if urllib.parse.unquote(p_) == path]
+            self.assertTrue(ranges, f"{path} was read with ranged GETs: {proxy.ranges}")
+            first, _ = ranges[0]
+            self.assertRegex(first, rf"^bytes=\d+-{size - 1}$", "the footer is read first")
+            spans = [tuple(int(x) for x in r[len("bytes="):].split("-")) for r, _ in ranges]
+            self.assertLessEqual(sum(b - a + 1 for a, b in spans), size, "no byte is fetched twice by range")
+            self.assertTrue(all(re.fullmatch(r'"[0-9a-f]{32}"', m or "") for _, m in ranges), "If-Match the version")
+        self.assertIn(".log.parquet: stored", p.stderr)
 
     def test_query_protocol(self):
         queue, _ = make_pipeline(self.moto, "query-protocol")
