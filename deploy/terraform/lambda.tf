@@ -33,6 +33,8 @@ resource "aws_lambda_function" "consumer" {
       FLOWDEX_SINK_SECRET = var.sink_secret_arn
       FLOWDEX_SINK_SIGV4  = local.sink_sigv4
       FLOWDEX_KEY_PATTERN = var.key_pattern
+      # CloudWatch Logs events carry no header line: the flow log's layout.
+      FLOWDEX_FORMAT = local.use_cwl ? join(" ", local.flow_log_fields) : null
       # The layer's geoip/ folder is /opt/geoip in the function.
       FLOWDEX_GEOIP_DIR     = var.geoip_layer_arn == null ? null : "/opt/geoip"
       FLOWDEX_AWS_IP_RANGES = var.aws_ip_ranges_url

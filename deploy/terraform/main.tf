@@ -38,6 +38,11 @@ locals {
   use_opensearch = var.opensearch.enabled
   use_secret     = var.sink_secret_arn != null
   use_inventory  = var.inventory_refresh != null
+  use_cwl        = var.delivery == "cloudwatch_logs"
+  use_firehose   = var.delivery == "firehose"
+
+  # Where Firehose backs up the records flowdex refused for good.
+  firehose_backup_prefix = "${local.key_prefix}firehose-failed/"
 
   sink_url   = local.use_opensearch ? "https://${aws_opensearch_domain.sink[0].endpoint}" : var.sink_url
   sink_sigv4 = local.use_opensearch ? "es" : ""

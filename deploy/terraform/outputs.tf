@@ -68,3 +68,13 @@ output "worker_command" {
     "--visibility-timeout ${local.visibility_timeout}",
   ]))
 }
+
+output "flow_log_group_name" {
+  description = "The log group the flow log writes to (delivery = \"cloudwatch_logs\"; else null): `flowdex ingest cwl://NAME` backfills from it."
+  value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
+}
+
+output "firehose_stream_name" {
+  description = "The Firehose stream posting to firehose_endpoint_url (delivery = \"firehose\"; else null)."
+  value       = one(aws_kinesis_firehose_delivery_stream.flow_logs[*].name)
+}

@@ -130,7 +130,8 @@ resource "aws_s3_bucket_policy" "flow_logs" {
 }
 
 # Each new flow-log object is announced on the queue. Only the objects below
-# AWSLogs/ ending in .log.gz: other files in the bucket are not flow logs.
+# AWSLogs/ ending in .log.gz (.parquet with file_format = "parquet"): other
+# files in the bucket are not flow logs.
 resource "aws_s3_bucket_notification" "flow_logs" {
   bucket = aws_s3_bucket.flow_logs.id
 
@@ -139,7 +140,7 @@ resource "aws_s3_bucket_notification" "flow_logs" {
     queue_arn     = aws_sqs_queue.events.arn
     events        = ["s3:ObjectCreated:*"]
     filter_prefix = local.log_prefix
-    filter_suffix = ".log.gz"
+    filter_suffix = var.file_format == "parquet" ? ".parquet" : ".log.gz"
   }
 
   # S3 checks that it may send (with a test event) when the configuration is saved.

@@ -76,6 +76,48 @@ variable "traffic_type" {
   }
 }
 
+variable "delivery" {
+  description = "Where the flow log goes: \"s3\" (the bucket, announced on the queue), \"cloudwatch_logs\" (a log group whose subscription filter invokes the function) or \"firehose\" (a Firehose stream posting to a flowdex server's /_firehose)."
+  type        = string
+  default     = "s3"
+  validation {
+    condition     = contains(["s3", "cloudwatch_logs", "firehose"], var.delivery)
+    error_message = "delivery must be \"s3\", \"cloudwatch_logs\" or \"firehose\"."
+  }
+}
+
+variable "file_format" {
+  description = "With delivery = \"s3\": \"plain-text\" (gzip text) or \"parquet\" (flowdex reads both)."
+  type        = string
+  default     = "plain-text"
+  validation {
+    condition     = contains(["plain-text", "parquet"], var.file_format)
+    error_message = "file_format must be \"plain-text\" or \"parquet\"."
+  }
+}
+
+variable "flow_log_group_retention_days" {
+  description = "With delivery = \"cloudwatch_logs\": days the log group keeps events (flowdex has read them within minutes)."
+  type        = number
+  default     = 7
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_group_retention_days)
+    error_message = "flow_log_group_retention_days must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, ...)."
+  }
+}
+
+variable "firehose_endpoint_url" {
+  description = "With delivery = \"firehose\": the https:// URL Firehose posts to, a flowdex server's /_firehose (`flowdex serve --firehose-access-key-secret`)."
+  type        = string
+  default     = null
+}
+
+variable "firehose_access_key_secret_arn" {
+  description = "With delivery = \"firehose\": Secrets Manager secret holding {\"api_key\": \"...\"}, the key Firehose sends and flowdex checks."
+  type        = string
+  default     = null
+}
+
 variable "hive_compatible_partitions" {
   description = "Hive-compatible key prefixes (AWSLogs/aws-account-id=.../year=.../), as Athena likes them."
   type        = bool

@@ -93,11 +93,13 @@ struct IngestCommandOptions {
   SinkCommandOptions sink;
   std::string checkpoint;  // "" : <data>/backfill/<bucket>-<hash>.checkpoint (embedded sink)
   std::string key_pattern;
+  // cwl://LOG_GROUP inputs (CloudWatch Logs backfill):
+  int cwl_page_size = 0;  // events a FilterLogEvents page (0: the service's default)
 };
 
 // Loads flow-log files into the data directory with a progress display and a
-// summary; s3://bucket/prefix inputs are listed and loaded (into the data
-// directory or --sink) resumably. Returns 0 when every input was ingested (or was already there), 1
+// summary; s3://bucket/prefix and cwl://LOG_GROUP inputs are read and loaded
+// (into the data directory or --sink) resumably. Returns 0 when every input was ingested (or was already there), 1
 // when one failed, 130 when interrupted (what was committed stays).
 int RunIngestCommand(const IngestCommandOptions& options);
 

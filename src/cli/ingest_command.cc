@@ -14,6 +14,7 @@
 #include "ingest/document_ingester.h"
 #include "ingest/flow_ingester.h"
 #include "io/path_walker.h"
+#include "pipeline/cwl_backfill.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/s3_backfill.h"
 #include "rollup/rollup_maintainer.h"
@@ -70,8 +71,9 @@ void ReportProgress(const IngestProgress& p, const std::atomic<bool>& done, bool
   if (tty) fmt::print(stderr, "\r{:<100}\r", "");
 }
 
-// `flowdex ingest s3://bucket/prefix ...`: the S3 backfill.
-int RunS3Ingest(const IngestCommandOptions& options) {
+// `flowdex ingest s3://bucket/prefix ... | cwl://LOG_GROUP ...`: the S3 and
+// CloudWatch Logs backfills.
+int RunRemoteIngest(const IngestCommandOptions& options) {
   FlowFormat user_format;
   if (!options.format.empty()) {
     Status s = FlowFormat::Parse(options.format, &user_format);
@@ -111,7 +113,46 @@ int RunS3Ingest(const IngestCommandOptions& options) {
   }
   int exit_code = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  uint64_t cwl_stored = 0, cwl_duplicates = 0;
   for (const std::string& url : options.inputs) {
+    // One checkpoint per URL: beside the store, or in the working directory for a remote sink.
+    auto checkpoint_for = [&](const std::string& stem) {
+      if (!options.checkpoint.empty()) return options.checkpoint;
+      const std::string name =
+          fmt::format("{}-{}.checkpoint", stem, Sha256Hex(url + "\n" + sink_options.sink).substr(0, 12));
+      if (store) {
+        std::filesystem::create_directories(options.data_dir + "/backfill");
+        return options.data_dir + "/backfill/" + name;
+      }
+      return "flowdex-backfill-" + name;
+    };
+    if (url.rfind("cwl://", 0) == 0) {
+      CwlSource source;
+      s = ParseCwlUrl(url, CurrentTimeMillis() / 1000, &source);
+      if (!s.ok()) {
+        fmt::print(stderr, "flowdex ingest: {}\n", s.message());
+        return 2;
+      }
+      CwlBackfillOptions co;
+      co.cancel = signals.token();
+      co.page_limit = options.cwl_page_size;
+      co.checkpoint_path = checkpoint_for("cwl");
+      CwlBackfillSummary summary;
+      s = RunCwlBackfill(aws, sink.get(), source, co, &summary);
+      cwl_stored += summary.stored;
+      cwl_duplicates += summary.duplicates;
+      fmt::print(stderr,
+                 "flowdex ingest: {}: {} events in {} pages{}{}: {} records stored, {} already there, {} bad lines; "
+                 "checkpoint {}\n",
+                 url, summary.events, summary.pages, summary.resumed ? ", resumed" : "",
+                 summary.finished_pending ? " (finished a page an interrupted run left)" : "", summary.stored,
+                 summary.duplicates, summary.bad_lines, co.checkpoint_path);
+      if (!s.ok()) {
+        fmt::print(stderr, "flowdex ingest: {}: {}\n", url, s.message());
+        exit_code = 1;
+      }
+      continue;
+    }
     std::string bucket, prefix;
     s = ParseS3Url(url, &bucket, &prefix);
     if (!s.ok()) {
@@ -121,18 +162,7 @@ int RunS3Ingest(const IngestCommandOptions& options) {
     S3BackfillOptions bo;
     bo.workers = options.workers > 0 ? options.workers : 4;
     bo.cancel = signals.token();
-    bo.checkpoint_path = options.checkpoint;
-    if (bo.checkpoint_path.empty()) {
-      // One checkpoint per URL: beside the store, or in the working directory for a remote sink.
-      const std::string name =
-          fmt::format("{}-{}.checkpoint", bucket, Sha256Hex(url + "\n" + sink_options.sink).substr(0, 12));
-      if (store) {
-        std::filesystem::create_directories(options.data_dir + "/backfill");
-        bo.checkpoint_path = options.data_dir + "/backfill/" + name;
-      } else {
-        bo.checkpoint_path = "flowdex-backfill-" + name;
-      }
-    }
+    bo.checkpoint_path = checkpoint_for(bucket);
     S3BackfillSummary summary;
     s = RunS3Backfill(s3, &processor, bucket, prefix, bo, &summary);
     if (!s.ok()) {
@@ -145,6 +175,8 @@ int RunS3Ingest(const IngestCommandOptions& options) {
                summary.failed, bo.checkpoint_path, summary.checkpoint);
     if (summary.failed > 0) exit_code = 1;
   }
+  metrics.records_stored += cwl_stored;
+  metrics.records_duplicate += cwl_duplicates;
   if (store && !signals.received()) UpdateRollups(store.get(), signals.token());
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(stderr, "flowdex ingest: {} into {}; {:.2f} s, {}/s\n", metrics.Summary(false), sink->Describe(), secs,
@@ -156,14 +188,14 @@ int RunS3Ingest(const IngestCommandOptions& options) {
 }  // namespace
 
 int RunIngestCommand(const IngestCommandOptions& options) {
-  size_t s3_inputs = 0;
-  for (const std::string& in : options.inputs) s3_inputs += in.rfind("s3://", 0) == 0;
-  if (s3_inputs > 0) {
-    if (s3_inputs != options.inputs.size()) {
-      fmt::print(stderr, "flowdex ingest: give s3:// URLs and local paths in separate runs\n");
+  size_t remote_inputs = 0;
+  for (const std::string& in : options.inputs) remote_inputs += in.rfind("s3://", 0) == 0 || in.rfind("cwl://", 0) == 0;
+  if (remote_inputs > 0) {
+    if (remote_inputs != options.inputs.size()) {
+      fmt::print(stderr, "flowdex ingest: give s3:// and cwl:// URLs and local paths in separate runs\n");
       return 2;
     }
-    return RunS3Ingest(options);
+    return RunRemoteIngest(options);
   }
   // Before any thread starts. Ctrl-C: files being read are dropped whole;
   // everything reported as indexed is stored.

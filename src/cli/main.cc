@@ -138,7 +138,9 @@ int main(int argc, char** argv) {
   const char* env_data = std::getenv("FLOWDEX_DATA");
   ingest.data_dir = env_data && *env_data ? env_data : "flowdex-data";
   CLI::App* ingest_cmd = app.add_subcommand(
-      "ingest", "Load flow-log files and folders (.log, .log.gz, .parquet) into the data directory, each file once");
+      "ingest",
+      "Load flow-log files and folders (.log, .log.gz, .parquet), s3://bucket/prefix or cwl://LOG_GROUP into the data "
+      "directory, each file once");
   ingest_cmd->add_option("inputs", ingest.inputs, "Files or folders")->required();
   ingest_cmd->add_option("--data", ingest.data_dir, "Data directory (env FLOWDEX_DATA)")->capture_default_str();
   ingest_cmd->add_option("--index", ingest.index,
@@ -164,8 +166,13 @@ int main(int argc, char** argv) {
   AddAwsOptions(ingest_cmd, &ingest.aws);
   AddSinkOptions(ingest_cmd, &ingest.sink);
   AddEnrichmentOptions(ingest_cmd, &ingest.sink.enrichment, false);
-  ingest_cmd->add_option("--checkpoint", ingest.checkpoint,
-                         "s3:// inputs: resume file (default: in <data>/backfill, or ./ for a remote --sink)");
+  ingest_cmd->add_option(
+      "--checkpoint", ingest.checkpoint,
+      "s3:// and cwl:// inputs: resume file (default: in <data>/backfill, or ./ for a remote --sink)");
+  ingest_cmd
+      ->add_option("--cwl-page-size", ingest.cwl_page_size,
+                   "cwl:// inputs: events a FilterLogEvents page (default: the service's, up to 10,000)")
+      ->check(CLI::Range(0, 10000));
   ingest_cmd->add_option("--key-pattern", ingest.key_pattern, "s3:// inputs: only keys matching this RE2 pattern");
 
   flowdex::CheckCommandOptions check;

@@ -81,4 +81,19 @@ Status DecodeCloudWatchLogsData(std::string_view gzip_bytes, size_t max_bytes, C
   return ParseCloudWatchLogsPayload(json, out);
 }
 
+Status StoreCloudWatchLogsPayload(ObjectSink* sink, const CloudWatchLogsPayload& payload, ObjectResult* result,
+                                  std::string* key) {
+  *result = ObjectResult();
+  key->clear();
+  if (payload.is_control() || payload.events.empty()) return Status::OK();
+  *key = fmt::format("cwl://{}/{}#{}", payload.log_group, payload.log_stream, payload.events.front().id);
+  std::string text;
+  for (const CloudWatchLogsEvent& e : payload.events) {
+    text += e.message;
+    text += '\n';
+  }
+  MemorySource body(std::move(text));
+  return sink->WriteObject(*key, &body, result);
+}
+
 }  // namespace flowdex

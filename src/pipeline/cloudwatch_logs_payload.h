@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/object_sink.h"
 #include "util/status.h"
 
 namespace flowdex {
@@ -50,5 +51,11 @@ Status Gunzip(std::string_view bytes, size_t max_bytes, std::string* out);
 
 // Gunzips and parses a payload as a subscription delivers it.
 Status DecodeCloudWatchLogsData(std::string_view gzip_bytes, size_t max_bytes, CloudWatchLogsPayload* out);
+
+// Stores a DATA_MESSAGE payload's events (a flow-log line each) as one object
+// of the sink, keyed "cwl://GROUP/STREAM#FIRST_EVENT_ID" (*key), so that a
+// payload delivered again adds nothing. A CONTROL_MESSAGE stores nothing.
+Status StoreCloudWatchLogsPayload(ObjectSink* sink, const CloudWatchLogsPayload& payload, ObjectResult* result,
+                                  std::string* key);
 
 }  // namespace flowdex

@@ -8,6 +8,8 @@
 #include <rapidjson/writer.h>
 
 #include "aws/http_client.h"
+#include "pipeline/cloudwatch_logs_payload.h"
+#include "util/secret_util.h"
 #include "util/time_util.h"
 
 namespace flowdex {
@@ -57,7 +59,9 @@ Status ParseSqsEvent(std::string_view event, std::vector<SqsEventRecord>* record
   if (doc.HasParseError() || !doc.IsObject()) return Status::InvalidArgument("the event is not a JSON object");
   auto it = doc.FindMember("Records");
   if (it == doc.MemberEnd() || !it->value.IsArray()) {
-    return Status::InvalidArgument("the event has no Records: flowdex lambda expects an SQS event source mapping");
+    return Status::InvalidArgument(
+        "the event has no Records and no awslogs: flowdex lambda expects an SQS event source mapping or a "
+        "CloudWatch Logs subscription filter");
   }
   for (const auto& r : it->value.GetArray()) {
     if (!r.IsObject()) return Status::InvalidArgument("an event record is not an object");
@@ -68,6 +72,43 @@ Status ParseSqsEvent(std::string_view event, std::vector<SqsEventRecord>* record
     }
     records->push_back(SqsEventRecord{id->value.GetString(), body->value.GetString()});
   }
+  return Status::OK();
+}
+
+Status HandleCloudWatchLogsEvent(std::string_view event, ObjectSink* sink, bool* handled, std::string* answer) {
+  *handled = false;
+  rapidjson::Document doc;
+  doc.Parse(event.data(), event.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Status::OK();
+  auto awslogs = doc.FindMember("awslogs");
+  if (awslogs == doc.MemberEnd()) return Status::OK();
+  *handled = true;
+  auto data = awslogs->value.IsObject() ? awslogs->value.FindMember("data") : awslogs->value.MemberEnd();
+  if (!awslogs->value.IsObject() || data == awslogs->value.MemberEnd() || !data->value.IsString()) {
+    return Status::InvalidArgument("the awslogs event has no data string");
+  }
+  std::string gz;
+  if (!Base64Decode(std::string_view(data->value.GetString(), data->value.GetStringLength()), &gz)) {
+    return Status::InvalidArgument("the awslogs data is not base64");
+  }
+  CloudWatchLogsPayload payload;
+  Status s = DecodeCloudWatchLogsData(gz, size_t{256} << 20, &payload);
+  if (!s.ok()) return s;
+  ObjectResult result;
+  std::string key;
+  s = StoreCloudWatchLogsPayload(sink, payload, &result, &key);
+  if (!s.ok()) return s;
+  if (payload.is_control()) {
+    fmt::print(stderr, "flowdex lambda: CloudWatch Logs control message from {} (nothing to store)\n",
+               payload.log_group);
+  } else {
+    fmt::print(stderr, "flowdex lambda: {}: {} {} records ({} bad lines{})\n", key,
+               result.already_stored ? "already stored," : "stored",
+               result.already_stored ? result.duplicates : result.stored, result.bad_lines,
+               result.bad_line_samples.empty() ? "" : "; " + result.bad_line_samples.front());
+  }
+  *answer = fmt::format(R"({{"records":{},"stored":{},"bad_lines":{}}})", payload.events.size(),
+                        result.already_stored ? 0 : result.stored, result.bad_lines);
   return Status::OK();
 }
 
@@ -96,6 +137,20 @@ Status RunLambdaRuntime(ObjectProcessor* processor, const LambdaRuntimeOptions& 
     const int64_t deadline_ms =
         std::strtoll(std::string(event.Header("Lambda-Runtime-Deadline-Ms")).c_str(), nullptr, 10);
     HttpResponse resp;
+    bool cwl = false;
+    std::string answer;
+    s = HandleCloudWatchLogsEvent(event.body, processor->sink(), &cwl, &answer);
+    if (cwl) {
+      if (!s.ok()) {
+        fmt::print(stderr, "flowdex lambda: invocation {}: {}\n", request_id, s.message());
+        s = Post(&http, base + request_id + "/error", ErrorJson("Runtime.HandlerError", std::string(s.message())),
+                 "Runtime.HandlerError", &resp);
+      } else {
+        s = Post(&http, base + request_id + "/response", answer, "", &resp);
+      }
+      if (!s.ok()) return s;
+      continue;
+    }
     std::vector<SqsEventRecord> records;
     s = ParseSqsEvent(event.body, &records);
     if (!s.ok()) {

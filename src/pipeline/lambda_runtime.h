@@ -1,5 +1,7 @@
 // The AWS Lambda custom runtime loop (provided.al2023) for SQS-triggered
-// invocations: GET the next event from AWS_LAMBDA_RUNTIME_API, handle each
+// invocations, and for CloudWatch Logs subscription filters (awslogs events:
+// the payload's events stored as one object, answered {"records": N}; an
+// error makes Lambda retry the asynchronous invocation): GET the next event from AWS_LAMBDA_RUNTIME_API, handle each
 // SQS record's body as the worker does, and answer with the partial batch
 // response ({"batchItemFailures":[{"itemIdentifier": messageId}...]}) so
 // only failed messages return to the queue. Near the invocation's deadline
@@ -28,6 +30,12 @@ struct SqsEventRecord {
 };
 // Parses a Lambda SQS event ({"Records":[{"messageId","body",...}]}).
 Status ParseSqsEvent(std::string_view event, std::vector<SqsEventRecord>* records);
+
+// If `event` is a CloudWatch Logs subscription event ({"awslogs": {"data":
+// base64 of gzip JSON}}), stores its flow records through the processor's
+// sink and says so in *handled; the function's answer (or error) is in
+// *answer. Exposed for tests.
+Status HandleCloudWatchLogsEvent(std::string_view event, ObjectSink* sink, bool* handled, std::string* answer);
 
 // Runs the loop until the runtime API goes away (or max_invocations).
 // Returns an error when the runtime API cannot be reached.

@@ -170,6 +170,56 @@ class LambdaTest(MotoTestCase):
                 proc.kill()
             serve.stop()
 
+    def test_cloudwatch_logs_subscription_events(self):
+        """A subscription filter on the flow log's log group invoking the function: the event's
+        awslogs.data (base64 of gzip JSON, as CloudWatch Logs sends it) holds events read back from
+        moto's CloudWatch Logs; a retried delivery adds nothing, a CONTROL_MESSAGE stores nothing,
+        damaged data is an invocation error (Lambda retries it)."""
+        import base64
+        logs = self.moto.client("logs")
+        group, stream = "/aws/vpc/flow-logs", "eni-0a1b2c3d-all"
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        now = int(time.time())
+        lines = [f"2 123456789012 eni-0a1b2c3d 10.0.{i // 200}.{i % 200} 10.1.0.9 {30000 + i} 443 6 4 {300 + i} "
+                 f"{now - 200} {now - 140} {'REJECT' if i % 10 == 0 else 'ACCEPT'} OK" for i in range(300)]
+        logs.put_log_events(logGroupName=group, logStreamName=stream,
+                            logEvents=[{"timestamp": (now - 100) * 1000 + i, "message": m} for i, m in enumerate(lines)])
+        events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
+        self.assertEqual(len(events), 300)
+
+        def awslogs(message_type, log_events):
+            payload = {"messageType": message_type, "owner": "123456789012", "logGroup": group, "logStream": stream,
+                       "subscriptionFilters": ["to-flowdex"], "logEvents": log_events}
+            return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()}}
+        data = awslogs("DATA_MESSAGE", [{"id": f"{e['timestamp']}{i:020d}", "timestamp": e["timestamp"],
+                                         "message": e["message"]} for i, e in enumerate(events)])
+        serve = Serve(os.path.join(self.dir, "es"))
+        proc = None
+        try:
+            proc, log = self.start("--max-invocations", "4", FLOWDEX_SINK=serve.url)
+            for _ in range(2):  # the second time: Lambda's retry of the same asynchronous event
+                rid = self.api.invoke(data)
+                kind, got, body, _ = self.api.next_post()
+                self.assertEqual((kind, got), ("response", rid), body)
+                self.assertEqual(json.loads(body)["records"], 300)
+                self.assertEqual(serve.count(), 300)
+            self.assertEqual(serve.count(query={"term": {"event.action": "REJECT"}}), 30)
+            rid = self.api.invoke(awslogs("CONTROL_MESSAGE", [{"id": "", "timestamp": now * 1000,
+                                                               "message": "CWL CONTROL MESSAGE: Checking health"}]))
+            kind, got, body, _ = self.api.next_post()
+            self.assertEqual((kind, got, json.loads(body)["records"]), ("response", rid, 0))
+            rid = self.api.invoke({"awslogs": {"data": "not base64!"}})
+            kind, got, body, _ = self.api.next_post()
+            self.assertEqual((kind, got), ("error", rid))
+            self.assertIn("not base64", json.loads(body)["errorMessage"])
+            self.assertEqual(proc.wait(30), 0)
+            self.assertEqual(serve.count(), 300)
+        finally:
+            if proc and proc.poll() is None:
+                proc.kill()
+            serve.stop()
+
     def test_geoip_and_aws_ranges_from_the_environment(self):
         """FLOWDEX_GEOIP_DIR and FLOWDEX_AWS_IP_RANGES, as deploy/terraform sets them (the databases in
         a layer at /opt/geoip): the documents the function indexes carry .geo, .as and .aws fields."""

@@ -12,7 +12,8 @@ import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, copyFile
 import { join, dirname, basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { flowdex, tempDir, FLOWDEX } from './harness.mjs';
+import { flowdex, tempDir, FLOWDEX, startServer, request } from './harness.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFlowParquet, writeParquetQuery } from './parquet_files.mjs';
 
 const work = tempDir('flowdex-parquet-');
@@ -175,4 +176,28 @@ test('a folder of Parquet objects in the AWS layout ingests like the text, and d
   assert.match(mixed.stderr, /cut\.log\.parquet/);
   assert.match(mixed.stderr, /other\.log\.parquet/);
   assert.equal(sources(mixed.data).total, 2000);
+});
+
+test('serve --watch ingests Parquet files dropped into its folder', async () => {
+  const [text] = gen('v5', 2500, 1, 51);
+  const inbox = join(work, 'inbox');
+  mkdirSync(inbox);
+  const server = await startServer(join(work, 'watch-data'), ['--watch', inbox]);
+  try {
+    const staged = join(work, 'staged.parquet');
+    await writeFlowParquet(text, staged, { codec: 'snappy', rowGroupSize: 1000 });
+    copyFileSync(staged, join(inbox, '.incoming.tmp'));
+    // Renamed into place complete, as a copy tool does.
+    const { renameSync } = await import('node:fs');
+    renameSync(join(inbox, '.incoming.tmp'), join(inbox, 'flows.log.parquet'));
+    let count = 0;
+    for (let i = 0; i < 100 && count < 2500; i++) {
+      await sleep(100);
+      count = (await request(server.url, 'GET', '/logs-*/_count')).body?.count ?? 0;
+    }
+    assert.equal(count, 2500, server.log());
+    assert.match(server.log(), /flows\.log\.parquet: 2500 records, 0 bad lines/);
+  } finally {
+    await server.stop();
+  }
 });

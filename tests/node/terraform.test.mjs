@@ -125,13 +125,14 @@ const D = mod.data;
 
 describe("deploy/terraform", () => {
   test("every .tf file parses, and the module has what the issue lists", () => {
-    assert.deepEqual(mod.files, ["flow_log.tf", "iam.tf", "lambda.tf", "main.tf", "opensearch.tf", "outputs.tf",
-      "s3.tf", "sqs.tf", "variables.tf", "versions.tf"]);
+    assert.deepEqual(mod.files, ["delivery.tf", "flow_log.tf", "iam.tf", "lambda.tf", "main.tf", "opensearch.tf",
+      "outputs.tf", "s3.tf", "sqs.tf", "variables.tf", "versions.tf"]);
     for (const type of ["aws_s3_bucket", "aws_s3_bucket_public_access_block",
       "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
       "aws_s3_bucket_policy", "aws_s3_bucket_notification", "aws_flow_log", "aws_sqs_queue", "aws_sqs_queue_policy",
       "aws_sqs_queue_redrive_allow_policy", "aws_lambda_function", "aws_lambda_event_source_mapping", "aws_iam_role",
-      "aws_iam_role_policy", "aws_iam_policy", "aws_cloudwatch_log_group", "aws_opensearch_domain"]) {
+      "aws_iam_role_policy", "aws_iam_policy", "aws_cloudwatch_log_group", "aws_opensearch_domain",
+      "aws_cloudwatch_log_subscription_filter", "aws_lambda_permission", "aws_kinesis_firehose_delivery_stream"]) {
       assert.ok(R[type], `no ${type}`);
     }
     assert.equal(mod.terraform[0].required_providers[0].aws.source, "hashicorp/aws");
@@ -223,13 +224,24 @@ describe("deploy/terraform", () => {
   test("the flow log records every v2-v8 field, in the order flowdex gen --fields v8 writes", () => {
     const fl = R.aws_flow_log.vpc;
     assert.equal(fl.vpc_id, ref("var.vpc_id"));
-    assert.equal(fl.log_destination_type, "s3");
+    // The destination type per delivery, as the EC2 API names them.
+    for (const [delivery, type] of [["s3", "s3"], ["cloudwatch_logs", "cloud-watch-logs"],
+      ["firehose", "kinesis-data-firehose"]]) {
+      assert.match(fl.log_destination_type, new RegExp(`${delivery}\\s*=\\s*"${type}"`));
+    }
+    assert.match(fl.log_destination_type, /\[var\.delivery\]/);
     assert.ok(fl.log_destination.includes("aws_s3_bucket.flow_logs.arn"));
+    assert.ok(fl.log_destination.includes("aws_cloudwatch_log_group.flow_logs[0].arn"));
+    assert.ok(fl.log_destination.includes("aws_kinesis_firehose_delivery_stream.flow_logs[0].arn"));
+    assert.equal(fl.iam_role_arn, ref("local.use_cwl ? aws_iam_role.flow_log_delivery[0].arn : null"));
     assert.equal(fl.max_aggregation_interval, 60);
     assert.equal(fl.log_format, ref("local.log_format"));
-    const opts = fl.destination_options[0];
+    const dyn = fl.dynamic.destination_options[0];
+    assert.equal(dyn.for_each, ref('var.delivery == "s3" ? [1] : []'));
+    const opts = dyn.content[0];
     assert.equal(opts.hive_compatible_partitions, ref("var.hive_compatible_partitions"));
-    assert.equal(opts.file_format, "plain-text");
+    assert.equal(opts.file_format, ref("var.file_format"));
+    assert.deepEqual(mod.variable.file_format.default, "plain-text");
     // local.log_format is "${field} ..." over local.flow_log_fields: compare the list with flowdex's v8 header.
     assert.ok(mod.locals.log_format.includes("local.flow_log_fields"));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flowdex-tf-"));
@@ -253,7 +265,7 @@ describe("deploy/terraform", () => {
     assert.equal(q.queue_arn, ref("aws_sqs_queue.events.arn"));
     assert.deepEqual(q.events, ["s3:ObjectCreated:*"]);
     assert.equal(q.filter_prefix, ref("local.log_prefix"));
-    assert.equal(q.filter_suffix, ".log.gz");
+    assert.equal(q.filter_suffix, ref('var.file_format == "parquet" ? ".parquet" : ".log.gz"'));
     assert.ok(n.depends_on.includes(ref("aws_sqs_queue_policy.events")), "S3 tests the queue when saving: policy first");
 
     // The one policy on that queue...
@@ -381,6 +393,76 @@ describe("deploy/terraform", () => {
     assert.deepEqual(list.condition[0], { test: "StringLike", variable: "s3:prefix", values: [`${ref("local.log_prefix")}*`] });
     // The worker's managed policy is the same document.
     assert.equal(R.aws_iam_policy.worker.policy, ref("data.aws_iam_policy_document.consumer.json"));
+  });
+
+  test("delivery = cloudwatch_logs: the group's subscription filter invokes the function, which knows the layout", () => {
+    const cwl = ref("local.use_cwl ? 1 : 0");
+    const group = R.aws_cloudwatch_log_group.flow_logs;
+    assert.equal(group.count, cwl);
+    // VPC Flow Logs writes with a role only it may assume, for this account, into that group only.
+    const assume = statements(D.aws_iam_policy_document.flow_log_delivery_assume);
+    assert.deepEqual(assume[0].principals, [{ type: "Service", identifiers: ["vpc-flow-logs.amazonaws.com"] }]);
+    assert.deepEqual(assume[0].condition[0], { test: "StringEquals", variable: "aws:SourceAccount",
+      values: [ref("local.account_id")] });
+    const write = statements(D.aws_iam_policy_document.flow_log_delivery);
+    assert.deepEqual(sorted(write.flatMap((s) => s.actions)), ["logs:CreateLogStream", "logs:DescribeLogStreams",
+      "logs:PutLogEvents"]);
+    assert.deepEqual(write.flatMap((s) => s.resources), [`${ref("aws_cloudwatch_log_group.flow_logs[0].arn")}:*`]);
+    assert.equal(R.aws_iam_role_policy.flow_log_delivery.role, ref("aws_iam_role.flow_log_delivery[0].id"));
+    // Only CloudWatch Logs, for that group, may invoke the function; the filter sends every event to it.
+    const perm = R.aws_lambda_permission.flow_logs;
+    assert.equal(perm.principal, "logs.amazonaws.com");
+    assert.equal(perm.action, "lambda:InvokeFunction");
+    assert.equal(perm.source_arn, `${ref("aws_cloudwatch_log_group.flow_logs[0].arn")}:*`);
+    assert.equal(perm.function_name, ref("aws_lambda_function.consumer[0].function_name"));
+    const filter = R.aws_cloudwatch_log_subscription_filter.flow_logs;
+    assert.equal(filter.log_group_name, ref("aws_cloudwatch_log_group.flow_logs[0].name"));
+    assert.equal(filter.destination_arn, ref("aws_lambda_function.consumer[0].arn"));
+    assert.equal(filter.filter_pattern, "");
+    assert.ok(filter.depends_on.includes(ref("aws_lambda_permission.flow_logs")));
+    // The events carry no header: the function gets the flow log's layout, which flowdex parses.
+    const env = R.aws_lambda_function.consumer.environment[0].variables;
+    assert.match(env, /FLOWDEX_FORMAT\s*=\s*local\.use_cwl \? join\(" ", local\.flow_log_fields\) : null/);
+    const r = spawnSync(process.env.FLOWDEX ?? path.join(ROOT, "build/flowdex"),
+      ["parse", "--format", mod.locals.flow_log_fields.join(" "), "-"], { input: "", encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    // And the function answers awslogs events (src/pipeline/lambda_runtime.cc).
+    assert.match(fs.readFileSync(path.join(ROOT, "src/pipeline/lambda_runtime.cc"), "utf8"), /FindMember\("awslogs"\)/);
+  });
+
+  test("delivery = firehose: the stream posts to flowdex's endpoint with the key from Secrets Manager", () => {
+    const fh = R.aws_kinesis_firehose_delivery_stream.flow_logs;
+    assert.equal(fh.count, ref("local.use_firehose ? 1 : 0"));
+    assert.equal(fh.destination, "http_endpoint");
+    assert.match(fh.tags, /"LogDeliveryEnabled"\s*=\s*"true"/);
+    const http = fh.http_endpoint_configuration[0];
+    assert.equal(http.url, ref("var.firehose_endpoint_url"));
+    assert.equal(http.s3_backup_mode, "FailedDataOnly");
+    const sm = http.secrets_manager_configuration[0];
+    assert.equal(sm.enabled, true);
+    assert.equal(sm.secret_arn, ref("var.firehose_access_key_secret_arn"));
+    const rc = http.request_configuration[0];
+    assert.equal(rc.content_encoding, "GZIP");
+    // The layout travels as the common attribute flowdex reads (src/pipeline/firehose_receiver.cc).
+    assert.deepEqual(rc.common_attributes[0], { name: "flowdex-format", value: ref('join(" ", local.flow_log_fields)') });
+    assert.match(fs.readFileSync(path.join(ROOT, "src/pipeline/firehose_receiver.cc"), "utf8"), /"flowdex-format"/);
+    const backup = http.s3_configuration[0];
+    assert.equal(backup.bucket_arn, ref("aws_s3_bucket.flow_logs.arn"));
+    assert.equal(backup.prefix, ref("local.firehose_backup_prefix"));
+    // The stream's role: assumed by Firehose of this account; reads exactly that secret, writes the backup prefix.
+    const assume = statements(D.aws_iam_policy_document.firehose_assume);
+    assert.deepEqual(assume[0].principals, [{ type: "Service", identifiers: ["firehose.amazonaws.com"] }]);
+    assert.equal(assume[0].condition[0].variable, "sts:ExternalId");
+    const doc = statements(D.aws_iam_policy_document.firehose);
+    const by = (a) => doc.filter((s) => s.actions.includes(a)).flatMap((s) => s.resources);
+    assert.deepEqual(by("secretsmanager:GetSecretValue"), [ref("var.firehose_access_key_secret_arn")]);
+    assert.deepEqual(by("s3:PutObject"), [`${ref("aws_s3_bucket.flow_logs.arn")}/${ref("local.firehose_backup_prefix")}*`]);
+    for (const s of doc) for (const a of s.actions) assert.ok(!a.includes("*"), `wildcard action ${a}`);
+    // Without an https endpoint or a secret, planning stops with a message.
+    const conditions = fh.lifecycle[0].precondition.map((p) => p.error_message).join(" ");
+    assert.match(conditions, /firehose_endpoint_url/);
+    assert.match(conditions, /firehose_access_key_secret_arn/);
+    assert.deepEqual(mod.variable.delivery.default, "s3");
   });
 
   test("terraform fmt -check, when terraform is installed", (t) => {
