@@ -17,7 +17,7 @@ packages=(
   # the GeoIP tests write tiny MaxMind databases with MaxMind's writer
   libmaxmind-db-writer-perl
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 gzip time util-linux
+  libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 python3-yaml gzip time util-linux
   openssl curl wrk ca-certificates binutils
   # systemd-analyze checks the units in deploy/systemd
   systemd

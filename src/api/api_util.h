@@ -10,6 +10,10 @@
 
 #include "api/rest.h"
 
+namespace flowdex {
+struct SearchRequest;
+}
+
 namespace flowdex::api {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -36,5 +40,9 @@ inline std::vector<std::string> Split(std::string_view s, char separator) {
   }
   return out;
 }
+
+// Applies _source, _source_includes and _source_excludes from the URL (the
+// _search and get APIs take them alike).
+void ApplySourceParams(const RestRequest& req, SearchRequest* r);
 
 }  // namespace flowdex::api

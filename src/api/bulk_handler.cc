@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -24,6 +25,7 @@
 #include "api/api_util.h"
 #include "api/es_exception.h"
 #include "ingest/document_writer.h"
+#include "query/dsl/dsl_context.h"
 #include "query/response_writer.h"
 #include "query/searcher.h"
 #include "store/index_resolver.h"
@@ -49,6 +51,7 @@ struct BulkItem {
   std::string error_type, error_reason;
   uint64_t seq_no = 0;
   bool awaiting_commit = false;  // succeeded, provided the commit lands
+  bool id_given = false;         // the action named an _id (which must not be empty)
 };
 
 // Where a document with a given id is stored (and its _source, for updates).
@@ -329,6 +332,10 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
   if (path_index.find_first_of("*,") != std::string::npos) {
     return bad_request(fmt::format("bulk requests write to one index, not [{}]", path_index));
   }
+  // Elasticsearch reads the body line by line and wants the last one ended.
+  if (!req.body.empty() && req.body.back() != '\n') {
+    return bad_request("The bulk request must be terminated by a newline [\\n]");
+  }
   // 1. Parse: action lines and their documents.
   std::vector<BulkItem> items;
   std::string_view body = req.body;
@@ -348,34 +355,86 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
   while (next_line(&line)) {
     rapidjson::Document action;
     action.Parse(line.data(), line.size());
-    if (action.HasParseError() || !action.IsObject() || action.MemberCount() != 1 ||
-        !action.MemberBegin()->value.IsObject()) {
+    if (action.HasParseError()) {
+      EsException e;
+      e.type = "x_content_parse_exception";
+      e.reason =
+          fmt::format("[{}:{}] Malformed action/metadata line [{}]: {}", line_number, action.GetErrorOffset() + 1,
+                      line_number, rapidjson::GetParseError_En(action.GetParseError()));
+      return ErrorResponse(e);
+    }
+    // Elasticsearch's BulkRequestParser, token by token, with its messages.
+    if (!action.IsObject()) {
+      return bad_request(fmt::format("Malformed action/metadata line [{}], expected START_OBJECT but found [{}]",
+                                     line_number, DslContext::TokenName(action)));
+    }
+    if (action.MemberCount() == 0) {
       return bad_request(
-          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or END_OBJECT but "
-                      "found [{}]",
-                      line_number, action.HasParseError() ? "invalid JSON" : "a different value"));
+          fmt::format("Malformed action/metadata line [{}], expected FIELD_NAME but found [END_OBJECT]", line_number));
     }
     BulkItem item;
     item.op.assign(action.MemberBegin()->name.GetString(), action.MemberBegin()->name.GetStringLength());
     if (item.op != "index" && item.op != "create" && item.op != "delete" && item.op != "update") {
+      return bad_request(fmt::format(
+          "Malformed action/metadata line [{}], expected field [create], [delete], [index] or [update] but found [{}]",
+          line_number, item.op));
+    }
+    const rapidjson::Value& params = action.MemberBegin()->value;
+    if (!params.IsObject()) {
       return bad_request(
-          fmt::format("Malformed action/metadata line [{}], expected one of [create, delete, index, "
-                      "update] but found [{}]",
-                      line_number, item.op));
+          fmt::format("Malformed action/metadata line [{}], expected START_OBJECT or END_OBJECT but found [{}]",
+                      line_number, DslContext::TokenName(params)));
+    }
+    if (action.MemberCount() > 1) {
+      return bad_request(
+          fmt::format("Malformed action/metadata line [{}], expected END_OBJECT but found [FIELD_NAME]", line_number));
     }
     item.index = path_index;
-    for (auto& m : action.MemberBegin()->value.GetObject()) {
+    for (auto& m : params.GetObject()) {
       const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      static constexpr std::string_view kKnown[] = {"_index",
+                                                    "_id",
+                                                    "routing",
+                                                    "op_type",
+                                                    "version",
+                                                    "version_type",
+                                                    "if_seq_no",
+                                                    "if_primary_term",
+                                                    "retry_on_conflict",
+                                                    "pipeline",
+                                                    "_source",
+                                                    "require_alias",
+                                                    "require_data_stream",
+                                                    "list_executed_pipelines",
+                                                    "dynamic_templates"};
+      if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+        return bad_request(
+            fmt::format("Action/metadata line [{}] contains an unknown parameter [{}]", line_number, key));
+      }
+      const bool object_allowed = key == "_source" || key == "dynamic_templates";
+      if (m.value.IsArray() || (m.value.IsObject() && !object_allowed)) {
+        return bad_request(
+            fmt::format("Malformed action/metadata line [{}], expected a simple value for field [{}] but found [{}]",
+                        line_number, key, DslContext::TokenName(m.value)));
+      }
       if (key == "_index" || key == "_id") {
-        if (!m.value.IsString()) {
-          return bad_request(
-              fmt::format("Malformed action/metadata line [{}]: [{}] must be a string", line_number, key));
+        std::string text;
+        if (m.value.IsString()) {
+          text.assign(m.value.GetString(), m.value.GetStringLength());
+        } else if (m.value.IsNumber()) {
+          rapidjson::StringBuffer buf;
+          rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+          m.value.Accept(w);
+          text.assign(buf.GetString(), buf.GetSize());
+        } else if (!m.value.IsNull()) {
+          text = m.value.IsTrue() ? "true" : "false";
         }
-        (key == "_index" ? item.index : item.id).assign(m.value.GetString(), m.value.GetStringLength());
+        (key == "_index" ? item.index : item.id) = std::move(text);
+        if (key == "_id") item.id_given = !m.value.IsNull();
       } else if (key == "op_type" && m.value.IsString() && std::string_view(m.value.GetString()) == "create") {
         item.op = "create";
       }
-      // _type, routing, pipeline, require_alias, version, if_seq_no, ...: accepted, not applied.
+      // routing, pipeline, require_alias, version, if_seq_no, ...: accepted, not applied.
     }
     if (item.op != "delete") {
       std::string_view document;
@@ -386,6 +445,12 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
       EsException e;
       e.type = "action_request_validation_exception";
       e.reason = "Validation Failed: 1: index is missing;";
+      return ErrorResponse(e);
+    }
+    if (item.id_given && item.id.empty()) {
+      EsException e;
+      e.type = "action_request_validation_exception";
+      e.reason = "Validation Failed: 1: if _id is specified it must not be empty;";
       return ErrorResponse(e);
     }
     if (item.op == "delete" && item.id.empty()) {
@@ -540,6 +605,7 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     r.indices = resolved;
     r.query = IdsQuery{{id}};
     r.size = 1;
+    api::ApplySourceParams(req, &r);
     SearchResponse response;
     Status s = flowdex::Search(*store_, r, &response);
     if (!s.ok()) return ErrorResponse(SearchFailure(s, index));
@@ -560,7 +626,7 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     }
     w.Key("found");
     w.Bool(!response.hits.empty());
-    if (!response.hits.empty() && req.Param("_source") != "false") {
+    if (!response.hits.empty() && r.fetch_source) {
       w.Key("_source");
       w.RawValue(response.hits[0].source.data(), response.hits[0].source.size(), rapidjson::kObjectType);
     }
@@ -622,6 +688,86 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
   RestResponse out;
   out.status = status;
   out.body = ToJson(shown);
+  return out;
+}
+
+RestResponse EsApi::MultiGet(const RestRequest& req, const std::string& path_index) {
+  auto invalid = [](const std::string& reason) {
+    EsException e;
+    e.type = "action_request_validation_exception";
+    e.reason = "Validation Failed: 1: " + reason + ";";
+    return ErrorResponse(e);
+  };
+  rapidjson::Document body;
+  body.Parse(req.body.data(), req.body.size());
+  if (req.body.empty() || body.HasParseError() || !body.IsObject()) {
+    if (body.HasParseError() && !req.body.empty()) {
+      EsException e;
+      e.type = "parse_exception";
+      e.reason = "request body is not valid JSON";
+      return ErrorResponse(e);
+    }
+    return invalid("no documents to get");
+  }
+  // The documents asked for: "docs" [{_index, _id}] or "ids" in the path's index.
+  std::vector<std::pair<std::string, std::string>> wanted;
+  if (auto docs = body.FindMember("docs"); docs != body.MemberEnd() && docs->value.IsArray()) {
+    for (const auto& d : docs->value.GetArray()) {
+      if (!d.IsObject()) return invalid("docs must hold objects");
+      std::string index = path_index, id;
+      if (auto i = d.FindMember("_index"); i != d.MemberEnd() && i->value.IsString()) index = i->value.GetString();
+      if (auto i = d.FindMember("_id"); i != d.MemberEnd() && i->value.IsString()) id = i->value.GetString();
+      wanted.emplace_back(index, id);
+    }
+  } else if (auto ids = body.FindMember("ids"); ids != body.MemberEnd() && ids->value.IsArray()) {
+    for (const auto& id : ids->value.GetArray()) {
+      if (!id.IsString()) return invalid("ids must be strings");
+      wanted.emplace_back(path_index, id.GetString());
+    }
+  } else {
+    EsException e;
+    e.type = "parsing_exception";
+    e.reason = "unknown key [" + (body.MemberCount() > 0 ? std::string(body.MemberBegin()->name.GetString()) : "") +
+               "] for a START_OBJECT, expected [docs] or [ids]";
+    return ErrorResponse(e);
+  }
+  if (wanted.empty()) return invalid("no documents to get");
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (wanted[i].first.empty()) return invalid(fmt::format("index is missing for doc {}", i));
+    if (wanted[i].second.empty()) return invalid(fmt::format("id is missing for doc {}", i));
+  }
+  // Each is a get; an error (a missing index) answers in its place.
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("docs");
+  w.StartArray();
+  RestRequest get = req;
+  get.method = "GET";
+  get.body.clear();
+  for (const auto& [index, id] : wanted) {
+    RestResponse one = DocumentOp(get, index, "_doc", id);
+    rapidjson::Document d;
+    d.Parse(one.body.data(), one.body.size());
+    if (one.status == 200 || (one.status == 404 && d.IsObject() && d.HasMember("found"))) {
+      w.RawValue(one.body.data(), one.body.size(), rapidjson::kObjectType);
+      continue;
+    }
+    w.StartObject();
+    w.Key("_index");
+    WriteJsonString(w, index);
+    w.Key("_id");
+    WriteJsonString(w, id);
+    if (d.IsObject() && d.HasMember("error") && d["error"].IsObject()) {
+      w.Key("error");
+      d["error"].Accept(w);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  RestResponse out;
+  out.body.assign(buf.GetString(), buf.GetSize());
   return out;
 }
 

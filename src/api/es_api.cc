@@ -168,6 +168,8 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (first == "_count" && n == 1) return read ? Count(req, "_all") : WrongMethod(req, "GET, POST");
     if (first == "_msearch" && n == 1) return read ? MultiSearch(req, "") : WrongMethod(req, "GET, POST");
     if (first == "_mapping" && n == 1 && get) return GetMapping(req, "_all");
+    if (first == "_mget" && n == 1) return read ? MultiGet(req, "") : WrongMethod(req, "GET, POST");
+    if (first == "_resolve" && n == 3 && parts[1] == "index" && get) return ResolveIndex(req, parts[2]);
     if (first == "_field_caps" && n == 1 && read) return FieldCaps(req, "_all");
     if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
     if (first == "_cat" && n >= 2 && get) {
@@ -188,6 +190,9 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
         first == "_component_template" || first == "_ilm" || first == "_ingest") {
       return SetupProbe(req, parts);
     }
+    // PUT /_name has no route of its own: Elasticsearch takes it as an index
+    // name, which its validation then refuses.
+    if (n == 1 && m == "PUT") return CreateIndex(req, first);
     return NoHandler(req);
   }
   // /{index}...
@@ -202,6 +207,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   if (op == "_bulk" && n == 2) return m == "POST" || m == "PUT" ? Bulk(req, index) : WrongMethod(req, "POST, PUT");
   if (op == "_search" && n == 2) return read ? Search(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_count" && n == 2) return read ? Count(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_mget" && n == 2) return read ? MultiGet(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mapping" && n == 2) {
     if (get) return GetMapping(req, index);

@@ -66,6 +66,8 @@ class EsApi {
   // GET/PUT/POST/DELETE /{index}/_doc/{id}, /_create/{id}, /_update/{id}.
   RestResponse DocumentOp(const RestRequest& request, const std::string& index, const std::string& op,
                           const std::string& id);
+  RestResponse MultiGet(const RestRequest& request, const std::string& path_index);
+  RestResponse ResolveIndex(const RestRequest& request, const std::string& names);
   RestResponse Search(const RestRequest& request, const std::string& indices);
   RestResponse Count(const RestRequest& request, const std::string& indices);
   RestResponse MultiSearch(const RestRequest& request, const std::string& indices);

@@ -525,4 +525,80 @@ RestResponse EsApi::UpdateAliases(const RestRequest& req) {
   return Acknowledged();
 }
 
+RestResponse EsApi::ResolveIndex(const RestRequest& req, const std::string& names) {
+  // Each expression (comma list, wildcards, -exclusions in order) against
+  // indices and aliases, as Elasticsearch's resolve index API answers.
+  const auto version = store_->Current();
+  std::set<std::string> indices, aliases;
+  for (const std::string& expr : Split(names, ',')) {
+    const bool exclude = expr.size() > 1 && expr[0] == '-';
+    const std::string pattern = exclude ? expr.substr(1) : expr;
+    const bool all = pattern == "_all" || pattern == "*";
+    for (const std::string& name : version->indices) {
+      if (!all && !GlobMatch(pattern, name)) continue;
+      if (name.empty() || name[0] == '.') {
+        if (pattern.empty() || pattern[0] != '.') continue;  // hidden unless named
+      }
+      exclude ? static_cast<void>(indices.erase(name)) : static_cast<void>(indices.insert(name));
+    }
+    for (const auto& [name, targets] : version->aliases) {
+      if (!all && !GlobMatch(pattern, name)) continue;
+      exclude ? static_cast<void>(aliases.erase(name)) : static_cast<void>(aliases.insert(name));
+    }
+  }
+  if (indices.empty() && aliases.empty() && names.find('*') == std::string::npos &&
+      !req.BoolParam("ignore_unavailable")) {
+    EsException e;
+    e.status = 404;
+    e.type = "index_not_found_exception";
+    e.reason = "no such index [" + names + "]";
+    e.extra = {{"resource.type", "index_or_alias"}, {"resource.id", names}, {"index_uuid", "_na_"}, {"index", names}};
+    return ErrorResponse(e);
+  }
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("indices");
+  w.StartArray();
+  for (const std::string& index : indices) {
+    w.StartObject();
+    w.Key("name");
+    WriteJsonString(w, index);
+    std::vector<std::string> of;
+    for (const auto& [alias, targets] : version->aliases) {
+      if (std::find(targets.begin(), targets.end(), index) != targets.end()) of.push_back(alias);
+    }
+    if (!of.empty()) {
+      w.Key("aliases");
+      w.StartArray();
+      for (const std::string& a : of) WriteJsonString(w, a);
+      w.EndArray();
+    }
+    w.Key("attributes");
+    w.StartArray();
+    w.String("open");
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("aliases");
+  w.StartArray();
+  for (const std::string& alias : aliases) {
+    w.StartObject();
+    w.Key("name");
+    WriteJsonString(w, alias);
+    w.Key("indices");
+    w.StartArray();
+    for (const std::string& t : version->aliases.at(alias)) WriteJsonString(w, t);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("data_streams");
+  w.StartArray();
+  w.EndArray();
+  w.EndObject();
+  return Json(buf);
+}
+
 }  // namespace flowdex

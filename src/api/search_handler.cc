@@ -34,6 +34,17 @@ ParseError BadParam(std::string reason) {
 
 bool ParseUintParam(const RestRequest& req, const std::string& name, uint64_t* out, ParseError* error) {
   const std::string v = req.Param(name);
+  int64_t negative = 0;
+  if (!v.empty() && v[0] == '-') {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), negative);
+    if (ec == std::errc() && end == v.data() + v.size() && negative < 0) {
+      // Elasticsearch's own words for each (SearchSourceBuilder, RestSearchAction).
+      *error = BadParam(name == "terminate_after"
+                            ? std::string("terminateAfter must be > 0")
+                            : fmt::format("[{}] parameter cannot be negative, found [{}]", name, negative));
+      return false;
+    }
+  }
   uint64_t n = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc() || end != v.data() + v.size() || v.empty()) {
@@ -85,17 +96,7 @@ bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* err
       r->sort.push_back(std::move(k));
     }
   }
-  if (req.HasParam("_source")) {
-    const std::string v = req.Param("_source");
-    if (v == "false") {
-      r->fetch_source = false;
-    } else if (v != "true" && !v.empty()) {
-      r->fetch_source = true;
-      r->source_includes = Split(v, ',');
-    }
-  }
-  if (req.HasParam("_source_includes")) r->source_includes = Split(req.Param("_source_includes"), ',');
-  if (req.HasParam("_source_excludes")) r->source_excludes = Split(req.Param("_source_excludes"), ',');
+  api::ApplySourceParams(req, r);
   if (req.HasParam("track_total_hits")) {
     const std::string v = req.Param("track_total_hits");
     uint64_t n = 0;
@@ -140,6 +141,20 @@ std::vector<std::pair<int, std::string_view>> NdjsonLines(std::string_view body)
 }
 
 }  // namespace
+
+void api::ApplySourceParams(const RestRequest& req, SearchRequest* r) {
+  if (req.HasParam("_source")) {
+    const std::string v = req.Param("_source");
+    if (v == "false") {
+      r->fetch_source = false;
+    } else if (v != "true" && !v.empty()) {
+      r->fetch_source = true;
+      r->source_includes = Split(v, ',');
+    }
+  }
+  if (req.HasParam("_source_includes")) r->source_includes = Split(req.Param("_source_includes"), ',');
+  if (req.HasParam("_source_excludes")) r->source_excludes = Split(req.Param("_source_excludes"), ',');
+}
 
 RestResponse EsApi::Search(const RestRequest& request, const std::string& indices) {
   return RunSearch(request, indices, request.body);

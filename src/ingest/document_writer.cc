@@ -301,7 +301,7 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
   };
   auto object = [&](const std::string& path, const rapidjson::Value& v) {
     if (const FieldMapping* f = current().Find(path); f != nullptr && !current().IsObject(path)) {
-      return fail("mapper_parsing_exception",
+      return fail("document_parsing_exception",
                   fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of field's "
                               "value: '{}'",
                               path, FieldTypeName(f->type), id, Preview(v)));
@@ -351,7 +351,7 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
       f = copy->Find(path);
     }
     if (!Convert(path, *f, v, &values)) {
-      return fail("mapper_parsing_exception",
+      return fail("document_parsing_exception",
                   fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of field's "
                               "value: '{}'",
                               path, FieldTypeName(f->type), id, Preview(v)));

@@ -105,7 +105,7 @@ TEST_F(DocumentWriterTest, ExplicitMappingsCoerceAndReject) {
   ASSERT_TRUE(w.Add(R"({"port":80.7,"when":"1700000000000","name":"far too long"})", "2", &err)) << err.reason;
   // Values that do not fit are refused, with Elasticsearch's message.
   EXPECT_FALSE(w.Add(R"({"port":"http"})", "3", &err));
-  EXPECT_EQ(err.type, "mapper_parsing_exception");
+  EXPECT_EQ(err.type, "document_parsing_exception");
   EXPECT_EQ(err.reason,
             "failed to parse field [port] of type [integer] in document with id '3'. Preview of field's value: 'http'");
   EXPECT_FALSE(w.Add(R"({"port":3000000000})", "4", &err));
@@ -202,7 +202,7 @@ TEST_F(DocumentWriterTest, GeoPointsInEveryFormAreStoredAsLatLon) {
   ASSERT_TRUE(w.Add(R"({"loc":[-71.34,41.12]})", "array", &err)) << err.reason;
   ASSERT_TRUE(w.Add(R"({"loc":[{"lat":1,"lon":2},"3,4",[6,5]]})", "several", &err)) << err.reason;
   EXPECT_FALSE(w.Add(R"({"loc":{"lat":91,"lon":0}})", "bad-lat", &err));
-  EXPECT_EQ(err.type, "mapper_parsing_exception");
+  EXPECT_EQ(err.type, "document_parsing_exception");
   EXPECT_NE(err.reason.find("failed to parse field [loc] of type [geo_point]"), std::string::npos) << err.reason;
   EXPECT_FALSE(w.Add(R"({"loc":"somewhere"})", "bad-text", &err));
   EXPECT_FALSE(w.Add(R"({"loc":{"lat":1}})", "no-lon", &err));

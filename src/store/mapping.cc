@@ -117,6 +117,9 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
         }
         field->fields.emplace(sub_name, sub_field);
       }
+    } else if (key == "value" && type_name == "constant_keyword") {
+      if (!m.value.IsString() && !m.value.IsNumber() && !m.value.IsBool()) return bad_value();
+      // Kept for the mapping's answer; every document of the index has it.
     } else if (key == "store" || key == "norms" || key == "null_value" || key == "copy_to" || key == "analyzer" ||
                key == "search_analyzer" || key == "eager_global_ordinals" || key == "ignore_malformed" ||
                key == "coerce" || key == "meta" || key == "time_series_dimension") {

@@ -42,7 +42,7 @@ check "--documents without --index is a usage error" test "$rc" -eq 2
 check "documents ingest exits 0" test "$rc" -eq 0
 check "good documents are indexed" grep -q '4 records indexed from 2 files into app-logs' "$WORK/docs.txt"
 check "a document that does not fit the mapping is reported the Elasticsearch way" \
-  grep -q "app.ndjson:2: mapper_parsing_exception: failed to parse field \[user.id\] of type \[long\]" "$WORK/docs.txt"
+  grep -q "app.ndjson:2: document_parsing_exception: failed to parse field \[user.id\] of type \[long\]" "$WORK/docs.txt"
 check "the mapping is committed" grep -q '"app-logs":{"properties"' "$WORK/data"/MANIFEST-*
 "$FLOWDEX" check --data "$WORK/data" >"$WORK/check2.txt" 2>&1
 check "flows and documents together check out" grep -q 'exactly once: OK' "$WORK/check2.txt"

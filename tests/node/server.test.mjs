@@ -142,7 +142,7 @@ test('bad input: oversized, malformed, gzip bombs, bad queries', async () => {
   assert.equal(malformed.body.error.type, 'x_content_parse_exception');
   const badBulk = await request(server.url, 'POST', '/_bulk', 'not json\n');
   assert.equal(badBulk.status, 400);
-  assert.equal(badBulk.body.error.type, 'illegal_argument_exception');
+  assert.equal(badBulk.body.error.type, 'x_content_parse_exception');  // Elasticsearch's: the line is not JSON
   // The seed's example body gets Elasticsearch's error for it.
   const seed = await request(server.url, 'POST', '/logs/_search', { query: { match: { destination_ip: { exists: true } } } });
   assert.equal(seed.status, 400);

@@ -32,8 +32,9 @@ async function call(method, path, body, signal) {
   if (!res.ok) {
     const err = json && json.error;
     const cause = err && err.root_cause && err.root_cause[0];
-    // The root cause says what is wrong ("[ssh] is not a valid number for
-    // field [destination.port]"); the top reason is often "all shards failed".
+    // The root cause says what is wrong ('failed to create query: For input
+    // string: "ssh"', as Elasticsearch words it); the top reason is often
+    // "all shards failed".
     const reason = (cause && cause.reason) || (err && err.reason) || (typeof err === 'string' ? err : `HTTP ${res.status}`);
     throw new ApiError(res.status, (cause && cause.type) || (err && err.type) || 'error', reason);
   }

@@ -44,6 +44,7 @@ struct AggRequest {
   // clang-format on
   std::string name;
   Type type = Type::kTerms;
+  std::string meta_json;  // "meta": echoed in the answer as given ("" : none)
   std::string field;
   uint64_t size = 10;          // terms, composite (10); top_hits (3)
   uint64_t min_doc_count = 1;  // terms (1), histograms (0)
@@ -163,6 +164,9 @@ struct AggResult {
   // terms on a boolean field: keys 0 and 1, shown with key_as_string
   // "false" and "true" as Elasticsearch shows them.
   bool boolean_keys = false;
+  // terms on a date field: keys in epoch milliseconds, shown with
+  // key_as_string in the field's date format (ISO 8601 UTC).
+  bool date_keys = false;
   // Some bucket key cannot be found again by a term query on the field
   // (derived fields, booleans, doubles, dates, the `missing` bucket): the
   // breadth-first plan, which filters by the winning keys, is then not used.

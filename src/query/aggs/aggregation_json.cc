@@ -387,6 +387,11 @@ void WriteTerms(Writer& w, const AggRequest& agg, const AggResult& r) {
     if (r.boolean_keys && std::holds_alternative<int64_t>(*key)) {
       w.Key("key_as_string");
       WriteJsonString(w, std::get<int64_t>(*key) != 0 ? "true" : "false");
+    } else if (r.date_keys && std::holds_alternative<int64_t>(*key)) {
+      char text[kIso8601MillisLength];
+      FormatIso8601Millis(std::get<int64_t>(*key), text);
+      w.Key("key_as_string");
+      w.String(text, kIso8601MillisLength);
     }
     WriteBucketBody(w, agg, b);
     w.EndObject();
@@ -510,6 +515,10 @@ void DateString(Writer& w, const AggResult& r, const char* key, double ms) {
 void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
   const double n = static_cast<double>(r.count);
   w.StartObject();
+  if (!agg.meta_json.empty()) {
+    w.Key("meta");
+    w.RawValue(agg.meta_json.data(), agg.meta_json.size(), rapidjson::kObjectType);
+  }
   switch (agg.type) {
     case T::kSum:
       w.Key("value");

@@ -76,6 +76,7 @@ Status BucketCollector::Finish(const std::vector<AggResult*>& targets) {
     if (t == nullptr) continue;
     if (!RefindableKeys()) t->unfilterable_keys = true;
     if (BooleanKeys()) t->boolean_keys = true;
+    if (DateKeys()) t->date_keys = true;
     // A target keyed one way already (never in practice: each gets the
     // buckets of one collector) is re-keyed by text, and so are the keys
     // added to it below.

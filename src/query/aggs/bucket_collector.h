@@ -40,6 +40,8 @@ class BucketCollector : public Collector {
   virtual bool AddressKeys() const { return false; }
   // Whether the keys are a boolean field's 0 and 1 (AggResult::boolean_keys).
   virtual bool BooleanKeys() const { return false; }
+  // Whether the keys are a date field's milliseconds (AggResult::date_keys).
+  virtual bool DateKeys() const { return false; }
 
   // The loop of every KeysFor: keys_of(row) appends that row's keys to
   // *keys; each new key's owner is the row's index.

@@ -34,6 +34,7 @@ class ColumnKeys final : public KeySource {
   bool AddressKeys() const override { return cursor_.type() == ColumnType::kIp; }
   AggKey AddressKey(uint64_t key) const override { return values_.AddressKey(key); }
   bool BooleanKeys() const override { return cursor_.type() == ColumnType::kBool; }
+  bool DateKeys() const override { return cursor_.type() == ColumnType::kTimestamp; }
   bool Refindable() const override {
     // Keywords, addresses and integers: what a term query matches exactly
     // (not booleans, doubles, dates or unsigned 64-bit keys shown as doubles).

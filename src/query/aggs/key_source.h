@@ -79,6 +79,8 @@ class KeySource {
   virtual AggKey AddressKey(uint64_t) const { return AggKey{}; }
   // A boolean field's 0 and 1 (AggResult::boolean_keys).
   virtual bool BooleanKeys() const { return false; }
+  // A date field's epoch milliseconds (AggResult::date_keys).
+  virtual bool DateKeys() const { return false; }
   // Whether a term query on the field for a result key finds exactly the
   // rows of its bucket (AggResult::unfilterable_keys).
   virtual bool Refindable() const = 0;

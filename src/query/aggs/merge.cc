@@ -125,6 +125,7 @@ void MergeAggResult(const AggRequest& agg, AggResult&& from, AggResult* into) {
   into->hits_total += from.hits_total;
   into->unfilterable_keys |= from.unfilterable_keys;
   into->boolean_keys |= from.boolean_keys;
+  into->date_keys |= from.date_keys;
 }
 
 bool CompositeOrder::operator()(const std::vector<AggKey>& a, const std::vector<AggKey>& b) const {

@@ -71,6 +71,7 @@ class TermsCollector final : public BucketCollector {
   }
   bool AddressKeys() const override { return keys_ && keys_->AddressKeys() && !agg_.missing; }
   bool BooleanKeys() const override { return keys_ && keys_->BooleanKeys() && !agg_.missing; }
+  bool DateKeys() const override { return keys_ && keys_->DateKeys() && !agg_.missing; }
   bool RefindableKeys() const override { return keys_ && keys_->Refindable() && !agg_.missing; }
   AggKey KeyOf(uint64_t key) const override {
     if (key == kMissingKey) {

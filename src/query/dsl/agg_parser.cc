@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "flowlog/ip_address.h"
 #include "query/date_math.h"
@@ -552,6 +554,21 @@ bool ParseAggs(DslContext& dsl, const Value& v, std::vector<AggRequest>* out, co
       if (key == "aggs" || key == "aggregations") {
         if (!ParseAggs(dsl, part.value, &agg.subs, &agg.name)) return false;
       } else if (key == "meta") {
+        if (!part.value.IsObject()) {
+          return dsl.Fail(ParseError::Kind::kParsing,
+                          fmt::format("Expected [START_OBJECT] under [meta], but got a [{}] in [{}]",
+                                      part.value.IsString()   ? "VALUE_STRING"
+                                      : part.value.IsArray()  ? "START_ARRAY"
+                                      : part.value.IsNumber() ? "VALUE_NUMBER"
+                                      : part.value.IsBool()   ? "VALUE_BOOLEAN"
+                                                              : "VALUE_NULL",
+                                      agg.name),
+                          key);
+        }
+        rapidjson::StringBuffer buf;
+        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+        part.value.Accept(w);
+        agg.meta_json.assign(buf.GetString(), buf.GetSize());
       } else if (have_type) {
         return dsl.Fail(ParseError::Kind::kParsing,
                         fmt::format("Found two aggregation type definitions in [{}]: [{}]", agg.name, key), key);

@@ -17,9 +17,22 @@ namespace flowdex {
 
 namespace {
 
+// A value the field's type cannot read, in the words of the Java parsers
+// behind Elasticsearch's answer (Long.parseLong, InetAddresses.forString,
+// Booleans.parseBoolean), which its users search for.
 Status Unreadable(const QueryValue& v, std::string_view field, std::string_view what) {
+  const std::string text = v.ToString();
+  if (what == "number")
+    return Status::QueryValue(fmt::format("failed to create query: For input string: \"{}\"", text));
+  if (what.rfind("IP address", 0) == 0) {
+    return Status::QueryValue(fmt::format("failed to create query: '{}' is not an IP string literal.", text));
+  }
+  if (what == "boolean") {
+    return Status::QueryValue(
+        fmt::format("failed to create query: Failed to parse value [{}] as only [true] or [false] are allowed.", text));
+  }
   return Status::QueryValue(
-      fmt::format("failed to create query: [{}] is not a valid {} for field [{}]", v.ToString(), what, field));
+      fmt::format("failed to create query: [{}] is not a valid {} for field [{}]", text, what, field));
 }
 
 bool IsIntegerType(FieldType t) {
