@@ -18,6 +18,8 @@ packages=(
   libmaxmind-db-writer-perl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 python3-yaml gzip time util-linux
+  # the Python Elasticsearch client (7.17) as a second real client of the API
+  python3-elasticsearch
   openssl curl wrk ca-certificates binutils
   # systemd-analyze checks the units in deploy/systemd
   systemd

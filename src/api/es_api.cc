@@ -164,7 +164,15 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   }
   if (first[0] == '_') {
     if (first == "_bulk" && n == 1) return m == "POST" || m == "PUT" ? Bulk(req, "") : WrongMethod(req, "POST, PUT");
-    if (first == "_search" && n == 1) return read ? Search(req, "_all") : WrongMethod(req, "GET, POST");
+    if (first == "_search" && n == 1) {
+      if (!read) return WrongMethod(req, "GET, POST");
+      return req.HasParam("scroll") ? StartScroll(req, "_all") : Search(req, "_all");
+    }
+    if (first == "_search" && n <= 3 && parts[1] == "scroll") {
+      const std::string id = n == 3 ? parts[2] : "";
+      if (m == "DELETE") return ClearScroll(req, id);
+      return read ? ContinueScroll(req, id) : WrongMethod(req, "GET, POST, DELETE");
+    }
     if (first == "_count" && n == 1) return read ? Count(req, "_all") : WrongMethod(req, "GET, POST");
     if (first == "_msearch" && n == 1) return read ? MultiSearch(req, "") : WrongMethod(req, "GET, POST");
     if (first == "_mapping" && n == 1 && get) return GetMapping(req, "_all");
@@ -205,7 +213,10 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   }
   const std::string& op = parts[1];
   if (op == "_bulk" && n == 2) return m == "POST" || m == "PUT" ? Bulk(req, index) : WrongMethod(req, "POST, PUT");
-  if (op == "_search" && n == 2) return read ? Search(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_search" && n == 2) {
+    if (!read) return WrongMethod(req, "GET, POST");
+    return req.HasParam("scroll") ? StartScroll(req, index) : Search(req, index);
+  }
   if (op == "_count" && n == 2) return read ? Count(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mget" && n == 2) return read ? MultiGet(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");

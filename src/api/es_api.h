@@ -67,6 +67,13 @@ class EsApi {
   RestResponse DocumentOp(const RestRequest& request, const std::string& index, const std::string& op,
                           const std::string& id);
   RestResponse MultiGet(const RestRequest& request, const std::string& path_index);
+  // Scroll (scroll_handler.cc).
+  RestResponse StartScroll(const RestRequest& request, const std::string& indices);
+  RestResponse ContinueScroll(const RestRequest& request, const std::string& path_id);
+  RestResponse ClearScroll(const RestRequest& request, const std::string& path_ids);
+  RestResponse ScrollPage(const RestRequest& request, const std::string& indices, std::string body,
+                          const std::string& scroll_id, int64_t keep_alive_ms);
+  static Status ParseKeepAlive(const std::string& text, int64_t* ms);
   RestResponse ResolveIndex(const RestRequest& request, const std::string& names);
   RestResponse Search(const RestRequest& request, const std::string& indices);
   RestResponse Count(const RestRequest& request, const std::string& indices);
@@ -113,6 +120,17 @@ class EsApi {
   std::atomic<uint64_t> indexing_bytes_{0};
   std::atomic<int> searches_{0};
   std::atomic<uint64_t> seq_no_{0};
+
+  // Open scrolls: what the next page repeats, and where it starts.
+  struct ScrollState {
+    std::string indices;
+    std::map<std::string, std::string> params;
+    std::string body;       // the search, its sort ending in _doc
+    std::string last_sort;  // the last hit's sort values (JSON), "" before any
+    int64_t expires_ms = 0;
+  };
+  std::mutex scroll_mu_;
+  std::map<std::string, ScrollState> scrolls_;
 };
 
 }  // namespace flowdex

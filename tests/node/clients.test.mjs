@@ -45,6 +45,9 @@ function elastic(client) {
     exists: (index) => client.indices.exists({ index }),
     remove: (index) => client.indices.delete({ index }),
     get: (index, id) => client.get({ index, id }),
+    scrollStart: (index, body) => client.search({ index, scroll: '1m', ...body }),
+    scroll: (id) => client.scroll({ scroll_id: id, scroll: '1m' }),
+    clearScroll: (id) => client.clearScroll({ scroll_id: id }),
     status: (e) => e.meta?.statusCode,
     errorType: (e) => e.meta?.body?.error?.type,
   };
@@ -63,6 +66,9 @@ function opensearch(client) {
     exists: (index) => body(client.indices.exists({ index })),
     remove: (index) => body(client.indices.delete({ index })),
     get: (index, id) => body(client.get({ index, id })),
+    scrollStart: (index, b) => body(client.search({ index, scroll: '1m', body: b })),
+    scroll: (id) => body(client.scroll({ body: { scroll_id: id, scroll: '1m' } })),
+    clearScroll: (id) => body(client.clearScroll({ body: { scroll_id: id } })),
     status: (e) => e.meta?.statusCode,
     errorType: (e) => e.meta?.body?.error?.type,
   };
@@ -147,6 +153,21 @@ for (const [name, make] of Object.entries(flavours)) {
       after = page.hits.hits.at(-1).sort;
     }
     assert.equal(seen.size, total);
+
+    // The same through a scroll: every REJECT flow once, then an empty page.
+    const scrolled = new Set();
+    let page = await c.scrollStart('logs', { size: 700, query: { term: { 'event.action': 'REJECT' } } });
+    const scrollId = page._scroll_id;
+    assert.ok(scrollId);
+    while (page.hits.hits.length > 0) {
+      for (const h of page.hits.hits) {
+        assert.ok(!scrolled.has(h._id), `hit ${h._id} scrolled twice`);
+        scrolled.add(h._id);
+      }
+      page = await c.scroll(page._scroll_id);
+    }
+    assert.deepEqual([...scrolled].sort(), [...seen].sort());
+    assert.equal((await c.clearScroll(scrollId)).succeeded, true);
 
     // A document by id, as the bulk helper stored it.
     const one = (await c.search(index, { size: 1, query: { term: { latency: 7 } } })).hits.hits[0];
