@@ -177,6 +177,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (first == "_msearch" && n == 1) return read ? MultiSearch(req, "") : WrongMethod(req, "GET, POST");
     if (first == "_mapping" && n == 1 && get) return GetMapping(req, "_all");
     if (first == "_mget" && n == 1) return read ? MultiGet(req, "") : WrongMethod(req, "GET, POST");
+    if (first == "_pit" && n == 1) return m == "DELETE" ? ClosePointInTime(req) : WrongMethod(req, "DELETE");
     if (first == "_resolve" && n == 3 && parts[1] == "index" && get) return ResolveIndex(req, parts[2]);
     if (first == "_field_caps" && n == 1 && read) return FieldCaps(req, "_all");
     if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
@@ -219,6 +220,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   }
   if (op == "_count" && n == 2) return read ? Count(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mget" && n == 2) return read ? MultiGet(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_pit" && n == 2) return m == "POST" ? OpenPointInTime(req, index) : WrongMethod(req, "POST");
   if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mapping" && n == 2) {
     if (get) return GetMapping(req, index);

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 
+#include <rapidjson/document.h>
+
 #include "api/metrics.h"
 #include "api/rest.h"
 #include "query/searcher.h"
@@ -74,6 +76,10 @@ class EsApi {
   RestResponse ScrollPage(const RestRequest& request, const std::string& indices, std::string body,
                           const std::string& scroll_id, int64_t keep_alive_ms);
   static Status ParseKeepAlive(const std::string& text, int64_t* ms);
+  RestResponse OpenPointInTime(const RestRequest& request, const std::string& indices);
+  RestResponse ClosePointInTime(const RestRequest& request);
+  RestResponse SearchPointInTime(const RestRequest& request, const std::string& path_indices,
+                                 rapidjson::Document* body);
   RestResponse ResolveIndex(const RestRequest& request, const std::string& names);
   RestResponse Search(const RestRequest& request, const std::string& indices);
   RestResponse Count(const RestRequest& request, const std::string& indices);
@@ -129,8 +135,14 @@ class EsApi {
     std::string last_sort;  // the last hit's sort values (JSON), "" before any
     int64_t expires_ms = 0;
   };
-  std::mutex scroll_mu_;
+  struct PitState {
+    std::string indices;             // the expression the point in time was opened on
+    std::string ignore_unavailable;  // its URL parameter, "" when not given
+    int64_t expires_ms = 0;
+  };
+  std::mutex scroll_mu_;  // scrolls_ and pits_
   std::map<std::string, ScrollState> scrolls_;
+  std::map<std::string, PitState> pits_;
 };
 
 }  // namespace flowdex

@@ -1,9 +1,10 @@
 // Scroll (search?scroll=1m, then POST /_search/scroll and DELETE
-// /_search/scroll): each page continues after the last hit of the one
-// before (search_after on the request's sort with _doc as the tiebreak), so
-// no hit is repeated or skipped. Unlike Elasticsearch's, a scroll reads the
-// live store: documents committed meanwhile may appear in later pages
-// (docs/api.md).
+// /_search/scroll) and point in time (POST /<index>/_pit, search with
+// "pit", DELETE /_pit): each page continues after the last hit of the one
+// before (search_after on the request's sort with _doc as the tiebreak;
+// _shard_doc is read as _doc), so no hit is repeated or skipped. Unlike
+// Elasticsearch's, both read the live store: documents committed meanwhile
+// may appear in later pages (docs/api.md).
 #include <chrono>
 
 #include <fmt/format.h>
@@ -57,6 +58,33 @@ RestResponse ContextMissing(const std::string& id) {
   e.reason = "all shards failed";
   e.cause = cause;
   return ErrorResponse(e);
+}
+
+// Makes the body's sort an array ending in _doc ("_shard_doc" read as
+// "_doc"): "after the last hit" is then exact.
+void EnsureDocTiebreak(rapidjson::Document* body) {
+  auto& a = body->GetAllocator();
+  rapidjson::Value sort(rapidjson::kArrayType);
+  if (body->HasMember("sort")) {
+    if ((*body)["sort"].IsArray()) {
+      for (auto& k : (*body)["sort"].GetArray()) sort.PushBack(rapidjson::Value(k, a), a);
+    } else {
+      sort.PushBack(rapidjson::Value((*body)["sort"], a), a);
+    }
+    body->RemoveMember("sort");
+  }
+  bool has_doc = false;
+  for (auto& k : sort.GetArray()) {
+    if (k.IsString() && std::string_view(k.GetString()) == "_shard_doc") k.SetString("_doc");
+    if (k.IsObject() && k.HasMember("_shard_doc")) {
+      rapidjson::Value order(k["_shard_doc"], a);
+      k.RemoveMember("_shard_doc");
+      k.AddMember("_doc", order, a);
+    }
+    has_doc |= (k.IsString() && std::string_view(k.GetString()) == "_doc") || (k.IsObject() && k.HasMember("_doc"));
+  }
+  if (!has_doc) sort.PushBack("_doc", a);
+  body->AddMember("sort", sort, a);
 }
 
 }  // namespace
@@ -130,28 +158,13 @@ RestResponse EsApi::StartScroll(const RestRequest& req, const std::string& indic
   } else {
     body.SetObject();
   }
-  auto& a = body.GetAllocator();
   if ((body.HasMember("from") && body["from"].IsNumber() && body["from"].GetDouble() > 0) ||
       (req.HasParam("from") && req.Param("from") != "0")) {
     return ErrorResponse(MakeEsException("action_request_validation_exception",
                                          "Validation Failed: 1: using [from] is not allowed in a scroll context;"));
   }
   // The request's sort with _doc last, so that "after the last hit" is exact.
-  rapidjson::Value sort(rapidjson::kArrayType);
-  if (body.HasMember("sort")) {
-    if (body["sort"].IsArray()) {
-      for (auto& k : body["sort"].GetArray()) sort.PushBack(rapidjson::Value(k, a), a);
-    } else {
-      sort.PushBack(rapidjson::Value(body["sort"], a), a);
-    }
-    body.RemoveMember("sort");
-  }
-  bool has_doc = false;
-  for (const auto& k : sort.GetArray()) {
-    has_doc |= (k.IsString() && std::string_view(k.GetString()) == "_doc") || (k.IsObject() && k.HasMember("_doc"));
-  }
-  if (!has_doc) sort.PushBack("_doc", a);
-  body.AddMember("sort", sort, a);
+  EnsureDocTiebreak(&body);
   std::string id;
   {
     std::lock_guard<std::mutex> lock(scroll_mu_);
@@ -252,6 +265,86 @@ RestResponse EsApi::ClearScroll(const RestRequest& req, const std::string& path_
     }
   }
   return api::Json(freed > 0 || ids.empty() ? 200 : 404, fmt::format(R"({{"succeeded":true,"num_freed":{}}})", freed));
+}
+
+RestResponse EsApi::OpenPointInTime(const RestRequest& req, const std::string& indices) {
+  if (!req.HasParam("keep_alive")) {
+    return ErrorResponse(
+        MakeEsException("action_request_validation_exception", "Validation Failed: 1: [keep_alive] is not specified;"));
+  }
+  int64_t keep_alive = 0;
+  Status s = ParseKeepAlive(req.Param("keep_alive"), &keep_alive);
+  if (!s.ok()) return ErrorResponse(MakeEsException("illegal_argument_exception", std::string(s.message())));
+  std::vector<std::string> resolved;
+  RestResponse error;
+  if (!ResolveIndices(req, *store_->Current(), indices, &resolved, &error)) return error;
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(scroll_mu_);
+    const int64_t now = CurrentTimeMillis();
+    std::erase_if(pits_, [&](const auto& kv) { return kv.second.expires_ms < now; });
+    id = NewScrollId();
+    pits_[id] = PitState{indices, req.Param("ignore_unavailable"), now + keep_alive};
+  }
+  return api::Json(200,
+                   fmt::format(R"({{"id":"{}","_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}}}})", id));
+}
+
+RestResponse EsApi::ClosePointInTime(const RestRequest& req) {
+  rapidjson::Document b;
+  b.Parse(req.body.data(), req.body.size());
+  if (req.body.empty() || b.HasParseError() || !b.IsObject() || !b.HasMember("id") || !b["id"].IsString()) {
+    return ErrorResponse(MakeEsException("action_request_validation_exception",
+                                         "Validation Failed: 1: point in time id is not specified;"));
+  }
+  size_t freed = 0;
+  {
+    std::lock_guard<std::mutex> lock(scroll_mu_);
+    freed = pits_.erase(b["id"].GetString());
+  }
+  return api::Json(freed > 0 ? 200 : 404, fmt::format(R"({{"succeeded":true,"num_freed":{}}})", freed));
+}
+
+RestResponse EsApi::SearchPointInTime(const RestRequest& req, const std::string& path_indices,
+                                      rapidjson::Document* body) {
+  if (!path_indices.empty() && path_indices != "_all") {
+    return ErrorResponse(MakeEsException(
+        "action_request_validation_exception",
+        "Validation Failed: 1: [indices] cannot be used with point in time. Do not specify any index with point in "
+        "time.;"));
+  }
+  const rapidjson::Value& pit = (*body)["pit"];
+  if (!pit.IsObject() || !pit.HasMember("id") || !pit["id"].IsString()) {
+    return ErrorResponse(MakeEsException("parsing_exception", "[pit] requires an [id]"));
+  }
+  const std::string id = pit["id"].GetString();
+  int64_t keep_alive = -1;
+  if (pit.HasMember("keep_alive") && pit["keep_alive"].IsString()) {
+    Status s = ParseKeepAlive(pit["keep_alive"].GetString(), &keep_alive);
+    if (!s.ok()) return ErrorResponse(MakeEsException("illegal_argument_exception", std::string(s.message())));
+  }
+  PitState st;
+  {
+    std::lock_guard<std::mutex> lock(scroll_mu_);
+    auto it = pits_.find(id);
+    if (it == pits_.end() || it->second.expires_ms < CurrentTimeMillis()) {
+      if (it != pits_.end()) pits_.erase(it);
+      return ContextMissing(id);
+    }
+    if (keep_alive >= 0) it->second.expires_ms = CurrentTimeMillis() + keep_alive;
+    st = it->second;
+  }
+  body->RemoveMember("pit");
+  EnsureDocTiebreak(body);
+  RestRequest search = req;
+  if (!st.ignore_unavailable.empty()) search.params["ignore_unavailable"] = st.ignore_unavailable;
+  RestResponse r = RunSearch(search, st.indices, Json(*body));
+  if (r.status != 200) return r;
+  // "pit_id" first, as Elasticsearch writes it.
+  if (r.body.size() > 1 && r.body[0] == '{') {
+    r.body = fmt::format(R"({{"pit_id":"{}",{})", id, std::string_view(r.body).substr(1));
+  }
+  return r;
 }
 
 }  // namespace flowdex

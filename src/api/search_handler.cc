@@ -157,6 +157,14 @@ void api::ApplySourceParams(const RestRequest& req, SearchRequest* r) {
 }
 
 RestResponse EsApi::Search(const RestRequest& request, const std::string& indices) {
+  // A search of a point in time names its indices through the "pit".
+  if (request.body.find("\"pit\"") != std::string::npos) {
+    rapidjson::Document body;
+    body.Parse(request.body.data(), request.body.size());
+    if (!body.HasParseError() && body.IsObject() && body.HasMember("pit")) {
+      return SearchPointInTime(request, indices, &body);
+    }
+  }
   return RunSearch(request, indices, request.body);
 }
 
