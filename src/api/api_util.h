@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -27,6 +28,14 @@ inline RestResponse Json(int status, std::string body) {
 }
 inline RestResponse Json(const rapidjson::StringBuffer& buf) {
   return Json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+// A JSON value as compact text.
+inline std::string ToJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 // Split("a,b,,c", ',') -> {"a", "b", "c"}: empty parts are dropped.

@@ -39,6 +39,7 @@ namespace {
 using Writer = api::JsonWriter;
 using api::Json;
 using api::Split;
+using api::ToJson;
 
 struct BulkItem {
   std::string op;     // index, create, delete, update
@@ -93,13 +94,6 @@ void MergeInto(rapidjson::Value& target, rapidjson::Value& patch, rapidjson::Doc
       it->value.CopyFrom(m.value, a);
     }
   }
-}
-
-std::string ToJson(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
 }
 
 // The state of one bulk while its items are applied.

@@ -221,6 +221,8 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   if (op == "_count" && n == 2) return read ? Count(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mget" && n == 2) return read ? MultiGet(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_pit" && n == 2) return m == "POST" ? OpenPointInTime(req, index) : WrongMethod(req, "POST");
+  if (op == "_terms_enum" && n == 2) return read ? TermsEnum(req, index) : WrongMethod(req, "GET, POST");
+  if (op == "_delete_by_query" && n == 2) return m == "POST" ? DeleteByQuery(req, index) : WrongMethod(req, "POST");
   if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mapping" && n == 2) {
     if (get) return GetMapping(req, index);

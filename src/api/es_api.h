@@ -76,6 +76,8 @@ class EsApi {
   RestResponse ScrollPage(const RestRequest& request, const std::string& indices, std::string body,
                           const std::string& scroll_id, int64_t keep_alive_ms);
   static Status ParseKeepAlive(const std::string& text, int64_t* ms);
+  RestResponse TermsEnum(const RestRequest& request, const std::string& indices);
+  RestResponse DeleteByQuery(const RestRequest& request, const std::string& indices);
   RestResponse OpenPointInTime(const RestRequest& request, const std::string& indices);
   RestResponse ClosePointInTime(const RestRequest& request);
   RestResponse SearchPointInTime(const RestRequest& request, const std::string& path_indices,

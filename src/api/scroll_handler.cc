@@ -40,13 +40,6 @@ std::string NewScrollId() {
   return id;
 }
 
-std::string Json(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  v.Accept(w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 RestResponse ContextMissing(const std::string& id) {
   auto cause = std::make_shared<EsException>();
   cause->status = 404;
@@ -120,7 +113,7 @@ RestResponse EsApi::ScrollPage(const RestRequest& req, const std::string& indice
   std::string last_sort;
   if (out.IsObject() && out.HasMember("hits") && out["hits"]["hits"].IsArray() && !out["hits"]["hits"].Empty()) {
     const rapidjson::Value& last = out["hits"]["hits"][out["hits"]["hits"].Size() - 1];
-    if (last.HasMember("sort")) last_sort = Json(last["sort"]);
+    if (last.HasMember("sort")) last_sort = api::ToJson(last["sort"]);
   }
   {
     std::lock_guard<std::mutex> lock(scroll_mu_);
@@ -143,7 +136,7 @@ RestResponse EsApi::ScrollPage(const RestRequest& req, const std::string& indice
                       shown.GetAllocator());
     }
   }
-  r.body = Json(shown);
+  r.body = api::ToJson(shown);
   return r;
 }
 
@@ -183,7 +176,7 @@ RestResponse EsApi::StartScroll(const RestRequest& req, const std::string& indic
     id = NewScrollId();
     scrolls_[id].expires_ms = now + keep_alive;
   }
-  RestResponse r = ScrollPage(req, indices, Json(body), id, keep_alive);
+  RestResponse r = ScrollPage(req, indices, api::ToJson(body), id, keep_alive);
   if (r.status != 200) {
     std::lock_guard<std::mutex> lock(scroll_mu_);
     scrolls_.erase(id);
@@ -234,7 +227,7 @@ RestResponse EsApi::ContinueScroll(const RestRequest& req, const std::string& pa
   RestRequest page = req;
   page.params = st.params;
   page.body.clear();
-  return ScrollPage(page, st.indices, Json(body), id, keep_alive);
+  return ScrollPage(page, st.indices, api::ToJson(body), id, keep_alive);
 }
 
 RestResponse EsApi::ClearScroll(const RestRequest& req, const std::string& path_ids) {
@@ -338,7 +331,7 @@ RestResponse EsApi::SearchPointInTime(const RestRequest& req, const std::string&
   EnsureDocTiebreak(body);
   RestRequest search = req;
   if (!st.ignore_unavailable.empty()) search.params["ignore_unavailable"] = st.ignore_unavailable;
-  RestResponse r = RunSearch(search, st.indices, Json(*body));
+  RestResponse r = RunSearch(search, st.indices, api::ToJson(*body));
   if (r.status != 200) return r;
   // "pit_id" first, as Elasticsearch writes it.
   if (r.body.size() > 1 && r.body[0] == '{') {
