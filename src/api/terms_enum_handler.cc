@@ -67,12 +67,9 @@ RestResponse EsApi::TermsEnum(const RestRequest& req, const std::string& indices
   std::vector<std::string> terms;
   bool complete = true;
   if (!ExecuteSearch(inner, indices, search, &sr, &response, &error)) {
-    // A field without values a terms aggregation can read (text, numbers):
-    // Elasticsearch answers no terms rather than an error.
-    rapidjson::Document e;
-    e.Parse(error.body.data(), error.body.size());
-    if (error.status == 404) return error;
-    (void)e;
+    // A missing index is an error; a field whose values a terms aggregation
+    // cannot read (text) has no terms, as Elasticsearch answers.
+    if (error.status == 404 || error.status == 429) return error;
   } else {
     rapidjson::Document out;
     const std::string json = SearchResponseJson(sr, response, 0);
