@@ -178,6 +178,11 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (first == "_mapping" && n == 1 && get) return GetMapping(req, "_all");
     if (first == "_mget" && n == 1) return read ? MultiGet(req, "") : WrongMethod(req, "GET, POST");
     if (first == "_pit" && n == 1) return m == "DELETE" ? ClosePointInTime(req) : WrongMethod(req, "DELETE");
+    if (first == "_async_search") {
+      if (n == 1) return m == "POST" ? SubmitAsyncSearch(req, "_all") : WrongMethod(req, "POST");
+      if (n == 2 && (get || m == "DELETE")) return AsyncSearchById(req, parts[1], false);
+      if (n == 3 && parts[1] == "status" && get) return AsyncSearchById(req, parts[2], true);
+    }
     if (first == "_resolve" && n == 3 && parts[1] == "index" && get) return ResolveIndex(req, parts[2]);
     if (first == "_field_caps" && n == 1 && read) return FieldCaps(req, "_all");
     if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
@@ -223,6 +228,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   if (op == "_pit" && n == 2) return m == "POST" ? OpenPointInTime(req, index) : WrongMethod(req, "POST");
   if (op == "_terms_enum" && n == 2) return read ? TermsEnum(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_delete_by_query" && n == 2) return m == "POST" ? DeleteByQuery(req, index) : WrongMethod(req, "POST");
+  if (op == "_async_search" && n == 2) return m == "POST" ? SubmitAsyncSearch(req, index) : WrongMethod(req, "POST");
   if (op == "_msearch" && n == 2) return read ? MultiSearch(req, index) : WrongMethod(req, "GET, POST");
   if (op == "_mapping" && n == 2) {
     if (get) return GetMapping(req, index);

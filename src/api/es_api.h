@@ -78,6 +78,14 @@ class EsApi {
   static Status ParseKeepAlive(const std::string& text, int64_t* ms);
   RestResponse TermsEnum(const RestRequest& request, const std::string& indices);
   RestResponse DeleteByQuery(const RestRequest& request, const std::string& indices);
+  // _async_search (async_search_handler.cc).
+  struct AsyncResult {
+    int64_t start_ms = 0, completed_ms = 0, expires_ms = 0;
+    std::string response;  // the search's answer (JSON)
+  };
+  RestResponse SubmitAsyncSearch(const RestRequest& request, const std::string& indices);
+  RestResponse AsyncSearchById(const RestRequest& request, const std::string& id, bool status_only);
+  static std::string AsyncAnswer(const std::string& id, const AsyncResult& result);
   RestResponse OpenPointInTime(const RestRequest& request, const std::string& indices);
   RestResponse ClosePointInTime(const RestRequest& request);
   RestResponse SearchPointInTime(const RestRequest& request, const std::string& path_indices,
@@ -142,9 +150,10 @@ class EsApi {
     std::string ignore_unavailable;  // its URL parameter, "" when not given
     int64_t expires_ms = 0;
   };
-  std::mutex scroll_mu_;  // scrolls_ and pits_
+  std::mutex scroll_mu_;  // scrolls_, pits_ and async_results_
   std::map<std::string, ScrollState> scrolls_;
   std::map<std::string, PitState> pits_;
+  std::map<std::string, AsyncResult> async_results_;
 };
 
 }  // namespace flowdex
