@@ -18,8 +18,9 @@ packages=(
   libmaxmind-db-writer-perl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev libdeflate-tools python3 python3-yaml gzip time util-linux
-  # the Python Elasticsearch client (7.17) as a second real client of the API
-  python3-elasticsearch
+  # the Python Elasticsearch client (7.17) and a real shipper (rsyslog's
+  # omelasticsearch) as clients of the API
+  python3-elasticsearch rsyslog rsyslog-elasticsearch
   openssl curl wrk ca-certificates binutils
   # systemd-analyze checks the units in deploy/systemd
   systemd
