@@ -162,7 +162,8 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
   if (n == 2 && get && first == "health" && (parts[1] == "livez" || parts[1] == "readyz")) {
     return Json(200, "{\"status\":\"ok\"}");
   }
-  if (first[0] == '_') {
+  // "_all" is an index expression (/_all/_search), not an API of its own.
+  if (first[0] == '_' && first != "_all") {
     if (first == "_bulk" && n == 1) return m == "POST" || m == "PUT" ? Bulk(req, "") : WrongMethod(req, "POST, PUT");
     if (first == "_search" && n == 1) {
       if (!read) return WrongMethod(req, "GET, POST");
