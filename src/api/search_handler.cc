@@ -98,6 +98,7 @@ bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* err
   }
   api::ApplySourceParams(req, r);
   if (req.HasParam("track_total_hits")) {
+    r->track_total_hits_given = true;
     const std::string v = req.Param("track_total_hits");
     uint64_t n = 0;
     if (v == "true" || v.empty()) {
@@ -120,6 +121,17 @@ bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* err
     r->timeout_ms = ms;
   }
   r->total_as_int = req.BoolParam("rest_total_hits_as_int");
+  if (r->total_as_int) {
+    // A number as the total needs an exact count (RestSearchAction's rule).
+    if (!r->track_total_hits_given) {
+      r->track_total_hits = -1;
+    } else if (r->track_total_hits > 0) {
+      *error = BadParam(
+          fmt::format("[rest_total_hits_as_int] cannot be used if the tracking of total hits is not accurate, got {}",
+                      r->track_total_hits));
+      return false;
+    }
+  }
   return CheckResultWindow(*r, error);
 }
 

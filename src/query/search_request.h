@@ -25,8 +25,9 @@ struct SearchRequest {
   Query query;
   uint64_t from = 0;
   uint64_t size = 10;
-  std::vector<SortKey> sort;         // empty: _score, i.e. index order
-  int64_t track_total_hits = 10000;  // count exactly up to this; -1: always exactly
+  std::vector<SortKey> sort;            // empty: _score, i.e. index order
+  int64_t track_total_hits = 10000;     // count exactly up to this; -1: always exactly
+  bool track_total_hits_given = false;  // set by the request (not the default)
   bool fetch_source = true;
   // _source filtering: dotted paths with * (empty includes: everything).
   std::vector<std::string> source_includes, source_excludes;

@@ -109,6 +109,7 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
     } else if (key == "size") {
       if (!ReadCount(dsl, v, "size", &request->size)) return false;
     } else if (key == "track_total_hits") {
+      request->track_total_hits_given = true;
       if (v.IsBool()) {
         request->track_total_hits = v.GetBool() ? -1 : 0;
       } else if (v.IsInt64() && v.GetInt64() >= -1) {
