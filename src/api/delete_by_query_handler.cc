@@ -50,11 +50,12 @@ RestResponse EsApi::DeleteByQuery(const RestRequest& req, const std::string& ind
     const std::string search =
         fmt::format(R"({{"size":{},"_source":false,"track_total_hits":false,"sort":["_doc"]{}{}}})", want,
                     query.empty() ? "" : ",\"query\":" + query, after.empty() ? "" : ",\"search_after\":" + after);
+    // The paging is ours: URL parameters that would change it are dropped.
     RestRequest page = req;
-    page.params.erase("refresh");
-    page.params.erase("max_docs");
-    page.params.erase("conflicts");
-    page.params.erase("wait_for_completion");
+    for (const char* p : {"refresh", "max_docs", "conflicts", "wait_for_completion", "size", "from", "sort",
+                          "_source", "scroll", "search_after", "track_total_hits", "terminate_after"}) {
+      page.params.erase(p);
+    }
     SearchRequest sr;
     SearchResponse response;
     RestResponse error;
