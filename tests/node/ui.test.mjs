@@ -443,7 +443,10 @@ test('The query bar never loses a typed query; errors give the root cause; unkno
                             { size: 0, query: { match: { 'destination.port': 'ssh' } } }, AUTH);
   assert.equal(api.status, 400);
   const reason = api.body.error.root_cause[0].reason;
-  assert.ok((await page.textContent('.state.error')).includes(reason), reason);
+  assert.equal(reason, 'failed to create query: For input string: "ssh"');  // Elasticsearch's words
+  const shown = await page.textContent('.state.error');
+  assert.ok(shown.includes(reason), reason);
+  assert.match(shown, /“ssh” is not a number, and a field in the query holds numbers/);
   // A field the index does not have: a hint with the likely one.
   await rendered(page, async () => {
     await page.fill('input.kql', 'dest.port:22');

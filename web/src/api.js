@@ -35,7 +35,11 @@ async function call(method, path, body, signal) {
     // The root cause says what is wrong ('failed to create query: For input
     // string: "ssh"', as Elasticsearch words it); the top reason is often
     // "all shards failed".
-    const reason = (cause && cause.reason) || (err && err.reason) || (typeof err === 'string' ? err : `HTTP ${res.status}`);
+    let reason = (cause && cause.reason) || (err && err.reason) || (typeof err === 'string' ? err : `HTTP ${res.status}`);
+    // Elasticsearch's words for a value a numeric field cannot take name
+    // neither field nor type: say what it means.
+    const number = /For input string: "(.*)"$/.exec(reason);
+    if (number) reason += ` (“${number[1]}” is not a number, and a field in the query holds numbers)`;
     throw new ApiError(res.status, (cause && cause.type) || (err && err.type) || 'error', reason);
   }
   return json;
