@@ -52,8 +52,8 @@ RestResponse EsApi::DeleteByQuery(const RestRequest& req, const std::string& ind
                     query.empty() ? "" : ",\"query\":" + query, after.empty() ? "" : ",\"search_after\":" + after);
     // The paging is ours: URL parameters that would change it are dropped.
     RestRequest page = req;
-    for (const char* p : {"refresh", "max_docs", "conflicts", "wait_for_completion", "size", "from", "sort",
-                          "_source", "scroll", "search_after", "track_total_hits", "terminate_after"}) {
+    for (const char* p : {"refresh", "max_docs", "conflicts", "wait_for_completion", "size", "from", "sort", "_source",
+                          "scroll", "search_after", "track_total_hits", "terminate_after"}) {
       page.params.erase(p);
     }
     SearchRequest sr;

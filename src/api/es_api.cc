@@ -205,9 +205,14 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
         first == "_component_template" || first == "_ilm" || first == "_ingest") {
       return SetupProbe(req, parts);
     }
-    // PUT /_name has no route of its own: Elasticsearch takes it as an index
-    // name, which its validation then refuses.
-    if (n == 1 && m == "PUT") return CreateIndex(req, first);
+    // PUT /_name of no API has no route of its own: Elasticsearch takes it
+    // as an index name, which its validation then refuses.
+    static const std::set<std::string> kApis = {
+        "_bulk",  "_search",  "_count",   "_msearch", "_mapping",        "_field_caps", "_refresh",
+        "_alias", "_aliases", "_mget",    "_pit",     "_async_search",   "_cat",        "_cluster",
+        "_nodes", "_resolve", "_license", "_xpack",   "_index_template", "_template",   "_component_template",
+        "_ilm",   "_ingest",  "_firehose"};
+    if (n == 1 && m == "PUT" && kApis.count(first) == 0) return CreateIndex(req, first);
     return NoHandler(req);
   }
   // /{index}...
