@@ -201,7 +201,7 @@ variable "index" {
 }
 
 variable "key_pattern" {
-  description = "Only objects whose key matches this RE2 pattern are indexed (\"\": all .log.gz below AWSLogs/)."
+  description = "Only objects whose key matches this RE2 pattern are indexed (\"\": every object the notification announces: .log.gz, or .parquet with file_format = \"parquet\")."
   type        = string
   default     = ""
 }
