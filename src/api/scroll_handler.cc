@@ -53,6 +53,13 @@ RestResponse ContextMissing(const std::string& id) {
   return ErrorResponse(e);
 }
 
+// `json` (an object) with "key": "id" as its first member, as Elasticsearch
+// writes _scroll_id and pit_id. The ids are base64url: nothing to escape.
+std::string WithIdFirst(std::string_view key, const std::string& id, const std::string& json) {
+  if (json.size() < 2 || json[0] != '{') return json;
+  return fmt::format(R"({{"{}":"{}"{}{})", key, id, json[1] == '}' ? "" : ",", std::string_view(json).substr(1));
+}
+
 // Makes the body's sort an array ending in _doc ("_shard_doc" read as
 // "_doc"): "after the last hit" is then exact.
 void EnsureDocTiebreak(rapidjson::Document* body) {
@@ -124,19 +131,7 @@ RestResponse EsApi::ScrollPage(const RestRequest& req, const std::string& indice
     if (!last_sort.empty()) st.last_sort = last_sort;
     st.expires_ms = CurrentTimeMillis() + keep_alive_ms;
   }
-  // _scroll_id first, as Elasticsearch writes it.
-  rapidjson::Document shown;
-  shown.SetObject();
-  rapidjson::Value id;
-  id.SetString(scroll_id.c_str(), static_cast<rapidjson::SizeType>(scroll_id.size()), shown.GetAllocator());
-  shown.AddMember("_scroll_id", id, shown.GetAllocator());
-  if (out.IsObject()) {
-    for (auto& m : out.GetObject()) {
-      shown.AddMember(rapidjson::Value(m.name, shown.GetAllocator()), rapidjson::Value(m.value, shown.GetAllocator()),
-                      shown.GetAllocator());
-    }
-  }
-  r.body = api::ToJson(shown);
+  r.body = WithIdFirst("_scroll_id", scroll_id, json);
   return r;
 }
 
@@ -333,10 +328,7 @@ RestResponse EsApi::SearchPointInTime(const RestRequest& req, const std::string&
   if (!st.ignore_unavailable.empty()) search.params["ignore_unavailable"] = st.ignore_unavailable;
   RestResponse r = RunSearch(search, st.indices, api::ToJson(*body));
   if (r.status != 200) return r;
-  // "pit_id" first, as Elasticsearch writes it.
-  if (r.body.size() > 1 && r.body[0] == '{') {
-    r.body = fmt::format(R"({{"pit_id":"{}",{})", id, std::string_view(r.body).substr(1));
-  }
+  r.body = WithIdFirst("pit_id", id, r.body);
   return r;
 }
 

@@ -49,7 +49,6 @@ void FlowReadStats::Add(const FlowReadStats& o) {
   bytes_read += o.bytes_read;
   bytes_decoded += o.bytes_decoded;
   gzip = gzip || o.gzip;
-  parquet = parquet || o.parquet;
 }
 
 FlowLogReader::FlowLogReader(FlowReadOptions options)
@@ -67,7 +66,6 @@ Status FlowLogReader::ReadFile(const std::string& path, FlowRecordSink* sink, Fl
 Status FlowLogReader::ReadParquet(ByteSource* source, std::string_view name, const uint8_t* head, size_t head_len,
                                   FlowRecordSink* sink, FlowReadStats* stats) {
   FlowReadStats local;
-  local.parquet = true;
   ParquetFlowReader reader(options_);
   Status s;
   if (RandomAccessSource* ra = source->random_access()) {

@@ -79,7 +79,6 @@ struct FlowReadStats {
   uint64_t bytes_read = 0;     // from the medium (compressed size for gzip)
   uint64_t bytes_decoded = 0;  // of text
   bool gzip = false;
-  bool parquet = false;
 
   void Add(const FlowReadStats& o);
 };
