@@ -8,6 +8,8 @@
 #           s3:ListBucket below AWSLogs/ (`flowdex ingest s3://` backfills)
 #   with inventory_refresh: the five ec2:Describe* calls of the inventory,
 #           and sts:AssumeRole on inventory_role_arns (other accounts)
+#   with alert_sns_topic_arns: sns:Publish on those topics (detection rules'
+#           "sns" actions, docs/detections.md)
 
 data "aws_iam_policy_document" "consumer" {
   statement {
@@ -106,6 +108,16 @@ data "aws_iam_policy_document" "consumer" {
       sid       = "IndexIntoOpenSearch"
       actions   = ["es:ESHttpPost", "es:ESHttpPut"]
       resources = ["${aws_opensearch_domain.sink[0].arn}/*"]
+    }
+  }
+
+  # Detection alerts published to SNS (a rule's {"type": "sns"} action).
+  dynamic "statement" {
+    for_each = length(var.alert_sns_topic_arns) > 0 ? [1] : []
+    content {
+      sid       = "PublishAlerts"
+      actions   = ["sns:Publish"]
+      resources = var.alert_sns_topic_arns
     }
   }
 

@@ -248,6 +248,16 @@ variable "inventory_role_arns" {
   }
 }
 
+variable "alert_sns_topic_arns" {
+  description = "SNS topics that detection rules' sns actions publish alerts to; the consumer's role may sns:Publish to these and nothing else (empty: no SNS actions)."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.alert_sns_topic_arns : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+$", a))])
+    error_message = "alert_sns_topic_arns must be SNS topic ARNs (arn:aws:sns:REGION:ACCOUNT:NAME)."
+  }
+}
+
 # --- the Lambda function -----------------------------------------------------
 
 variable "lambda_zip_path" {

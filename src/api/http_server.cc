@@ -331,6 +331,12 @@ class HttpServer::Impl {
     }
     auto& mutable_req = const_cast<httplib::Request&>(req);
     mutable_req.headers.erase(kOriginalMethod);  // only this server sets it
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      // No length and no chunking: the request has no body (RFC 9112
+      // 6.3); `curl -XPOST .../_refresh` sends none. cpp-httplib would
+      // read to the end of the connection instead and answer nothing.
+      mutable_req.headers.emplace("Content-Length", "0");
+    }
     if ((req.method == "GET" || req.method == "HEAD") &&
         (req.get_header_value<uint64_t>("Content-Length") > 0 || req.has_header("Transfer-Encoding"))) {
       // GET with a body (GET /_search -d '{...}', as Elasticsearch's docs
@@ -361,6 +367,8 @@ class HttpServer::Impl {
       Send(options_.firehose(r), &res);
     } else if (options_.ui && IsUiRequest(r)) {
       Send(ServeUi(r), &res);
+    } else if (options_.flowdex_api && options_.flowdex_paths(r.path)) {
+      Send(options_.flowdex_api(r), &res);
     } else if (options_.backend) {
       Send(options_.backend(r), &res);
     } else {

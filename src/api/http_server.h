@@ -40,6 +40,10 @@ struct HttpServerOptions {
   std::string firehose_path = "/_firehose";
   std::function<RestResponse(const RestRequest&)> firehose;
   std::function<RestResponse(int status, const std::string& request_id, const std::string& message)> firehose_error;
+  // When set, answers the requests `flowdex_paths` accepts (the detection
+  // API under /_flowdex/), after the same authentication as the rest.
+  std::function<bool(const std::string& path)> flowdex_paths;
+  std::function<RestResponse(const RestRequest&)> flowdex_api;
 };
 
 class HttpServer {

@@ -108,8 +108,9 @@ void ResolveAwsConfig(const AwsEnvironment& env, const std::string& endpoint_fla
   config->secrets_endpoint = pick("AWS_ENDPOINT_URL_SECRETS_MANAGER");
   config->ec2_endpoint = pick("AWS_ENDPOINT_URL_EC2");
   config->logs_endpoint = pick("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS");
+  config->sns_endpoint = pick("AWS_ENDPOINT_URL_SNS");
   for (std::string* e : {&config->s3_endpoint, &config->sqs_endpoint, &config->secrets_endpoint, &config->ec2_endpoint,
-                         &config->logs_endpoint}) {
+                         &config->logs_endpoint, &config->sns_endpoint}) {
     while (!e->empty() && e->back() == '/') e->pop_back();
   }
   config->region = region_flag.empty() ? DefaultRegion(env) : region_flag;

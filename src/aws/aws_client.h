@@ -37,6 +37,7 @@ struct AwsConfig {
   std::string secrets_endpoint;  // custom Secrets Manager endpoint ("" : AWS)
   std::string ec2_endpoint;      // custom EC2 endpoint ("" : AWS)
   std::string logs_endpoint;     // custom CloudWatch Logs endpoint ("" : AWS)
+  std::string sns_endpoint;      // custom SNS endpoint ("" : AWS)
   std::shared_ptr<CredentialsProvider> credentials;
   int max_attempts = 6;  // per call, the first included
   int64_t base_backoff_ms = 200;
@@ -47,9 +48,8 @@ struct AwsConfig {
 
 // Fills `config` the way the AWS SDKs and CLI do: `endpoint_flag` (when not
 // empty) for every service, else AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS /
-// AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else
-// AWS_ENDPOINT_URL; region from `region_flag` or
-// DefaultRegion().
+// AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_EC2 / AWS_ENDPOINT_URL_CLOUDWATCH_LOGS / AWS_ENDPOINT_URL_SNS,
+// else AWS_ENDPOINT_URL; region from `region_flag` or DefaultRegion().
 void ResolveAwsConfig(const AwsEnvironment& env, const std::string& endpoint_flag, const std::string& region_flag,
                       AwsConfig* config);
 

@@ -175,6 +175,10 @@ struct ServeCommandOptions {
   std::string firehose_access_key_secret;  // a Secrets Manager secret holding it
   std::string firehose_path = "/_firehose";
   std::vector<std::string> firehose_formats;  // "FORMAT" (the default) or "LOG_GROUP=FORMAT"
+  // Detections (docs/detections.md).
+  std::vector<std::string> enable_rules;  // prebuilt rule ids to enable, or "all"
+  std::string rules_tick = "10s";         // how often the schedule is looked at
+  std::string alert_late = "30m";         // windows re-evaluated when late data arrives
 };
 
 // Serves the Elasticsearch-compatible API over the store until SIGTERM or
@@ -248,6 +252,21 @@ struct InventoryCommandOptions {
 // subnets and VPCs of each region into the history file and prints what
 // changed. `show`: prints the history's owner ranges. 0, or 1 on an error.
 int RunInventoryCommand(const InventoryCommandOptions& options);
+
+struct RulesCommandOptions {
+  std::string action;                         // list | show | add | test | delete | enable | disable | run
+  std::string url = "http://127.0.0.1:9200";  // a running flowdex serve
+  std::string id;                             // show, test, delete, enable, disable
+  std::string file;                           // add: the rule's JSON ("-": stdin)
+  std::string from = "now-24h", to = "now";   // test: the range; run: `to` is the pass's time
+  std::string user, api_key, ca_cert;
+  bool insecure = false;
+  bool json = false;  // print the API's JSON instead of a table
+};
+
+// `flowdex rules ...`: the detection rules of a running server, through its
+// /_flowdex/rules API (docs/detections.md). 0, or 1 when the server refused.
+int RunRulesCommand(const RulesCommandOptions& options);
 
 // Runs a KQL search and prints the hits (or --stats' top values).
 // Returns 0 on success, 1 when the search failed (its error is printed).

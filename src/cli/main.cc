@@ -288,6 +288,16 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--firehose-format", serve.firehose_formats,
                         "Layout of Firehose records without a header line: a format (default v2), or "
                         "LOG_GROUP=FORMAT for CloudWatch Logs payloads of that log group (repeatable)");
+  serve_cmd
+      ->add_option("--enable-rules", serve.enable_rules,
+                   "Enable these prebuilt detection rules (comma-separated ids, or all)")
+      ->delimiter(',');
+  serve_cmd->add_option("--rules-tick", serve.rules_tick, "How often detection rules' schedules are looked at")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--alert-late", serve.alert_late,
+                   "Windows ending this far back are evaluated again when flows arrive late")
+      ->capture_default_str();
 
   flowdex::WorkerCommandOptions worker;
   worker.data_dir = ingest.data_dir;
@@ -403,6 +413,44 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   inventory_show_cmd->add_option("address", inventory.address, "Only this address");
 
+  flowdex::RulesCommandOptions rules;
+  rules.url = EnvOr("FLOWDEX_URL", rules.url);
+  CLI::App* rules_cmd =
+      app.add_subcommand("rules", "Detection rules of a running flowdex serve: list, add, test, enable, delete");
+  rules_cmd->require_subcommand(1);
+  std::vector<CLI::App*> rules_subs;
+  for (const auto& [name, help] : std::vector<std::pair<const char*, const char*>>{
+           {"list", "Every rule, whether it is enabled, and its last run"},
+           {"show", "One rule as JSON"},
+           {"add", "Add or replace a rule from a JSON file (its id inside, or --id)"},
+           {"test", "What a rule would have fired over --from..--to, nothing recorded"},
+           {"delete", "Delete a rule (prebuilt ones can only be disabled)"},
+           {"enable", "Enable a rule"},
+           {"disable", "Disable a rule"},
+           {"run", "One pass of the schedule as of --to (replays past windows into alerts)"}}) {
+    CLI::App* sub = rules_cmd->add_subcommand(name, help);
+    sub->add_option("--url", rules.url, "The server (env FLOWDEX_URL)")->capture_default_str();
+    sub->add_option("--user", rules.user, "user:password");
+    sub->add_option("--api-key", rules.api_key, "Encoded API key");
+    sub->add_option("--ca-cert", rules.ca_cert, "CA certificate file for https URLs");
+    sub->add_flag("--insecure", rules.insecure, "Do not verify the server's certificate");
+    sub->add_flag("--json", rules.json, "Print the API's JSON");
+    const std::string n = name;
+    if (n == "add") {
+      sub->add_option("file", rules.file, "The rule's JSON (- for stdin)")->required();
+      sub->add_option("--id", rules.id, "The rule's id (else the file's)");
+    } else if (n == "test") {
+      sub->add_option("id", rules.id, "The rule")->required();
+      sub->add_option("--from", rules.from, "Start of the range (now-24h, ISO date)")->capture_default_str();
+      sub->add_option("--to", rules.to, "End of the range")->capture_default_str();
+    } else if (n == "run") {
+      sub->add_option("--to", rules.to, "The time of the pass")->capture_default_str();
+    } else if (n != "list") {
+      sub->add_option("id", rules.id, "The rule")->required();
+    }
+    rules_subs.push_back(sub);
+  }
+
   // CLI11 skips a missing file named by the environment; a unit's
   // FLOWDEX_CONFIG that names nothing must not start a default server.
   if (const char* config = std::getenv("FLOWDEX_CONFIG"); config && *config && access(config, R_OK) != 0) {
@@ -427,6 +475,12 @@ int main(int argc, char** argv) {
   if (*inventory_cmd) {
     inventory.action = *inventory_sync_cmd ? "sync" : "show";
     return flowdex::RunInventoryCommand(inventory);
+  }
+  if (*rules_cmd) {
+    for (CLI::App* sub : rules_subs) {
+      if (*sub) rules.action = sub->get_name();
+    }
+    return flowdex::RunRulesCommand(rules);
   }
   if (*worker_cmd) {
     if (worker.queue_url.empty()) {

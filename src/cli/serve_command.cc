@@ -13,12 +13,15 @@
 #include "aws/secrets_client.h"
 #include "cli/commands.h"
 #include "cli/pipeline_setup.h"
+#include "detect/detection_api.h"
+#include "detect/detection_engine.h"
 #include "ingest/folder_watcher.h"
 #include "pipeline/firehose_receiver.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/sqs_worker.h"
 #include "pipeline/store_sink.h"
 #include "rollup/rollup_maintainer.h"
+#include "schema/flow_index.h"
 #include "store/store.h"
 #include "util/allocator_tuning.h"
 #include "util/byte_size.h"
@@ -154,7 +157,34 @@ int RunServeCommand(const ServeCommandOptions& options) {
     };
   }
 
+  // Detections: answered once the engine is open (before that, 503).
+  std::unique_ptr<DetectionEngine> detections;
+  int64_t rules_tick_ms = 0, alert_late_ms = 0;
+  if (!ParseDuration(options.rules_tick, &rules_tick_ms).ok() || rules_tick_ms < 100) {
+    fmt::print(stderr, "flowdex serve: --rules-tick wants a duration of at least 100ms, not {}\n", options.rules_tick);
+    return 2;
+  }
+  if (!ParseDuration(options.alert_late, &alert_late_ms).ok()) {
+    fmt::print(stderr, "flowdex serve: --alert-late wants a duration such as 30m, not {}\n", options.alert_late);
+    return 2;
+  }
+  http.flowdex_paths = [](const std::string& path) { return IsDetectionPath(path); };
+  http.flowdex_api = [&detections](const RestRequest& r) {
+    if (!detections) {
+      RestResponse res;
+      res.status = 503;
+      res.body = R"({"error":{"type":"unavailable","reason":"detections are starting"},"status":503})";
+      return res;
+    }
+    return HandleDetectionRequest(detections.get(), r);
+  };
+
   if (!options.backend.empty()) {
+    if (!options.enable_rules.empty()) {
+      fmt::print(stderr, "flowdex serve: --backend serves a remote cluster: --enable-rules needs the local store\n");
+      return 2;
+    }
+    http.flowdex_api = nullptr;
     if (firehose_on) {
       fmt::print(stderr,
                  "flowdex serve: --backend serves a remote cluster: --firehose-access-key needs the local store\n");
@@ -313,6 +343,26 @@ int RunServeCommand(const ServeCommandOptions& options) {
            (firehose_on ? firehose_metrics.Render() : std::string());
   };
 
+  DetectionOptions detect_options;
+  detect_options.dir = options.data_dir + "/detections";
+  detect_options.flow_index = std::string(kFlowIndex);
+  detect_options.ui_url = url;
+  detect_options.tick_ms = rules_tick_ms;
+  detect_options.late_ms = alert_late_ms;
+  detect_options.enable = options.enable_rules;
+  detect_options.data_generation = [&store] { return store->Current()->generation; };
+  AwsConfig alert_aws = MakeAwsConfig(options.aws, signals.token());
+  alert_aws.max_attempts = 2;  // the outbox retries with its own, longer backoff
+  auto engine = std::make_unique<DetectionEngine>([&api](const RestRequest& r) { return api.Handle(r); },
+                                                  detect_options, std::make_unique<AlertNotifier>(alert_aws));
+  s = engine->Open();
+  if (!s.ok()) {
+    fmt::print(stderr, "flowdex serve: detections: {}\n", s.message());
+    return 2;
+  }
+  engine->Start();
+  detections = std::move(engine);
+
   // Every 10 s: a trim gives back what the last seconds freed (measured:
   // ~5 ms for a settled 300 MB heap, 120 ms the first time 150 MB of it
   // was free), and the next queries fault those pages in again.
@@ -328,6 +378,7 @@ int RunServeCommand(const ServeCommandOptions& options) {
   signals.RequestStop();  // also when Run returned on its own (the socket failed)
   for (auto& t : sqs_threads) t.join();
   watcher.Stop();
+  detections->Stop();
   store.reset();  // background work stopped, directory released
   fmt::print(stderr, "flowdex serve: stopped\n");
   return 0;

@@ -175,6 +175,15 @@ test('a slow client does not hold up others, and is cut off', async () => {
   slow.destroy();
 });
 
+test('a POST without a body (no Content-Length, as curl -XPOST sends it) is answered', async () => {
+  const got = await raw(server.url, 'POST /_refresh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.match(got, /^HTTP\/1\.1 200 /);
+  assert.match(got, /"failed":0/);
+  const count = await raw(server.url, 'POST /logs/_count HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  assert.match(count, /^HTTP\/1\.1 200 /);
+  assert.match(count, /"count":10000/);
+});
+
 test('/metrics and health endpoints', async () => {
   const m = await request(server.url, 'GET', '/metrics');
   assert.equal(m.status, 200);

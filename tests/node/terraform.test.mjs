@@ -93,6 +93,7 @@ function guardHolds(guard, d) {
     [ref("local.use_lambda && var.lambda_vpc != null ? [1] : []")]: d.consumer === "lambda" && d.vpc,
     [ref("local.use_inventory ? [1] : []")]: d.inventory,
     [ref("local.use_inventory && length(var.inventory_role_arns) > 0 ? [1] : []")]: d.inventory && d.roles,
+    [ref("length(var.alert_sns_topic_arns) > 0 ? [1] : []")]: !!d.alerts,
   };
   assert.ok(guard in table, `the test does not know the guard ${guard}: teach guardHolds`);
   return table[guard];
@@ -110,7 +111,9 @@ function flowdexCalls() {
   const es = [...src("pipeline/elasticsearch_sink.cc").matchAll(/Send\("([A-Z]+)"/g)].map(
     (m) => `es:ESHttp${m[1][0]}${m[1].slice(1).toLowerCase()}`);
   const ec2 = [...src("aws/ec2_client.cc").matchAll(/Paginate\(\s*"([A-Za-z]+)"/g)].map((m) => `ec2:${m[1]}`);
-  const calls = { sqs: new Set(sqs), s3: new Set(s3), secrets: new Set(secrets), es: new Set(es), ec2: new Set(ec2) };
+  const sns = [...src("aws/sns_client.cc").matchAll(/"Action=([A-Za-z]+)&/g)].map((m) => `sns:${m[1]}`);
+  const calls = { sqs: new Set(sqs), s3: new Set(s3), secrets: new Set(secrets), es: new Set(es), ec2: new Set(ec2),
+                  sns: new Set(sns) };
   // The sources are where the list comes from; an empty one means the patterns went stale.
   for (const [k, v] of Object.entries(calls)) assert.ok(v.size > 0, `found no ${k} calls in flowdex's sources`);
   return calls;
@@ -365,6 +368,10 @@ describe("deploy/terraform", () => {
     assert.deepEqual(actions({ ...worker, inventory: true, roles: true }),
                      sorted([...actions(worker), ...calls.ec2, "sts:AssumeRole"]));
     assert.deepEqual(byActionOf({ ...fn, inventory: true, roles: true }, "sts:AssumeRole"), [ref("var.inventory_role_arns")]);
+    // Detection alerts to SNS: the one call flowdex makes, on exactly the topics named.
+    assert.deepEqual(actions({ ...worker, alerts: true }), sorted([...actions(worker), ...calls.sns]));
+    assert.deepEqual([...calls.sns], ["sns:Publish"]);
+    assert.deepEqual(byActionOf({ ...worker, alerts: true }, "sns:Publish"), [ref("var.alert_sns_topic_arns")]);
     // Without a secret or OpenSearch, neither is granted.
     assert.ok(!actions({ ...worker, secret: false, opensearch: false }).some((a) => /secretsmanager|^es:/.test(a)));
     // KMS only when a key is named, and only through the service that uses it.
