@@ -43,10 +43,12 @@ struct GenCommandOptions {
   uint32_t files = 1;
   std::string out_dir;
   uint64_t seed = 1;
-  std::string start;          // ISO-8601, Unix seconds or now-24h; "" for the default
-  std::string fields = "v2";  // v2 | v5 | v8 | a list of field names
-  int level = 6;              // gzip compression level
-  std::string inventory;      // --inventory: also write the simulated network's inventory history here
+  std::string start;                // ISO-8601, Unix seconds or now-24h; "" for the default
+  std::string fields = "v2";        // v2 | v5 | v8 | a list of field names
+  int level = 6;                    // gzip compression level
+  std::string inventory;            // --inventory: also write the simulated network's inventory history here
+  std::vector<std::string> inject;  // --inject KIND@TIME[:key=value,...]: planted incidents
+  std::string labels;               // --labels: what was planted, one JSON object per line
 };
 
 // Writes synthetic flow logs below out_dir; prints a summary on stderr.

@@ -32,6 +32,15 @@ int RunGenCommand(const GenCommandOptions& options) {
     fmt::print(stderr, "flowdex gen: --fields: {}\n", s.message());
     return 2;
   }
+  for (const std::string& spec : options.inject) {
+    FlowInjection inj;
+    s = ParseFlowInjection(spec, static_cast<int64_t>(std::time(nullptr)), &inj);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex gen: --inject {}\n", s.message());
+      return 2;
+    }
+    gen.injections.push_back(std::move(inj));
+  }
   const auto t0 = std::chrono::steady_clock::now();
   FlowGenerator generator(gen);
   if (!options.inventory.empty()) {
@@ -54,6 +63,15 @@ int RunGenCommand(const GenCommandOptions& options) {
   if (!s.ok()) {
     fmt::print(stderr, "flowdex gen: {}\n", s.message());
     return 1;
+  }
+  if (!options.labels.empty()) {
+    std::string lines;
+    for (const InjectedIncident& inc : generator.Incidents()) lines += inc.ToJson() + "\n";
+    s = WriteFileAtomically(options.labels, lines);
+    if (!s.ok()) {
+      fmt::print(stderr, "flowdex gen: --labels: {}\n", s.message());
+      return 1;
+    }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fmt::print(

@@ -130,6 +130,10 @@ int main(int argc, char** argv) {
                       "(default 2027-01-01T00:00Z)");
   gen_cmd->add_option("--fields", gen.fields, "v2, v5, v8, or a list of field names")->capture_default_str();
   gen_cmd->add_option("--level", gen.level, "gzip level")->capture_default_str()->check(CLI::Range(1, 12));
+  gen_cmd->add_option("--inject", gen.inject,
+                      "Plant an incident: KIND@TIME[:key=value,...], KIND one of portscan, sweep, "
+                      "ssh-from-internet, exfil, deny-spike, new-country (repeatable; docs/detections.md)");
+  gen_cmd->add_option("--labels", gen.labels, "Write what --inject planted here (JSON lines)");
   gen_cmd->add_option("--inventory", gen.inventory,
                       "Also write the simulated network's AWS inventory history (instances, groups, VPCs) to this "
                       "file, for `--inventory` or <data>/inventory.json (with --records 0: only that)");

@@ -115,6 +115,20 @@ struct External {
   const char* aws_service;  // nullptr when not an AWS range
 };
 
+// An injection made concrete: who, where and when (FlowGenerator::Incidents
+// reports it; FileText writes its rows).
+struct IncidentPlan {
+  std::string kind;
+  int64_t start = 0, duration = 0;
+  IpAddress source, destination;  // destination: family kNone for a sweep (many)
+  std::vector<int> interfaces;    // the interfaces whose logs hold the rows (one, or a sweep's targets)
+  std::vector<uint16_t> ports;    // one per row for a scan; else one
+  uint64_t flows = 0;
+  uint64_t bytes = 0;  // exfil: in all
+  bool accept = false;
+  bool egress = false;  // the rows are on the interface of the source
+};
+
 }  // namespace generator_internal
 
 using namespace generator_internal;
@@ -284,6 +298,37 @@ class FileWriter {
     return EmitInbound(budget);
   }
 
+  // Writes the rows of a planted incident.
+  void EmitIncident(const IncidentPlan& plan) {
+    for (uint64_t i = 0; i < plan.flows; ++i) {
+      Row r;
+      r.itf = &w_.interfaces[plan.interfaces[i % plan.interfaces.size()]];
+      r.src = r.pkt_src = plan.source;
+      r.dst = r.pkt_dst = plan.destination.is_v4() ? plan.destination : r.itf->ip4;
+      if (plan.kind == "deny-spike") r.src = r.pkt_src = w_.scanners[rng_.Below(w_.scanners.size())];
+      if (plan.egress) {
+        r.src = r.pkt_src = r.itf->ip4;
+      }
+      r.sport = EphemeralPort(rng_);
+      r.dport = plan.ports[i % plan.ports.size()];
+      r.protocol = 6;
+      r.egress = plan.egress;
+      r.reject = !plan.accept;
+      r.start = plan.start + static_cast<int64_t>(plan.duration * i / std::max<uint64_t>(plan.flows, 1));
+      r.end = r.start + (plan.accept ? 1 + static_cast<int64_t>(rng_.Below(20)) : 0);
+      if (plan.bytes > 0) {
+        r.bytes = plan.bytes / plan.flows;
+        r.packets = r.bytes / 1400 + 1;
+      } else {
+        r.packets = plan.accept ? 5 + rng_.Below(20) : 1 + rng_.Below(2);
+        r.bytes = r.packets * (plan.accept ? 400 + rng_.Below(800) : 44 + rng_.Below(16));
+      }
+      r.tcp_flags = plan.accept ? 19 : 2;
+      r.traffic_path = plan.egress ? 8 : -1;
+      Write(r);
+    }
+  }
+
  private:
   const Interface& PickInterface() { return w_.interfaces[w_.interface_zipf.Sample(rng_)]; }
   const Interface& PickServer() { return w_.interfaces[w_.servers[w_.server_zipf.Sample(rng_)]]; }
@@ -377,6 +422,13 @@ class FileWriter {
     const Interface& itf = w_.interfaces[w_.web[rng_.Below(w_.web.size())]];
     const External& ext = w_.externals[w_.external_zipf.Sample(rng_)];
     const uint16_t port = ServerPort(itf.role, rng_);
+    if (itf.role == Role::kBastion) {
+      // Bastions are reached over the VPN (Client VPN / Direct Connect
+      // addresses in 100.64/10), not from the internet: SSH accepted from
+      // the internet is what the prebuilt detection looks for.
+      const IpAddress vpn = IpAddress::FromV4(0x64400000u | (0x0A00u + (ext.ip.bytes[3] & 7)));
+      return EmitPair(itf, false, vpn, EphemeralPort(rng_), itf.ip4, port, 6, false, 1, nullptr, budget);
+    }
     return EmitPair(itf, false, ext.ip, EphemeralPort(rng_), itf.ip4, port, 6, false, 8, ext.aws_service, budget);
   }
 
@@ -591,6 +643,183 @@ void FlowGenerator::Inventory(InventoryHistory* out) const {
   out->Apply(second, {w.region}, middle_ms);
 }
 
+std::string FlowInjection::Param(const std::string& key, const std::string& fallback) const {
+  for (const auto& [k, v] : params) {
+    if (k == key) return v;
+  }
+  return fallback;
+}
+
+Status ParseFlowInjection(const std::string& spec, int64_t now_seconds, FlowInjection* out) {
+  static const char* kKinds[] = {"portscan", "sweep", "ssh-from-internet", "exfil", "deny-spike", "new-country"};
+  const size_t at = spec.find('@');
+  if (at == std::string::npos) return Status::InvalidArgument(fmt::format("{}: want KIND@TIME[:key=value,...]", spec));
+  FlowInjection inj;
+  inj.kind = spec.substr(0, at);
+  bool known = false;
+  for (const char* k : kKinds) known |= inj.kind == k;
+  if (!known) {
+    return Status::InvalidArgument(fmt::format(
+        "{}: unknown kind [{}] (portscan, sweep, ssh-from-internet, exfil, deny-spike, new-country)", spec, inj.kind));
+  }
+  // The time may hold colons itself (2027-01-01T10:05Z): parameters start
+  // after the last colon that is followed by key=value.
+  std::string rest = spec.substr(at + 1), params;
+  const size_t eq = rest.find('=');
+  if (eq != std::string::npos) {
+    const size_t colon = rest.rfind(':', eq);
+    if (colon == std::string::npos) return Status::InvalidArgument(spec + ": parameters go after a ':'");
+    params = rest.substr(colon + 1);
+    rest = rest.substr(0, colon);
+  }
+  if (Status s = ParseTimeArg(rest, now_seconds, &inj.time); !s.ok()) {
+    return Status::InvalidArgument(fmt::format("{}: {}", spec, s.message()));
+  }
+  size_t pos = 0;
+  while (pos < params.size()) {
+    size_t comma = params.find(',', pos);
+    if (comma == std::string::npos) comma = params.size();
+    const std::string kv = params.substr(pos, comma - pos);
+    const size_t e = kv.find('=');
+    if (e == std::string::npos || e == 0)
+      return Status::InvalidArgument(fmt::format("{}: bad parameter [{}]", spec, kv));
+    inj.params.emplace_back(kv.substr(0, e), kv.substr(e + 1));
+    pos = comma + 1;
+  }
+  for (const auto& [k, v] : inj.params) {
+    if (k == "ip") {
+      IpAddress ip;
+      if (!ParseIpAddress(v, &ip) || !ip.is_v4()) {
+        return Status::InvalidArgument(fmt::format("{}: [{}] is not an IPv4 address", spec, v));
+      }
+      continue;
+    }
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n == 0 || n > 100'000'000) {
+      return Status::InvalidArgument(fmt::format("{}: [{}={}] wants a positive whole number", spec, k, v));
+    }
+    static const char* kKeys[] = {"ports", "targets", "port", "gb", "flows"};
+    bool key_known = false;
+    for (const char* key : kKeys) key_known |= k == key;
+    if (!key_known) return Status::InvalidArgument(fmt::format("{}: unknown parameter [{}]", spec, k));
+  }
+  *out = std::move(inj);
+  return Status::OK();
+}
+
+std::string InjectedIncident::ToJson() const {
+  return fmt::format(
+      R"({{"kind":"{}","start":{},"end":{},"source":"{}","destination":"{}","interface_id":"{}","port":{},"flows":{}}})",
+      kind, start, end, source, destination, interface_id, port, flows);
+}
+
+namespace {
+
+// Incident i of `inj`, made concrete from the seed: the same plan for
+// FileText and Incidents.
+IncidentPlan PlanIncident(const FlowWorld& w, const FlowInjection& inj, size_t i, uint64_t seed) {
+  uint64_t mix = seed * 0x2545F4914F6CDD1DULL + i + 1;
+  Rng rng(Rng::SplitMix(mix));
+  IncidentPlan p;
+  p.kind = inj.kind;
+  p.start = inj.time;
+  auto num = [&](const char* key, uint64_t fallback) {
+    return static_cast<uint64_t>(std::stoull(inj.Param(key, std::to_string(fallback))));
+  };
+  // Outside parties from the documentation ranges, which normal traffic never uses.
+  p.source = IpAddress::FromV4(0xCB007100u | static_cast<uint32_t>(1 + i % 200));  // 203.0.113.x
+  auto pick = [&](auto accept) {
+    for (int tries = 0; tries < 10000; ++tries) {
+      const int k = static_cast<int>(rng.Below(w.interfaces.size()));
+      if (accept(w.interfaces[k])) return k;
+    }
+    return 0;
+  };
+  auto ordinary = [](const Interface& itf) { return itf.role != Role::kNatGateway && itf.role != Role::kLoadBalancer; };
+  if (p.kind == "portscan") {
+    p.interfaces = {pick(ordinary)};
+    const uint64_t n = std::min<uint64_t>(num("ports", 1000), 65535);
+    std::vector<uint16_t> all(65535);
+    for (size_t k = 0; k < all.size(); ++k) all[k] = static_cast<uint16_t>(k + 1);
+    for (uint64_t k = 0; k < n; ++k) std::swap(all[k], all[k + rng.Below(all.size() - k)]);
+    p.ports.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
+    p.flows = n;
+    p.duration = 120;
+  } else if (p.kind == "sweep") {
+    std::vector<int> order(w.interfaces.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = static_cast<int>(k);
+    for (size_t k = 0; k < order.size(); ++k) std::swap(order[k], order[k + rng.Below(order.size() - k)]);
+    const uint64_t n = std::min<uint64_t>(num("targets", 150), order.size());
+    p.interfaces.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n));
+    p.ports = {static_cast<uint16_t>(num("port", 22))};
+    p.flows = n;
+    p.duration = 180;
+  } else if (p.kind == "ssh-from-internet") {
+    p.interfaces = {pick([&](const Interface& itf) { return ordinary(itf) && itf.role != Role::kBastion; })};
+    p.ports = {static_cast<uint16_t>(num("port", 22))};
+    p.accept = true;
+    p.flows = num("flows", 1);
+    p.duration = 30;
+  } else if (p.kind == "exfil") {
+    p.interfaces = {pick([&](const Interface& itf) { return ordinary(itf) && itf.role != Role::kWeb; })};
+    p.destination = IpAddress::FromV4(0xC6336400u | static_cast<uint32_t>(1 + i % 200));  // 198.51.100.x
+    p.ports = {443};
+    p.accept = true;
+    p.egress = true;
+    p.flows = 6;
+    p.bytes = num("gb", 60) * 1'000'000'000ULL;
+    p.duration = 240;
+  } else if (p.kind == "deny-spike") {
+    // A quiet interface (far down the traffic ranking), so the spike is its own.
+    p.interfaces = {static_cast<int>(100 + rng.Below(w.interfaces.size() - 100))};
+    static const uint16_t kPorts[] = {22, 23, 445, 3389, 1433, 5900};
+    p.ports.assign(std::begin(kPorts), std::end(kPorts));
+    p.flows = num("flows", 2000);
+    p.duration = 1200;
+  } else {  // new-country
+    IpAddress ip;
+    ParseIpAddress(inj.Param("ip", "203.0.113.250"), &ip);
+    p.destination = ip;
+    p.interfaces = {pick(ordinary)};
+    p.ports = {443};
+    p.accept = true;
+    p.egress = true;
+    p.flows = num("flows", 3);
+    p.duration = 60;
+  }
+  if (p.kind != "portscan" && p.kind != "sweep" && p.kind != "ssh-from-internet" && p.kind != "deny-spike") {
+    p.source = IpAddress{};  // the interface's own address (egress)
+  }
+  return p;
+}
+
+std::string IpText(const IpAddress& ip) {
+  char buf[64];
+  return std::string(buf, FormatIpAddress(ip, buf));
+}
+
+}  // namespace
+
+std::vector<InjectedIncident> FlowGenerator::Incidents() const {
+  std::vector<InjectedIncident> out;
+  for (size_t i = 0; i < options_.injections.size(); ++i) {
+    const IncidentPlan p = PlanIncident(*world_, options_.injections[i], i, options_.seed);
+    const Interface& itf = world_->interfaces[p.interfaces[0]];
+    InjectedIncident inc;
+    inc.kind = p.kind;
+    inc.start = p.start;
+    inc.end = p.start + p.duration;
+    inc.source = p.egress ? IpText(itf.ip4) : p.kind == "deny-spike" ? "" : IpText(p.source);
+    inc.destination = p.destination.is_v4() ? IpText(p.destination) : p.kind == "sweep" ? "" : IpText(itf.ip4);
+    inc.interface_id = p.kind == "sweep" ? "" : itf.eni;
+    inc.port = p.ports.size() == 1 ? p.ports[0] : 0;
+    inc.flows = p.flows;
+    out.push_back(std::move(inc));
+  }
+  return out;
+}
+
 FlowGenerator::FlowGenerator(const FlowGenOptions& options)
     : options_(options), world_(std::make_unique<FlowWorld>(options.seed)) {
   if (options_.files == 0) options_.files = 1;
@@ -614,6 +843,12 @@ void FlowGenerator::FileText(uint32_t index, std::string* text) const {
   FileWriter writer(*world_, options_.format, rng, window, options_.file_interval, text);
   uint64_t left = RecordsInFile(index);
   while (left > 0) left -= writer.EmitConversation(left);
+  for (size_t i = 0; i < options_.injections.size(); ++i) {
+    const int64_t t = options_.injections[i].time;
+    if (t >= window && t < window + options_.file_interval) {
+      writer.EmitIncident(PlanIncident(*world_, options_.injections[i], i, options_.seed));
+    }
+  }
 }
 
 std::string FlowGenerator::FileKey(uint32_t index) const {
@@ -631,6 +866,13 @@ std::string FlowGenerator::FileKey(uint32_t index) const {
 Status FlowGenerator::WriteAll(FlowGenResult* result) const {
   namespace fs = std::filesystem;
   const uint32_t n = options_.files;
+  for (const FlowInjection& inj : options_.injections) {
+    // An injection outside every file's window would plant nothing.
+    const int64_t last = options_.start + static_cast<int64_t>(n) * options_.file_interval;
+    if (inj.time < options_.start || inj.time >= last) {
+      return Status::InvalidArgument(fmt::format("{} at {}: outside the files' time range", inj.kind, inj.time));
+    }
+  }
   std::vector<std::string> paths(n);
   std::vector<uint64_t> text_sizes(n), gzip_sizes(n);
   std::atomic<uint32_t> next{0};
@@ -682,6 +924,9 @@ Status FlowGenerator::WriteAll(FlowGenResult* result) const {
   work();
   for (auto& t : pool) t.join();
   if (!error.ok()) return error;
+  for (size_t i = 0; i < options_.injections.size(); ++i) {
+    result->records += PlanIncident(*world_, options_.injections[i], i, options_.seed).flows;
+  }
   for (uint32_t i = 0; i < n; ++i) {
     result->paths.push_back(paths[i]);
     result->records += RecordsInFile(i);

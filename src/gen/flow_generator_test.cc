@@ -149,3 +149,95 @@ TEST(FlowGenerator, WritesGzipFilesAtomically) {
 
 }  // namespace
 }  // namespace flowdex
+
+namespace flowdex {
+namespace {
+
+// Collects the records a planted incident left, by its outside party.
+class IncidentSink final : public FlowRecordSink {
+ public:
+  void OnRecord(const FlowRecord& r, const LineContext&) override {
+    if (r.log_status() != LogStatus::kOk) return;
+    char src[64], dst[64];
+    const std::string s(src, FormatIpAddress(r.src_addr(), src)), d(dst, FormatIpAddress(r.dst_addr(), dst));
+    if (s.rfind("203.0.113.", 0) == 0 || d.rfind("198.51.100.", 0) == 0) {
+      ++flows;
+      sources.insert(s);
+      destinations.insert(d);
+      ports.insert(r.dst_port());
+      rejects += r.action() == FlowAction::kReject;
+      bytes += r.bytes();
+      min_start = std::min<int64_t>(min_start, r.start());
+    }
+  }
+  void OnBadLine(const LineContext& ctx, const Status& reason) override {
+    ADD_FAILURE() << ctx.line_number << ": " << reason.ToString() << ": " << ctx.line;
+  }
+  uint64_t flows = 0, rejects = 0, bytes = 0;
+  int64_t min_start = INT64_MAX;
+  std::set<std::string> sources, destinations;
+  std::set<int> ports;
+};
+
+TEST(FlowGenerator, InjectionsParseOrSayWhatIsWrong) {
+  FlowInjection inj;
+  ASSERT_TRUE(ParseFlowInjection("sweep@2026-11-01T10:05Z:targets=120,port=3389", 0, &inj).ok());
+  EXPECT_EQ(inj.kind, "sweep");
+  EXPECT_EQ(inj.time, 1793491200 + 10 * 3600 + 300);
+  EXPECT_EQ(inj.Param("targets", ""), "120");
+  EXPECT_EQ(inj.Param("port", ""), "3389");
+  ASSERT_TRUE(ParseFlowInjection("portscan@now-1h", 1793491200, &inj).ok());
+  EXPECT_EQ(inj.time, 1793491200 - 3600);
+  for (const char* bad : {"portscan", "scan@now", "portscan@yesterday-ish", "sweep@now:targets=0",
+                          "sweep@now:targets=ten", "sweep@now:colour=red", "new-country@now:ip=::1", "exfil@now:gb"}) {
+    EXPECT_FALSE(ParseFlowInjection(bad, 1793491200, &inj).ok()) << bad;
+  }
+}
+
+TEST(FlowGenerator, InjectedIncidentsAreInTheFilesAndTheLabels) {
+  FlowGenOptions o = Options(6000, 3);
+  for (const char* spec : {"portscan@2026-11-01T00:01Z:ports=300", "exfil@2026-11-01T00:12Z:gb=2"}) {
+    FlowInjection inj;
+    ASSERT_TRUE(ParseFlowInjection(spec, 0, &inj).ok()) << spec;
+    o.injections.push_back(inj);
+  }
+  FlowGenerator g(o);
+  const std::vector<InjectedIncident> incidents = g.Incidents();
+  ASSERT_EQ(incidents.size(), 2u);
+  EXPECT_EQ(incidents[0].kind, "portscan");
+  EXPECT_EQ(incidents[0].start, 1793491200 + 60);
+  EXPECT_EQ(incidents[0].flows, 300u);
+  EXPECT_EQ(incidents[1].destination, "198.51.100.2");
+  for (uint32_t file = 0; file < 3; ++file) {
+    std::string text;
+    g.FileText(file, &text);
+    MemorySource src(text);
+    FlowLogReader reader;
+    IncidentSink planted;
+    FlowReadStats stats;
+    ASSERT_TRUE(reader.Read(&src, "gen", &planted, &stats).ok());
+    if (file == 0) {  // 00:00-00:05: the scan, 300 distinct ports from one source to one address, rejected
+      EXPECT_EQ(planted.flows, 300u);
+      EXPECT_EQ(planted.ports.size(), 300u);
+      EXPECT_EQ(planted.rejects, 300u);
+      EXPECT_EQ(planted.sources, std::set<std::string>{incidents[0].source});
+      EXPECT_EQ(planted.destinations, std::set<std::string>{incidents[0].destination});
+      EXPECT_EQ(planted.min_start, incidents[0].start);
+      EXPECT_EQ(stats.records, 2000u + 300u);
+    } else if (file == 2) {  // 00:10-00:15: 2 GB out to one address from the labelled interface
+      EXPECT_EQ(planted.flows, 6u);
+      EXPECT_EQ(planted.rejects, 0u);
+      EXPECT_NEAR(static_cast<double>(planted.bytes), 2e9, 6);
+      EXPECT_EQ(planted.sources, std::set<std::string>{incidents[1].source});
+      EXPECT_NE(text.find(incidents[1].interface_id), std::string::npos);
+    } else {
+      EXPECT_EQ(planted.flows, 0u);
+    }
+  }
+  o.injections[0].time = o.start - 1;  // before the first file: refused, not silently dropped
+  FlowGenResult result;
+  EXPECT_EQ(FlowGenerator(o).WriteAll(&result).code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace flowdex

@@ -16,7 +16,7 @@ import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
-from harness import MotoTestCase, QuietHandler, Serve, StandInServer, http_json
+from harness import FLOWDEX, MotoTestCase, QuietHandler, Serve, StandInServer, http_json, run_flowdex
 
 T0 = datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc)  # a window boundary (multiple of 5 minutes)
 MAPPING = {"mappings": {"properties": {
@@ -317,6 +317,37 @@ class DetectionsTest(MotoTestCase):
         text, alert = envelope["Message"].split("\n\n", 1)
         self.assertEqual(json.loads(alert)["rule"]["id"], "sns")
         self.assertIn("198.51.100.30", text)
+
+    def test_prebuilt_rules_find_planted_incidents_and_nothing_else(self):
+        # Two hours of generated traffic with four labelled incidents; the schedule replayed over
+        # it with every prebuilt rule on must alert on each incident, by its parties, and on
+        # nothing else (the excessive-REJECT rule also sees the 1,000-port scan: rightly).
+        gen, labels = os.path.join(self.dir, "gen"), os.path.join(self.dir, "labels.jsonl")
+        start = "2027-01-01T00:00Z"
+        run_flowdex(["gen", "--records", "120000", "--files", "24", "--start", start, "--seed", "5", "--out", gen,
+                     "--labels", labels, "--inject", "portscan@2027-01-01T00:31Z", "--inject",
+                     "sweep@2027-01-01T00:52Z", "--inject", "ssh-from-internet@2027-01-01T01:13Z",
+                     "--inject", "exfil@2027-01-01T01:34Z"], self.moto.env())
+        run_flowdex(["ingest", "--data", self.data, gen], self.moto.env())
+        with open(labels) as f:
+            incidents = [json.loads(line) for line in f]
+        self.serve(extra=["--enable-rules", "all"])
+        # Replays every 5 minutes of the two hours (a pass catches up on what it has not seen).
+        t = datetime(2027, 1, 1, tzinfo=timezone.utc)
+        self.run_at(t)
+        for _ in range(24):
+            t += timedelta(minutes=5)
+            self.run_at(t)
+        got = sorted((a["rule"]["id"], a["flowdex"]["alert"]["group"]) for a in self.alerts()["alerts"])
+        by = {i["kind"]: i for i in incidents}
+        expected = sorted([
+            ("port-scan", f"source.ip={by['portscan']['source']}, destination.ip={by['portscan']['destination']}"),
+            ("excessive-rejects-from-source", f"source.ip={by['portscan']['source']}"),
+            ("address-sweep", f"source.ip={by['sweep']['source']}, destination.port=22"),
+            ("ssh-rdp-from-internet", f"destination.ip={by['ssh-from-internet']['destination']}, destination.port=22"),
+            ("large-egress-per-interface", f"aws.vpcflow.interface_id={by['exfil']['interface_id']}"),
+        ])
+        self.assertEqual(got, expected)
 
     def test_prebuilt_rules_are_listed_off_and_enabled_by_flag(self):
         self.serve(extra=["--enable-rules", "port-scan,address-sweep"])

@@ -45,6 +45,11 @@ async function call(method, path, body, signal) {
   return json;
 }
 
+// flowdex's own endpoints (/_flowdex/rules, /_flowdex/alerts), errors as for the rest.
+export function flowdexApi(method, path, body, signal) {
+  return call(method, path, body, signal);
+}
+
 export function search(index, body, signal) {
   return call('POST', `/${encodeURIComponent(index)}/_search`, body, signal);
 }

@@ -1,5 +1,6 @@
-// flowdex UI: a hash router over three pages, re-rendered from the URL state.
+// flowdex UI: a hash router over its pages, re-rendered from the URL state.
 import './style.css';
+import { renderAlerts, renderRules } from './alerts.js';
 import { renderConnection } from './connection.js';
 import { renderDashboards } from './dashboards.js';
 import { renderDiscover } from './discover.js';
@@ -8,7 +9,8 @@ import { clear, h } from './dom.js';
 import { readState, stateUrl } from './state.js';
 
 const PAGES = { discover: ['Discover', renderDiscover], dashboards: ['Dashboards', renderDashboards],
-                visualize: ['Visualize', renderVisualize], connection: ['Connection check', renderConnection] };
+                visualize: ['Visualize', renderVisualize], connection: ['Connection check', renderConnection],
+                alerts: ['Alerts', renderAlerts], rules: ['Rules', renderRules] };
 
 const app = document.getElementById('app');
 let controller = null;

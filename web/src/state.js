@@ -24,6 +24,10 @@ export const DEFAULTS = {
   graph: 'stacked',
   top: '10',
   limit: 'avg',
+  // Alerts
+  severity: '',
+  rule: '',
+  since: 'now-24h',
 };
 
 export function readState() {
