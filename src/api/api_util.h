@@ -13,7 +13,8 @@
 
 namespace flowdex {
 struct SearchRequest;
-}
+class Store;
+}  // namespace flowdex
 
 namespace flowdex::api {
 
@@ -53,5 +54,17 @@ inline std::vector<std::string> Split(std::string_view s, char separator) {
 // Applies _source, _source_includes and _source_excludes from the URL (the
 // _search and get APIs take them alike).
 void ApplySourceParams(const RestRequest& req, SearchRequest* r);
+
+// A random id in Elasticsearch's style (22 characters of base64url).
+std::string RandomUuid();
+
+// An index's uuid and creation time, as kept by Store::CreateIndex; an
+// index without them (made by a first write, or by an older flowdex) gets a
+// uuid derived from its name and creation_ms 0.
+struct IndexIdentity {
+  std::string uuid;
+  int64_t creation_ms = 0;
+};
+IndexIdentity IndexIdentityOf(const Store& store, const std::string& index);
 
 }  // namespace flowdex::api

@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <xxhash.h>
 
 #include "api/api_util.h"
 #include "api/es_exception.h"
@@ -55,15 +56,6 @@ RestResponse WrongMethod(const RestRequest& req, std::string_view allowed) {
   return r;
 }
 
-// A random id in Elasticsearch's style (20 characters of base64url).
-std::string RandomUuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string id(22, ' ');
-  for (char& c : id) c = kAlphabet[rng() % 64];
-  return id;
-}
-
 // The route's name in metrics: the endpoint ("_search", "_bulk", ...) when
 // the path names a known one, else "index" or "other" (never a name taken
 // from the request, so the metrics' label set stays bounded).
@@ -100,8 +92,46 @@ std::string EndpointName(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+namespace api {
+
+std::string RandomUuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string id(22, ' ');
+  for (char& c : id) c = kAlphabet[rng() % 64];
+  return id;
+}
+
+IndexIdentity IndexIdentityOf(const Store& store, const std::string& index) {
+  IndexIdentity id;
+  const std::string key = IndexSettingsKey(index);
+  const auto objects = store.ApiObjects(key);
+  if (auto it = objects.find(key); it != objects.end()) {
+    rapidjson::Document doc;
+    doc.Parse(it->second.data(), it->second.size());
+    if (doc.IsObject() && doc.HasMember("uuid") && doc["uuid"].IsString()) id.uuid = doc["uuid"].GetString();
+    if (doc.IsObject() && doc.HasMember("creation_date") && doc["creation_date"].IsInt64()) {
+      id.creation_ms = doc["creation_date"].GetInt64();
+    }
+  }
+  if (id.uuid.empty()) {
+    // Indices made before uuids were kept, or by a first write: one derived
+    // from the name, the same at every start.
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const XXH128_hash_t h = XXH3_128bits(index.data(), index.size());
+    id.uuid.resize(22);
+    for (int i = 0; i < 22; ++i) {
+      const uint64_t word = i < 11 ? h.low64 : h.high64;
+      id.uuid[i] = kAlphabet[(word >> ((i % 11) * 6)) & 63];
+    }
+  }
+  return id;
+}
+
+}  // namespace api
+
 EsApi::EsApi(Store* store, EsApiOptions options, Metrics* metrics)
-    : store_(store), options_(std::move(options)), metrics_(metrics), cluster_uuid_(RandomUuid()) {}
+    : store_(store), options_(std::move(options)), metrics_(metrics), cluster_uuid_(api::RandomUuid()) {}
 
 Status EsApi::EnsureDefaultAlias() {
   const auto version = store_->Current();

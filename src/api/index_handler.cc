@@ -21,13 +21,17 @@
 #include "store/segment_reader.h"
 #include "util/glob.h"
 #include "util/json_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
 namespace {
 
 using Writer = api::JsonWriter;
+using api::IndexIdentity;
+using api::IndexIdentityOf;
 using api::Json;
+using api::RandomUuid;
 using api::Split;
 
 RestResponse Acknowledged() { return Json(200, "{\"acknowledged\":true}"); }
@@ -101,10 +105,17 @@ RestResponse EsApi::CreateIndex(const RestRequest& req, const std::string& index
     }
   }
   if (mapping_json.empty()) mapping_json = TemplateMapping(index);
-  Status s = store_->CreateIndex(index, mapping_json);
+  const std::string settings = fmt::format(R"({{"uuid":"{}","creation_date":{}}})", RandomUuid(), CurrentTimeMillis());
+  Status s = store_->CreateIndex(index, mapping_json, settings);
   if (!s.ok()) {
     EsException e = FromStatus(s);
     e.extra = {{"index_uuid", "_na_"}, {"index", index}};
+    if (s.code() == Status::Code::kAlreadyExists) {
+      // Elasticsearch names the index as [name/uuid] here.
+      const std::string uuid = IndexIdentityOf(*store_, index).uuid;
+      e.reason = fmt::format("index [{}/{}] already exists", index, uuid);
+      e.extra = {{"index_uuid", uuid}, {"index", index}};
+    }
     return ErrorResponse(e);
   }
   if (!aliases.empty()) {
@@ -187,6 +198,13 @@ RestResponse EsApi::GetIndex(const RestRequest& req, const std::string& indices)
     w.String("0");
     w.Key("provided_name");
     WriteJsonString(w, index);
+    const IndexIdentity identity = IndexIdentityOf(*store_, index);
+    if (identity.creation_ms > 0) {
+      w.Key("creation_date");
+      WriteJsonString(w, std::to_string(identity.creation_ms));
+    }
+    w.Key("uuid");
+    WriteJsonString(w, identity.uuid);
     w.Key("max_result_window");
     w.String("10000");
     w.EndObject();
@@ -360,7 +378,7 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
     rows.push_back({{"health", "green"},
                     {"status", "open"},
                     {"index", index},
-                    {"uuid", index},
+                    {"uuid", IndexIdentityOf(*store_, index).uuid},
                     {"pri", "1"},
                     {"rep", "0"},
                     {"docs.count", std::to_string(version->Rows(index))},

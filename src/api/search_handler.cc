@@ -70,6 +70,7 @@ bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* err
     o.default_and = op == "AND";
     Query q;
     if (!ParseQueryString(req.Param("q"), o, &q, error)) return false;
+    if (req.BoolParam("lenient")) MarkLenient(&q);
     r->query = std::move(q);
   }
   if (req.HasParam("size") && !ParseUintParam(req, "size", &r->size, error)) return false;

@@ -203,12 +203,12 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
 }
 
 // Walks a document, calling leaf(path, value) for every scalar (array
-// elements one by one; nulls skipped) and object(path) for every object. A
-// path for which whole(path) is true is a leaf whatever its JSON shape (a
-// geo_point given as {"lat": .., "lon": ..} or [lon, lat]).
+// elements one by one; nulls too, for null_value) and object(path) for every
+// object. A path for which whole(path) is true is a leaf whatever its JSON
+// shape (a geo_point given as {"lat": .., "lon": ..} or [lon, lat]).
 template <typename Leaf, typename Object, typename Whole>
 bool Walk(const std::string& path, const rapidjson::Value& v, Leaf&& leaf, Object&& object, Whole&& whole) {
-  if (v.IsNull()) return true;
+  if (v.IsNull()) return path.empty() || leaf(path, v);
   if ((v.IsArray() || v.IsObject()) && !path.empty() && whole(path)) return leaf(path, v);
   if (v.IsArray()) {
     for (const auto& e : v.GetArray()) {
@@ -320,6 +320,20 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
                               path));
     }
     const FieldMapping* f = current().Find(path);
+    if (v.IsNull()) {
+      // An explicit null: indexed as the field's null_value, else not at all
+      // (and it maps nothing new).
+      if (f == nullptr || f->null_value.empty()) return true;
+      rapidjson::Document stand_in;
+      stand_in.Parse(f->null_value.data(), f->null_value.size());
+      if (!Convert(path, *f, stand_in, &values)) {
+        return fail("document_parsing_exception",
+                    fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of "
+                                "field's value: '{}'",
+                                path, FieldTypeName(f->type), id, f->null_value));
+      }
+      return true;
+    }
     if (f == nullptr) {
       const IndexMapping& next = current();
       if (next.IsObject(path)) {

@@ -47,6 +47,16 @@ const char* Query::TypeName() const {
   return std::visit(Names{}, node);
 }
 
+void MarkLenient(Query* q) {
+  if (auto* b = q->As<BoolQuery>()) {
+    for (auto* clauses : {&b->must, &b->filter, &b->should, &b->must_not}) {
+      for (Query& c : *clauses) MarkLenient(&c);
+    }
+    return;
+  }
+  q->lenient = true;
+}
+
 std::string QueryToString(const Query& query) {
   struct Render {
     std::string operator()(const MatchAllQuery&) const { return "ALL"; }

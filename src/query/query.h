@@ -162,6 +162,10 @@ using QueryNode =
 
 struct Query {
   QueryNode node;
+  // A leaf whose value cannot be read for its field's type matches nothing
+  // instead of failing the request (Elasticsearch's "lenient" on match,
+  // multi_match, query_string and simple_query_string, and ?lenient=true).
+  bool lenient = false;
 
   Query() = default;
   template <typename T, typename = std::enable_if_t<!std::is_same_v<std::decay_t<T>, Query>>>
@@ -191,6 +195,9 @@ struct Query {
   static Query Term(std::string field, QueryValue value) { return TermQuery{std::move(field), std::move(value)}; }
   static Query Exists(std::string field) { return ExistsQuery{std::move(field)}; }
 };
+
+// Marks every leaf of `q` lenient (Query::lenient).
+void MarkLenient(Query* q);
 
 // A compact rendering of a query tree, for tests and logs:
 // "and[match(a=1) or[term(b=x) exists(c)]]", "range(f >=1 <2)".

@@ -120,9 +120,16 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
     } else if (key == "value" && type_name == "constant_keyword") {
       if (!m.value.IsString() && !m.value.IsNumber() && !m.value.IsBool()) return bad_value();
       // Kept for the mapping's answer; every document of the index has it.
-    } else if (key == "store" || key == "norms" || key == "null_value" || key == "copy_to" || key == "analyzer" ||
-               key == "search_analyzer" || key == "eager_global_ordinals" || key == "ignore_malformed" ||
-               key == "coerce" || key == "meta" || key == "time_series_dimension") {
+    } else if (key == "null_value") {
+      if (m.value.IsNull()) continue;
+      if (!m.value.IsString() && !m.value.IsNumber() && !m.value.IsBool()) return bad_value();
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> nw(buf);
+      m.value.Accept(nw);
+      field->null_value.assign(buf.GetString(), buf.GetSize());
+    } else if (key == "store" || key == "norms" || key == "copy_to" || key == "analyzer" || key == "search_analyzer" ||
+               key == "eager_global_ordinals" || key == "ignore_malformed" || key == "coerce" || key == "meta" ||
+               key == "time_series_dimension") {
       // Accepted for compatibility with templates written for Elasticsearch;
       // flowdex does not act on them.
     } else if (!lenient) {
@@ -175,6 +182,10 @@ void WriteField(rapidjson::Writer<rapidjson::StringBuffer>& w, const FieldMappin
   if (f.type == FieldType::kScaledFloat) {
     w.Key("scaling_factor");
     w.Double(f.scaling_factor);
+  }
+  if (!f.null_value.empty()) {
+    w.Key("null_value");
+    w.RawValue(f.null_value.data(), f.null_value.size(), rapidjson::kStringType);
   }
   if (!f.index) {
     w.Key("index");

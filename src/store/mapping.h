@@ -46,6 +46,9 @@ struct FieldMapping {
   double scaling_factor = 0;  // scaled_float
   bool index = true;
   bool doc_values = true;
+  // null_value: what an explicit null is indexed as (JSON text of a scalar,
+  // "" for none); _source keeps the null.
+  std::string null_value;
   // Multi-fields: a text field's "keyword" sub-field, for example.
   std::map<std::string, FieldMapping> fields;
 

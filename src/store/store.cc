@@ -328,7 +328,7 @@ Status Store::Commit(const CommitBatch& batch) {
   return s;
 }
 
-Status Store::CreateIndex(const std::string& index, const std::string& mapping) {
+Status Store::CreateIndex(const std::string& index, const std::string& mapping, const std::string& settings) {
   Status s = ValidateIndexName(index);
   if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(mu_);
@@ -345,6 +345,7 @@ Status Store::CreateIndex(const std::string& index, const std::string& mapping) 
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
   next.mappings[index] = mapping.empty() ? "{}" : mapping;
+  if (!settings.empty()) next.api_objects[IndexSettingsKey(index)] = settings;
   return Install(std::move(next));
 }
 
@@ -359,6 +360,7 @@ Status Store::DeleteIndex(const std::string& index) {
   if (before == next.segments.size() + next.mappings.size()) {
     return Status::NotFound(fmt::format("no such index [{}]", index));
   }
+  next.api_objects.erase(IndexSettingsKey(index));
   // The index's sources go: a new log with the others (rare: rewriting it
   // costs one pass over it).
   std::vector<SourceRecord> kept;

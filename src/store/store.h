@@ -133,9 +133,11 @@ class Store {
   Status Commit(const CommitBatch& batch);
 
   // Creates an empty index with `mapping` (a JSON "mappings" object, "" for
-  // none). Errors: AlreadyExists (an index of that name), InvalidName (a
-  // name against the rules, or an alias's).
-  Status CreateIndex(const std::string& index, const std::string& mapping);
+  // none) and, when given, its `settings` (a JSON object kept as the API
+  // object IndexSettingsKey(index) in the same commit, gone with the index).
+  // Errors: AlreadyExists (an index of that name), InvalidName (a name
+  // against the rules, or an alias's).
+  Status CreateIndex(const std::string& index, const std::string& mapping, const std::string& settings = "");
 
   // Removes an index: its segments, mapping, sources (so that ingesting them
   // again loads them again) and its place in aliases. NotFound if it has none.
@@ -262,5 +264,8 @@ bool ParsePartitionDay(std::string_view name, int64_t* start_ms);
 // \ / * ? " < > | , # : or space, not starting with - _ +, not . or ..,
 // at most 255 bytes); InvalidName with Elasticsearch's reason otherwise.
 Status ValidateIndexName(std::string_view name);
+
+// The API object key of an index's settings (Store::CreateIndex).
+inline std::string IndexSettingsKey(std::string_view index) { return "/_flowdex/index_settings/" + std::string(index); }
 
 }  // namespace flowdex

@@ -2,6 +2,8 @@
 // for rows without one. Fast paths for plain one-column fields: a terms
 // with one sum or avg under it reads keys and values block by block, fused;
 // otherwise single-valued blocks go straight to their buckets.
+#include <algorithm>
+
 #include "query/aggs/bucket_collector.h"
 #include "query/aggs/key_source.h"
 #include "query/aggs/metric_collector.h"
@@ -47,6 +49,14 @@ class TermsCollector final : public BucketCollector {
     return BucketCollector::Collect(rows, slots, n);
   }
 
+  // min_doc_count 0: every term of the field in the segment, matched or
+  // not, gets a bucket in each parent bucket (`all` reads the whole
+  // segment, not the selection).
+  void SetAllKeys(std::unique_ptr<KeySource> all, uint64_t rows) {
+    all_keys_ = std::move(all);
+    segment_rows_ = rows;
+  }
+
   Status Finish(const std::vector<AggResult*>& targets) override {
     if (metric_ != nullptr) {
       if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
@@ -54,6 +64,23 @@ class TermsCollector final : public BucketCollector {
         counts_[b] += fused_[b].count;
         if (fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
       }
+    }
+    if (all_keys_ != nullptr) {
+      std::vector<uint64_t> keys;
+      for (uint32_t row = 0; row < segment_rows_; ++row) {
+        if (Status s = all_keys_->Keys(row, &keys); !s.ok()) return s;
+        if (keys.size() > 65536 * 4) {  // dedupe as it grows: a field's distinct terms, not its rows
+          std::sort(keys.begin(), keys.end());
+          keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        }
+      }
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (uint32_t slot = 0; slot < targets.size(); ++slot) {
+        if (targets[slot] == nullptr) continue;
+        for (uint64_t k : keys) table_.Find(slot, k);
+      }
+      if (counts_.size() < table_.size()) counts_.resize(table_.size(), 0);
     }
     return BucketCollector::Finish(targets);
   }
@@ -172,6 +199,8 @@ class TermsCollector final : public BucketCollector {
   }
 
   std::unique_ptr<KeySource> keys_;
+  std::unique_ptr<KeySource> all_keys_;  // min_doc_count 0 (see SetAllKeys)
+  uint64_t segment_rows_ = 0;
   KeySource::Plain plain_{nullptr, nullptr};
   std::vector<uint32_t> routed_rows_, routed_slots_;  // CollectSingleValued's rows for the sub-aggregations
   FieldCursor value_cursor_;                          // the fused path's sum/avg field
@@ -199,6 +228,12 @@ Status MakeTermsCollector(const AggRequest& agg, const AggContext& ctx, std::uni
     return Status::OK();
   }
   auto terms = std::make_unique<TermsCollector>(agg, std::move(keys));
+  if (agg.min_doc_count == 0 && !agg.missing) {
+    std::unique_ptr<KeySource> all;
+    s = KeySource::Make(field, *ctx.segment, &all, nullptr, ctx.inventory.get());
+    if (!s.ok()) return s;
+    if (all) terms->SetAllKeys(std::move(all), ctx.segment->rows());
+  }
   s = terms->InitSubs(ctx);
   if (s.ok()) s = terms->InitFused(ctx);
   *out = std::move(terms);

@@ -8,6 +8,7 @@ bool ParseMatchPhraseQuery(DslContext& dsl, const rapidjson::Value& body, Query*
   TextQueryParams p;
   if (!ParseTextQuery(dsl, "match_phrase", body, &p)) return false;
   *out = MatchPhraseQuery{std::move(p.field), std::move(p.value)};
+  out->lenient = p.lenient;
   return true;
 }
 

@@ -9,6 +9,7 @@ bool ParseMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* out) 
   TextQueryParams p;
   if (!ParseTextQuery(dsl, "match", body, &p)) return false;
   *out = MatchQuery{std::move(p.field), std::move(p.value), p.all_tokens};
+  out->lenient = p.lenient;
   return true;
 }
 

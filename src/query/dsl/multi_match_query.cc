@@ -13,7 +13,7 @@ namespace flowdex {
 bool ParseMultiMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* out) {
   if (!dsl.ExpectObject("multi_match", body)) return false;
   QueryValue text;
-  bool have_query = false, all_tokens = false;
+  bool have_query = false, all_tokens = false, lenient = false;
   std::vector<std::string> fields;
   std::string type = "best_fields";
   for (const auto& m : body.GetObject()) {
@@ -36,9 +36,11 @@ bool ParseMultiMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* 
         return dsl.Fail(ParseError::Kind::kParsing, "[multi_match] unknown operator [" + op + "]", key);
       }
       all_tokens = op == "and" || op == "AND";
-    } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyzer" || key == "tie_breaker" ||
-               key == "fuzziness" || key == "slop" || key == "minimum_should_match" || key == "zero_terms_query" ||
-               key == "prefix_length" || key == "max_expansions" || key == "auto_generate_synonyms_phrase_query") {
+    } else if (key == "lenient" && m.value.IsBool()) {
+      lenient = m.value.GetBool();
+    } else if (key == "boost" || key == "_name" || key == "analyzer" || key == "tie_breaker" || key == "fuzziness" ||
+               key == "slop" || key == "minimum_should_match" || key == "zero_terms_query" || key == "prefix_length" ||
+               key == "max_expansions" || key == "auto_generate_synonyms_phrase_query") {
     } else {
       return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[multi_match] query does not support [{}]", key), key);
     }
@@ -73,10 +75,12 @@ bool ParseMultiMatchQuery(DslContext& dsl, const rapidjson::Value& body, Query* 
       (all_tokens ? q.must : q.should).push_back(std::move(any));
     }
     *out = std::move(q);
+    if (lenient) MarkLenient(out);
     return true;
   }
   for (const std::string& f : fields) q.should.push_back(per_field(f, text, all_tokens));
   *out = std::move(q);
+  if (lenient) MarkLenient(out);
   return true;
 }
 

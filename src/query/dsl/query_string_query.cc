@@ -12,6 +12,7 @@ bool ParseQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, Query*
   std::string text;
   QueryStringOptions options;
   bool have_query = false;
+  bool lenient = false;
   for (const auto& m : body.GetObject()) {
     const std::string key = m.name.GetString();
     if (key == "query" && m.value.IsString()) {
@@ -27,8 +28,10 @@ bool ParseQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, Query*
       options.default_and = op == "AND" || op == "and";
     } else if (key == "fields" && m.value.IsArray() && m.value.Size() == 1 && m.value[0].IsString()) {
       options.default_field = m.value[0].GetString();
-    } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyze_wildcard" ||
-               key == "allow_leading_wildcard" || key == "time_zone" || key == "analyzer") {
+    } else if (key == "lenient" && m.value.IsBool()) {
+      lenient = m.value.GetBool();
+    } else if (key == "boost" || key == "_name" || key == "analyze_wildcard" || key == "allow_leading_wildcard" ||
+               key == "time_zone" || key == "analyzer") {
     } else {
       return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[query_string] query does not support [{}]", key), key);
     }
@@ -38,6 +41,7 @@ bool ParseQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, Query*
   }
   ParseError qs_error;
   if (!ParseQueryString(text, options, out, &qs_error)) return dsl.Fail(qs_error.kind, qs_error.reason, "query_string");
+  if (lenient) MarkLenient(out);
   return true;
 }
 

@@ -11,6 +11,7 @@ bool ParseSimpleQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, 
   if (!dsl.ExpectObject("simple_query_string", body)) return false;
   std::string text;
   bool have_query = false;
+  bool lenient = false;
   SimpleQueryStringOptions options;
   for (const auto& m : body.GetObject()) {
     const std::string key = m.name.GetString();
@@ -27,10 +28,12 @@ bool ParseSimpleQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, 
                         "[simple_query_string] default operator [" + op + "] is not allowed", key);
       }
       options.default_and = op == "AND" || op == "and";
-    } else if (key == "boost" || key == "_name" || key == "lenient" || key == "analyzer" || key == "flags" ||
-               key == "analyze_wildcard" || key == "auto_generate_synonyms_phrase_query" ||
-               key == "fuzzy_max_expansions" || key == "fuzzy_prefix_length" || key == "fuzzy_transpositions" ||
-               key == "minimum_should_match" || key == "quote_field_suffix") {
+    } else if (key == "lenient" && m.value.IsBool()) {
+      lenient = m.value.GetBool();
+    } else if (key == "boost" || key == "_name" || key == "analyzer" || key == "flags" || key == "analyze_wildcard" ||
+               key == "auto_generate_synonyms_phrase_query" || key == "fuzzy_max_expansions" ||
+               key == "fuzzy_prefix_length" || key == "fuzzy_transpositions" || key == "minimum_should_match" ||
+               key == "quote_field_suffix") {
     } else {
       return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[simple_query_string] unsupported field [{}]", key),
                       key);
@@ -40,6 +43,7 @@ bool ParseSimpleQueryStringQuery(DslContext& dsl, const rapidjson::Value& body, 
     return dsl.Fail(ParseError::Kind::kParsing, "[simple_query_string] query text missing", "simple_query_string");
   }
   ParseSimpleQueryString(text, options, out);
+  if (lenient) MarkLenient(out);
   return true;
 }
 

@@ -13,6 +13,7 @@ struct TextQueryParams {
   std::string field;
   QueryValue value;
   bool all_tokens = false;  // operator "and" (match only)
+  bool lenient = false;
 };
 
 bool ParseTextQuery(DslContext& dsl, std::string_view type, const rapidjson::Value& body, TextQueryParams* out);

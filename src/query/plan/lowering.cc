@@ -137,7 +137,12 @@ class Lowerer {
     const std::string& field = q.field();
     if (field == "_id") return LowerIdField(q, out);
     if (field.find('*') != std::string::npos) return LowerPattern(q, field, out);
-    return LowerLeaf(q, catalog_->Resolve(field), now_ms_, out, inventory_);
+    Status s = LowerLeaf(q, catalog_->Resolve(field), now_ms_, out, inventory_);
+    if (q.lenient && (s.code() == Status::Code::kQueryValue || s.code() == Status::Code::kDateValue)) {
+      *out = NoRows{};  // a value the field cannot take matches nothing there
+      return Status::OK();
+    }
+    return s;
   }
 
  private:
