@@ -590,8 +590,8 @@ RestResponse EsApi::Bulk(const RestRequest& req, const std::string& path_index) 
 RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index, const std::string& op,
                                const std::string& id) {
   const std::string& m = req.method;
-  if (op == "_doc" && (m == "GET" || m == "HEAD")) {
-    // GET /{index}/_doc/{id}
+  if ((op == "_doc" || op == "_source") && (m == "GET" || m == "HEAD")) {
+    // GET /{index}/_doc/{id}, and /{index}/_source/{id} for the source alone
     std::vector<std::string> resolved;
     RestResponse error;
     if (!ResolveIndices(req, *store_->Current(), index, &resolved, &error)) return error;
@@ -603,6 +603,16 @@ RestResponse EsApi::DocumentOp(const RestRequest& req, const std::string& index,
     SearchResponse response;
     Status s = flowdex::Search(*store_, r, &response);
     if (!s.ok()) return ErrorResponse(SearchFailure(s, index));
+    if (op == "_source") {
+      if (response.hits.empty()) {
+        EsException e = MakeEsException("resource_not_found_exception",
+                                        fmt::format("Document not found [{}]/[{}]", index, id), 404);
+        return ErrorResponse(e);
+      }
+      RestResponse out;
+      out.body = r.fetch_source ? response.hits[0].source : "{}";
+      return out;
+    }
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();

@@ -159,7 +159,7 @@ bool EsApi::ResolveIndices(const RestRequest& req, const StoreVersion& version, 
 
 RestResponse EsApi::Handle(const RestRequest& request) {
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<std::string> parts = Split(request.path, '/');
+  const std::vector<std::string> parts = request.path_parts.empty() ? Split(request.path, '/') : request.path_parts;
   RestResponse r = Route(request, parts);
   if (r.status >= 200 && r.status < 300 && r.content_type == "application/json") {
     const std::string filter = request.Param("filter_path");
@@ -283,6 +283,9 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
       if (index.find('"') != std::string::npos || parts[2].find('"') != std::string::npos) return NoHandler(req);
       return UpdateAliases(update);
     }
+  }
+  if (op == "_source" && n == 3) {
+    return m == "GET" || m == "HEAD" ? DocumentOp(req, index, op, parts[2]) : WrongMethod(req, "GET, HEAD");
   }
   if ((op == "_doc" || op == "_create" || op == "_update") && n == 3) {
     // Single-document APIs are one-item bulks.

@@ -356,6 +356,20 @@ class HttpServer::Impl {
     RestRequest r;
     r.method = req.has_header(kOriginalMethod) ? req.get_header_value(kOriginalMethod) : req.method;
     r.path = req.path;
+    {
+      // Segments from the raw target, decoded one by one (see path_parts).
+      std::string_view raw(req.target);
+      raw = raw.substr(0, raw.find('?'));
+      if (raw.find("%2F") != std::string_view::npos || raw.find("%2f") != std::string_view::npos) {
+        while (!raw.empty()) {
+          const size_t slash = raw.find('/');
+          const std::string_view part = raw.substr(0, slash);
+          if (!part.empty()) r.path_parts.push_back(httplib::detail::decode_url(std::string(part), false));
+          if (slash == std::string_view::npos) break;
+          raw.remove_prefix(slash + 1);
+        }
+      }
+    }
     for (const auto& [k, v] : req.params) r.params[k] = v;
     for (const auto& [k, v] : req.headers) {
       std::string name = k;

@@ -11,8 +11,12 @@
 namespace flowdex {
 
 struct RestRequest {
-  std::string method;                          // GET, HEAD, POST, PUT, DELETE
-  std::string path;                            // decoded, without the query string: "/logs/_search"
+  std::string method;  // GET, HEAD, POST, PUT, DELETE
+  std::string path;    // decoded, without the query string: "/logs/_search"
+  // The path's segments, each decoded on its own, when the server had the
+  // raw path: an id with an escaped slash ("a%2Fb") stays one segment. Empty:
+  // the segments of `path`.
+  std::vector<std::string> path_parts;
   std::map<std::string, std::string> params;   // query-string parameters, decoded
   std::map<std::string, std::string> headers;  // names lowercased
   std::string body;                            // already decompressed

@@ -73,6 +73,8 @@ bool ApplySearchParams(const RestRequest& req, SearchRequest* r, ParseError* err
     if (req.BoolParam("lenient")) MarkLenient(&q);
     r->query = std::move(q);
   }
+  if (req.HasParam("version")) r->version = req.BoolParam("version");
+  if (req.HasParam("seq_no_primary_term")) r->seq_no_primary_term = req.BoolParam("seq_no_primary_term");
   if (req.HasParam("size") && !ParseUintParam(req, "size", &r->size, error)) return false;
   if (req.HasParam("from") && !ParseUintParam(req, "from", &r->from, error)) return false;
   if (req.HasParam("terminate_after") && !ParseUintParam(req, "terminate_after", &r->terminate_after, error)) {

@@ -27,16 +27,34 @@ inline void WriteSortValueJson(rapidjson::Writer<rapidjson::StringBuffer>& w, co
   }
 }
 
-// {"_index", "_id", "_score" (1.0, or null when sorted by a field), then
-// "_source", "fields" and "sort" when given}.
+// What a hit says of its document's version (the search's "version" and
+// "seq_no_primary_term"); flowdex keeps no versions: every document is at
+// version 1, sequence number 0, primary term 1.
+struct HitVersionMembers {
+  bool version = false, seq_no_primary_term = false;
+};
+
+// {"_index", "_id", ["_version", "_seq_no", "_primary_term"], "_score" (1.0,
+// or null when sorted by a field), then "_source", "fields" and "sort" when
+// given}.
 inline void WriteHitJson(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& index, const std::string& id,
                          bool sorted, const std::string* source, const std::string* fields,
-                         const std::vector<SortValue>* sort) {
+                         const std::vector<SortValue>* sort, HitVersionMembers versions = {}) {
   w.StartObject();
   w.Key("_index");
   w.String(index.data(), static_cast<rapidjson::SizeType>(index.size()));
   w.Key("_id");
   w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+  if (versions.version) {
+    w.Key("_version");
+    w.Int(1);
+  }
+  if (versions.seq_no_primary_term) {
+    w.Key("_seq_no");
+    w.Int(0);
+    w.Key("_primary_term");
+    w.Int(1);
+  }
   w.Key("_score");
   sorted ? w.Null() : w.Double(1.0);
   if (source != nullptr) {

@@ -62,7 +62,8 @@ std::string SearchResponseJson(const SearchRequest& request, const SearchRespons
   w.StartArray();
   for (const SearchHit& h : response.hits) {
     WriteHitJson(w, h.index, h.id, sorted, request.fetch_source ? &h.source : nullptr,
-                 request.fields.empty() ? nullptr : &h.fields, sorted ? &h.sort : nullptr);
+                 request.fields.empty() ? nullptr : &h.fields, sorted ? &h.sort : nullptr,
+                 HitVersionMembers{request.version, request.seq_no_primary_term});
   }
   w.EndArray();
   w.EndObject();

@@ -29,6 +29,7 @@ struct SearchRequest {
   int64_t track_total_hits = 10000;     // count exactly up to this; -1: always exactly
   bool track_total_hits_given = false;  // set by the request (not the default)
   bool fetch_source = true;
+  bool version = false, seq_no_primary_term = false;  // hits carry _version / _seq_no and _primary_term
   // _source filtering: dotted paths with * (empty includes: everything).
   std::vector<std::string> source_includes, source_excludes;
   std::vector<std::string> fields;  // "fields" and "docvalue_fields": values per field, from _source

@@ -926,7 +926,34 @@ Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, Se
 }
 
 // Search, on the calling thread.
+// Elasticsearch refuses to sort on a field that no searched index maps
+// (unless the sort names an unmapped_type).
+Status CheckSortFields(const Store& store, const SearchRequest& request) {
+  for (const SortKey& k : request.sort) {
+    if (k.unmapped_ok || k.field.empty() || k.field[0] == '_') continue;
+    bool known = false;
+    const std::vector<std::string> indices = ResolveIndices(*store.Current(), request.indices);
+    for (const std::string& index : indices) {
+      if (index == kFlowIndex) {
+        known = FieldCatalog::Flow().Resolve(k.field).known;
+      } else {
+        IndexMapping mapping;
+        MappingError error;
+        const std::string json = store.Mapping(index);
+        if (!json.empty()) IndexMapping::FromJson(json, &mapping, &error);
+        known = FieldCatalog::ForMapping(std::move(mapping))->Resolve(k.field).known;
+      }
+      if (known) break;
+    }
+    if (!known && !indices.empty()) {
+      return Status::QueryValue(fmt::format("No mapping found for [{}] in order to sort on", k.field));
+    }
+  }
+  return Status::OK();
+}
+
 Status SearchHere(const Store& store, const SearchRequest& request, SearchResponse* response) {
+  if (Status s = CheckSortFields(store, request); !s.ok()) return s;
   // Every pass sees the same segments and shares the request's deadline.
   const SearchContext ctx(store, request);
   // A page of hits beside aggregations rollups can answer (Discover's

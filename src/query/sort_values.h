@@ -12,6 +12,7 @@ struct SortKey {
   std::string field;  // a field, "_doc" (index order) or "_score"
   bool descending = false;
   bool missing_first = false;  // Elasticsearch puts missing values last, both ways
+  bool unmapped_ok = false;    // unmapped_type given: a field no index maps sorts as missing
 };
 
 // A sort value of a hit: what the response's "sort" array shows.

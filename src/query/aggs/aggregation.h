@@ -56,8 +56,9 @@ struct AggRequest {
     bool descending = true;
   };
   std::vector<Order> order;
-  std::optional<QueryValue> missing;                        // terms: a bucket for hits without the field
-  std::string include_regex, exclude_regex;                 // terms: RE2, whole key
+  std::optional<QueryValue> missing;         // terms: a bucket for hits without the field
+  std::optional<double> missing_number;      // numeric metrics and histogram: what hits without the field count as
+  std::string include_regex, exclude_regex;  // terms: RE2, whole key
   std::vector<std::string> include_values, exclude_values;  // terms: exact keys
 
   // date_histogram and histogram
@@ -84,6 +85,7 @@ struct AggRequest {
   // filter (one, unnamed) and filters (named, or anonymous when an array)
   std::vector<std::pair<std::string, Query>> filters;
   bool keyed_filters = true;
+  std::string other_bucket_key;  // filters: a bucket for hits no filter matches ("" : none)
 
   uint64_t precision_threshold = 3000;  // cardinality: exact below this
   int precision = 0;                    // geotile_grid: zoom 0-29 (7); geohash_grid: 1-12 characters (5)

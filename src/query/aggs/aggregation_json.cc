@@ -637,12 +637,25 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
           WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
           w.EndObject();
         }
+        if (!agg.other_bucket_key.empty()) {
+          auto it = r.buckets.find(agg.other_bucket_key);
+          w.Key(agg.other_bucket_key.c_str());
+          w.StartObject();
+          WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
+          w.EndObject();
+        }
         w.EndObject();
       } else {
         w.StartArray();
         for (const auto& f : agg.filters) {
           w.StartObject();
           auto it = r.buckets.find(f.first);
+          WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
+          w.EndObject();
+        }
+        if (!agg.other_bucket_key.empty()) {  // last, as Elasticsearch lists it
+          w.StartObject();
+          auto it = r.buckets.find(agg.other_bucket_key);
           WriteBucketBody(w, agg, it == r.buckets.end() ? nullptr : &it->second);
           w.EndObject();
         }

@@ -13,7 +13,7 @@ namespace {
 
 class FiltersCollector final : public BucketCollector {
  public:
-  explicit FiltersCollector(const AggRequest& agg) : BucketCollector(agg, agg.filters.size()) {}
+  explicit FiltersCollector(const AggRequest& agg) : BucketCollector(agg, agg.filters.size() + 1) {}
 
   Status Init(const AggContext& ctx) {
     SegmentMatcher matcher(ctx.segment, ctx.filter_cache);
@@ -31,14 +31,19 @@ class FiltersCollector final : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    const bool other = !agg_.other_bucket_key.empty();
     return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
+      const size_t before = keys->size();
       for (size_t i = 0; i < matches_.size(); ++i) {
         if (roaring_bitmap_contains(matches_[i].get(), row)) keys->push_back(i);
       }
+      if (other && keys->size() == before) keys->push_back(matches_.size());  // no filter matched
       return Status::OK();
     });
   }
-  AggKey KeyOf(uint64_t key) const override { return agg_.filters[key].first; }
+  AggKey KeyOf(uint64_t key) const override {
+    return key < agg_.filters.size() ? agg_.filters[key].first : agg_.other_bucket_key;
+  }
 
  private:
   std::vector<Bitmap> matches_;

@@ -16,15 +16,21 @@ class HistogramCollector final : public BucketCollector {
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
+    auto add = [&](double v) {
+      if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
+      const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
+      uint64_t bits;
+      std::memcpy(&bits, &key, 8);
+      keys->push_back(bits);
+    };
     return PerRow(rows, n, keys, owners, [&](uint32_t row) -> Status {
-      return cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
-        const double v = AsDouble(b.type, b.values[k]);
-        if ((agg_.hard_min && v < *agg_.hard_min) || (agg_.hard_max && v > *agg_.hard_max)) return;
-        const double key = std::floor((v - agg_.offset) / agg_.interval) * agg_.interval + agg_.offset;
-        uint64_t bits;
-        std::memcpy(&bits, &key, 8);
-        keys->push_back(bits);
+      bool any = false;
+      Status s = cursor_.ForEach(row, [&](const ColumnBlock& b, size_t k) {
+        any = true;
+        add(AsDouble(b.type, b.values[k]));
       });
+      if (s.ok() && !any && agg_.missing_number) add(*agg_.missing_number);  // "missing": as if it had this value
+      return s;
     });
   }
   AggKey KeyOf(uint64_t key) const override {

@@ -116,6 +116,7 @@ Status MetricCollector::CollectSumsByBlock(const uint32_t* rows, const uint32_t*
 
 Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, size_t n) {
   if (keys_) return CollectKeys(rows, slots, n);
+  if (agg_.missing_number) return CollectWithMissing(rows, slots, n);
   if (agg_.type == T::kSum || agg_.type == T::kAvg) {
     // The common metric under terms and histograms: only count and sum.
     if (cursor_.simple()) return CollectSumsByBlock(rows, slots, n);
@@ -149,6 +150,30 @@ Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
       if (agg_.type == T::kPercentiles) st.values.push_back(d);
     });
     if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+// Numeric metrics with "missing": a row without a value counts as that value.
+Status MetricCollector::CollectWithMissing(const uint32_t* rows, const uint32_t* slots, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (slots[i] >= states_.size()) states_.resize(slots[i] + 1);
+    State& st = states_[slots[i]];
+    auto add = [&](double d) {
+      ++st.count;
+      if (st.count == 1 || d < st.min) st.min = d;
+      if (st.count == 1 || d > st.max) st.max = d;
+      st.sum += d;
+      st.sum_of_squares += d * d;
+      if (agg_.type == T::kPercentiles) st.values.push_back(d);
+    };
+    bool any = false;
+    Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& b, size_t k) {
+      any = true;
+      add(AsDouble(b.type, b.values[k]));
+    });
+    if (!s.ok()) return s;
+    if (!any) add(*agg_.missing_number);
   }
   return Status::OK();
 }

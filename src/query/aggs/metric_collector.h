@@ -39,6 +39,8 @@ class MetricCollector final : public Collector {
   Status CollectKeys(const uint32_t* rows, const uint32_t* slots, size_t n);
   // Sums of a simple field: each block looked up once per run of its rows.
   Status CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n);
+  // Any numeric metric with AggRequest::missing_number.
+  Status CollectWithMissing(const uint32_t* rows, const uint32_t* slots, size_t n);
 
   const AggRequest& agg_;
   FieldCursor cursor_;

@@ -29,7 +29,8 @@ class TermsCollector final : public BucketCollector {
   Status InitFused(const AggContext& ctx) {
     // (Rollup rows count _doc_count each: the generic path weighs them.)
     if (plain_.cursor == nullptr || agg_.missing || ctx.doc_count_column >= 0 || subs_.size() != 1 ||
-        !agg_.subs[0].subs.empty() || (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
+        !agg_.subs[0].subs.empty() || agg_.subs[0].missing_number ||
+        (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
       return Status::OK();
     }
     auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());

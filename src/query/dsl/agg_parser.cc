@@ -3,6 +3,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -17,6 +20,16 @@
 namespace flowdex {
 
 namespace {
+
+// A whole string as a number ("5", "-2.5e3"); false for anything else.
+bool ParseDoubleText(const char* text, double* out) {
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(text, &end);
+  if (end == text || *end != '\0' || errno == ERANGE || !std::isfinite(d)) return false;
+  *out = d;
+  return true;
+}
 
 using Value = rapidjson::Value;
 
@@ -67,6 +80,7 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
     agg->keyed = true;
   }
   const Value* after = nullptr;  // composite's page key
+  bool other_off = false;        // filters: "other_bucket": false wins over a key
   for (const auto& m : body.GetObject()) {
     const std::string key = m.name.GetString();
     const Value& v = m.value;
@@ -111,6 +125,25 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
                                     v.IsString() ? mode : DslContext::TokenName(v)),
                         key);
       }
+    } else if (key == "missing" &&
+               (agg->type == T::kSum || agg->type == T::kAvg || agg->type == T::kMin || agg->type == T::kMax ||
+                agg->type == T::kStats || agg->type == T::kExtendedStats || agg->type == T::kPercentiles ||
+                agg->type == T::kValueCount || agg->type == T::kHistogram)) {
+      // A number, or what a numeric field reads from text: a number or a date.
+      double d = 0;
+      int64_t ms = 0;
+      if (v.IsNumber()) {
+        d = v.GetDouble();
+      } else if (v.IsBool()) {
+        d = v.GetBool() ? 1 : 0;
+      } else if (v.IsString() && ParseDoubleText(v.GetString(), &d)) {
+      } else if (v.IsString() && ParseIsoDate(v.GetString(), &ms)) {
+        d = static_cast<double>(ms);
+      } else {
+        return dsl.Fail(ParseError::Kind::kIllegalArgument,
+                        fmt::format("[missing] of [{}] must be a number or a date", agg->name), key);
+      }
+      agg->missing_number = d;
     } else if (key == "missing" && agg->type == T::kTerms) {
       QueryValue mv;
       if (!dsl.ParseValue(v, &mv, type, key)) return false;
@@ -228,6 +261,14 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
         }
       }
       if (agg->filters.empty()) return dsl.Fail(ParseError::Kind::kIllegalArgument, "[filters] cannot be empty.", key);
+    } else if (key == "other_bucket" && agg->type == T::kFilters && v.IsBool()) {
+      if (!v.GetBool()) {
+        other_off = true;
+      } else if (agg->other_bucket_key.empty()) {
+        agg->other_bucket_key = "_other_";
+      }
+    } else if (key == "other_bucket_key" && agg->type == T::kFilters && v.IsString()) {
+      agg->other_bucket_key = v.GetString();  // names the bucket and turns it on
     } else if (key == "precision_threshold" && v.IsUint64()) {
       agg->precision_threshold = v.GetUint64();
     } else if (key == "percents" && v.IsArray()) {
@@ -252,13 +293,14 @@ bool ParseAggBody(DslContext& dsl, const std::string& type, const Value& body, A
       after = &v;  // read once the sources are known, wherever they come
     } else if (key == "format" || key == "keyed" || key == "shard_size" || key == "execution_hint" ||
                key == "show_term_doc_count_error" || key == "collect_mode" || key == "value_type" || key == "sigma" ||
-               key == "tdigest" || key == "hdr" || key == "script" || (key == "missing" && agg->type != T::kTerms)) {
+               key == "tdigest" || key == "hdr" || key == "script" || key == "missing") {
       // Accepted and ignored: hints, or options flowdex answers the same way without.
     } else {
       return dsl.Fail(ParseError::Kind::kParsing,
                       fmt::format("Unexpected token {} [{}] in [{}].", DslContext::TokenName(v), key, agg->name), key);
     }
   }
+  if (other_off) agg->other_bucket_key.clear();
   if (after != nullptr) {
     for (const AggRequest& src : agg->sources) {
       if (!after->HasMember(src.name.c_str())) continue;

@@ -163,6 +163,8 @@ bool ParseSearchBody(std::string_view body, SearchRequest* request, ParseError* 
       if (!ParseSort(dsl, v, &request->sort)) return false;
     } else if (key == "aggs" || key == "aggregations") {
       if (!ParseAggs(dsl, v, &request->aggs, nullptr)) return false;
+    } else if ((key == "version" || key == "seq_no_primary_term") && v.IsBool()) {
+      (key == "version" ? request->version : request->seq_no_primary_term) = v.GetBool();
     } else if (key == "track_scores" || key == "version" || key == "seq_no_primary_term" || key == "stored_fields" ||
                key == "explain" || key == "highlight" || key == "indices_boost" || key == "min_score" ||
                key == "profile") {

@@ -28,7 +28,9 @@ bool ParseSort(DslContext& dsl, const rapidjson::Value& v, std::vector<SortKey>*
                               "Unsupported [missing] value [" + missing + "]: use _first or _last", "missing");
             }
             k.missing_first = missing == "_first";
-          } else if (pk == "unmapped_type" || pk == "mode" || pk == "format" || pk == "numeric_type") {
+          } else if (pk == "unmapped_type") {
+            k.unmapped_ok = true;
+          } else if (pk == "mode" || pk == "format" || pk == "numeric_type") {
           } else {
             return dsl.Fail(ParseError::Kind::kParsing, fmt::format("[field_sort] unknown field [{}]", pk), pk);
           }

@@ -91,6 +91,9 @@ bool DateHistogramColumns(const AggRequest& a, const FieldCatalog& catalog, bool
 
 bool AggColumns(const AggRequest& a, const FieldCatalog& catalog, int64_t now_ms, std::set<std::string>* dims,
                 std::set<std::string>* sums, bool* whole_days) {
+  // A missing value counts each flow without the field once: rollup rows
+  // stand for many flows.
+  if (a.missing_number) return false;
   switch (a.type) {
     case T::kTerms:
       // Terms with min_doc_count 0 list values from rows outside the hits.
