@@ -715,6 +715,9 @@ RestResponse EsApi::MultiGet(const RestRequest& req, const std::string& path_ind
   }
   // The documents asked for: "docs" [{_index, _id}] or "ids" in the path's index.
   std::vector<std::pair<std::string, std::string>> wanted;
+  // A document's own _source (true/false, a field or fields, or {includes,
+  // excludes}) as the URL parameters a get takes; empty: the request's.
+  std::vector<std::map<std::string, std::string>> source_params;
   if (auto docs = body.FindMember("docs"); docs != body.MemberEnd() && docs->value.IsArray()) {
     for (const auto& d : docs->value.GetArray()) {
       if (!d.IsObject()) return invalid("docs must hold objects");
@@ -722,6 +725,29 @@ RestResponse EsApi::MultiGet(const RestRequest& req, const std::string& path_ind
       if (auto i = d.FindMember("_index"); i != d.MemberEnd() && i->value.IsString()) index = i->value.GetString();
       if (auto i = d.FindMember("_id"); i != d.MemberEnd() && i->value.IsString()) id = i->value.GetString();
       wanted.emplace_back(index, id);
+      std::map<std::string, std::string> params;
+      if (auto s = d.FindMember("_source"); s != d.MemberEnd()) {
+        auto list = [](const rapidjson::Value& v) {
+          std::string out;
+          if (v.IsString()) return std::string(v.GetString());
+          if (v.IsArray()) {
+            for (const auto& f : v.GetArray()) {
+              if (f.IsString()) out += (out.empty() ? "" : ",") + std::string(f.GetString());
+            }
+          }
+          return out;
+        };
+        const rapidjson::Value& v = s->value;
+        if (v.IsBool()) {
+          params["_source"] = v.GetBool() ? "true" : "false";
+        } else if (v.IsString() || v.IsArray()) {
+          params["_source_includes"] = list(v);
+        } else if (v.IsObject()) {
+          if (v.HasMember("includes")) params["_source_includes"] = list(v["includes"]);
+          if (v.HasMember("excludes")) params["_source_excludes"] = list(v["excludes"]);
+        }
+      }
+      source_params.push_back(std::move(params));
     }
   } else if (auto ids = body.FindMember("ids"); ids != body.MemberEnd() && ids->value.IsArray()) {
     for (const auto& id : ids->value.GetArray()) {
@@ -749,8 +775,14 @@ RestResponse EsApi::MultiGet(const RestRequest& req, const std::string& path_ind
   RestRequest get = req;
   get.method = "GET";
   get.body.clear();
-  for (const auto& [index, id] : wanted) {
-    RestResponse one = DocumentOp(get, index, "_doc", id);
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const auto& [index, id] = wanted[i];
+    RestRequest one_get = get;
+    if (i < source_params.size() && !source_params[i].empty()) {
+      for (const char* p : {"_source", "_source_includes", "_source_excludes"}) one_get.params.erase(p);
+      for (const auto& [k, v] : source_params[i]) one_get.params[k] = v;
+    }
+    RestResponse one = DocumentOp(one_get, index, "_doc", id);
     rapidjson::Document d;
     d.Parse(one.body.data(), one.body.size());
     if (one.status == 200 || (one.status == 404 && d.IsObject() && d.HasMember("found"))) {

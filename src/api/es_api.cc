@@ -219,6 +219,7 @@ RestResponse EsApi::Route(const RestRequest& req, const std::vector<std::string>
     if (first == "_refresh" && n == 1 && read) return Refresh(req, "_all");
     if (first == "_cat" && n >= 2 && get) {
       if (parts[1] == "indices") return CatIndices(req, n >= 3 ? parts[2] : "_all");
+      if (parts[1] == "count") return CatCount(req, n >= 3 ? parts[2] : "_all");
       if (parts[1] == "health") return ClusterHealth(req);
     }
     if (first == "_cluster" && n >= 2 && get) {

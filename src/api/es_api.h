@@ -98,6 +98,8 @@ class EsApi {
   RestResponse PutMapping(const RestRequest& request, const std::string& indices);
   RestResponse FieldCaps(const RestRequest& request, const std::string& indices);
   RestResponse CatIndices(const RestRequest& request, const std::string& indices);
+  // GET /_cat/count[/{indices}]: epoch, timestamp (UTC HH:MM:SS) and the live documents.
+  RestResponse CatCount(const RestRequest& request, const std::string& indices);
   RestResponse ClusterHealth(const RestRequest& request);
   RestResponse Refresh(const RestRequest& request, const std::string& indices);
   RestResponse CreateIndex(const RestRequest& request, const std::string& index);

@@ -240,8 +240,8 @@ TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
   int status = 0;
   Call("PUT", "/_component_template/net", R"({"template":{"mappings":{"properties":{"ip":{"type":"ip"}}}}})", &status);
   ASSERT_EQ(status, 200) << last_body_;
-  // Types flowdex lacks become their nearest (wildcard -> keyword) or stay
-  // dynamic (geo_point); unknown parameters are ignored.
+  // Types flowdex stores as their nearest keep their declared name
+  // (wildcard, stored as keyword); unknown parameters are ignored.
   Call("PUT", "/_index_template/flows",
        R"({"index_patterns":["flows-*"],"priority":10,"composed_of":["net"],"template":{"mappings":{"properties":{)"
        R"("port":{"type":"long"},"name":{"type":"wildcard","fancy":1},"geo":{"type":"geo_point"}}}}})",
@@ -263,7 +263,7 @@ TEST_F(EsApiTest, IndexTemplatesMapNewIndicesAndPersist) {
   const auto& props = d["flows-a"]["mappings"]["properties"];
   EXPECT_EQ(std::string(props["ip"]["type"].GetString()), "ip");
   EXPECT_EQ(std::string(props["port"]["type"].GetString()), "long") << "the higher priority template wins";
-  EXPECT_EQ(std::string(props["name"]["type"].GetString()), "keyword");
+  EXPECT_EQ(std::string(props["name"]["type"].GetString()), "wildcard") << "shown as declared";
   const std::string cidr = R"({"query":{"term":{"ip":"10.0.0.0/8"}}})";
   EXPECT_EQ(Count("flows-a", cidr), 1u);
   EXPECT_EQ(Count("old-a", cidr), 1u);

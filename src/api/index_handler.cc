@@ -294,10 +294,14 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
   for (const std::string& index : resolved) {
     const IndexMapping mapping = EffectiveMapping(*store_, *version, index);
     for (const auto& [path, f] : mapping.fields()) {
-      if (wanted(path)) caps[path][std::string(FieldTypeName(f.type))].push_back(index);
+      // The type as declared (constant_keyword, wildcard, ... stored as their nearest).
+      auto type_of = [](const FieldMapping& m) {
+        return m.declared.empty() ? std::string(FieldTypeName(m.type)) : m.declared;
+      };
+      if (wanted(path)) caps[path][type_of(f)].push_back(index);
       for (const auto& [sub, sf] : f.fields) {
         const std::string name = path + "." + sub;
-        if (wanted(name)) caps[name][std::string(FieldTypeName(sf.type))].push_back(index);
+        if (wanted(name)) caps[name][type_of(sf)].push_back(index);
       }
     }
     for (const char* meta : {"_id", "_index", "_source"}) {
@@ -326,7 +330,7 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
       w.Key("searchable");
       w.Bool(name != "_source");
       w.Key("aggregatable");
-      w.Bool(type != "text" && name != "_source");
+      w.Bool(type != "text" && type != "match_only_text" && name != "_source");
       if (in.size() != resolved.size()) {
         w.Key("indices");
         w.StartArray();
@@ -443,6 +447,26 @@ RestResponse EsApi::CatIndices(const RestRequest& req, const std::string& indice
   RestResponse r;
   r.content_type = "text/plain; charset=UTF-8";
   r.body = std::move(text);
+  return r;
+}
+
+RestResponse EsApi::CatCount(const RestRequest& req, const std::string& indices) {
+  const auto version = store_->Current();
+  std::vector<std::string> resolved;
+  RestResponse error;
+  if (!ResolveIndices(req, *version, indices, &resolved, &error)) return error;
+  uint64_t count = 0;
+  for (const std::string& index : resolved) count += version->Rows(index);
+  const int64_t now_s = CurrentTimeMillis() / 1000;
+  const std::string epoch = std::to_string(now_s);
+  const std::string clock = fmt::format("{:02}:{:02}:{:02}", now_s / 3600 % 24, now_s / 60 % 60, now_s % 60);
+  if (req.Param("format") == "json") {
+    return Json(200, fmt::format(R"([{{"epoch":"{}","timestamp":"{}","count":"{}"}}])", epoch, clock, count));
+  }
+  RestResponse r;
+  r.content_type = "text/plain; charset=UTF-8";
+  r.body = (req.BoolParam("v") ? std::string("epoch      timestamp count\n") : std::string()) +
+           fmt::format("{} {} {}\n", epoch, clock, count);
   return r;
 }
 

@@ -364,6 +364,26 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
       if (!copy->Add(path, fresh, error)) return false;
       f = copy->Find(path);
     }
+    if (f->declared == "constant_keyword") {
+      // One value for the whole index: the mapping's, or the first document's.
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> cw(buf);
+      v.Accept(cw);
+      const std::string given(buf.GetString(), buf.GetSize());
+      if (f->constant_value.empty()) {
+        if (!copy) copy = mapping_;
+        copy->SetConstantValue(path, given);
+        f = copy->Find(path);
+      } else if (given != f->constant_value) {
+        auto text = [](const std::string& json) {
+          return json.size() >= 2 && json.front() == '"' ? json.substr(1, json.size() - 2) : json;
+        };
+        return fail("document_parsing_exception",
+                    fmt::format("[constant_keyword] field [{}] only accepts values that are equal to the value "
+                                "defined in the mappings [{}], but got [{}]",
+                                path, text(f->constant_value), text(given)));
+      }
+    }
     if (!Convert(path, *f, v, &values)) {
       return fail("document_parsing_exception",
                   fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of field's "

@@ -146,6 +146,21 @@ std::vector<FlowSchemaField> DerivedFields() {
        "constant", "network"},
       {"ecs.version", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant(kEcsVersion), {}, false, "constant",
        "The ECS version of the documents."},
+      // The data stream's constant_keyword fields, which Elastic's agent and
+      // index template give every document of logs-aws.vpcflow-default and
+      // Kibana's VPC flow dashboards filter on (data_stream.dataset :
+      // "aws.vpcflow"): searchable and aggregatable, not in _source (the
+      // integration's pipeline output, which _source equals, has none).
+      {"data_stream.type", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant("logs"), {}, false, "constant",
+       "logs (the data stream's type)."},
+      {"data_stream.dataset", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant("aws.vpcflow"), {}, false,
+       "constant", "aws.vpcflow (the data stream's dataset)."},
+      {"data_stream.namespace", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant("default"), {}, false,
+       "constant", "default (the data stream's namespace)."},
+      {"event.dataset", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant("aws.vpcflow"), {}, false,
+       "constant", "aws.vpcflow, as Elastic's agent and Filebeat set it."},
+      {"event.module", FT::kKeyword, S::kEnumerated, {}, CT::kKeyword, Constant("aws"), {}, false, "constant",
+       "aws, as Filebeat sets it."},
   };
 }
 // clang-format on

@@ -67,13 +67,18 @@ std::string_view NearestType(std::string_view type) {
   if (type == "wildcard" || type == "constant_keyword" || type == "version") return "keyword";
   if (type == "match_only_text") return "text";
   if (type == "unsigned_long") return "long";
+  if (type == "date_nanos") return "date";
   return "";
 }
 
 bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping* field, MappingError* error,
                bool lenient) {
   std::string type_name(v["type"].GetString(), v["type"].GetStringLength());
-  if (lenient && !FieldTypeFromName(type_name, &field->type)) type_name = std::string(NearestType(type_name));
+  const std::string declared = type_name;
+  if (!FieldTypeFromName(type_name, &field->type) && !NearestType(type_name).empty()) {
+    type_name = std::string(NearestType(type_name));
+    field->declared = declared;
+  }
   if (!FieldTypeFromName(type_name, &field->type)) {
     *error = Error("mapper_parsing_exception",
                    fmt::format("No handler for type [{}] declared on field [{}]", type_name, path));
@@ -117,9 +122,12 @@ bool ParseLeaf(const std::string& path, const rapidjson::Value& v, FieldMapping*
         }
         field->fields.emplace(sub_name, sub_field);
       }
-    } else if (key == "value" && type_name == "constant_keyword") {
+    } else if (key == "value" && declared == "constant_keyword") {
       if (!m.value.IsString() && !m.value.IsNumber() && !m.value.IsBool()) return bad_value();
-      // Kept for the mapping's answer; every document of the index has it.
+      rapidjson::StringBuffer buf;
+      rapidjson::Writer<rapidjson::StringBuffer> cw(buf);
+      m.value.Accept(cw);
+      field->constant_value.assign(buf.GetString(), buf.GetSize());
     } else if (key == "null_value") {
       if (m.value.IsNull()) continue;
       if (!m.value.IsString() && !m.value.IsNumber() && !m.value.IsBool()) return bad_value();
@@ -169,8 +177,12 @@ bool ParseField(const std::string& path, const rapidjson::Value& v, IndexMapping
 void WriteField(rapidjson::Writer<rapidjson::StringBuffer>& w, const FieldMapping& f) {
   w.StartObject();
   w.Key("type");
-  const std::string_view type = FieldTypeName(f.type);
+  const std::string_view type = f.declared.empty() ? FieldTypeName(f.type) : std::string_view(f.declared);
   w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  if (!f.constant_value.empty()) {
+    w.Key("value");
+    w.RawValue(f.constant_value.data(), f.constant_value.size(), rapidjson::kStringType);
+  }
   if (f.ignore_above >= 0) {
     w.Key("ignore_above");
     w.Int(f.ignore_above);
@@ -242,12 +254,7 @@ bool FieldTypeFromName(std::string_view name, FieldType* out) {
   for (const TypeName& n : kTypeNames) {
     if (n.name == name) return *out = n.type, true;
   }
-  if (name == "match_only_text" || name == "wildcard" || name == "constant_keyword") {
-    // Close enough for search: stored as text or keyword.
-    *out = name == "match_only_text" ? FieldType::kText : FieldType::kKeyword;
-    return true;
-  }
-  return false;
+  return false;  // (types stored as their nearest: NearestType)
 }
 
 ColumnType ColumnTypeFor(FieldType t) {
@@ -395,6 +402,11 @@ bool IndexMapping::Add(const std::string& path, const FieldMapping& field, Mappi
   }
   fields_.emplace(path, field);
   return true;
+}
+
+void IndexMapping::SetConstantValue(const std::string& path, const std::string& json) {
+  auto it = fields_.find(path);
+  if (it != fields_.end()) it->second.constant_value = json;
 }
 
 bool IndexMapping::Merge(const IndexMapping& other, MappingError* error) {

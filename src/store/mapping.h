@@ -41,6 +41,14 @@ ColumnType ColumnTypeFor(FieldType t);
 
 struct FieldMapping {
   FieldType type = FieldType::kKeyword;
+  // The Elasticsearch type as declared when flowdex stores it as `type`, its
+  // nearest (constant_keyword, wildcard and version as keyword,
+  // match_only_text as text, date_nanos as date, unsigned_long as long); ""
+  // when `type` is what was declared. GET _mapping and _field_caps show it.
+  std::string declared;
+  // constant_keyword: its value (JSON text of a scalar; "" until the mapping
+  // or the first document gives one). Every document of the index has it.
+  std::string constant_value;
   int ignore_above = -1;      // keyword: longer strings are kept in _source but not indexed
   std::string format;         // date: as given (empty: strict_date_optional_time||epoch_millis)
   double scaling_factor = 0;  // scaled_float
@@ -84,6 +92,9 @@ class IndexMapping {
   // Adds (or checks) a field. Adding a field that exists with another type,
   // or under a path that is a leaf, is a conflict (illegal_argument_exception).
   bool Add(const std::string& path, const FieldMapping& field, MappingError* error);
+  // Gives the constant_keyword field at `path` its value (JSON text), as the
+  // first document with one does when the mapping named none.
+  void SetConstantValue(const std::string& path, const std::string& json);
   // Merges another mapping's fields into this one (all or nothing).
   bool Merge(const IndexMapping& other, MappingError* error);
 

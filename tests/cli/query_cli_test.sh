@@ -22,6 +22,18 @@ for h in r["hits"]["hits"]:
     assert h["_source"]["event"]["action"] == "REJECT"
     assert h["_source"]["event"]["outcome"] == "failure"
 PY
+# The data stream's constants, which Kibana's VPC flow dashboards filter on:
+# every flow has them (query time only: _source is the pipeline's output).
+"$FLOWDEX" query --data "$WORK/data" --index 'logs-*' \
+  '{"size":1,"track_total_hits":true,"query":{"kql":{"query":"data_stream.dataset : \"aws.vpcflow\" and data_stream.type:logs and event.dataset:aws.vpcflow"}},"aggs":{"ns":{"terms":{"field":"data_stream.namespace"}}}}' \
+  >"$WORK/dataset.json"
+check "data_stream.dataset:aws.vpcflow matches every flow, and is not in _source" python3 - "$WORK/dataset.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["hits"]["total"]["value"] == 20000, r["hits"]["total"]
+assert r["aggregations"]["ns"]["buckets"] == [{"key": "default", "doc_count": 20000}], r["aggregations"]
+assert "data_stream" not in r["hits"]["hits"][0]["_source"]
+PY
 "$FLOWDEX" query --data "$WORK/data" --index 'logs-*' \
   '{"query":{"bool":{"filter":[{"term":{"source.ip":"10.0.0.0/8"}}],"must_not":{"term":{"destination.port":443}}}},"sort":[{"source.bytes":"desc"}],"size":5}' \
   >"$WORK/sorted.json"
