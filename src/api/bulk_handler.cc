@@ -21,6 +21,7 @@
 #include <rapidjson/writer.h>
 
 #include "api/es_api.h"
+#include "query/date_math.h"
 
 #include "api/api_util.h"
 #include "api/es_exception.h"
@@ -293,6 +294,7 @@ class BulkRun {
       return nullptr;
     }
     DocumentWriter::Options o;
+    o.parse_date = ReadMappingDate;
     o.index = index;
     auto writer = std::make_unique<DocumentWriter>(store_, o, std::move(mapping));
     DocumentWriter* raw = writer.get();

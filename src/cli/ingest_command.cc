@@ -17,6 +17,7 @@
 #include "pipeline/cwl_backfill.h"
 #include "pipeline/object_processor.h"
 #include "pipeline/s3_backfill.h"
+#include "query/date_math.h"
 #include "rollup/rollup_maintainer.h"
 #include "schema/flow_schema.h"
 #include "store/store.h"
@@ -202,6 +203,7 @@ int RunIngestCommand(const IngestCommandOptions& options) {
   ShutdownSignals signals;
   FlowFormat user_format;
   IngestOptions ingest;
+  ingest.parse_date = ReadMappingDate;
   ingest.index = options.index.empty() ? std::string(kFlowIndex) : options.index;
   if (options.documents && options.index.empty()) {
     fmt::print(stderr, "flowdex ingest: --documents needs --index NAME (the index the documents go to)\n");

@@ -101,6 +101,7 @@ Status IngestDocumentFiles(Store* store, const std::vector<std::string>& files, 
   wo.index = options.index;
   wo.zstd_level = options.zstd_level;
   wo.max_open_bytes = options.memory_budget / 2;
+  wo.parse_date = options.parse_date;
   DocumentWriter writer(store, wo, mapping);
   CommitBatch pending;
   uint64_t pending_records = 0, pending_files = 0;

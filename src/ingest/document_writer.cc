@@ -107,7 +107,8 @@ Range IntegerRange(FieldType t) {
 
 // Converts one JSON value of a mapped field into column values. Returns
 // false when it does not fit the field's type.
-bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Value& v, std::vector<TypedValue>* out) {
+bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Value& v, std::vector<TypedValue>* out,
+             const DocumentWriter::DateParser& parse_date) {
   TypedValue tv;
   tv.column = path;
   tv.type = ColumnTypeFor(f.type);
@@ -165,6 +166,9 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
       int64_t ms = 0;
       if (v.IsInt64()) {
         ms = v.GetInt64();
+      } else if (v.IsString() && !f.format.empty() && parse_date) {
+        // The mapping's own format (dd/MM/yyyy, epoch_second, ...).
+        if (!parse_date(f.format, std::string_view(v.GetString(), v.GetStringLength()), &ms)) return false;
       } else if (v.IsString()) {
         const std::string_view s(v.GetString(), v.GetStringLength());
         if (!ParseIsoDate(s, &ms)) {
@@ -188,7 +192,7 @@ bool Convert(const std::string& path, const FieldMapping& f, const rapidjson::Va
       // An array of points, unless it is one point as [lon, lat].
       if (v.IsArray() && !(v.Size() >= 2 && v[0].IsNumber())) {
         for (const auto& e : v.GetArray()) {
-          if (!Convert(path, f, e, out)) return false;
+          if (!Convert(path, f, e, out, parse_date)) return false;
         }
         return true;
       }
@@ -326,7 +330,7 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
       if (f == nullptr || f->null_value.empty()) return true;
       rapidjson::Document stand_in;
       stand_in.Parse(f->null_value.data(), f->null_value.size());
-      if (!Convert(path, *f, stand_in, &values)) {
+      if (!Convert(path, *f, stand_in, &values, options_.parse_date)) {
         return fail("document_parsing_exception",
                     fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of "
                                 "field's value: '{}'",
@@ -384,7 +388,7 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
                                 path, text(f->constant_value), text(given)));
       }
     }
-    if (!Convert(path, *f, v, &values)) {
+    if (!Convert(path, *f, v, &values, options_.parse_date)) {
       return fail("document_parsing_exception",
                   fmt::format("failed to parse field [{}] of type [{}] in document with id '{}'. Preview of field's "
                               "value: '{}'",

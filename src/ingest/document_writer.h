@@ -8,6 +8,7 @@
 // reason, and the writer is unchanged.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,8 +26,14 @@ inline constexpr std::string_view kSourceColumn = "_source";
 
 class DocumentWriter {
  public:
+  // Reads a date in a mapping's `format` (Java-style patterns and named
+  // formats): the query layer's DateFormat, handed down (the ingest layer
+  // sits below it). Null: only ISO dates and epoch milliseconds are read.
+  using DateParser = std::function<bool(const std::string& format, std::string_view text, int64_t* ms)>;
+
   struct Options {
     std::string index;
+    DateParser parse_date;
     int zstd_level = 1;
     // Field whose date places a document in a day partition; documents
     // without it go to the partition "undated".

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct IngestOptions {
   int64_t retention_ms = 0;      // records older than now - retention are not stored
   CancellationToken cancel;      // stops after the files being read (nothing half committed)
   EnrichmentSources enrichment;  // what records are enriched from (--geoip-dir, --aws-ip-ranges)
+  // --documents: dates in a mapping's own format (see DocumentWriter::DateParser).
+  std::function<bool(const std::string& format, std::string_view text, int64_t* ms)> parse_date;
 };
 
 // Counters updated while ingest runs (read them from another thread for a

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <chrono>
+#include <map>
+#include <optional>
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -438,6 +440,19 @@ Status EvaluateDateMath(std::string_view text, int64_t now_ms, const DateFormat&
   }
   *ms = t;
   return Status::OK();
+}
+
+bool ReadMappingDate(const std::string& format, std::string_view text, int64_t* ms) {
+  // A mapping has few formats: each is parsed once per thread.
+  thread_local std::map<std::string, std::optional<DateFormat>> formats;
+  auto it = formats.find(format);
+  if (it == formats.end()) {
+    if (formats.size() > 64) formats.clear();
+    DateFormat f;
+    it =
+        formats.emplace(format, DateFormat::Parse(format, &f).ok() ? std::optional<DateFormat>(f) : std::nullopt).first;
+  }
+  return it->second && it->second->Read(text, TimeZone(), false, ms);
 }
 
 }  // namespace flowdex

@@ -79,6 +79,11 @@ class DateFormat {
   std::vector<Pattern> patterns_;
 };
 
+// Reads `text` as a date field whose mapping names `format` does at index
+// time (UTC when the text names no zone). False when the format cannot be
+// read or no pattern of it reads the text. (DocumentWriter::DateParser.)
+bool ReadMappingDate(const std::string& format, std::string_view text, int64_t* ms);
+
 // Evaluates Elasticsearch date math: an anchor ("now", or a date in `format`
 // optionally followed by "||"), then any number of +N<unit>/-N<unit>, then
 // an optional rounding /<unit> (down, or up to the unit's last millisecond

@@ -138,6 +138,7 @@ struct MatchPhraseQuery {
   std::string field;
   QueryValue value;
   bool case_insensitive = false;
+  int slop = 0;  // how many positions apart the words may be in all (in order)
   bool operator==(const MatchPhraseQuery&) const = default;
 };
 // Documents with any of these _ids.

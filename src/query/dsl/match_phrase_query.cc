@@ -9,6 +9,7 @@ bool ParseMatchPhraseQuery(DslContext& dsl, const rapidjson::Value& body, Query*
   if (!ParseTextQuery(dsl, "match_phrase", body, &p)) return false;
   *out = MatchPhraseQuery{std::move(p.field), std::move(p.value)};
   out->lenient = p.lenient;
+  out->As<MatchPhraseQuery>()->slop = p.slop;
   return true;
 }
 

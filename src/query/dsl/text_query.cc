@@ -29,6 +29,11 @@ bool ParseTextQuery(DslContext& dsl, std::string_view type, const rapidjson::Val
                               param);
             }
             out->lenient = p.value.GetBool();
+          } else if (param == "slop" && type == "match_phrase") {
+            if (!p.value.IsInt() || p.value.GetInt() < 0) {
+              return dsl.Fail(ParseError::Kind::kParsing, "[match_phrase] slop must be a non-negative integer", param);
+            }
+            out->slop = p.value.GetInt();
           } else if (param == "boost" || param == "_name" || param == "analyzer" || param == "zero_terms_query" ||
                      param == "fuzziness" || param == "slop" || param == "auto_generate_synonyms_phrase_query") {
           } else {

@@ -14,6 +14,7 @@ struct TextQueryParams {
   QueryValue value;
   bool all_tokens = false;  // operator "and" (match only)
   bool lenient = false;
+  int slop = 0;  // match_phrase
 };
 
 bool ParseTextQuery(DslContext& dsl, std::string_view type, const rapidjson::Value& body, TextQueryParams* out);

@@ -7,6 +7,26 @@
 
 namespace flowdex {
 
+// Whether `phrase` occurs in `tokens` in order with at most `slop` other
+// positions between its words in all (the earliest next occurrence of each
+// word gives the tightest span from a start).
+bool PhraseWithin(const std::vector<std::string>& tokens, const std::vector<std::string>& phrase, int slop) {
+  for (size_t start = 0; start < tokens.size(); ++start) {
+    if (tokens[start] != phrase[0]) continue;
+    size_t at = start;
+    bool all = true;
+    for (size_t w = 1; w < phrase.size() && all; ++w) {
+      size_t next = at + 1;
+      while (next < tokens.size() && tokens[next] != phrase[w]) ++next;
+      all = next < tokens.size();
+      at = next;
+    }
+    if (!all) return false;  // a later start cannot find what this one did not
+    if (at - start - (phrase.size() - 1) <= static_cast<size_t>(slop)) return true;
+  }
+  return false;
+}
+
 Status MatchTokens(const TokenPredicate& p, const LeafScope& scope, Bitmap* rows) {
   const SegmentReader& seg = *scope.segment;
   const int col = seg.FindColumn(p.column);
@@ -26,7 +46,8 @@ Status MatchTokens(const TokenPredicate& p, const LeafScope& scope, Bitmap* rows
         hit = std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return p.test.Matches(t); });
         break;
       case Mode::kPhrase:
-        hit = std::search(tokens.begin(), tokens.end(), p.tokens.begin(), p.tokens.end()) != tokens.end();
+        hit = p.slop == 0 ? std::search(tokens.begin(), tokens.end(), p.tokens.begin(), p.tokens.end()) != tokens.end()
+                          : PhraseWithin(tokens, p.tokens, p.slop);
         break;
       case Mode::kAnyToken:
       case Mode::kAllTokens: {

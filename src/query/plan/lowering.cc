@@ -378,6 +378,7 @@ class LeafLowerer {
     } else if (const auto* phrase = q_.As<MatchPhraseQuery>()) {
       analysed(phrase->value);
       p.mode = TokenPredicate::Mode::kPhrase;
+      p.slop = phrase->slop;
     } else {
       // prefix, wildcard, regexp and range test the tokens (wildcards in
       // lower case, as the tokens are).
@@ -389,7 +390,7 @@ class LeafLowerer {
       }
     }
     if (p.mode != TokenPredicate::Mode::kTokenTest && p.tokens.empty()) return *out = NoRows{}, Status::OK();
-    std::string key = fmt::format("tok|{}|{}|{}", column, static_cast<int>(p.mode), p.test.Key());
+    std::string key = fmt::format("tok|{}|{}|{}|{}", column, static_cast<int>(p.mode), p.slop, p.test.Key());
     for (const std::string& t : p.tokens) key += fmt::format("|{}:{}", t.size(), t);
     return Leaf(std::move(p), std::move(key), out);
   }

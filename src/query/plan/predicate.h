@@ -52,6 +52,7 @@ struct TokenPredicate {
   Mode mode = Mode::kAnyToken;
   std::vector<std::string> tokens;
   StringTest test;
+  int slop = 0;  // kPhrase: positions the tokens may stand apart in all (in order)
 };
 
 // Integer-like columns (integers, timestamps in ms, booleans as 0/1): a
