@@ -184,7 +184,16 @@ int RunServeCommand(const ServeCommandOptions& options) {
       fmt::print(stderr, "flowdex serve: --backend serves a remote cluster: --enable-rules needs the local store\n");
       return 2;
     }
-    http.flowdex_api = nullptr;
+    // Detections need the local store: a clear 404 rather than the cluster's
+    // "no handler" (the UI says so).
+    http.flowdex_api = [](const RestRequest&) {
+      RestResponse res;
+      res.status = 404;
+      res.body = R"({"error":{"root_cause":[{"type":"resource_not_found_exception","reason":"detections run on )"
+                 R"(flowdex's own store, not with --backend"}],"type":"resource_not_found_exception","reason":)"
+                 R"("detections run on flowdex's own store, not with --backend"},"status":404})";
+      return res;
+    };
     if (firehose_on) {
       fmt::print(stderr,
                  "flowdex serve: --backend serves a remote cluster: --firehose-access-key needs the local store\n");

@@ -5,6 +5,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -188,6 +192,18 @@ Status DetectionEngine::LoadLocked() {
   return Status::OK();
 }
 
+namespace {
+
+// Rules and state may hold webhook URLs and headers, which carry tokens:
+// readable by the server's user only.
+Status WritePrivateFile(const std::string& path, std::string_view contents) {
+  Status s = WriteFileAtomically(path, contents);
+  if (s.ok() && ::chmod(path.c_str(), 0600) != 0) return Status::FromErrno(path, errno);
+  return s;
+}
+
+}  // namespace
+
 Status DetectionEngine::SaveRulesLocked() const {
   std::string text = "{\"rules\":[\n";
   bool first = true;
@@ -197,7 +213,7 @@ Status DetectionEngine::SaveRulesLocked() const {
     text += RuleToJson(rule);
   }
   text += "\n]}\n";
-  return WriteFileAtomically(options_.dir + "/rules.json", text);
+  return WritePrivateFile(options_.dir + "/rules.json", text);
 }
 
 Status DetectionEngine::SaveStateLocked() const {
@@ -247,7 +263,7 @@ Status DetectionEngine::SaveStateLocked() const {
   }
   w.EndArray();
   w.EndObject();
-  return WriteFileAtomically(options_.dir + "/state.json", std::string_view(buf.GetString(), buf.GetSize()));
+  return WritePrivateFile(options_.dir + "/state.json", std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 std::vector<Rule> DetectionEngine::Rules() const {
@@ -540,6 +556,9 @@ void DetectionEngine::RunCycle(int64_t now_ms) {
 }
 
 void DetectionEngine::DeliverDue(int64_t now_ms) {
+  // One delivery pass at a time (the thread's and a _run's): an entry is
+  // never sent twice at once.
+  std::lock_guard<std::mutex> delivering(deliver_mu_);
   std::vector<OutboxEntry> due;
   std::map<std::string, Rule> rules;
   {

@@ -136,7 +136,8 @@ class DetectionEngine {
   std::vector<OutboxEntry> outbox_;
   std::map<std::string, RuleRunStatus> status_;
 
-  std::mutex cycle_mu_;  // one cycle at a time
+  std::mutex cycle_mu_;    // one cycle at a time
+  std::mutex deliver_mu_;  // one outbox pass at a time
   std::mutex wake_mu_;
   std::condition_variable wake_;
   bool stop_ = false;
