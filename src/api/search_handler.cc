@@ -247,6 +247,8 @@ RestResponse EsApi::Count(const RestRequest& req, const std::string& indices) {
     }
   }
   RestRequest counting = req;
+  // A body's query wins over q= (RestCountAction reads q only without a body).
+  if (!body.empty()) counting.params.erase("q");
   counting.params["size"] = "0";
   counting.params["track_total_hits"] = "true";
   counting.params.erase("from");

@@ -379,8 +379,9 @@ bool DocumentWriter::Add(std::string_view json, std::string_view given_id, Mappi
         copy->SetConstantValue(path, given);
         f = copy->Find(path);
       } else if (given != f->constant_value) {
-        auto text = [](const std::string& json) {
-          return json.size() >= 2 && json.front() == '"' ? json.substr(1, json.size() - 2) : json;
+        auto text = [](const std::string& value_json) {
+          return value_json.size() >= 2 && value_json.front() == '"' ? value_json.substr(1, value_json.size() - 2)
+                                                                     : value_json;
         };
         return fail("document_parsing_exception",
                     fmt::format("[constant_keyword] field [{}] only accepts values that are equal to the value "
