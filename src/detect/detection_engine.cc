@@ -367,8 +367,10 @@ Status DetectionEngine::TestRule(const Rule& rule, int64_t from_ms, int64_t to_m
 std::string DetectionEngine::DiscoverUrl(const Rule& rule, const Finding& f) const {
   std::string kql = GroupKql(f.group);
   if (!rule.kql.empty()) kql = kql.empty() ? rule.kql : "(" + rule.kql + ") AND " + kql;
-  return fmt::format("{}/_ui/#/discover?q={}&from={}&to={}", options_.ui_url, UriEncode(kql, false),
-                     IsoTime(f.window_start_ms), IsoTime(f.window_end_ms));
+  // The rule's own indices when it names some (Discover's default is logs-*).
+  const std::string index = rule.index.empty() ? "" : "&index=" + UriEncode(rule.index, false);
+  return fmt::format("{}/_ui/#/discover?q={}&from={}&to={}{}", options_.ui_url, UriEncode(kql, false),
+                     IsoTime(f.window_start_ms), IsoTime(f.window_end_ms), index);
 }
 
 bool DetectionEngine::RecordAlert(const Rule& rule, const Finding& f, int64_t now_ms, std::string* id,

@@ -106,6 +106,7 @@ class DetectionsTest(MotoTestCase):
         self.assertEqual([(a["fields"]["source.ip"], a["value"]) for a in got["alerts"]], [("198.51.100.1", 5)])
         self.assertEqual(got["alerts"][0]["window_end"], iso(T0))
         self.assertIn("/_ui/#/discover?q=", got["alerts"][0]["url"])
+        self.assertTrue(got["alerts"][0]["url"].endswith("&index=t-flows"), got["alerts"][0]["url"])
         # Sum of bytes per destination: 3000 reaches 3000, 100 * 5 does not.
         self.put_rule("bytes", {"kind": "threshold", "index": "t-flows", "interval": "10m", "window": "10m",
                                 "group_by": ["destination.ip"],
