@@ -19,6 +19,7 @@
 #include "store/mapping.h"
 #include "util/glob.h"
 #include "util/json_util.h"
+#include "util/time_util.h"
 
 namespace flowdex {
 
@@ -157,7 +158,17 @@ bool EsApi::ResolveIndices(const RestRequest& req, const StoreVersion& version, 
   return false;
 }
 
+void EsApi::PurgeExpiredContexts() {
+  const int64_t now = CurrentTimeMillis();
+  int64_t last = last_purge_ms_.load();
+  if (now - last < 10'000 || !last_purge_ms_.compare_exchange_strong(last, now)) return;
+  std::lock_guard<std::mutex> lock(scroll_mu_);
+  std::erase_if(scrolls_, [&](const auto& kv) { return kv.second.expires_ms < now; });
+  std::erase_if(pits_, [&](const auto& kv) { return kv.second.expires_ms < now; });
+}
+
 RestResponse EsApi::Handle(const RestRequest& request) {
+  PurgeExpiredContexts();
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<std::string> parts = request.path_parts.empty() ? Split(request.path, '/') : request.path_parts;
   RestResponse r = Route(request, parts);

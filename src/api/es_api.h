@@ -124,11 +124,14 @@ class EsApi {
 
   // Parses `body` with the request's URL parameters, resolves `indices` and
   // runs the search within the server's limits; false with *error set.
+  // `version` (may be null): the store version to read (scroll, point in time).
   bool ExecuteSearch(const RestRequest& request, const std::string& indices, const std::string& body,
-                     SearchRequest* search, SearchResponse* response, RestResponse* error);
+                     SearchRequest* search, SearchResponse* response, RestResponse* error,
+                     std::shared_ptr<const StoreVersion> version = nullptr);
 
   // Runs one parsed search body against `indices` (shared by _search and _msearch).
-  RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body);
+  RestResponse RunSearch(const RestRequest& request, const std::string& indices, const std::string& body,
+                         std::shared_ptr<const StoreVersion> version = nullptr);
 
   Store* store_;
   EsApiOptions options_;
@@ -146,12 +149,18 @@ class EsApi {
     std::string body;       // the search, its sort ending in _doc
     std::string last_sort;  // the last hit's sort values (JSON), "" before any
     int64_t expires_ms = 0;
+    std::shared_ptr<const StoreVersion> version;  // read by every page (its segments stay on disk)
   };
   struct PitState {
     std::string indices;             // the expression the point in time was opened on
     std::string ignore_unavailable;  // its URL parameter, "" when not given
     int64_t expires_ms = 0;
+    std::shared_ptr<const StoreVersion> version;  // what every search in it reads
   };
+  // Drops expired scrolls and points in time (they pin store versions, and
+  // with them segment files), at most every 10 s (Handle calls it).
+  void PurgeExpiredContexts();
+  std::atomic<int64_t> last_purge_ms_{0};
   std::mutex scroll_mu_;  // scrolls_, pits_ and async_results_
   std::map<std::string, ScrollState> scrolls_;
   std::map<std::string, PitState> pits_;

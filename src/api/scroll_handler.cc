@@ -110,7 +110,12 @@ RestResponse EsApi::ScrollPage(const RestRequest& req, const std::string& indice
   SearchRequest sr;
   SearchResponse response;
   RestResponse r;
-  if (!ExecuteSearch(params, indices, body, &sr, &response, &r)) return r;
+  std::shared_ptr<const StoreVersion> version;
+  {
+    std::lock_guard<std::mutex> lock(scroll_mu_);
+    if (auto it = scrolls_.find(scroll_id); it != scrolls_.end()) version = it->second.version;
+  }
+  if (!ExecuteSearch(params, indices, body, &sr, &response, &r, version)) return r;
   const int64_t took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   rapidjson::Document out;
@@ -170,6 +175,9 @@ RestResponse EsApi::StartScroll(const RestRequest& req, const std::string& indic
     }
     id = NewScrollId();
     scrolls_[id].expires_ms = now + keep_alive;
+    // Every page reads the store as it is now: a merge or a write in the
+    // middle of the paging neither repeats nor skips a hit.
+    scrolls_[id].version = store_->Current();
   }
   RestResponse r = ScrollPage(req, indices, api::ToJson(body), id, keep_alive);
   if (r.status != 200) {
@@ -272,7 +280,7 @@ RestResponse EsApi::OpenPointInTime(const RestRequest& req, const std::string& i
     const int64_t now = CurrentTimeMillis();
     std::erase_if(pits_, [&](const auto& kv) { return kv.second.expires_ms < now; });
     id = NewScrollId();
-    pits_[id] = PitState{indices, req.Param("ignore_unavailable"), now + keep_alive};
+    pits_[id] = PitState{indices, req.Param("ignore_unavailable"), now + keep_alive, store_->Current()};
   }
   return api::Json(200,
                    fmt::format(R"({{"id":"{}","_shards":{{"total":1,"successful":1,"skipped":0,"failed":0}}}})", id));
@@ -326,7 +334,7 @@ RestResponse EsApi::SearchPointInTime(const RestRequest& req, const std::string&
   EnsureDocTiebreak(body);
   RestRequest search = req;
   if (!st.ignore_unavailable.empty()) search.params["ignore_unavailable"] = st.ignore_unavailable;
-  RestResponse r = RunSearch(search, st.indices, api::ToJson(*body));
+  RestResponse r = RunSearch(search, st.indices, api::ToJson(*body), st.version);
   if (r.status != 200) return r;
   r.body = WithIdFirst("pit_id", id, r.body);
   return r;

@@ -184,7 +184,8 @@ RestResponse EsApi::Search(const RestRequest& request, const std::string& indice
 }
 
 bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, const std::string& body,
-                          SearchRequest* sr, SearchResponse* response, RestResponse* error) {
+                          SearchRequest* sr, SearchResponse* response, RestResponse* error,
+                          std::shared_ptr<const StoreVersion> version) {
   ++metrics_->searches;
   ParseError parse_error;
   if (!ParseSearchBody(body, sr, &parse_error) || !ApplySearchParams(req, sr, &parse_error)) {
@@ -192,7 +193,9 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
     *error = ErrorResponse(FromParseError(parse_error));
     return false;
   }
-  if (!ResolveIndices(req, *store_->Current(), indices, &sr->indices, error)) {
+  if (!version) version = store_->Current();
+  sr->store_version = version;
+  if (!ResolveIndices(req, *version, indices, &sr->indices, error)) {
     ++metrics_->search_errors;
     return false;
   }
@@ -219,12 +222,13 @@ bool EsApi::ExecuteSearch(const RestRequest& req, const std::string& indices, co
   return true;
 }
 
-RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body) {
+RestResponse EsApi::RunSearch(const RestRequest& req, const std::string& indices, const std::string& body,
+                              std::shared_ptr<const StoreVersion> version) {
   const auto t0 = std::chrono::steady_clock::now();
   SearchRequest sr;
   SearchResponse response;
   RestResponse r;
-  if (!ExecuteSearch(req, indices, body, &sr, &response, &r)) return r;
+  if (!ExecuteSearch(req, indices, body, &sr, &response, &r, std::move(version))) return r;
   const int64_t took =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   r.body = SearchResponseJson(sr, response, took);

@@ -20,7 +20,7 @@ class SearchContext {
  public:
   SearchContext(const Store& store, const SearchRequest& request)
       : store_(store),
-        version_(store.Current()),
+        version_(request.store_version ? request.store_version : store.Current()),
         cancel_(request.cancel),
         now_ms_(request.now_ms),
         started_(std::chrono::steady_clock::now()),

@@ -15,6 +15,8 @@
 
 namespace flowdex {
 
+struct StoreVersion;
+
 class InventoryHistory;
 
 // Elasticsearch's index.max_result_window.
@@ -30,6 +32,10 @@ struct SearchRequest {
   bool track_total_hits_given = false;  // set by the request (not the default)
   bool fetch_source = true;
   bool version = false, seq_no_primary_term = false;  // hits carry _version / _seq_no and _primary_term
+  // The store version to read (a scroll's or a point in time's, kept from
+  // its first page: merges and writes since do not move its hits); null:
+  // the current one.
+  std::shared_ptr<const StoreVersion> store_version;
   // _source filtering: dotted paths with * (empty includes: everything).
   std::vector<std::string> source_includes, source_excludes;
   std::vector<std::string> fields;  // "fields" and "docvalue_fields": values per field, from _source
