@@ -1,12 +1,11 @@
 #include "detect/detection_api.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/api_util.h"
 #include "api/es_exception.h"
 #include "util/json_util.h"
 #include "util/time_util.h"
@@ -18,12 +17,7 @@ namespace {
 constexpr std::string_view kRules = "/_flowdex/rules";
 constexpr std::string_view kAlerts = "/_flowdex/alerts";
 
-RestResponse Json(int status, std::string body) {
-  RestResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
+using api::Json;
 
 RestResponse Error(const Status& s) { return ErrorResponse(FromStatus(s)); }
 

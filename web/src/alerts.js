@@ -67,9 +67,9 @@ export function renderAlerts(main, state, signal) {
             h('td', {}, severityBadge(x.severity)),
             h('td', {}, h('button', { class: 'link', title: a.rule.description || '', onclick: () => setState({ rule: a.rule.id }) }, a.rule.name)),
             h('td', { class: 'group' }, x.group || '(all flows)'),
-            h('td', { class: 'num', title: `line: ${x.threshold}${x.baseline !== undefined ? `, usual: ${x.baseline}` : ''}` },
+            h('td', { class: 'num', 'data-label': 'value', title: `line: ${x.threshold}${x.baseline !== undefined ? `, usual: ${x.baseline}` : ''}` },
               formatValue(x.value)),
-            h('td', { class: 'clock' }, formatTime(Date.parse(a.event.end))),
+            h('td', { class: 'clock', 'data-label': 'window ending' }, formatTime(Date.parse(a.event.end))),
             h('td', {}, h('a', { class: 'mini-link', href: discoverHref(x.url) }, 'open the flows')));
         }))));
     }
