@@ -14,7 +14,9 @@
 
 #include "api/api_util.h"
 #include "api/es_exception.h"
+#include "query/dsl/dsl_parser.h"
 #include "query/hit_fetcher.h"
+#include "query/searcher.h"
 #include "schema/flow_schema.h"
 #include "store/index_resolver.h"
 #include "store/mapping.h"
@@ -265,6 +267,7 @@ RestResponse EsApi::PutMapping(const RestRequest& req, const std::string& indice
 
 RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices) {
   std::vector<std::string> patterns = Split(req.Param("fields"), ',');
+  std::string index_filter;  // a _search body holding the index_filter as its query
   if (!req.body.empty()) {
     rapidjson::Document d;
     d.Parse(req.body.data(), req.body.size());
@@ -278,6 +281,23 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
     } else if (d.HasMember("fields") && d["fields"].IsString()) {
       for (std::string& f : Split(d["fields"].GetString(), ',')) patterns.push_back(std::move(f));
     }
+    if (d.HasMember("index_filter")) {
+      rapidjson::StringBuffer filter;
+      rapidjson::Writer<rapidjson::StringBuffer> fw(filter);
+      d["index_filter"].Accept(fw);
+      index_filter = std::string(R"({"query":)") + filter.GetString() + "}";
+    }
+  }
+  // include_empty_fields=false: only fields with a value (Elasticsearch 8.13).
+  bool include_empty = true;
+  if (req.HasParam("include_empty_fields")) {
+    const std::string v = req.Param("include_empty_fields");
+    if (v != "true" && v != "false" && !v.empty()) {
+      return ErrorResponse(
+          BadRequest("illegal_argument_exception",
+                     fmt::format("Failed to parse value [{}] as only [true] or [false] are allowed.", v)));
+    }
+    include_empty = v != "false";
   }
   if (patterns.empty()) {
     return ErrorResponse(BadRequest("illegal_argument_exception", "specified fields can't be null or empty"));
@@ -286,6 +306,23 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
   std::vector<std::string> resolved;
   RestResponse error;
   if (!ResolveIndices(req, *version, indices, &resolved, &error)) return error;
+  // With an index_filter, indices none of whose segments its times reach
+  // drop out (a shard's can-match); without include_empty_fields, fields
+  // without a value in the segments left do.
+  std::map<std::string, std::set<std::string>> with_values;
+  const bool filtering = !index_filter.empty() || !include_empty;
+  if (filtering) {
+    SearchRequest sr;
+    ParseError parse_error;
+    if (!ParseSearchBody(index_filter, &sr, &parse_error)) return ErrorResponse(FromParseError(parse_error));
+    sr.indices = resolved;
+    if (Status s = FieldsWithValues(*store_, sr, &with_values); !s.ok()) return ErrorResponse(FromStatus(s));
+    if (!index_filter.empty()) {
+      resolved.erase(std::remove_if(resolved.begin(), resolved.end(),
+                                    [&](const std::string& i) { return with_values.count(i) == 0; }),
+                     resolved.end());
+    }
+  }
   auto wanted = [&](std::string_view name) {
     return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return GlobMatch(p, name); });
   };
@@ -293,15 +330,19 @@ RestResponse EsApi::FieldCaps(const RestRequest& req, const std::string& indices
   std::map<std::string, std::map<std::string, std::vector<std::string>>> caps;
   for (const std::string& index : resolved) {
     const IndexMapping mapping = EffectiveMapping(*store_, *version, index);
+    const auto values = with_values.find(index);
+    auto listed = [&](const std::string& name) {
+      return wanted(name) && (include_empty || (values != with_values.end() && values->second.count(name) > 0));
+    };
     for (const auto& [path, f] : mapping.fields()) {
       // The type as declared (constant_keyword, wildcard, ... stored as their nearest).
       auto type_of = [](const FieldMapping& m) {
         return m.declared.empty() ? std::string(FieldTypeName(m.type)) : m.declared;
       };
-      if (wanted(path)) caps[path][type_of(f)].push_back(index);
+      if (listed(path)) caps[path][type_of(f)].push_back(index);
       for (const auto& [sub, sf] : f.fields) {
         const std::string name = path + "." + sub;
-        if (wanted(name)) caps[name][type_of(sf)].push_back(index);
+        if (listed(name)) caps[name][type_of(sf)].push_back(index);
       }
     }
     for (const char* meta : {"_id", "_index", "_source"}) {

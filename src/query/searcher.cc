@@ -214,6 +214,14 @@ std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::
 
 namespace {
 
+// A sort whose first key alone decides, ties going to index order: one
+// field, or one field then `_doc` ascending (the tiebreaker a client pages
+// with). Its blocks can be pruned by the first key's min/max.
+bool PrunableSort(const std::vector<SortKey>& keys) {
+  if (keys.empty() || keys[0].field == "_doc" || keys[0].field == "_score") return false;
+  return keys.size() == 1 || (keys.size() == 2 && keys[1].field == "_doc" && !keys[1].descending);
+}
+
 // One segment's part of a search: its hits counted and aggregated, and its
 // best `wanted` candidates in the requested order.
 struct SegmentTask {
@@ -260,7 +268,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   // whose min/max cannot beat its worst are skipped whole.
   int prune_column = -1;
   bool prune_signed = false;
-  if (keys.size() == 1 && keys[0].field != "_doc" && keys[0].field != "_score") {
+  if (PrunableSort(keys)) {
     int col = -1;
     if (!SortColumn(catalog, *seg, keys[0].field, &col).ok()) col = -1;  // reported below
     if (col >= 0 && IsIntegerLike(seg->meta().columns[col].type) && !HasDictionary(seg->meta().columns[col].type)) {
@@ -269,9 +277,26 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     }
   }
   const bool after = !request.search_after.empty();
+  // search_after on a signed pruning key: blocks whose every row sorts
+  // strictly before the previous page's last hit were returned already.
+  bool after_prunes = false;
+  int64_t after_value = 0;
+  if (after && prune_column >= 0 && prune_signed && !request.search_after_null[0]) {
+    SortValue like;
+    like.kind = SortValue::Kind::kInteger;
+    const SortValue a = AfterValue(request.search_after[0], false, like);
+    after_prunes = a.kind == SortValue::Kind::kInteger;
+    after_value = a.integer;
+  }
+  auto block_returned_already = [&](size_t block) {
+    if (!after_prunes) return false;
+    const BlockStats& st = seg->meta().columns[prune_column].blocks[block].stats;
+    if (st.nulls != 0 || !st.has_values()) return false;  // missing values sort last
+    return keys[0].descending ? static_cast<int64_t>(st.min) > after_value : static_cast<int64_t>(st.max) < after_value;
+  };
   // Descending on a pruning key, the blocks are visited last first: in
   // time-ordered data the newest come first and fill the heap with winners.
-  const bool reverse_blocks = prune_column >= 0 && keys[0].descending && !after;
+  const bool reverse_blocks = prune_column >= 0 && keys[0].descending;
   // ...and without aggregations the query itself is matched block by block
   // as they are visited: once the heap is full and the total has reached
   // track_total_hits, the remaining blocks that cannot win are never matched
@@ -387,7 +412,9 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     return keys[0].descending ? e < v : e > v;
   };
   // The search-wide bound (SharedBound): strictly worse loses, ties go on.
-  const bool shared = bound != nullptr && prune_column >= 0 && prune_signed && !after;
+  // (With search_after every segment's heap holds only hits after it, so
+  // the bound still holds.)
+  const bool shared = bound != nullptr && prune_column >= 0 && prune_signed;
   auto bound_value = [&] {
     return keys[0].descending ? bound->descending.load(std::memory_order_relaxed)
                               : bound->ascending.load(std::memory_order_relaxed);
@@ -426,7 +453,7 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   Candidate c;
   // Offers one row to the heap.
   auto consider = [&](uint32_t row) -> Status {
-    if (prune_column >= 0 && best.size() >= wanted && !after && value_cannot_win(row)) return Status::OK();
+    if (prune_column >= 0 && best.size() >= wanted && value_cannot_win(row)) return Status::OK();
     if (row_loses_everywhere(row)) return Status::OK();
     c.segment = t->ordinal;
     c.row = row;
@@ -467,8 +494,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
   if (reverse_blocks) {
     std::vector<uint32_t> block_rows;
     for (size_t block_at = blocks; block_at-- > 0 && s.ok();) {
-      const bool loses =
-          (best.size() >= wanted && block_cannot_win(block_at, false)) || block_loses_everywhere(block_at);
+      const bool loses = (best.size() >= wanted && block_cannot_win(block_at, false)) ||
+                         block_loses_everywhere(block_at) || block_returned_already(block_at);
       const uint64_t lo = uint64_t{block_at} * kRowsPerBlock;
       const uint64_t hi = std::min<uint64_t>(lo + kRowsPerBlock, seg->rows());
       if (lazy) {
@@ -501,8 +528,8 @@ Status RunSegment(const SearchContext& ctx, const SearchRequest& request, QueryP
     while (it->has_value && s.ok()) {
       if (keys.empty() && best.size() >= wanted) break;  // index order: later rows come after
       const uint32_t row = it->current_value;
-      if ((prune_column >= 0 && best.size() >= wanted && !after && block_cannot_win(row / kRowsPerBlock, true)) ||
-          block_loses_everywhere(row / kRowsPerBlock)) {
+      if ((prune_column >= 0 && best.size() >= wanted && block_cannot_win(row / kRowsPerBlock, true)) ||
+          block_loses_everywhere(row / kRowsPerBlock) || block_returned_already(row / kRowsPerBlock)) {
         roaring_move_uint32_iterator_equalorlarger(it,
                                                    static_cast<uint32_t>((row / kRowsPerBlock + 1) * kRowsPerBlock));
         continue;
@@ -635,7 +662,7 @@ Status SearchVersion(const SearchContext& ctx, const SearchRequest& request, Sea
     // lets the others skip what cannot win.
     std::vector<size_t> order(tasks.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    if (keys.size() == 1) {
+    if (PrunableSort(keys)) {
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
         return keys[0].descending ? tasks[a].ref.max_time > tasks[b].ref.max_time
                                   : tasks[a].ref.min_time < tasks[b].ref.min_time;
@@ -992,6 +1019,49 @@ std::atomic<size_t> g_search_threads{0};
 }  // namespace
 
 void SetSearchThreads(size_t threads) { g_search_threads = threads; }
+
+Status FieldsWithValues(const Store& store, const SearchRequest& request,
+                        std::map<std::string, std::set<std::string>>* fields) {
+  fields->clear();
+  const std::shared_ptr<const StoreVersion> version = store.Current();
+  QueryPlans plans(store, request.query, request.now_ms, nullptr);
+  for (const std::string& index : ResolveIndices(*version, request.indices)) {
+    std::set<std::string> present;  // columns with a value in a segment the query's times reach
+    bool reached = false;
+    const SegmentPlan* plan = nullptr;
+    for (const SegmentRef& ref : version->segments) {
+      if (ref.index != index) continue;
+      std::shared_ptr<SegmentReader> seg;
+      if (Status s = store.OpenSegment(ref, &seg); !s.ok()) return s;
+      if (plan == nullptr) {
+        if (Status s = plans.For(index, IsFlowSegment(*seg), &plan); !s.ok()) return s;
+      }
+      int64_t lo = INT64_MIN, hi = INT64_MAX;
+      ColumnBounds(plan->predicate, kTimestampColumn, &lo, &hi);
+      if (ref.max_time < lo || ref.min_time > hi) continue;
+      reached = true;
+      for (const ColumnMeta& column : seg->meta().columns) {
+        if (present.count(column.name) > 0) continue;
+        if (std::any_of(column.blocks.begin(), column.blocks.end(),
+                        [](const BlockMeta& b) { return b.stats.has_values(); })) {
+          present.insert(column.name);
+        }
+      }
+    }
+    if (!reached) continue;
+    std::set<std::string>& out = (*fields)[index];
+    for (const std::string& name : plan->catalog->FieldNames()) {
+      const FieldBinding f = plan->catalog->Resolve(name);
+      if (!f.known) continue;
+      // Fields of no column (constants) have their value on every row.
+      if (f.columns.empty() ||
+          std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return present.count(c) > 0; })) {
+        out.insert(name);
+      }
+    }
+  }
+  return Status::OK();
+}
 
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response) {
   // With SetSearchThreads(n > 0), searches run on n threads of their own,

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,14 @@ std::vector<std::string> ResolveIndices(const StoreVersion& version, const std::
 // message may start with an Elasticsearch exception type and ": ", such as
 // "too_many_buckets_exception: ..."), Cancelled, or the store's own.
 Status Search(const Store& store, const SearchRequest& request, SearchResponse* response);
+
+// For each of `request`'s indices that has a segment its query's time
+// bounds reach (only its @timestamp range is used, as a shard's can-match
+// phase does), the names of its fields holding a value in such a segment:
+// _field_caps' include_empty_fields=false with an index_filter. A field
+// stored in several columns counts when any of them holds a value.
+Status FieldsWithValues(const Store& store, const SearchRequest& request,
+                        std::map<std::string, std::set<std::string>>* fields);
 
 // How many threads run searches (Search hands each to one of them and
 // waits); 0 runs each on its caller's thread. Takes effect only before the

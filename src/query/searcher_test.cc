@@ -175,6 +175,42 @@ TEST_F(SearcherTest, TopHitsBySortMatchSortingEveryHit) {
   for (size_t i = 0; i < page.hits.size(); ++i) EXPECT_EQ(page.hits[i].id, reference.hits[i].id) << i;
 }
 
+TEST_F(SearcherTest, SearchAfterWithADocTiebreakerPagesThroughEveryHitOnce) {
+  // Paging as a client does ("load more", export): the view's sort then
+  // _doc, each page after the last hit of the one before. Blocks are
+  // pruned by the first key (its min/max) on every page; the pages joined
+  // must be the full sort, every hit once.
+  for (const char* field : {"@timestamp", "source.bytes"}) {
+    for (bool descending : {true, false}) {
+      SearchRequest all;
+      all.indices = {"logs-aws.vpcflow-default"};
+      all.query = Query::Term("event.action", QueryValue::String("REJECT"));
+      all.size = 10000;
+      all.sort = {{field, descending}, {"_doc", false}};
+      all.track_total_hits = -1;
+      const SearchResponse everything = Run(all);
+      ASSERT_GT(everything.total, 500u);
+      ASSERT_EQ(everything.hits.size(), everything.total);
+      SearchRequest page = all;
+      page.size = 97;
+      std::vector<std::string> paged;
+      for (int pages = 0; pages < 1000; ++pages) {
+        const SearchResponse r = Run(page);
+        EXPECT_EQ(r.total, everything.total);
+        for (const SearchHit& hit : r.hits) paged.push_back(hit.id);
+        if (r.hits.size() < page.size) break;
+        const SearchHit& last = r.hits.back();
+        page.search_after = {QueryValue::Integer(last.sort[0].integer), QueryValue::Integer(last.sort[1].integer)};
+        page.search_after_null = {last.sort[0].kind == SortValue::Kind::kMissing, false};
+      }
+      ASSERT_EQ(paged.size(), everything.hits.size()) << field << " " << descending;
+      for (size_t i = 0; i < paged.size(); ++i) {
+        ASSERT_EQ(paged[i], everything.hits[i].id) << field << " " << descending << " " << i;
+      }
+    }
+  }
+}
+
 TEST_F(SearcherTest, CancelledAndTimedOutSearchesStop) {
   SearchRequest r;
   r.indices = {"logs-*"};
