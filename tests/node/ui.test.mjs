@@ -167,6 +167,61 @@ test('Discover: sort by a column, expand a row to every field', async () => {
   await page.context().close();
 });
 
+test('Discover: load more pages on after the last row; common fields pinned, empty ones hidden; cards at 420 px', async () => {
+  const page = await openPage('#/discover?from=now-3h', { width: 1440, height: 900 });
+  for (const rows of [200, 300]) {
+    await page.click('button.load-more');
+    await page.waitForFunction((n) => document.querySelectorAll('table.flows tbody tr.hit').length === n, rows);
+  }
+  assert.match(await page.textContent('.hitcount'), /showing the first 300 ·/);
+  // The rows are the API's first 300 in the view's order (newest first,
+  // ties in index order): nothing skipped, nothing twice.
+  const shown = await page.$$eval('table.flows tbody tr.hit', (trs) => trs.map((tr) =>
+    `${tr.querySelector('td.c-source').textContent} ${tr.querySelector('td.c-destination').textContent}`));
+  const api = await request(server.url, 'POST', '/logs-*/_search', { size: 300, query: { range: { '@timestamp': { gte: 'now-3h' } } },
+    sort: [{ '@timestamp': 'desc' }, { _doc: 'asc' }] }, AUTH);
+  const ends = (s, side) => {
+    const ip = s[side]?.ip;
+    if (ip === undefined) return '';
+    // ICMP rows show addresses alone (flow logs write its ports as 0).
+    if (/icmp/.test(s.network?.transport ?? '') && !s[side].port) return ip;
+    return s[side].port === undefined ? ip : ip.includes(':') ? `[${ip}]:${s[side].port}` : `${ip}:${s[side].port}`;
+  };
+  assert.deepEqual(shown, api.body.hits.hits.map(({ _source: s }) => `${ends(s, 'source')} ${ends(s, 'destination')}`));
+  // The field list: the common fields first, in their order.
+  const names = await page.$$eval('.fieldlist .field', (fs) => fs.map((f) => f.dataset.field));
+  assert.deepEqual(names.slice(0, 5), ['@timestamp', 'source.ip', 'source.port', 'destination.ip', 'destination.port']);
+  assert.equal(await page.textContent('.fieldlist .field-group'), 'Common fields');
+  assert.equal(await page.getAttribute('.field[data-field="destination.ip"] .ftype', 'title'), 'ip');
+  assert.equal(await page.textContent('.field[data-field="network.bytes"] .ftype'), 'num');
+  // Fields without a value in the range are hidden, and really are empty.
+  const caps = await request(server.url, 'POST', '/logs-*/_field_caps?fields=*', {}, AUTH);
+  const all = Object.keys(caps.body.fields).filter((n) => !n.startsWith('_') && !['object', 'nested'].includes(Object.keys(caps.body.fields[n])[0]));
+  const hidden = all.filter((n) => !names.includes(n));
+  assert.ok(hidden.length > 0, 'no field is empty in the sample');
+  assert.match(await page.textContent('.empty-toggle'), new RegExp(`Show empty fields \\(${hidden.length}\\)`));
+  for (const name of hidden) {
+    assert.equal(await apiCount('', [{ exists: { field: name } }]), 0, `${name} is hidden but has values`);
+  }
+  for (const name of ['aws.vpcflow.interface_id', 'network.packets']) assert.ok(names.includes(name), name);
+  await page.screenshot({ path: join(SHOTS, 'discover-load-more.png') });
+  await page.check('.empty-toggle input');
+  const withEmpty = await page.$$eval('.fieldlist .field', (fs) => fs.map((f) => f.dataset.field));
+  assert.equal(withEmpty.length, names.length + hidden.length);
+  assert.ok(await page.$(`.field.empty-field[data-field="${hidden[0]}"]`));
+  await page.uncheck('.empty-toggle input');
+  // At 420 px each flow is a card: no header row, each value labelled.
+  await page.setViewportSize({ width: 420, height: 900 });
+  assert.equal(await page.$eval('table.flows thead', (t) => getComputedStyle(t).display), 'none');
+  const label = await page.$eval('table.flows tbody tr.hit td.c-event_action', (td) => getComputedStyle(td, '::before').content);
+  assert.equal(label, '"Action: "');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(SHOTS, 'discover-cards-420.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('Discover: dragging over the histogram zooms the time range', async () => {
   const page = await openPage('#/discover?from=now-3h');
   const box = await page.locator('.histogram .u-over').boundingBox();
@@ -473,6 +528,17 @@ test('Connection check: one verdict per service, the client worked out, ⇄ swap
   lines.push(line(B, A, 50020, 22, 'ACCEPT', 400), line(A, B, 22, 50020, 'REJECT', 400));
   mkdirSync(join(dir, 'logs'));
   writeFileSync(join(dir, 'logs', 'pair.log'), lines.join('\n') + '\n');
+  // A second pair, logged with TCP flags (v3): C serves on a high port
+  // (45000), and D, from the well-known port 700, is C's client on 443,
+  // whose replies are dropped. Ports alone would get both wrong.
+  const C = '10.9.1.1';
+  const D = '10.9.1.2';
+  const flagged = (src, dst, sp, dp, action, flags, ago) => `3 123456789012 eni-0a1b2c3d4e5f60718 ${src} ${dst} ${sp} ${dp} 6 3 180 ${now - ago - 60} ${now - ago} ${action} OK ${flags}`;
+  writeFileSync(join(dir, 'logs', 'flags.log'), [
+    'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags',
+    flagged(C, D, 40001, 45000, 'ACCEPT', 2, 300), flagged(D, C, 45000, 40001, 'ACCEPT', 18, 300),
+    flagged(C, D, 40002, 45000, 'ACCEPT', 3, 290), flagged(D, C, 45000, 40002, 'ACCEPT', 19, 290),
+    flagged(D, C, 700, 443, 'ACCEPT', 2, 200), flagged(C, D, 443, 700, 'REJECT', 18, 200)].join('\n') + '\n');
   const r = flowdex(['ingest', '--data', join(dir, 'data'), join(dir, 'logs')]);
   assert.equal(r.status, 0, r.stderr);
   const pairServer = await startServer(join(dir, 'data'));
@@ -497,6 +563,16 @@ test('Connection check: one verdict per service, the client worked out, ⇄ swap
     assert.ok(summary.includes(`${A} → ${B}:5432 (postgresql): REJECTED`), summary);
     assert.ok(summary.includes(`${B} → ${A}:22 (ssh): requests accepted, replies REJECTED`), summary);
     await page.screenshot({ path: join(SHOTS, 'connection-per-service.png'), fullPage: true });
+    // The flagged pair: the client is whoever sent the SYN.
+    await rendered(page, () => page.goto(`${pairServer.url}/_ui/#/connection?from=now-1h&a=${C}&b=${D}`));
+    const flaggedRows = await page.$$eval('table.services tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    const flaggedBy = Object.fromEntries(flaggedRows.map((c) => [c[0], c]));
+    assert.deepEqual(Object.keys(flaggedBy).sort(), [`${C}:443 https`, `${D}:45000`]);
+    assert.deepEqual(flaggedBy[`${D}:45000`].slice(1, 6), [C, '2', '0', '2', '0']);
+    assert.match(flaggedBy[`${D}:45000`][6], /^ACCEPTED, replies too/);
+    assert.deepEqual(flaggedBy[`${C}:443 https`].slice(1, 6), [D, '1', '0', '0', '1']);
+    assert.match(flaggedBy[`${C}:443 https`][6], /replies REJECTED/);
+    await rendered(page, () => page.goto(`${pairServer.url}/_ui/#/connection?from=now-1h&a=${A}&b=${B}`));
     // ⇄ swaps A and B.
     await rendered(page, () => page.click('button.arrow'));
     assert.match(page.url(), new RegExp(`a=${B.replace(/\./g, '\\.')}&b=${A.replace(/\./g, '\\.')}`));

@@ -75,3 +75,18 @@ export async function fieldCaps(index, signal) {
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+// Names of the fields of `index` holding a value in flows between fromMs
+// and toMs (_field_caps' include_empty_fields=false with an index_filter on
+// @timestamp), as a Set; null when the server cannot say (Elasticsearch
+// before 8.13): then every field counts as having values.
+export async function fieldsWithValues(index, fromMs, toMs, signal) {
+  try {
+    const json = await call('POST', `/${encodeURIComponent(index)}/_field_caps?fields=*&include_empty_fields=false`,
+      { index_filter: { range: { '@timestamp': { gte: fromMs, lte: toMs, format: 'epoch_millis' } } } }, signal);
+    return new Set(Object.keys(json.fields || {}));
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    return null;
+  }
+}

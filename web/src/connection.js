@@ -93,11 +93,23 @@ export function flowInDiscover(source, state) {
   return stateUrl({ ...state, page: 'discover', q, filters: '[]' });
 }
 
-// The connection check on one flow's ends (its service port: the lower side).
+// Whether a flow comes from the server of its connection: its TCP flags
+// when they say (SYN-ACK: the server's; SYN alone: the client's), else its
+// ports (the service's port is the lower, well-known side).
+export function fromServer(source) {
+  const f = (name) => fieldValue(source, name);
+  const flags = [].concat(f('aws.vpcflow.tcp_flags_array') ?? []);
+  if (flags.includes('syn')) return flags.includes('ack');
+  const [sp, dp] = [Number(f('source.port')), Number(f('destination.port'))];
+  return Number.isFinite(sp) && Number.isFinite(dp) && sp < EPHEMERAL && dp >= EPHEMERAL;
+}
+
+// The connection check on one flow's ends: A the client, B the server and
+// its service port.
 export function checkConnectionUrl(source, state) {
   const f = (name) => fieldValue(source, name);
   const [sp, dp] = [Number(f('source.port')), Number(f('destination.port'))];
-  const serverIsSource = Number.isFinite(sp) && Number.isFinite(dp) && sp < EPHEMERAL && dp >= EPHEMERAL;
+  const serverIsSource = fromServer(source);
   return stateUrl({ ...state, page: 'connection', a: String(serverIsSource ? f('destination.ip') : f('source.ip')),
                     b: String(serverIsSource ? f('source.ip') : f('destination.ip')),
                     port: String((serverIsSource ? sp : dp) || '') });
@@ -162,11 +174,20 @@ export function renderConnection(root, state, signal) {
   const onPort = state.port ? [{ bool: { should: [{ term: { 'source.port': Number(state.port) } },
                                                   { term: { 'destination.port': Number(state.port) } }], minimum_should_match: 1 } }] : [];
   const action = { action: { terms: { field: 'event.action', size: 3 } } };
+  // TCP flags (flow logs v3+) say it outright where present: SYN without
+  // ACK opens a connection (the client's flow), SYN-ACK answers it (the
+  // server's). They win over the ports: a service on a high port, or two
+  // well-known ports, are told apart by them.
+  const flag = (f) => ({ term: { 'aws.vpcflow.tcp_flags_array': f } });
+  const opens = { bool: { filter: [flag('syn')], must_not: [flag('ack')] } };
+  const answers = { bool: { filter: [flag('syn'), flag('ack')] } };
+  const request = (src, dst) => ({ bool: { filter: [...pair(src, dst), ...onPort], must_not: [answers],
+    should: [opens, low('destination.port')], minimum_should_match: 1 } });
+  const reply = (src, dst) => ({ bool: { filter: [...pair(src, dst), ...onPort], must_not: [opens],
+    should: [answers, { bool: { filter: [low('source.port'), high('destination.port')] } }], minimum_should_match: 1 } });
   const svc = { filters: { filters: {
-    b_req: { bool: { filter: [...pair(state.a, state.b), low('destination.port'), ...onPort] } },
-    b_rep: { bool: { filter: [...pair(state.b, state.a), low('source.port'), high('destination.port'), ...onPort] } },
-    a_req: { bool: { filter: [...pair(state.b, state.a), low('destination.port'), ...onPort] } },
-    a_rep: { bool: { filter: [...pair(state.a, state.b), low('source.port'), high('destination.port'), ...onPort] } },
+    b_req: request(state.a, state.b), b_rep: reply(state.b, state.a),
+    a_req: request(state.b, state.a), a_rep: reply(state.a, state.b),
   } }, aggs: { dport: { terms: { field: 'destination.port', size: 20 }, aggs: action },
                sport: { terms: { field: 'source.port', size: 20 }, aggs: action } } };
   const body = {

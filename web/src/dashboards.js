@@ -39,7 +39,8 @@ function rankList(rows, metric, field) {
   const max = Math.max(...rows.map((r) => r.value), 1);
   return h('ol', { class: 'rank' }, rows.map((r) => h('li', {},
     h('button', { type: 'button', class: 'rank-label', title: field ? `Filter for ${r.label}` : r.label,
-                  onclick: field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
+                  onclick: r.filter ? () => addFilter(...r.filter)
+                    : field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
       r.label, r.note ? h('span', { class: 'rank-note' }, ` ${r.note}`) : null),
     h('span', { class: 'rank-bar' }, h('span', { style: { width: `${(100 * r.value / max).toFixed(1)}%` } })),
     h('span', { class: 'rank-value' }, formatMetric(r.value, metric)))));
@@ -161,16 +162,25 @@ export function renderDashboards(root, state, signal) {
   const protoList = column('Protocols');
   clear(ports.body).append(h('div', { class: 'columns2' }, portList.el, protoList.el));
   const EPHEMERAL = 32768;
+  // ICMP has no ports (flow logs write its type and code as 0 0): its
+  // flows rank as ICMP, not as port 0.
+  const ICMP = { terms: { 'network.transport': ['icmp', 'ipv6-icmp'] } };
   run(portList, { aggs: {
-    req: { filter: { range: { 'destination.port': { lt: EPHEMERAL } } }, aggs: { t: termsBy('destination.port', metric, 20) } },
+    req: { filter: { bool: { filter: [{ range: { 'destination.port': { lt: EPHEMERAL } } }], must_not: [ICMP] } },
+           aggs: { t: termsBy('destination.port', metric, 20) } },
     rep: { filter: { bool: { filter: [{ range: { 'source.port': { lt: EPHEMERAL } } },
-                                      { range: { 'destination.port': { gte: EPHEMERAL } } }] } },
+                                      { range: { 'destination.port': { gte: EPHEMERAL } } }], must_not: [ICMP] } },
            aggs: { t: termsBy('source.port', metric, 20) } },
+    icmp: { filter: ICMP, aggs: { t: termsBy('network.transport', metric, 2) } },
   } }, (a) => {
     const byPort = new Map();
     for (const b of [...a.req.t.buckets, ...a.rep.t.buckets]) byPort.set(b.key, (byPort.get(b.key) || 0) + metricValue(b, metric));
-    const rows = [...byPort].sort((x, y) => y[1] - x[1]).slice(0, 10)
-      .map(([port, value]) => ({ label: String(port), value, note: serviceName(port) }));
+    const rows = [...byPort].map(([port, value]) => ({ label: String(port), value, note: serviceName(port) }));
+    for (const b of a.icmp.t.buckets) {
+      rows.push({ label: b.key === 'icmp' ? 'ICMP' : 'ICMPv6', value: metricValue(b, metric), note: 'protocol without ports',
+                  filter: ['network.transport', b.key] });
+    }
+    rows.sort((x, y) => y.value - x.value).splice(10);
     portList.body.append(rankList(rows, metric, 'destination.port'));
     portList.body.append(h('p', { class: 'chart-note' }, 'each flow counted at its service side (the port below 32768)'));
   });

@@ -1,7 +1,7 @@
 // Discover for flows: hits over time stacked by ACCEPT/REJECT (drag to zoom),
 // the flows table with chosen columns (sortable, rows expand to every field),
 // and a field sidebar with each field's top 5 values to include or exclude.
-import { dataEnd, search } from './api.js';
+import { dataEnd, fieldsWithValues, search } from './api.js';
 import { exportCsv } from './export.js';
 import { stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
@@ -22,7 +22,9 @@ const LABELS = { '@timestamp': 'Time', source: 'Source', destination: 'Destinati
 function cellText(source, col) {
   if (ENDPOINT[col]) {
     const ip = fieldValue(source, ENDPOINT[col][0]);
-    const port = fieldValue(source, ENDPOINT[col][1]);
+    // ICMP has no ports: flow logs write 0 for both; show the address alone.
+    const icmp = /icmp/.test(fieldValue(source, 'network.transport') || '');
+    const port = icmp && !fieldValue(source, ENDPOINT[col][1]) ? undefined : fieldValue(source, ENDPOINT[col][1]);
     if (ip === undefined) return '';
     const text = port === undefined ? String(ip) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
     // Who the address is, when enrichment said: its owner in the AWS
@@ -45,6 +47,18 @@ function cellText(source, col) {
 const TIME_FIELDS = new Set(['@timestamp', 'event.start', 'event.end', 'event.ingested']);
 
 function sortField(col) { return ENDPOINT[col] ? ENDPOINT[col][0] : col; }
+
+// The fields a network engineer filters on first, pinned above the rest.
+const PINNED = ['@timestamp', 'source.ip', 'source.port', 'destination.ip', 'destination.port', 'network.transport',
+  'event.action', 'network.bytes', 'network.packets', 'network.direction', 'aws.vpcflow.interface_id',
+  'aws.vpcflow.tcp_flags', 'aws.vpcflow.vpc_id', 'aws.vpcflow.subnet_id', 'aws.vpcflow.instance_id'];
+
+// Field types as words (the badge), the full type on hover.
+const TYPE_BADGE = { keyword: 'str', constant_keyword: 'str', wildcard: 'str', text: 'text', match_only_text: 'text',
+  long: 'num', integer: 'num', short: 'num', byte: 'num', double: 'num', float: 'num', half_float: 'num',
+  scaled_float: 'num', unsigned_long: 'num', ip: 'IP', date: 'date', date_nanos: 'date', boolean: 'bool',
+  geo_point: 'geo', version: 'ver', flattened: 'obj' };
+export function typeBadge(type) { return TYPE_BADGE[type] || type.slice(0, 4); }
 
 export function renderDiscover(root, state, signal) {
   const cols = state.cols.split(',').filter(Boolean);
@@ -85,9 +99,14 @@ export function renderDiscover(root, state, signal) {
   const fieldsEl = h('div', { class: 'fieldlist' }, loading('Fields…'));
   const sidebarSearch = h('input', { type: 'search', placeholder: 'Search field names', 'aria-label': 'Search field names',
                                      oninput: () => drawFields() });
+  // Fields without a value in the time range are hidden unless asked for.
+  const showEmpty = h('input', { type: 'checkbox', class: 'show-empty',
+                                 checked: localStorage.getItem('flowdex.showEmptyFields') === '1',
+                                 onchange: () => { localStorage.setItem('flowdex.showEmptyFields', showEmpty.checked ? '1' : '0'); drawFields(); } });
+  const emptyLabel = h('span', {}, 'Show empty fields');
   root.append(renderTopBar(state),
     h('div', { class: 'discover' },
-      h('aside', { class: 'sidebar' }, sidebarSearch, fieldsEl),
+      h('aside', { class: 'sidebar' }, sidebarSearch, h('label', { class: 'empty-toggle' }, showEmpty, emptyLabel), fieldsEl),
       h('section', { class: 'results' }, h('div', { class: 'results-head' }, countEl, tools), histEl, tableEl)));
 
   let query;
@@ -115,26 +134,41 @@ export function renderDiscover(root, state, signal) {
   let fields = [];
   const openFields = new Set();
 
+  let withValues = null;  // names of fields with a value in the range (null: unknown, all count)
+
   function drawFields() {
     clear(fieldsEl);
     const filter = sidebarSearch.value.toLowerCase();
-    const shown = fields.filter((f) => f.name.toLowerCase().includes(filter));
-    if (!shown.length) fieldsEl.append(empty('No fields'));
-    for (const f of shown) {
-      const inTable = cols.includes(f.name);
-      const top = h('div', { class: 'topvalues' });
-      const row = h('div', { class: 'field' },
-        h('button', { type: 'button', class: 'fieldname', 'aria-expanded': openFields.has(f.name) ? 'true' : 'false',
-                      onclick: () => { if (openFields.has(f.name)) openFields.delete(f.name); else openFields.add(f.name); drawFields(); } },
-          h('span', { class: `ftype t-${f.type}` }, f.type.slice(0, 3)), f.name),
-        h('button', { type: 'button', class: 'mini', title: inTable ? 'Remove column' : 'Add column',
-                      'aria-label': `${inTable ? 'Remove' : 'Add'} column ${f.name}`,
-                      onclick: () => setState({ cols: (inTable ? cols.filter((c) => c !== f.name) : [...cols, f.name]).join(',') }) },
-          inTable ? '−' : '+'),
-        top);
-      fieldsEl.append(row);
-      if (openFields.has(f.name)) loadTopValues(f, top);
-    }
+    const matching = fields.filter((f) => f.name.toLowerCase().includes(filter));
+    const hasValues = (f) => !withValues || withValues.has(f.name);
+    const emptyCount = matching.filter((f) => !hasValues(f)).length;
+    emptyLabel.textContent = `Show empty fields (${emptyCount})`;
+    const shown = matching.filter((f) => showEmpty.checked || hasValues(f));
+    const pinned = PINNED.map((name) => shown.find((f) => f.name === name)).filter(Boolean);
+    const rest = shown.filter((f) => !PINNED.includes(f.name));
+    if (!shown.length) fieldsEl.append(empty(matching.length ? 'Every matching field is empty in this time range' : 'No fields'));
+    if (pinned.length) fieldsEl.append(h('h4', { class: 'field-group' }, 'Common fields'));
+    pinned.forEach(drawField);
+    if (rest.length) fieldsEl.append(h('h4', { class: 'field-group' }, pinned.length ? 'Other fields' : 'Fields'));
+    rest.forEach(drawField);
+  }
+
+  function drawField(f) {
+    const inTable = cols.includes(f.name);
+    const top = h('div', { class: 'topvalues' });
+    const isEmpty = withValues && !withValues.has(f.name);
+    const row = h('div', { class: `field${isEmpty ? ' empty-field' : ''}`, 'data-field': f.name },
+      h('button', { type: 'button', class: 'fieldname', 'aria-expanded': openFields.has(f.name) ? 'true' : 'false',
+                    title: isEmpty ? `${f.name} (${f.type}): no value in this time range` : `${f.name} (${f.type})`,
+                    onclick: () => { if (openFields.has(f.name)) openFields.delete(f.name); else openFields.add(f.name); drawFields(); } },
+        h('span', { class: `ftype t-${f.type}`, title: f.type }, typeBadge(f.type)), f.name),
+      h('button', { type: 'button', class: 'mini', title: inTable ? 'Remove column' : 'Add column',
+                    'aria-label': `${inTable ? 'Remove' : 'Add'} column ${f.name}`,
+                    onclick: () => setState({ cols: (inTable ? cols.filter((c) => c !== f.name) : [...cols, f.name]).join(',') }) },
+        inTable ? '−' : '+'),
+      top);
+    fieldsEl.append(row);
+    if (openFields.has(f.name)) loadTopValues(f, top);
   }
 
   async function loadTopValues(f, el) {
@@ -166,14 +200,18 @@ export function renderDiscover(root, state, signal) {
     }
   }
 
-  fieldsOf(state.index).then((list) => { fields = list; drawFields(); })
+  Promise.all([fieldsOf(state.index), fieldsWithValues(state.index, fromMs, toMs, signal)])
+    .then(([list, present]) => { fields = list; withValues = present; drawFields(); })
     .catch((e) => { if (e.name !== 'AbortError') clear(fieldsEl).append(errorBox(e)); });
 
+  // The view's order, then _doc: ties keep one order, so that "load more"
+  // (search_after the last row shown) skips and repeats nothing.
+  const sort = [{ [sortField(sortCol)]: { order: sortDir === 'asc' ? 'asc' : 'desc' } }, { _doc: { order: 'asc' } }];
   const body = {
     size: PAGE_SIZE,
     track_total_hits: true,
     query,
-    sort: [{ [sortField(sortCol)]: { order: sortDir === 'asc' ? 'asc' : 'desc' } }],
+    sort,
     aggs: {
       over_time: {
         date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
@@ -185,9 +223,12 @@ export function renderDiscover(root, state, signal) {
   const t0 = performance.now();
   Promise.all([search(state.index, body, signal), dataEnd(state.index, signal).catch(() => null)]).then(([r, end]) => {
     const total = r.hits.total;
-    countEl.textContent = `${humanCount(total.value)}${total.relation === 'gte' ? '+' : ''} flows` +
-      (r.hits.hits.length < total.value ? ` · showing the first ${r.hits.hits.length}` : '') +
-      ` · ${interval.text} buckets · times in ${zoneLabel()} · ${r.took} ms`;
+    const describe = (shown) => {
+      countEl.textContent = `${humanCount(total.value)}${total.relation === 'gte' ? '+' : ''} flows` +
+        (shown < total.value || total.relation === 'gte' ? ` · showing the first ${humanCount(shown)}` : '') +
+        ` · ${interval.text} buckets · times in ${zoneLabel()} · ${r.took} ms`;
+    };
+    describe(r.hits.hits.length);
     // Histogram, stacked by action.
     const buckets = r.aggregations.over_time.buckets;
     const xs = buckets.map((b) => b.key / 1000);
@@ -209,27 +250,59 @@ export function renderDiscover(root, state, signal) {
     if (!r.hits.hits.length) {
       tableEl.append(empty('No flows match this query in this time range.'));
     } else {
+      const label = (c) => (c === '@timestamp' ? `Time (${zoneLabel()})` : LABELS[c] || c);
       const head = h('tr', {}, h('th', { class: 'expander' }), cols.map((c) => {
         const active = sortCol === sortField(c) || sortCol === c;
         const dir = active && sortDir === 'desc' ? 'asc' : 'desc';
         return h('th', { scope: 'col', 'aria-sort': active ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none' },
           h('button', { type: 'button', class: 'sort', onclick: () => setState({ sort: `${sortField(c)}:${dir}` }) },
-            c === '@timestamp' ? `Time (${zoneLabel()})` : LABELS[c] || c, active ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''));
+            label(c), active ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''));
       }));
       const tbody = h('tbody');
-      for (const hit of r.hits.hits) {
-        const src = hit._source || {};
-        const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: cols.length + 1 }));
-        const row = h('tr', { class: `hit action-${String(fieldValue(src, 'event.action') || '').toLowerCase()}`,
-                              onclick: () => {
-                                detail.hidden = !detail.hidden;
-                                row.classList.toggle('open', !detail.hidden);
-                                if (!detail.hidden && !detail.firstChild.firstChild) detail.firstChild.append(docDetail(hit, cols));
-                              } },
-          h('td', { class: 'expander' }, '›'), cols.map((c) => h('td', { class: `c-${c.replace(/[@.]/g, '_')}` }, cellText(src, c))));
-        tbody.append(row, detail);
-      }
+      const appendRows = (hits) => {
+        for (const hit of hits) {
+          const src = hit._source || {};
+          const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: cols.length + 1 }));
+          const row = h('tr', { class: `hit action-${String(fieldValue(src, 'event.action') || '').toLowerCase()}`,
+                                onclick: () => {
+                                  detail.hidden = !detail.hidden;
+                                  row.classList.toggle('open', !detail.hidden);
+                                  if (!detail.hidden && !detail.firstChild.firstChild) detail.firstChild.append(docDetail(hit, cols));
+                                } },
+            h('td', { class: 'expander' }, '›'),
+            // data-label: the column's name on the narrow layout's cards.
+            cols.map((c) => h('td', { class: `c-${c.replace(/[@.]/g, '_')}`, 'data-label': label(c) }, cellText(src, c))));
+          tbody.append(row, detail);
+        }
+      };
+      appendRows(r.hits.hits);
       tableEl.append(h('table', { class: 'flows' }, h('thead', {}, head), tbody));
+      // Load more: the next page after the last row shown (search_after on
+      // the view's sort and _doc), as often as wanted.
+      let shown = r.hits.hits.length;
+      let last = r.hits.hits[shown - 1].sort;
+      const moreStatus = h('span', { class: 'load-more-status', role: 'status' });
+      const more = h('button', { type: 'button', class: 'load-more', onclick: async () => {
+        more.disabled = true;
+        moreStatus.textContent = 'loading…';
+        try {
+          const page = await search(state.index, { size: PAGE_SIZE, query, sort, search_after: last,
+                                                   track_total_hits: false }, signal);
+          const hits = page.hits.hits;
+          appendRows(hits);
+          shown += hits.length;
+          describe(shown);
+          moreStatus.textContent = '';
+          if (hits.length) last = hits[hits.length - 1].sort;
+          if (hits.length < PAGE_SIZE || (total.relation === 'eq' && shown >= total.value)) moreBar.remove();
+        } catch (e) {
+          if (e.name !== 'AbortError') moreStatus.textContent = `could not load more: ${e.message}`;
+        } finally {
+          more.disabled = false;
+        }
+      } }, `Load ${PAGE_SIZE} more`);
+      const moreBar = h('div', { class: 'load-more-bar' }, more, moreStatus);
+      if (shown === PAGE_SIZE && (total.relation === 'gte' || shown < total.value)) tableEl.append(moreBar);
     }
     document.body.dataset.firstRenderMs = String(Math.round(performance.now() - t0));
     markRendered('discover');
