@@ -222,6 +222,51 @@ test('Discover: load more pages on after the last row; common fields pinned, emp
   await page.context().close();
 });
 
+test('Saved views: a search and a dashboards view are stored in flowdex, listed, opened by link, deleted', async () => {
+  const kql = 'event.action:REJECT';
+  const page = await openPage(`#/discover?from=now-3h&q=${encodeURIComponent(kql)}&sort=network.bytes%3Adesc`, { width: 1440, height: 900 });
+  const count = shownCount(await page.textContent('.hitcount'));
+  await page.click('button.save-view');
+  await page.fill('input.save-title', 'Rejected, biggest first');
+  await page.click('.save-form button[type=submit]');
+  await page.waitForSelector('.save-status a.saved-link');
+  const link = await page.getAttribute('.save-status a.saved-link', 'href');
+  // Stored in flowdex, through its own API.
+  const stored = await request(server.url, 'POST', '/.flowdex-saved-views/_search', { query: { term: { title: 'Rejected, biggest first' } } }, AUTH);
+  assert.equal(stored.body.hits.total.value, 1);
+  const view = stored.body.hits.hits[0]._source;
+  assert.equal(view.page, 'discover');
+  assert.equal(view.q, kql);
+  assert.match(view.hash, /^#\/discover\?/);
+  // A dashboards view too.
+  await rendered(page, () => page.goto(`${server.url}/_ui/#/dashboards?from=now-1h&metric=flows`));
+  await page.click('button.save-view');
+  await page.fill('input.save-title', 'Last hour by flows');
+  await page.click('.save-form button[type=submit]');
+  await page.waitForSelector('.save-status a.saved-link');
+  // The list, newest first.
+  await rendered(page, () => page.goto(`${server.url}/_ui/#/saved`));
+  const rows = await page.$$eval('table.saved tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 4).map((c) => c.textContent)));
+  assert.deepEqual(rows.map((r) => r.slice(0, 3)), [['Last hour by flows', 'Dashboards view', '—'],
+                                                  ['Rejected, biggest first', 'Discover search', kql]]);
+  await page.screenshot({ path: join(SHOTS, 'saved.png') });
+  // The stable link opens the search as it was saved.
+  await rendered(page, () => page.goto(`${server.url}/_ui/${link}`));
+  await page.waitForSelector('table.flows');
+  assert.match(page.url(), /#\/discover\?/);
+  assert.match(page.url(), /sort=network\.bytes%3Adesc/);
+  assert.equal(await page.inputValue('input.kql'), kql);
+  assert.equal(shownCount(await page.textContent('.hitcount')), count);
+  // Deleted: gone from the list and from the API; its link says so.
+  await rendered(page, () => page.goto(`${server.url}/_ui/#/saved`));
+  await rendered(page, () => page.click('button[aria-label="Delete Rejected, biggest first"]'));
+  assert.deepEqual(await page.$$eval('table.saved tbody tr td:first-child', (tds) => tds.map((t) => t.textContent)), ['Last hour by flows']);
+  await rendered(page, () => page.goto(`${server.url}/_ui/${link}`));
+  assert.match(await page.textContent('.state.error'), /no saved view/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('Discover: dragging over the histogram zooms the time range', async () => {
   const page = await openPage('#/discover?from=now-3h');
   const box = await page.locator('.histogram .u-over').boundingBox();

@@ -4,13 +4,14 @@ import { renderAlerts, renderRules } from './alerts.js';
 import { renderConnection } from './connection.js';
 import { renderDashboards } from './dashboards.js';
 import { renderDiscover } from './discover.js';
+import { renderSaved } from './saved.js';
 import { renderVisualize } from './visualize.js';
 import { clear, h } from './dom.js';
 import { readState, stateUrl } from './state.js';
 
 const PAGES = { discover: ['Discover', renderDiscover], dashboards: ['Dashboards', renderDashboards],
                 visualize: ['Visualize', renderVisualize], connection: ['Connection check', renderConnection],
-                alerts: ['Alerts', renderAlerts], rules: ['Rules', renderRules] };
+                alerts: ['Alerts', renderAlerts], rules: ['Rules', renderRules], saved: ['Saved', renderSaved] };
 
 const app = document.getElementById('app');
 let controller = null;

@@ -2,6 +2,7 @@
 // syntax errors shown where they are, filter pills, time picker, refresh.
 import { fieldCaps, search } from './api.js';
 import { clear, h } from './dom.js';
+import { canSave, saveControl } from './saved.js';
 import { completionContext, dslFields, kqlToDsl, KqlSyntaxError, kqlValue, suggestField } from './kql.js';
 import { filtersOf, readState, setState } from './state.js';
 import { QUICK_RANGES, clockZone, describeRange, fromZoneInput, parseRangeText, resolveTime, setClockZone, toZoneInput,
@@ -223,12 +224,13 @@ export function renderTopBar(state) {
       setState(withTypedQuery({ filters: JSON.stringify(f) }));
     } }, '×')));
 
+  const save = canSave(state.page) ? saveControl(state) : null;
   return h('div', { class: 'topbar' },
     h('div', { class: 'querybar' },
       h('div', { class: 'kql-wrap' }, input, list),
       h('button', { type: 'button', class: 'primary', onclick: submit }, 'Search'),
-      select, clock, refresh),
-    absolute, errorLine, hintLine,
+      select, clock, refresh, save && save.toggle),
+    save && save.form, absolute, errorLine, hintLine,
     pills.length ? h('div', { class: 'pills' }, pills) : null);
 }
 
