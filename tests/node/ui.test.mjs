@@ -681,6 +681,47 @@ test('Visualize: top N of a dimension plus Other, rates from the bucket size, to
   await page.context().close();
 });
 
+test('Visualize: small multiples, the reverse direction below the axis, the hour before overlaid; numbers equal the API\'s', async () => {
+  const range = (from, to) => ({ range: { '@timestamp': { gte: from, lte: to } } });
+  // Small multiples: one chart per series, Other included.
+  let page = await openPage('#/visualize?from=now-3h&dims=destination.port&unit=fps&top=4&graph=grid', { width: 1440, height: 900 });
+  assert.equal(await page.$('.state.error'), null);
+  const titles = await page.$$eval('.small-multiple', (els) => els.map((e) => e.dataset.series));
+  const keys = await page.$$eval('table.viz-table tbody tr.forward', (trs) => trs.map((tr) => tr.cells[1].textContent));
+  assert.deepEqual(titles, keys);
+  assert.equal(titles.length, 5);
+  assert.equal(titles[4], 'Other');
+  await page.screenshot({ path: join(SHOTS, 'visualize-grid.png'), fullPage: true });
+  await page.context().close();
+  // Bidirectional on source.ip: each address's reverse series are the flows
+  // it received (destination.ip), over the same range.
+  const to = new Date().toISOString();
+  const from = new Date(Date.now() - 2 * 3600e3).toISOString();
+  page = await openPage(`#/visualize?from=${from}&to=${to}&dims=source.ip&unit=fps&top=3&bidi=1&prev=hour`, { width: 1440, height: 900 });
+  assert.equal(await page.$('.state.error'), null);
+  const rows = await page.$$eval('table.viz-table tbody tr', (trs) => trs.map((tr) => ({
+    cls: tr.className, key: tr.cells[1].textContent, total: Number(tr.cells[tr.cells.length - 1].dataset.total) })));
+  const forward = rows.filter((r) => r.cls === 'forward' && r.key !== 'Other');
+  const reverse = rows.filter((r) => r.cls === 'reverse');
+  assert.equal(forward.length, 3);
+  assert.deepEqual(reverse.map((r) => r.key), forward.map((r) => r.key));
+  for (const r of reverse) {
+    const count = await request(server.url, 'POST', '/logs-*/_count', { query: { bool: { filter: [range(from, to), { term: { 'destination.ip': r.key } }] } } }, AUTH);
+    assert.equal(r.total, count.body.count, `flows to ${r.key}`);
+  }
+  // The hour before: the same query an hour earlier, bucket for bucket.
+  const previous = rows.find((r) => r.cls === 'previous');
+  assert.equal(previous.key, 'Total, the hour before');
+  const earlier = await request(server.url, 'POST', '/logs-*/_count', { query: range(new Date(Date.parse(from) - 3600e3).toISOString(),
+                                                                                   new Date(Date.parse(to) - 3600e3).toISOString()) }, AUTH);
+  assert.ok(earlier.body.count > 0);
+  assert.equal(previous.total, earlier.body.count);
+  assert.match(await page.textContent('.viz .chart-note'), /below the axis: the reverse direction.*dashed: the total the hour before/);
+  await page.screenshot({ path: join(SHOTS, 'visualize-bidirectional.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('Visualize: a Sankey of source → destination port; each link equals a nested terms over the API', async () => {
   const page = await openPage('#/visualize?from=now-3h&dims=source.ip%2Cdestination.port&graph=sankey&unit=fps&top=5',
                               { width: 1440, height: 900 });

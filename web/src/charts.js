@@ -96,12 +96,15 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
 }
 
 // Lines: series [{label, values, color, scale}] (scale 'y' or 'y2' for a right axis).
-export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataEnd } = {}) {
+// yRange: [min, max] of the 'y' scale (small multiples share one); legend:
+// false hides it; a series' dash ([on, off] px) draws it dashed, its fillTo
+// is where its fill ends (default 0: stacks above and below the axis).
+export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataEnd, yRange, legend = true } = {}) {
   const time = timeOptions();
   const scales = { x: { time: true } };
   const axisList = [time.axis];
   for (const scale of [...new Set(series.map((s) => s.scale || 'y'))]) {
-    scales[scale] = {};
+    scales[scale] = scale === 'y' && yRange ? { range: () => yRange } : {};
     axisList.push({ scale, label: axes[scale] || '', size: 70, side: scale === 'y2' ? 1 : 3,
                     values: axes[scale + 'Format'] ? (u, vals) => vals.map(axes[scale + 'Format']) : undefined });
   }
@@ -115,8 +118,9 @@ export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataE
     hooks: { ...(onSelect ? { setSelect: [selectHook(onSelect)] } : {}), draw: [noDataHook(dataEnd)] },
     // A series may show other values in the legend than it draws (a stack
     // draws running totals, the legend says each series' own value).
-    series: [time.series, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, scale: s.scale || 'y',
-                                                  fill: s.fill, points: { show: false },
+    legend: { show: legend },
+    series: [time.series, ...series.map((s) => ({ label: s.label, stroke: s.color, width: s.width || 2, scale: s.scale || 'y',
+                                                  fill: s.fill, fillTo: s.fillTo ?? 0, dash: s.dash, points: { show: false },
                                                   value: s.legend ? (u, v, si, idx) => (idx == null ? '--' : s.legend(idx)) : undefined }))],
   }, [xs, ...series.map((s) => s.values)], el);
   return observe(el, plot, height);

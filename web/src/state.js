@@ -24,6 +24,8 @@ export const DEFAULTS = {
   graph: 'stacked',
   top: '10',
   limit: 'avg',
+  bidi: '',   // '1': the reverse direction drawn below the axis
+  prev: '',   // 'day' or 'week': the total of the period before, overlaid
   // Alerts
   severity: '',
   rule: '',

@@ -13,7 +13,7 @@ import { dataEnd, search } from './api.js';
 import { lines } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
 import { KqlSyntaxError } from './kql.js';
-import { queryAndRange } from './query.js';
+import { buildQuery, queryAndRange } from './query.js';
 import { setState } from './state.js';
 import { histogramInterval, histogramZone, snapRange, zoneLabel } from './time.js';
 
@@ -23,7 +23,20 @@ export const UNITS = {
   fps: { label: 'flows/s', field: null, rate: true, scale: 1 },
   bytes: { label: 'bytes', field: 'network.bytes', rate: false, scale: 1 },
 };
-const GRAPHS = { stacked: 'Stacked areas', lines: 'Lines', stacked100: '100% stacked', sankey: 'Sankey' };
+const GRAPHS = { stacked: 'Stacked areas', lines: 'Lines', stacked100: '100% stacked', grid: 'Small multiples',
+                 sankey: 'Sankey' };
+// The period before, overlaid as the total's dashed line (Akvorado's
+// "previous period").
+const PREVIOUS = { '': 'nothing', hour: 'the hour before', day: 'the day before', week: 'the week before' };
+const SHIFT = { hour: 3600e3, day: 864e5, week: 7 * 864e5 };
+
+// The same field seen from the other end (source.ip <-> destination.ip);
+// other fields have no direction and stay as they are.
+export function swapSide(field) {
+  if (field.startsWith('source.')) return `destination.${field.slice(7)}`;
+  if (field.startsWith('destination.')) return `source.${field.slice(12)}`;
+  return field;
+}
 const LIMITS = { avg: 'average', max: 'max', last: 'last' };
 const PALETTE = ['#3b6fd4', '#e08a1e', '#2f9e6f', '#d64545', '#8e5bd8', '#1aa3b8', '#c2569b', '#7d8b2a', '#b5651d',
                  '#4a5a78', '#e7b416', '#5fa8d3', '#a03d3d', '#3d8a6e', '#9b7bd1'];
@@ -97,6 +110,9 @@ export function renderVisualize(root, state, signal) {
   const graph = GRAPHS[state.graph] ? state.graph : 'stacked';
   const top = Math.min(Math.max(Number(state.top) || 10, 1), 30);
   const limit = LIMITS[state.limit] ? state.limit : 'avg';
+  const prev = SHIFT[state.prev] ? state.prev : '';
+  const reversedDims = dims.map(swapSide);
+  const canReverse = reversedDims.some((d, i) => d !== dims[i]);
 
   // The controls: dimensions (any field), graph, unit, top N and how it ranks.
   const dimInput = h('input', { class: 'dims', value: dims.join(', '), list: 'viz-fields', spellcheck: false,
@@ -113,7 +129,12 @@ export function renderVisualize(root, state, signal) {
   h('label', {}, 'Graph ', select('graph', GRAPHS, graph)),
   h('label', {}, 'Unit ', select('unit', Object.fromEntries(Object.entries(UNITS).map(([k, u]) => [k, u.label])), unit)),
   h('label', {}, 'Top ', select('top', { 5: '5', 10: '10', 15: '15', 20: '20' }, String(top))),
-  h('label', {}, 'ranked by ', select('limit', LIMITS, limit)));
+  h('label', {}, 'ranked by ', select('limit', LIMITS, limit)),
+  h('label', { title: canReverse ? 'The other direction of each series (source and destination swapped), drawn below the axis'
+                                 : 'Needs a source.* or destination.* dimension' },
+    h('input', { type: 'checkbox', class: 'bidi', checked: state.bidi === '1', disabled: !canReverse,
+                 onchange: (ev) => setState(withTypedQuery({ bidi: ev.target.checked ? '1' : '' })) }), ' bidirectional'),
+  h('label', {}, 'compare with ', select('prev', PREVIOUS, prev)));
   const chartEl = h('div', { class: 'chart viz-chart', 'aria-label': 'Series over time' });
   const noteEl = h('p', { class: 'chart-note' });
   const tableEl = h('div', { class: 'table-wrap' });
@@ -151,18 +172,30 @@ export function renderVisualize(root, state, signal) {
     return () => cleanups.forEach((c) => c());
   }
   const endKnown = dataEnd(state.index, signal).catch(() => null);
+  const bidi = state.bidi === '1' && canReverse && graph !== 'stacked100';
+  // The period before: the same query and buckets, shifted.
+  const shift = graph === 'stacked100' ? 0 : SHIFT[prev] || 0;
+  const previousKnown = shift ? search(state.index, { size: 0,
+    query: buildQuery({ ...state, from: new Date(fromMs - shift).toISOString(), to: new Date(toMs - shift).toISOString() }),
+    aggs: { all: { ...hist, date_histogram: { ...hist.date_histogram,
+                                              extended_bounds: { min: fromMs - shift, max: toMs - shift } } } } }, signal)
+    : Promise.resolve(null);
   search(state.index, { size: 0, query, aggs: { top: rankAgg } }, signal).then((r) => {
     let combos = flattenTop(r.aggregations.top, dims, unit).sort((a, b) => b.value - a.value).slice(0, limit === 'avg' ? top : top * 3);
     if (!combos.length) return { combos, r2: null };
     // Each series' histogram, and the whole's (Other = whole - series).
     const filters = {};
+    const reverse = {};
     combos.forEach((c, i) => {
       filters[`s${i}`] = { bool: { filter: c.keys.map((k, d) => ({ term: { [dims[d]]: k } })) } };
+      reverse[`s${i}`] = { bool: { filter: c.keys.map((k, d) => ({ term: { [reversedDims[d]]: k } })) } };
     });
-    return search(state.index, { size: 0, query, aggs: { all: hist, series: { filters: { filters }, aggs: { t: hist } } } }, signal)
-      .then((r2) => ({ combos, r2 }));
+    const aggs = { all: hist, series: { filters: { filters }, aggs: { t: hist } } };
+    if (bidi) aggs.reverse = { filters: { filters: reverse }, aggs: { t: hist } };
+    return search(state.index, { size: 0, query, aggs }, signal).then((r2) => ({ combos, r2 }));
   }).then(async ({ combos, r2 }) => {
     const end = await endKnown;
+    const previous = await previousKnown;
     clear(chartEl);
     if (!combos.length || !r2) {
       chartEl.append(empty('No flows in this range'));
@@ -176,6 +209,7 @@ export function renderVisualize(root, state, signal) {
       label: c.keys.join(' → '),
       keys: c.keys,
       values: r2.aggregations.series.buckets[`s${i}`].t.buckets.map((b) => toUnit(bucketValue(b, unit))),
+      reverse: bidi ? r2.aggregations.reverse.buckets[`s${i}`].t.buckets.map((b) => toUnit(bucketValue(b, unit))) : null,
     }));
     // max / last: rank the candidates by their series' largest or last value.
     if (limit !== 'avg') {
@@ -186,10 +220,20 @@ export function renderVisualize(root, state, signal) {
     const other = whole.map((v, i) => Math.max(0, v - series.reduce((a, s) => a + s.values[i], 0)));
     if (other.some((v) => v > 1e-9)) series.push({ label: OTHER, keys: null, values: other });
     series.forEach((s, i) => { s.color = s.label === OTHER ? '#9aa3b2' : PALETTE[i % PALETTE.length]; });
-    drawGraph(chartEl, xs, series, graph, unit, end, (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms))), cleanups);
+    // The period before, bucket by bucket at the same place in its range.
+    let before = null;
+    if (previous) {
+      const byKey = new Map(previous.aggregations.all.buckets.map((b) => [b.key + shift, toUnit(bucketValue(b, unit))]));
+      before = { label: `Total, ${PREVIOUS[prev]}`, values: allBuckets.map((b) => byKey.get(b.key) ?? 0) };
+    }
+    drawGraph(chartEl, xs, series, graph, unit, end, (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms))), cleanups, before);
     noteEl.textContent = `${interval.text} buckets · ${UNITS[unit].rate ? `${UNITS[unit].label} averaged over each bucket` : 'bytes per bucket'}`
-      + ` · times in ${zoneLabel()} · top ${top} by ${LIMITS[limit]} · ${Math.round(performance.now() - t0)} ms · drag to zoom`;
-    drawTable(tableEl, series, dims, unit, seconds);
+      + ` · times in ${zoneLabel()} · top ${top} by ${LIMITS[limit]}`
+      + (bidi ? ' · below the axis: the reverse direction (source and destination swapped)' : '')
+      + (state.bidi === '1' && !bidi ? ` · bidirectional needs a source.* or destination.* dimension${graph === 'stacked100' ? ' and not a 100% stack' : ''}` : '')
+      + (before ? ` · dashed: the total ${PREVIOUS[prev]}` : '')
+      + ` · ${Math.round(performance.now() - t0)} ms · drag to zoom`;
+    drawTable(tableEl, series, dims, unit, seconds, before);
     markRendered('visualize');
   }).catch((e) => {
     if (e.name === 'AbortError') return;
@@ -199,22 +243,51 @@ export function renderVisualize(root, state, signal) {
   return () => cleanups.forEach((c) => c());
 }
 
-function drawGraph(el, xs, series, graph, unit, end, onSelect, cleanups) {
+function drawGraph(el, xs, series, graph, unit, end, onSelect, cleanups, before) {
+  const legendFormat = graph === 'stacked100' ? (v) => `${v.toFixed(1)}%` : (v) => formatValue(v, unit);
+  const overlay = before ? [{ label: before.label, color: '#59606b', values: before.values, dash: [6, 4], width: 1.5,
+                              legend: (i) => legendFormat(before.values[i]) }] : [];
+  if (graph === 'grid') {
+    // Small multiples: a chart per series on one shared scale.
+    const all = series.flatMap((s) => [...s.values, ...(s.reverse || []).map((v) => -v)]);
+    const yRange = [Math.min(0, ...all), Math.max(1e-9, ...all)];
+    const grid = h('div', { class: 'small-multiples' });
+    el.append(grid);
+    for (const s of series) {
+      const chart = h('div', { class: 'sm-chart' });
+      grid.append(h('div', { class: 'small-multiple', 'data-series': s.label },
+        h('div', { class: 'sm-title' }, h('span', { class: 'swatch', style: { background: s.color } }), ' ', s.label), chart));
+      const own = [{ label: s.label, color: s.color, values: s.values, fill: `${s.color}55`, legend: (i) => legendFormat(s.values[i]) }];
+      if (s.reverse) {
+        own.push({ label: `${s.label} (reverse)`, color: s.color, values: s.reverse.map((v) => -v), fill: `${s.color}33`,
+                   legend: (i) => legendFormat(s.reverse[i]) });
+      }
+      cleanups.push(lines(chart, xs, own.map((x) => ({ ...x, scale: 'y' })),
+        { height: 130, axes: { y: '', yFormat: (v) => shortNumber(v) }, onSelect, dataEnd: end, yRange, legend: false }));
+    }
+    return;
+  }
   let shown = series;
   if (graph === 'stacked100') {
     const totals = xs.map((_, i) => series.reduce((a, s) => a + s.values[i], 0));
     shown = series.map((s) => ({ ...s, values: s.values.map((v, i) => (totals[i] ? (100 * v) / totals[i] : 0)) }));
   }
   const stacked = graph !== 'lines';
-  // Stacks draw cumulative lines, the largest (everything) first.
+  // Stacks draw cumulative lines, the largest (everything) first; the
+  // reverse direction stacks downwards the same way.
   let acc = xs.map(() => 0);
-  const legendFormat = graph === 'stacked100' ? (v) => `${v.toFixed(1)}%` : (v) => formatValue(v, unit);
   const drawn = shown.map((s) => {
     acc = acc.map((v, i) => v + s.values[i]);
     return { label: s.label, color: s.color, values: stacked ? acc.slice() : s.values, fill: stacked ? `${s.color}99` : undefined,
              legend: (i) => legendFormat(s.values[i]) };
   });
-  const ordered = stacked ? drawn.reverse() : drawn;
+  let down = xs.map(() => 0);
+  const drawnDown = shown.filter((s) => s.reverse).map((s) => {
+    down = down.map((v, i) => v - s.reverse[i]);
+    return { label: `${s.label} (reverse)`, color: s.color, values: stacked ? down.slice() : s.reverse.map((v) => -v),
+             fill: stacked ? `${s.color}55` : undefined, legend: (i) => legendFormat(s.reverse[i]) };
+  });
+  const ordered = [...(stacked ? drawn.reverse() : drawn), ...(stacked ? drawnDown.reverse() : drawnDown), ...overlay];
   // Ticks are numbers with k/M/G; the axis' label names the unit.
   const yFormat = graph === 'stacked100' ? (v) => `${Math.round(v)}%` : (v) => shortNumber(v);
   cleanups.push(lines(el, xs, ordered.map((s) => ({ ...s, scale: 'y' })),
@@ -231,20 +304,30 @@ function formatTotal(v, unit) {
   return `${humanCount(v)} ${unit === 'pps' ? 'packets' : 'flows'}`;
 }
 
-function drawTable(el, series, dims, unit, seconds) {
+function drawTable(el, series, dims, unit, seconds, before) {
   clear(el);
   const cols = ['min', 'max', 'avg', 'p95', 'last', 'total'];
   el.append(h('p', { class: 'chart-note' }, `min to last in ${UNITS[unit].label}${UNITS[unit].rate ? '' : ' per bucket'}; `
     + `total: the ${unit === 'pps' ? 'packets' : unit === 'fps' ? 'flows' : 'bytes'} of the whole range`),
   h('table', { class: 'compact viz-table' },
     h('thead', {}, h('tr', {}, h('th', {}, ''), dims.map((d) => h('th', {}, d)), cols.map((c) => h('th', { class: 'num' }, c)))),
-    h('tbody', {}, series.map((s) => {
-      const st = seriesStats(s.values);
-      return h('tr', {}, h('td', {}, h('span', { class: 'swatch', style: { background: s.color } })),
-        s.keys ? s.keys.map((k) => h('td', { class: 'mono' }, String(k))) : h('td', { class: 'mono', colspan: dims.length }, OTHER),
+    h('tbody', {}, series.flatMap((s) => {
+      const row = (values, cls, mark, label) => {
+        const st = seriesStats(values);
+        return h('tr', { class: cls }, h('td', { title: label }, h('span', { class: 'swatch', style: { background: s.color } }), mark),
+          label ? h('td', { class: 'mono', colspan: dims.length }, label) : s.keys.map((k) => h('td', { class: 'mono' }, String(k))),
+          ['min', 'max', 'avg', 'p95', 'last'].map((c) => h('td', { class: 'num' }, unit === 'bytes' ? humanBytes(st[c]) : shortNumber(st[c]))),
+          h('td', { class: 'num', 'data-total': String(totalOf(st.total, unit, seconds)) }, formatTotal(totalOf(st.total, unit, seconds), unit)));
+      };
+      const rows = [row(s.values, 'forward', '', s.keys ? null : OTHER)];
+      if (s.reverse) rows.push(row(s.reverse, 'reverse', ' ←', null));
+      return rows;
+    }), before ? (() => {
+      const st = seriesStats(before.values);
+      return h('tr', { class: 'previous' }, h('td', {}, '┄'), h('td', { class: 'mono', colspan: dims.length }, before.label),
         ['min', 'max', 'avg', 'p95', 'last'].map((c) => h('td', { class: 'num' }, unit === 'bytes' ? humanBytes(st[c]) : shortNumber(st[c]))),
         h('td', { class: 'num', 'data-total': String(totalOf(st.total, unit, seconds)) }, formatTotal(totalOf(st.total, unit, seconds), unit)));
-    }))));
+    })() : null)));
 }
 
 // Sankey: how the range's traffic flows from each dimension's top values
