@@ -292,7 +292,7 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
   assert.equal(await page.$('.state.error'), null);
   const panels = await page.$$eval('section.panel h2', (hs) => hs.map((h) => h.firstChild.textContent));
   assert.deepEqual(panels, ['Flows and bytes over time', 'Top talkers by packets', 'Service ports and protocols by packets',
-                            'Rejected traffic', 'Countries and networks by packets', 'Instances and security groups by packets',
+                            'Rejected traffic', 'Traffic by country (packets)', 'Countries and networks by packets', 'Instances and security groups by packets',
                             'Traffic per interface by packets']);
   // Without enrichment, the countries panel says how to get it.
   assert.match(await page.textContent('section.panel[aria-label^="Countries"]'), /ingest with --geoip-dir/);
@@ -386,6 +386,40 @@ test('with GeoIP: Discover names the country beside addresses; the countries pan
     assert.deepEqual(lists[0], r.body.aggregations.s.buckets.map((b) => b.key));
     assert.deepEqual(lists[2], r.body.aggregations.n.buckets.map((b) => b.key));
     await page.screenshot({ path: join(SHOTS, 'dashboards-geoip.png'), fullPage: true });
+    // The world map: each shaded country's value is the API's count for
+    // its code, for sources, then for rejected destinations.
+    const mapValues = () => page.$$eval('svg.world-map path.has-value', (ps) => Object.fromEntries(ps.map((p) => [p.dataset.iso, Number(p.dataset.value)])));
+    const apiCountries = async (side, action) => {
+      const filter = [{ range: { '@timestamp': { gte: 'now-3h' } } }];
+      if (action) filter.push({ term: { 'event.action': action } });
+      const x = await request(geo.url, 'POST', '/logs-*/_search', { size: 0, query: { bool: { filter } },
+        aggs: { c: { terms: { field: `${side}.geo.country_iso_code`, size: 300 } } } });
+      return Object.fromEntries(x.body.aggregations.c.buckets.map((b) => [b.key, b.doc_count]));
+    };
+    const onMap = await page.$$eval('svg.world-map path[data-iso]', (ps) => ps.map((p) => p.dataset.iso));
+    const shown = (all) => Object.fromEntries(Object.entries(all).filter(([iso]) => onMap.includes(iso)));
+    const sources = await apiCountries('source');
+    assert.ok(Object.keys(shown(sources)).length > 1, JSON.stringify(sources));
+    assert.deepEqual(await mapValues(), shown(sources));
+    await page.click('.map-controls button:has-text("Destinations")');
+    await page.click('.map-controls button:has-text("ACCEPT")');
+    const accepted = shown(await apiCountries('destination', 'ACCEPT'));
+    assert.ok(Object.keys(accepted).length > 1);
+    assert.deepEqual(await mapValues(), accepted);
+    // Rejected sources: the map and the list beside it.
+    await page.click('.map-controls button:has-text("Sources")');
+    await page.click('.map-controls button:has-text("REJECT")');
+    const rejectedFrom = await apiCountries('source', 'REJECT');
+    assert.ok(Object.keys(shown(rejectedFrom)).length > 0, JSON.stringify(rejectedFrom));
+    assert.deepEqual(await mapValues(), shown(rejectedFrom));
+    const listed = await page.$$eval('.map-list .rank-label', (bs) => bs.map((b) => b.firstChild.textContent));
+    assert.deepEqual(listed, Object.entries(rejectedFrom).sort((x, y) => y[1] - x[1]).slice(0, 10).map(([iso]) => iso));
+    await page.locator('section.panel[aria-label^="Traffic by country"]').screenshot({ path: join(SHOTS, 'dashboards-map.png') });
+    // A click on a country filters for it (and the action shown).
+    const iso = Object.keys(shown(rejectedFrom))[0];
+    await rendered(page, () => page.click(`svg.world-map path[data-iso="${iso}"]`, { force: true }));
+    const pills = await page.$$eval('.pill-text', (ps) => ps.map((p) => p.textContent));
+    assert.deepEqual(pills, ['event.action: REJECT', `source.geo.country_iso_code: ${iso}`]);
 
     // Discover: every flow from a source in the US says so beside the address.
     await page.goto(`${geo.url}/_ui/#/discover?from=now-3h&q=source.geo.country_iso_code%3AUS`);
@@ -510,16 +544,24 @@ test('One clock: UTC by default, a remembered switch to local time; ranges typed
   await page.screenshot({ path: join(SHOTS, 'dashboards-local-clock.png'), fullPage: true });
   const labels = await page.$$eval('section.panel[aria-label^="Service ports"] .columns2 > div:first-child .rank-label',
     (b) => b.map((x) => x.textContent));
+  // ICMP flows (no ports: 0 0 in flow logs) count as ICMP, not as port 0.
+  const icmp = { terms: { 'network.transport': ['icmp', 'ipv6-icmp'] } };
   const r = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { range: { '@timestamp': { gte: 'now-3h' } } },
-    aggs: { req: { filter: { range: { 'destination.port': { lt: 32768 } } }, aggs: { t: { terms: { field: 'destination.port', size: 20 } } } },
-            rep: { filter: { bool: { filter: [{ range: { 'source.port': { lt: 32768 } } }, { range: { 'destination.port': { gte: 32768 } } }] } },
-                   aggs: { t: { terms: { field: 'source.port', size: 20 } } } } } }, AUTH);
+    aggs: { req: { filter: { bool: { filter: [{ range: { 'destination.port': { lt: 32768 } } }], must_not: [icmp] } },
+                   aggs: { t: { terms: { field: 'destination.port', size: 20 } } } },
+            rep: { filter: { bool: { filter: [{ range: { 'source.port': { lt: 32768 } } }, { range: { 'destination.port': { gte: 32768 } } }],
+                                     must_not: [icmp] } },
+                   aggs: { t: { terms: { field: 'source.port', size: 20 } } } },
+            icmp: { filter: icmp, aggs: { t: { terms: { field: 'network.transport' } } } } } }, AUTH);
   const merged = new Map();
-  for (const b of [...r.body.aggregations.req.t.buckets, ...r.body.aggregations.rep.t.buckets]) merged.set(b.key, (merged.get(b.key) || 0) + b.doc_count);
-  const expected = [...merged].sort((x, y) => y[1] - x[1]).slice(0, 10).map(([p]) => String(p));
+  for (const b of [...r.body.aggregations.req.t.buckets, ...r.body.aggregations.rep.t.buckets]) merged.set(String(b.key), (merged.get(String(b.key)) || 0) + b.doc_count);
+  for (const b of r.body.aggregations.icmp.t.buckets) merged.set(b.key === 'icmp' ? 'ICMP' : 'ICMPv6', b.doc_count);
+  assert.ok(merged.get('ICMP') > 0);
+  const expected = [...merged].sort((x, y) => y[1] - x[1]).slice(0, 10).map(([p]) => p);
   assert.deepEqual(labels.map((l) => l.split(' ')[0]), expected);
   assert.ok(labels.some((l) => l === '443 https'), labels.join());
-  assert.ok(labels.every((l) => Number(l.split(' ')[0]) < 32768));
+  assert.ok(labels.some((l) => l === 'ICMP protocol without ports'), labels.join());
+  assert.ok(labels.every((l) => l.startsWith('ICMP') || (Number(l.split(' ')[0]) > 0 && Number(l.split(' ')[0]) < 32768)));
   await context.close();
 });
 

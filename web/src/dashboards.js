@@ -96,7 +96,7 @@ export function renderDashboards(root, state, signal) {
       p.timing.textContent = `${Math.round(performance.now() - t0)} ms`;
       p.el.dataset.took = String(Math.round(performance.now() - t0));
       clear(p.body);
-      draw(r.aggregations, r);
+      return draw(r.aggregations, r);  // (a promise when it loads code first)
     }).catch((e) => {
       if (e.name !== 'AbortError') clear(p.body).append(errorBox(e));
     }).finally(() => {
@@ -222,6 +222,55 @@ export function renderDashboards(root, state, signal) {
         h('div', {}, h('h3', {}, name), rankList(a[`l${i}`].buckets.map(row), metric, field)))));
     });
   };
+  // Where traffic comes from and goes to: a world map by GeoIP country,
+  // either side, every flow or ACCEPT / REJECT only (as Elastic's VPC flow
+  // overview), beside the top countries of the same choice.
+  const mapPanel = panel(`Traffic by country (${metric})`, 'wide');
+  grid.append(mapPanel.el);
+  const byAction = { action: { terms: { field: 'event.action', size: 3 }, ...(METRICS[metric] ? { aggs: metricAgg(metric) } : {}) } };
+  run(mapPanel, { aggs: {
+    source: termsBy('source.geo.country_iso_code', metric, 300, { ...byAction, name: { terms: { field: 'source.geo.country_name', size: 1 } } }),
+    destination: termsBy('destination.geo.country_iso_code', metric, 300, { ...byAction, name: { terms: { field: 'destination.geo.country_name', size: 1 } } }),
+  } }, async (a) => {
+    if (!a.source.buckets.length && !a.destination.buckets.length) {
+      mapPanel.body.append(empty('No countries in this range: ingest with --geoip-dir (MaxMind databases) to map where traffic comes from and goes to.'));
+      return;
+    }
+    // The shapes (a sixth of the UI's bytes) load with the first map only.
+    const { MAP_COLORS, worldMap } = await import('./world_map.js');
+    let side = 'source';
+    let action = 'all';
+    const mapEl = h('div', { class: 'map-wrap' });
+    const listEl = h('div', { class: 'map-list' });
+    const toggles = h('div', { class: 'map-controls', role: 'group', 'aria-label': 'Map of' });
+    const draw = () => {
+      const values = new Map();
+      const names = new Map();
+      for (const b of a[side].buckets) {
+        const v = action === 'all' ? metricValue(b, metric)
+          : (() => { const x = b.action.buckets.find((y) => y.key === action); return x ? metricValue(x, metric) : 0; })();
+        if (v > 0) values.set(String(b.key), v);
+        names.set(String(b.key), b.name.buckets[0]?.key);
+      }
+      clear(toggles).append(
+        ...['source', 'destination'].map((x) => h('button', { type: 'button', class: x === side ? 'on' : '', 'aria-pressed': String(x === side),
+                                                           onclick: () => { side = x; draw(); } }, x === 'source' ? 'Sources' : 'Destinations')),
+        h('span', { class: 'sep' }),
+        ...['all', 'ACCEPT', 'REJECT'].map((x) => h('button', { type: 'button', class: x === action ? 'on' : '', 'aria-pressed': String(x === action),
+                                                             onclick: () => { action = x; draw(); } }, x === 'all' ? 'All flows' : x)));
+      const field = `${side}.geo.country_iso_code`;
+      clear(mapEl).append(worldMap(values, { width: 900, color: MAP_COLORS[action], format: (v) => formatMetric(v, metric),
+        onClick: (iso) => { if (action !== 'all') addFilter('event.action', action); addFilter(field, iso); } }));
+      const rows = [...values].sort((x, y) => y[1] - x[1]).slice(0, 10)
+        .map(([iso, value]) => ({ label: iso, value, note: names.get(iso) }));
+      clear(listEl).append(h('h3', {}, `${side === 'source' ? 'Source' : 'Destination'} countries${action === 'all' ? '' : `, ${action}`}`),
+        rankList(rows, metric, field));
+    };
+    mapPanel.body.append(toggles, h('div', { class: 'map-layout' }, mapEl, listEl),
+      h('p', { class: 'chart-note' }, 'GeoIP countries of public addresses (private ones have none); countries too small for a 1:110m map are in the list only'));
+    draw();
+  });
+
   // Countries and networks: GeoIP and AWS ip-ranges fields, when the flows
   // were ingested with them (docs/enrichment.md).
   enrichmentPanel(`Countries and networks by ${metric}`, [
