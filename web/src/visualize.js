@@ -5,7 +5,7 @@
 // from the bucket size) or bytes per bucket, with a table of min, max,
 // average, 95th percentile, last and total per series. Everything is in the
 // URL. Two requests over the Elasticsearch API: the top series, then each
-// series' histogram (a filters aggregation), so it works against a real
+// series' histogram (nested terms limited to the series' keys), so it works against a real
 // cluster behind `serve --backend` too.
 import { sankey, sankeyLinkHorizontal } from 'd3-sankey';
 import { fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
@@ -71,13 +71,40 @@ export function seriesStats(values) {
 
 // The top combinations of dims: nested terms, each level `size`, ranked by
 // the unit's metric. [{keys: [...], value}], best first.
-function flattenTop(agg, dims, unit, keys = [], out = []) {
+// `raw`: the buckets' keys as the API gives them (numbers stay numbers).
+function flattenTop(agg, dims, unit, keys = [], raw = [], out = []) {
   for (const b of agg.buckets) {
     const k = [...keys, b.key_as_string ?? b.key];
-    if (keys.length + 1 === dims.length) out.push({ keys: k, value: bucketValue(b, unit) });
-    else flattenTop(b.next, dims, unit, k, out);
+    const r = [...raw, b.key];
+    if (keys.length + 1 === dims.length) out.push({ keys: k, raw: r, value: bucketValue(b, unit) });
+    else flattenTop(b.next, dims, unit, k, r, out);
   }
   return out;
+}
+
+// Each series' histogram in one pass: nested terms over `fields`, each
+// level limited (include) to the keys the series have there, the histogram
+// at the last level. Combinations that are not series come along and are
+// ignored. (A filters aggregation of one filter per series reads the flows
+// once per series: 4x slower over 10M flows.)
+function seriesAgg(fields, combos, hist) {
+  let agg = null;
+  for (let d = fields.length - 1; d >= 0; d--) {
+    const keys = [...new Set(combos.map((c) => c.raw[d]))];
+    agg = { terms: { field: fields[d], size: keys.length, include: keys }, aggs: agg ? { next: agg } : { t: hist } };
+  }
+  return agg;
+}
+
+// A series' histogram buckets in seriesAgg's answer, or null (no flows).
+function seriesBuckets(agg, raw) {
+  let a = agg;
+  for (let d = 0; d < raw.length; d++) {
+    const b = a.buckets.find((x) => x.key === raw[d]);
+    if (!b) return null;
+    a = d === raw.length - 1 ? b.t : b.next;
+  }
+  return a.buckets;
 }
 
 function nestedTerms(dims, unit, size, order) {
@@ -184,14 +211,8 @@ export function renderVisualize(root, state, signal) {
     let combos = flattenTop(r.aggregations.top, dims, unit).sort((a, b) => b.value - a.value).slice(0, limit === 'avg' ? top : top * 3);
     if (!combos.length) return { combos, r2: null };
     // Each series' histogram, and the whole's (Other = whole - series).
-    const filters = {};
-    const reverse = {};
-    combos.forEach((c, i) => {
-      filters[`s${i}`] = { bool: { filter: c.keys.map((k, d) => ({ term: { [dims[d]]: k } })) } };
-      reverse[`s${i}`] = { bool: { filter: c.keys.map((k, d) => ({ term: { [reversedDims[d]]: k } })) } };
-    });
-    const aggs = { all: hist, series: { filters: { filters }, aggs: { t: hist } } };
-    if (bidi) aggs.reverse = { filters: { filters: reverse }, aggs: { t: hist } };
+    const aggs = { all: hist, series: seriesAgg(dims, combos, hist) };
+    if (bidi) aggs.reverse = seriesAgg(reversedDims, combos, hist);
     return search(state.index, { size: 0, query, aggs }, signal).then((r2) => ({ combos, r2 }));
   }).then(async ({ combos, r2 }) => {
     const end = await endKnown;
@@ -205,11 +226,15 @@ export function renderVisualize(root, state, signal) {
     const allBuckets = r2.aggregations.all.buckets;
     const xs = allBuckets.map((b) => b.key / 1000);
     const toUnit = (v) => (UNITS[unit].rate ? (v * UNITS[unit].scale) / seconds : v);
-    let series = combos.map((c, i) => ({
+    const valuesOf = (agg, raw) => {
+      const buckets = seriesBuckets(agg, raw);
+      return buckets ? buckets.map((b) => toUnit(bucketValue(b, unit))) : allBuckets.map(() => 0);
+    };
+    let series = combos.map((c) => ({
       label: c.keys.join(' → '),
       keys: c.keys,
-      values: r2.aggregations.series.buckets[`s${i}`].t.buckets.map((b) => toUnit(bucketValue(b, unit))),
-      reverse: bidi ? r2.aggregations.reverse.buckets[`s${i}`].t.buckets.map((b) => toUnit(bucketValue(b, unit))) : null,
+      values: valuesOf(r2.aggregations.series, c.raw),
+      reverse: bidi ? valuesOf(r2.aggregations.reverse, c.raw) : null,
     }));
     // max / last: rank the candidates by their series' largest or last value.
     if (limit !== 'avg') {

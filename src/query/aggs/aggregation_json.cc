@@ -12,6 +12,7 @@
 
 #include "query/aggs/aggregation.h"
 #include "query/aggs/date_histogram_rounding.h"
+#include "query/aggs/term_filter.h"
 #include "query/cardinality_sketch.h"
 #include "query/hit_json.h"
 #include "util/geo_point.h"
@@ -85,41 +86,6 @@ std::vector<AggKey> HistogramKeys(const AggRequest& agg, const AggResult& r, uin
   }
   return keys;
 }
-
-std::string KeyText(const AggKey& key) {
-  if (std::holds_alternative<std::string>(key)) return std::get<std::string>(key);
-  if (std::holds_alternative<int64_t>(key)) return std::to_string(std::get<int64_t>(key));
-  if (std::holds_alternative<double>(key)) {
-    const double d = std::get<double>(key);
-    return std::trunc(d) == d && std::fabs(d) < 1e15 ? fmt::format("{:.1f}", d) : fmt::format("{}", d);
-  }
-  return "null";
-}
-
-// Whether terms' include/exclude let `key` through.
-class TermFilter {
- public:
-  TermFilter(const AggRequest& agg, bool ip_keys) : agg_(agg), ip_keys_(ip_keys) {
-    if (!agg.include_regex.empty()) include_ = std::make_unique<RE2>(agg.include_regex, RE2::Quiet);
-    if (!agg.exclude_regex.empty()) exclude_ = std::make_unique<RE2>(agg.exclude_regex, RE2::Quiet);
-  }
-  bool Allows(const AggKey& key) const {
-    if (!include_ && !exclude_ && agg_.include_values.empty() && agg_.exclude_values.empty()) return true;
-    const std::string text = ip_keys_ ? IpKeyText(key) : KeyText(key);
-    if (include_ && !RE2::FullMatch(text, *include_)) return false;
-    if (exclude_ && RE2::FullMatch(text, *exclude_)) return false;
-    if (!agg_.include_values.empty() &&
-        std::find(agg_.include_values.begin(), agg_.include_values.end(), text) == agg_.include_values.end()) {
-      return false;
-    }
-    return std::find(agg_.exclude_values.begin(), agg_.exclude_values.end(), text) == agg_.exclude_values.end();
-  }
-
- private:
-  const AggRequest& agg_;
-  const bool ip_keys_;
-  std::unique_ptr<RE2> include_, exclude_;
-};
 
 double Variance(const AggResult& r) {
   if (r.count == 0) return 0;
@@ -264,7 +230,7 @@ void WriteRanges(Writer& w, const AggRequest& agg, const AggResult& r) {
     (void)TimeZone::Parse(agg.time_zone, &tz);
     if (!agg.format.empty()) (void)DateFormat::Parse(agg.format, &format);
   }
-  auto number_text = [](double d) { return KeyText(AggKey(d)); };
+  auto number_text = [](double d) { return AggKeyText(AggKey(d)); };
   w.Key("buckets");
   agg.keyed ? w.StartObject() : w.StartArray();
   for (size_t i : order) {
@@ -438,7 +404,7 @@ void WriteHistogram(Writer& w, const AggRequest& agg, const AggResult& r) {
     if (agg.type == T::kDateHistogram) {
       key_text = format.Write(std::get<int64_t>(key), rounding.time_zone());
     } else {
-      key_text = KeyText(key);
+      key_text = AggKeyText(key);
     }
     if (agg.keyed) WriteJsonString(w, key_text);
     w.StartObject();
@@ -607,7 +573,7 @@ void WriteResult(Writer& w, const AggRequest& agg, const AggResult& r) {
       agg.keyed ? w.StartObject() : w.StartArray();
       for (double p : agg.percents) {
         const double v = Percentile(&sorted, p);
-        const std::string key = KeyText(AggKey(p));
+        const std::string key = AggKeyText(AggKey(p));
         if (agg.keyed) {
           WriteJsonString(w, key);
           NumberOrNull(w, !sorted.empty(), v);

@@ -28,7 +28,7 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
   const bool with_subs = !subs_.empty();
   bool one_per_row = keys_.size() == n;
   for (size_t i = 0; one_per_row && i < n; ++i) one_per_row = owners_[i] == i;
-  if (one_per_row) {
+  if (one_per_row && filter_ == nullptr) {
     // One key per row (single-valued fields, every row with a value): no
     // grouping by row, and the sub-aggregations get `rows` itself.
     child_slots_.resize(n);
@@ -55,6 +55,7 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
     }
     for (size_t k = j; k < end; ++k) {
       const uint32_t b = table_.Find(slots[i], keys_[k]);
+      if (!Admits(b)) continue;
       Count(b, rows[i]);
       if (with_subs) {
         child_rows_.push_back(rows[i]);
@@ -94,7 +95,7 @@ Status BucketCollector::Finish(const std::vector<AggResult*>& targets) {
   keyed.reserve(table_.size());
   for (uint32_t b = 0; b < table_.size(); ++b) {
     const uint32_t slot = table_.slot(b);
-    if (slot < targets.size() && targets[slot] != nullptr) keyed.emplace_back(KeyOf(table_.key(b)), b);
+    if (slot < targets.size() && targets[slot] != nullptr && Admits(b)) keyed.emplace_back(KeyOf(table_.key(b)), b);
   }
   std::sort(keyed.begin(), keyed.end(), [&](const auto& x, const auto& y) {
     const uint32_t sx = table_.slot(x.second), sy = table_.slot(y.second);

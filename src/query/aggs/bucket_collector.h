@@ -11,6 +11,7 @@
 #include "query/aggs/bucket_table.h"
 #include "query/aggs/collector.h"
 #include "query/aggs/field_cursor.h"
+#include "query/aggs/term_filter.h"
 
 namespace flowdex {
 
@@ -56,6 +57,17 @@ class BucketCollector : public Collector {
     return Status::OK();
   }
 
+  // Whether bucket `b`'s key passes the terms' include/exclude (filter_,
+  // set by collectors that have one): asked once per bucket, then cached.
+  // Rows of a bucket that does not are neither counted nor handed down,
+  // and it is left out of the result.
+  bool Admits(uint32_t b) {
+    if (filter_ == nullptr) return true;
+    if (b >= admitted_.size()) admitted_.resize(b + 1 + b / 2, 0);
+    if (admitted_[b] == 0) admitted_[b] = filter_->Allows(KeyOf(table_.key(b))) ? 1 : 2;
+    return admitted_[b] == 1;
+  }
+
   // Counts `row` into bucket `b`: one, or on rollup segments its _doc_count.
   [[gnu::always_inline]] void Count(uint32_t b, uint32_t row) {
     if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
@@ -67,6 +79,8 @@ class BucketCollector : public Collector {
   std::vector<uint64_t> counts_;
   std::vector<std::unique_ptr<Collector>> subs_;
   std::unique_ptr<RowWeights> weights_;  // rollup segments (AggContext::doc_count_column)
+  std::unique_ptr<TermFilter> filter_;   // terms' include/exclude, when it has one
+  std::vector<uint8_t> admitted_;        // per bucket: 0 not asked yet, 1 admitted, 2 not
 
  private:
   std::vector<uint64_t> keys_;

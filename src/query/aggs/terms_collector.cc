@@ -22,6 +22,8 @@ class TermsCollector final : public BucketCollector {
   TermsCollector(const AggRequest& agg, std::unique_ptr<KeySource> keys)
       : BucketCollector(agg, keys ? keys->DenseSpace() : 1), keys_(std::move(keys)) {
     if (keys_) plain_ = keys_->plain();
+    auto filter = std::make_unique<TermFilter>(agg, AddressKeys());
+    if (filter->active()) filter_ = std::move(filter);
   }
 
   // Terms with one sum or avg under it (top talkers by bytes, say), both on
@@ -143,6 +145,7 @@ class TermsCollector final : public BucketCollector {
         const uint32_t k = rows[i] - base;
         if (!keys->present(k)) continue;
         const uint32_t b = table_.Find(slots[i], plain_.values->KeyOf(*keys, k));
+        if (filter_ != nullptr && !Admits(b)) continue;
         if (b >= fused_.size()) fused_.resize(b + 1 + b / 2);
         // Count, sum and values side by side in one line of memory; handed
         // to the bucket counts and the metric at the end.
@@ -183,6 +186,7 @@ class TermsCollector final : public BucketCollector {
           const uint32_t k = rows[j] - base;
           if (!keys->present(k)) continue;
           const uint32_t b = table_.Find(slots[j], plain_.values->KeyOf(*keys, k));
+          if (filter_ != nullptr && !Admits(b)) continue;
           Count(b, rows[j]);
           if (with_subs) {
             routed_rows_.push_back(rows[j]);

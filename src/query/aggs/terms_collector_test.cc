@@ -48,6 +48,32 @@ TEST(TermsCollector, ArraysCountOncePerDistinctValueAndMissingCountsTheRest) {
   EXPECT_EQ(AggTestSegment::Count(seg->Run(all_missing.get())[0], int64_t{0}), 3u);
 }
 
+TEST(TermsCollector, IncludeAndExcludeKeepOtherTermsOutOfTheBucketsAndTheirSubAggregations) {
+  auto seg = AggTestSegment::Documents(
+      R"({"properties":{"k":{"type":"keyword"},"n":{"type":"long"},"ip":{"type":"ip"},"tags":{"type":"keyword"}}})",
+      {R"({"k":"a","n":1,"ip":"10.0.0.1","tags":["a","b"]})", R"({"k":"b","n":2,"ip":"10.0.0.2","tags":"b"})",
+       R"({"k":"a","n":3,"ip":"10.0.0.1"})", R"({"k":"c","n":1,"ip":"10.0.0.3","tags":"c"})"});
+  // Exact values: only the terms named get buckets, and only their rows
+  // reach the sub-aggregation.
+  std::vector<AggResult> r = seg->Run(seg->Make(R"({"terms":{"field":"k","include":["a","c"]},
+                                                    "aggs":{"by_n":{"terms":{"field":"n"}}}})")
+                                          .get());
+  ASSERT_EQ(r[0].buckets.size(), 2u);
+  EXPECT_EQ(AggTestSegment::Count(r[0], S("a")), 2u);
+  EXPECT_EQ(AggTestSegment::Count(r[0], S("c")), 1u);
+  EXPECT_EQ(r[0].buckets.at(S("a")).subs[0].buckets.size(), 2u);  // n 1 and 3
+  // Numbers, addresses (the plain one-column path), a regex, and arrays
+  // (the generic path): each key decided by its text.
+  r = seg->Run(seg->Make(R"({"terms":{"field":"n","include":[1,3]}})").get());
+  EXPECT_EQ(r[0].buckets.size(), 2u);
+  EXPECT_EQ(AggTestSegment::Count(r[0], int64_t{1}), 2u);
+  r = seg->Run(seg->Make(R"({"terms":{"field":"ip","exclude":["10.0.0.1"]}})").get());
+  EXPECT_EQ(r[0].buckets.size(), 2u);
+  r = seg->Run(seg->Make(R"({"terms":{"field":"tags","include":"[ab]"}})").get());
+  EXPECT_EQ(r[0].buckets.size(), 2u);
+  EXPECT_EQ(AggTestSegment::Count(r[0], S("b")), 2u);
+}
+
 TEST(TermsCollector, KeysOfEveryFieldKind) {
   auto seg = AggTestSegment::Documents(
       R"({"properties":{"ip":{"type":"ip"},"ok":{"type":"boolean"},"d":{"type":"double"},"msg":{"type":"text"}}})",
