@@ -52,7 +52,12 @@ console.log(`Dashboards, whole page: ${dash.ms} ms (${dash.bodies.length} panel 
 function describe(body) {
   const parts = [];
   const bucketing = (a) => a.terms || a.date_histogram || a.filter;
-  let agg = Object.values(JSON.parse(body).aggs)[0];
+  const request = JSON.parse(body);
+  if (!request.aggs) return `newest ${request.size} by ${Object.keys(request.sort[0])[0]}`;
+  // A panel's part: its filter is in the query (dashboards.js run()).
+  const filter = request.query?.bool?.filter?.[1];
+  if (filter && !filter.match_all) parts.push(`query ${JSON.stringify(filter).slice(0, 60)}`);
+  let agg = Object.values(request.aggs)[0];
   while (agg) {
     const [type, params] = Object.entries(agg).find(([k]) => k !== 'aggs');
     parts.push(`${type} ${params.field ?? ''}`.trim());
