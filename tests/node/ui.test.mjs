@@ -282,7 +282,7 @@ test('Discover: dragging over the histogram zooms the time range', async () => {
   assert.ok(to > from && to - from < 3 * 3600e3 * 0.3, `${params.get('from')} .. ${params.get('to')}`);
   const shown = shownCount(await page.textContent('.hitcount'));
   const r = await request(server.url, 'POST', '/logs-*/_count',
-                          { query: { range: { '@timestamp': { gte: params.get('from'), lte: params.get('to') } } } }, AUTH);
+                          { query: { range: { '@timestamp': { gte: params.get('from'), lt: params.get('to') } } } }, AUTH);
   assert.equal(shown, r.body.count);
   await page.context().close();
 });
@@ -305,6 +305,46 @@ test('Dashboards: every panel renders, top talkers match the API', async () => {
   // A click on a talker filters every panel for it.
   await rendered(page, () => page.click(`section.panel:nth-of-type(2) .rank-label >> text="${sources[0]}"`));
   assert.match(await page.textContent('.pill'), new RegExp(`source\\.ip: ${sources[0].replace(/\./g, '\\.')}`));
+  await page.context().close();
+});
+
+test('Dashboards: a drag on a chart zooms every panel to whole buckets; the KQL typed goes along', async () => {
+  const page = await openPage('#/dashboards?from=now-3h&metric=flows', { width: 1440, height: 900 });
+  // A query typed but not submitted is kept by the zoom.
+  await page.fill('input.kql', 'event.action:REJECT');
+  // Drag over the middle of the stored flows (the chart spans the 3 hours).
+  const span = await request(server.url, 'POST', '/logs-*/_search', { size: 0,
+    aggs: { a: { min: { field: '@timestamp' } }, b: { max: { field: '@timestamp' } } } }, AUTH);
+  const now = Date.now();
+  const at = (ms) => (ms - (now - 3 * 3600e3)) / (3 * 3600e3);
+  const [lo, hi] = [span.body.aggregations.a.value, span.body.aggregations.b.value];
+  const box = await page.locator('section.panel[aria-label="Flows and bytes over time"] .u-over').boundingBox();
+  await rendered(page, async () => {
+    await page.mouse.move(box.x + box.width * at(lo + (hi - lo) * 0.25), box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * at(lo + (hi - lo) * 0.75), box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+  });
+  const params = new URLSearchParams(page.url().split('?')[1]);
+  assert.equal(params.get('q'), 'event.action:REJECT');
+  const from = Date.parse(params.get('from'));
+  const to = Date.parse(params.get('to'));
+  assert.ok(to > from && to - from < 3 * 3600e3 * 0.5, `${params.get('from')} .. ${params.get('to')}`);
+  // Snapped to the histogram's buckets (a whole number of minutes here).
+  assert.equal(from % 60000, 0);
+  assert.equal(to % 60000, 0);
+  // Every panel now answers for the zoomed range: the rejected count and
+  // the top sources equal the API's over it.
+  const range = { range: { '@timestamp': { gte: params.get('from'), lt: params.get('to') } } };
+  const rejected = await request(server.url, 'POST', '/logs-*/_count', { query: { bool: { filter: [range, { term: { 'event.action': 'REJECT' } }] } } }, AUTH);
+  assert.ok(rejected.body.count > 0);
+  assert.equal(await page.textContent('section.panel[aria-label="Rejected traffic"] .kpi'), `${rejected.body.count.toLocaleString('en-US')} rejected flows`);
+  const top = await request(server.url, 'POST', '/logs-*/_search', { size: 0, query: { bool: { filter: [range, { term: { 'event.action': 'REJECT' } }] } },
+    aggs: { s: { terms: { field: 'source.ip', size: 10 } } } }, AUTH);
+  const sources = await page.$$eval('section.panel[aria-label^="Top talkers"] .columns3 > div:first-child .rank-label', (b) => b.map((x) => x.firstChild.textContent));
+  assert.deepEqual(sources, top.body.aggregations.s.buckets.map((b) => b.key));
+  await page.screenshot({ path: join(SHOTS, 'dashboards-zoomed.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });
 
@@ -724,7 +764,7 @@ test('Visualize: top N of a dimension plus Other, rates from the bucket size, to
 });
 
 test('Visualize: small multiples, the reverse direction below the axis, the hour before overlaid; numbers equal the API\'s', async () => {
-  const range = (from, to) => ({ range: { '@timestamp': { gte: from, lte: to } } });
+  const range = (from, to) => ({ range: { '@timestamp': { gte: from, lt: to } } });
   // Small multiples: one chart per series, Other included.
   let page = await openPage('#/visualize?from=now-3h&dims=destination.port&unit=fps&top=4&graph=grid', { width: 1440, height: 900 });
   assert.equal(await page.$('.state.error'), null);

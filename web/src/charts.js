@@ -20,6 +20,14 @@ function timeOptions() {
   };
 }
 
+// A y scale that always shows zero: bars and areas grow from it, and a
+// filtered chart whose values sit close together is not zoomed into them
+// (bars of 60 and 90 drawn as 1 and 4 would mislead).
+function fromZero(u, min, max) {
+  const [lo, hi] = uPlot.rangeNum(Math.min(0, min ?? 0), Math.max(0, max ?? 0) || 1, 0.1, true);
+  return [Math.min(0, lo), hi];
+}
+
 function observe(el, plot, height) {
   const ro = new ResizeObserver(() => plot.setSize(sizeOf(el, height)));
   ro.observe(el);
@@ -75,7 +83,7 @@ export function stackedBars(el, xs, series, { height = 160, onSelect, yLabel = '
     cursor: { drag: { x: true, y: false, setScale: false } },
     select: { show: true },
     legend: { show: true },
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, y: { range: fromZero } },
     axes: [time.axis, { label: yLabel, size: 60 }],
     series: [time.series, ...series.map((s, i) => ({
       label: s.label,
@@ -104,7 +112,7 @@ export function lines(el, xs, series, { height = 180, axes = {}, onSelect, dataE
   const scales = { x: { time: true } };
   const axisList = [time.axis];
   for (const scale of [...new Set(series.map((s) => s.scale || 'y'))]) {
-    scales[scale] = scale === 'y' && yRange ? { range: () => yRange } : {};
+    scales[scale] = scale === 'y' && yRange ? { range: () => yRange } : { range: fromZero };
     axisList.push({ scale, label: axes[scale] || '', size: 70, side: scale === 'y2' ? 1 : 3,
                     values: axes[scale + 'Format'] ? (u, vals) => vals.map(axes[scale + 'Format']) : undefined });
   }

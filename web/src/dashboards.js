@@ -80,7 +80,7 @@ export function renderDashboards(root, state, signal) {
   const interval = histogramInterval(fromMs, toMs, 60);
   const cleanups = [];
   const hist = { date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
-                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } } };
+                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs - 1 } } };
   // Every chart says its bucket and zone, and a drag on it zooms every panel.
   const chartNote = () => h('p', { class: 'chart-note' }, `${interval.text} buckets · times in ${zoneLabel()} · drag to zoom`);
   const zoom = (f, t) => setState(withTypedQuery(snapRange(f, t, interval.ms)));

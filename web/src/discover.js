@@ -215,7 +215,7 @@ export function renderDiscover(root, state, signal) {
     aggs: {
       over_time: {
         date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
-                          time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } },
+                          time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs - 1 } },
         aggs: { action: { terms: { field: 'event.action', size: 5 } } },
       },
     },

@@ -149,6 +149,11 @@ export function histogramZone() {
 }
 
 // The range filter on @timestamp for a state's from/to.
+// An absolute end is exclusive: a range zoomed to whole buckets, [from, to),
+// does not reach into the bucket starting at `to` (drawn as a drop to
+// almost nothing); a range ending now takes everything up to now.
 export function timeFilter(from, to) {
-  return { range: { '@timestamp': { gte: from, lte: to || 'now', format: 'strict_date_optional_time' } } };
+  const end = to || 'now';
+  return { range: { '@timestamp': { gte: from, [end.includes('now') ? 'lte' : 'lt']: end,
+                                    format: 'strict_date_optional_time' } } };
 }

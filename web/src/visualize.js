@@ -187,7 +187,7 @@ export function renderVisualize(root, state, signal) {
   const interval = histogramInterval(fromMs, toMs, 90);
   const seconds = interval.ms / 1000;
   const hist = { date_histogram: { field: '@timestamp', fixed_interval: interval.text, min_doc_count: 0,
-                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs } },
+                                   time_zone: histogramZone(), extended_bounds: { min: fromMs, max: toMs - 1 } },
                  aggs: metricAgg(unit) };
   const cleanups = [];
   // Ranked by the whole range's total (avg), or the largest / the last bucket.
@@ -205,7 +205,7 @@ export function renderVisualize(root, state, signal) {
   const previousKnown = shift ? search(state.index, { size: 0,
     query: buildQuery({ ...state, from: new Date(fromMs - shift).toISOString(), to: new Date(toMs - shift).toISOString() }),
     aggs: { all: { ...hist, date_histogram: { ...hist.date_histogram,
-                                              extended_bounds: { min: fromMs - shift, max: toMs - shift } } } } }, signal)
+                                              extended_bounds: { min: fromMs - shift, max: toMs - shift - 1 } } } } }, signal)
     : Promise.resolve(null);
   search(state.index, { size: 0, query, aggs: { top: rankAgg } }, signal).then((r) => {
     let combos = flattenTop(r.aggregations.top, dims, unit).sort((a, b) => b.value - a.value).slice(0, limit === 'avg' ? top : top * 3);
