@@ -370,8 +370,9 @@ TEST_F(DifferentialTest, RandomQueriesAgreeWithSqlite) {
   EXPECT_GT(nonempty, kQueries / 4);
 }
 
-// Top talkers and their peers (terms > terms, ordered by a sum: collected
-// breadth first) against SQL, under random filters. Ties in the sums may
+// Top talkers, their peers and each pair's ports (terms > terms > terms,
+// ordered by a sum: collected breadth first, the second pass breadth first
+// again) against SQL, under random filters. Ties in the sums may
 // order keys differently, so the sums are compared in order and each key's
 // own count and sum are looked up.
 TEST_F(DifferentialTest, NestedTermsAgreeWithSqlite) {
@@ -383,14 +384,15 @@ TEST_F(DifferentialTest, NestedTermsAgreeWithSqlite) {
     if (inet_pton(AF_INET, key.GetString(), &a) != 1) return -1;
     return ntohl(a.s_addr);
   };
-  int checked = 0;
+  int checked = 0, ports_checked = 0;
   for (int i = 0; i < 40; ++i) {
     const Condition c = i == 0 ? Condition{"", R"({"match_all":{}})", "1"} : maker.Make(2);
     SCOPED_TRACE(fmt::format("query {}\nDSL: {}\nSQL: {}", i, c.dsl, c.sql));
     const std::string body =
         R"({"size":0,"query":)" + c.dsl +
         R"(,"aggs":{"t":{"terms":{"field":"source.ip","size":5,"order":{"m":"desc"}},"aggs":{"m":{"sum":{"field":"network.bytes"}},)"
-        R"("peer":{"terms":{"field":"destination.ip","size":3,"order":{"m":"desc"}},"aggs":{"m":{"sum":{"field":"network.bytes"}}}}}}}})";
+        R"("peer":{"terms":{"field":"destination.ip","size":3,"order":{"m":"desc"}},"aggs":{"m":{"sum":{"field":"network.bytes"}},)"
+        R"("port":{"terms":{"field":"destination.port","size":2,"order":{"m":"desc"}},"aggs":{"m":{"sum":{"field":"network.bytes"}}}}}}}}}})";
     const rapidjson::Document got = RunDsl(*store_, body);
     ASSERT_TRUE(got.IsObject());
     const auto& parents = got["aggregations"]["t"]["buckets"];
@@ -418,10 +420,24 @@ TEST_F(DifferentialTest, NestedTermsAgreeWithSqlite) {
         EXPECT_EQ(peers[d]["doc_count"].GetInt64(), pair[0][0]);
         EXPECT_EQ(peers[d]["m"]["value"].GetDouble(), static_cast<double>(pair[0][1]));
         ++checked;
+        // Third level: each pair's top ports (the nested second pass).
+        const std::string pair_where = fmt::format("dst_ip = {} AND {}", dst, where);
+        const auto ports_want = Rows("SELECT SUM(bytes) FROM flows WHERE dst_port IS NOT NULL AND " + pair_where +
+                                     " GROUP BY dst_port ORDER BY SUM(bytes) DESC LIMIT 2");
+        const auto& top_ports = peers[d]["port"]["buckets"];
+        ASSERT_EQ(top_ports.Size(), ports_want.size());
+        for (rapidjson::SizeType q = 0; q < top_ports.Size(); ++q) {
+          EXPECT_EQ(top_ports[q]["m"]["value"].GetDouble(), static_cast<double>(ports_want[q][0]));
+          const auto one = Rows(fmt::format("SELECT COUNT(*), SUM(bytes) FROM flows WHERE dst_port = {} AND {}",
+                                            top_ports[q]["key"].GetInt64(), pair_where));
+          EXPECT_EQ(top_ports[q]["doc_count"].GetInt64(), one[0][0]);
+          ++ports_checked;
+        }
       }
     }
   }
   EXPECT_GT(checked, 100);  // the filters must leave pairs to check
+  EXPECT_GT(ports_checked, 100);
 }
 
 }  // namespace

@@ -874,6 +874,78 @@ Query KeysQuery(const std::string& field, const AggResult& result, const std::ve
   return q;
 }
 
+// The second pass of a breadth-first plan whose one deferred
+// sub-aggregation is itself a terms with bucket sub-aggregations (source >
+// destination > port: a three-level Sankey): breadth first again, one level
+// down. `second` is the second pass's request: its terms (`parent`, depth
+// first, over the rows of its winners) with that sub-aggregation. Pass A
+// collects the parent's buckets with the sub's first pass (metrics only)
+// and picks each bucket's winners; pass B collects the sub's deferred
+// sub-aggregations over the rows of the winning pairs only (parent key and
+// one of its winners), and they are grafted in. *done stays false when the
+// plan does not apply (the caller then runs `second` depth first).
+Status NestedSecondPass(const SearchContext& ctx, const SearchRequest& second, AggResult* out, bool* done) {
+  *done = false;
+  const AggRequest& parent = second.aggs[0];
+  if (parent.subs.size() != 1) return Status::OK();
+  const AggRequest& sub = parent.subs[0];
+  AggRequest sub_first;
+  std::vector<int> sub_index;
+  if (!SplitBreadthFirst(sub, &sub_first, &sub_index)) return Status::OK();
+  SearchRequest pass_a = second;
+  pass_a.aggs[0].subs = {sub_first};
+  SearchResponse a;
+  Status s = SearchVersion(ctx, pass_a, &a);
+  if (!s.ok()) return s;
+  AggResult& parents = a.aggs[0];
+  if (parents.unfilterable_keys) return Status::OK();
+  // Rows of each parent bucket's winning sub keys.
+  BoolQuery pairs;
+  pairs.minimum_should_match = 1;
+  for (auto& [key, bucket] : parents.buckets) {
+    if (bucket.subs.empty()) continue;
+    const AggResult& children = bucket.subs[0];
+    if (children.unfilterable_keys) return Status::OK();
+    const std::vector<AggKey> winners = TermsWinners(sub_first, children);
+    if (winners.empty()) continue;
+    BoolQuery pair;
+    pair.filter.push_back(KeysQuery(parent.field, parents, {key}));
+    pair.filter.push_back(KeysQuery(sub.field, children, winners));
+    pairs.should.push_back(std::move(pair));
+  }
+  std::vector<AggRequest> deferred;
+  for (size_t i = 0; i < sub.subs.size(); ++i) {
+    if (sub_index[i] < 0) deferred.push_back(sub.subs[i]);
+  }
+  AggResult b_result;
+  if (!pairs.should.empty()) {
+    SearchRequest pass_b = second;
+    BoolQuery both;
+    both.filter.push_back(second.query);
+    both.filter.push_back(std::move(pairs));
+    pass_b.query = std::move(both);
+    AggRequest inner = sub;
+    inner.collect_mode = AggRequest::CollectMode::kDepthFirst;
+    inner.order.clear();  // its buckets are not ranked again
+    inner.subs = deferred;
+    pass_b.aggs[0].subs = {inner};
+    SearchResponse b;
+    s = SearchVersion(ctx, pass_b, &b);
+    if (!s.ok()) return s;
+    b_result = std::move(b.aggs[0]);
+  }
+  for (auto& [key, bucket] : parents.buckets) {
+    if (bucket.subs.empty()) continue;
+    AggResult grafted;
+    auto found = b_result.buckets.find(key);
+    if (found != b_result.buckets.end() && !found->second.subs.empty()) grafted = std::move(found->second.subs[0]);
+    GraftSecondPass(sub, sub_index, std::move(grafted), &bucket.subs[0]);
+  }
+  *out = std::move(parents);
+  *done = true;
+  return Status::OK();
+}
+
 }  // namespace
 
 namespace {
@@ -941,11 +1013,18 @@ Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, Se
       both.filter.push_back(KeysQuery(agg.field, result, winners));
       second.query = std::move(both);
     }
-    SearchResponse answer;
-    s = SearchVersion(ctx, second, &answer);
+    AggResult second_result;
+    bool nested = false;
+    s = NestedSecondPass(ctx, second, &second_result, &nested);
     if (!s.ok()) return s;
-    response->timed_out = response->timed_out || answer.timed_out;
-    GraftSecondPass(agg, first_index[a], std::move(answer.aggs[0]), &result);
+    if (!nested) {
+      SearchResponse answer;
+      s = SearchVersion(ctx, second, &answer);
+      if (!s.ok()) return s;
+      response->timed_out = response->timed_out || answer.timed_out;
+      second_result = std::move(answer.aggs[0]);
+    }
+    GraftSecondPass(agg, first_index[a], std::move(second_result), &result);
     s = CheckBucketLimit(agg, result);
     if (!s.ok()) return s;
   }

@@ -364,9 +364,33 @@ function drawSankeyPage(index, query, dims, unit, top, chartEl, noteEl, tableEl,
     markRendered('visualize');
     return;
   }
+  // As Akvorado draws it: the top N values of each dimension (one request
+  // each, in parallel: rollups answer most), then the flows between them in
+  // one request, nested terms limited (include) to those values. Nested
+  // top-N per parent instead reads and keeps every value under every
+  // parent: 1.4 s against 0.1 s for three levels over 10M flows.
   const order = UNITS[unit].field ? { m: 'desc' } : { _count: 'desc' };
-  search(index, { size: 0, query, aggs: { top: nestedTerms(dims, unit, top, order) } }, signal).then((r) => {
+  const withMetric = (terms, more = {}) => {
+    const aggs = { ...metricAgg(unit), ...more };
+    return Object.keys(aggs).length ? { terms, aggs } : { terms };
+  };
+  Promise.all(dims.map((d) => search(index, { size: 0, query, aggs: { t: withMetric({ field: d, size: top, order }) } }, signal)))
+    .then((tops) => {
+      const keys = tops.map((r) => r.aggregations.t.buckets.map((b) => b.key));
+      if (keys.some((k) => !k.length)) return null;
+      let agg = null;
+      for (let d = dims.length - 1; d >= 0; d--) {
+        agg = withMetric({ field: dims[d], size: keys[d].length, include: keys[d] }, agg ? { next: agg } : {});
+      }
+      const between = { bool: { filter: [query, ...dims.map((d, i) => ({ terms: { [d]: keys[i] } }))] } };
+      return search(index, { size: 0, query: between, aggs: { top: agg } }, signal);
+    }).then((r) => {
     clear(chartEl);
+    if (!r) {
+      chartEl.append(empty('No flows in this range'));
+      markRendered('visualize');
+      return;
+    }
     const links = sankeyLinks(r.aggregations.top, dims, unit);
     if (!links.length) {
       chartEl.append(empty('No flows in this range'));
@@ -376,7 +400,7 @@ function drawSankeyPage(index, query, dims, unit, top, chartEl, noteEl, tableEl,
     const seconds = Math.max(1, (toMs - fromMs) / 1000);
     const shown = (v) => (UNITS[unit].rate ? formatValue((v * UNITS[unit].scale) / seconds, unit) : formatValue(v, unit));
     chartEl.append(sankeySvg(links, dims, chartEl.clientWidth || 900, shown));
-    noteEl.textContent = `${dims.join(' → ')} · top ${top} per level · ${UNITS[unit].rate ? `${UNITS[unit].label} averaged over the range` : 'bytes'}`
+    noteEl.textContent = `${dims.join(' → ')} · the top ${top} of each, and the flows between them · ${UNITS[unit].rate ? `${UNITS[unit].label} averaged over the range` : 'bytes'}`
       + ` · ${Math.round(performance.now() - t0)} ms`;
     clear(tableEl).append(h('table', { class: 'compact viz-table sankey-links' },
       h('thead', {}, h('tr', {}, h('th', {}, 'from'), h('th', {}, 'to'), h('th', { class: 'num' }, UNITS[unit].field ? UNITS[unit].label : 'flows'))),
