@@ -729,6 +729,15 @@ test('Dashboards: the top pairs under a source filter are that source\'s ten bus
   const expected = peers.body.aggregations.d.buckets.map((b) => `${src} → ${b.key}`);
   assert.ok(expected.length > 5, `only ${expected.length} peers`);
   assert.deepEqual(shown, expected);
+  // Each pair links to its connection check and to its flows in Discover.
+  const pairRow = 'section.panel[aria-label^="Top talkers"] .columns3 > div:nth-child(3) li:first-child';
+  const dst = peers.body.aggregations.d.buckets[0].key;
+  const check = await page.getAttribute(`${pairRow} a.check-connection`, 'href');
+  assert.match(check, new RegExp(`^#/connection\\?.*a=${src.replace(/\./g, '\\.')}&b=${dst.replace(/\./g, '\\.')}`));
+  await rendered(page, () => page.click(`${pairRow} a.open-discover`));
+  assert.match(page.url(), /#\/discover\?/);
+  const pairCount = await apiCount('', [{ term: { 'source.ip': src } }, { term: { 'destination.ip': dst } }]);
+  assert.equal(shownCount(await page.textContent('.hitcount')), pairCount);
   await page.context().close();
 });
 

@@ -5,10 +5,10 @@
 import { dataEnd, search } from './api.js';
 import { lines, stackedBars } from './charts.js';
 import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendered } from './dom.js';
-import { KqlSyntaxError } from './kql.js';
+import { KqlSyntaxError, kqlValue } from './kql.js';
 import { queryAndRange } from './query.js';
 import { serviceName } from './services.js';
-import { setState } from './state.js';
+import { setState, stateUrl } from './state.js';
 import { histogramInterval, histogramZone, snapRange, zoneLabel } from './time.js';
 import { addFilter, renderTopBar, withTypedQuery } from './topbar.js';
 
@@ -38,10 +38,13 @@ function rankList(rows, metric, field) {
   if (!rows.length) return empty('Nothing in this range');
   const max = Math.max(...rows.map((r) => r.value), 1);
   return h('ol', { class: 'rank' }, rows.map((r) => h('li', {},
-    h('button', { type: 'button', class: 'rank-label', title: field ? `Filter for ${r.label}` : r.label,
-                  onclick: r.filter ? () => addFilter(...r.filter)
-                    : field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
-      r.label, r.note ? h('span', { class: 'rank-note' }, ` ${r.note}`) : null),
+    h('span', { class: 'rank-head' },
+      h('button', { type: 'button', class: 'rank-label', title: field ? `Filter for ${r.label}` : r.label,
+                    onclick: r.filter ? () => addFilter(...r.filter)
+                      : field ? () => (Array.isArray(field) ? field.forEach((f, i) => addFilter(f, r.parts[i])) : addFilter(field, r.label)) : undefined },
+        r.label, r.note ? h('span', { class: 'rank-note' }, ` ${r.note}`) : null),
+      // (a pair's "check" and "flows" links)
+      (r.links || []).map(([text, href, cls]) => [' ', h('a', { class: `mini-link ${cls}`, href }, text)])),
     h('span', { class: 'rank-bar' }, h('span', { style: { width: `${(100 * r.value / max).toFixed(1)}%` } })),
     h('span', { class: 'rank-value' }, formatMetric(r.value, metric)))));
 }
@@ -136,6 +139,12 @@ export function renderDashboards(root, state, signal) {
   const talkers = panel(`Top talkers by ${metric}`, 'wide');
   grid.append(talkers.el);
   const row = (b) => ({ label: String(b.key), value: metricValue(b, metric) });
+  // Discover on this page's query and range, narrowed by `kql`; the
+  // connection check on a pair (its client first).
+  const inDiscover = (kql) => stateUrl({ ...state, page: 'discover', q: state.q.trim() ? `(${state.q}) and ${kql}` : kql });
+  const pairLinks = (src, dst) => [
+    ['check', stateUrl({ ...state, page: 'connection', a: String(src), b: String(dst), port: '' }), 'check-connection'],
+    ['flows', inDiscover(`source.ip:${kqlValue(String(src))} and destination.ip:${kqlValue(String(dst))}`), 'open-discover']];
   // An address with the name the inventory gives it, if any ("web-1").
   const named = (b) => ({ ...row(b), note: b.who?.buckets?.[0]?.key });
   const who = (side) => ({ who: { terms: { field: `${side}.aws.instance.name`, size: 1 } } });
@@ -159,7 +168,7 @@ export function renderDashboards(root, state, signal) {
   } }, (a) => {
     const byPair = new Map();
     const add = (src, dst, b) => byPair.set(`${src} → ${dst}`, { label: `${src} → ${dst}`, parts: [String(src), String(dst)],
-                                                               value: metricValue(b, metric) });
+                                                               value: metricValue(b, metric), links: pairLinks(src, dst) });
     for (const s of a.s.t.buckets) for (const d of s.peer.buckets) add(s.key, d.key, d);
     for (const d of a.d.t.buckets) for (const s of d.peer.buckets) add(s.key, d.key, s);
     const list = [...byPair.values()].sort((x, y) => y.value - x.value);
@@ -318,7 +327,8 @@ export function renderDashboards(root, state, signal) {
       h('tbody', {}, buckets.map((b) => {
         const rej = (b.action.buckets.find((x) => x.key === 'REJECT') || { doc_count: 0 }).doc_count;
         return h('tr', {},
-          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => addFilter('aws.vpcflow.interface_id', String(b.key)) }, b.key)),
+          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => addFilter('aws.vpcflow.interface_id', String(b.key)) }, b.key),
+            ' ', h('a', { class: 'mini-link open-discover', href: inDiscover(`aws.vpcflow.interface_id:${kqlValue(String(b.key))}`) }, 'flows')),
           metric === 'flows' ? null : h('td', { class: 'num' }, formatMetric(metricValue(b, metric), metric)),
           h('td', { class: 'num' }, humanCount(b.doc_count)),
           h('td', { class: 'num' }, `${humanCount(rej)} (${(100 * rej / b.doc_count).toFixed(1)}%)`));
