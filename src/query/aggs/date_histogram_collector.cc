@@ -1,8 +1,12 @@
 // date_histogram: buckets of fixed intervals or calendar units, in a time
-// zone, with an offset (date_histogram_rounding.h).
+// zone, with an offset (date_histogram_rounding.h). A fused path for the
+// common case (a plain time column, nothing or one sum/avg under it: flows
+// and bytes over time) counts and sums block by block, finding a bucket
+// again only when the time leaves the previous one.
 #include "query/aggs/bucket_collector.h"
 #include "query/aggs/date_histogram_rounding.h"
 #include "query/aggs/field_cursor.h"
+#include "query/aggs/metric_collector.h"
 
 namespace flowdex {
 
@@ -12,6 +16,48 @@ class DateHistogramCollector final : public BucketCollector {
  public:
   DateHistogramCollector(const AggRequest& agg, FieldCursor cursor, DateHistogramRounding rounding)
       : BucketCollector(agg, 0), cursor_(std::move(cursor)), rounding_(std::move(rounding)) {}
+
+  // The fused path applies: a simple time column without hard bounds, on
+  // raw rows, with no sub-aggregation or one sum/avg of a plain numeric
+  // column. Call after InitSubs.
+  Status InitFused(const AggContext& ctx) {
+    if (!cursor_.simple() || agg_.hard_min || agg_.hard_max || ctx.doc_count_column >= 0 || subs_.size() > 1) {
+      return Status::OK();
+    }
+    if (subs_.size() == 1) {
+      const AggRequest& sub = agg_.subs[0];
+      if (!sub.subs.empty() || sub.missing_number ||
+          (sub.type != AggRequest::Type::kSum && sub.type != AggRequest::Type::kAvg)) {
+        return Status::OK();
+      }
+      auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
+      const FieldBinding field = AggField(sub, ctx);
+      if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
+      Status s = value_cursor_.Init(*ctx.segment, field, ctx.rows);
+      if (!s.ok() || !value_cursor_.simple()) return s;
+      if (HasDictionary(value_cursor_.type()) || value_cursor_.type() == ColumnType::kIp) return Status::OK();
+      metric_ = metric;
+    }
+    fused_ok_ = true;
+    return Status::OK();
+  }
+
+  Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
+    if (fused_ok_) return CollectFused(rows, slots, n);
+    return BucketCollector::Collect(rows, slots, n);
+  }
+
+  Status Finish(const std::vector<AggResult*>& targets) override {
+    if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
+    for (uint32_t b = 0; b < fused_.size(); ++b) {
+      counts_[b] += fused_[b].count;
+      if (metric_ != nullptr && fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
+    }
+    fused_.clear();
+    return BucketCollector::Finish(targets);
+  }
+
+  uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
@@ -66,9 +112,65 @@ class DateHistogramCollector final : public BucketCollector {
     });
   }
 
+  // Rows go to their bucket's count and sum here, the bucket looked up
+  // only when the time or the parent bucket changes (flows come in time
+  // order: once per bucket and block, not once per row).
+  Status CollectFused(const uint32_t* rows, const uint32_t* slots, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+      const size_t end = BlockRunEnd(rows, i, n);
+      const ColumnBlock* times = nullptr;
+      const ColumnBlock* values = nullptr;
+      Status s = cursor_.BlockOf(rows[i], &times);
+      if (s.ok() && metric_ != nullptr) s = value_cursor_.BlockOf(rows[i], &values);
+      if (!s.ok()) return s;
+      if (times == nullptr) {
+        i = end;  // no times: no buckets
+        continue;
+      }
+      if (times->multi() || (values != nullptr && values->multi())) {
+        s = BucketCollector::Collect(rows + i, slots + i, end - i);  // arrays: the generic path
+        if (!s.ok()) return s;
+        fused_slot_ = UINT32_MAX;  // KeyOfTime moved on: find the next row's bucket again
+        i = end;
+        continue;
+      }
+      const uint32_t base = rows[i] / kRowsPerBlock * kRowsPerBlock;
+      const bool all_times = times->presence.empty();
+      for (; i < end; ++i) {
+        const uint32_t k = rows[i] - base;
+        if (!all_times && !IsPresent(times->presence, k)) continue;
+        const int64_t ms = static_cast<int64_t>(times->values[k]);
+        if (ms < last_lo_ || ms >= last_hi_ || slots[i] != fused_slot_) {
+          fused_bucket_ = table_.Find(slots[i], static_cast<uint64_t>(KeyOfTime(ms)));
+          fused_slot_ = slots[i];
+          if (fused_bucket_ >= fused_.size()) fused_.resize(fused_bucket_ + 1 + fused_bucket_ / 2);
+        }
+        FusedSum& acc = fused_[fused_bucket_];
+        ++acc.count;
+        if (values != nullptr && values->present(k)) {
+          acc.sum += AsDouble(values->type, values->values[k]);
+          ++acc.values;
+        }
+      }
+    }
+    return Status::OK();
+  }
+
   FieldCursor cursor_;
   DateHistogramRounding rounding_;
   int64_t last_lo_ = 1, last_hi_ = 0;
+  bool fused_ok_ = false;
+  FieldCursor value_cursor_;           // the fused path's sum/avg field
+  MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_), or none
+  uint32_t fused_slot_ = UINT32_MAX;   // the parent bucket and bucket of the previous row
+  uint32_t fused_bucket_ = 0;
+  struct FusedSum {
+    uint32_t count = 0;   // rows in the bucket
+    uint32_t values = 0;  // ...with a value to sum
+    double sum = 0;
+  };
+  std::vector<FusedSum> fused_;  // per bucket
 };
 
 }  // namespace
@@ -86,6 +188,7 @@ Status MakeDateHistogramCollector(const AggRequest& agg, const AggContext& ctx, 
   if (!s.ok()) return s;
   auto c = std::make_unique<DateHistogramCollector>(agg, std::move(cursor), std::move(rounding));
   s = c->InitSubs(ctx);
+  if (s.ok()) s = c->InitFused(ctx);
   *out = std::move(c);
   return s;
 }
