@@ -117,6 +117,10 @@ Status MetricCollector::CollectSumsByBlock(const uint32_t* rows, const uint32_t*
 Status MetricCollector::Collect(const uint32_t* rows, const uint32_t* slots, size_t n) {
   if (keys_) return CollectKeys(rows, slots, n);
   if (agg_.missing_number) return CollectWithMissing(rows, slots, n);
+  if (agg_.type == T::kCardinality && cursor_.simple() && dict_hashes_.empty() &&
+      (cursor_.type() == ColumnType::kUInt8 || cursor_.type() == ColumnType::kUInt16)) {
+    return CollectSmallDistinct(rows, slots, n);
+  }
   if (agg_.type == T::kSum || agg_.type == T::kAvg) {
     // The common metric under terms and histograms: only count and sum.
     if (cursor_.simple()) return CollectSumsByBlock(rows, slots, n);
@@ -201,8 +205,59 @@ Status MetricCollector::Finish(const std::vector<AggResult*>& targets) {
   return Status::OK();
 }
 
+// Cardinality of an 8- or 16-bit column (ports, protocols): each bucket's
+// values seen so far as a bitmap of the whole domain, so a row costs a bit
+// test and only a value's first sight is hashed into the sketch. The first
+// kSmallDistinctSlots buckets get one (8 KB each); others the general path.
+Status MetricCollector::CollectSmallDistinct(const uint32_t* rows, const uint32_t* slots, size_t n) {
+  uint32_t slot = UINT32_MAX;  // the bucket of the rows before: its state and bitmap
+  State* st = nullptr;
+  uint64_t* bits = nullptr;
+  auto select = [&](uint32_t s) {
+    if (s >= states_.size()) states_.resize(s + 1 + s / 2);
+    st = &states_[s];
+    bits = nullptr;
+    if (s < kSmallDistinctSlots) {
+      if (s >= small_seen_.size()) small_seen_.resize(s + 1);
+      if (small_seen_[s].empty()) small_seen_[s].assign(65536 / 64, 0);
+      bits = small_seen_[s].data();
+    }
+    slot = s;
+  };
+  auto add = [&](const ColumnBlock& b, size_t k) {
+    ++st->count;
+    if (bits == nullptr) return AddToSketch(*st, slot, b, k);
+    const uint64_t v = b.values[k] & 0xFFFF;
+    const uint64_t bit = uint64_t{1} << (v & 63);
+    if (bits[v >> 6] & bit) return;
+    bits[v >> 6] |= bit;
+    if (!st->sketch) st->sketch = std::make_shared<CardinalitySketch>(agg_.precision_threshold);
+    st->sketch->AddHash(HashOf(b, k));
+  };
+  return ForEachBlockRun(cursor_, rows, n, [&](const ColumnBlock* b, size_t at, size_t end) {
+    if (b == nullptr) return Status::OK();
+    if (b->multi()) {
+      for (size_t i = at; i < end; ++i) {
+        if (slots[i] != slot) select(slots[i]);
+        Status s = cursor_.ForEach(rows[i], [&](const ColumnBlock& vb, size_t k) { add(vb, k); });
+        if (!s.ok()) return s;
+      }
+      return Status::OK();
+    }
+    const bool all = b->presence.empty();
+    for (size_t i = at; i < end; ++i) {
+      const uint32_t k = rows[i] % kRowsPerBlock;
+      if (!all && !IsPresent(b->presence, k)) continue;
+      if (slots[i] != slot) select(slots[i]);
+      add(*b, k);
+    }
+    return Status::OK();
+  });
+}
+
 uint64_t MetricCollector::Memory() const {
   uint64_t m = states_.size() * sizeof(State) + seen_.size() * sizeof(Seen);
+  for (const auto& bits : small_seen_) m += bits.capacity() * 8;
   for (const State& st : states_) m += st.values.capacity() * 8 + (st.sketch ? st.sketch->MemoryUsage() : 0);
   return m;
 }

@@ -41,6 +41,9 @@ class MetricCollector final : public Collector {
   Status CollectSumsByBlock(const uint32_t* rows, const uint32_t* slots, size_t n);
   // Any numeric metric with AggRequest::missing_number.
   Status CollectWithMissing(const uint32_t* rows, const uint32_t* slots, size_t n);
+  // Cardinality of an 8- or 16-bit simple column (see the .cc).
+  Status CollectSmallDistinct(const uint32_t* rows, const uint32_t* slots, size_t n);
+  static constexpr uint32_t kSmallDistinctSlots = 64;
 
   const AggRequest& agg_;
   FieldCursor cursor_;
@@ -56,6 +59,7 @@ class MetricCollector final : public Collector {
     uint32_t slot = UINT32_MAX;
   };
   std::vector<Seen> seen_;
+  std::vector<std::vector<uint64_t>> small_seen_;  // CollectSmallDistinct: per bucket, values seen
 };
 
 // Double value of a stored number's bits (doubles, signed and unsigned integers).

@@ -2,6 +2,8 @@
 // per parent bucket; derived keywords counted by their values.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "query/aggs/agg_test_util.h"
 #include "query/cardinality_sketch.h"
 
@@ -54,6 +56,41 @@ TEST(MetricCollector, CardinalityPerBucketWithRepeats) {
     ASSERT_TRUE(r[0].cardinality && r[1].cardinality) << field;
     EXPECT_EQ(r[0].cardinality->Estimate(), 2u) << field << ": bucket 0 has 7,7,8 / two addresses";
     EXPECT_EQ(r[1].cardinality->Estimate(), 3u) << field << ": bucket 1 has 7 again, and two more";
+  }
+}
+
+TEST(MetricCollector, CardinalityOfSmallIntegersPerBucketIncludingBucketsPastTheBitmapOnes) {
+  // Ports (16-bit columns): distinct values by a bitmap per bucket for the
+  // first buckets, the general path past them; values repeat within a
+  // bucket, as flows' ports do.
+  std::vector<std::string> lines = {
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action "
+      "log-status"};
+  std::vector<uint32_t> rows, slots;
+  constexpr uint32_t kBuckets = 100;  // past MetricCollector's 64 bitmap buckets
+  std::vector<std::set<int>> destination(kBuckets), source(kBuckets);
+  for (uint32_t i = 0; i < 20000; ++i) {
+    // Each port twice in a row (repeats), 100 distinct ones spread over
+    // the 16 bits per bucket.
+    uint32_t x = i / 2;  // murmur3's finaliser: ports without a pattern
+    x ^= x >> 16, x *= 0x85ebca6bu, x ^= x >> 13, x *= 0xc2b2ae35u, x ^= x >> 16;
+    const int dport = static_cast<int>(x & 0xffff), sport = 40000 + static_cast<int>(i % 7);
+    lines.push_back(fmt::format("2 123456789012 eni-a 10.0.0.1 10.0.0.2 {} {} 6 1 60 1764236400 1764236460 ACCEPT OK",
+                                sport, dport));
+    rows.push_back(i);
+    slots.push_back((i / 2 * 13) % kBuckets);
+    destination[slots.back()].insert(dport);
+    source[slots.back()].insert(sport);
+  }
+  auto seg = AggTestSegment::Flows(lines);
+  for (const char* field : {"destination.port", "source.port"}) {
+    std::vector<AggResult> r =
+        seg->Run(seg->Make(fmt::format(R"({{"cardinality":{{"field":"{}"}}}})", field)).get(), rows, slots, kBuckets);
+    for (uint32_t b = 0; b < kBuckets; ++b) {
+      const auto& want = std::string_view(field) == "destination.port" ? destination[b] : source[b];
+      ASSERT_TRUE(r[b].cardinality) << field << " " << b;
+      EXPECT_EQ(r[b].cardinality->Estimate(), want.size()) << field << " bucket " << b;
+    }
   }
 }
 
