@@ -883,8 +883,10 @@ Query KeysQuery(const std::string& field, const AggResult& result, const std::ve
 // and picks each bucket's winners; pass B collects the sub's deferred
 // sub-aggregations over the rows of the winning pairs only (parent key and
 // one of its winners), and they are grafted in. *done stays false when the
-// plan does not apply (the caller then runs `second` depth first).
-Status NestedSecondPass(const SearchContext& ctx, const SearchRequest& second, AggResult* out, bool* done) {
+// plan does not apply (the caller then runs `second` depth first);
+// *timed_out is set when either pass ran out of time.
+Status NestedSecondPass(const SearchContext& ctx, const SearchRequest& second, AggResult* out, bool* done,
+                        bool* timed_out) {
   *done = false;
   const AggRequest& parent = second.aggs[0];
   if (parent.subs.size() != 1) return Status::OK();
@@ -897,6 +899,7 @@ Status NestedSecondPass(const SearchContext& ctx, const SearchRequest& second, A
   SearchResponse a;
   Status s = SearchVersion(ctx, pass_a, &a);
   if (!s.ok()) return s;
+  *timed_out = *timed_out || a.timed_out;
   AggResult& parents = a.aggs[0];
   if (parents.unfilterable_keys) return Status::OK();
   // Rows of each parent bucket's winning sub keys.
@@ -932,6 +935,7 @@ Status NestedSecondPass(const SearchContext& ctx, const SearchRequest& second, A
     SearchResponse b;
     s = SearchVersion(ctx, pass_b, &b);
     if (!s.ok()) return s;
+    *timed_out = *timed_out || b.timed_out;
     b_result = std::move(b.aggs[0]);
   }
   for (auto& [key, bucket] : parents.buckets) {
@@ -1015,7 +1019,7 @@ Status SearchWithAggs(const SearchContext& ctx, const SearchRequest& request, Se
     }
     AggResult second_result;
     bool nested = false;
-    s = NestedSecondPass(ctx, second, &second_result, &nested);
+    s = NestedSecondPass(ctx, second, &second_result, &nested, &response->timed_out);
     if (!s.ok()) return s;
     if (!nested) {
       SearchResponse answer;
@@ -1108,16 +1112,14 @@ Status FieldsWithValues(const Store& store, const SearchRequest& request,
     std::set<std::string> present;  // columns with a value in a segment the query's times reach
     bool reached = false;
     const SegmentPlan* plan = nullptr;
+    if (Status s = plans.For(index, index == kFlowIndex, &plan); !s.ok()) return s;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    ColumnBounds(plan->predicate, kTimestampColumn, &lo, &hi);
     for (const SegmentRef& ref : version->segments) {
-      if (ref.index != index) continue;
+      // Segments outside the times are not even opened.
+      if (ref.index != index || ref.max_time < lo || ref.min_time > hi) continue;
       std::shared_ptr<SegmentReader> seg;
       if (Status s = store.OpenSegment(ref, &seg); !s.ok()) return s;
-      if (plan == nullptr) {
-        if (Status s = plans.For(index, IsFlowSegment(*seg), &plan); !s.ok()) return s;
-      }
-      int64_t lo = INT64_MIN, hi = INT64_MAX;
-      ColumnBounds(plan->predicate, kTimestampColumn, &lo, &hi);
-      if (ref.max_time < lo || ref.min_time > hi) continue;
       reached = true;
       for (const ColumnMeta& column : seg->meta().columns) {
         if (present.count(column.name) > 0) continue;

@@ -539,6 +539,12 @@ test('with the AWS inventory: names beside addresses; the instances panel matche
       { range: { '@timestamp': { gte: 'now-3h' } } }, { term: { 'destination.aws.instance.name': names[0] } }] } } });
     assert.equal(shownCount(await page.textContent('.hitcount')), count.body.count);
     await page.screenshot({ path: join(SHOTS, 'discover-inventory.png') });
+    // The connection check from a row names the same instance in its flows.
+    await page.click('table.flows tbody tr.hit');
+    await rendered(page, () => page.click('tr.detail:not([hidden]) a.check-connection'));
+    const ends = await page.$$eval('table.compact.flows tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, tr.cells[2].textContent]));
+    assert.ok(ends.length > 0);
+    for (const [src, dst] of ends) assert.ok(src.endsWith(`(${names[0]})`) || dst.endsWith(`(${names[0]})`), `${src} ${dst}`);
     await page.setViewportSize({ width: 420, height: 900 });
     await rendered(page, () => page.goto(`${named.url}/_ui/#/dashboards?from=now-3h&metric=flows`));
     await page.screenshot({ path: join(SHOTS, 'dashboards-inventory-narrow.png'), fullPage: true });

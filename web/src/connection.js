@@ -10,6 +10,7 @@ import { serviceName } from './services.js';
 import { setState, stateUrl } from './state.js';
 import { formatTime, zoneLabel } from './time.js';
 import { renderTopBar } from './topbar.js';
+import { endpointText } from './endpoint.js';
 
 function direction(src, dst, port, portField) {
   const must = [{ term: { 'source.ip': src } }, { term: { 'destination.ip': dst } }];
@@ -234,8 +235,7 @@ export function renderConnection(root, state, signal) {
           return h('tr', { class: `action-${String(act).toLowerCase()}` },
             h('td', {}, formatTime(Date.parse(s['@timestamp'])), ' ',
               h('a', { class: 'mini-link', href: flowInDiscover(s, state) }, 'open in Discover')),
-            h('td', {}, `${fieldValue(s, 'source.ip')}:${fieldValue(s, 'source.port') ?? ''}`),
-            h('td', {}, `${fieldValue(s, 'destination.ip')}:${fieldValue(s, 'destination.port') ?? ''}`),
+            h('td', {}, endpointText(s, 'source')), h('td', {}, endpointText(s, 'destination')),
             h('td', {}, fieldValue(s, 'network.transport') ?? ''), h('td', {}, act ?? ''),
             h('td', { class: 'num' }, humanBytes(fieldValue(s, 'network.bytes'))),
             h('td', {}, fieldValue(s, 'aws.vpcflow.interface_id') ?? ''));

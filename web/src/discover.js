@@ -8,6 +8,7 @@ import { clear, empty, errorBox, h, humanBytes, humanCount, loading, markRendere
 import { KqlSyntaxError } from './kql.js';
 import { buildQuery, fieldValue, flatten } from './query.js';
 import { checkConnectionUrl } from './connection.js';
+import { endpointText } from './endpoint.js';
 import { readState, setState } from './state.js';
 import { histogramInterval, histogramZone, formatTime, resolveTime, snapRange, zoneLabel } from './time.js';
 import { addFilter, fieldsOf, renderTopBar, withTypedQuery } from './topbar.js';
@@ -20,23 +21,7 @@ const LABELS = { '@timestamp': 'Time', source: 'Source', destination: 'Destinati
                  'aws.vpcflow.interface_id': 'Interface' };
 
 function cellText(source, col) {
-  if (ENDPOINT[col]) {
-    const ip = fieldValue(source, ENDPOINT[col][0]);
-    // ICMP has no ports: flow logs write 0 for both; show the address alone.
-    const icmp = /icmp/.test(fieldValue(source, 'network.transport') || '');
-    const port = icmp && !fieldValue(source, ENDPOINT[col][1]) ? undefined : fieldValue(source, ENDPOINT[col][1]);
-    if (ip === undefined) return '';
-    const text = port === undefined ? String(ip) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-    // Who the address is, when enrichment said: its owner in the AWS
-    // inventory (the instance's Name tag, else the interface's kind), its
-    // GeoIP country, its AWS service.
-    const kind = fieldValue(source, `${col}.aws.interface.type`);
-    const owner = fieldValue(source, `${col}.aws.instance.name`) ?? fieldValue(source, `${col}.aws.instance.id`)
-      ?? (kind && kind !== 'interface' ? kind : undefined);
-    const tags = [owner, fieldValue(source, `${col}.geo.country_iso_code`), fieldValue(source, `${col}.aws.service`)]
-      .filter((t) => t !== undefined && t !== null);
-    return tags.length ? `${text} (${tags.join(' · ')})` : text;
-  }
+  if (ENDPOINT[col]) return endpointText(source, col);
   const v = fieldValue(source, col);
   if (v === undefined || v === null) return '';
   if (col === '@timestamp') return formatTime(Date.parse(v));
