@@ -88,7 +88,7 @@ export async function fieldCaps(index, signal) {
 export async function fieldsWithValues(index, fromMs, toMs, signal) {
   try {
     const json = await call('POST', `/${encodeURIComponent(index)}/_field_caps?fields=*&include_empty_fields=false`,
-      { index_filter: { range: { '@timestamp': { gte: fromMs, lte: toMs, format: 'epoch_millis' } } } }, signal);
+      { index_filter: { range: { '@timestamp': { gte: fromMs, lt: toMs, format: 'epoch_millis' } } } }, signal);
     return new Set(Object.keys(json.fields || {}));
   } catch (e) {
     if (e.name === 'AbortError') throw e;

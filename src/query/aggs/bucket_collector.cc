@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "query/aggs/metric_collector.h"
+
 namespace flowdex {
 
 Status BucketCollector::InitSubs(const AggContext& ctx) {
@@ -71,7 +73,31 @@ Status BucketCollector::Collect(const uint32_t* rows, const uint32_t* slots, siz
   return weights_ ? weights_->status() : Status::OK();
 }
 
+Status BucketCollector::InitFusedMetric(const AggContext& ctx) {
+  if (subs_.size() != 1) return Status::OK();
+  const AggRequest& sub = agg_.subs[0];
+  if (!sub.subs.empty() || sub.missing_number ||
+      (sub.type != AggRequest::Type::kSum && sub.type != AggRequest::Type::kAvg)) {
+    return Status::OK();
+  }
+  auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
+  const FieldBinding field = AggField(sub, ctx);
+  if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
+  Status s = value_cursor_.Init(*ctx.segment, field, ctx.rows);
+  if (!s.ok() || !value_cursor_.simple()) return s;
+  const ColumnType type = value_cursor_.type();
+  if (HasDictionary(type) || type == ColumnType::kIp) return Status::OK();  // the generic path errs
+  metric_ = metric;
+  return Status::OK();
+}
+
 Status BucketCollector::Finish(const std::vector<AggResult*>& targets) {
+  if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
+  for (uint32_t b = 0; b < fused_.size(); ++b) {
+    counts_[b] += fused_[b].count;
+    if (metric_ != nullptr && fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
+  }
+  fused_.clear();
   const bool address = AddressKeys();
   for (AggResult* t : targets) {
     if (t == nullptr) continue;
@@ -120,7 +146,7 @@ Status BucketCollector::Finish(const std::vector<AggResult*>& targets) {
 }
 
 uint64_t BucketCollector::Memory() const {
-  uint64_t m = table_.Memory() + counts_.size() * 8 + child_rows_.capacity() * 8;
+  uint64_t m = table_.Memory() + counts_.size() * 8 + child_rows_.capacity() * 8 + fused_.size() * sizeof(FusedSum);
   for (const auto& s : subs_) m += s->Memory();
   return m;
 }

@@ -14,6 +14,10 @@
 #include "query/aggs/term_filter.h"
 
 namespace flowdex {
+class MetricCollector;
+}  // namespace flowdex
+
+namespace flowdex {
 
 class BucketCollector : public Collector {
  public:
@@ -68,6 +72,22 @@ class BucketCollector : public Collector {
     return admitted_[b] == 1;
   }
 
+  // The fused paths (terms, date_histogram: a bucket's count and sum read
+  // together, no hand-down to the sub-aggregation). InitFusedMetric sets
+  // metric_ and value_cursor_ when the one sub-aggregation is a sum or avg
+  // of a plain numeric column (else leaves metric_ null); call after
+  // InitSubs. Finish hands the fused counts and sums on.
+  struct FusedSum {       // 16 bytes: a segment has fewer than 2^32 rows
+    uint32_t count = 0;   // rows in the bucket
+    uint32_t values = 0;  // ...with a value to sum
+    double sum = 0;
+  };
+  Status InitFusedMetric(const AggContext& ctx);
+  FusedSum& Fused(uint32_t b) {
+    if (b >= fused_.size()) fused_.resize(b + 1 + b / 2);
+    return fused_[b];
+  }
+
   // Counts `row` into bucket `b`: one, or on rollup segments its _doc_count.
   [[gnu::always_inline]] void Count(uint32_t b, uint32_t row) {
     if (b >= counts_.size()) counts_.resize(b + 1 + b / 2, 0);
@@ -80,6 +100,9 @@ class BucketCollector : public Collector {
   std::vector<std::unique_ptr<Collector>> subs_;
   std::unique_ptr<RowWeights> weights_;  // rollup segments (AggContext::doc_count_column)
   std::unique_ptr<TermFilter> filter_;   // terms' include/exclude, when it has one
+  FieldCursor value_cursor_;             // the fused path's sum/avg field
+  MetricCollector* metric_ = nullptr;    // the fused path's sum/avg (owned by subs_), or none
+  std::vector<FusedSum> fused_;          // the fused path, per bucket
   std::vector<uint8_t> admitted_;        // per bucket: 0 not asked yet, 1 admitted, 2 not
 
  private:

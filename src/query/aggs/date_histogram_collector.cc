@@ -6,7 +6,6 @@
 #include "query/aggs/bucket_collector.h"
 #include "query/aggs/date_histogram_rounding.h"
 #include "query/aggs/field_cursor.h"
-#include "query/aggs/metric_collector.h"
 
 namespace flowdex {
 
@@ -24,19 +23,9 @@ class DateHistogramCollector final : public BucketCollector {
     if (!cursor_.simple() || agg_.hard_min || agg_.hard_max || ctx.doc_count_column >= 0 || subs_.size() > 1) {
       return Status::OK();
     }
-    if (subs_.size() == 1) {
-      const AggRequest& sub = agg_.subs[0];
-      if (!sub.subs.empty() || sub.missing_number ||
-          (sub.type != AggRequest::Type::kSum && sub.type != AggRequest::Type::kAvg)) {
-        return Status::OK();
-      }
-      auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
-      const FieldBinding field = AggField(sub, ctx);
-      if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
-      Status s = value_cursor_.Init(*ctx.segment, field, ctx.rows);
-      if (!s.ok() || !value_cursor_.simple()) return s;
-      if (HasDictionary(value_cursor_.type()) || value_cursor_.type() == ColumnType::kIp) return Status::OK();
-      metric_ = metric;
+    if (!subs_.empty()) {
+      Status s = InitFusedMetric(ctx);
+      if (!s.ok() || metric_ == nullptr) return s;
     }
     fused_ok_ = true;
     return Status::OK();
@@ -46,18 +35,6 @@ class DateHistogramCollector final : public BucketCollector {
     if (fused_ok_) return CollectFused(rows, slots, n);
     return BucketCollector::Collect(rows, slots, n);
   }
-
-  Status Finish(const std::vector<AggResult*>& targets) override {
-    if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
-    for (uint32_t b = 0; b < fused_.size(); ++b) {
-      counts_[b] += fused_[b].count;
-      if (metric_ != nullptr && fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
-    }
-    fused_.clear();
-    return BucketCollector::Finish(targets);
-  }
-
-  uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
@@ -144,9 +121,8 @@ class DateHistogramCollector final : public BucketCollector {
         if (ms < last_lo_ || ms >= last_hi_ || slots[i] != fused_slot_) {
           fused_bucket_ = table_.Find(slots[i], static_cast<uint64_t>(KeyOfTime(ms)));
           fused_slot_ = slots[i];
-          if (fused_bucket_ >= fused_.size()) fused_.resize(fused_bucket_ + 1 + fused_bucket_ / 2);
         }
-        FusedSum& acc = fused_[fused_bucket_];
+        FusedSum& acc = Fused(fused_bucket_);
         ++acc.count;
         if (values != nullptr && values->present(k)) {
           acc.sum += AsDouble(values->type, values->values[k]);
@@ -161,16 +137,8 @@ class DateHistogramCollector final : public BucketCollector {
   DateHistogramRounding rounding_;
   int64_t last_lo_ = 1, last_hi_ = 0;
   bool fused_ok_ = false;
-  FieldCursor value_cursor_;           // the fused path's sum/avg field
-  MetricCollector* metric_ = nullptr;  // the fused path's sum/avg (owned by subs_), or none
-  uint32_t fused_slot_ = UINT32_MAX;   // the parent bucket and bucket of the previous row
+  uint32_t fused_slot_ = UINT32_MAX;  // the parent bucket and bucket of the previous row
   uint32_t fused_bucket_ = 0;
-  struct FusedSum {
-    uint32_t count = 0;   // rows in the bucket
-    uint32_t values = 0;  // ...with a value to sum
-    double sum = 0;
-  };
-  std::vector<FusedSum> fused_;  // per bucket
 };
 
 }  // namespace

@@ -30,20 +30,8 @@ class TermsCollector final : public BucketCollector {
   // plain one-column fields. Call after InitSubs.
   Status InitFused(const AggContext& ctx) {
     // (Rollup rows count _doc_count each: the generic path weighs them.)
-    if (plain_.cursor == nullptr || agg_.missing || ctx.doc_count_column >= 0 || subs_.size() != 1 ||
-        !agg_.subs[0].subs.empty() || agg_.subs[0].missing_number ||
-        (agg_.subs[0].type != T::kSum && agg_.subs[0].type != T::kAvg)) {
-      return Status::OK();
-    }
-    auto* metric = dynamic_cast<MetricCollector*>(subs_[0].get());
-    const FieldBinding field = AggField(agg_.subs[0], ctx);
-    if (metric == nullptr || !field.IsPlainColumn()) return Status::OK();
-    Status s = value_cursor_.Init(*ctx.segment, field, ctx.rows);
-    if (!s.ok() || !value_cursor_.simple()) return s;
-    const ColumnType type = value_cursor_.type();
-    if (HasDictionary(type) || type == ColumnType::kIp) return Status::OK();  // the generic path errs
-    metric_ = metric;
-    return Status::OK();
+    if (plain_.cursor == nullptr || agg_.missing || ctx.doc_count_column >= 0) return Status::OK();
+    return InitFusedMetric(ctx);
   }
 
   Status Collect(const uint32_t* rows, const uint32_t* slots, size_t n) override {
@@ -61,13 +49,6 @@ class TermsCollector final : public BucketCollector {
   }
 
   Status Finish(const std::vector<AggResult*>& targets) override {
-    if (metric_ != nullptr) {
-      if (counts_.size() < fused_.size()) counts_.resize(fused_.size(), 0);
-      for (uint32_t b = 0; b < fused_.size(); ++b) {
-        counts_[b] += fused_[b].count;
-        if (fused_[b].values > 0) metric_->AddSums(b, fused_[b].values, fused_[b].sum);
-      }
-    }
     if (all_keys_ != nullptr) {
       std::vector<uint64_t> keys;
       for (uint32_t row = 0; row < segment_rows_; ++row) {
@@ -87,8 +68,6 @@ class TermsCollector final : public BucketCollector {
     }
     return BucketCollector::Finish(targets);
   }
-
-  uint64_t Memory() const override { return BucketCollector::Memory() + fused_.size() * sizeof(FusedSum); }
 
  protected:
   Status KeysFor(const uint32_t* rows, size_t n, std::vector<uint64_t>* keys, std::vector<uint32_t>* owners) override {
@@ -146,10 +125,9 @@ class TermsCollector final : public BucketCollector {
         if (!keys->present(k)) continue;
         const uint32_t b = table_.Find(slots[i], plain_.values->KeyOf(*keys, k));
         if (filter_ != nullptr && !Admits(b)) continue;
-        if (b >= fused_.size()) fused_.resize(b + 1 + b / 2);
         // Count, sum and values side by side in one line of memory; handed
         // to the bucket counts and the metric at the end.
-        FusedSum& acc = fused_[b];
+        FusedSum& acc = Fused(b);
         ++acc.count;
         if (values != nullptr && values->present(k)) {
           acc.sum += AsDouble(values->type, values->values[k]);
@@ -208,14 +186,6 @@ class TermsCollector final : public BucketCollector {
   uint64_t segment_rows_ = 0;
   KeySource::Plain plain_{nullptr, nullptr};
   std::vector<uint32_t> routed_rows_, routed_slots_;  // CollectSingleValued's rows for the sub-aggregations
-  FieldCursor value_cursor_;                          // the fused path's sum/avg field
-  MetricCollector* metric_ = nullptr;                 // the fused path's sum/avg (owned by subs_)
-  struct FusedSum {                                   // 16 bytes: a segment has fewer than 2^32 rows
-    uint32_t count = 0;                               // rows in the bucket
-    uint32_t values = 0;                              // ...with a value to sum
-    double sum = 0;
-  };
-  std::vector<FusedSum> fused_;  // the fused path, per bucket
 };
 
 }  // namespace
